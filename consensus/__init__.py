@@ -1,0 +1,1 @@
+"""depind consensus package."""

@@ -1,0 +1,35 @@
+"""Canonical encoding of consensus types: msgspec Structs as MessagePack arrays,
+strictly decoded (docs/encoding.md). The application has its own copy of
+these few lines, since consensus and the application share no code."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+
+T = TypeVar("T")
+
+_encoder = msgspec.msgpack.Encoder()
+
+
+class Canonical(msgspec.Struct, array_like=True, forbid_unknown_fields=True, frozen=True):
+    """Base of every hashed or signed consensus value."""
+
+
+class CodecError(ValueError):
+    """Bytes that are not the canonical encoding of the expected type."""
+
+
+def encode(value: Any) -> bytes:
+    return _encoder.encode(value)
+
+
+def decode(data: bytes, type_: type[T]) -> T:
+    try:
+        value = msgspec.msgpack.decode(data, type=type_)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise CodecError(str(exc)) from None
+    if _encoder.encode(value) != data:
+        raise CodecError("non-canonical encoding")
+    return value

@@ -1,0 +1,80 @@
+"""Validator sets and CometBFT's weighted round-robin proposer selection."""
+
+from __future__ import annotations
+
+import hashlib
+
+from consensus.codec import Canonical, encode
+from consensus.merkle import merkle_root
+from consensus.types import Int64, Uint64
+
+
+class Validator(Canonical):
+    address: bytes  # first 20 bytes of SHA-256(pub_key)
+    pub_key: bytes  # 32-byte ed25519
+    voting_power: Uint64
+    proposer_priority: Int64
+
+
+class SimpleValidator(Canonical):
+    """The part of a validator the set's hash commits to (not its priority)."""
+
+    pub_key: bytes
+    voting_power: Uint64
+
+
+def address_of(pub_key: bytes) -> bytes:
+    return hashlib.sha256(pub_key).digest()[:20]
+
+
+class ValidatorSet:
+    def __init__(self, validators: list[Validator]) -> None:
+        self.validators = sorted(validators, key=lambda v: (-v.voting_power, v.address))
+        self._index = {v.address: i for i, v in enumerate(self.validators)}
+
+    @classmethod
+    def from_keys(cls, entries: list[tuple[bytes, int]]) -> ValidatorSet:
+        return cls([Validator(address_of(key), key, power, 0) for key, power in entries])
+
+    def total_power(self) -> int:
+        return sum(v.voting_power for v in self.validators)
+
+    def hash(self) -> bytes:
+        return merkle_root(
+            [encode(SimpleValidator(v.pub_key, v.voting_power)) for v in self.validators]
+        )
+
+    def get(self, address: bytes) -> tuple[int, Validator] | None:
+        index = self._index.get(address)
+        return None if index is None else (index, self.validators[index])
+
+    def proposer(self) -> Validator:
+        """Highest priority, ties broken by address (CometBFT)."""
+        return max(self.validators, key=lambda v: (v.proposer_priority, _negate(v.address)))
+
+    def increment_priority(self, times: int = 1) -> ValidatorSet:
+        """The set for the next round: each gains its power, the proposer pays the total."""
+        validators = list(self.validators)
+        total = self.total_power()
+        for _ in range(times):
+            validators = [
+                Validator(
+                    v.address, v.pub_key, v.voting_power, v.proposer_priority + v.voting_power
+                )
+                for v in validators
+            ]
+            chosen = max(validators, key=lambda v: (v.proposer_priority, _negate(v.address)))
+            validators = [
+                Validator(v.address, v.pub_key, v.voting_power, v.proposer_priority - total)
+                if v.address == chosen.address
+                else v
+                for v in validators
+            ]
+        return ValidatorSet(validators)
+
+    def two_thirds_plus_one(self) -> int:
+        return self.total_power() * 2 // 3 + 1
+
+
+def _negate(address: bytes) -> bytes:
+    return bytes(255 - b for b in address)

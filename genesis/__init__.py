@@ -1,0 +1,1 @@
+"""The genesis document: schema, defaults per module, validation."""

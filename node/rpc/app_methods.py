@@ -1,0 +1,95 @@
+"""Application queries over JSON-RPC: ``abci_query`` and named shortcuts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from node.rpc import present
+from node.rpc.errors import INVALID_PARAMS, NOT_FOUND, QUERY_FAILED, RPCError
+from node.rpc.methods import Call, decode_tx_param
+
+NOT_FOUND_CODE = 38  # the sdk codespace's "not found"
+
+
+async def abci_query(
+    ctx: Call, path: str, data: str = "", height: int = 0, prove: bool = False
+) -> dict[str, Any]:
+    """Query application state: path "/store" with a hex key (optionally with a Merkle proof), or a module path."""
+    try:
+        raw = bytes.fromhex(data.removeprefix("0x"))
+    except ValueError:
+        raise RPCError(INVALID_PARAMS, "data must be hex") from None
+    result = ctx.node.app.query(path, raw, height, prove)
+    response: dict[str, Any] = {
+        "code": result.code,
+        "log": result.log,
+        "info": "",
+        "index": "0",
+        "key": present.b64(result.key),
+        "value": present.b64(result.value),
+        "proofOps": None,
+        "height": str(result.height),
+        "codespace": result.codespace,
+    }
+    if result.proof:
+        response["proofOps"] = {
+            "ops": [
+                {
+                    "type": "depind:smt",
+                    "key": present.b64(result.key),
+                    "data": present.b64(result.proof),
+                }
+            ]
+        }
+    return {"response": response}
+
+
+def run_query(ctx: Call, path: str, request: dict[str, Any]) -> Any:
+    result = ctx.node.app.query(path, json.dumps(request).encode(), 0, False)
+    if result.code == NOT_FOUND_CODE and result.codespace == "sdk":
+        raise RPCError(NOT_FOUND, result.log)
+    if result.code != 0:
+        raise RPCError(QUERY_FAILED, f"{result.codespace} code {result.code}: {result.log}")
+    answer = json.loads(result.value)
+    if isinstance(answer, dict):
+        answer["height"] = str(result.height)
+    return answer
+
+
+async def account(ctx: Call, address: str) -> Any:
+    """Account number, sequence and public key of an address."""
+    return run_query(ctx, "/auth/account", {"address": address})
+
+
+async def balances(ctx: Call, address: str, denom: str | None = None) -> Any:
+    """Balances of an address (one denom if given)."""
+    request = {"address": address} if denom is None else {"address": address, "denom": denom}
+    return run_query(ctx, "/bank/balances", request)
+
+
+async def supply(ctx: Call) -> Any:
+    """Total supply of every denom."""
+    return run_query(ctx, "/bank/supply", {})
+
+
+async def provider(ctx: Call, owner: str) -> Any:
+    """A GPU provider by owner address."""
+    return run_query(ctx, "/provider/provider", {"owner": owner})
+
+
+async def providers(ctx: Call, limit: int = 100, next_key: str = "") -> Any:
+    """GPU providers in owner order, ``limit`` per page; pass ``next_key`` to continue."""
+    return run_query(ctx, "/provider/providers", {"limit": limit, "next_key": next_key})
+
+
+async def params(ctx: Call, module: str | None = None) -> Any:
+    """Module parameters (all modules if ``module`` is omitted)."""
+    return run_query(ctx, "/params", {} if module is None else {"module": module})
+
+
+async def simulate(ctx: Call, tx: str) -> Any:
+    """Gas a tx would use now; signature and fee are not checked."""
+    raw = decode_tx_param(tx)
+    result = ctx.node.app.query("/simulate", raw, 0, False)
+    return json.loads(result.value)

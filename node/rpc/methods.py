@@ -1,0 +1,489 @@
+"""Chain methods, with CometBFT's names, parameters and result shapes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+import trio
+
+from consensus.types import Block
+from node import query as event_query
+from node.rpc import present
+from node.rpc.errors import (
+    HEIGHT_UNAVAILABLE,
+    INVALID_PARAMS,
+    NOT_FOUND,
+    SUBSCRIPTION,
+    TIMEOUT,
+    RPCError,
+)
+from node.storage.records import TxLocation
+
+if TYPE_CHECKING:
+    from node.events import EventBus, Subscription
+    from node.node import Node
+
+VERSION = "0.1.0"
+MAX_PER_PAGE = 100
+MAX_BLOCKCHAIN_RANGE = 20
+MAX_SEARCH_SCAN = 100_000
+
+
+@dataclass
+class Session:
+    """One WebSocket connection: its subscriptions are delivered by the server."""
+
+    client: str
+    started: trio.MemorySendChannel[Subscription]
+
+
+@dataclass
+class Call:
+    node: Node
+    session: Session | None = None
+
+    @property
+    def bus(self) -> EventBus:
+        return self.node.bus
+
+
+# -- helpers --------------------------------------------------------------------
+
+
+def resolve_height(ctx: Call, height: int | None) -> int:
+    latest, base = ctx.node.chain.height(), ctx.node.chain.base()
+    if height is None or height == 0:
+        if latest == 0:
+            raise RPCError(HEIGHT_UNAVAILABLE, "no blocks yet")
+        return latest
+    if height < 0:
+        raise RPCError(INVALID_PARAMS, "height must be greater than 0")
+    if height > latest:
+        raise RPCError(
+            HEIGHT_UNAVAILABLE,
+            f"height {height} must be less than or equal to the current blockchain height {latest}",
+        )
+    if height < base:
+        raise RPCError(
+            HEIGHT_UNAVAILABLE, f"height {height} is below the lowest stored height {base}"
+        )
+    return height
+
+
+def load_block(ctx: Call, height: int) -> Block:
+    block = ctx.node.chain.load_block(height)
+    if block is None:
+        raise RPCError(NOT_FOUND, f"block {height} not found")
+    return block
+
+
+def decode_tx_param(tx: str) -> bytes:
+    """Txs travel base64-encoded, as in CometBFT's JSON-RPC."""
+    try:
+        return base64.b64decode(tx, validate=True)
+    except (binascii.Error, ValueError):
+        raise RPCError(INVALID_PARAMS, "tx must be base64") from None
+
+
+def decode_hash(text: str) -> bytes:
+    try:
+        raw = bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        raise RPCError(INVALID_PARAMS, "hash must be hex") from None
+    if len(raw) != 32:
+        raise RPCError(INVALID_PARAMS, "hash must be 32 bytes")
+    return raw
+
+
+def page_bounds(page: int | None, per_page: int | None, total: int) -> tuple[int, int]:
+    size = min(max(per_page or 30, 1), MAX_PER_PAGE)
+    pages = max((total + size - 1) // size, 1)
+    number = page or 1
+    if not 1 <= number <= pages:
+        raise RPCError(INVALID_PARAMS, f"page should be within [1, {pages}] range, given {number}")
+    return (number - 1) * size, size
+
+
+# -- info -----------------------------------------------------------------------
+
+
+async def health(ctx: Call) -> dict[str, Any]:
+    """Node liveness: an empty result."""
+    return {}
+
+
+async def status(ctx: Call) -> dict[str, Any]:
+    """Node info, latest block and this node's validator key."""
+    node = ctx.node
+    latest = node.chain.height()
+    block = node.chain.load_block(latest) if latest else None
+    earliest = node.chain.load_block(node.chain.base()) if latest else None
+    me = node.validators.get(node.pv.address)
+    return {
+        "node_info": {
+            "id": present.hex_upper(node.pv.address).lower(),
+            "listen_addr": node.config.rpc.laddr,
+            "network": node.chain_id,
+            "version": VERSION,
+            "moniker": node.config.moniker,
+            "other": {"rpc_address": f"tcp://{node.config.rpc.laddr}"},
+        },
+        "sync_info": {
+            "latest_block_hash": present.hex_upper(block.hash()) if block else "",
+            "latest_app_hash": present.hex_upper(node.app.info()[1]),
+            "latest_block_height": str(latest),
+            "latest_block_time": present.rfc3339(block.header.time_ns) if block else "",
+            "earliest_block_hash": present.hex_upper(earliest.hash()) if earliest else "",
+            "earliest_block_height": str(node.chain.base()),
+            "catching_up": False,
+        },
+        "validator_info": {
+            "address": present.hex_upper(node.pv.address),
+            "pub_key": {"type": "tendermint/PubKeyEd25519", "value": present.b64(node.pv.pub_key)},
+            "voting_power": str(me[1].voting_power if me else 0),
+        },
+    }
+
+
+async def genesis(ctx: Call) -> dict[str, Any]:
+    """The genesis document."""
+    return {"genesis": msgspec.to_builtins(ctx.node.genesis)}
+
+
+async def abci_info(ctx: Call) -> dict[str, Any]:
+    """The application's last committed height and app hash."""
+    height, app_hash = ctx.node.app.info()
+    return {
+        "response": {
+            "data": "depind",
+            "version": VERSION,
+            "app_version": "1",
+            "last_block_height": str(height),
+            "last_block_app_hash": present.b64(app_hash),
+        }
+    }
+
+
+# -- blocks ---------------------------------------------------------------------
+
+
+async def block(ctx: Call, height: int | None = None) -> dict[str, Any]:
+    """The block at ``height`` (latest if omitted)."""
+    h = resolve_height(ctx, height)
+    found = load_block(ctx, h)
+    block_id = ctx.node.block_id(h)
+    return {
+        "block_id": present.block_id(block_id) if block_id else None,
+        "block": present.block(found),
+    }
+
+
+async def block_by_hash(ctx: Call, hash: str) -> dict[str, Any]:
+    """The block with this hash (hex)."""
+    h = ctx.node.chain.height_of_hash(decode_hash(hash))
+    if h is None:
+        raise RPCError(NOT_FOUND, f"block {hash} not found")
+    return await block(ctx, h)
+
+
+async def block_results(ctx: Call, height: int | None = None) -> dict[str, Any]:
+    """Tx results, events and app hash of the block at ``height``."""
+    h = resolve_height(ctx, height)
+    results = ctx.node.chain.load_results(h)
+    if results is None:
+        raise RPCError(NOT_FOUND, f"results for block {h} not found")
+    return present.block_results(results)
+
+
+async def header(ctx: Call, height: int | None = None) -> dict[str, Any]:
+    """The header of the block at ``height``."""
+    return {"header": present.header(load_block(ctx, resolve_height(ctx, height)).header)}
+
+
+async def commit(ctx: Call, height: int | None = None) -> dict[str, Any]:
+    """The signed header at ``height``: header plus the commit that finalized it."""
+    h = resolve_height(ctx, height)
+    found = load_block(ctx, h)
+    return {
+        "signed_header": {
+            "header": present.header(found.header),
+            "commit": present.commit(ctx.node.chain.load_commit(h)),
+        },
+        "canonical": True,
+    }
+
+
+async def blockchain(
+    ctx: Call, minHeight: int | None = None, maxHeight: int | None = None
+) -> dict[str, Any]:
+    """Block metas from ``maxHeight`` down to ``minHeight`` (at most 20)."""
+    latest, base = ctx.node.chain.height(), ctx.node.chain.base()
+    high = min(maxHeight or latest, latest)
+    low = max(minHeight or 1, base, high - MAX_BLOCKCHAIN_RANGE + 1)
+    if minHeight is not None and maxHeight is not None and minHeight > maxHeight:
+        raise RPCError(
+            INVALID_PARAMS, f"min height {minHeight} can't be greater than max height {maxHeight}"
+        )
+    metas = []
+    for h in range(high, low - 1, -1):
+        found = load_block(ctx, h)
+        block_id = ctx.node.block_id(h)
+        if block_id is not None:
+            metas.append(present.block_meta(found, block_id, ctx.node.block_size(found)))
+    return {"last_height": str(latest), "block_metas": metas}
+
+
+async def validators(
+    ctx: Call, height: int | None = None, page: int | None = None, per_page: int | None = None
+) -> dict[str, Any]:
+    """The validator set at ``height`` (paginated)."""
+    h = resolve_height(ctx, height)
+    all_validators = ctx.node.validators.validators
+    start, size = page_bounds(page, per_page, len(all_validators))
+    chosen = all_validators[start : start + size]
+    return {
+        "block_height": str(h),
+        "validators": [present.validator(v) for v in chosen],
+        "count": str(len(chosen)),
+        "total": str(len(all_validators)),
+    }
+
+
+# -- txs ------------------------------------------------------------------------
+
+
+def tx_json(ctx: Call, location: TxLocation) -> dict[str, Any]:
+    found = load_block(ctx, location.height)
+    results = ctx.node.chain.load_results(location.height)
+    if results is None:
+        raise RPCError(NOT_FOUND, f"results for block {location.height} not found")
+    return present.tx(
+        found.data.txs[location.index],
+        location.height,
+        location.index,
+        results.txs_results[location.index],
+    )
+
+
+async def tx(ctx: Call, hash: str, prove: bool = False) -> dict[str, Any]:
+    """A committed tx by hash (hex), with its result."""
+    location = ctx.node.chain.locate_tx(decode_hash(hash))
+    if location is None:
+        raise RPCError(NOT_FOUND, f"tx ({hash}) not found")
+    return tx_json(ctx, location)
+
+
+async def tx_search(
+    ctx: Call,
+    query: str,
+    prove: bool = False,
+    page: int | None = None,
+    per_page: int | None = None,
+    order_by: str = "asc",
+) -> dict[str, Any]:
+    """Committed txs whose events match ``query`` (e.g. "transfer.recipient='depin1...'")."""
+    if order_by not in ("asc", "desc"):
+        raise RPCError(INVALID_PARAMS, "order_by must be asc or desc")
+    try:
+        parsed = event_query.parse(query)
+    except event_query.QueryError as exc:
+        raise RPCError(INVALID_PARAMS, str(exc)) from None
+    locations = sorted(
+        search_locations(ctx, parsed), key=lambda loc: (loc.height, loc.index), reverse=order_by == "desc"
+    )
+    start, size = page_bounds(page, per_page, len(locations))
+    return {
+        "txs": [tx_json(ctx, loc) for loc in locations[start : start + size]],
+        "total_count": str(len(locations)),
+    }
+
+
+def search_locations(ctx: Call, query: event_query.Query) -> set[TxLocation]:
+    """Intersect the index lookups of each condition; tx.height ranges scan the height index."""
+    chain = ctx.node.chain
+    low, high = 1, chain.height()
+    found: set[TxLocation] | None = None
+    for condition in query.conditions:
+        if condition.key == "tx.height" and isinstance(condition.value, int):
+            low, high = _narrow(condition.op, condition.value, low, high)
+            continue
+        if condition.key == "tx.hash" and condition.op == "=":
+            location = chain.locate_tx(decode_hash(str(condition.value)))
+            matches = {location} if location else set()
+        elif condition.op == "=":
+            matches = set(_bounded(chain.txs_with_attribute(condition.key, str(condition.value))))
+        else:
+            raise RPCError(
+                INVALID_PARAMS, f"tx_search supports '=' on event attributes, not {condition.op}"
+            )
+        found = matches if found is None else found & matches
+    if found is None:
+        found = set(_bounded(chain.txs_in_heights(low, high)))
+    return {loc for loc in found if low <= loc.height <= high}
+
+
+def _narrow(op: str, value: int, low: int, high: int) -> tuple[int, int]:
+    bounds = {
+        "=": (value, value),
+        ">": (value + 1, high),
+        ">=": (value, high),
+        "<": (low, value - 1),
+        "<=": (low, value),
+    }
+    if op not in bounds:
+        raise RPCError(INVALID_PARAMS, f"tx.height does not support {op}")
+    new_low, new_high = bounds[op]
+    return max(low, new_low), min(high, new_high)
+
+
+def _bounded(locations: Any) -> list[TxLocation]:
+    result = []
+    for location in locations:
+        result.append(location)
+        if len(result) > MAX_SEARCH_SCAN:
+            raise RPCError(
+                INVALID_PARAMS, f"query matches more than {MAX_SEARCH_SCAN} txs; narrow it"
+            )
+    return result
+
+
+# -- mempool --------------------------------------------------------------------
+
+
+def check_result(result: Any, tx_bytes: bytes) -> dict[str, Any]:
+    return {
+        "code": result.code,
+        "data": "",
+        "log": result.log,
+        "codespace": result.codespace,
+        "hash": present.hex_upper(hashlib.sha256(tx_bytes).digest()),
+    }
+
+
+async def broadcast_tx_async(ctx: Call, tx: str) -> dict[str, Any]:
+    """Submit a tx and return its hash at once, without the CheckTx verdict."""
+    raw = decode_tx_param(tx)
+    ctx.node.mempool.check_tx(raw)
+    return {
+        "code": 0,
+        "data": "",
+        "log": "",
+        "codespace": "",
+        "hash": present.hex_upper(hashlib.sha256(raw).digest()),
+    }
+
+
+async def broadcast_tx_sync(ctx: Call, tx: str) -> dict[str, Any]:
+    """Submit a tx and return the CheckTx verdict (code 0: admitted to the mempool)."""
+    raw = decode_tx_param(tx)
+    return check_result(ctx.node.mempool.check_tx(raw), raw)
+
+
+async def broadcast_tx_commit(ctx: Call, tx: str) -> dict[str, Any]:
+    """Submit a tx and wait until it is committed in a block (or the timeout passes)."""
+    raw = decode_tx_param(tx)
+    tx_hash = hashlib.sha256(raw).digest()
+    waiter = ctx.bus.tx_waiter(tx_hash)
+    try:
+        checked = ctx.node.mempool.check_tx(raw)
+        if checked.code != 0:
+            return {
+                "check_tx": _check_json(checked),
+                "tx_result": {},
+                "hash": present.hex_upper(tx_hash),
+                "height": "0",
+            }
+        with trio.move_on_after(ctx.node.config.rpc.timeout_broadcast_tx_commit_s):
+            committed = await waiter.receive()
+            return {
+                "check_tx": _check_json(checked),
+                "tx_result": present.tx_result(committed.record),
+                "hash": present.hex_upper(tx_hash),
+                "height": str(committed.height),
+            }
+        raise RPCError(
+            TIMEOUT, "timed out waiting for the tx to be committed; it may still be included later"
+        )
+    finally:
+        ctx.bus.drop_tx_waiter(tx_hash, waiter)
+
+
+def _check_json(result: Any) -> dict[str, Any]:
+    return {
+        "code": result.code,
+        "data": "",
+        "log": result.log,
+        "codespace": result.codespace,
+        "gas_wanted": str(result.gas_wanted),
+        "gas_used": str(result.gas_used),
+    }
+
+
+async def check_tx(ctx: Call, tx: str) -> dict[str, Any]:
+    """Run CheckTx without adding the tx to the mempool."""
+    raw = decode_tx_param(tx)
+    return _check_json(ctx.node.app.check_tx(raw, keep=False))
+
+
+async def unconfirmed_txs(ctx: Call, limit: int | None = None) -> dict[str, Any]:
+    """Up to ``limit`` (default 30, max 100) txs waiting in the mempool."""
+    mempool = ctx.node.mempool
+    txs = mempool.txs(min(max(limit or 30, 1), MAX_PER_PAGE))
+    return {
+        "n_txs": str(len(txs)),
+        "total": str(mempool.size()),
+        "total_bytes": str(mempool.size_bytes()),
+        "txs": [present.b64(t) for t in txs],
+    }
+
+
+async def num_unconfirmed_txs(ctx: Call) -> dict[str, Any]:
+    """How many txs wait in the mempool."""
+    mempool = ctx.node.mempool
+    return {
+        "n_txs": str(mempool.size()),
+        "total": str(mempool.size()),
+        "total_bytes": str(mempool.size_bytes()),
+        "txs": None,
+    }
+
+
+# -- subscriptions (WebSocket) ----------------------------------------------------
+
+
+def _session(ctx: Call) -> Session:
+    if ctx.session is None:
+        raise RPCError(SUBSCRIPTION, "subscriptions need a WebSocket connection at /websocket")
+    return ctx.session
+
+
+async def subscribe(ctx: Call, query: str) -> dict[str, Any]:
+    """Receive events matching ``query``, e.g. "tm.event='NewBlock'" or "tm.event='Tx'"."""
+    from node.events import SubscriptionError
+
+    session = _session(ctx)
+    try:
+        parsed = event_query.parse(query)
+        subscription = ctx.bus.subscribe(session.client, parsed)
+    except (event_query.QueryError, SubscriptionError) as exc:
+        raise RPCError(SUBSCRIPTION, str(exc)) from None
+    await session.started.send(subscription)
+    return {}
+
+
+async def unsubscribe(ctx: Call, query: str) -> dict[str, Any]:
+    """Stop the subscription to ``query``."""
+    if not ctx.bus.unsubscribe(_session(ctx).client, query):
+        raise RPCError(SUBSCRIPTION, f"not subscribed to {query!r}")
+    return {}
+
+
+async def unsubscribe_all(ctx: Call) -> dict[str, Any]:
+    """Stop every subscription of this connection."""
+    ctx.bus.unsubscribe_all(_session(ctx).client)
+    return {}

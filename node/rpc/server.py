@@ -1,0 +1,266 @@
+"""JSON-RPC 2.0 over HTTP (POST /) and WebSocket (/websocket), served by
+hypercorn's trio worker inside the node's nursery.
+
+Every failure a client can cause becomes a JSON-RPC error object with a
+stable code; unexpected exceptions are logged here and reach the client as
+"Internal error" without a traceback.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+import trio
+from hypercorn.config import Config as HypercornConfig
+from hypercorn.trio import serve as hypercorn_serve
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from node.config import parse_laddr
+from node.rpc import app_methods, methods
+from node.rpc.dispatch import Registry, bind, openrpc
+from node.rpc.errors import (
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    METHOD_NOT_FOUND,
+    PARSE_ERROR,
+    REQUEST_TOO_LARGE,
+    SUBSCRIPTION,
+    RPCError,
+)
+from node.rpc.methods import Call, Session
+
+if TYPE_CHECKING:
+    from node.events import Subscription
+    from node.node import Node
+
+log = logging.getLogger("depind.rpc")
+_client_ids = itertools.count(1)
+
+CHAIN_METHODS = [
+    "health",
+    "status",
+    "genesis",
+    "abci_info",
+    "block",
+    "block_by_hash",
+    "block_results",
+    "header",
+    "commit",
+    "blockchain",
+    "validators",
+    "tx",
+    "tx_search",
+    "broadcast_tx_async",
+    "broadcast_tx_sync",
+    "broadcast_tx_commit",
+    "check_tx",
+    "unconfirmed_txs",
+    "num_unconfirmed_txs",
+]
+APP_METHODS = [
+    "abci_query",
+    "account",
+    "balances",
+    "supply",
+    "provider",
+    "providers",
+    "params",
+    "simulate",
+]
+WEBSOCKET_METHODS = ["subscribe", "unsubscribe", "unsubscribe_all"]
+
+
+def build_registry() -> Registry:
+    registry = Registry()
+    for name in CHAIN_METHODS:
+        registry.add(name, getattr(methods, name))
+    for name in APP_METHODS:
+        registry.add(name, getattr(app_methods, name))
+    for name in WEBSOCKET_METHODS:
+        registry.add(name, getattr(methods, name), websocket_only=True)
+    return registry
+
+
+REGISTRY = build_registry()
+
+
+def error_response(request_id: Any, error: RPCError) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": request_id, "error": error.to_json()}
+
+
+async def handle_one(call: Call, message: Any) -> dict[str, Any] | None:
+    """One request object to its response (None for a notification)."""
+    if (
+        not isinstance(message, dict)
+        or message.get("jsonrpc") != "2.0"
+        or not isinstance(message.get("method"), str)
+    ):
+        return error_response(
+            None, RPCError(INVALID_REQUEST, "expected a JSON-RPC 2.0 request object")
+        )
+    request_id = message.get("id")
+    if request_id is not None and not isinstance(request_id, (str, int)):
+        return error_response(
+            None, RPCError(INVALID_REQUEST, "id must be a string, a number or null")
+        )
+    try:
+        result = await dispatch(call, message["method"], message.get("params"))
+    except RPCError as error:
+        return error_response(request_id, error)
+    except Exception:
+        log.exception("internal error in %s", message["method"])
+        return error_response(
+            request_id, RPCError(INTERNAL_ERROR, "internal error; see the node log")
+        )
+    if "id" not in message:
+        return None
+    return {"jsonrpc": "2.0", "id": request_id, "result": result}
+
+
+async def dispatch(call: Call, name: str, params: Any) -> Any:
+    if name == "rpc.discover":
+        return openrpc(REGISTRY, methods.VERSION)
+    method = REGISTRY.methods.get(name)
+    if method is None:
+        raise RPCError(METHOD_NOT_FOUND, f"unknown method {name!r}; rpc.discover lists them")
+    if method.websocket_only and call.session is None:
+        raise RPCError(SUBSCRIPTION, f"{name} is only available over WebSocket at /websocket")
+    return await method.handler(call, **bind(method, params))
+
+
+async def handle_payload(call: Call, body: bytes, max_batch: int) -> Any:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return error_response(None, RPCError(PARSE_ERROR, "body is not valid JSON"))
+    if isinstance(payload, list):
+        if not payload:
+            return error_response(None, RPCError(INVALID_REQUEST, "empty batch"))
+        if len(payload) > max_batch:
+            return error_response(
+                None,
+                RPCError(
+                    REQUEST_TOO_LARGE, f"batch of {len(payload)} exceeds {max_batch} requests"
+                ),
+            )
+        responses = [r for r in [await handle_one(call, m) for m in payload] if r is not None]
+        return responses or None
+    return await handle_one(call, payload)
+
+
+def build_app(node: Node) -> Starlette:
+    limits = node.config.rpc
+
+    async def http_rpc(request: Request) -> Response:
+        body = await read_limited(request, limits.max_body_bytes)
+        if body is None:
+            error = error_response(
+                None, RPCError(REQUEST_TOO_LARGE, f"body exceeds {limits.max_body_bytes} bytes")
+            )
+            return JSONResponse(error, status_code=413)
+        response = await handle_payload(Call(node), body, limits.max_batch_requests)
+        if response is None:
+            return Response(status_code=204)
+        return JSONResponse(response)
+
+    async def websocket_rpc(websocket: WebSocket) -> None:
+        if node.bus.num_clients() >= limits.max_subscription_clients:
+            await websocket.close(code=1013, reason="too many subscription clients")
+            return
+        await websocket.accept()
+        await serve_websocket(node, websocket, limits.max_body_bytes, limits.max_batch_requests)
+
+    return Starlette(
+        routes=[Route("/", http_rpc, methods=["POST"]), WebSocketRoute("/websocket", websocket_rpc)]
+    )
+
+
+async def read_limited(request: Request, limit: int) -> bytes | None:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def serve_websocket(node: Node, websocket: WebSocket, max_bytes: int, max_batch: int) -> None:
+    client = f"ws-{next(_client_ids)}"
+    started_send, started_receive = trio.open_memory_channel[Subscription](16)
+    session = Session(client, started_send)
+    send_lock = trio.Lock()
+
+    async def send(message: Any) -> None:
+        async with send_lock:
+            await websocket.send_text(json.dumps(message))
+
+    async def forward(subscription: Subscription) -> None:
+        async with subscription.receive:
+            async for event in subscription.receive:
+                await send({"jsonrpc": "2.0", "id": f"{client}#event", "result": event})
+        if subscription.cancelled:
+            await send(
+                error_response(f"{client}#event", RPCError(SUBSCRIPTION, subscription.cancelled))
+            )
+
+    async def start_forwarders(nursery: trio.Nursery) -> None:
+        async for subscription in started_receive:
+            nursery.start_soon(forward, subscription)
+
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(start_forwarders, nursery)
+            while True:
+                text = await websocket.receive_text()
+                if len(text) > max_bytes:
+                    await send(
+                        error_response(
+                            None, RPCError(REQUEST_TOO_LARGE, f"message exceeds {max_bytes} bytes")
+                        )
+                    )
+                    continue
+                response = await handle_payload(Call(node, session), text.encode(), max_batch)
+                if response is not None:
+                    await send(response)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        node.bus.unsubscribe_all(client)
+
+
+async def serve(
+    node: Node, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+) -> None:
+    host, port = parse_laddr(node.config.rpc.laddr)
+    config = HypercornConfig()
+    config.bind = [f"{host}:{port}"]
+    config.accesslog = None
+    config.errorlog = logging.getLogger("depind.rpc.server")
+    config.websocket_max_message_size = node.config.rpc.max_body_bytes
+    config.graceful_timeout = 1.0
+    app = build_app(node)
+    await trio.lowlevel.checkpoint()
+    async with trio.open_nursery() as nursery:
+        await nursery.start(_serve, app, config)
+        log.info("JSON-RPC listening on http://%s:%d (WebSocket /websocket)", host, port)
+        task_status.started()
+
+
+async def _serve(
+    app: Starlette,
+    config: HypercornConfig,
+    *,
+    task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    await hypercorn_serve(app, config, task_status=task_status)  # type: ignore[arg-type]

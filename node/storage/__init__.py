@@ -1,0 +1,1 @@
+"""Durable storage for the node: LevelDB behind the vm's key-value interface."""

@@ -1,0 +1,147 @@
+"""The node's one LevelDB: block store, state and tx index under key prefixes.
+
+A block's records are staged, then written in the same atomic batch as the
+application's state changes (``StateKV.write``), so after a crash at any
+instant the store holds either the whole block and its state or neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+
+import msgspec
+import plyvel
+
+from consensus.abci import FinalizeResultLike
+from consensus.codec import decode, encode
+from consensus.merkle import merkle_root
+from consensus.types import Block, Commit
+from node.storage.leveldb import LevelDBKV
+from node.storage.records import BlockResults, EventRecord, TxLocation, block_results, tx_record
+from vm.store.kv import prefix_end
+
+STATE = b"S"
+BLOCK = b"B"
+COMMIT = b"C"
+RESULTS = b"R"
+BLOCK_HASH = b"H"
+TX = b"T"
+TX_BY_HEIGHT = b"t"
+EVENT = b"E"
+META_HEIGHT = b"M/height"
+META_BASE = b"M/base"
+
+
+def height_key(height: int) -> bytes:
+    return height.to_bytes(8, "big")
+
+
+class StateKV(LevelDBKV):
+    """The application's key-value store; its writes carry the staged block records."""
+
+    def __init__(self, db: plyvel.DB, staged: dict[bytes, bytes]) -> None:
+        super().__init__(db, STATE, sync=True)
+        self._db_ref = db
+        self._staged = staged
+
+    def write(self, changes: Mapping[bytes, bytes | None]) -> None:
+        with self._db_ref.write_batch(transaction=True, sync=True) as batch:
+            for key, value in self._staged.items():
+                batch.put(key, value)
+            for key, value in changes.items():
+                if value is None:
+                    batch.delete(STATE + key)
+                else:
+                    batch.put(STATE + key, value)
+        self._staged.clear()
+
+
+class ChainStore:
+    """Implements consensus.engine.BlockStore and the node's history queries."""
+
+    def __init__(self, db: plyvel.DB) -> None:
+        self.db = db
+        self._staged: dict[bytes, bytes] = {}
+        self.state_kv = StateKV(db, self._staged)
+
+    # -- BlockStore --------------------------------------------------------------
+
+    def height(self) -> int:
+        raw = self.db.get(META_HEIGHT)
+        return 0 if raw is None else int.from_bytes(raw, "big")
+
+    def base(self) -> int:
+        raw = self.db.get(META_BASE)
+        return 0 if raw is None else int.from_bytes(raw, "big")
+
+    def load_block(self, height: int) -> Block | None:
+        raw = self.db.get(BLOCK + height_key(height))
+        return None if raw is None else decode(raw, Block)
+
+    def load_commit(self, height: int) -> Commit | None:
+        raw = self.db.get(COMMIT + height_key(height))
+        return None if raw is None else decode(raw, Commit)
+
+    def load_results(self, height: int) -> BlockResults | None:
+        raw = self.db.get(RESULTS + height_key(height))
+        return None if raw is None else msgspec.msgpack.decode(raw, type=BlockResults)
+
+    def load_results_hash(self, height: int) -> bytes:
+        """Merkle root of each tx's deterministic result fields (CometBFT's LastResultsHash)."""
+        results = self.load_results(height)
+        if results is None:
+            return merkle_root([])
+        return merkle_root(
+            [encode([r.code, r.gas_wanted, r.gas_used]) for r in results.txs_results]
+        )
+
+    def stage_block(self, block: Block, commit: Commit, result: FinalizeResultLike) -> None:
+        height = block.header.height
+        staged = self._staged
+        staged[BLOCK + height_key(height)] = encode(block)
+        staged[COMMIT + height_key(height)] = encode(commit)
+        staged[RESULTS + height_key(height)] = msgspec.msgpack.encode(block_results(height, result))
+        staged[BLOCK_HASH + block.hash()] = height_key(height)
+        staged[META_HEIGHT] = height_key(height)
+        if self.base() == 0:
+            staged[META_BASE] = height_key(height)
+        for index, (tx, tx_result) in enumerate(
+            zip(block.data.txs, result.tx_results, strict=True)
+        ):
+            self._stage_tx(height, index, tx, tx_record(tx_result).events)
+
+    def _stage_tx(self, height: int, index: int, tx: bytes, events: list[EventRecord]) -> None:
+        location = height_key(height) + index.to_bytes(4, "big")
+        tx_hash = hashlib.sha256(tx).digest()
+        self._staged[TX + tx_hash] = msgspec.msgpack.encode(TxLocation(height, index))
+        self._staged[TX_BY_HEIGHT + location] = tx_hash
+        for event in events:
+            for attribute in event.attributes:
+                composite = f"{event.type}.{attribute.key}".encode()
+                key = EVENT + composite + b"\x00" + attribute.value.encode() + b"\x00" + location
+                self._staged[key] = tx_hash
+
+    # -- history -----------------------------------------------------------------
+
+    def height_of_hash(self, block_hash: bytes) -> int | None:
+        raw = self.db.get(BLOCK_HASH + block_hash)
+        return None if raw is None else int.from_bytes(raw, "big")
+
+    def locate_tx(self, tx_hash: bytes) -> TxLocation | None:
+        raw = self.db.get(TX + tx_hash)
+        return None if raw is None else msgspec.msgpack.decode(raw, type=TxLocation)
+
+    def txs_with_attribute(self, composite: str, value: str) -> Iterator[TxLocation]:
+        start = EVENT + composite.encode() + b"\x00" + value.encode() + b"\x00"
+        for key, _ in self.db.iterator(start=start, stop=prefix_end(start)):
+            location = key[-12:]
+            yield TxLocation(
+                int.from_bytes(location[:8], "big"), int.from_bytes(location[8:], "big")
+            )
+
+    def txs_in_heights(self, low: int, high: int) -> Iterator[TxLocation]:
+        start = TX_BY_HEIGHT + height_key(low)
+        stop = TX_BY_HEIGHT + height_key(high + 1)
+        for key, _ in self.db.iterator(start=start, stop=stop):
+            yield TxLocation(int.from_bytes(key[1:9], "big"), int.from_bytes(key[9:13], "big"))

@@ -1,0 +1,1 @@
+"""depind vm package."""

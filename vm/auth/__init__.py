@@ -1,0 +1,1 @@
+"""auth: accounts, sequence numbers, signature checks, fees and gas."""

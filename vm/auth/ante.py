@@ -1,0 +1,111 @@
+"""The ante handler: every check a tx passes before its messages run, and the
+fee it pays even if they fail (Cosmos x/auth/ante)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from vm import crypto
+from vm.auth import keeper
+from vm.auth.expected import BankKeeper
+from vm.context import Context
+from vm.errors import (
+    InsufficientFee,
+    InvalidChainID,
+    InvalidGasLimit,
+    InvalidPubKey,
+    InvalidRequest,
+    InvalidSigner,
+    MemoTooLarge,
+    NoSignatures,
+    TxTimeoutHeight,
+    Unauthorized,
+    WrongSequence,
+)
+from vm.tx import MAX_MESSAGES, Tx, sign_bytes
+from vm.types import Address, module_address, parse_address, validate_coins
+
+FEE_COLLECTOR = module_address("fee_collector")
+
+
+def validate_basic(tx: Tx, chain_id: str, height: int) -> Address:
+    """Stateless checks; returns the signer's address."""
+    body, auth = tx.body, tx.auth_info
+    if body.chain_id != chain_id:
+        raise InvalidChainID(f"tx is for {body.chain_id!r}, this chain is {chain_id!r}")
+    if not 1 <= len(body.messages) <= MAX_MESSAGES:
+        raise InvalidRequest(f"a tx carries 1 to {MAX_MESSAGES} messages")
+    if body.timeout_height and height > body.timeout_height:
+        raise TxTimeoutHeight(
+            f"block height {height} is past the tx's timeout height {body.timeout_height}"
+        )
+    if auth.fee.gas_limit == 0:
+        raise InvalidGasLimit("gas limit must be positive")
+    if auth.fee.amount:
+        validate_coins(auth.fee.amount, "fee")
+    if not tx.signature:
+        raise NoSignatures()
+    if not crypto.is_valid_pubkey(auth.pubkey):
+        raise InvalidPubKey("expected a 33-byte compressed secp256k1 key")
+    signer = crypto.address_from_pubkey(auth.pubkey)
+    for message in body.messages:
+        message.validate()
+        if message.signer() != signer:
+            raise InvalidSigner(f"message signer {message.signer()} is not the tx signer {signer}")
+    return parse_address(signer)
+
+
+class Mode(Enum):
+    DELIVER = "deliver"  # in a block, and the first check of a tx
+    RECHECK = "recheck"  # after a block: the signature was already checked
+    SIMULATE = "simulate"  # gas estimation: no signature yet, any fee accepted
+
+
+def run_ante(
+    ctx: Context, tx: Tx, tx_size: int, signer: Address, bank: BankKeeper, mode: Mode
+) -> None:
+    """Memo, gas for size and signature, sequence, signature, fee; then bump the sequence."""
+    params = keeper.get_auth_params(ctx.store)
+    if len(tx.body.memo) > params.max_memo_characters:
+        raise MemoTooLarge(
+            f"{len(tx.body.memo)} characters; the limit is {params.max_memo_characters}"
+        )
+    ctx.gas.consume(params.tx_size_cost_per_byte * tx_size, "tx size")
+    ctx.gas.consume(params.sig_verify_cost_secp256k1, "signature verification")
+    account = keeper.get_account(ctx.store, signer)
+    if account is None:
+        raise Unauthorized(f"account {crypto.encode_address(signer)} does not exist; fund it first")
+    if tx.auth_info.sequence != account.sequence:
+        raise WrongSequence(
+            f"account sequence mismatch, expected {account.sequence}, got {tx.auth_info.sequence}"
+        )
+    if mode is Mode.DELIVER:
+        check_signature(ctx, tx, account)
+    deduct_fee(ctx, tx, signer, bank, check_minimum=mode is not Mode.SIMULATE)
+    bumped = keeper.Account(
+        signer, account.account_number, account.sequence + 1, tx.auth_info.pubkey
+    )
+    keeper.set_account(ctx.store, bumped)
+
+
+def check_signature(ctx: Context, tx: Tx, account: keeper.Account) -> None:
+    message = sign_bytes(tx.body, tx.auth_info, account.account_number)
+    if not crypto.verify_signature(tx.auth_info.pubkey, message, tx.signature):
+        raise Unauthorized(
+            f"signature verification failed; please verify account number ({account.account_number}), "
+            f"sequence ({account.sequence}) and chain-id ({ctx.env.chain_id})"
+        )
+
+
+def deduct_fee(
+    ctx: Context, tx: Tx, payer: Address, bank: BankKeeper, check_minimum: bool = True
+) -> None:
+    params = keeper.get_auth_params(ctx.store)
+    required = keeper.required_fee(params, tx.auth_info.fee.gas_limit)
+    paid = sum(c.amount for c in tx.auth_info.fee.amount if c.denom == params.fee_denom)
+    if check_minimum and paid < required:
+        raise InsufficientFee(
+            f"got {paid}{params.fee_denom}, required at least {required}{params.fee_denom}"
+        )
+    if tx.auth_info.fee.amount:
+        bank.send(ctx.store, payer, FEE_COLLECTOR, list(tx.auth_info.fee.amount))

@@ -1,0 +1,1 @@
+"""bank: balances, total supply, send and multi-send."""

@@ -1,0 +1,16 @@
+"""The shape every transaction message has: a tag, a signer and stateless checks."""
+
+from __future__ import annotations
+
+from vm.encoding import Canonical
+
+
+class Msg(Canonical, tag_field="@type"):
+    """Base message. Subclasses set ``tag`` (e.g. "bank/MsgSend") and implement both methods."""
+
+    def signer(self) -> str:
+        raise NotImplementedError
+
+    def validate(self) -> None:
+        """Stateless checks; raise an ``InvalidTx`` subclass."""
+        raise NotImplementedError

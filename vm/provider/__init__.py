@@ -1,0 +1,1 @@
+"""provider: GPU providers, their hardware, endpoint, price hint and bonded collateral."""

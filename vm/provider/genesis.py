@@ -1,0 +1,100 @@
+"""provider genesis: validate, init, export (export then init round-trips)."""
+
+from __future__ import annotations
+
+from genesis.schema import CoinJSON, GpuJSON, ProviderGenesis, ProviderJSON
+from vm.errors import InvalidRequest
+from vm.params.keeper import set_params
+from vm.provider import keeper
+from vm.provider.keeper import Provider, Status
+from vm.provider.msgs import GpuSpec, validate_endpoint, validate_gpus, validate_region
+from vm.store.cache import Store
+from vm.types import Address, Coin, format_address, parse_address, validate_coin
+
+_STATUS = {"active": Status.ACTIVE, "exiting": Status.EXITING}
+
+
+def validate_genesis(state: ProviderGenesis) -> None:
+    validate_coin(Coin(state.params.min_collateral.denom, state.params.min_collateral.amount))
+    owners: set[str] = set()
+    for entry in state.providers:
+        provider = from_json(entry)
+        if entry.owner in owners:
+            raise InvalidRequest(f"duplicate provider {entry.owner}")
+        owners.add(entry.owner)
+        validate_gpus(provider.gpus)
+        validate_region(provider.region)
+        validate_endpoint(provider.endpoint)
+
+
+def init_genesis(store: Store, state: ProviderGenesis) -> None:
+    """Providers in genesis must have their collateral in the pool's genesis balance."""
+    set_params(store, "provider", state.params)
+    for entry in state.providers:
+        provider = from_json(entry)
+        keeper.set_provider(store, provider)
+        keeper.index_gpus(store, Address(provider.owner), provider.gpus)
+        if provider.status == Status.EXITING:
+            keeper.enqueue_exit(store, provider.exit_height, Address(provider.owner))
+
+
+def export_genesis(store: Store) -> ProviderGenesis:
+    providers = [to_json(p) for p in keeper.iterate_providers(store)]
+    return ProviderGenesis(params=keeper.get_provider_params(store), providers=providers)
+
+
+def from_json(entry: ProviderJSON) -> Provider:
+    if entry.status not in _STATUS:
+        raise InvalidRequest(f"provider status must be one of {sorted(_STATUS)}")
+    gpus = [
+        GpuSpec(
+            g.model, g.memory_mib, g.compute_capability, g.count, [_hex32(h) for h in g.uuid_hashes]
+        )
+        for g in entry.gpus
+    ]
+    return Provider(
+        parse_address(entry.owner, "provider owner"),
+        gpus,
+        entry.region,
+        entry.endpoint,
+        Coin(entry.price_hint.denom, entry.price_hint.amount),
+        Coin(entry.collateral.denom, entry.collateral.amount),
+        _STATUS[entry.status],
+        entry.registered_height,
+        entry.exit_height,
+        0,
+    )
+
+
+def to_json(provider: Provider) -> ProviderJSON:
+    status = next(name for name, value in _STATUS.items() if value == provider.status)
+    return ProviderJSON(
+        owner=format_address(Address(provider.owner)),
+        gpus=[
+            GpuJSON(
+                model=g.model,
+                memory_mib=g.memory_mib,
+                compute_capability=g.compute_capability,
+                count=g.count,
+                uuid_hashes=[h.hex() for h in g.uuid_hashes],
+            )
+            for g in provider.gpus
+        ],
+        region=provider.region,
+        endpoint=provider.endpoint,
+        price_hint=CoinJSON(denom=provider.price_hint.denom, amount=provider.price_hint.amount),
+        collateral=CoinJSON(denom=provider.collateral.denom, amount=provider.collateral.amount),
+        status=status,
+        registered_height=provider.registered_height,
+        exit_height=provider.exit_height,
+    )
+
+
+def _hex32(text: str) -> bytes:
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raise InvalidRequest(f"uuid hash {text!r} is not hex") from None
+    if len(raw) != 32:
+        raise InvalidRequest("uuid hashes are 32-byte SHA-256 digests")
+    return raw

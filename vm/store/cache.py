@@ -1,0 +1,117 @@
+"""Layered write caches over the committed state (Cosmos cachekv).
+
+A block writes into a ``CacheStore`` over the committed key-value store;
+each tx writes into its own ``CacheStore`` over the block's, which is
+flushed on success and dropped on failure, so a failed tx leaves no trace.
+``GasStore`` charges a tx's gas meter for every access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Protocol
+
+from vm import gas as gascost
+from vm.gas import GasMeter
+
+
+class ReadStore(Protocol):
+    def get(self, key: bytes) -> bytes | None: ...
+
+    def iterate(self, start: bytes, end: bytes | None = None) -> Iterator[tuple[bytes, bytes]]: ...
+
+
+class Store(ReadStore, Protocol):
+    def set(self, key: bytes, value: bytes) -> None: ...
+
+    def delete(self, key: bytes) -> None: ...
+
+
+class CacheStore:
+    """Buffers writes over ``parent``; reads see the buffer first."""
+
+    def __init__(self, parent: ReadStore) -> None:
+        self.parent = parent
+        self._changes: dict[bytes, bytes | None] = {}
+
+    def get(self, key: bytes) -> bytes | None:
+        if key in self._changes:
+            return self._changes[key]
+        return self.parent.get(key)
+
+    def set(self, key: bytes, value: bytes) -> None:
+        self._changes[key] = value
+
+    def delete(self, key: bytes) -> None:
+        self._changes[key] = None
+
+    def iterate(self, start: bytes, end: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
+        """Ascending merge of the parent's items and this buffer's, in [start, end)."""
+        mine = sorted(k for k in self._changes if k >= start and (end is None or k < end))
+        theirs = self.parent.iterate(start, end)
+        yield from _merge(mine, self._changes, theirs)
+
+    def changes(self) -> Mapping[bytes, bytes | None]:
+        return self._changes
+
+    def apply(self, changes: Mapping[bytes, bytes | None]) -> None:
+        self._changes.update(changes)
+
+    def write(self) -> None:
+        """Flush the buffer into a parent that is itself a CacheStore."""
+        if not isinstance(self.parent, CacheStore):
+            raise TypeError("only a nested cache can be flushed with write()")
+        self.parent.apply(self._changes)
+        self._changes = {}
+
+
+def _merge(
+    mine: list[bytes], changes: Mapping[bytes, bytes | None], theirs: Iterator[tuple[bytes, bytes]]
+) -> Iterator[tuple[bytes, bytes]]:
+    index = 0
+    for key, value in theirs:
+        while index < len(mine) and mine[index] < key:
+            yield from _present(mine[index], changes)
+            index += 1
+        if index < len(mine) and mine[index] == key:
+            yield from _present(key, changes)
+            index += 1
+        else:
+            yield key, value
+    for key in mine[index:]:
+        yield from _present(key, changes)
+
+
+def _present(key: bytes, changes: Mapping[bytes, bytes | None]) -> Iterator[tuple[bytes, bytes]]:
+    value = changes[key]
+    if value is not None:
+        yield key, value
+
+
+class GasStore:
+    """Charges ``meter`` for each access to ``inner`` (Cosmos KVGasConfig)."""
+
+    def __init__(self, inner: Store, meter: GasMeter) -> None:
+        self.inner = inner
+        self.meter = meter
+
+    def get(self, key: bytes) -> bytes | None:
+        value = self.inner.get(key)
+        self.meter.consume(gascost.READ_COST_FLAT, "read")
+        self.meter.consume(gascost.READ_COST_PER_BYTE * (len(key) + len(value or b"")), "read")
+        return value
+
+    def set(self, key: bytes, value: bytes) -> None:
+        self.meter.consume(gascost.WRITE_COST_FLAT, "write")
+        self.meter.consume(gascost.WRITE_COST_PER_BYTE * (len(key) + len(value)), "write")
+        self.inner.set(key, value)
+
+    def delete(self, key: bytes) -> None:
+        self.meter.consume(gascost.DELETE_COST, "delete")
+        self.inner.delete(key)
+
+    def iterate(self, start: bytes, end: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
+        for key, value in self.inner.iterate(start, end):
+            self.meter.consume(gascost.ITER_NEXT_COST_FLAT, "iterate")
+            self.meter.consume(gascost.READ_COST_PER_BYTE * (len(key) + len(value)), "iterate")
+            yield key, value
