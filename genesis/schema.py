@@ -30,7 +30,7 @@ class CoinJSON(Doc):
 
 class BlockParams(Doc):
     max_bytes: Positive = 4 * 1024 * 1024
-    max_gas: int = 100_000_000  # -1 means unlimited, as in CometBFT
+    max_gas: int = 1_000_000_000  # -1 means unlimited, as in CometBFT
 
 
 class EvidenceParams(Doc):

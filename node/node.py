@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import signal
 import time
 from dataclasses import dataclass, field
 
@@ -163,4 +164,14 @@ class Node:
         async with trio.open_nursery() as nursery:
             await nursery.start(serve, self)
             await nursery.start(self.engine().run)
+            nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
             task_status.started()
+
+
+async def _stop_on_signal(scope: trio.CancelScope) -> None:
+    """SIGINT or SIGTERM: stop between blocks; committed state is already on disk."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for received in signals:
+            log.info("received %s, shutting down", signal.Signals(received).name)
+            scope.cancel()
+            return

@@ -5,6 +5,7 @@ r||s of an ECDSA signature over SHA-256(message); like the Cosmos SDK, verificat
 high-S signatures so that a signed tx has exactly one valid encoding.
 """
 
+import functools
 import hashlib
 
 import bech32
@@ -20,6 +21,10 @@ ADDRESS_SIZE = 20
 # Order of the secp256k1 group.
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 SECP256K1_HALF_N = SECP256K1_N // 2
+
+# Address and key checks are pure functions of their input, and a busy chain sees
+# the same few thousand senders again and again: memoise them (bounded).
+_CACHE_SIZE = 1 << 16
 
 
 class InvalidAddress(ValueError):
@@ -42,6 +47,7 @@ def encode_address(raw: bytes, hrp: str = ACCOUNT_HRP) -> str:
     return bech32.bech32_encode(hrp, words)
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def decode_address(text: str, hrp: str = ACCOUNT_HRP) -> bytes:
     """Decode a bech32 address, checking prefix, checksum, case and length."""
     if text.lower() != text and text.upper() != text:
@@ -57,11 +63,13 @@ def decode_address(text: str, hrp: str = ACCOUNT_HRP) -> bytes:
     return bytes(raw)
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def address_from_pubkey(pubkey: bytes, hrp: str = ACCOUNT_HRP) -> str:
     """Return the bech32 address of a compressed public key."""
     return encode_address(address_bytes(pubkey), hrp)
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def is_valid_pubkey(pubkey: bytes) -> bool:
     """Return whether `pubkey` is a 33-byte compressed point on secp256k1."""
     if len(pubkey) != PUBKEY_SIZE or pubkey[0] not in (2, 3):

@@ -52,3 +52,7 @@ def main() -> None:
 
 
 __all__ = ["CLIError", "cli", "main"]
+
+
+if __name__ == "__main__":
+    main()

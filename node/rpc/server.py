@@ -23,6 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from node.config import parse_laddr
+from node.events import Subscription
 from node.rpc import app_methods, methods
 from node.rpc.dispatch import Registry, bind, openrpc
 from node.rpc.errors import (
@@ -37,7 +38,6 @@ from node.rpc.errors import (
 from node.rpc.methods import Call, Session
 
 if TYPE_CHECKING:
-    from node.events import Subscription
     from node.node import Node
 
 log = logging.getLogger("depind.rpc")

@@ -192,9 +192,7 @@ class SparseMerkleTree:
         encoded = self._kv.get(self.node_key(0, 0))
         return EMPTY_ROOT if encoded is None else _hash_encoded_node(encoded)
 
-    def update(
-        self, changes: Mapping[bytes, bytes | None]
-    ) -> tuple[bytes, dict[bytes, bytes | None]]:
+    def update(self, changes: Mapping[bytes, bytes | None]) -> tuple[bytes, dict[bytes, bytes | None]]:
         """Compute the tree after `changes` (key -> new value, None deletes).
 
         Returns the new root and the node writes (store key -> value, None deletes)
@@ -204,8 +202,9 @@ class SparseMerkleTree:
         root_key = self.node_key(0, 0)
         old_root = self._kv.get(root_key)
         self._cache.sync(old_root)
-        new_root, writes = _TreeUpdate(changes, self.node_key, self._read_cached).apply(old_root)
-        self._cache.stage(writes.get(root_key, old_root), writes)
+        tree_update = _TreeUpdate(changes, self.node_key, self._read_cached, self._cache.max_key_size)
+        new_root, writes = tree_update.apply(old_root)
+        self._cache.stage(writes.get(root_key, old_root), tree_update.cache_changes)
         return new_root, writes
 
     def prove(self, key: bytes) -> Proof:
@@ -257,44 +256,45 @@ class _NodeCache:
     """The stored encodings of the upper nodes of the tree whose root encoding is `root`.
 
     update() does not write, so the cache cannot follow commits as they happen. It
-    keeps the node writes of the latest update instead, and applies them once the
-    store holds that update's root. Finding any other root, it starts over. Equal
-    roots mean equal trees, since the root commits to every node below it.
+    keeps the cached-depth changes of the latest update instead, and applies them
+    once the store holds that update's root; finding any other root, it starts
+    over. Equal roots mean equal trees, since the root commits to every node.
     """
 
     def __init__(self, max_key_size: int) -> None:
         self.nodes: dict[bytes, bytes] = {}
-        self._max_key_size = max_key_size
+        self.max_key_size = max_key_size  # the store key size of the deepest cached nodes
         self._root: bytes | None = None
         self._staged_root: bytes | None = None
-        self._staged_writes: dict[bytes, bytes | None] = {}
+        self._staged = _CacheChanges()
 
     def sync(self, root: bytes | None) -> None:
         """Make the cache hold the nodes of the tree whose root encoding is `root`."""
         if root is None or root != self._root:
             if root is not None and root == self._staged_root:
-                self._apply(self._staged_writes)
+                for key in self._staged.deleted:
+                    self.nodes.pop(key, None)
+                self.nodes.update(self._staged.written)
             else:
                 self.nodes.clear()
         self._root = root
-        self._staged_root, self._staged_writes = None, {}
+        self._staged_root, self._staged = None, _CacheChanges()
 
     def add(self, key: bytes, encoded: bytes) -> None:
-        if len(key) <= self._max_key_size:
+        if len(key) <= self.max_key_size:
             self.nodes[key] = encoded
 
-    def stage(self, root: bytes | None, writes: dict[bytes, bytes | None]) -> None:
-        """Remember an update's writes, to apply if its root is committed."""
-        self._staged_root, self._staged_writes = root, dict(writes)
+    def stage(self, root: bytes | None, changes: "_CacheChanges") -> None:
+        """Remember an update's changes, to apply if its root is committed."""
+        self._staged_root, self._staged = root, changes
 
-    def _apply(self, writes: dict[bytes, bytes | None]) -> None:
-        max_key_size = self._max_key_size
-        for key, encoded in writes.items():
-            if len(key) <= max_key_size:
-                if encoded is None:
-                    self.nodes.pop(key, None)
-                else:
-                    self.nodes[key] = encoded
+
+class _CacheChanges:
+    """The node writes of one update at cached depths; deletions apply first."""
+
+    def __init__(self) -> None:
+        self.deleted: list[bytes] = []
+        self.written: dict[bytes, bytes] = {}
 
 
 # What a subtree position holds, old or new.
@@ -334,6 +334,7 @@ class _TreeUpdate:
         changes: Mapping[bytes, bytes | None],
         node_key: Callable[[int, int], bytes],
         read: Callable[[bytes], bytes],
+        cached_key_size: int,
     ) -> None:
         self._changes: list[_Change] = sorted(
             (_make_change(key, value) for key, value in changes.items()), key=itemgetter(0)
@@ -342,15 +343,14 @@ class _TreeUpdate:
         self._read = read
         self._writes: dict[bytes, bytes | None] = {}
         self._old: dict[bytes, bytes] = {}
+        self._cached_key_size = cached_key_size
+        self.cache_changes = _CacheChanges()
 
     def apply(self, root: bytes | None) -> tuple[bytes, dict[bytes, bytes | None]]:
         """Apply the changes to the tree whose root node encoding is `root`."""
         if not self._changes:
             return (EMPTY_ROOT if root is None else _hash_encoded_node(root)), {}
-        if root is None:
-            kind = _EMPTY
-        else:
-            kind = _STORED_LEAF if root[0] == _LEAF_TAG else _INTERNAL
+        kind = _EMPTY if root is None else _STORED_LEAF if root[0] == _LEAF_TAG else _INTERNAL
         new_root = self._update(0, 0, kind, 0, len(self._changes))
         self._place(0, 0, new_root)
         return new_root.hash, self._writes
@@ -381,41 +381,50 @@ class _TreeUpdate:
         case, keeps the tree's shape and is rehashed on the way back up in place.
         """
         position, key_hash, value_hash = self._changes[index]
+        node_key, read = self._node_key, self._read
         stack: list[tuple[bytes, bytes]] = []  # the internal nodes passed: (store key, encoding)
-        depth, kind = top, _INTERNAL
-        key = self._node_key(depth, position >> (KEY_BITS - depth))
-        while kind == _INTERNAL:
-            encoded = self._read(key)
+        depth = top
+        key = node_key(depth, position >> (KEY_BITS - depth))
+        while True:
+            encoded = read(key)
             stack.append((key, encoded))
             if position >> (KEY_BITS - 1 - depth) & 1:
                 child, is_leaf = encoded[33:65], encoded[0] & _RIGHT_IS_LEAF
             else:
                 child, is_leaf = encoded[1:33], encoded[0] & _LEFT_IS_LEAF
             depth += 1
-            key = self._node_key(depth, position >> (KEY_BITS - depth))
-            kind = _stored_child(child, is_leaf).kind
-        if kind == _STORED_LEAF and value_hash is not None:
-            old_leaf = self._read(key)
+            key = node_key(depth, position >> (KEY_BITS - depth))
+            if is_leaf or child == EMPTY_ROOT:
+                break
+        kind = _STORED_LEAF if is_leaf else _EMPTY
+        if is_leaf and value_hash is not None:
+            old_leaf = read(key)
             if old_leaf[1:33] == key_hash:
-                return self._rehash_path(position, top, stack, key, old_leaf[:33] + value_hash)
+                return self._rehash_path(position, top, stack, key, old_leaf, value_hash)
         for stacked_key, encoded in stack:
-            self._old[stacked_key] = encoded
-            self._writes[stacked_key] = None
+            self._take_read(stacked_key, encoded)
         subtree = self._update(depth, position >> (KEY_BITS - depth), kind, index, index + 1)
-        for depth in range(depth - 1, top - 1, -1):
-            subtree = self._join_stored_sibling(depth, position, stack[depth - top][1], subtree)
+        for parent_depth in range(depth - 1, top - 1, -1):
+            parent = stack[parent_depth - top][1]
+            subtree = self._join_stored_sibling(parent_depth, position, parent, subtree)
         return subtree
 
     def _rehash_path(
-        self, position: int, top: int, stack: list[tuple[bytes, bytes]], key: bytes, leaf: bytes
+        self,
+        position: int,
+        top: int,
+        stack: list[tuple[bytes, bytes]],
+        key: bytes,
+        old_leaf: bytes,
+        value_hash: bytes,
     ) -> _Subtree:
-        """Store `leaf` at `key` in place of a leaf of the same key, then rehash the
-        internal nodes in `stack`, from depth `top` down to the leaf's parent."""
-        top_encoding = stack[0][1]
-        if self._read(key) == leaf:
-            return _Subtree(hash_internal(top_encoding[1:33], top_encoding[33:65]), _INTERNAL)
-        writes = self._writes
-        writes[key] = leaf
+        """Give the leaf `old_leaf` at `key` a new value hash, then rehash the internal
+        nodes in `stack`, from depth `top` down to the leaf's parent, in place."""
+        leaf = old_leaf[:33] + value_hash
+        if leaf == old_leaf:
+            top_node = stack[0][1]
+            return _Subtree(hash_internal(top_node[1:33], top_node[33:65]), _INTERNAL)
+        self._write(key, leaf)
         node_hash = sha256(leaf).digest()
         for depth in range(top + len(stack) - 1, top - 1, -1):
             key, encoded = stack[depth - top]
@@ -423,13 +432,11 @@ class _TreeUpdate:
                 encoded = encoded[:33] + node_hash
             else:
                 encoded = encoded[:1] + node_hash + encoded[33:]
-            writes[key] = encoded
+            self._write(key, encoded)
             node_hash = sha256(b"\x01" + encoded[1:]).digest()
         return _Subtree(node_hash, _INTERNAL)
 
-    def _build_new(
-        self, depth: int, path: int, lo: int, hi: int, old_leaf: bytes | None
-    ) -> _Subtree:
+    def _build_new(self, depth: int, path: int, lo: int, hi: int, old_leaf: bytes | None) -> _Subtree:
         """Build the subtree at a position that held at most one leaf, `old_leaf`."""
         leaves: list[_Leaf] = [
             (index, key_hash, value_hash)
@@ -456,18 +463,12 @@ class _TreeUpdate:
         right = self._build(depth + 1, path << 1 | 1, leaves, mid, hi)
         return self._join(depth, path, left, right)
 
-    def _join_stored_sibling(
-        self, depth: int, position: int, encoded: bytes, child: _Subtree
-    ) -> _Subtree:
+    def _join_stored_sibling(self, depth: int, position: int, encoded: bytes, child: _Subtree) -> _Subtree:
         """Join a new child on `position`'s path with its sibling in the old node `encoded`."""
         path = position >> (KEY_BITS - depth)
         if position >> (KEY_BITS - 1 - depth) & 1:
-            return self._join(
-                depth, path, _stored_child(encoded[1:33], encoded[0] & _LEFT_IS_LEAF), child
-            )
-        return self._join(
-            depth, path, child, _stored_child(encoded[33:65], encoded[0] & _RIGHT_IS_LEAF)
-        )
+            return self._join(depth, path, _stored_child(encoded[1:33], encoded[0] & _LEFT_IS_LEAF), child)
+        return self._join(depth, path, child, _stored_child(encoded[33:65], encoded[0] & _RIGHT_IS_LEAF))
 
     def _join(self, depth: int, path: int, left: _Subtree, right: _Subtree) -> _Subtree:
         """Make the node at (depth, path) from its new children, compressing a lone leaf."""
@@ -499,16 +500,29 @@ class _TreeUpdate:
         """Read an old node and schedule its deletion."""
         key = self._node_key(depth, path)
         encoded = self._read(key)
+        self._take_read(key, encoded)
+        return encoded
+
+    def _take_read(self, key: bytes, encoded: bytes) -> None:
+        """Schedule the deletion of the old node `encoded`, already read from `key`."""
         self._old[key] = encoded
         self._writes[key] = None
-        return encoded
+        if len(key) <= self._cached_key_size:
+            self.cache_changes.deleted.append(key)
 
     def _put(self, depth: int, path: int, encoded: bytes) -> None:
         key = self._node_key(depth, path)
         if self._old.get(key) == encoded:
             del self._writes[key]  # unchanged: no write at all
+            if len(key) <= self._cached_key_size:
+                self.cache_changes.written[key] = encoded
         else:
-            self._writes[key] = encoded
+            self._write(key, encoded)
+
+    def _write(self, key: bytes, encoded: bytes) -> None:
+        self._writes[key] = encoded
+        if len(key) <= self._cached_key_size:
+            self.cache_changes.written[key] = encoded
 
 
 def _stored_child(child_hash: bytes, is_leaf: int) -> _Subtree:

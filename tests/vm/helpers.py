@@ -1,0 +1,256 @@
+"""Vector-style helpers for vm/ tests: a funded genesis, signed txs and whole blocks.
+
+A test reads as pre-state (``make_genesis`` + ``new_app``), operation
+(``sign_tx`` + ``apply_block`` or ``App.check_tx``) and post-state (``balance``,
+``account``, ``get_provider`` read from the committed store).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+
+import msgspec
+
+from genesis.schema import (
+    AppState,
+    AuthGenesis,
+    AuthParams,
+    Balance,
+    BankGenesis,
+    CoinJSON,
+    GenesisAccount,
+    GenesisDoc,
+    ProviderGenesis,
+    ProviderParams,
+)
+from node.keys.hd import PrivateKey
+from vm.app import App, FinalizeResult
+from vm.auth import keeper as auth_keeper
+from vm.auth.ante import FEE_COLLECTOR
+from vm.bank import keeper as bank_keeper
+from vm.bank.msgs import MsgSend
+from vm.context import Event
+from vm.msg import Msg
+from vm.provider import keeper as provider_keeper
+from vm.provider.handlers import POOL
+from vm.provider.msgs import GpuSpec, MsgRegisterProvider
+from vm.state import VALUE_PREFIX
+from vm.store.kv import MemoryKV, prefix_end
+from vm.tx import AuthInfo, Fee, Tx, TxBody, encode_tx, sign_bytes
+from vm.types import Address, Coin, parse_address
+
+CHAIN_ID = "depin-test-1"
+DENOM = "udepin"
+GENESIS_TIME = "2024-01-01T00:00:00Z"
+GENESIS_TIME_NS = 1_704_067_200 * 10**9
+BLOCK_INTERVAL_NS = 10**9
+GAS = 200_000
+FEE = 2_000  # the minimum for GAS at the default price of 1/100 udepin per gas
+FUNDS = 10**12
+
+
+def key(n: int) -> PrivateKey:
+    """A fixed test key: secret = n repeated over 32 bytes (n in 1..255)."""
+    return PrivateKey(bytes([n]) * 32)
+
+
+ALICE, BOB, CAROL, DAVE = key(1), key(2), key(3), key(4)
+STRANGER = key(99)  # never funded: has no account
+
+
+def raw(k: PrivateKey | str) -> Address:
+    """The raw 20-byte address of a key or bech32 address."""
+    return parse_address(k if isinstance(k, str) else k.address)
+
+
+def coins(amount: int, denom: str = DENOM) -> list[Coin]:
+    return [Coin(denom, amount)]
+
+
+def make_genesis(
+    funded: Mapping[PrivateKey | str, int | Sequence[Coin]] | None = None,
+    *,
+    chain_id: str = CHAIN_ID,
+    auth_params: AuthParams | None = None,
+    provider_params: ProviderParams | None = None,
+    initial_height: int = 1,
+) -> GenesisDoc:
+    """A genesis whose accounts hold the given funds (an int means that many udepin)."""
+    if funded is None:
+        funded = {ALICE: FUNDS, BOB: FUNDS, CAROL: FUNDS}
+    accounts, balances = [], []
+    for holder, funds in funded.items():
+        address = holder if isinstance(holder, str) else holder.address
+        held = coins(funds) if isinstance(funds, int) else list(funds)
+        accounts.append(GenesisAccount(address=address))
+        balances.append(
+            Balance(address=address, coins=[CoinJSON(denom=c.denom, amount=c.amount) for c in held])
+        )
+    return GenesisDoc(
+        genesis_time=GENESIS_TIME,
+        chain_id=chain_id,
+        initial_height=initial_height,
+        app_state=AppState(
+            auth=AuthGenesis(params=auth_params or AuthParams(), accounts=accounts),
+            bank=BankGenesis(balances=balances),
+            provider=ProviderGenesis(params=provider_params or ProviderParams()),
+        ),
+    )
+
+
+def new_app(doc: GenesisDoc | None = None, kv: MemoryKV | None = None) -> App:
+    """An App on a fresh MemoryKV, with ``doc`` (default: ``make_genesis()``) committed."""
+    app = App(kv if kv is not None else MemoryKV())
+    app.init_chain(doc if doc is not None else make_genesis(), GENESIS_TIME_NS)
+    return app
+
+
+def make_tx(
+    k: PrivateKey,
+    chain_id: str,
+    account_number: int,
+    sequence: int,
+    msgs: Sequence[Msg],
+    fee: int | Sequence[Coin] = FEE,
+    gas: int = GAS,
+    memo: str = "",
+    timeout_height: int = 0,
+    pubkey: bytes | None = None,
+) -> Tx:
+    """A signed Tx value; ``pubkey`` overrides the key's own in the auth info."""
+    amount = (coins(fee) if fee else []) if isinstance(fee, int) else list(fee)
+    body = TxBody(chain_id, list(msgs), memo, timeout_height)  # type: ignore[arg-type]
+    auth_info = AuthInfo(pubkey if pubkey is not None else k.public_key, sequence, Fee(amount, gas))
+    return Tx(body, auth_info, k.sign(sign_bytes(body, auth_info, account_number)))
+
+
+def sign_tx(
+    k: PrivateKey,
+    chain_id: str,
+    account_number: int,
+    sequence: int,
+    msgs: Sequence[Msg],
+    fee: int | Sequence[Coin] = FEE,
+    gas: int = GAS,
+    **options: object,
+) -> bytes:
+    """Encoded signed tx bytes (options: memo, timeout_height, pubkey)."""
+    return encode_tx(make_tx(k, chain_id, account_number, sequence, msgs, fee, gas, **options))  # type: ignore[arg-type]
+
+
+def signed(app: App, k: PrivateKey, msgs: Sequence[Msg], sequence: int | None = None, **options: object) -> bytes:
+    """A tx from ``k`` using its committed account number and (default) next sequence."""
+    found = account(app, k)
+    number = found.account_number if found is not None else 0
+    seq = sequence if sequence is not None else (found.sequence if found is not None else 0)
+    return sign_tx(k, app.state.chain_id(), number, seq, msgs, **options)  # type: ignore[arg-type]
+
+
+def apply_block(
+    app: App, txs: Iterable[bytes], height: int | None = None, time_ns: int | None = None
+) -> FinalizeResult:
+    """finalize_block then commit; height and time default to the next ones."""
+    last = app.state.height()
+    height = last + 1 if height is None else height
+    time_ns = GENESIS_TIME_NS + height * BLOCK_INTERVAL_NS if time_ns is None else time_ns
+    result = app.finalize_block(height, time_ns, b"\x01" * 20, hashlib.sha256(b"%d" % height).digest(), list(txs))
+    app.commit()
+    return result
+
+
+def empty_blocks(app: App, count: int) -> None:
+    for _ in range(count):
+        apply_block(app, [])
+
+
+# -- post-state readers (committed store) -------------------------------------------
+
+
+def send(sender: PrivateKey | str, recipient: PrivateKey | str, amount: int | Sequence[Coin]) -> MsgSend:
+    def text(x: PrivateKey | str) -> str:
+        return x if isinstance(x, str) else x.address
+
+    held = coins(amount) if isinstance(amount, int) else list(amount)
+    return MsgSend(text(sender), text(recipient), held)
+
+
+def balance(app: App, holder: PrivateKey | str | bytes, denom: str = DENOM) -> int:
+    address = Address(holder) if isinstance(holder, bytes) else raw(holder)
+    return bank_keeper.get_balance(app.state.values, address, denom)
+
+
+def supply(app: App, denom: str = DENOM) -> int:
+    return bank_keeper.get_supply(app.state.values, denom)
+
+
+def fees_collected(app: App) -> int:
+    return balance(app, FEE_COLLECTOR)
+
+
+def pool_balance(app: App, denom: str = DENOM) -> int:
+    return balance(app, POOL, denom)
+
+
+def account(app: App, holder: PrivateKey | str) -> auth_keeper.Account | None:
+    return auth_keeper.get_account(app.state.values, raw(holder))
+
+
+def sequence(app: App, holder: PrivateKey | str) -> int:
+    found = account(app, holder)
+    return -1 if found is None else found.sequence
+
+
+def get_provider(app: App, holder: PrivateKey | str) -> provider_keeper.Provider | None:
+    return provider_keeper.get_provider(app.state.values, raw(holder))
+
+
+def committed_values(app: App) -> dict[bytes, bytes]:
+    """Every committed state value (without the tree and metadata)."""
+    items = app.kv.iterate(VALUE_PREFIX, prefix_end(VALUE_PREFIX))
+    return {k[len(VALUE_PREFIX) :]: v for k, v in items}
+
+
+def changed_keys(before: Mapping[bytes, bytes], after: Mapping[bytes, bytes]) -> set[bytes]:
+    return {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+
+
+def query_json(app: App, path: str, request: object | None = None) -> object:
+    data = b"" if request is None else msgspec.json.encode(request)
+    result = app.query(path, data)
+    if result.code != 0:
+        raise AssertionError(f"query {path} failed: {result.codespace} {result.code} {result.log}")
+    return msgspec.json.decode(result.value)
+
+
+def events_of(events: Iterable[Event], type_: str) -> list[dict[str, str]]:
+    return [{a.key: a.value for a in e.attributes} for e in events if e.type == type_]
+
+
+# -- provider vectors -----------------------------------------------------------------
+
+
+def uuid_hash(name: str) -> bytes:
+    return hashlib.sha256(name.encode()).digest()
+
+
+def gpu(count: int = 1, *uuids: str, model: str = "NVIDIA H100 80GB HBM3") -> GpuSpec:
+    return GpuSpec(model, 81_559, "9.0", count, [uuid_hash(u) for u in uuids])
+
+
+def register_msg(
+    owner: PrivateKey,
+    gpus: Sequence[GpuSpec] | None = None,
+    collateral: int = 1_000_000,
+    denom: str = DENOM,
+    region: str = "eu-west",
+    endpoint: str = "https://gpu.example.org:8443/v1",
+) -> MsgRegisterProvider:
+    return MsgRegisterProvider(
+        owner.address,
+        list(gpus) if gpus is not None else [gpu(1, f"GPU-{owner.address}")],
+        region,
+        endpoint,
+        Coin(DENOM, 2_500),
+        Coin(denom, collateral),
+    )
