@@ -32,6 +32,7 @@ from consensus.types import (
     vote_sign_bytes,
 )
 from consensus.validators import ValidatorSet
+from consensus.wal import BlockWAL
 
 log = logging.getLogger("depind.consensus")
 
@@ -53,6 +54,7 @@ class SoloEngine:
         config: ConsensusConfig,
         on_commit: CommitListener,
         consensus_hash: bytes,
+        wal: BlockWAL,
         initial_height: int = 1,
     ) -> None:
         if validators.get(pv.address) is None or len(validators.validators) != 1:
@@ -70,7 +72,7 @@ class SoloEngine:
         self.on_commit = on_commit
         self.consensus_hash = consensus_hash
         self.initial_height = initial_height
-        self._last_time_ns = 0
+        self.wal = wal
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
@@ -88,12 +90,8 @@ class SoloEngine:
 
     async def produce_block(self) -> Block:
         height = max(self.store.height() + 1, self.initial_height)
-        txs = self.app.prepare_proposal(
-            self.mempool.reap(self.limits.max_bytes, self.limits.max_gas),
-            self.limits.max_bytes,
-            self.limits.max_gas,
-        )
-        block = self._build(height, txs)
+        block = self.wal.load(height) or self._propose(height)
+        txs = block.data.txs
         block_id = BlockID(block.hash(), PartSetHeader(1, hashlib.sha256(encode(block)).digest()))
         commit = self._sign_commit(height, block_id, block.header.time_ns)
         result = self.app.finalize_block(
@@ -103,6 +101,14 @@ class SoloEngine:
         self.app.commit()
         self.mempool.update(height, txs)
         await self.on_commit(block, commit, result)
+        return block
+
+    def _propose(self, height: int) -> Block:
+        """A new block from the mempool, logged before it is signed."""
+        limits = self.limits
+        reaped = self.mempool.reap(limits.max_bytes, limits.max_gas)
+        block = self._build(height, self.app.prepare_proposal(reaped, limits.max_bytes, limits.max_gas))
+        self.wal.save(block)
         return block
 
     def _build(self, height: int, txs: list[bytes]) -> Block:

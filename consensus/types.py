@@ -32,12 +32,12 @@ class BlockIDFlag(IntEnum):
     NIL = 3
 
 
-class PartSetHeader(Canonical):
+class PartSetHeader(Canonical, frozen=True):
     total: Uint64
     hash: bytes
 
 
-class BlockID(Canonical):
+class BlockID(Canonical, frozen=True):
     hash: bytes
     part_set_header: PartSetHeader
 
@@ -48,12 +48,12 @@ class BlockID(Canonical):
 ZERO_BLOCK_ID = BlockID(b"", PartSetHeader(0, b""))
 
 
-class Version(Canonical):
+class Version(Canonical, frozen=True):
     block: Uint64
     app: Uint64
 
 
-class Header(Canonical):
+class Header(Canonical, frozen=True):
     version: Version
     chain_id: str
     height: Uint64
@@ -73,14 +73,14 @@ class Header(Canonical):
         return hashlib.sha256(encode(self)).digest()
 
 
-class CommitSig(Canonical):
+class CommitSig(Canonical, frozen=True):
     block_id_flag: int
     validator_address: bytes
     timestamp_ns: Int64
     signature: bytes
 
 
-class Commit(Canonical):
+class Commit(Canonical, frozen=True):
     height: Uint64
     round: Uint64
     block_id: BlockID
@@ -90,14 +90,14 @@ class Commit(Canonical):
         return merkle_root([encode(sig) for sig in self.signatures])
 
 
-class Data(Canonical):
+class Data(Canonical, frozen=True):
     txs: list[bytes]
 
     def hash(self) -> bytes:
         return merkle_root([hashlib.sha256(tx).digest() for tx in self.txs])
 
 
-class Block(Canonical):
+class Block(Canonical, frozen=True):
     header: Header
     data: Data
     evidence: list[bytes]
@@ -107,7 +107,7 @@ class Block(Canonical):
         return self.header.hash()
 
 
-class CanonicalVote(Canonical):
+class CanonicalVote(Canonical, frozen=True):
     """What a validator signs: never the vote's own signature or validator fields."""
 
     type: int
@@ -118,7 +118,7 @@ class CanonicalVote(Canonical):
     chain_id: str
 
 
-class Vote(Canonical):
+class Vote(Canonical, frozen=True):
     type: int
     height: Uint64
     round: Uint64

@@ -9,14 +9,14 @@ from consensus.merkle import merkle_root
 from consensus.types import Int64, Uint64
 
 
-class Validator(Canonical):
+class Validator(Canonical, frozen=True):
     address: bytes  # first 20 bytes of SHA-256(pub_key)
     pub_key: bytes  # 32-byte ed25519
     voting_power: Uint64
     proposer_priority: Int64
 
 
-class SimpleValidator(Canonical):
+class SimpleValidator(Canonical, frozen=True):
     """The part of a validator the set's hash commits to (not its priority)."""
 
     pub_key: bytes

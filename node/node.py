@@ -17,6 +17,7 @@ from consensus.codec import encode
 from consensus.engine import BlockLimits, ConsensusConfig
 from consensus.privval import FilePV
 from consensus.solo import SoloEngine
+from consensus.wal import BlockWAL
 from consensus.types import Block, BlockID, Commit
 from consensus.validators import ValidatorSet
 from genesis import doc as genesis_doc
@@ -26,6 +27,7 @@ from node.config import Config
 from node.events import EventBus
 from node.home import Home, HomeError
 from node.mempool import Mempool, MempoolConfig
+from node.rpc.server import serve
 from node.storage.chain import ChainStore
 from node.storage.leveldb import open_leveldb
 from vm.app import App
@@ -148,6 +150,7 @@ class Node:
             ),
             on_commit=self.on_commit,
             consensus_hash=self.consensus_hash(),
+            wal=BlockWAL(self.home.data_dir / "block_wal"),
             initial_height=self.genesis.initial_height,
         )
 
@@ -159,8 +162,6 @@ class Node:
         return len(encode(block))
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        from node.rpc.server import serve
-
         async with trio.open_nursery() as nursery:
             await nursery.start(serve, self)
             await nursery.start(self.engine().run)

@@ -38,9 +38,7 @@ def account_key(index: int) -> bytes:
     return b"acct/" + index.to_bytes(8, "big")
 
 
-def commit(
-    kv: LevelDBKV, tree: SparseMerkleTree, changes: Mapping[bytes, bytes | None]
-) -> int:
+def commit(kv: LevelDBKV, tree: SparseMerkleTree, changes: Mapping[bytes, bytes | None]) -> int:
     """Commit one block's changes the way the node does; return the node writes."""
     _, node_writes = tree.update(changes)
     batch: dict[bytes, bytes | None] = {VALUES_PREFIX + k: v for k, v in changes.items()}
@@ -90,7 +88,9 @@ def run_size(size: int, blocks: int, keys_per_block: int, new_per_block: int) ->
         finally:
             db.close()
     changed = blocks * keys_per_block
-    return Result(size, build_s, blocks, keys_per_block, elapsed / changed * 1e6, node_writes / changed)
+    return Result(
+        size, build_s, blocks, keys_per_block, elapsed / changed * 1e6, node_writes / changed
+    )
 
 
 def format_table(results: list[Result]) -> str:

@@ -57,7 +57,6 @@ class _Pending:
     height: int
     writes: dict[bytes, bytes | None]
     app_hash: bytes
-    time_ns: int = 0
 
 
 @dataclass
@@ -97,7 +96,7 @@ class App:
         """Mempool admission: stateless checks and the ante handler on the check state.
 
         With ``keep`` false the check state is left as it was (the check_tx RPC)."""
-        env = self._next_env()
+        env = self.next_env()
         try:
             tx = decode_tx(tx_bytes, self.max_tx_bytes)
             signer = validate_basic(tx, env.chain_id, env.height)
@@ -152,7 +151,7 @@ class App:
         hooks = Context(block, env, infinite_meter())
         end_block(hooks, BANK)
         root, writes = self.state.prepare(block.changes(), height, time_ns, env.chain_id)
-        self._pending = _Pending(height, writes, root, time_ns)
+        self._pending = _Pending(height, writes, root)
         return FinalizeResult(results, hooks.events, [], root)
 
     def commit(self) -> int:
@@ -180,7 +179,7 @@ class App:
             return QueryResult(error.code, error.codespace, error.log, height=last)
         return QueryResult(key=key, value=value, height=last, proof=proof)
 
-    def _next_env(self) -> BlockEnv:
+    def next_env(self) -> BlockEnv:
         return BlockEnv(
             self.state.chain_id(), self.state.height() + 1, self.state.last_time_ns(), b"", b""
         )

@@ -49,8 +49,8 @@ def decode(data: bytes, type_: type[T] | Any, max_size: int | None = None) -> T:
         raise DecodeError(f"{len(data)} bytes exceeds the limit of {max_size}")
     try:
         value = _decoder(type_).decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise DecodeError(str(exc)) from None
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
+        raise DecodeError(str(exc)) from None  # msgspec raises UnicodeDecodeError for bad UTF-8
     if _encoder.encode(value) != data:
         raise DecodeError("non-canonical encoding")
     return value  # type: ignore[no-any-return]

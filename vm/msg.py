@@ -5,7 +5,7 @@ from __future__ import annotations
 from vm.encoding import Canonical
 
 
-class Msg(Canonical, tag_field="@type"):
+class Msg(Canonical, tag_field="@type", frozen=True):
     """Base message. Subclasses set ``tag`` (e.g. "bank/MsgSend") and implement both methods."""
 
     def signer(self) -> str:

@@ -16,6 +16,7 @@ from vm.auth import keeper as auth
 from vm.auth.ante import Mode, run_ante, validate_basic
 from vm.bank import keeper as bank
 from vm.context import Context
+from vm.crypto import SIGNATURE_SIZE
 from vm.errors import InvalidRequest, InvalidTx, NotFound, UnknownRequest
 from vm.execute import BANK, TxResult, failure, run_messages
 from vm.gas import GasMeter
@@ -23,7 +24,7 @@ from vm.params.queries import query_params
 from vm.provider import keeper as provider
 from vm.provider.genesis import to_json
 from vm.store.cache import CacheStore, GasStore, ReadStore
-from vm.tx import decode_tx
+from vm.tx import decode_tx, encode_tx
 from vm.types import parse_address
 
 if TYPE_CHECKING:
@@ -119,7 +120,8 @@ def providers(store: ReadStore, request: dict[str, Any]) -> Any:
         raise InvalidRequest(f"limit must be 1 to {MAX_PAGE}")
     start = _text(request, "next_key", "")
     after = parse_address(start) if start else b""
-    page, next_key = [], None
+    page: list[Any] = []
+    next_key: str | None = None
     for found in provider.iterate_providers(store, after):
         if len(page) == limit:
             next_key = page[-1]["owner"]
@@ -148,9 +150,12 @@ def simulate(app: App, tx_bytes: bytes) -> TxResult:
 
     The fee check is skipped too, so a client can learn the gas before it
     picks a fee (``--gas auto``)."""
-    env = app._next_env()
+    env = app.next_env()
     try:
         tx = decode_tx(tx_bytes, app.max_tx_bytes)
+        if not tx.signature:  # an unsigned probe: charge its size as if it were signed
+            tx = msgspec.structs.replace(tx, signature=bytes(SIGNATURE_SIZE))
+            tx_bytes = encode_tx(tx)
         signer = validate_basic(tx, env.chain_id, env.height)
     except InvalidTx as error:
         return failure(error)

@@ -17,7 +17,7 @@ BLOCKED = frozenset({FEE_COLLECTOR, provider.POOL})
 
 
 def route(ctx: Context, msg: Msg, bank_keeper: BankKeeper) -> None:
-    ctx.emit("message", action=type(msg).__struct_config__.tag or "", sender=msg.signer())
+    ctx.emit("message", action=str(type(msg).__struct_config__.tag), sender=msg.signer())
     match msg:
         case MsgSend():
             bank.handle_send(ctx, msg, BLOCKED)

@@ -32,31 +32,31 @@ MAX_TX_BYTES = 64 * 1024
 MAX_MESSAGES = 64
 
 
-class Fee(Canonical):
+class Fee(Canonical, frozen=True):
     amount: list[Coin]
     gas_limit: Uint64
 
 
-class TxBody(Canonical):
+class TxBody(Canonical, frozen=True):
     chain_id: str
     messages: list[Message]
     memo: str
     timeout_height: Uint64  # 0: no timeout
 
 
-class AuthInfo(Canonical):
+class AuthInfo(Canonical, frozen=True):
     pubkey: bytes  # 33-byte compressed secp256k1
     sequence: Uint64
     fee: Fee
 
 
-class SignDoc(Canonical):
+class SignDoc(Canonical, frozen=True):
     body: TxBody
     auth_info: AuthInfo
     account_number: Uint64
 
 
-class Tx(Canonical):
+class Tx(Canonical, frozen=True):
     body: TxBody
     auth_info: AuthInfo
     signature: bytes
@@ -88,7 +88,7 @@ def _unknown_message_tag(tx_bytes: bytes) -> str | None:
         outline = msgspec.msgpack.decode(tx_bytes)
         messages = outline[0][1]
         tags = [m[0] for m in messages if isinstance(m, list) and m]
-    except (msgspec.DecodeError, IndexError, KeyError, TypeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, IndexError, KeyError, TypeError):
         return None
     return next((t for t in tags if isinstance(t, str) and t not in KNOWN_TAGS), None)
 

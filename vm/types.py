@@ -20,7 +20,7 @@ Address = NewType("Address", bytes)  # 20 raw bytes; bech32 only at the edges
 _DENOM = re.compile(r"^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$")
 
 
-class Coin(Canonical):
+class Coin(Canonical, frozen=True):
     denom: str
     amount: Amount
 

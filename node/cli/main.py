@@ -2,57 +2,32 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-from pathlib import Path
-
 import click
-import trio
 
-from node.cli.common import CLIError, cli_errors, home_option
-from node.home import Home, init_dev_home
+from node.cli.common import CLIError, DepindGroup, cli_errors
+from node.cli.genesis_cmd import genesis
+from node.cli.keys import keys
+from node.cli.node_cmds import init, start, status
+from node.cli.query import query
+from node.cli.tx import tx
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=DepindGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option("0.1.0", prog_name="depind")
 def cli() -> None:
     """depind: a proof-of-stake chain with a verifiable GPU compute market."""
 
 
-@cli.command()
-@home_option
-def start(home: Path) -> None:
-    """Run the node. A missing home becomes a ready single-validator dev chain."""
-    from node.node import Node
-
-    node_home = Home(home)
-    if not node_home.is_initialised():
-        address, mnemonic = init_dev_home(node_home)
-        click.echo(f"initialised a dev chain in {home}")
-        click.echo(f"dev key 'dev' (test keyring): {address}")
-        click.echo("mnemonic (shown once; write it down to recover the key):")
-        click.echo(f"  {mnemonic}")
-    node = Node.open(node_home)
-    logging.basicConfig(
-        level=node.config.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    try:
-        trio.run(node.run)
-    except KeyboardInterrupt:
-        click.echo("stopped", err=True)
-    finally:
-        node.close()
+for command in (init, start, status, keys, tx, query, genesis):
+    cli.add_command(command)
 
 
 def main() -> None:
     with cli_errors():
-        cli(standalone_mode=True)
+        cli(prog_name="depind")
 
 
 __all__ = ["CLIError", "cli", "main"]
-
 
 if __name__ == "__main__":
     main()

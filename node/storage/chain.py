@@ -47,8 +47,8 @@ class StateKV(LevelDBKV):
 
     def write(self, changes: Mapping[bytes, bytes | None]) -> None:
         with self._db_ref.write_batch(transaction=True, sync=True) as batch:
-            for key, value in self._staged.items():
-                batch.put(key, value)
+            for staged_key, staged_value in self._staged.items():
+                batch.put(staged_key, staged_value)
             for key, value in changes.items():
                 if value is None:
                     batch.delete(STATE + key)

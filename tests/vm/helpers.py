@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import msgspec
 
@@ -139,7 +140,9 @@ def sign_tx(
     return encode_tx(make_tx(k, chain_id, account_number, sequence, msgs, fee, gas, **options))  # type: ignore[arg-type]
 
 
-def signed(app: App, k: PrivateKey, msgs: Sequence[Msg], sequence: int | None = None, **options: object) -> bytes:
+def signed(
+    app: App, k: PrivateKey, msgs: Sequence[Msg], sequence: int | None = None, **options: object
+) -> bytes:
     """A tx from ``k`` using its committed account number and (default) next sequence."""
     found = account(app, k)
     number = found.account_number if found is not None else 0
@@ -154,7 +157,9 @@ def apply_block(
     last = app.state.height()
     height = last + 1 if height is None else height
     time_ns = GENESIS_TIME_NS + height * BLOCK_INTERVAL_NS if time_ns is None else time_ns
-    result = app.finalize_block(height, time_ns, b"\x01" * 20, hashlib.sha256(b"%d" % height).digest(), list(txs))
+    result = app.finalize_block(
+        height, time_ns, b"\x01" * 20, hashlib.sha256(b"%d" % height).digest(), list(txs)
+    )
     app.commit()
     return result
 
@@ -254,3 +259,9 @@ def register_msg(
         Coin(DENOM, 2_500),
         Coin(denom, collateral),
     )
+
+
+def assert_code(result: Any, code: int, codespace: str = "sdk") -> None:
+    """``result`` (a TxResult or QueryResult) carries this stable code (0: accepted)."""
+    want = (codespace if code else "", code)
+    assert (result.codespace, result.code) == want, f"expected {want}: {result.log}"

@@ -12,7 +12,7 @@ PREFIX = b"acc/"
 NEXT_NUMBER_KEY = b"auth/next_account_number"
 
 
-class Account(Canonical):
+class Account(Canonical, frozen=True):
     address: bytes
     account_number: Uint64
     sequence: Uint64

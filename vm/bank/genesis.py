@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from genesis.schema import Balance, BankGenesis, CoinJSON
 from vm.bank import keeper
-from vm.errors import InvalidTx
+from vm.errors import InvalidRequest
 from vm.params.keeper import set_params
 from vm.store.cache import Store
 from vm.store.kv import prefix_end
@@ -16,12 +16,12 @@ def validate_genesis(state: BankGenesis) -> None:
     for balance in state.balances:
         parse_address(balance.address, "bank balance address")
         if balance.address in seen:
-            raise InvalidTx(f"duplicate balance for {balance.address}")
+            raise InvalidRequest(f"duplicate balance for {balance.address}")
         seen.add(balance.address)
         validate_coins(_coins(balance.coins), f"balance of {balance.address}")
     computed = _total(state.balances)
     if state.supply and {c.denom: c.amount for c in state.supply} != computed:
-        raise InvalidTx(f"bank supply {state.supply} does not equal the sum of balances {computed}")
+        raise InvalidRequest(f"bank supply {state.supply} does not equal the sum of balances {computed}")
 
 
 def init_genesis(store: Store, state: BankGenesis) -> None:

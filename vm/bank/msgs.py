@@ -10,7 +10,7 @@ from vm.types import Coin, parse_address, validate_coins
 MAX_MULTI_SEND_OUTPUTS = 256
 
 
-class MsgSend(Msg, tag="bank/MsgSend"):
+class MsgSend(Msg, tag="bank/MsgSend", frozen=True):
     from_address: str
     to_address: str
     amount: list[Coin]
@@ -24,17 +24,17 @@ class MsgSend(Msg, tag="bank/MsgSend"):
         validate_coins(self.amount)
 
 
-class Input(Canonical):
+class Input(Canonical, frozen=True):
     address: str
     coins: list[Coin]
 
 
-class Output(Canonical):
+class Output(Canonical, frozen=True):
     address: str
     coins: list[Coin]
 
 
-class MsgMultiSend(Msg, tag="bank/MsgMultiSend"):
+class MsgMultiSend(Msg, tag="bank/MsgMultiSend", frozen=True):
     """One input, many outputs (the Cosmos SDK allows a single input since v0.46)."""
 
     inputs: list[Input]

@@ -25,7 +25,7 @@ class Status(IntEnum):
     EXITING = 2
 
 
-class Provider(Canonical):
+class Provider(Canonical, frozen=True):
     owner: bytes
     gpus: list[GpuSpec]
     region: str

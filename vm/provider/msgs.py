@@ -17,7 +17,7 @@ _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 _ENDPOINT = re.compile(r"^(https?://)?[A-Za-z0-9.-]{1,200}(:[0-9]{1,5})?(/[\x21-\x7e]*)?$")
 
 
-class GpuSpec(Canonical):
+class GpuSpec(Canonical, frozen=True):
     model: str  # as NVML names it, e.g. "NVIDIA H100 80GB HBM3"
     memory_mib: Uint64
     compute_capability: str  # "major.minor"
@@ -68,7 +68,7 @@ def validate_price(price: Coin) -> None:
         raise InvalidCoins(f"price hint has invalid denom {price.denom!r}")
 
 
-class MsgRegisterProvider(Msg, tag="provider/MsgRegisterProvider"):
+class MsgRegisterProvider(Msg, tag="provider/MsgRegisterProvider", frozen=True):
     owner: str
     gpus: list[GpuSpec]
     region: str
@@ -88,7 +88,7 @@ class MsgRegisterProvider(Msg, tag="provider/MsgRegisterProvider"):
         validate_coin(self.collateral, "collateral")
 
 
-class MsgUpdateProvider(Msg, tag="provider/MsgUpdateProvider"):
+class MsgUpdateProvider(Msg, tag="provider/MsgUpdateProvider", frozen=True):
     """Empty or None fields are left unchanged; ``add_collateral`` bonds more."""
 
     owner: str
@@ -119,7 +119,7 @@ class MsgUpdateProvider(Msg, tag="provider/MsgUpdateProvider"):
             validate_coin(self.add_collateral, "add_collateral")
 
 
-class MsgExitProvider(Msg, tag="provider/MsgExitProvider"):
+class MsgExitProvider(Msg, tag="provider/MsgExitProvider", frozen=True):
     """Stop offering; collateral returns after the unbonding delay."""
 
     owner: str

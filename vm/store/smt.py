@@ -174,8 +174,8 @@ def _shares_prefix(a: bytes, b: bytes, bits: int) -> bool:
     return int.from_bytes(a, "big") >> shift == int.from_bytes(b, "big") >> shift
 
 
-# The tree keeps its nodes down to this depth in memory: at most 2**17 - 1 nodes, a
-# few tens of MB, covering the part of the tree that every block rewrites.
+# Nodes down to this depth stay in memory: at most 2**17 - 1 of them, a few tens of
+# MB. Every block rewrites most of them, and they are the reads shared by all keys.
 _CACHED_DEPTH = 16
 
 
@@ -192,7 +192,9 @@ class SparseMerkleTree:
         encoded = self._kv.get(self.node_key(0, 0))
         return EMPTY_ROOT if encoded is None else _hash_encoded_node(encoded)
 
-    def update(self, changes: Mapping[bytes, bytes | None]) -> tuple[bytes, dict[bytes, bytes | None]]:
+    def update(
+        self, changes: Mapping[bytes, bytes | None]
+    ) -> tuple[bytes, dict[bytes, bytes | None]]:
         """Compute the tree after `changes` (key -> new value, None deletes).
 
         Returns the new root and the node writes (store key -> value, None deletes)
@@ -202,9 +204,9 @@ class SparseMerkleTree:
         root_key = self.node_key(0, 0)
         old_root = self._kv.get(root_key)
         self._cache.sync(old_root)
-        tree_update = _TreeUpdate(changes, self.node_key, self._read_cached, self._cache.max_key_size)
-        new_root, writes = tree_update.apply(old_root)
-        self._cache.stage(writes.get(root_key, old_root), tree_update.cache_changes)
+        walk = _TreeUpdate(changes, self.node_key, self._read_cached, self._cache.max_key_size)
+        new_root, writes = walk.apply(old_root)
+        self._cache.stage(writes.get(root_key, old_root), walk.cache_changes)
         return new_root, writes
 
     def prove(self, key: bytes) -> Proof:
@@ -252,13 +254,21 @@ def _hash_encoded_node(encoded: bytes) -> bytes:
     return hash_internal(encoded[1:33], encoded[33:65])
 
 
+class _CacheChanges:
+    """One update's node writes at cached depths; the deletions apply first."""
+
+    def __init__(self) -> None:
+        self.deleted: list[bytes] = []
+        self.written: dict[bytes, bytes] = {}
+
+
 class _NodeCache:
-    """The stored encodings of the upper nodes of the tree whose root encoding is `root`.
+    """The stored upper nodes of the tree whose root node encoding is `_root`.
 
     update() does not write, so the cache cannot follow commits as they happen. It
-    keeps the cached-depth changes of the latest update instead, and applies them
-    once the store holds that update's root; finding any other root, it starts
-    over. Equal roots mean equal trees, since the root commits to every node.
+    keeps the latest update's changes instead and applies them once the store holds
+    that update's root; finding any other root, it starts over. Equal roots mean
+    equal trees, since the root commits to every node below it.
     """
 
     def __init__(self, max_key_size: int) -> None:
@@ -284,24 +294,16 @@ class _NodeCache:
         if len(key) <= self.max_key_size:
             self.nodes[key] = encoded
 
-    def stage(self, root: bytes | None, changes: "_CacheChanges") -> None:
-        """Remember an update's changes, to apply if its root is committed."""
+    def stage(self, root: bytes | None, changes: _CacheChanges) -> None:
+        """Remember an update's changes, to apply if its root gets committed."""
         self._staged_root, self._staged = root, changes
 
 
-class _CacheChanges:
-    """The node writes of one update at cached depths; deletions apply first."""
-
-    def __init__(self) -> None:
-        self.deleted: list[bytes] = []
-        self.written: dict[bytes, bytes] = {}
-
-
-# What a subtree position holds, old or new.
+# What a position holds during an update.
 _EMPTY = 0
-_NEW_LEAF = 1  # a leaf not yet stored anywhere; its encoding travels with it
-_STORED_LEAF = 2  # a leaf stored at this position, not read
-_INTERNAL = 3  # an internal node stored at this position
+_NEW_LEAF = 1  # a leaf not stored yet: its position is settled only with its sibling's
+_STORED_LEAF = 2  # a leaf already stored at this position
+_INTERNAL = 3  # an internal node already stored at this position
 
 _LEAF_KINDS = (_NEW_LEAF, _STORED_LEAF)
 
@@ -314,19 +316,19 @@ class _Subtree(NamedTuple):
 
 _EMPTY_SUBTREE = _Subtree(EMPTY_ROOT, _EMPTY)
 
-# A change, sorted by its path: (key_hash as int, key_hash, value_hash or None to delete).
+# A change: (key hash as an int, key hash, value hash or None to delete). Sorting by
+# the int puts the changes in path order, so a subtree's changes are a slice.
 _Change = tuple[int, bytes, bytes | None]
 _Leaf = tuple[int, bytes, bytes]
 
 
 class _TreeUpdate:
-    """One batched update: a single walk of the old tree along the sorted changed paths.
+    """One batched update: a single walk of the old tree along the changed paths.
 
-    Positions are (depth, path) with `path` the top `depth` bits of the key hash as
-    an int. Old nodes on the walk are scheduled for deletion as they are read; the
-    new nodes are written bottom-up once their children are known. Leaves are
-    written by their parent, because a leaf's position is settled only when its
-    sibling is.
+    A position is (depth, path), `path` being the top `depth` bits of a key hash.
+    Old nodes on the walk are scheduled for deletion as they are read, and new nodes
+    are written bottom-up once their children are known; a leaf is written by its
+    parent, which alone knows whether the leaf must move up (compression).
     """
 
     def __init__(
@@ -341,9 +343,9 @@ class _TreeUpdate:
         )
         self._node_key = node_key
         self._read = read
-        self._writes: dict[bytes, bytes | None] = {}
-        self._old: dict[bytes, bytes] = {}
         self._cached_key_size = cached_key_size
+        self._writes: dict[bytes, bytes | None] = {}
+        self._old: dict[bytes, bytes] = {}  # the old encodings at the positions taken
         self.cache_changes = _CacheChanges()
 
     def apply(self, root: bytes | None) -> tuple[bytes, dict[bytes, bytes | None]]:
@@ -365,9 +367,8 @@ class _TreeUpdate:
         if kind == _STORED_LEAF:
             return self._build_new(depth, path, lo, hi, encoded)
         mid = bisect_left(self._changes, (_right_start(depth, path),), lo, hi)
-        tag = encoded[0]
-        left = _stored_child(encoded[1:33], tag & _LEFT_IS_LEAF)
-        right = _stored_child(encoded[33:65], tag & _RIGHT_IS_LEAF)
+        left = _stored_child(encoded[1:33], encoded[0] & _LEFT_IS_LEAF)
+        right = _stored_child(encoded[33:65], encoded[0] & _RIGHT_IS_LEAF)
         if lo < mid:
             left = self._update(depth + 1, path << 1, left.kind, lo, mid)
         if mid < hi:
@@ -375,51 +376,52 @@ class _TreeUpdate:
         return self._join(depth, path, left, right)
 
     def _update_path(self, top: int, index: int) -> _Subtree:
-        """Apply the one change changes[index] below the internal node at depth `top`.
+        """Apply the single change changes[index] below the internal node at depth `top`.
 
-        Walks down without recursion; a new value for an existing key, the common
-        case, keeps the tree's shape and is rehashed on the way back up in place.
+        Below the levels shared by the batch, most changes walk alone to a leaf, so
+        this loops instead of recursing; a new value for an existing key, the common
+        case, keeps the shape of the tree and is rehashed in place.
         """
-        position, key_hash, value_hash = self._changes[index]
+        bits, key_hash, value_hash = self._changes[index]
         node_key, read = self._node_key, self._read
-        stack: list[tuple[bytes, bytes]] = []  # the internal nodes passed: (store key, encoding)
+        stack: list[tuple[bytes, bytes]] = []  # internal nodes passed: (store key, encoding)
         depth = top
-        key = node_key(depth, position >> (KEY_BITS - depth))
+        key = node_key(depth, bits >> (KEY_BITS - depth))
         while True:
             encoded = read(key)
             stack.append((key, encoded))
-            if position >> (KEY_BITS - 1 - depth) & 1:
+            if bits >> (KEY_BITS - 1 - depth) & 1:
                 child, is_leaf = encoded[33:65], encoded[0] & _RIGHT_IS_LEAF
             else:
                 child, is_leaf = encoded[1:33], encoded[0] & _LEFT_IS_LEAF
             depth += 1
-            key = node_key(depth, position >> (KEY_BITS - depth))
+            key = node_key(depth, bits >> (KEY_BITS - depth))
             if is_leaf or child == EMPTY_ROOT:
                 break
-        kind = _STORED_LEAF if is_leaf else _EMPTY
         if is_leaf and value_hash is not None:
             old_leaf = read(key)
             if old_leaf[1:33] == key_hash:
-                return self._rehash_path(position, top, stack, key, old_leaf, value_hash)
+                return self._rehash_path(bits, top, stack, key, old_leaf, value_hash)
         for stacked_key, encoded in stack:
             self._take_read(stacked_key, encoded)
-        subtree = self._update(depth, position >> (KEY_BITS - depth), kind, index, index + 1)
+        kind = _STORED_LEAF if is_leaf else _EMPTY
+        subtree = self._update(depth, bits >> (KEY_BITS - depth), kind, index, index + 1)
         for parent_depth in range(depth - 1, top - 1, -1):
             parent = stack[parent_depth - top][1]
-            subtree = self._join_stored_sibling(parent_depth, position, parent, subtree)
+            subtree = self._join_old_sibling(parent_depth, bits, parent, subtree)
         return subtree
 
     def _rehash_path(
         self,
-        position: int,
+        bits: int,
         top: int,
         stack: list[tuple[bytes, bytes]],
         key: bytes,
         old_leaf: bytes,
         value_hash: bytes,
     ) -> _Subtree:
-        """Give the leaf `old_leaf` at `key` a new value hash, then rehash the internal
-        nodes in `stack`, from depth `top` down to the leaf's parent, in place."""
+        """Give `old_leaf`, stored at `key`, a new value hash, then rewrite the internal
+        nodes in `stack`, from depth `top` down to the leaf's parent, with new hashes."""
         leaf = old_leaf[:33] + value_hash
         if leaf == old_leaf:
             top_node = stack[0][1]
@@ -428,7 +430,7 @@ class _TreeUpdate:
         node_hash = sha256(leaf).digest()
         for depth in range(top + len(stack) - 1, top - 1, -1):
             key, encoded = stack[depth - top]
-            if position >> (KEY_BITS - 1 - depth) & 1:
+            if bits >> (KEY_BITS - 1 - depth) & 1:
                 encoded = encoded[:33] + node_hash
             else:
                 encoded = encoded[:1] + node_hash + encoded[33:]
@@ -436,18 +438,20 @@ class _TreeUpdate:
             node_hash = sha256(b"\x01" + encoded[1:]).digest()
         return _Subtree(node_hash, _INTERNAL)
 
-    def _build_new(self, depth: int, path: int, lo: int, hi: int, old_leaf: bytes | None) -> _Subtree:
-        """Build the subtree at a position that held at most one leaf, `old_leaf`."""
+    def _build_new(
+        self, depth: int, path: int, lo: int, hi: int, old_leaf: bytes | None
+    ) -> _Subtree:
+        """Build the subtree at a position that held nothing or the one leaf `old_leaf`."""
         leaves: list[_Leaf] = [
-            (index, key_hash, value_hash)
-            for index, key_hash, value_hash in self._changes[lo:hi]
+            (bits, key_hash, value_hash)
+            for bits, key_hash, value_hash in self._changes[lo:hi]
             if value_hash is not None
         ]
         if old_leaf is not None:
-            index = int.from_bytes(old_leaf[1:33], "big")
-            at = bisect_left(self._changes, (index,), lo, hi)
-            if at == hi or self._changes[at][0] != index:
-                insort(leaves, (index, old_leaf[1:33], old_leaf[33:65]))
+            bits = int.from_bytes(old_leaf[1:33], "big")
+            at = bisect_left(self._changes, (bits,), lo, hi)
+            if at == hi or self._changes[at][0] != bits:  # the batch leaves it alone
+                insort(leaves, (bits, old_leaf[1:33], old_leaf[33:65]))
         return self._build(depth, path, leaves, 0, len(leaves))
 
     def _build(self, depth: int, path: int, leaves: list[_Leaf], lo: int, hi: int) -> _Subtree:
@@ -463,12 +467,14 @@ class _TreeUpdate:
         right = self._build(depth + 1, path << 1 | 1, leaves, mid, hi)
         return self._join(depth, path, left, right)
 
-    def _join_stored_sibling(self, depth: int, position: int, encoded: bytes, child: _Subtree) -> _Subtree:
-        """Join a new child on `position`'s path with its sibling in the old node `encoded`."""
-        path = position >> (KEY_BITS - depth)
-        if position >> (KEY_BITS - 1 - depth) & 1:
-            return self._join(depth, path, _stored_child(encoded[1:33], encoded[0] & _LEFT_IS_LEAF), child)
-        return self._join(depth, path, child, _stored_child(encoded[33:65], encoded[0] & _RIGHT_IS_LEAF))
+    def _join_old_sibling(self, depth: int, bits: int, encoded: bytes, child: _Subtree) -> _Subtree:
+        """Join the new child on the path `bits` with its sibling in the old node `encoded`."""
+        path = bits >> (KEY_BITS - depth)
+        if bits >> (KEY_BITS - 1 - depth) & 1:
+            left = _stored_child(encoded[1:33], encoded[0] & _LEFT_IS_LEAF)
+            return self._join(depth, path, left, child)
+        right = _stored_child(encoded[33:65], encoded[0] & _RIGHT_IS_LEAF)
+        return self._join(depth, path, child, right)
 
     def _join(self, depth: int, path: int, left: _Subtree, right: _Subtree) -> _Subtree:
         """Make the node at (depth, path) from its new children, compressing a lone leaf."""
@@ -487,7 +493,7 @@ class _TreeUpdate:
         return _Subtree(hash_internal(left.hash, right.hash), _INTERNAL)
 
     def _lift(self, depth: int, path: int, subtree: _Subtree) -> _Subtree:
-        """Detach a lone leaf (or nothing) at (depth, path) so it can move up."""
+        """Detach a lone leaf (or nothing) at (depth, path) so that it can move up."""
         if subtree.kind != _STORED_LEAF:
             return subtree
         return _Subtree(subtree.hash, _NEW_LEAF, self._take(depth, path))
@@ -497,7 +503,7 @@ class _TreeUpdate:
             self._put(depth, path, subtree.leaf)
 
     def _take(self, depth: int, path: int) -> bytes:
-        """Read an old node and schedule its deletion."""
+        """Read the old node at (depth, path) and schedule its deletion."""
         key = self._node_key(depth, path)
         encoded = self._read(key)
         self._take_read(key, encoded)
@@ -511,9 +517,10 @@ class _TreeUpdate:
             self.cache_changes.deleted.append(key)
 
     def _put(self, depth: int, path: int, encoded: bytes) -> None:
+        """Store a new node at a position whose old node, if any, was taken."""
         key = self._node_key(depth, path)
         if self._old.get(key) == encoded:
-            del self._writes[key]  # unchanged: no write at all
+            del self._writes[key]  # the node is unchanged: no write at all
             if len(key) <= self._cached_key_size:
                 self.cache_changes.written[key] = encoded
         else:
@@ -526,7 +533,7 @@ class _TreeUpdate:
 
 
 def _stored_child(child_hash: bytes, is_leaf: int) -> _Subtree:
-    """Describe an old child from its hash and its parent's leaf flag."""
+    """Describe an old child from its hash and its parent's leaf flag for it."""
     if child_hash == EMPTY_ROOT:
         return _EMPTY_SUBTREE
     return _Subtree(child_hash, _STORED_LEAF if is_leaf else _INTERNAL)
@@ -539,5 +546,5 @@ def _make_change(key: bytes, value: bytes | None) -> _Change:
 
 
 def _right_start(depth: int, path: int) -> int:
-    """Return the smallest key-hash int in the right child of (depth, path)."""
+    """Return the smallest key hash, as an int, in the right child of (depth, path)."""
     return (path << 1 | 1) << (KEY_BITS - 1 - depth)

@@ -1,0 +1,97 @@
+"""Running a node: ``init`` a home, ``start`` it, ask a running one for its ``status``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import trio
+
+from genesis import doc as genesis_doc
+from genesis.schema import GenesisDoc
+from node.cli import views
+from node.cli.common import emit, home_option, node_option, output_option
+from node.client import Client
+from node.home import Home, init_dev_home, init_home
+from node.node import Node
+
+
+def check_chain_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Refuse a bad chain id before anything is written to the home."""
+    probe = GenesisDoc(genesis_time="1970-01-01T00:00:00Z", chain_id=value)
+    try:
+        genesis_doc.validate(probe)
+    except genesis_doc.GenesisError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+@click.command()
+@click.argument("moniker")
+@click.option("--chain-id", required=True, callback=check_chain_id, help="Name of the new chain.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing genesis (keys are kept).")
+@home_option
+@output_option
+def init(moniker: str, chain_id: str, overwrite: bool, home: Path, output: str) -> None:
+    """Create a home: config, validator key and a single-validator genesis without accounts."""
+    node_home = Home(home)
+    doc = init_home(node_home, moniker, chain_id, overwrite)
+    validator = doc.validators[0].address
+    summary = {
+        "moniker": moniker,
+        "chain_id": chain_id,
+        "node_id": validator.lower(),
+        "validator_address": validator,
+        "genesis_file": str(node_home.genesis_file),
+    }
+    emit(summary, output, init_text)
+
+
+def init_text(summary: dict[str, Any]) -> str:
+    return views.fields(
+        [
+            ("moniker", summary["moniker"]),
+            ("chain id", summary["chain_id"]),
+            ("node id", summary["node_id"]),
+            ("validator address", summary["validator_address"]),
+            ("genesis", summary["genesis_file"]),
+        ]
+    )
+
+
+@click.command()
+@home_option
+def start(home: Path) -> None:
+    """Run the node. A missing home becomes a ready single-validator dev chain."""
+    node_home = Home(home)
+    if not node_home.is_initialised():
+        address, mnemonic = init_dev_home(node_home)
+        click.echo(f"initialised a dev chain in {home}")
+        click.echo(f"dev key 'dev' (test keyring): {address}")
+        click.echo("mnemonic (shown once; write it down to recover the key):")
+        click.echo(f"  {mnemonic}")
+    node = Node.open(node_home)
+    logging.basicConfig(
+        level=node.config.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        trio.run(node.run)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        node.close()
+
+
+@click.command()
+@node_option
+@output_option
+def status(node: str, output: str) -> None:
+    """A running node's chain, latest block and validator."""
+    with Client(node) as client:
+        result = client.status()
+    emit(result, output, views.status_text)

@@ -1,0 +1,350 @@
+"""End-to-end harness: real ``depind start`` processes on 127.0.0.1, driven over JSON-RPC.
+
+``NodeProcess`` owns one node: a home made with ``node.home`` (funded test keys
+in genesis, a free RPC port, a short commit timeout), the child process and its
+log, and an HTTP client. Every wait is bounded in time; the fixture finalizer
+kills whatever is still running and closes every handle, so no process, socket
+or file outlives a test.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from consensus.types import BlockID, Header, PartSetHeader, Version
+from genesis.schema import CoinJSON
+from node import config as node_config
+from node.client import build_tx
+from node.home import Home, add_genesis_account, init_home
+from node.keys.hd import PrivateKey
+from vm.bank.msgs import MsgSend
+from vm.msg import Msg
+from vm.types import Coin
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHAIN_ID = "depind-e2e-1"
+DENOM = "udepin"
+FUNDS = 10**12
+GAS = 200_000
+FEE = 2_000  # the minimum for GAS at the default gas price of 1/100 udepin
+TIMEOUT_COMMIT_S = 0.3
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 15.0
+POLL_S = 0.1
+LOG_TAIL_CHARS = 6_000
+# Text that would betray a leaked Python traceback in a response body.
+TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', ".py\", line ")
+
+
+def e2e_key(index: int) -> PrivateKey:
+    """Deterministic key number ``index``: secret = SHA-256(b"e2e-<index>")."""
+    return PrivateKey(hashlib.sha256(f"e2e-{index}".encode()).digest())
+
+
+KEYS = [e2e_key(i) for i in range(6)]
+
+
+class RPCFailure(Exception):
+    """The node answered with a JSON-RPC error object."""
+
+    def __init__(self, method: str, error: dict[str, Any]) -> None:
+        super().__init__(f"{method}: {error}")
+        self.error = error
+        self.code = int(error.get("code", 0))
+
+
+class NodeFailure(Exception):
+    """The node process did not start, died, or did not reach a height in time."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def assert_no_traceback(text: str) -> None:
+    for marker in TRACEBACK_MARKERS:
+        assert marker not in text, f"traceback text in a response: {text[:500]}"
+
+
+class NodeProcess:
+    """One single-validator depind node in its own home under ``root``."""
+
+    def __init__(
+        self,
+        root: Path,
+        funded: Mapping[str, int] | None = None,
+        timeout_commit_s: float = TIMEOUT_COMMIT_S,
+    ) -> None:
+        self.root = root
+        self.home = Home(root / "home")
+        self.log_path = root / "node.log"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.ws_url = f"ws://127.0.0.1:{self.port}/websocket"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+        self._ids = itertools.count(1)
+        self._http = httpx.Client(timeout=20.0)
+        if funded is None:
+            funded = {key.address: FUNDS for key in KEYS}
+        self._init_home(funded, timeout_commit_s)
+
+    def _init_home(self, funded: Mapping[str, int], timeout_commit_s: float) -> None:
+        genesis = init_home(self.home, "e2e", CHAIN_ID)
+        self.validator_pub_key = base64.b64decode(genesis.validators[0].pub_key)
+        for address, amount in funded.items():
+            add_genesis_account(self.home, address, [CoinJSON(denom=DENOM, amount=amount)])
+        config = node_config.load(self.home.config_file)
+        config = dataclasses.replace(
+            config,
+            rpc=dataclasses.replace(config.rpc, laddr=f"127.0.0.1:{self.port}"),
+            consensus=dataclasses.replace(config.consensus, timeout_commit_s=timeout_commit_s),
+        )
+        self.home.config_file.write_text(node_config.render(config))
+
+    # -- process -------------------------------------------------------------------
+
+    def start(self, min_height: int = 1) -> None:
+        """Start ``depind start`` and wait until it serves a block at ``min_height``."""
+        if self.is_running():
+            raise NodeFailure("node is already running")
+        self.starts += 1
+        with self.log_path.open("ab") as log:
+            log.write(f"\n===== start #{self.starts} =====\n".encode())
+            log.flush()
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "node.cli.main", "start", "--home", str(self.home.root)],
+                cwd=REPO_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        self.wait_height(min_height, START_TIMEOUT_S)
+
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> int:
+        """SIGTERM and wait for a clean exit; returns the exit code."""
+        process = self._require_process()
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=STOP_TIMEOUT_S)
+            raise NodeFailure(f"node ignored SIGTERM for {STOP_TIMEOUT_S}s\n{self.log_tail()}") from None
+
+    def kill9(self) -> None:
+        process = self._require_process()
+        process.kill()
+        process.wait(timeout=STOP_TIMEOUT_S)
+
+    def restart(self, min_height: int = 1) -> None:
+        if self.is_running():
+            self.stop()
+        self.start(min_height)
+
+    def close(self) -> None:
+        """Kill the process if it still runs and release every handle (idempotent)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=STOP_TIMEOUT_S)
+        self._http.close()
+
+    def _require_process(self) -> subprocess.Popen[bytes]:
+        if self.process is None:
+            raise NodeFailure("node was never started")
+        return self.process
+
+    def log_tail(self, chars: int = LOG_TAIL_CHARS) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return text[-chars:]
+
+    # -- JSON-RPC --------------------------------------------------------------------
+
+    def post(self, payload: Any = None, content: bytes | None = None) -> httpx.Response:
+        """POST a JSON payload (or raw bytes) to ``/``; the body never holds a traceback."""
+        if content is None:
+            response = self._http.post(self.url, json=payload)
+        else:
+            response = self._http.post(
+                self.url, content=content, headers={"content-type": "application/json"}
+            )
+        assert_no_traceback(response.text)
+        return response
+
+    def rpc_response(self, method: str, **params: Any) -> dict[str, Any]:
+        """The whole JSON-RPC response object of one call."""
+        request_id = next(self._ids)
+        payload = {"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}
+        response = self.post(payload)
+        body: dict[str, Any] = response.json()
+        assert body.get("id") == request_id, body
+        return body
+
+    def rpc(self, method: str, **params: Any) -> Any:
+        """The result of a call; an error object raises RPCFailure."""
+        body = self.rpc_response(method, **params)
+        if "error" in body:
+            raise RPCFailure(method, body["error"])
+        return body["result"]
+
+    def height(self) -> int:
+        return int(self.rpc("status")["sync_info"]["latest_block_height"])
+
+    def wait_height(self, height: int, timeout: float = 30.0) -> int:
+        """Wait until the latest block is at least ``height``; returns the latest height."""
+        deadline = time.monotonic() + timeout
+        last_error = ""
+        for _ in range(int(timeout / POLL_S) + 1):
+            if self.process is not None and self.process.poll() is not None:
+                raise NodeFailure(
+                    f"node exited with code {self.process.returncode}\n{self.log_tail()}"
+                )
+            try:
+                latest = self.height()
+            except (httpx.HTTPError, RPCFailure) as exc:
+                last_error = repr(exc)
+            else:
+                if latest >= height:
+                    return latest
+            if time.monotonic() > deadline:
+                break
+            time.sleep(POLL_S)
+        raise NodeFailure(
+            f"height {height} not reached in {timeout}s ({last_error})\n{self.log_tail()}"
+        )
+
+    def wait_tx(self, tx_hash: str, timeout: float = 20.0) -> dict[str, Any]:
+        """Wait until ``tx`` finds the hash; returns its result."""
+        deadline = time.monotonic() + timeout
+        for _ in range(int(timeout / POLL_S) + 1):
+            try:
+                result: dict[str, Any] = self.rpc("tx", hash=tx_hash)
+                return result
+            except RPCFailure as exc:
+                if exc.code != -32001:
+                    raise
+            if time.monotonic() > deadline:
+                break
+            time.sleep(POLL_S)
+        raise NodeFailure(f"tx {tx_hash} not committed in {timeout}s\n{self.log_tail()}")
+
+    # -- accounts and txs -------------------------------------------------------------
+
+    def balance(self, address: str, denom: str = DENOM) -> int:
+        return int(self.rpc("balances", address=address, denom=denom)["balances"][0]["amount"])
+
+    def account(self, address: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.rpc("account", address=address)
+        return result
+
+    def supply(self, denom: str = DENOM) -> int:
+        for coin in self.rpc("supply")["supply"]:
+            if coin["denom"] == denom:
+                return int(coin["amount"])
+        return 0
+
+
+class Wallet:
+    """A test key with the account number and next sequence the chain expects."""
+
+    def __init__(self, node: NodeProcess, key: PrivateKey) -> None:
+        self.node = node
+        self.key = key
+        account = node.account(key.address)
+        self.account_number = int(account["account_number"])
+        self.sequence = int(account["sequence"])
+
+    @property
+    def address(self) -> str:
+        return self.key.address
+
+    def sign(
+        self,
+        messages: Sequence[Msg],
+        sequence: int | None = None,
+        fee: int = FEE,
+        gas: int = GAS,
+        chain_id: str = CHAIN_ID,
+    ) -> bytes:
+        """Signed tx bytes; the tracked sequence is used (not advanced) unless one is given."""
+        return build_tx(
+            self.key,
+            chain_id,
+            self.account_number,
+            self.sequence if sequence is None else sequence,
+            messages,
+            [Coin(DENOM, fee)] if fee else [],
+            gas,
+        )
+
+    def send_msg(self, to: str, amount: int) -> MsgSend:
+        return MsgSend(self.address, to, [Coin(DENOM, amount)])
+
+
+def b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def tx_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest().upper()
+
+
+NodeFactory = Callable[..., "NodeProcess"]
+
+
+def parse_time_ns(text: str) -> int:
+    """RFC 3339 with nanoseconds (``2024-01-01T00:00:00.123456789Z``) to Unix nanoseconds."""
+    seconds_part, _, fraction = text.removesuffix("Z").partition(".")
+    moment = datetime.strptime(seconds_part, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    return int(moment.timestamp()) * 1_000_000_000 + int(fraction.ljust(9, "0"))
+
+
+def block_id_from_json(data: dict[str, Any]) -> BlockID:
+    parts = data["parts"]
+    return BlockID(
+        bytes.fromhex(data["hash"]), PartSetHeader(int(parts["total"]), bytes.fromhex(parts["hash"]))
+    )
+
+
+def header_from_json(data: dict[str, Any]) -> Header:
+    """Rebuild the consensus Header from its RPC view, so its hash can be recomputed."""
+    return Header(
+        version=Version(int(data["version"]["block"]), int(data["version"]["app"])),
+        chain_id=data["chain_id"],
+        height=int(data["height"]),
+        time_ns=parse_time_ns(data["time"]),
+        last_block_id=block_id_from_json(data["last_block_id"]),
+        last_commit_hash=bytes.fromhex(data["last_commit_hash"]),
+        data_hash=bytes.fromhex(data["data_hash"]),
+        validators_hash=bytes.fromhex(data["validators_hash"]),
+        next_validators_hash=bytes.fromhex(data["next_validators_hash"]),
+        consensus_hash=bytes.fromhex(data["consensus_hash"]),
+        app_hash=bytes.fromhex(data["app_hash"]),
+        last_results_hash=bytes.fromhex(data["last_results_hash"]),
+        evidence_hash=bytes.fromhex(data["evidence_hash"]),
+        proposer_address=bytes.fromhex(data["proposer_address"]),
+    )

@@ -1,0 +1,365 @@
+"""The ante handler (vm.auth.ante): signature, chain id, sequence, fee, memo and gas
+checks, and the rule that a tx whose messages fail still pays its fee."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from genesis.schema import AuthParams
+from tests.vm.helpers import (
+    ALICE,
+    BOB,
+    CAROL,
+    CHAIN_ID,
+    DENOM,
+    FEE,
+    FUNDS,
+    GAS,
+    STRANGER,
+    account,
+    apply_block,
+    assert_code,
+    balance,
+    changed_keys,
+    coins,
+    committed_values,
+    fees_collected,
+    make_genesis,
+    make_tx,
+    new_app,
+    raw,
+    send,
+    sequence,
+    sign_tx,
+    signed,
+)
+from vm.app import App
+from vm.auth import keeper
+from vm.auth.ante import FEE_COLLECTOR, Mode, run_ante
+from vm.bank.keeper import balance_key
+from vm.context import BlockEnv, Context
+from vm.crypto import SECP256K1_N
+from vm.errors import InvalidTx
+from vm.execute import BANK
+from vm.gas import GasMeter
+from vm.store.cache import CacheStore, GasStore
+from vm.tx import Tx, encode_tx
+from vm.types import Coin, format_address
+
+
+def deliver(app: App, tx: bytes) -> object:
+    """Run ``tx`` alone in the next block and return its result."""
+    return apply_block(app, [tx]).tx_results[0]
+
+
+def rejected_without_trace(app: App, tx: bytes, code: int) -> None:
+    """The tx fails with ``code`` in check_tx and in a block, and the block writes nothing."""
+    assert_code(app.check_tx(tx, keep=False), code)
+    before, root = committed_values(app), app.info()[1]
+    assert_code(deliver(app, tx), code)
+    assert committed_values(app) == before
+    assert app.info()[1] == root
+
+
+# -- the accepted path --------------------------------------------------------------------
+
+
+def test_fee_is_paid_and_sequence_bumped() -> None:
+    app = new_app()
+    result = deliver(app, signed(app, ALICE, [send(ALICE, BOB, 10)]))
+    assert_code(result, 0)
+    assert balance(app, ALICE) == FUNDS - 10 - FEE
+    assert balance(app, BOB) == FUNDS + 10
+    assert fees_collected(app) == FEE
+    assert sequence(app, ALICE) == 1
+
+
+def test_first_tx_records_the_public_key() -> None:
+    app = new_app()
+    assert account(app, ALICE).pubkey == b""  # type: ignore[union-attr]
+    deliver(app, signed(app, ALICE, [send(ALICE, BOB, 1)]))
+    assert account(app, ALICE).pubkey == ALICE.public_key  # type: ignore[union-attr]
+
+
+def test_fee_may_carry_other_denoms_beside_the_fee_denom() -> None:
+    app = new_app(make_genesis({ALICE: [Coin("uatom", 50), Coin(DENOM, FUNDS)]}))
+    fee = [Coin("uatom", 5), Coin(DENOM, FEE)]
+    assert_code(deliver(app, signed(app, ALICE, [send(ALICE, BOB, 1)], fee=fee)), 0)
+    assert fees_collected(app) == FEE
+    assert balance(app, FEE_COLLECTOR, "uatom") == 5
+
+
+def test_zero_min_gas_price_accepts_a_tx_without_fee() -> None:
+    app = new_app(make_genesis(auth_params=AuthParams(min_gas_price_numerator=0)))
+    assert_code(deliver(app, signed(app, ALICE, [send(ALICE, BOB, 1)], fee=0)), 0)
+    assert sequence(app, ALICE) == 1
+
+
+@pytest.mark.parametrize(("gas", "fee"), [(1, 1), (100, 1), (101, 2), (200_000, 2_000), (0, 0)])
+def test_required_fee_rounds_up(gas: int, fee: int) -> None:
+    assert keeper.required_fee(AuthParams(), gas) == fee
+
+
+# -- rejections before the messages run: no fee, no sequence bump, no writes ---------------
+
+
+def test_invalid_signature_by_another_key() -> None:
+    app = new_app()
+    forged = make_tx(BOB, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], pubkey=ALICE.public_key)
+    rejected_without_trace(app, encode_tx(forged), 4)
+
+
+def test_invalid_signature_over_wrong_account_number() -> None:
+    app = new_app()
+    number = account(app, ALICE).account_number  # type: ignore[union-attr]
+    rejected_without_trace(app, sign_tx(ALICE, CHAIN_ID, number + 1, 0, [send(ALICE, BOB, 1)]), 4)
+
+
+def test_invalid_signature_after_tampering() -> None:
+    app = new_app()
+    tx = make_tx(ALICE, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)])
+    tampered = msgspec.structs.replace(tx, body=msgspec.structs.replace(tx.body, memo="changed"))
+    rejected_without_trace(app, encode_tx(tampered), 4)
+
+
+def high_s(tx: Tx) -> Tx:
+    """The same signature with s replaced by n - s: valid ECDSA, but not low-S."""
+    r, s = tx.signature[:32], int.from_bytes(tx.signature[32:], "big")
+    return msgspec.structs.replace(tx, signature=r + (SECP256K1_N - s).to_bytes(32, "big"))
+
+
+def test_invalid_high_s_signature() -> None:
+    app = new_app()
+    tx = make_tx(ALICE, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)])
+    assert int.from_bytes(tx.signature[32:], "big") <= SECP256K1_N // 2
+    rejected_without_trace(app, encode_tx(high_s(tx)), 4)
+    assert_code(deliver(app, encode_tx(tx)), 0)  # the low-S original is accepted
+
+
+def test_invalid_signature_length() -> None:
+    app = new_app()
+    tx = make_tx(ALICE, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)])
+    rejected_without_trace(app, encode_tx(msgspec.structs.replace(tx, signature=tx.signature + b"\x00")), 4)
+
+
+def test_invalid_no_signature() -> None:
+    app = new_app()
+    tx = make_tx(ALICE, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)])
+    rejected_without_trace(app, encode_tx(msgspec.structs.replace(tx, signature=b"")), 15)
+
+
+def test_invalid_pubkey() -> None:
+    app = new_app()
+    rejected_without_trace(app, sign_tx(ALICE, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], pubkey=b"\x04" * 33), 8)
+
+
+def test_invalid_chain_id() -> None:
+    app = new_app()
+    rejected_without_trace(app, sign_tx(ALICE, "other-chain", 0, 0, [send(ALICE, BOB, 1)]), 28)
+
+
+def test_invalid_sequence_replay_of_committed_tx() -> None:
+    app = new_app()
+    tx = signed(app, ALICE, [send(ALICE, BOB, 10)])
+    assert_code(deliver(app, tx), 0)
+    rejected_without_trace(app, tx, 32)
+    assert balance(app, BOB) == FUNDS + 10
+
+
+def test_invalid_sequence_replay_in_the_same_block() -> None:
+    app = new_app()
+    tx = signed(app, ALICE, [send(ALICE, BOB, 10)])
+    first, second = apply_block(app, [tx, tx]).tx_results
+    assert_code(first, 0)
+    assert_code(second, 32)
+    assert balance(app, BOB) == FUNDS + 10
+    assert sequence(app, ALICE) == 1
+
+
+def test_invalid_sequence_from_the_future() -> None:
+    app = new_app()
+    rejected_without_trace(app, signed(app, ALICE, [send(ALICE, BOB, 1)], sequence=1), 32)
+
+
+def test_invalid_fee_below_minimum() -> None:
+    app = new_app()
+    rejected_without_trace(app, signed(app, ALICE, [send(ALICE, BOB, 1)], fee=FEE - 1), 13)
+
+
+def test_invalid_fee_in_the_wrong_denom() -> None:
+    app = new_app(make_genesis({ALICE: [Coin("uatom", FUNDS), Coin(DENOM, FUNDS)]}))
+    rejected_without_trace(app, signed(app, ALICE, [send(ALICE, BOB, 1)], fee=[Coin("uatom", FEE)]), 13)
+
+
+def test_invalid_fee_coins() -> None:
+    app = new_app()
+    rejected_without_trace(app, signed(app, ALICE, [send(ALICE, BOB, 1)], fee=[Coin(DENOM, 0)]), 10)
+
+
+def test_invalid_fee_larger_than_balance() -> None:
+    app = new_app(make_genesis({ALICE: FEE - 1}))
+    rejected_without_trace(app, signed(app, ALICE, [send(ALICE, BOB, 1)]), 5)
+
+
+def test_memo_at_the_limit_is_accepted() -> None:
+    app = new_app()
+    assert_code(deliver(app, signed(app, ALICE, [send(ALICE, BOB, 1)], memo="m" * 256)), 0)
+
+
+def test_invalid_memo_too_large() -> None:
+    app = new_app()
+    rejected_without_trace(app, signed(app, ALICE, [send(ALICE, BOB, 1)], memo="m" * 257), 12)
+
+
+def test_invalid_out_of_gas_in_ante() -> None:
+    app = new_app()
+    # 10 gas per tx byte alone exceeds 1000 gas: the ante fails, so no fee is taken.
+    rejected_without_trace(app, signed(app, ALICE, [send(ALICE, BOB, 1)], gas=1_000, fee=10), 11)
+
+
+def test_invalid_gas_limit_zero() -> None:
+    app = new_app()
+    rejected_without_trace(app, signed(app, ALICE, [send(ALICE, BOB, 1)], gas=0, fee=0), 41)
+
+
+def test_invalid_signer_mismatch() -> None:
+    app = new_app()
+    rejected_without_trace(app, signed(app, ALICE, [send(ALICE, BOB, 1), send(BOB, ALICE, 1)]), 24)
+
+
+def test_invalid_account_missing() -> None:
+    app = new_app()
+    rejected_without_trace(app, sign_tx(STRANGER, CHAIN_ID, 0, 0, [send(STRANGER, BOB, 1)]), 4)
+
+
+def test_invalid_no_messages() -> None:
+    app = new_app()
+    rejected_without_trace(app, signed(app, ALICE, []), 18)
+
+
+def test_invalid_timeout_height() -> None:
+    app = new_app()
+    assert app.info()[0] == 0  # the next block is height 1
+    expired = signed(app, ALICE, [send(ALICE, BOB, 1)], timeout_height=1)
+    apply_block(app, [])  # height 1 passes; the tx could only go in at height 2
+    rejected_without_trace(app, expired, 30)
+
+
+def test_timeout_height_is_inclusive() -> None:
+    app = new_app()
+    assert_code(deliver(app, signed(app, ALICE, [send(ALICE, BOB, 1)], timeout_height=1)), 0)
+
+
+# -- a tx whose messages fail still pays -------------------------------------------------
+
+
+def test_failed_message_pays_fee_and_bumps_sequence() -> None:
+    app = new_app(make_genesis({ALICE: 10_000, BOB: FUNDS}))
+    apply_block(app, [signed(app, BOB, [send(BOB, CAROL.address, 1)])])  # creates the fee collector
+    before, collected = committed_values(app), fees_collected(app)
+    # After the 2000 fee Alice holds 8000: sending 9000 fails in the bank handler.
+    result = deliver(app, signed(app, ALICE, [send(ALICE, BOB, 9_000)]))
+    assert_code(result, 5)
+    assert result.gas_used > 0  # type: ignore[attr-defined]
+    assert balance(app, ALICE) == 10_000 - FEE
+    assert balance(app, BOB) == FUNDS - 1 - FEE
+    assert fees_collected(app) == collected + FEE
+    assert sequence(app, ALICE) == 1
+    # Only the fee and the sequence were written: the failed message left no trace.
+    assert changed_keys(before, committed_values(app)) == {
+        keeper.account_key(raw(ALICE)),
+        balance_key(raw(ALICE), DENOM),
+        balance_key(FEE_COLLECTOR, DENOM),
+    }
+
+
+def test_failed_second_message_reverts_the_first() -> None:
+    app = new_app()
+    result = deliver(app, signed(app, ALICE, [send(ALICE, BOB, 5), send(ALICE, CAROL, FUNDS)]))
+    assert_code(result, 5)
+    assert balance(app, BOB) == FUNDS  # the first send was undone with the second
+    assert balance(app, ALICE) == FUNDS - FEE
+    assert sequence(app, ALICE) == 1
+
+
+def test_out_of_gas_in_messages_pays_fee() -> None:
+    app = new_app()
+    gas = 35_000
+    tx = signed(app, ALICE, [send(ALICE, BOB, 5)], gas=gas, fee=gas // 100)
+    ante_gas = app.check_tx(tx, keep=False).gas_used
+    assert ante_gas < gas < app.simulate(tx).gas_used  # enough for the ante, not for the send
+    result = deliver(app, tx)
+    assert_code(result, 11)
+    assert result.gas_used == gas  # type: ignore[attr-defined]
+    assert balance(app, ALICE) == FUNDS - gas // 100
+    assert balance(app, BOB) == FUNDS
+    assert sequence(app, ALICE) == 1
+
+
+def test_failed_tx_does_not_disturb_the_next_tx_in_the_block() -> None:
+    app = new_app()
+    bad = signed(app, ALICE, [send(ALICE, BOB, FUNDS)])  # fails in the handler, pays
+    good = signed(app, ALICE, [send(ALICE, BOB, 7)], sequence=1)
+    first, second = apply_block(app, [bad, good]).tx_results
+    assert_code(first, 5)
+    assert_code(second, 0)
+    assert balance(app, BOB) == FUNDS + 7
+    assert balance(app, ALICE) == FUNDS - 7 - 2 * FEE
+
+
+# -- modes --------------------------------------------------------------------------------
+
+
+def run_in_mode(app: App, tx: Tx, mode: Mode) -> CacheStore:
+    data = encode_tx(tx)
+    meter = GasMeter(tx.auth_info.fee.gas_limit)
+    store = CacheStore(app.state.values)
+    env = BlockEnv(CHAIN_ID, 1, 0, b"", b"")
+    run_ante(Context(GasStore(store, meter), env, meter), tx, len(data), raw(ALICE), BANK, mode)
+    return store
+
+
+def test_deliver_mode_checks_signature() -> None:
+    app = new_app()
+    forged = make_tx(BOB, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], pubkey=ALICE.public_key)
+    with pytest.raises(InvalidTx) as caught:
+        run_in_mode(app, forged, Mode.DELIVER)
+    assert caught.value.code == 4
+
+
+def test_recheck_mode_skips_the_signature_but_not_the_sequence() -> None:
+    app = new_app()
+    forged = make_tx(BOB, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], pubkey=ALICE.public_key)
+    store = run_in_mode(app, forged, Mode.RECHECK)
+    assert keeper.get_account(store, raw(ALICE)).sequence == 1  # type: ignore[union-attr]
+    stale = make_tx(ALICE, CHAIN_ID, 0, 5, [send(ALICE, BOB, 1)])
+    with pytest.raises(InvalidTx) as caught:
+        run_in_mode(app, stale, Mode.RECHECK)
+    assert caught.value.code == 32
+
+
+def test_simulate_mode_accepts_any_fee_but_still_charges_it() -> None:
+    app = new_app()
+    tx = make_tx(ALICE, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], fee=1)
+    store = run_in_mode(app, tx, Mode.SIMULATE)
+    assert balance_of(store, FEE_COLLECTOR) == 1
+    with pytest.raises(InvalidTx) as caught:
+        run_in_mode(app, tx, Mode.DELIVER)
+    assert caught.value.code == 13
+
+
+def balance_of(store: CacheStore, address: bytes) -> int:
+    return BANK.balance(store, address, DENOM)  # type: ignore[arg-type]
+
+
+def test_fee_collector_cannot_be_paid_by_plain_send_but_receives_fees() -> None:
+    app = new_app()
+    result = deliver(app, signed(app, ALICE, [send(ALICE, format_address(FEE_COLLECTOR), 1)]))
+    assert_code(result, 4)
+    assert fees_collected(app) == FEE
+
+
+def test_coins_helper_matches_fee_denom() -> None:
+    assert coins(FEE) == [Coin(AuthParams().fee_denom, FEE)]
+    assert GAS * AuthParams().min_gas_price_numerator // AuthParams().min_gas_price_denominator == FEE
