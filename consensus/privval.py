@@ -35,9 +35,7 @@ def generate_key() -> bytes:
 
 def public_key(secret: bytes) -> bytes:
     return (
-        Ed25519PrivateKey.from_private_bytes(secret)
-        .public_key()
-        .public_bytes(Encoding.Raw, PublicFormat.Raw)
+        Ed25519PrivateKey.from_private_bytes(secret).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     )
 
 

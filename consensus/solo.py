@@ -58,9 +58,7 @@ class SoloEngine:
         initial_height: int = 1,
     ) -> None:
         if validators.get(pv.address) is None or len(validators.validators) != 1:
-            raise NotAValidator(
-                "the single-validator engine needs a set of exactly this node's key"
-            )
+            raise NotAValidator("the single-validator engine needs a set of exactly this node's key")
         self.chain_id = chain_id
         self.app = app
         self.store = store
@@ -137,9 +135,7 @@ class SoloEngine:
         return Block(header, data, [], last_commit)
 
     def _sign_commit(self, height: int, block_id: BlockID, time_ns: int) -> Commit:
-        sign_bytes = vote_sign_bytes(
-            self.chain_id, VoteType.PRECOMMIT, height, 0, block_id, time_ns
-        )
+        sign_bytes = vote_sign_bytes(self.chain_id, VoteType.PRECOMMIT, height, 0, block_id, time_ns)
         signature = self.pv.sign(height, 0, STEP_PRECOMMIT, sign_bytes)
         sig = CommitSig(BlockIDFlag.COMMIT, self.pv.address, time_ns, signature)
         return Commit(height, 0, block_id, [sig])

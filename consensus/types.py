@@ -129,9 +129,7 @@ class Vote(Canonical, frozen=True):
     signature: bytes
 
     def sign_bytes(self, chain_id: str) -> bytes:
-        return vote_sign_bytes(
-            chain_id, self.type, self.height, self.round, self.block_id, self.timestamp_ns
-        )
+        return vote_sign_bytes(chain_id, self.type, self.height, self.round, self.block_id, self.timestamp_ns)
 
 
 def vote_sign_bytes(

@@ -40,9 +40,7 @@ class ValidatorSet:
         return sum(v.voting_power for v in self.validators)
 
     def hash(self) -> bytes:
-        return merkle_root(
-            [encode(SimpleValidator(v.pub_key, v.voting_power)) for v in self.validators]
-        )
+        return merkle_root([encode(SimpleValidator(v.pub_key, v.voting_power)) for v in self.validators])
 
     def get(self, address: bytes) -> tuple[int, Validator] | None:
         index = self._index.get(address)
@@ -58,9 +56,7 @@ class ValidatorSet:
         total = self.total_power()
         for _ in range(times):
             validators = [
-                Validator(
-                    v.address, v.pub_key, v.voting_power, v.proposer_priority + v.voting_power
-                )
+                Validator(v.address, v.pub_key, v.voting_power, v.proposer_priority + v.voting_power)
                 for v in validators
             ]
             chosen = max(validators, key=lambda v: (v.proposer_priority, _negate(v.address)))

@@ -84,7 +84,11 @@ def verify_commit(header: Header, commit: dict[str, Any], validators: list[dict[
             raise VerificationError(f"commit signed by unknown validator {sig['validator_address']}")
         pub_key, power = powers[address]
         message = vote_sign_bytes(
-            header.chain_id, VoteType.PRECOMMIT, header.height, int(commit["round"]), block_id,
+            header.chain_id,
+            VoteType.PRECOMMIT,
+            header.height,
+            int(commit["round"]),
+            block_id,
             parse_rfc3339(sig["timestamp"]),
         )
         if not verify(pub_key, message, base64.b64decode(sig["signature"])):
@@ -127,7 +131,9 @@ def header_from_json(data: dict[str, Any]) -> Header:
 
 def block_id_from_json(data: dict[str, Any]) -> BlockID:
     parts = data["parts"]
-    return BlockID(bytes.fromhex(data["hash"]), PartSetHeader(int(parts["total"]), bytes.fromhex(parts["hash"])))
+    return BlockID(
+        bytes.fromhex(data["hash"]), PartSetHeader(int(parts["total"]), bytes.fromhex(parts["hash"]))
+    )
 
 
 def parse_rfc3339(text: str) -> int:

@@ -17,9 +17,9 @@ from consensus.codec import encode
 from consensus.engine import BlockLimits, ConsensusConfig
 from consensus.privval import FilePV
 from consensus.solo import SoloEngine
-from consensus.wal import BlockWAL
 from consensus.types import Block, BlockID, Commit
 from consensus.validators import ValidatorSet
+from consensus.wal import BlockWAL
 from genesis import doc as genesis_doc
 from genesis.schema import GenesisDoc
 from node import config as node_config
@@ -95,9 +95,7 @@ class Node:
             log.info("initialised chain %s from genesis", self.chain_id)
             return
         if app_height > store_height:
-            raise HandshakeError(
-                f"application is at height {app_height}, block store at {store_height}"
-            )
+            raise HandshakeError(f"application is at height {app_height}, block store at {store_height}")
         for height in range(app_height + 1, store_height + 1):
             self._replay(height)
         self._check_app_hash(store_height)
@@ -120,9 +118,7 @@ class Node:
     def _check_app_hash(self, height: int) -> None:
         results = self.chain.load_results(height)
         if results is not None and results.app_hash != self.app.info()[1]:
-            raise HandshakeError(
-                f"app hash at height {height} differs from the stored block results"
-            )
+            raise HandshakeError(f"app hash at height {height} differs from the stored block results")
 
     async def on_commit(self, block: Block, commit: Commit, result: FinalizeResultLike) -> None:
         self.bus.publish_block(block, commit.block_id, result)

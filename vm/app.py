@@ -85,9 +85,7 @@ class App:
         auth_genesis.init_genesis(block, app_state.auth)
         bank_genesis.init_genesis(block, app_state.bank)
         provider_genesis.init_genesis(block, app_state.provider)
-        root, writes = self.state.prepare(
-            block.changes(), doc.initial_height - 1, time_ns, doc.chain_id
-        )
+        root, writes = self.state.prepare(block.changes(), doc.initial_height - 1, time_ns, doc.chain_id)
         self.kv.write(writes)
         self.check_state = CacheStore(self.state.values)
         return InitChainResult([], root)
@@ -106,9 +104,7 @@ class App:
         cache = CacheStore(self.check_state)
         mode = Mode.RECHECK if recheck else Mode.DELIVER
         try:
-            run_ante(
-                Context(GasStore(cache, meter), env, meter), tx, len(tx_bytes), signer, BANK, mode
-            )
+            run_ante(Context(GasStore(cache, meter), env, meter), tx, len(tx_bytes), signer, BANK, mode)
         except InvalidTx as error:
             return failure(error, meter.limit, meter.consumed)
         if keep:
@@ -180,9 +176,7 @@ class App:
         return QueryResult(key=key, value=value, height=last, proof=proof)
 
     def next_env(self) -> BlockEnv:
-        return BlockEnv(
-            self.state.chain_id(), self.state.height() + 1, self.state.last_time_ns(), b"", b""
-        )
+        return BlockEnv(self.state.chain_id(), self.state.height() + 1, self.state.last_time_ns(), b"", b"")
 
     def simulate(self, tx_bytes: bytes) -> TxResult:
         """Gas a tx would use on the check state, without its signature or fee checks."""

@@ -43,9 +43,7 @@ def run(app: App, path: str, data: bytes, prove: bool) -> tuple[bytes, bytes, by
         return b"", msgspec.json.encode(_simulation(result)), b""
     handler = ROUTES.get(path)
     if handler is None:
-        raise UnknownRequest(
-            f"unknown query path {path!r}; paths: /store, /simulate, {', '.join(ROUTES)}"
-        )
+        raise UnknownRequest(f"unknown query path {path!r}; paths: /store, /simulate, {', '.join(ROUTES)}")
     if prove:
         raise InvalidRequest("proofs are served for /store paths only")
     return b"", msgspec.json.encode(handler(app.state.values, _request(data))), b""
@@ -93,9 +91,7 @@ def balances(store: ReadStore, request: dict[str, Any]) -> Any:
     address = parse_address(_text(request, "address"))
     denom = request.get("denom")
     if isinstance(denom, str):
-        return {
-            "balances": [{"denom": denom, "amount": str(bank.get_balance(store, address, denom))}]
-        }
+        return {"balances": [{"denom": denom, "amount": str(bank.get_balance(store, address, denom))}]}
     coins = bank.get_all_balances(store, address)
     return {"balances": [{"denom": c.denom, "amount": str(c.amount)} for c in coins]}
 

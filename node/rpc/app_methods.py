@@ -15,7 +15,7 @@ NOT_FOUND_CODE = 38  # the sdk codespace's "not found"
 async def abci_query(
     ctx: Call, path: str, data: str = "", height: int = 0, prove: bool = False
 ) -> dict[str, Any]:
-    """Query application state: path "/store" with a hex key (optionally with a Merkle proof), or a module path."""
+    """Query app state: "/store" with a hex key (optionally with a Merkle proof), or a module path."""
     try:
         raw = bytes.fromhex(data.removeprefix("0x"))
     except ValueError:
