@@ -25,7 +25,7 @@ from node.cli.common import (
     node_option,
     output_option,
 )
-from node.cli.keyring_access import open_keyring
+from node.cli.keyring_access import find_key, open_keyring
 from node.cli.params import COINS, GAS
 from node.cli.views import fields, message_line, message_view
 from node.client import BroadcastResult, Client, ClientError, Signer
@@ -119,7 +119,7 @@ def tx_options(f: Callable[..., None]) -> Callable[..., None]:
 def send_tx(opts: TxOptions, sender: str, make_messages: Callable[[str], list[Msg]]) -> None:
     """Sign ``make_messages(sender address)`` with the sender's key, broadcast and report."""
     keyring = open_keyring(opts.home, opts.keyring_backend)
-    messages = make_messages(keyring.show(sender).address)
+    messages = make_messages(find_key(keyring, sender).address)
     for message in messages:
         message.validate()
     key = keyring.private_key(sender)
@@ -169,7 +169,7 @@ def wait_for_inclusion(client: Client, tx_hash: str, timeout: float) -> Any:
     finally:
         spinner.clear()
     raise CLIError(
-        f"tx {tx_hash} was not included within {timeout:g}s; it may still be: "
+        f"tx {tx_hash} was not included within {timeout:g}s; it may still be included: "
         f"check with `depind query tx {tx_hash}`"
     )
 
@@ -232,7 +232,7 @@ def report(outcome: TxOutcome, output: str) -> None:
 def outcome_text(outcome: dict[str, Any]) -> str:
     pairs: list[tuple[str, Any]] = [
         ("txhash", outcome["txhash"]),
-        ("height", outcome["height"] or "pending"),
+        ("height", outcome["height"] or ("pending" if outcome["code"] == 0 else "not included")),
         ("code", outcome["code"]),
     ]
     if outcome["gas_used"]:

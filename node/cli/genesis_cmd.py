@@ -17,12 +17,12 @@ from vm.errors import InvalidTx
 from vm.types import Coin, format_coins
 
 
-@click.group()
-def genesis() -> None:
+@click.group(name="genesis")
+def genesis_group() -> None:
     """Edit and check the genesis file."""
 
 
-@genesis.command(name="add-account")
+@genesis_group.command(name="add-account")
 @click.argument("address_or_key")
 @click.argument("coins", type=COINS)
 @home_option
@@ -37,7 +37,7 @@ def add_account(address_or_key: str, coins: list[Coin], home: Path, keyring_back
     click.echo(f"added {format_coins(coins)} to {address} in {node_home.genesis_file}")
 
 
-@genesis.command()
+@genesis_group.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @home_option
 def validate(file: Path | None, home: Path) -> None:

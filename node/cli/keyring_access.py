@@ -9,8 +9,10 @@ from pathlib import Path
 
 import click
 
+from node.cli.common import CLIError
 from node.cli.params import is_address
-from node.keys.keyring import Keyring, KeyringError
+from node.keys.keyring import BACKENDS, KeyInfo, Keyring, KeyringError
+from vm import crypto
 
 PASSPHRASE_ENV = "DEPIND_KEYRING_PASSPHRASE"
 
@@ -43,14 +45,40 @@ def prompt_secret(text: str, confirm: bool = False) -> str:
     return str(click.prompt(text, hide_input=True, confirmation_prompt=confirm, err=True))
 
 
+def check_name_free(keyring: Keyring, name: str) -> None:
+    """Fail before prompting for a mnemonic or passphrase that could not be used."""
+    if any(info.name == name for info in keyring.list()):
+        raise KeyringError(f"key {name!r} already exists")
+
+
+def find_key(keyring: Keyring, name_or_address: str) -> KeyInfo:
+    """The key, or an error that says where it was looked for and where it is instead."""
+    try:
+        return keyring.show(name_or_address)
+    except KeyringError as exc:
+        where = f"{exc} in the {keyring.backend} keyring at {keyring.folder}"
+        raise KeyringError(where + _elsewhere(keyring, name_or_address)) from None
+
+
+def _elsewhere(keyring: Keyring, name_or_address: str) -> str:
+    # The dev key lives in the test backend while the default is file: a common slip.
+    for backend in BACKENDS:
+        if backend != keyring.backend:
+            try:
+                Keyring(keyring.folder.parent, backend).show(name_or_address)
+            except KeyringError:
+                continue
+            return f"; it is in the {backend} keyring: add --keyring-backend {backend}"
+    return ""
+
+
 def resolve_address(name_or_address: str, keyring: Keyring) -> str:
     """An address as given, or the address of the named key."""
     if is_address(name_or_address):
         return name_or_address
-    try:
-        return keyring.show(name_or_address).address
-    except KeyringError:
-        raise KeyringError(
-            f"{name_or_address!r} is neither an address nor a key in the "
-            f"{keyring.backend} keyring at {keyring.folder}"
-        ) from None
+    if name_or_address.startswith(f"{crypto.ACCOUNT_HRP}1"):
+        try:  # meant as an address: say what is wrong with it rather than "key not found"
+            crypto.decode_address(name_or_address)
+        except crypto.InvalidAddress as exc:
+            raise CLIError(str(exc)) from None
+    return find_key(keyring, name_or_address).address

@@ -14,9 +14,8 @@ import click
 
 from node.cli import views
 from node.cli.common import emit, home_option, keyring_backend_option, output_option
-from node.cli.keyring_access import open_keyring, prompt_secret
+from node.cli.keyring_access import check_name_free, open_keyring, prompt_secret
 from node.keys.hd import DEFAULT_HD_PATH
-from node.keys.keyring import KeyringError
 
 
 def keyring_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -37,6 +36,7 @@ def keys() -> None:
 def add(name: str, recover: bool, hd_path: str, home: Path, keyring_backend: str, output: str) -> None:
     """Create a key (its mnemonic is shown once) or recover one."""
     keyring = open_keyring(home, keyring_backend, new_secret=True)
+    check_name_free(keyring, name)
     mnemonic = prompt_secret("Enter your bip39 mnemonic") if recover else None
     info, phrase = keyring.add(name, mnemonic, hd_path)
     key = views.key_view(info)
@@ -102,8 +102,7 @@ def import_(name: str, file: Path, home: Path, keyring_backend: str) -> None:
     """Store the armored key in FILE (from `keys export`) as NAME."""
     armored = file.read_text(encoding="utf-8")
     keyring = open_keyring(home, keyring_backend, new_secret=True)
-    if any(info.name == name for info in keyring.list()):
-        raise KeyringError(f"key {name!r} already exists")  # before asking for passphrases
+    check_name_free(keyring, name)
     opening = prompt_secret("Enter passphrase to decrypt the key")
     info = keyring.import_(name, armored, opening)
     click.echo(f"key {info.name!r} imported: {info.address}")

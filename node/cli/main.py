@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from node.cli.common import CLIError, DepindGroup, cli_errors
-from node.cli.genesis_cmd import genesis
+from node.cli.genesis_cmd import genesis_group
 from node.cli.keys import keys
 from node.cli.node_cmds import init, start, status
 from node.cli.query import query
@@ -18,7 +18,7 @@ def cli() -> None:
     """depind: a proof-of-stake chain with a verifiable GPU compute market."""
 
 
-for command in (init, start, status, keys, tx, query, genesis):
+for command in (init, start, status, keys, tx, query, genesis_group):
     cli.add_command(command)
 
 

@@ -164,7 +164,7 @@ def account_text(result: dict[str, Any]) -> str:
 
 def gpu_line(gpu: dict[str, Any]) -> str:
     line = f"{gpu['count']} x {gpu['model']} ({gpu['memory_mib']} MiB, cc {gpu['compute_capability']})"
-    return line + (f", {len(gpu['uuid_hashes'])} uuid hashes" if gpu["uuid_hashes"] else "")
+    return line + (", UUIDs declared" if gpu["uuid_hashes"] else "")
 
 
 def provider_text(provider: dict[str, Any]) -> str:
@@ -207,4 +207,4 @@ def params_text(result: dict[str, Any]) -> str:
 def _param_value(value: Any) -> str:
     if isinstance(value, dict) and set(value) == {"denom", "amount"}:
         return coin_text(value)
-    return json.dumps(value) if isinstance(value, dict | list) else str(value)
+    return value if isinstance(value, str) else json.dumps(value)

@@ -1,0 +1,112 @@
+"""``depind genesis add-account`` and ``depind genesis validate``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from genesis import doc as genesis_doc
+from node.cli.main import cli
+
+VECTOR_MNEMONIC = " ".join(["abandon"] * 11 + ["about"])
+VECTOR_ADDRESS = "depin19rl4cm2hmr8afy4kldpxz3fka4jguq0aj0464w"
+
+
+@pytest.fixture
+def home(runner: CliRunner, tmp_path: Path) -> Path:
+    result = runner.invoke(cli, ["init", "n", "--chain-id", "test-1", "--home", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def genesis(runner: CliRunner, home: Path, *args: str) -> Result:
+    return runner.invoke(cli, ["genesis", *args, "--home", str(home)])
+
+
+def balances(home: Path) -> dict[str, dict[str, int]]:
+    doc = genesis_doc.load(home / "config" / "genesis.json")
+    return {b.address: {c.denom: c.amount for c in b.coins} for b in doc.app_state.bank.balances}
+
+
+def test_add_account_by_address_merges_coins(runner: CliRunner, home: Path) -> None:
+    assert genesis(runner, home, "add-account", VECTOR_ADDRESS, "100udepin,5foo").exit_code == 0
+    result = genesis(runner, home, "add-account", VECTOR_ADDRESS, "1udepin")
+    assert result.stdout == f"added 1udepin to {VECTOR_ADDRESS} in {home / 'config' / 'genesis.json'}\n"
+    assert balances(home) == {VECTOR_ADDRESS: {"foo": 5, "udepin": 101}}
+
+
+def test_add_account_by_key_name(runner: CliRunner, home: Path) -> None:
+    keys = ["keys", "add", "alice", "--recover", "--home", str(home), "--keyring-backend", "test"]
+    runner.invoke(cli, keys, input=VECTOR_MNEMONIC + "\n")
+    args = ["genesis", "add-account", "alice", "7udepin", "--home", str(home), "--keyring-backend", "test"]
+    assert runner.invoke(cli, args).exit_code == 0
+    assert balances(home) == {VECTOR_ADDRESS: {"udepin": 7}}
+
+
+def test_validate_accepts_a_fresh_genesis(runner: CliRunner, home: Path) -> None:
+    genesis(runner, home, "add-account", VECTOR_ADDRESS, "100udepin")
+    result = genesis(runner, home, "validate")
+    assert result.exit_code == 0, result.output
+    assert "is valid: chain test-1, 1 validators, 1 accounts" in result.stdout
+
+
+def test_invalid_add_account_unknown_key(runner: CliRunner, home: Path) -> None:
+    result = genesis(runner, home, "add-account", "nobody", "1udepin")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: key 'nobody' not found in the file keyring at")
+
+
+def test_invalid_add_account_address(runner: CliRunner, home: Path) -> None:
+    result = genesis(runner, home, "add-account", VECTOR_ADDRESS[:-1] + "q", "1udepin")
+    assert result.exit_code == 1
+    assert result.stderr.endswith("not bech32 or bad checksum\n") and len(result.stderr.splitlines()) == 1
+
+
+def test_invalid_add_account_amount(runner: CliRunner, home: Path) -> None:
+    result = genesis(runner, home, "add-account", VECTOR_ADDRESS, "lots")
+    assert result.exit_code == 2 and "Invalid value for 'COINS'" in result.stderr
+
+
+def test_invalid_add_account_without_genesis(runner: CliRunner, tmp_path: Path) -> None:
+    result = genesis(runner, tmp_path, "add-account", VECTOR_ADDRESS, "1udepin")
+    assert result.exit_code == 1 and "run `depind init` first" in result.stderr
+
+
+def _edited(home: Path, edit: dict[str, object]) -> Path:
+    data = json.loads((home / "config" / "genesis.json").read_text())
+    data["app_state"]["auth"].update(edit)
+    path = home / "edited.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _invalid(result: Result) -> str:
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+    return result.stderr
+
+
+def test_invalid_genesis_duplicate_account(runner: CliRunner, home: Path) -> None:
+    path = _edited(home, {"accounts": [{"address": VECTOR_ADDRESS}, {"address": VECTOR_ADDRESS}]})
+    error = _invalid(genesis(runner, home, "validate", str(path)))
+    expected = f"duplicate genesis account {VECTOR_ADDRESS}: invalid request"
+    assert error == f"Error: genesis {path} is invalid: {expected}\n"
+
+
+def test_invalid_genesis_unknown_field(runner: CliRunner, home: Path) -> None:
+    path = _edited(home, {"surprise": 1})
+    assert "unknown field" in _invalid(genesis(runner, home, "validate", str(path)))
+
+
+def test_invalid_genesis_not_json(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "genesis.json"
+    path.write_text("{not json")
+    assert "is invalid: invalid genesis" in _invalid(genesis(runner, tmp_path, "validate", str(path)))
+
+
+def test_invalid_genesis_missing(runner: CliRunner, tmp_path: Path) -> None:
+    error = _invalid(genesis(runner, tmp_path, "validate"))
+    assert error == f"Error: no genesis at {tmp_path / 'config' / 'genesis.json'}\n"
