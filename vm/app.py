@@ -106,7 +106,7 @@ class App:
         try:
             run_ante(Context(GasStore(cache, meter), env, meter), tx, len(tx_bytes), signer, BANK, mode)
         except InvalidTx as error:
-            return failure(error, meter.limit, meter.consumed)
+            return failure(error, meter)
         if keep:
             cache.write()
         fee = sum(c.amount for c in tx.auth_info.fee.amount)
@@ -187,6 +187,7 @@ def validate_genesis(doc: GenesisDoc) -> None:
     auth_genesis.validate_genesis(doc.app_state.auth)
     bank_genesis.validate_genesis(doc.app_state.bank)
     provider_genesis.validate_genesis(doc.app_state.provider)
+    provider_genesis.validate_pool(doc.app_state.provider, doc.app_state.bank)
 
 
 def _gas_wanted(tx_bytes: bytes, max_tx_bytes: int) -> int:

@@ -34,8 +34,11 @@ class TxResult:
     fee: int = 0
 
 
-def failure(error: InvalidTx, gas_wanted: int = 0, gas_used: int = 0) -> TxResult:
-    return TxResult(error.code, error.codespace, error.log, gas_wanted, gas_used)
+def failure(error: InvalidTx, meter: GasMeter | None = None) -> TxResult:
+    """The result of a rejected or failed tx; gas used never exceeds the limit."""
+    if meter is None:
+        return TxResult(error.code, error.codespace, error.log)
+    return TxResult(error.code, error.codespace, error.log, meter.limit, min(meter.consumed, meter.limit))
 
 
 def deliver_tx(store: CacheStore, env: BlockEnv, tx_bytes: bytes, max_tx_bytes: int) -> TxResult:
@@ -57,7 +60,7 @@ def deliver_tx(store: CacheStore, env: BlockEnv, tx_bytes: bytes, max_tx_bytes: 
             Mode.DELIVER,
         )
     except InvalidTx as error:
-        return failure(error, meter.limit, meter.consumed)
+        return failure(error, meter)
     ante.write()
     return run_messages(store, env, tx, signer, meter)
 
@@ -74,9 +77,9 @@ def run_messages(
         for message in tx.body.messages:
             route(ctx, message, BANK)
     except InvalidTx as error:
-        return failure(error, meter.limit, min(meter.consumed, meter.limit))
+        return failure(error, meter)
     except Exception as error:  # a handler bug must fail the tx the same way on every node
-        return failure(Panic(type(error).__name__), meter.limit, min(meter.consumed, meter.limit))
+        return failure(Panic(type(error).__name__), meter)
     messages.write()
     return TxResult(
         gas_wanted=meter.limit,

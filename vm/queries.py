@@ -161,7 +161,7 @@ def simulate(app: App, tx_bytes: bytes) -> TxResult:
         ante_ctx = Context(GasStore(scratch, meter), env, meter)
         run_ante(ante_ctx, tx, len(tx_bytes), signer, BANK, Mode.SIMULATE)
     except InvalidTx as error:
-        return failure(error, meter.limit, meter.consumed)
+        return failure(error, meter)
     return run_messages(scratch, env, tx, signer, meter)
 
 

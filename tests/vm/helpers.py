@@ -32,6 +32,7 @@ from vm.auth.ante import FEE_COLLECTOR
 from vm.bank import keeper as bank_keeper
 from vm.bank.msgs import MsgSend
 from vm.context import Event
+from vm.execute import TxResult
 from vm.msg import Msg
 from vm.provider import keeper as provider_keeper
 from vm.provider.handlers import POOL
@@ -70,7 +71,7 @@ def coins(amount: int, denom: str = DENOM) -> list[Coin]:
 
 
 def make_genesis(
-    funded: Mapping[PrivateKey | str, int | Sequence[Coin]] | None = None,
+    funded: Mapping[Any, int | Sequence[Coin]] | None = None,  # PrivateKey or bech32 -> funds
     *,
     chain_id: str = CHAIN_ID,
     auth_params: AuthParams | None = None,
@@ -134,20 +135,32 @@ def sign_tx(
     msgs: Sequence[Msg],
     fee: int | Sequence[Coin] = FEE,
     gas: int = GAS,
-    **options: object,
+    memo: str = "",
+    timeout_height: int = 0,
+    pubkey: bytes | None = None,
 ) -> bytes:
-    """Encoded signed tx bytes (options: memo, timeout_height, pubkey)."""
-    return encode_tx(make_tx(k, chain_id, account_number, sequence, msgs, fee, gas, **options))  # type: ignore[arg-type]
+    """Encoded signed tx bytes."""
+    return encode_tx(
+        make_tx(k, chain_id, account_number, sequence, msgs, fee, gas, memo, timeout_height, pubkey)
+    )
 
 
 def signed(
-    app: App, k: PrivateKey, msgs: Sequence[Msg], sequence: int | None = None, **options: object
+    app: App,
+    k: PrivateKey,
+    msgs: Sequence[Msg],
+    sequence: int | None = None,
+    fee: int | Sequence[Coin] = FEE,
+    gas: int = GAS,
+    memo: str = "",
+    timeout_height: int = 0,
 ) -> bytes:
-    """A tx from ``k`` using its committed account number and (default) next sequence."""
+    """A tx from ``k`` with its committed account number and (by default) next sequence."""
     found = account(app, k)
     number = found.account_number if found is not None else 0
-    seq = sequence if sequence is not None else (found.sequence if found is not None else 0)
-    return sign_tx(k, app.state.chain_id(), number, seq, msgs, **options)  # type: ignore[arg-type]
+    if sequence is None:
+        sequence = found.sequence if found is not None else 0
+    return sign_tx(k, app.state.chain_id(), number, sequence, msgs, fee, gas, memo, timeout_height)
 
 
 def apply_block(
@@ -162,6 +175,11 @@ def apply_block(
     )
     app.commit()
     return result
+
+
+def deliver(app: App, tx: bytes) -> TxResult:
+    """Run ``tx`` alone in the next block, commit, and return its result."""
+    return apply_block(app, [tx]).tx_results[0]
 
 
 def empty_blocks(app: App, count: int) -> None:
@@ -201,6 +219,12 @@ def account(app: App, holder: PrivateKey | str) -> auth_keeper.Account | None:
     return auth_keeper.get_account(app.state.values, raw(holder))
 
 
+def account_of(app: App, holder: PrivateKey | str) -> auth_keeper.Account:
+    found = account(app, holder)
+    assert found is not None, f"no account for {holder}"
+    return found
+
+
 def sequence(app: App, holder: PrivateKey | str) -> int:
     found = account(app, holder)
     return -1 if found is None else found.sequence
@@ -208,6 +232,12 @@ def sequence(app: App, holder: PrivateKey | str) -> int:
 
 def get_provider(app: App, holder: PrivateKey | str) -> provider_keeper.Provider | None:
     return provider_keeper.get_provider(app.state.values, raw(holder))
+
+
+def provider_of(app: App, holder: PrivateKey | str) -> provider_keeper.Provider:
+    found = get_provider(app, holder)
+    assert found is not None, f"no provider for {holder}"
+    return found
 
 
 def committed_values(app: App) -> dict[bytes, bytes]:

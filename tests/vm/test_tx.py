@@ -10,7 +10,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.vm.helpers import ALICE, BOB, CHAIN_ID, FEE, GAS, coins, make_tx, new_app, send, sign_tx
+from tests.vm.helpers import (
+    ALICE,
+    BOB,
+    CHAIN_ID,
+    FEE,
+    GAS,
+    apply_block,
+    coins,
+    make_genesis,
+    make_tx,
+    new_app,
+    register_msg,
+    send,
+    sign_tx,
+    signed,
+)
 from vm.bank.msgs import Input, MsgMultiSend, MsgSend, Output
 from vm.errors import InvalidTx
 from vm.provider.msgs import GpuSpec, MsgExitProvider, MsgRegisterProvider, MsgUpdateProvider
@@ -28,7 +43,7 @@ from vm.tx import (
 )
 from vm.types import Coin
 
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def valid_tx() -> Tx:
@@ -333,3 +348,77 @@ def test_mutated_tx_raises_only_invalid_tx(mutations: list[tuple[str, int, Any]]
     # The application answers every mutation with a result, never an exception.
     assert _APP.check_tx(data, keep=False).code in (0, *range(2, 42))
     _APP.finalize_block(1, 0, b"", b"", [data])
+
+
+# Signed by Alice with arbitrary, mostly valid contents: the stateless checks, the
+# handlers and the end-block hook must answer every one with a result, never a Panic.
+amounts = st.integers(1, 3_000_000) | st.sampled_from([0, 2**63 - 1])
+denoms = st.sampled_from(["udepin", "udepin", "uatom", "$bad"])
+some_coins = st.lists(
+    st.builds(Coin, denoms, amounts), min_size=1, max_size=2, unique_by=lambda c: c.denom
+).map(lambda cs: sorted(cs, key=lambda c: c.denom))
+addresses = st.sampled_from([BOB.address, BOB.address, ALICE.address, "depin1xyz"])
+uuid = st.sampled_from([bytes([n]) * 32 for n in range(4)]) | st.binary(min_size=31, max_size=33)
+specs = st.integers(1, 3).flatmap(
+    lambda n: st.builds(
+        GpuSpec,
+        st.sampled_from(["L4", "NVIDIA H100", ""]),
+        st.integers(0, 10**6),
+        st.sampled_from(["8.9", "8.9", "9"]),
+        st.just(n) | st.integers(0, 70),
+        st.lists(uuid, min_size=n, max_size=n, unique=True) | st.just([]),
+    )
+)
+regions = st.sampled_from(["eu", "us-east-1", "", "EU"])
+endpoints = st.sampled_from(["gpu.example", "https://h:1/x", "", "a b"])
+signed_messages = st.one_of(
+    st.builds(MsgSend, st.just(ALICE.address), addresses, some_coins),
+    st.builds(
+        MsgMultiSend,
+        st.lists(st.builds(Input, st.just(ALICE.address), some_coins), min_size=1, max_size=2),
+        st.lists(st.builds(Output, addresses, some_coins), max_size=2),
+    ),
+    st.builds(
+        MsgRegisterProvider,
+        st.just(ALICE.address),
+        st.lists(specs, min_size=1, max_size=2),
+        regions,
+        endpoints,
+        st.builds(Coin, denoms, amounts),
+        st.builds(Coin, denoms, amounts),
+    ),
+    st.builds(
+        MsgUpdateProvider,
+        st.just(ALICE.address),
+        st.lists(specs, max_size=2),
+        regions,
+        endpoints,
+        st.none() | st.builds(Coin, denoms, amounts),
+        st.none() | st.builds(Coin, denoms, amounts),
+    ),
+    st.builds(MsgExitProvider, st.just(ALICE.address)),
+)
+
+
+def provider_app() -> Any:
+    """Alice is a provider of GPU 0x00..00; Bob of GPU 0x01..01."""
+    app = new_app(make_genesis({ALICE: [Coin("uatom", 10**6), Coin("udepin", 10**12)], BOB: 10**12}))
+    gpus = {
+        ALICE: [GpuSpec("L4", 1, "8.9", 1, [bytes(32)])],
+        BOB: [GpuSpec("L4", 1, "8.9", 1, [b"\x01" * 32])],
+    }
+    apply_block(app, [signed(app, k, [register_msg(k, gpus[k])]) for k in (ALICE, BOB)])
+    return app
+
+
+_APPS = [new_app(make_genesis({ALICE: [Coin("uatom", 10**6), Coin("udepin", 10**12)]})), provider_app()]
+
+
+@PROPERTY
+@given(st.lists(signed_messages, min_size=1, max_size=3))
+def test_signed_txs_with_arbitrary_contents_get_results(messages: list[Any]) -> None:
+    for app in _APPS:
+        tx = signed(app, ALICE, messages)
+        assert app.check_tx(tx, keep=False).code != 111222
+        result = app.finalize_block(app.info()[0] + 1, 0, b"", b"", [tx]).tx_results[0]
+        assert result.code != 111222, result.log

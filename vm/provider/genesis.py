@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from genesis.schema import CoinJSON, GpuJSON, ProviderGenesis, ProviderJSON
+from genesis.schema import BankGenesis, CoinJSON, GpuJSON, ProviderGenesis, ProviderJSON
 from vm.errors import InvalidRequest
 from vm.params.keeper import set_params
 from vm.provider import keeper
 from vm.provider.keeper import Provider, Status
 from vm.provider.msgs import GpuSpec, validate_endpoint, validate_gpus, validate_region
 from vm.store.cache import Store
-from vm.types import Address, Coin, format_address, parse_address, validate_coin
+from vm.types import Address, Coin, format_address, module_address, parse_address, validate_coin
 
 _STATUS = {"active": Status.ACTIVE, "exiting": Status.EXITING}
 
@@ -17,6 +17,7 @@ _STATUS = {"active": Status.ACTIVE, "exiting": Status.EXITING}
 def validate_genesis(state: ProviderGenesis) -> None:
     validate_coin(Coin(state.params.min_collateral.denom, state.params.min_collateral.amount))
     owners: set[str] = set()
+    uuid_hashes: set[bytes] = set()
     for entry in state.providers:
         provider = from_json(entry)
         if entry.owner in owners:
@@ -25,6 +26,29 @@ def validate_genesis(state: ProviderGenesis) -> None:
         validate_gpus(provider.gpus)
         validate_region(provider.region)
         validate_endpoint(provider.endpoint)
+        hashes = {h for gpu in provider.gpus for h in gpu.uuid_hashes}
+        if hashes & uuid_hashes:
+            raise InvalidRequest(f"provider {entry.owner} declares a gpu another provider registered")
+        uuid_hashes |= hashes
+
+
+def validate_pool(state: ProviderGenesis, bank: BankGenesis) -> None:
+    """The pool's genesis balance must cover the collateral that exits will pay back."""
+    pool = module_address(keeper.MODULE_NAME)
+    held: dict[str, int] = {}
+    for balance in bank.balances:
+        if parse_address(balance.address) == pool:
+            for coin in balance.coins:
+                held[coin.denom] = held.get(coin.denom, 0) + coin.amount
+    owed: dict[str, int] = {}
+    for entry in state.providers:
+        owed[entry.collateral.denom] = owed.get(entry.collateral.denom, 0) + entry.collateral.amount
+    for denom, amount in sorted(owed.items()):
+        if held.get(denom, 0) < amount:
+            raise InvalidRequest(
+                f"provider pool {format_address(pool)} holds {held.get(denom, 0)}{denom}, "
+                f"less than the {amount}{denom} of genesis collateral"
+            )
 
 
 def init_genesis(store: Store, state: ProviderGenesis) -> None:

@@ -180,7 +180,12 @@ _CACHED_DEPTH = 16
 
 
 class SparseMerkleTree:
-    """The sparse Merkle tree stored in `kv` under `prefix`."""
+    """The sparse Merkle tree stored in `kv` under `prefix`.
+
+    Keeps the nodes of the top 16 levels in memory between updates. The cache checks
+    itself against the stored root at each update, so whoever writes the store and
+    whether an update's writes are applied or dropped, results stay correct.
+    """
 
     def __init__(self, kv: KVStore, prefix: bytes) -> None:
         self._kv = kv

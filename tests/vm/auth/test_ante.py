@@ -17,13 +17,14 @@ from tests.vm.helpers import (
     FUNDS,
     GAS,
     STRANGER,
-    account,
+    account_of,
     apply_block,
     assert_code,
     balance,
     changed_keys,
     coins,
     committed_values,
+    deliver,
     fees_collected,
     make_genesis,
     make_tx,
@@ -45,12 +46,7 @@ from vm.execute import BANK
 from vm.gas import GasMeter
 from vm.store.cache import CacheStore, GasStore
 from vm.tx import Tx, encode_tx
-from vm.types import Coin, format_address
-
-
-def deliver(app: App, tx: bytes) -> object:
-    """Run ``tx`` alone in the next block and return its result."""
-    return apply_block(app, [tx]).tx_results[0]
+from vm.types import Address, Coin, format_address
 
 
 def rejected_without_trace(app: App, tx: bytes, code: int) -> None:
@@ -77,9 +73,9 @@ def test_fee_is_paid_and_sequence_bumped() -> None:
 
 def test_first_tx_records_the_public_key() -> None:
     app = new_app()
-    assert account(app, ALICE).pubkey == b""  # type: ignore[union-attr]
+    assert account_of(app, ALICE).pubkey == b""
     deliver(app, signed(app, ALICE, [send(ALICE, BOB, 1)]))
-    assert account(app, ALICE).pubkey == ALICE.public_key  # type: ignore[union-attr]
+    assert account_of(app, ALICE).pubkey == ALICE.public_key
 
 
 def test_fee_may_carry_other_denoms_beside_the_fee_denom() -> None:
@@ -112,7 +108,7 @@ def test_invalid_signature_by_another_key() -> None:
 
 def test_invalid_signature_over_wrong_account_number() -> None:
     app = new_app()
-    number = account(app, ALICE).account_number  # type: ignore[union-attr]
+    number = account_of(app, ALICE).account_number
     rejected_without_trace(app, sign_tx(ALICE, CHAIN_ID, number + 1, 0, [send(ALICE, BOB, 1)]), 4)
 
 
@@ -261,7 +257,7 @@ def test_failed_message_pays_fee_and_bumps_sequence() -> None:
     # After the 2000 fee Alice holds 8000: sending 9000 fails in the bank handler.
     result = deliver(app, signed(app, ALICE, [send(ALICE, BOB, 9_000)]))
     assert_code(result, 5)
-    assert result.gas_used > 0  # type: ignore[attr-defined]
+    assert result.gas_used > 0
     assert balance(app, ALICE) == 10_000 - FEE
     assert balance(app, BOB) == FUNDS - 1 - FEE
     assert fees_collected(app) == collected + FEE
@@ -291,7 +287,7 @@ def test_out_of_gas_in_messages_pays_fee() -> None:
     assert ante_gas < gas < app.simulate(tx).gas_used  # enough for the ante, not for the send
     result = deliver(app, tx)
     assert_code(result, 11)
-    assert result.gas_used == gas  # type: ignore[attr-defined]
+    assert result.gas_used == gas
     assert balance(app, ALICE) == FUNDS - gas // 100
     assert balance(app, BOB) == FUNDS
     assert sequence(app, ALICE) == 1
@@ -332,7 +328,7 @@ def test_recheck_mode_skips_the_signature_but_not_the_sequence() -> None:
     app = new_app()
     forged = make_tx(BOB, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], pubkey=ALICE.public_key)
     store = run_in_mode(app, forged, Mode.RECHECK)
-    assert keeper.get_account(store, raw(ALICE)).sequence == 1  # type: ignore[union-attr]
+    assert keeper.get_account(store, raw(ALICE)) == keeper.Account(raw(ALICE), 0, 1, ALICE.public_key)
     stale = make_tx(ALICE, CHAIN_ID, 0, 5, [send(ALICE, BOB, 1)])
     with pytest.raises(InvalidTx) as caught:
         run_in_mode(app, stale, Mode.RECHECK)
@@ -349,8 +345,8 @@ def test_simulate_mode_accepts_any_fee_but_still_charges_it() -> None:
     assert caught.value.code == 13
 
 
-def balance_of(store: CacheStore, address: bytes) -> int:
-    return BANK.balance(store, address, DENOM)  # type: ignore[arg-type]
+def balance_of(store: CacheStore, address: Address) -> int:
+    return BANK.balance(store, address, DENOM)
 
 
 def test_fee_collector_cannot_be_paid_by_plain_send_but_receives_fees() -> None:
@@ -360,6 +356,7 @@ def test_fee_collector_cannot_be_paid_by_plain_send_but_receives_fees() -> None:
     assert fees_collected(app) == FEE
 
 
-def test_coins_helper_matches_fee_denom() -> None:
+def test_vector_fee_is_exactly_the_minimum() -> None:
+    """FEE and GAS, used by every vector, sit on the boundary test_invalid_fee_below_minimum probes."""
     assert coins(FEE) == [Coin(AuthParams().fee_denom, FEE)]
-    assert GAS * AuthParams().min_gas_price_numerator // AuthParams().min_gas_price_denominator == FEE
+    assert keeper.required_fee(AuthParams(), GAS) == FEE

@@ -1,0 +1,436 @@
+"""vm.store.smt: the incremental tree against the reference root, and proofs."""
+
+import random
+from collections.abc import Iterator, Mapping
+from hashlib import sha256
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vm.store.kv import MemoryKV, prefix_end
+from vm.store.smt import (
+    EMPTY_ROOT,
+    Proof,
+    ProofLeaf,
+    SparseMerkleTree,
+    compute_root_reference,
+    get_bit,
+    hash_internal,
+    hash_leaf,
+    verify_proof,
+)
+
+PREFIX = b"n/"
+Batch = dict[bytes, bytes | None]
+
+# Few distinct keys, so batches often overwrite and delete keys already present.
+keys = st.binary(max_size=1)
+values = st.binary(max_size=3)
+batches = st.dictionaries(keys, st.one_of(st.none(), values), max_size=40)
+
+
+def new_tree() -> tuple[MemoryKV, SparseMerkleTree]:
+    kv = MemoryKV()
+    return kv, SparseMerkleTree(kv, PREFIX)
+
+
+def commit(kv: MemoryKV, tree: SparseMerkleTree, changes: Mapping[bytes, bytes | None]) -> bytes:
+    root, writes = tree.update(changes)
+    kv.write(writes)
+    return root
+
+
+def apply_to(state: dict[bytes, bytes], changes: Mapping[bytes, bytes | None]) -> None:
+    for key, value in changes.items():
+        if value is None:
+            state.pop(key, None)
+        else:
+            state[key] = value
+
+
+def stored_nodes(kv: MemoryKV) -> Iterator[tuple[int, int, bytes]]:
+    """Yield (depth, path, encoding) for every node stored under PREFIX."""
+    for key, encoded in kv.iterate(PREFIX, prefix_end(PREFIX)):
+        depth = int.from_bytes(key[len(PREFIX) : len(PREFIX) + 2], "big")
+        packed = int.from_bytes(key[len(PREFIX) + 2 :], "big")
+        yield depth, packed >> (-depth & 7), encoded
+
+
+def assert_canonical(kv: MemoryKV, state: Mapping[bytes, bytes]) -> None:
+    """Check that the stored nodes are exactly the compressed tree over `state`."""
+    nodes = {(depth, path): encoded for depth, path, encoded in stored_nodes(kv)}
+    leaves = [encoded for encoded in nodes.values() if encoded[0] == 0]
+    assert sorted(leaves) == sorted(
+        b"\x00" + sha256(k).digest() + sha256(v).digest() for k, v in state.items()
+    )
+    for (depth, path), encoded in nodes.items():
+        if encoded[0] == 0:  # a leaf sits on its own key's path
+            assert int.from_bytes(encoded[1:33], "big") >> (256 - depth) == path
+            continue
+        children = [nodes.get((depth + 1, path << 1 | bit)) for bit in (0, 1)]
+        hashes = [encoded[1:33], encoded[33:65]]
+        for bit, (child, child_hash) in enumerate(zip(children, hashes, strict=True)):
+            assert (child is None) == (child_hash == EMPTY_ROOT)
+            is_leaf = child is not None and child[0] == 0
+            assert bool(encoded[0] & (2 << bit)) == is_leaf
+        kinds = sorted("empty" if c is None else "leaf" if c[0] == 0 else "node" for c in children)
+        assert kinds not in (["empty", "empty"], ["empty", "leaf"])
+
+
+def random_state(rng: random.Random, size: int) -> dict[bytes, bytes]:
+    return {rng.randbytes(8): rng.randbytes(rng.randint(0, 40)) for _ in range(size)}
+
+
+def test_empty_tree() -> None:
+    _, tree = new_tree()
+    assert tree.root() == EMPTY_ROOT == compute_root_reference({})
+    assert tree.update({}) == (EMPTY_ROOT, {})
+    assert tree.update({b"missing": None}) == (EMPTY_ROOT, {})
+
+
+def test_single_leaf_is_stored_at_the_root() -> None:
+    kv, tree = new_tree()
+    root = commit(kv, tree, {b"k": b"v"})
+    leaf = b"\x00" + sha256(b"k").digest() + sha256(b"v").digest()
+    assert root == sha256(leaf).digest() == hash_leaf(leaf[1:33], leaf[33:])
+    assert dict(kv.iterate(b"")) == {PREFIX + b"\x00\x00": leaf}
+
+
+def test_two_leaves_hang_from_one_internal_node() -> None:
+    kv, tree = new_tree()
+    state = {b"a": b"1", b"b": b"2"}
+    root = commit(kv, tree, state)
+    assert root == compute_root_reference(state)
+    assert len(kv) == 3
+    assert_canonical(kv, state)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(batches, min_size=1, max_size=8))
+def test_update_matches_reference(history: list[Batch]) -> None:
+    kv, tree = new_tree()
+    state: dict[bytes, bytes] = {}
+    for changes in history:
+        root = commit(kv, tree, changes)
+        apply_to(state, changes)
+        assert root == tree.root() == compute_root_reference(state)
+        assert_canonical(kv, state)
+    assert commit(kv, tree, dict.fromkeys(state)) == EMPTY_ROOT
+    assert tree.root() == EMPTY_ROOT
+    assert len(kv) == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.dictionaries(st.binary(max_size=4), values, max_size=60), st.randoms())
+def test_root_is_independent_of_order_and_batching(
+    state: dict[bytes, bytes], rng: random.Random
+) -> None:
+    items = list(state.items())
+    rng.shuffle(items)
+    kv, tree = new_tree()
+    while items:
+        size = rng.randint(1, len(items))
+        commit(kv, tree, dict(items[:size]))
+        items = items[size:]
+    assert tree.root() == compute_root_reference(state)
+    one_batch_kv, one_batch_tree = new_tree()
+    commit(one_batch_kv, one_batch_tree, state)
+    assert dict(kv.iterate(b"")) == dict(one_batch_kv.iterate(b""))
+
+
+def test_large_random_history_matches_reference() -> None:
+    rng = random.Random(7)
+    kv, tree = new_tree()
+    state = random_state(rng, 3000)
+    commit(kv, tree, state)
+    for _ in range(20):
+        existing = rng.sample(sorted(state), 150)
+        changes: Batch = {key: rng.randbytes(5) for key in existing[:100]}
+        changes.update(dict.fromkeys(existing[100:]))
+        changes.update(random_state(rng, 50))
+        root = commit(kv, tree, changes)
+        apply_to(state, changes)
+        assert root == compute_root_reference(state)
+    assert_canonical(kv, state)
+    assert commit(kv, tree, dict.fromkeys(state)) == EMPTY_ROOT
+    assert len(kv) == 0
+
+
+def test_update_does_not_write() -> None:
+    kv, tree = new_tree()
+    commit(kv, tree, {b"a": b"1"})
+    before = dict(kv.iterate(b""))
+    root, writes = tree.update({b"a": b"2", b"b": b"3"})
+    assert writes and root != tree.root()
+    assert dict(kv.iterate(b"")) == before
+
+
+def test_unchanged_values_write_nothing() -> None:
+    rng = random.Random(1)
+    kv, tree = new_tree()
+    state = random_state(rng, 500)
+    root = commit(kv, tree, state)
+    some = dict(list(state.items())[:50])
+    assert tree.update(some) == (root, {})
+    assert tree.update({rng.randbytes(9): None for _ in range(50)}) == (root, {})
+
+
+def test_one_change_touches_one_path() -> None:
+    rng = random.Random(2)
+    kv, tree = new_tree()
+    state = random_state(rng, 4000)
+    commit(kv, tree, state)
+    reads = 0
+    get = kv.get
+
+    def counting_get(key: bytes) -> bytes | None:
+        nonlocal reads
+        reads += 1
+        return get(key)
+
+    kv.get = counting_get  # type: ignore[method-assign]
+    key = next(iter(state))
+    _, writes = tree.update({key: b"new"})
+    depth = len(tree.prove(key).siblings)
+    assert len(writes) == depth + 1  # the leaf and each internal node above it
+    assert reads <= 2 * (depth + 2)
+
+
+def test_node_cache_follows_the_store() -> None:
+    rng = random.Random(10)
+    kv, tree = new_tree()
+    state = random_state(rng, 2000)
+    commit(kv, tree, state)
+    for _ in range(5):
+        existing = rng.sample(sorted(state), 300)
+        changes: Batch = dict.fromkeys(existing[:200])
+        changes.update({key: b"new" for key in existing[200:]})
+        commit(kv, tree, changes)
+        apply_to(state, changes)
+    tree.update({})  # every update first brings the cache up to date with the store
+    cached = tree._cache.nodes
+    assert cached and all(kv.get(key) == encoded for key, encoded in cached.items())
+
+
+def test_discarded_update_leaves_the_tree_usable() -> None:
+    kv, tree = new_tree()
+    state = random_state(random.Random(3), 300)
+    commit(kv, tree, state)
+    tree.update({key: b"discarded" for key in list(state)[:100]})
+    changes = {key: b"kept" for key in list(state)[50:150]}
+    assert commit(kv, tree, changes) == compute_root_reference(state | changes)
+
+
+def test_changes_committed_by_another_writer_are_seen() -> None:
+    kv, tree = new_tree()
+    other = SparseMerkleTree(kv, PREFIX)
+    state = random_state(random.Random(4), 300)
+    commit(kv, tree, state)
+    commit(kv, tree, {b"x": b"1"})
+    commit(kv, other, {key: b"other" for key in list(state)[:100]})
+    apply_to(state, {key: b"other" for key in list(state)[:100]})
+    state[b"x"] = b"1"
+    assert commit(kv, tree, {b"y": b"2"}) == compute_root_reference(state | {b"y": b"2"})
+
+
+def test_prefix_confines_the_tree() -> None:
+    kv = MemoryKV({b"m/1": b"one", b"o/": b"two"})
+    tree = SparseMerkleTree(kv, PREFIX)
+    root = commit(kv, tree, {b"a": b"1", b"b": b"2"})
+    assert all(key.startswith(PREFIX) for key in tree.update({b"c": b"3"})[1])
+    assert SparseMerkleTree(kv, b"o/").root() != root
+    assert kv.get(b"m/1") == b"one"
+
+
+def test_builds_a_large_tree_in_one_update() -> None:
+    _, tree = new_tree()
+    state = random_state(random.Random(5), 20_000)
+    root, writes = tree.update(state)
+    assert root == compute_root_reference(state)
+    assert len(writes) < 3 * len(state)
+
+
+def prove_all(
+    state: Mapping[bytes, bytes], absent: list[bytes]
+) -> tuple[bytes, dict[bytes, Proof]]:
+    kv, tree = new_tree()
+    root = commit(kv, tree, state)
+    return root, {key: tree.prove(key) for key in [*state, *absent]}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(st.binary(max_size=3), values, max_size=30),
+    st.lists(st.binary(min_size=4, max_size=4), max_size=5),
+)
+def test_proofs_verify(state: dict[bytes, bytes], absent: list[bytes]) -> None:
+    root, proofs = prove_all(state, absent)
+    for key, value in state.items():
+        assert verify_proof(root, key, value, proofs[key])
+        assert not verify_proof(root, key, None, proofs[key])
+    for key in absent:
+        assert verify_proof(root, key, None, proofs[key])
+        assert not verify_proof(root, key, b"", proofs[key])
+
+
+def test_absence_proofs_end_at_empty_slots_and_at_other_leaves() -> None:
+    state = random_state(random.Random(6), 200)
+    absent = [bytes([i]) for i in range(200)]
+    root, proofs = prove_all(state, absent)
+    ends = {proofs[key].leaf is None for key in absent}
+    assert ends == {True, False}
+    assert all(verify_proof(root, key, None, proofs[key]) for key in absent)
+
+
+def test_proofs_in_empty_and_single_leaf_trees() -> None:
+    root, proofs = prove_all({}, [b"a"])
+    assert root == EMPTY_ROOT and proofs[b"a"] == Proof([], None)
+    assert verify_proof(root, b"a", None, proofs[b"a"])
+    root, proofs = prove_all({b"k": b"v"}, [b"a"])
+    assert proofs[b"k"].siblings == [] and verify_proof(root, b"k", b"v", proofs[b"k"])
+    assert verify_proof(root, b"a", None, proofs[b"a"])
+
+
+def test_proof_roundtrips_through_bytes() -> None:
+    _, proofs = prove_all(random_state(random.Random(8), 100), [b"absent"])
+    for proof in proofs.values():
+        assert Proof.decode(proof.encode()) == proof
+
+
+@pytest.fixture(scope="module")
+def proven() -> tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]]:
+    state = random_state(random.Random(9), 300)
+    root, proofs = prove_all(state, [b"absent"])
+    return root, state, proofs
+
+
+def present_key(state: Mapping[bytes, bytes]) -> bytes:
+    return next(iter(state))
+
+
+def test_invalid_value(proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]]) -> None:
+    root, state, proofs = proven
+    key = present_key(state)
+    assert verify_proof(root, key, state[key], proofs[key])
+    assert not verify_proof(root, key, state[key] + b"x", proofs[key])
+
+
+def test_invalid_key(proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]]) -> None:
+    root, state, proofs = proven
+    key, other = list(state)[:2]
+    assert not verify_proof(root, other, state[key], proofs[key])
+    assert not verify_proof(root, b"absent", state[key], proofs[key])
+
+
+def test_invalid_root(proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]]) -> None:
+    root, state, proofs = proven
+    key = present_key(state)
+    assert not verify_proof(EMPTY_ROOT, key, state[key], proofs[key])
+    assert not verify_proof(root[:-1] + bytes([root[-1] ^ 1]), key, state[key], proofs[key])
+    assert not verify_proof(root, b"absent", None, Proof([], None))
+
+
+def test_invalid_sibling(proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]]) -> None:
+    root, state, proofs = proven
+    for key in [present_key(state), b"absent"]:
+        proof = proofs[key]
+        for i, sibling in enumerate(proof.siblings):
+            siblings = list(proof.siblings)
+            siblings[i] = sibling[:-1] + bytes([sibling[-1] ^ 1])
+            assert not verify_proof(root, key, state.get(key), Proof(siblings, proof.leaf))
+
+
+def test_invalid_depth(proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]]) -> None:
+    root, state, proofs = proven
+    key = present_key(state)
+    proof = proofs[key]
+    shorter = Proof(proof.siblings[:-1], proof.leaf)
+    longer = Proof([*proof.siblings, proof.siblings[-1]], proof.leaf)
+    wider = Proof([proof.siblings[0], *proof.siblings], proof.leaf)
+    for tampered in (shorter, longer, wider):
+        assert not verify_proof(root, key, state[key], tampered)
+
+
+def test_invalid_non_canonical_empty_sibling() -> None:
+    # A leaf beside an empty subtree would have been moved up; such a path is refused
+    # even when the hashes are consistent with the claimed root.
+    key_hash, value_hash = sha256(b"k").digest(), sha256(b"v").digest()
+    leaf = hash_leaf(key_hash, value_hash)
+    children = (EMPTY_ROOT, leaf) if get_bit(key_hash, 0) else (leaf, EMPTY_ROOT)
+    root = hash_internal(*children)
+    proof = Proof([EMPTY_ROOT], ProofLeaf(key_hash, value_hash))
+    assert not verify_proof(root, b"k", b"v", proof)
+
+
+def test_invalid_absence_claim_for_present_key(
+    proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]],
+) -> None:
+    root, state, proofs = proven
+    key = present_key(state)
+    proof = proofs[key]
+    assert not verify_proof(root, key, None, proof)
+    assert not verify_proof(root, key, None, Proof(proof.siblings, None))
+
+
+def test_invalid_absence_proof_from_leaf_off_the_path(
+    proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]],
+) -> None:
+    root, state, proofs = proven
+    # Another key's leaf proves absence only for keys whose path leads to it.
+    key = present_key(state)
+    first_bit = get_bit(sha256(key).digest(), 0)
+    elsewhere = next(
+        k for k in (bytes([i]) for i in range(256)) if get_bit(sha256(k).digest(), 0) != first_bit
+    )
+    assert not verify_proof(root, elsewhere, None, proofs[key])
+
+
+def test_invalid_leaf(proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]]) -> None:
+    root, state, _ = proven
+    kv, tree = new_tree()
+    commit(kv, tree, state)
+    absent = next(k for k in (bytes([i]) for i in range(256)) if tree.prove(k).leaf is not None)
+    proof = tree.prove(absent)
+    assert proof.leaf is not None and verify_proof(root, absent, None, proof)
+    flipped = bytes([proof.leaf.value_hash[0] ^ 1]) + proof.leaf.value_hash[1:]
+    other_value = Proof(proof.siblings, ProofLeaf(proof.leaf.key_hash, flipped))
+    own_key = Proof(proof.siblings, ProofLeaf(sha256(absent).digest(), proof.leaf.value_hash))
+    no_leaf = Proof(proof.siblings, None)
+    for tampered in (other_value, own_key, no_leaf):
+        assert not verify_proof(root, absent, None, tampered)
+
+
+def test_invalid_sizes(proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]]) -> None:
+    root, state, proofs = proven
+    key = present_key(state)
+    proof = proofs[key]
+    assert proof.leaf is not None
+    short_sibling = Proof([proof.siblings[0][:31], *proof.siblings[1:]], proof.leaf)
+    long_leaf = Proof(proof.siblings, ProofLeaf(proof.leaf.key_hash + b"\x00", b""))
+    too_deep = Proof([EMPTY_ROOT] * 257, None)
+    for tampered in (short_sibling, long_leaf, too_deep):
+        assert not verify_proof(root, key, state[key], tampered)
+        with pytest.raises(ValueError):
+            Proof.decode(tampered.encode())
+
+
+def test_invalid_proof_bytes(
+    proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]],
+) -> None:
+    _, state, proofs = proven
+    encoded = proofs[present_key(state)].encode()
+    for bad in (b"", encoded[:-1], encoded + b"\x00", b"\x90", b"\x93\x90\xc0\xc0"):
+        with pytest.raises(ValueError):
+            Proof.decode(bad)
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=200))
+def test_invalid_random_proof_bytes(data: bytes) -> None:
+    try:
+        proof = Proof.decode(data)
+    except ValueError:
+        return
+    assert Proof.decode(proof.encode()) == proof
+    assert not verify_proof(EMPTY_ROOT, b"k", b"v", proof)
