@@ -28,8 +28,8 @@ def encode(value: Any) -> bytes:
 def decode(data: bytes, type_: type[T]) -> T:
     try:
         value = msgspec.msgpack.decode(data, type=type_)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise CodecError(str(exc)) from None
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
+        raise CodecError(str(exc)) from None  # msgspec raises UnicodeDecodeError for bad UTF-8
     if _encoder.encode(value) != data:
         raise CodecError("non-canonical encoding")
     return value

@@ -48,28 +48,33 @@ class ValidatorSet:
 
     def proposer(self) -> Validator:
         """Highest priority, ties broken by address (CometBFT)."""
-        return max(self.validators, key=lambda v: (v.proposer_priority, _negate(v.address)))
+        return _most_priority(self.validators)
 
     def increment_priority(self, times: int = 1) -> ValidatorSet:
-        """The set for the next round: each gains its power, the proposer pays the total."""
+        """The set for the next round: this round's proposer pays the total, each gains its power.
+
+        Over many rounds each validator proposes in proportion to its voting power."""
         validators = list(self.validators)
         total = self.total_power()
         for _ in range(times):
+            chosen = _most_priority(validators).address
             validators = [
-                Validator(v.address, v.pub_key, v.voting_power, v.proposer_priority + v.voting_power)
-                for v in validators
-            ]
-            chosen = max(validators, key=lambda v: (v.proposer_priority, _negate(v.address)))
-            validators = [
-                Validator(v.address, v.pub_key, v.voting_power, v.proposer_priority - total)
-                if v.address == chosen.address
-                else v
+                Validator(
+                    v.address,
+                    v.pub_key,
+                    v.voting_power,
+                    v.proposer_priority + v.voting_power - (total if v.address == chosen else 0),
+                )
                 for v in validators
             ]
         return ValidatorSet(validators)
 
     def two_thirds_plus_one(self) -> int:
         return self.total_power() * 2 // 3 + 1
+
+
+def _most_priority(validators: list[Validator]) -> Validator:
+    return max(validators, key=lambda v: (v.proposer_priority, _negate(v.address)))
 
 
 def _negate(address: bytes) -> bytes:

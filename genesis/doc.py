@@ -15,6 +15,10 @@ from genesis.schema import GenesisDoc, GenesisValidator
 
 MAX_GENESIS_BYTES = 64 * 1024 * 1024
 _CHAIN_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,48}$")
+# Seconds, up to nine fraction digits (datetime keeps only six), offset.
+_TIME = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,9}))?([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
 
 
 class GenesisError(ValueError):
@@ -88,11 +92,16 @@ def decode_pub_key(text: str) -> bytes:
 
 
 def parse_time(text: str) -> int:
-    """RFC 3339 UTC time to integer nanoseconds since the epoch."""
+    """RFC 3339 time to integer nanoseconds since the epoch, exact to the nanosecond."""
+    match = _TIME.fullmatch(text)
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if match is None:
+            raise ValueError(text)
+        seconds, fraction, offset = match.groups()
+        moment = datetime.fromisoformat(seconds + re.sub("[Zz]", "+00:00", offset or ""))
     except ValueError:
         raise GenesisError(f"invalid genesis_time {text!r}: expected RFC 3339") from None
     if moment.utcoffset() is None:
         raise GenesisError(f"genesis_time {text!r} must carry a UTC offset")
-    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1) * 1000
+    whole_seconds = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(seconds=1)
+    return whole_seconds * 1_000_000_000 + int((fraction or "").ljust(9, "0"))

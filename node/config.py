@@ -52,13 +52,13 @@ class Config:
 
 TEMPLATE = """\
 # depind node configuration. Durations are in seconds.
-moniker = "{moniker}"
-log_level = "{log_level}"
+moniker = {moniker}
+log_level = {log_level}
 
 [rpc]
 # JSON-RPC over HTTP (POST /) and WebSocket (/websocket). Keep it on 127.0.0.1
 # unless a proxy in front of it handles authentication and rate limits.
-laddr = "{rpc.laddr}"
+laddr = {laddr}
 max_body_bytes = {rpc.max_body_bytes}
 max_batch_requests = {rpc.max_batch_requests}
 max_subscription_clients = {rpc.max_subscription_clients}
@@ -79,13 +79,22 @@ create_empty_blocks_interval_s = {consensus.create_empty_blocks_interval_s}
 
 def render(config: Config) -> str:
     return TEMPLATE.format(
-        moniker=config.moniker,
-        log_level=config.log_level,
+        moniker=_toml_string(config.moniker),
+        log_level=_toml_string(config.log_level),
+        laddr=_toml_string(config.rpc.laddr),
         rpc=config.rpc,
         mempool=config.mempool,
         consensus=config.consensus,
         empty=str(config.consensus.create_empty_blocks).lower(),
     )
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: quotes, backslashes and control characters escaped."""
+    escaped = "".join(
+        f"\\{c}" if c in '"\\' else f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in text
+    )
+    return f'"{escaped}"'
 
 
 def load(path: Path) -> Config:

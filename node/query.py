@@ -17,6 +17,8 @@ _CONDITION = re.compile(
     r"^\s*([A-Za-z0-9_.\-]+)\s*(<=|>=|=|<|>|\s+CONTAINS\s+|\s+EXISTS)\s*('(?:[^']*)'|-?[0-9]+)?\s*$"
 )
 _OPS = {"=", "<", "<=", ">", ">=", "CONTAINS", "EXISTS"}
+# AND outside quoted values: an even number of quotes follows it.
+_AND = re.compile(r"\s+AND\s+(?=(?:[^']*'[^']*')*[^']*$)")
 
 
 class QueryError(ValueError):
@@ -64,7 +66,7 @@ def parse(text: str) -> Query:
         raise QueryError("empty query")
     if len(text) > MAX_QUERY_LENGTH:
         raise QueryError(f"query longer than {MAX_QUERY_LENGTH} characters")
-    parts = re.split(r"\s+AND\s+", text.strip())
+    parts = _AND.split(text.strip())
     if len(parts) > MAX_CONDITIONS:
         raise QueryError(f"at most {MAX_CONDITIONS} conditions")
     return Query(text, tuple(_condition(part) for part in parts))

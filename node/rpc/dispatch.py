@@ -4,6 +4,7 @@ and converted before the call, and the OpenRPC document generated from it."""
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, get_type_hints
@@ -12,6 +13,7 @@ from node.rpc.errors import INVALID_PARAMS, RPCError
 
 Handler = Callable[..., Awaitable[Any]]
 MAX_INT = 2**63 - 1
+_DECIMAL = re.compile(r"-?[0-9]{1,19}")  # ASCII digits only, and short enough for int()
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def bind(method: Method, params: Any) -> dict[str, Any]:
 def coerce(param: Param, value: Any) -> Any:
     """CometBFT clients send integers and booleans as strings too; accept both."""
     if param.type_ is int:
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
             value = int(value)
         if (
             not isinstance(value, int)

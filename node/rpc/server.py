@@ -113,15 +113,17 @@ async def handle_one(call: Call, message: Any) -> dict[str, Any] | None:
     try:
         result = await dispatch(call, message["method"], message.get("params"))
     except RPCError as error:
-        return error_response(request_id, error)
+        response = error_response(request_id, error)
     except Exception:
         log.exception("internal error in %s", message["method"])
-        return error_response(
+        response = error_response(
             request_id, RPCError(INTERNAL_ERROR, "internal error; see the node log")
         )
+    else:
+        response = {"jsonrpc": "2.0", "id": request_id, "result": result}
     if "id" not in message:
-        return None
-    return {"jsonrpc": "2.0", "id": request_id, "result": result}
+        return None  # a notification gets no reply, not even an error (JSON-RPC 2.0, 4.1)
+    return response
 
 
 async def dispatch(call: Call, name: str, params: Any) -> Any:
@@ -138,7 +140,7 @@ async def dispatch(call: Call, name: str, params: Any) -> Any:
 async def handle_payload(call: Call, body: bytes, max_batch: int) -> Any:
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deeply
         return error_response(None, RPCError(PARSE_ERROR, "body is not valid JSON"))
     if isinstance(payload, list):
         if not payload:
@@ -233,8 +235,8 @@ async def serve_websocket(node: Node, websocket: WebSocket, max_bytes: int, max_
                 response = await handle_payload(Call(node, session), text.encode(), max_batch)
                 if response is not None:
                     await send(response)
-    except WebSocketDisconnect:
-        pass
+    except* WebSocketDisconnect:
+        pass  # the client went away; the nursery wraps the exception in a group
     finally:
         node.bus.unsubscribe_all(client)
 

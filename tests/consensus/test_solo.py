@@ -1,0 +1,322 @@
+"""consensus.solo: the single-validator engine, against in-memory fakes under
+trio's autojump clock."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trio
+
+from consensus import privval
+from consensus.codec import encode
+from consensus.engine import BlockLimits, ConsensusConfig
+from consensus.merkle import EMPTY_HASH
+from consensus.privval import FilePV
+from consensus.solo import NotAValidator, SoloEngine
+from consensus.types import ZERO_BLOCK_ID, Block, BlockIDFlag, Commit, Data, VoteType, vote_sign_bytes
+from consensus.validators import ValidatorSet
+from consensus.wal import BlockWAL
+from tests.consensus.fakes import GENESIS_APP_HASH, FakeApp, FakeBlockStore, FakeMempool, FakeResult
+
+CHAIN_ID = "depin-solo-1"
+CONSENSUS_HASH = hashlib.sha256(b"consensus params").digest()
+LIMITS = BlockLimits(max_bytes=1024, max_gas=-1)
+TIMEOUT_COMMIT_S = 1.0
+
+
+@dataclass
+class Committed:
+    at: float
+    block: Block
+    commit: Commit
+    result: FakeResult
+
+
+@dataclass
+class Listener:
+    """The engine's on_commit: records every commit with the trio time it happened."""
+
+    seen: list[Committed] = field(default_factory=list)
+
+    async def __call__(self, block: Block, commit: Commit, result: Any) -> None:
+        self.seen.append(Committed(trio.current_time(), block, commit, result))
+
+    def heights(self) -> list[int]:
+        return [c.block.header.height for c in self.seen]
+
+
+@dataclass
+class Chain:
+    """One engine and the fakes around it."""
+
+    tmp_path: Path
+    app: FakeApp = field(default_factory=FakeApp)
+    store: FakeBlockStore = field(default_factory=FakeBlockStore)
+    mempool: FakeMempool = field(default_factory=FakeMempool)
+    listener: Listener = field(default_factory=Listener)
+
+    def pv(self) -> FilePV:
+        key = self.tmp_path / "priv_validator_key.json"
+        if not key.exists():
+            privval.write_key_file(key, bytes([7]) * 32)
+        return FilePV(key, self.tmp_path / "priv_validator_state.json")
+
+    def engine(self, config: ConsensusConfig | None = None, initial_height: int = 1) -> SoloEngine:
+        pv = self.pv()
+        return SoloEngine(
+            chain_id=CHAIN_ID,
+            app=self.app,
+            store=self.store,
+            mempool=self.mempool,
+            pv=pv,
+            validators=ValidatorSet.from_keys([(pv.pub_key, 10)]),
+            limits=LIMITS,
+            config=config or ConsensusConfig(timeout_commit_s=TIMEOUT_COMMIT_S),
+            on_commit=self.listener,
+            consensus_hash=CONSENSUS_HASH,
+            wal=BlockWAL(self.tmp_path / "block_wal"),
+            initial_height=initial_height,
+        )
+
+
+@pytest.fixture
+def chain(tmp_path: Path) -> Chain:
+    return Chain(tmp_path)
+
+
+async def run_for(engine: SoloEngine, seconds: float) -> None:
+    async with trio.open_nursery() as nursery:
+        await nursery.start(engine.run)
+        await trio.sleep(seconds)
+        nursery.cancel_scope.cancel()
+
+
+async def test_block_every_timeout_commit(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    start = trio.current_time()
+    await run_for(chain.engine(), 5.5)
+    times = [c.at - start for c in chain.listener.seen]
+    assert times == pytest.approx([1.0, 2.0, 3.0, 4.0, 5.0])
+
+
+async def test_heights_increase_from_one(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    await run_for(chain.engine(), 4.5)
+    assert chain.listener.heights() == [1, 2, 3, 4]
+    assert chain.store.height() == 4
+    assert chain.app.commits == 4
+
+
+async def test_first_block_starts_the_chain(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    await run_for(chain.engine(), 1.5)
+    first = chain.listener.seen[0].block
+    assert first.header.last_block_id == ZERO_BLOCK_ID
+    assert first.last_commit is None
+    assert first.header.last_commit_hash == EMPTY_HASH
+    assert first.header.last_results_hash == EMPTY_HASH
+    assert first.header.app_hash == GENESIS_APP_HASH
+
+
+async def test_blocks_chain_to_the_previous_commit(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    await run_for(chain.engine(), 5.5)
+    seen = chain.listener.seen
+    for previous, current in itertools.pairwise(seen):
+        header = current.block.header
+        assert header.last_block_id == previous.commit.block_id
+        assert header.last_block_id.hash == previous.block.hash()
+        assert current.block.last_commit == previous.commit
+        assert header.last_commit_hash == previous.commit.hash()
+        assert header.last_results_hash == chain.store.load_results_hash(previous.block.header.height)
+        assert header.time_ns > previous.block.header.time_ns
+
+
+async def test_app_hash_is_previous_finalize_result(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    await run_for(chain.engine(), 5.5)
+    seen = chain.listener.seen
+    for previous, current in itertools.pairwise(seen):
+        assert current.block.header.app_hash == previous.result.app_hash
+    assert chain.app.info() == (5, seen[-1].result.app_hash)
+
+
+async def test_header_fields(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    engine = chain.engine()
+    await run_for(engine, 2.5)
+    for committed in chain.listener.seen:
+        header = committed.block.header
+        assert header.chain_id == CHAIN_ID
+        assert header.proposer_address == engine.pv.address
+        assert header.validators_hash == header.next_validators_hash == engine.validators.hash()
+        assert header.consensus_hash == CONSENSUS_HASH
+        assert header.data_hash == Data(committed.block.data.txs).hash()
+        assert header.evidence_hash == EMPTY_HASH
+        assert committed.block.evidence == []
+
+
+async def test_commit_signature_verifies(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    engine = chain.engine()
+    await run_for(engine, 3.5)
+    for committed in chain.listener.seen:
+        block, commit = committed.block, committed.commit
+        height = block.header.height
+        assert (commit.height, commit.round) == (height, 0)
+        assert commit.block_id.hash == block.hash()
+        assert commit.block_id.part_set_header.hash == hashlib.sha256(encode(block)).digest()
+        (sig,) = commit.signatures
+        assert sig.block_id_flag == BlockIDFlag.COMMIT
+        assert sig.validator_address == engine.pv.address
+        assert sig.timestamp_ns == block.header.time_ns
+        sign_bytes = vote_sign_bytes(
+            CHAIN_ID, VoteType.PRECOMMIT, height, 0, commit.block_id, sig.timestamp_ns
+        )
+        assert privval.verify(engine.pv.pub_key, sign_bytes, sig.signature)
+
+
+async def test_finalize_gets_the_block(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    engine = chain.engine()
+    await run_for(engine, 2.5)
+    for call, committed in zip(chain.app.finalized, chain.listener.seen, strict=True):
+        header = committed.block.header
+        assert call.height == header.height
+        assert call.time_ns == header.time_ns
+        assert call.proposer == engine.pv.address
+        assert call.last_block_hash == header.last_block_id.hash
+        assert call.txs == committed.block.data.txs
+
+
+async def test_stages_what_it_commits(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    await run_for(chain.engine(), 2.5)
+    for committed in chain.listener.seen:
+        height = committed.block.header.height
+        assert chain.store.load_block(height) == committed.block
+        assert chain.store.load_commit(height) == committed.commit
+        assert chain.store.results[height] is committed.result
+
+
+async def test_includes_mempool_txs_the_app_keeps(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    for tx in (b"tx-1", b"drop-me", b"tx-2"):
+        chain.mempool.add(tx)
+    await run_for(chain.engine(), 2.5)
+    first, second = chain.listener.seen
+    assert chain.app.prepared[0] == [b"tx-1", b"drop-me", b"tx-2"]
+    assert first.block.data.txs == [b"tx-1", b"tx-2"]
+    assert chain.mempool.updates == [(1, [b"tx-1", b"tx-2"]), (2, [])]
+    assert second.block.data.txs == []
+
+
+async def test_reaps_within_block_bytes(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    big = b"x" * 600  # two do not fit in LIMITS.max_bytes
+    chain.mempool.add(big + b"1")
+    chain.mempool.add(big + b"2")
+    await run_for(chain.engine(), 2.5)
+    assert [c.block.data.txs for c in chain.listener.seen] == [[big + b"1"], [big + b"2"]]
+
+
+async def test_no_empty_blocks_until_a_tx(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    engine = chain.engine(ConsensusConfig(TIMEOUT_COMMIT_S, create_empty_blocks=False))
+    start = trio.current_time()
+    async with trio.open_nursery() as nursery:
+        await nursery.start(engine.run)
+        await trio.sleep(30)
+        assert chain.listener.seen == []
+        chain.mempool.add(b"wake up")
+        await trio.sleep(30)
+        nursery.cancel_scope.cancel()
+    (only,) = chain.listener.seen
+    assert only.block.data.txs == [b"wake up"]
+    assert only.at - start == pytest.approx(30)
+
+
+async def test_no_empty_blocks_with_pending_txs(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    chain.mempool.add(b"already here")
+    engine = chain.engine(ConsensusConfig(TIMEOUT_COMMIT_S, create_empty_blocks=False))
+    start = trio.current_time()
+    await run_for(engine, 10)
+    (only,) = chain.listener.seen
+    assert only.at - start == pytest.approx(TIMEOUT_COMMIT_S)
+
+
+async def test_empty_block_interval(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    config = ConsensusConfig(TIMEOUT_COMMIT_S, create_empty_blocks=False, create_empty_blocks_interval_s=5)
+    start = trio.current_time()
+    await run_for(chain.engine(config), 13)
+    assert [c.at - start for c in chain.listener.seen] == pytest.approx([6.0, 12.0])
+
+
+async def test_initial_height(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    await run_for(chain.engine(initial_height=10), 2.5)
+    assert chain.listener.heights() == [10, 11]
+
+
+async def test_restart_continues_the_chain(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    await run_for(chain.engine(), 2.5)
+    await run_for(chain.engine(), 2.5)
+    assert chain.listener.heights() == [1, 2, 3, 4]
+    assert chain.listener.seen[2].block.header.last_block_id == chain.listener.seen[1].commit.block_id
+
+
+class CrashingApp(FakeApp):
+    """Crashes once, after the block is signed and before it is executed."""
+
+    crashed: bool = False
+
+    def finalize_block(self, *args: Any, **kwargs: Any) -> FakeResult:
+        if not self.crashed:
+            self.crashed = True
+            raise RuntimeError("power cut")
+        return super().finalize_block(*args, **kwargs)
+
+
+async def test_restart_after_crash_re_signs_the_same_block(chain: Chain) -> None:
+    chain.app = CrashingApp()
+    chain.mempool.add(b"tx")
+    with pytest.raises(RuntimeError, match="power cut"):
+        await chain.engine().produce_block()
+    signed = json.loads((chain.tmp_path / "priv_validator_state.json").read_text())
+    chain.mempool.txs.clear()  # the mempool does not survive the restart
+
+    block = await chain.engine().produce_block()
+    (committed,) = chain.listener.seen
+    assert block.data.txs == [b"tx"]
+    assert committed.commit.signatures[0].signature.hex() == signed["signature_hex"]
+
+
+def test_invalid_key_not_in_validator_set(chain: Chain) -> None:
+    engine = chain.engine()
+    others = ValidatorSet.from_keys([(privval.public_key(bytes(32)), 10)])
+    with pytest.raises(NotAValidator):
+        SoloEngine(
+            CHAIN_ID,
+            chain.app,
+            chain.store,
+            chain.mempool,
+            engine.pv,
+            others,
+            LIMITS,
+            ConsensusConfig(),
+            chain.listener,
+            CONSENSUS_HASH,
+            engine.wal,
+        )
+
+
+def test_invalid_more_than_one_validator(chain: Chain) -> None:
+    engine = chain.engine()
+    both = ValidatorSet.from_keys([(engine.pv.pub_key, 10), (privval.public_key(bytes(32)), 10)])
+    with pytest.raises(NotAValidator):
+        SoloEngine(
+            CHAIN_ID,
+            chain.app,
+            chain.store,
+            chain.mempool,
+            engine.pv,
+            both,
+            LIMITS,
+            ConsensusConfig(),
+            chain.listener,
+            CONSENSUS_HASH,
+            engine.wal,
+        )

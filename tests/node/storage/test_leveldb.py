@@ -1,0 +1,116 @@
+"""node.storage.leveldb: opening LevelDB, and LevelDBKV against MemoryKV."""
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from node.storage.leveldb import LevelDBKV, StorageError, open_leveldb
+from vm.store.kv import KVStore, MemoryKV
+from vm.store.smt import SparseMerkleTree, compute_root_reference
+
+keys = st.binary(max_size=3)
+batches = st.dictionaries(keys, st.one_of(st.none(), st.binary(max_size=3)), max_size=30)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Any:
+    db = open_leveldb(tmp_path / "db")
+    yield db
+    db.close()
+
+
+def test_open_creates_and_reopens(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "db"
+    db = open_leveldb(path)
+    LevelDBKV(db).write({b"k": b"v"})
+    db.close()
+    db = open_leveldb(str(path))
+    assert LevelDBKV(db).get(b"k") == b"v"
+    db.close()
+
+
+def test_invalid_open_of_a_locked_database(db: Any, tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="another depind process"):
+        open_leveldb(tmp_path / "db")
+
+
+def test_invalid_open_of_a_corrupt_database(tmp_path: Path) -> None:
+    open_leveldb(tmp_path / "db").close()
+    (tmp_path / "db" / "CURRENT").write_bytes(b"garbage")
+    with pytest.raises(StorageError, match="corrupt"):
+        open_leveldb(tmp_path / "db")
+
+
+def test_leveldb_kv_is_a_kv_store(db: Any) -> None:
+    kv: KVStore = LevelDBKV(db)
+    kv.write({b"a": b"1"})
+    assert kv.get(b"a") == b"1"
+
+
+def test_write_is_one_atomic_batch(db: Any) -> None:
+    kv = LevelDBKV(db, sync=True)
+    kv.write({i.to_bytes(4, "big"): bytes(100) for i in range(20_000)})
+    assert sum(1 for _ in kv.iterate(b"")) == 20_000
+    bad: dict[bytes, Any] = {b"first": b"1", b"second": 2, b"third": b"3"}
+    with pytest.raises(TypeError):
+        kv.write(bad)
+    assert kv.get(b"first") is None and kv.get(b"third") is None
+
+
+def test_prefix_isolation(db: Any) -> None:
+    a, b, top = LevelDBKV(db, b"a/"), LevelDBKV(db, b"b/"), LevelDBKV(db, b"\xff")
+    a.write({b"k": b"in a", b"\xff": b"last in a"})
+    b.write({b"k": b"in b", b"": b"first in b"})
+    top.write({b"k": b"in top"})
+    assert a.get(b"k") == b"in a" and b.get(b"k") == b"in b"
+    assert list(a.iterate(b"")) == [(b"k", b"in a"), (b"\xff", b"last in a")]
+    assert list(b.iterate(b"")) == [(b"", b"first in b"), (b"k", b"in b")]
+    assert list(top.iterate(b"")) == [(b"k", b"in top")]
+    assert db.get(b"a/k") == b"in a"
+    b.write({b"k": None})
+    assert a.get(b"k") == b"in a" and b.get(b"k") is None
+
+
+def test_iterate_sees_the_store_as_it_was_when_called(db: Any) -> None:
+    for kv in (LevelDBKV(db), MemoryKV()):
+        kv.write({b"a": b"1", b"b": b"2"})
+        items = kv.iterate(b"")
+        kv.write({b"a": None, b"b": b"changed", b"c": b"3"})
+        assert list(items) == [(b"a", b"1"), (b"b", b"2")]
+
+
+_prefixes = itertools.count()
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(batches, max_size=5), keys, st.one_of(st.none(), keys))
+def test_behaves_like_memory_kv(
+    db: Any, history: list[dict[bytes, bytes | None]], start: bytes, end: bytes | None
+) -> None:
+    leveldb = LevelDBKV(db, next(_prefixes).to_bytes(4, "big"))  # a fresh store per example
+    memory = MemoryKV()
+    for changes in history:
+        leveldb.write(changes)
+        memory.write(changes)
+    assert list(leveldb.iterate(start, end)) == list(memory.iterate(start, end))
+    assert list(leveldb.iterate(b"")) == list(memory.iterate(b""))
+    for key in {key for changes in history for key in changes}:
+        assert leveldb.get(key) == memory.get(key)
+
+
+def test_state_tree_on_leveldb(db: Any) -> None:
+    kv = LevelDBKV(db, b"state/")
+    tree = SparseMerkleTree(kv, b"n/")
+    state = {i.to_bytes(4, "big"): bytes([i % 256]) * 8 for i in range(2000)}
+    root, writes = tree.update(state)
+    kv.write(writes)
+    assert tree.root() == root == compute_root_reference(state)
+    changes = {i.to_bytes(4, "big"): None for i in range(0, 2000, 2)}
+    root, writes = tree.update(changes)
+    kv.write(writes)
+    odd = {k: v for k, v in state.items() if int.from_bytes(k, "big") % 2}
+    assert tree.root() == root == compute_root_reference(odd)

@@ -1,0 +1,195 @@
+"""node.config: config.toml rendering, strict loading and listen addresses."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from node.config import (
+    Config,
+    ConfigError,
+    ConsensusSettings,
+    MempoolSettings,
+    RPCConfig,
+    from_dict,
+    load,
+    parse_laddr,
+    render,
+)
+
+CUSTOM = Config(
+    moniker="gpu-farm-7",
+    log_level="debug",
+    rpc=RPCConfig(
+        laddr="tcp://0.0.0.0:36657",
+        max_body_bytes=2_000_000,
+        max_batch_requests=10,
+        max_subscription_clients=3,
+        timeout_broadcast_tx_commit_s=2.5,
+    ),
+    mempool=MempoolSettings(size=50, max_txs_bytes=1 << 20, max_tx_bytes=4096, cache_size=100),
+    consensus=ConsensusSettings(
+        timeout_commit_s=0.25, create_empty_blocks=False, create_empty_blocks_interval_s=30.0
+    ),
+)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def rejects(text: str, *names: str) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        from_dict(tomllib.loads(text))
+    for name in names:
+        assert name in str(caught.value)
+    return caught.value
+
+
+# -- round trip --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config", [Config(), CUSTOM], ids=["default", "custom"])
+def test_render_then_load_round_trips(tmp_path: Path, config: Config) -> None:
+    assert load(write(tmp_path, render(config))) == config
+
+
+def test_rendered_file_is_commented(tmp_path: Path) -> None:
+    text = render(Config())
+    assert text.startswith("#")
+    assert "[rpc]" in text and "[mempool]" in text and "[consensus]" in text
+
+
+@pytest.mark.parametrize("moniker", ['say "hi"', "back\\slash", "tab\there", "ünïcødé 🚀", "a'b"])
+def test_moniker_with_special_characters_round_trips(tmp_path: Path, moniker: str) -> None:
+    config = Config(moniker=moniker)
+    assert load(write(tmp_path, render(config))) == config
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=40), st.floats(min_value=0.001, max_value=1e6, allow_nan=False))
+def test_render_then_parse_round_trips(moniker: str, timeout: float) -> None:
+    config = Config(moniker=moniker, consensus=ConsensusSettings(timeout_commit_s=timeout))
+    assert from_dict(tomllib.loads(render(config))) == config
+
+
+def test_empty_file_is_all_defaults(tmp_path: Path) -> None:
+    assert load(write(tmp_path, "")) == Config()
+
+
+def test_partial_file_keeps_other_defaults(tmp_path: Path) -> None:
+    config = load(write(tmp_path, 'moniker = "m"\n[mempool]\nsize = 5\n'))
+    assert config.moniker == "m"
+    assert config.mempool == MempoolSettings(size=5)
+    assert config.rpc == RPCConfig()
+
+
+def test_integer_for_a_float_setting() -> None:
+    config = from_dict(tomllib.loads("[consensus]\ntimeout_commit_s = 2\n"))
+    assert config.consensus.timeout_commit_s == 2.0
+    assert isinstance(config.consensus.timeout_commit_s, float)
+
+
+# -- rejections ------------------------------------------------------------------------------------
+
+
+def test_invalid_unknown_top_level_setting() -> None:
+    rejects('nickname = "x"\n', "nickname")
+
+
+def test_invalid_unknown_section() -> None:
+    rejects("[p2p]\nladdr = 'x'\n", "p2p")
+
+
+@pytest.mark.parametrize("section", ["rpc", "mempool", "consensus"])
+def test_invalid_unknown_setting_in_section(section: str) -> None:
+    rejects(f"[{section}]\nbogus_setting = 1\n", section, "bogus_setting")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("moniker = 5\n", "moniker"),
+        ("log_level = true\n", "log_level"),
+        ("[rpc]\nladdr = 26657\n", "rpc.laddr"),
+        ("[rpc]\nmax_body_bytes = '1MB'\n", "rpc.max_body_bytes"),
+        ("[rpc]\nmax_batch_requests = 1.5\n", "rpc.max_batch_requests"),
+        ("[rpc]\ntimeout_broadcast_tx_commit_s = '10s'\n", "rpc.timeout_broadcast_tx_commit_s"),
+        ("[mempool]\nsize = true\n", "mempool.size"),
+        ("[mempool]\ncache_size = [1]\n", "mempool.cache_size"),
+        ("[consensus]\ncreate_empty_blocks = 1\n", "consensus.create_empty_blocks"),
+        ("[consensus]\ncreate_empty_blocks = 'yes'\n", "consensus.create_empty_blocks"),
+        ("[consensus]\ntimeout_commit_s = true\n", "consensus.timeout_commit_s"),
+    ],
+)
+def test_invalid_wrong_type(text: str, name: str) -> None:
+    rejects(text, name)
+
+
+def test_invalid_section_not_a_table() -> None:
+    rejects("rpc = 5\n", "rpc")
+
+
+def test_invalid_listen_address_in_file() -> None:
+    rejects("[rpc]\nladdr = 'localhost'\n", "localhost")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "0.0"])
+def test_invalid_timeout_commit(value: str) -> None:
+    rejects(f"[consensus]\ntimeout_commit_s = {value}\n", "consensus.timeout_commit_s")
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"config\.toml"):
+        load(write(tmp_path, "moniker = \n"))
+
+
+def test_invalid_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load(tmp_path / "absent.toml")
+
+
+# -- listen addresses ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("laddr", "expected"),
+    [
+        ("127.0.0.1:26657", ("127.0.0.1", 26657)),
+        ("tcp://0.0.0.0:26657", ("0.0.0.0", 26657)),
+        ("localhost:0", ("localhost", 0)),
+        ("node-1.example.org:443", ("node-1.example.org", 443)),
+        ("[::1]:26657", ("::1", 26657)),
+        ("tcp://[::]:65535", ("::", 65535)),
+    ],
+)
+def test_parse_laddr(laddr: str, expected: tuple[str, int]) -> None:
+    assert parse_laddr(laddr) == expected
+
+
+@pytest.mark.parametrize(
+    "laddr",
+    [
+        "",
+        "127.0.0.1",
+        ":26657",
+        "127.0.0.1:",
+        "127.0.0.1:65536",
+        "127.0.0.1:123456",
+        "127.0.0.1:-1",
+        "127.0.0.1:port",
+        "http://127.0.0.1:26657",
+        "unix:///tmp/sock",
+        "::1:26657",
+        "host name:1",
+    ],
+)
+def test_invalid_laddr(laddr: str) -> None:
+    with pytest.raises(ConfigError, match="listen address"):
+        parse_laddr(laddr)
