@@ -25,7 +25,12 @@ def encode(value: Any) -> bytes:
     return _encoder.encode(value)
 
 
-def decode(data: bytes, type_: type[T]) -> T:
+MAX_DECODE_BYTES = 64 * 1024 * 1024  # far above the largest block; stops a hostile length prefix
+
+
+def decode(data: bytes, type_: type[T], max_size: int = MAX_DECODE_BYTES) -> T:
+    if len(data) > max_size:
+        raise CodecError(f"{len(data)} bytes exceeds the limit of {max_size}")
     try:
         value = msgspec.msgpack.decode(data, type=type_)
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:

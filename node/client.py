@@ -134,9 +134,7 @@ class Client:
         }[mode]
         result = self.call(method, tx=base64.b64encode(tx).decode())
         if mode != "commit":
-            return BroadcastResult(
-                result["hash"], result["code"], result["codespace"], result["log"]
-            )
+            return BroadcastResult(result["hash"], result["code"], result["codespace"], result["log"])
         check, deliver = result["check_tx"], result["tx_result"]
         outcome = deliver if check["code"] == 0 else check
         return BroadcastResult(

@@ -154,4 +154,6 @@ def _section(data: dict[str, object], name: str, type_: type[T]) -> T:
             raw[key] = float(value)
         elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{name}.{key} must be of type {expected.__name__}")
+        if expected in (int, float) and raw[key] < 0:
+            raise ConfigError(f"{name}.{key} must not be negative")
     return type_(**raw)

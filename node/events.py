@@ -60,9 +60,7 @@ class EventBus:
         if query.text in mine:
             raise SubscriptionError(f"already subscribed to {query.text!r}")
         if len(mine) >= MAX_SUBSCRIPTIONS_PER_CLIENT:
-            raise SubscriptionError(
-                f"at most {MAX_SUBSCRIPTIONS_PER_CLIENT} subscriptions per client"
-            )
+            raise SubscriptionError(f"at most {MAX_SUBSCRIPTIONS_PER_CLIENT} subscriptions per client")
         send, receive = trio.open_memory_channel[dict[str, Any]](SUBSCRIPTION_BUFFER)
         mine[query.text] = subscription = Subscription(client, query, send, receive)
         return subscription
@@ -91,9 +89,7 @@ class EventBus:
         self._tx_waiters[tx_hash].append(send)
         return receive
 
-    def drop_tx_waiter(
-        self, tx_hash: bytes, receive: trio.MemoryReceiveChannel[CommittedTx]
-    ) -> None:
+    def drop_tx_waiter(self, tx_hash: bytes, receive: trio.MemoryReceiveChannel[CommittedTx]) -> None:
         receive.close()
         waiters = self._tx_waiters.get(tx_hash, [])
         alive = [w for w in waiters if w.statistics().open_receive_channels > 0]

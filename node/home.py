@@ -80,9 +80,7 @@ class Home:
 def init_home(home: Home, moniker: str, chain_id: str, overwrite: bool = False) -> GenesisDoc:
     """Config, a validator key and a single-validator genesis with no accounts."""
     if home.is_initialised() and not overwrite:
-        raise HomeError(
-            f"{home.root} is already initialised (use --overwrite to replace its genesis)"
-        )
+        raise HomeError(f"{home.root} is already initialised (use --overwrite to replace its genesis)")
     for folder in (home.root, home.config_dir, home.data_dir):
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not home.key_file.exists():
@@ -120,9 +118,7 @@ def add_genesis_account(home: Home, address: str, coins: list[CoinJSON]) -> Gene
             balance.coins = [CoinJSON(denom=d, amount=a) for d, a in sorted(merged.items())]
             break
     else:
-        state.bank.balances.append(
-            Balance(address=address, coins=sorted(coins, key=lambda c: c.denom))
-        )
+        state.bank.balances.append(Balance(address=address, coins=sorted(coins, key=lambda c: c.denom)))
     state.bank.supply = []
     genesis_doc.save(doc, home.genesis_file)
     return doc

@@ -74,11 +74,11 @@ class Mempool:
         return result
 
     def _precheck(self, key: bytes, tx: bytes) -> None:
+        if len(tx) > self.config.max_tx_bytes:
+            raise TxTooLarge(f"{len(tx)} bytes; the limit is {self.config.max_tx_bytes}")
         if key in self._seen:
             raise TxInMempoolCache()
         self._remember(key)
-        if len(tx) > self.config.max_tx_bytes:
-            raise TxTooLarge(f"{len(tx)} bytes; the limit is {self.config.max_tx_bytes}")
         if len(self._txs) >= self.config.size or self._bytes + len(tx) > self.config.max_txs_bytes:
             self._seen.pop(key, None)
             raise MempoolIsFull(f"{len(self._txs)} txs, {self._bytes} bytes")
@@ -93,9 +93,7 @@ class Mempool:
         chosen: list[bytes] = []
         size = gas = 0
         for entry in self._txs.values():
-            if size + len(entry.tx) > max_bytes or (
-                max_gas >= 0 and gas + entry.gas_wanted > max_gas
-            ):
+            if size + len(entry.tx) > max_bytes or (max_gas >= 0 and gas + entry.gas_wanted > max_gas):
                 break
             chosen.append(entry.tx)
             size += len(entry.tx)

@@ -136,9 +136,7 @@ class PrivateKey:
         self._public_key = self._key.public_key.format(compressed=True)
 
     @classmethod
-    def from_mnemonic(
-        cls, mnemonic: str, passphrase: str = "", path: str = DEFAULT_HD_PATH
-    ) -> Self:
+    def from_mnemonic(cls, mnemonic: str, passphrase: str = "", path: str = DEFAULT_HD_PATH) -> Self:
         """Return the key that `mnemonic` (and optional BIP-39 passphrase) gives at `path`."""
         return cls(derive_private_key(mnemonic_to_seed(mnemonic, passphrase), path))
 

@@ -191,17 +191,13 @@ class Keyring:
         if not self.folder.is_dir():
             return
         # Sort by name, not file name: "a" comes before "a.b" but "a.json" after "a.b.json".
-        paths = [
-            p for p in self.folder.iterdir() if p.suffix == ".json" and _NAME.fullmatch(p.stem)
-        ]
+        paths = [p for p in self.folder.iterdir() if p.suffix == ".json" and _NAME.fullmatch(p.stem)]
         for path in sorted(paths, key=lambda p: p.stem):
             yield _load_entry(path)
 
     def _path(self, name: str) -> Path:
         if not _NAME.fullmatch(name):
-            raise KeyringError(
-                f"invalid key name {name!r}: use 1 to 64 letters, digits, '_', '.' or '-'"
-            )
+            raise KeyringError(f"invalid key name {name!r}: use 1 to 64 letters, digits, '_', '.' or '-'")
         return self.folder / f"{name}.json"
 
     def _get_passphrase(self) -> str:

@@ -44,9 +44,7 @@ class Registry:
             if p.name in ("self", "ctx"):
                 continue
             required = p.default is inspect.Parameter.empty
-            params.append(
-                Param(p.name, _base(hints[p.name]), required, None if required else p.default)
-            )
+            params.append(Param(p.name, _base(hints[p.name]), required, None if required else p.default))
         summary = (inspect.getdoc(handler) or "").split("\n")[0]
         self.methods[name] = Method(name, handler, tuple(params), summary, websocket_only)
 
@@ -65,9 +63,7 @@ def bind(method: Method, params: Any) -> dict[str, Any]:
         params = {}
     if isinstance(params, list):
         if len(params) > len(method.params):
-            raise RPCError(
-                INVALID_PARAMS, f"{method.name} takes at most {len(method.params)} params"
-            )
+            raise RPCError(INVALID_PARAMS, f"{method.name} takes at most {len(method.params)} params")
         params = {p.name: v for p, v in zip(method.params, params, strict=False)}
     if not isinstance(params, dict):
         raise RPCError(INVALID_PARAMS, "params must be an object or an array")
@@ -92,11 +88,7 @@ def coerce(param: Param, value: Any) -> Any:
     if param.type_ is int:
         if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
             value = int(value)
-        if (
-            not isinstance(value, int)
-            or isinstance(value, bool)
-            or not -MAX_INT <= value <= MAX_INT
-        ):
+        if not isinstance(value, int) or isinstance(value, bool) or not -MAX_INT <= value <= MAX_INT:
             raise RPCError(INVALID_PARAMS, f"param {param.name!r} must be an integer")
         return value
     if param.type_ is bool:
@@ -122,8 +114,7 @@ def openrpc(registry: Registry, version: str) -> dict[str, Any]:
                 "name": m.name,
                 "summary": m.summary + (" (WebSocket only)" if m.websocket_only else ""),
                 "params": [
-                    {"name": p.name, "required": p.required, "schema": _SCHEMA[p.type_]}
-                    for p in m.params
+                    {"name": p.name, "required": p.required, "schema": _SCHEMA[p.type_]} for p in m.params
                 ],
                 "result": {"name": "result", "schema": {}},
             }

@@ -69,9 +69,7 @@ def resolve_height(ctx: Call, height: int | None) -> int:
             f"height {height} must be less than or equal to the current blockchain height {latest}",
         )
     if height < base:
-        raise RPCError(
-            HEIGHT_UNAVAILABLE, f"height {height} is below the lowest stored height {base}"
-        )
+        raise RPCError(HEIGHT_UNAVAILABLE, f"height {height} is below the lowest stored height {base}")
     return height
 
 
@@ -218,17 +216,13 @@ async def commit(ctx: Call, height: int | None = None) -> dict[str, Any]:
     }
 
 
-async def blockchain(
-    ctx: Call, minHeight: int | None = None, maxHeight: int | None = None
-) -> dict[str, Any]:
+async def blockchain(ctx: Call, minHeight: int | None = None, maxHeight: int | None = None) -> dict[str, Any]:
     """Block metas from ``maxHeight`` down to ``minHeight`` (at most 20)."""
     latest, base = ctx.node.chain.height(), ctx.node.chain.base()
     high = min(maxHeight or latest, latest)
     low = max(minHeight or 1, base, high - MAX_BLOCKCHAIN_RANGE + 1)
     if minHeight is not None and maxHeight is not None and minHeight > maxHeight:
-        raise RPCError(
-            INVALID_PARAMS, f"min height {minHeight} can't be greater than max height {maxHeight}"
-        )
+        raise RPCError(INVALID_PARAMS, f"min height {minHeight} can't be greater than max height {maxHeight}")
     metas = []
     for h in range(high, low - 1, -1):
         found = load_block(ctx, h)
@@ -318,9 +312,7 @@ def search_locations(ctx: Call, query: event_query.Query) -> set[TxLocation]:
         elif condition.op == "=":
             matches = set(_bounded(chain.txs_with_attribute(condition.key, str(condition.value))))
         else:
-            raise RPCError(
-                INVALID_PARAMS, f"tx_search supports '=' on event attributes, not {condition.op}"
-            )
+            raise RPCError(INVALID_PARAMS, f"tx_search supports '=' on event attributes, not {condition.op}")
         found = matches if found is None else found & matches
     if found is None:
         found = set(_bounded(chain.txs_in_heights(low, high)))
@@ -346,9 +338,7 @@ def _bounded(locations: Any) -> list[TxLocation]:
     for location in locations:
         result.append(location)
         if len(result) > MAX_SEARCH_SCAN:
-            raise RPCError(
-                INVALID_PARAMS, f"query matches more than {MAX_SEARCH_SCAN} txs; narrow it"
-            )
+            raise RPCError(INVALID_PARAMS, f"query matches more than {MAX_SEARCH_SCAN} txs; narrow it")
     return result
 
 

@@ -102,23 +102,17 @@ async def handle_one(call: Call, message: Any) -> dict[str, Any] | None:
         or message.get("jsonrpc") != "2.0"
         or not isinstance(message.get("method"), str)
     ):
-        return error_response(
-            None, RPCError(INVALID_REQUEST, "expected a JSON-RPC 2.0 request object")
-        )
+        return error_response(None, RPCError(INVALID_REQUEST, "expected a JSON-RPC 2.0 request object"))
     request_id = message.get("id")
-    if request_id is not None and not isinstance(request_id, (str, int)):
-        return error_response(
-            None, RPCError(INVALID_REQUEST, "id must be a string, a number or null")
-        )
+    if request_id is not None and (not isinstance(request_id, (str, int)) or isinstance(request_id, bool)):
+        return error_response(None, RPCError(INVALID_REQUEST, "id must be a string, a number or null"))
     try:
         result = await dispatch(call, message["method"], message.get("params"))
     except RPCError as error:
         response = error_response(request_id, error)
     except Exception:
         log.exception("internal error in %s", message["method"])
-        response = error_response(
-            request_id, RPCError(INTERNAL_ERROR, "internal error; see the node log")
-        )
+        response = error_response(request_id, RPCError(INTERNAL_ERROR, "internal error; see the node log"))
     else:
         response = {"jsonrpc": "2.0", "id": request_id, "result": result}
     if "id" not in message:
@@ -148,9 +142,7 @@ async def handle_payload(call: Call, body: bytes, max_batch: int) -> Any:
         if len(payload) > max_batch:
             return error_response(
                 None,
-                RPCError(
-                    REQUEST_TOO_LARGE, f"batch of {len(payload)} exceeds {max_batch} requests"
-                ),
+                RPCError(REQUEST_TOO_LARGE, f"batch of {len(payload)} exceeds {max_batch} requests"),
             )
         responses = [r for r in [await handle_one(call, m) for m in payload] if r is not None]
         return responses or None
@@ -212,9 +204,7 @@ async def serve_websocket(node: Node, websocket: WebSocket, max_bytes: int, max_
             async for event in subscription.receive:
                 await send({"jsonrpc": "2.0", "id": f"{client}#event", "result": event})
         if subscription.cancelled:
-            await send(
-                error_response(f"{client}#event", RPCError(SUBSCRIPTION, subscription.cancelled))
-            )
+            await send(error_response(f"{client}#event", RPCError(SUBSCRIPTION, subscription.cancelled)))
 
     async def start_forwarders(nursery: trio.Nursery) -> None:
         async for subscription in started_receive:
@@ -241,9 +231,7 @@ async def serve_websocket(node: Node, websocket: WebSocket, max_bytes: int, max_
         node.bus.unsubscribe_all(client)
 
 
-async def serve(
-    node: Node, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
-) -> None:
+async def serve(node: Node, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
     host, port = parse_laddr(node.config.rpc.laddr)
     config = HypercornConfig()
     config.bind = [f"{host}:{port}"]

@@ -92,9 +92,7 @@ class ChainStore:
         results = self.load_results(height)
         if results is None:
             return merkle_root([])
-        return merkle_root(
-            [encode([r.code, r.gas_wanted, r.gas_used]) for r in results.txs_results]
-        )
+        return merkle_root([encode([r.code, r.gas_wanted, r.gas_used]) for r in results.txs_results])
 
     def stage_block(self, block: Block, commit: Commit, result: FinalizeResultLike) -> None:
         height = block.header.height
@@ -104,11 +102,9 @@ class ChainStore:
         staged[RESULTS + height_key(height)] = msgspec.msgpack.encode(block_results(height, result))
         staged[BLOCK_HASH + block.hash()] = height_key(height)
         staged[META_HEIGHT] = height_key(height)
-        if self.base() == 0:
+        if self.base() == 0 and META_BASE not in staged:
             staged[META_BASE] = height_key(height)
-        for index, (tx, tx_result) in enumerate(
-            zip(block.data.txs, result.tx_results, strict=True)
-        ):
+        for index, (tx, tx_result) in enumerate(zip(block.data.txs, result.tx_results, strict=True)):
             self._stage_tx(height, index, tx, tx_record(tx_result).events)
 
     def _stage_tx(self, height: int, index: int, tx: bytes, events: list[EventRecord]) -> None:
@@ -136,9 +132,7 @@ class ChainStore:
         start = EVENT + composite.encode() + b"\x00" + value.encode() + b"\x00"
         for key, _ in self.db.iterator(start=start, stop=prefix_end(start)):
             location = key[-12:]
-            yield TxLocation(
-                int.from_bytes(location[:8], "big"), int.from_bytes(location[8:], "big")
-            )
+            yield TxLocation(int.from_bytes(location[:8], "big"), int.from_bytes(location[8:], "big"))
 
     def txs_in_heights(self, low: int, high: int) -> Iterator[TxLocation]:
         start = TX_BY_HEIGHT + height_key(low)

@@ -7,11 +7,12 @@ closed when the test ends; on failure the tail of every node's log is printed.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
+from genesis.schema import GenesisDoc
 from tests.e2e.harness import TIMEOUT_COMMIT_S, NodeFactory, NodeProcess
 
 __all__ = ["NodeProcess"]
@@ -19,17 +20,19 @@ __all__ = ["NodeProcess"]
 
 @pytest.fixture
 def node_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[NodeFactory]:
-    """Make (and start) nodes; all are killed and closed when the test ends.
+    """Make (and start) nodes; all are stopped and closed when the test ends.
 
-    On failure each node's log tail is printed, so the report shows what the node said."""
+    On failure each node's log tail is printed, so the report shows what the node said;
+    a traceback in any node's log (an internal error) fails the test at teardown."""
     nodes: list[NodeProcess] = []
 
     def make(
         funded: Mapping[str, int] | None = None,
         start: bool = True,
         timeout_commit_s: float = TIMEOUT_COMMIT_S,
+        edit_genesis: Callable[[GenesisDoc], None] | None = None,
     ) -> NodeProcess:
-        created = NodeProcess(tmp_path / f"node{len(nodes)}", funded, timeout_commit_s)
+        created = NodeProcess(tmp_path / f"node{len(nodes)}", funded, timeout_commit_s, edit_genesis)
         nodes.append(created)
         if start:
             created.start()
@@ -43,6 +46,9 @@ def node_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Nod
     if failed is not None and failed.failed:
         for created in nodes:
             print(f"\n----- {created.log_path} (tail) -----\n{created.log_tail()}")
+    for created in nodes:
+        tracebacks = created.logged_tracebacks()
+        assert not tracebacks, f"{created.log_path} holds tracebacks:\n" + "\n".join(tracebacks)
 
 
 @pytest.fixture

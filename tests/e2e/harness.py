@@ -10,24 +10,29 @@ or file outlives a test.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import hashlib
 import itertools
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from websockets.sync.client import connect as ws_connect
 
 from consensus.types import BlockID, Header, PartSetHeader, Version
-from genesis.schema import CoinJSON
+from genesis import doc as genesis_doc
+from genesis.schema import CoinJSON, GenesisDoc
 from node import config as node_config
 from node.client import build_tx
 from node.home import Home, add_genesis_account, init_home
@@ -48,7 +53,7 @@ STOP_TIMEOUT_S = 15.0
 POLL_S = 0.1
 LOG_TAIL_CHARS = 6_000
 # Text that would betray a leaked Python traceback in a response body.
-TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', ".py\", line ")
+TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', '.py", line ')
 
 
 def e2e_key(index: int) -> PrivateKey:
@@ -91,6 +96,7 @@ class NodeProcess:
         root: Path,
         funded: Mapping[str, int] | None = None,
         timeout_commit_s: float = TIMEOUT_COMMIT_S,
+        edit_genesis: Callable[[GenesisDoc], None] | None = None,
     ) -> None:
         self.root = root
         self.home = Home(root / "home")
@@ -104,13 +110,22 @@ class NodeProcess:
         self._http = httpx.Client(timeout=20.0)
         if funded is None:
             funded = {key.address: FUNDS for key in KEYS}
-        self._init_home(funded, timeout_commit_s)
+        self._init_home(funded, timeout_commit_s, edit_genesis)
 
-    def _init_home(self, funded: Mapping[str, int], timeout_commit_s: float) -> None:
+    def _init_home(
+        self,
+        funded: Mapping[str, int],
+        timeout_commit_s: float,
+        edit_genesis: Callable[[GenesisDoc], None] | None,
+    ) -> None:
         genesis = init_home(self.home, "e2e", CHAIN_ID)
         self.validator_pub_key = base64.b64decode(genesis.validators[0].pub_key)
         for address, amount in funded.items():
-            add_genesis_account(self.home, address, [CoinJSON(denom=DENOM, amount=amount)])
+            genesis = add_genesis_account(self.home, address, [CoinJSON(denom=DENOM, amount=amount)])
+        if edit_genesis is not None:
+            edit_genesis(genesis)
+            genesis_doc.save(genesis, self.home.genesis_file)
+        self.genesis = genesis
         config = node_config.load(self.home.config_file)
         config = dataclasses.replace(
             config,
@@ -164,11 +179,27 @@ class NodeProcess:
         self.start(min_height)
 
     def close(self) -> None:
-        """Kill the process if it still runs and release every handle (idempotent)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=STOP_TIMEOUT_S)
-        self._http.close()
+        """Stop the process if it still runs (SIGTERM, then SIGKILL) and release every
+        handle; idempotent."""
+        try:
+            if self.process is not None and self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=STOP_TIMEOUT_S)
+        finally:
+            self._http.close()
+
+    def logged_tracebacks(self) -> list[str]:
+        """Log lines around each Python traceback the node wrote (internal errors)."""
+        lines = self.log_tail(10**8).splitlines()
+        return [
+            "\n".join(lines[max(i - 2, 0) : i + 30])
+            for i, line in enumerate(lines)
+            if "Traceback (most recent call last)" in line
+        ]
 
     def _require_process(self) -> subprocess.Popen[bytes]:
         if self.process is None:
@@ -183,6 +214,10 @@ class NodeProcess:
         return text[-chars:]
 
     # -- JSON-RPC --------------------------------------------------------------------
+
+    def session(self) -> httpx.Client:
+        """A separate HTTP client, for requests the JSON helpers cannot make."""
+        return httpx.Client(timeout=20.0)
 
     def post(self, payload: Any = None, content: bytes | None = None) -> httpx.Response:
         """POST a JSON payload (or raw bytes) to ``/``; the body never holds a traceback."""
@@ -220,9 +255,7 @@ class NodeProcess:
         last_error = ""
         for _ in range(int(timeout / POLL_S) + 1):
             if self.process is not None and self.process.poll() is not None:
-                raise NodeFailure(
-                    f"node exited with code {self.process.returncode}\n{self.log_tail()}"
-                )
+                raise NodeFailure(f"node exited with code {self.process.returncode}\n{self.log_tail()}")
             try:
                 latest = self.height()
             except (httpx.HTTPError, RPCFailure) as exc:
@@ -233,9 +266,7 @@ class NodeProcess:
             if time.monotonic() > deadline:
                 break
             time.sleep(POLL_S)
-        raise NodeFailure(
-            f"height {height} not reached in {timeout}s ({last_error})\n{self.log_tail()}"
-        )
+        raise NodeFailure(f"height {height} not reached in {timeout}s ({last_error})\n{self.log_tail()}")
 
     def wait_tx(self, tx_hash: str, timeout: float = 20.0) -> dict[str, Any]:
         """Wait until ``tx`` finds the hash; returns its result."""
@@ -348,3 +379,82 @@ def header_from_json(data: dict[str, Any]) -> Header:
         evidence_hash=bytes.fromhex(data["evidence_hash"]),
         proposer_address=bytes.fromhex(data["proposer_address"]),
     )
+
+
+class WSClient:
+    """A JSON-RPC client on ``/websocket``: calls wait for their response (bounded),
+    and subscription events that arrive meanwhile are kept, in order, for ``next_event``."""
+
+    def __init__(self, url: str, timeout: float = 10.0) -> None:
+        self.timeout = timeout
+        self._stack = contextlib.ExitStack()  # websockets >= 17 wants connect() as a context
+        self.connection = self._stack.enter_context(
+            ws_connect(url, open_timeout=timeout, close_timeout=5, max_size=2**24)
+        )
+        self.pending_events: deque[dict[str, Any]] = deque()
+        self._ids = itertools.count(1)
+
+    def __enter__(self) -> WSClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def receive(self, timeout: float) -> Any:
+        text = self.connection.recv(timeout=timeout)
+        assert isinstance(text, str)
+        assert_no_traceback(text)
+        return json.loads(text)
+
+    def send_text(self, text: str) -> None:
+        self.connection.send(text)
+
+    def call_response(self, method: str, **params: Any) -> dict[str, Any]:
+        request_id = next(self._ids)
+        self.send_text(json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}))
+        return self.wait_response(request_id)
+
+    def wait_response(self, request_id: int | None) -> dict[str, Any]:
+        deadline = time.monotonic() + self.timeout
+        while (left := deadline - time.monotonic()) > 0:
+            message: dict[str, Any] = self.receive(left)
+            if is_event(message):
+                self.pending_events.append(message)
+            elif message.get("id") == request_id:
+                return message
+            else:
+                raise AssertionError(f"unexpected message {message}")
+        raise TimeoutError(f"no response to request {request_id} in {self.timeout}s")
+
+    def call(self, method: str, **params: Any) -> Any:
+        response = self.call_response(method, **params)
+        if "error" in response:
+            raise RPCFailure(method, response["error"])
+        return response["result"]
+
+    def next_event(self, timeout: float = 10.0) -> dict[str, Any]:
+        """The next subscription message (``{"id": "<client>#event", "result"|"error": ...}``)."""
+        if self.pending_events:
+            return self.pending_events.popleft()
+        message: dict[str, Any] = self.receive(timeout)
+        if not is_event(message):
+            raise AssertionError(f"expected an event, got {message}")
+        return message
+
+    def drain_events(self, quiet_s: float = 0.5) -> list[dict[str, Any]]:
+        """Every event already received or arriving until ``quiet_s`` passes without one."""
+        events = list(self.pending_events)
+        self.pending_events.clear()
+        for _ in range(10_000):
+            try:
+                events.append(self.next_event(quiet_s))
+            except TimeoutError:
+                return events
+        raise AssertionError("events kept arriving while draining")
+
+
+def is_event(message: dict[str, Any]) -> bool:
+    return isinstance(message.get("id"), str) and message["id"].endswith("#event")

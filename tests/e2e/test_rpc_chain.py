@@ -101,9 +101,7 @@ def test_header_chain_links(node: NodeProcess) -> None:
         assert header["app_hash"] == results[height - 1]["app_hash"]
         previous_commit = node.rpc("commit", height=height - 1)["signed_header"]["commit"]
         assert blocks[height]["block"]["last_commit"] == previous_commit
-        assert parse_time_ns(header["time"]) > parse_time_ns(
-            blocks[height - 1]["block"]["header"]["time"]
-        )
+        assert parse_time_ns(header["time"]) > parse_time_ns(blocks[height - 1]["block"]["header"]["time"])
 
 
 def check_status(node: NodeProcess) -> None:
