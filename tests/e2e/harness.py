@@ -3,8 +3,8 @@
 ``NodeProcess`` owns one node: a home made with ``node.home`` (funded test keys
 in genesis, a free RPC port, a short commit timeout), the child process and its
 log, and an HTTP client. Every wait is bounded in time; the fixture finalizer
-kills whatever is still running and closes every handle, so no process, socket
-or file outlives a test.
+stops whatever is still running (SIGTERM, then SIGKILL) and closes every handle,
+so no process, socket or file outlives a test.
 """
 
 from __future__ import annotations
@@ -107,10 +107,10 @@ class NodeProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
         self._ids = itertools.count(1)
-        self._http = httpx.Client(timeout=20.0)
         if funded is None:
             funded = {key.address: FUNDS for key in KEYS}
         self._init_home(funded, timeout_commit_s, edit_genesis)
+        self._http = httpx.Client(timeout=20.0)  # last: nothing to close if the home fails
 
     def _init_home(
         self,
@@ -153,6 +153,10 @@ class NodeProcess:
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         self.wait_height(min_height, START_TIMEOUT_S)
+        # The port was free when chosen; make sure it is this node that answers on it.
+        served_key = self.rpc("status")["validator_info"]["pub_key"]["value"]
+        if base64.b64decode(served_key) != self.validator_pub_key:
+            raise NodeFailure(f"another node answers on port {self.port}\n{self.log_tail()}")
 
     def is_running(self) -> bool:
         return self.process is not None and self.process.poll() is None
