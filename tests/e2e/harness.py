@@ -23,14 +23,12 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 from websockets.sync.client import connect as ws_connect
 
-from consensus.types import BlockID, Header, PartSetHeader, Version
 from genesis import doc as genesis_doc
 from genesis.schema import CoinJSON, GenesisDoc
 from node import config as node_config
@@ -349,40 +347,6 @@ def tx_hash(raw: bytes) -> str:
 
 
 NodeFactory = Callable[..., "NodeProcess"]
-
-
-def parse_time_ns(text: str) -> int:
-    """RFC 3339 with nanoseconds (``2024-01-01T00:00:00.123456789Z``) to Unix nanoseconds."""
-    seconds_part, _, fraction = text.removesuffix("Z").partition(".")
-    moment = datetime.strptime(seconds_part, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    return int(moment.timestamp()) * 1_000_000_000 + int(fraction.ljust(9, "0"))
-
-
-def block_id_from_json(data: dict[str, Any]) -> BlockID:
-    parts = data["parts"]
-    return BlockID(
-        bytes.fromhex(data["hash"]), PartSetHeader(int(parts["total"]), bytes.fromhex(parts["hash"]))
-    )
-
-
-def header_from_json(data: dict[str, Any]) -> Header:
-    """Rebuild the consensus Header from its RPC view, so its hash can be recomputed."""
-    return Header(
-        version=Version(int(data["version"]["block"]), int(data["version"]["app"])),
-        chain_id=data["chain_id"],
-        height=int(data["height"]),
-        time_ns=parse_time_ns(data["time"]),
-        last_block_id=block_id_from_json(data["last_block_id"]),
-        last_commit_hash=bytes.fromhex(data["last_commit_hash"]),
-        data_hash=bytes.fromhex(data["data_hash"]),
-        validators_hash=bytes.fromhex(data["validators_hash"]),
-        next_validators_hash=bytes.fromhex(data["next_validators_hash"]),
-        consensus_hash=bytes.fromhex(data["consensus_hash"]),
-        app_hash=bytes.fromhex(data["app_hash"]),
-        last_results_hash=bytes.fromhex(data["last_results_hash"]),
-        evidence_hash=bytes.fromhex(data["evidence_hash"]),
-        proposer_address=bytes.fromhex(data["proposer_address"]),
-    )
 
 
 class WSClient:

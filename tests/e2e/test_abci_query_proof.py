@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from node.client import Client
+from node.light import VerificationError, query_proven, verified_header, verify_commit
 from tests.e2e.harness import DENOM, FEE, FUNDS, KEYS, NodeProcess, Wallet, b64, e2e_key
 from vm.bank.keeper import balance_key
 from vm.store.smt import Proof, ProofLeaf, verify_proof
@@ -88,3 +90,26 @@ def test_abci_query_proof(node: NodeProcess) -> None:
     assert (old["codespace"], old["code"]) == ("sdk", 26)
     plain = node.rpc("abci_query", path="/store", data=key.hex())["response"]
     assert plain["proofOps"] is None
+
+
+def test_light_client_query(node: NodeProcess) -> None:
+    """node.light checks the next header's commit signatures, then the proof against its app hash."""
+    owner = KEYS[0]
+    key = balance_key(parse_address(owner.address), DENOM)
+    with Client(node.url) as client:
+        proven = query_proven(client, key)
+        assert proven.value is not None
+        assert int.from_bytes(proven.value, "big") == FUNDS
+        assert query_proven(client, b"no such key").value is None
+        header = verified_header(client, proven.height + 1, timeout=10)
+        assert header.app_hash == proven.app_hash
+        signed = client.call("commit", height=proven.height + 1)["signed_header"]
+        validators = client.call("validators", height=proven.height + 1)["validators"]
+        forged = {
+            **signed["commit"],
+            "signatures": [{**s, "signature": b64(bytes(64))} for s in signed["commit"]["signatures"]],
+        }
+        with pytest.raises(VerificationError, match="bad commit signature"):
+            verify_commit(header, forged, validators)
+        with pytest.raises(VerificationError, match="needs more than 2/3"):
+            verify_commit(header, {**signed["commit"], "signatures": []}, validators)

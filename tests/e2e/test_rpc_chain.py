@@ -9,6 +9,7 @@ import pytest
 
 from consensus.privval import verify
 from consensus.types import VoteType, vote_sign_bytes
+from node.light import block_id_from_json, header_from_json, parse_rfc3339
 from tests.e2e.harness import (
     CHAIN_ID,
     FUNDS,
@@ -17,9 +18,6 @@ from tests.e2e.harness import (
     RPCFailure,
     Wallet,
     b64,
-    block_id_from_json,
-    header_from_json,
-    parse_time_ns,
     tx_hash,
 )
 
@@ -101,7 +99,7 @@ def test_header_chain_links(node: NodeProcess) -> None:
         assert header["app_hash"] == results[height - 1]["app_hash"]
         previous_commit = node.rpc("commit", height=height - 1)["signed_header"]["commit"]
         assert blocks[height]["block"]["last_commit"] == previous_commit
-        assert parse_time_ns(header["time"]) > parse_time_ns(blocks[height - 1]["block"]["header"]["time"])
+        assert parse_rfc3339(header["time"]) > parse_rfc3339(blocks[height - 1]["block"]["header"]["time"])
 
 
 def check_status(node: NodeProcess) -> None:
@@ -167,7 +165,7 @@ def check_commit_signature(node: NodeProcess, height: int) -> None:
         height,
         int(commit["round"]),
         block_id_from_json(commit["block_id"]),
-        parse_time_ns(signature["timestamp"]),
+        parse_rfc3339(signature["timestamp"]),
     )
     raw_signature = base64.b64decode(signature["signature"])
     assert verify(node.validator_pub_key, sign_bytes, raw_signature)
@@ -177,7 +175,7 @@ def check_commit_signature(node: NodeProcess, height: int) -> None:
         height + 1,
         int(commit["round"]),
         block_id_from_json(commit["block_id"]),
-        parse_time_ns(signature["timestamp"]),
+        parse_rfc3339(signature["timestamp"]),
     )
     assert not verify(node.validator_pub_key, other_height, raw_signature)
 
