@@ -31,15 +31,13 @@ from pathlib import Path
 import httpx
 from websockets.sync.client import connect
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from genesis import doc as genesis_doc  # noqa: E402
-from genesis.schema import Balance, CoinJSON, GenesisAccount  # noqa: E402
-from node.client import build_tx  # noqa: E402
-from node.home import Home, init_home  # noqa: E402
-from node.keys.hd import PrivateKey  # noqa: E402
-from vm.bank.msgs import MsgSend  # noqa: E402
-from vm.types import Coin  # noqa: E402
+from genesis import doc as genesis_doc
+from genesis.schema import Balance, CoinJSON, GenesisAccount
+from node.client import build_tx
+from node.home import Home, init_home
+from node.keys.hd import PrivateKey
+from vm.bank.msgs import MsgSend
+from vm.types import Coin
 
 CHAIN_ID = "bench-1"
 GAS = 60_000
@@ -79,9 +77,7 @@ def sign_all(keys: list[PrivateKey], total: int) -> list[bytes]:
         sender = i % len(keys)
         key = keys[sender]
         msg = MsgSend(key.address, recipient, [Coin("udepin", 1)])
-        txs.append(
-            build_tx(key, CHAIN_ID, sender, sequences[sender], [msg], [Coin("udepin", FEE)], GAS)
-        )
+        txs.append(build_tx(key, CHAIN_ID, sender, sequences[sender], [msg], [Coin("udepin", FEE)], GAS))
         sequences[sender] += 1
     return txs
 
@@ -141,8 +137,12 @@ def submit(url: str, txs: list[bytes], batch: int, rate: float) -> tuple[dict[st
             if (delay := due - time.monotonic()) > 0:
                 time.sleep(delay)
             payload = [
-                {"jsonrpc": "2.0", "id": offset + i, "method": "broadcast_tx_sync",
-                 "params": {"tx": base64.b64encode(tx).decode()}}
+                {
+                    "jsonrpc": "2.0",
+                    "id": offset + i,
+                    "method": "broadcast_tx_sync",
+                    "params": {"tx": base64.b64encode(tx).decode()},
+                }
                 for i, tx in enumerate(chunk)
             ]
             sent_at = time.monotonic()
@@ -160,7 +160,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--txs", type=int, default=20_000)
     parser.add_argument("--accounts", type=int, default=100)
     parser.add_argument("--rate", type=float, default=3000.0, help="offered load, tx/s")
@@ -177,10 +179,13 @@ def main() -> None:
     port = free_port()
     home = make_home(root / "home", keys, port, args.timeout_commit)
     url, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/websocket"
+    log = (root / "node.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "node.cli.main", "start", "--home", str(home.root)],
-        stdout=subprocess.DEVNULL, stderr=open(root / "node.log", "w"),
-        cwd=Path(__file__).resolve().parents[1], env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        cwd=Path(__file__).resolve().parents[1],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
         wait_ready(url, 60)
@@ -197,23 +202,33 @@ def main() -> None:
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
 
 
-def report(args: argparse.Namespace, submitted: dict[str, float], watcher: BlockWatcher, rejected: int, begin: float) -> None:
+def report(
+    args: argparse.Namespace, submitted: dict[str, float], watcher: BlockWatcher, rejected: int, begin: float
+) -> None:
     latencies = [watcher.committed[h] - t for h, t in submitted.items() if h in watcher.committed]
     committed = len(latencies)
     end = max(watcher.committed.values()) if watcher.committed else begin
     busy_blocks = [n for _, n in watcher.blocks if n]
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"offered load {args.rate:.0f} tx/s in batches of {args.batch}, {args.accounts} senders, "
-          f"timeout_commit {args.timeout_commit} s")
-    print("| txs sent | rejected | committed | duration s | committed tx/s | p50 latency s | p99 latency s | max txs/block |")
+    print(
+        f"offered load {args.rate:.0f} tx/s in batches of {args.batch}, {args.accounts} senders, "
+        f"timeout_commit {args.timeout_commit} s"
+    )
+    columns = ["txs sent", "rejected", "committed", "duration s", "committed tx/s"]
+    columns += ["p50 latency s", "p99 latency s", "max txs/block"]
+    print("| " + " | ".join(columns) + " |")
     print("|---|---|---|---|---|---|---|---|")
     if committed:
-        print(f"| {len(submitted)} | {rejected} | {committed} | {end - begin:.1f} | {committed / (end - begin):.0f} | "
-              f"{statistics.median(latencies):.2f} | {percentile(latencies, 0.99):.2f} | {max(busy_blocks)} |")
+        rate = committed / (end - begin)
+        print(
+            f"| {len(submitted)} | {rejected} | {committed} | {end - begin:.1f} | {rate:.0f} | "
+            f"{statistics.median(latencies):.2f} | {percentile(latencies, 0.99):.2f} | {max(busy_blocks)} |"
+        )
     else:
         print(f"| {len(submitted)} | {rejected} | 0 | - | 0 | - | - | - |")
 

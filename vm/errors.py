@@ -49,9 +49,7 @@ TxInMempoolCache = make_error("TxInMempoolCache", 19, "tx already in mempool")
 MempoolIsFull = make_error("MempoolIsFull", 20, "mempool is full")
 TxTooLarge = make_error("TxTooLarge", 21, "tx too large")
 KeyNotFound = make_error("KeyNotFound", 22, "key not found")
-InvalidSigner = make_error(
-    "InvalidSigner", 24, "tx intended signer does not match the given signer"
-)
+InvalidSigner = make_error("InvalidSigner", 24, "tx intended signer does not match the given signer")
 InvalidHeight = make_error("InvalidHeight", 26, "invalid height")
 InvalidChainID = make_error("InvalidChainID", 28, "invalid chain-id")
 TxTimeoutHeight = make_error("TxTimeoutHeight", 30, "tx timeout height")

@@ -65,14 +65,10 @@ def deliver_tx(store: CacheStore, env: BlockEnv, tx_bytes: bytes, max_tx_bytes: 
     return run_messages(store, env, tx, signer, meter)
 
 
-def run_messages(
-    store: CacheStore, env: BlockEnv, tx: Tx, signer: Address, meter: GasMeter
-) -> TxResult:
+def run_messages(store: CacheStore, env: BlockEnv, tx: Tx, signer: Address, meter: GasMeter) -> TxResult:
     messages = CacheStore(store)
     ctx = Context(GasStore(messages, meter), env, meter)
-    ctx.emit(
-        "tx", fee=format_coins(tx.auth_info.fee.amount), fee_payer=tx.body.messages[0].signer()
-    )
+    ctx.emit("tx", fee=format_coins(tx.auth_info.fee.amount), fee_payer=tx.body.messages[0].signer())
     try:
         for message in tx.body.messages:
             route(ctx, message, BANK)

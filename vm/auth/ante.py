@@ -36,9 +36,7 @@ def validate_basic(tx: Tx, chain_id: str, height: int) -> Address:
     if not 1 <= len(body.messages) <= MAX_MESSAGES:
         raise InvalidRequest(f"a tx carries 1 to {MAX_MESSAGES} messages")
     if body.timeout_height and height > body.timeout_height:
-        raise TxTimeoutHeight(
-            f"block height {height} is past the tx's timeout height {body.timeout_height}"
-        )
+        raise TxTimeoutHeight(f"block height {height} is past the tx's timeout height {body.timeout_height}")
     if auth.fee.gas_limit == 0:
         raise InvalidGasLimit("gas limit must be positive")
     if auth.fee.amount:
@@ -61,15 +59,11 @@ class Mode(Enum):
     SIMULATE = "simulate"  # gas estimation: no signature yet, any fee accepted
 
 
-def run_ante(
-    ctx: Context, tx: Tx, tx_size: int, signer: Address, bank: BankKeeper, mode: Mode
-) -> None:
+def run_ante(ctx: Context, tx: Tx, tx_size: int, signer: Address, bank: BankKeeper, mode: Mode) -> None:
     """Memo, gas for size and signature, sequence, signature, fee; then bump the sequence."""
     params = keeper.get_auth_params(ctx.store)
     if len(tx.body.memo) > params.max_memo_characters:
-        raise MemoTooLarge(
-            f"{len(tx.body.memo)} characters; the limit is {params.max_memo_characters}"
-        )
+        raise MemoTooLarge(f"{len(tx.body.memo)} characters; the limit is {params.max_memo_characters}")
     ctx.gas.consume(params.tx_size_cost_per_byte * tx_size, "tx size")
     ctx.gas.consume(params.sig_verify_cost_secp256k1, "signature verification")
     account = keeper.get_account(ctx.store, signer)
@@ -82,9 +76,7 @@ def run_ante(
     if mode is Mode.DELIVER:
         check_signature(ctx, tx, account)
     deduct_fee(ctx, tx, signer, bank, check_minimum=mode is not Mode.SIMULATE)
-    bumped = keeper.Account(
-        signer, account.account_number, account.sequence + 1, tx.auth_info.pubkey
-    )
+    bumped = keeper.Account(signer, account.account_number, account.sequence + 1, tx.auth_info.pubkey)
     keeper.set_account(ctx.store, bumped)
 
 
@@ -97,15 +89,11 @@ def check_signature(ctx: Context, tx: Tx, account: keeper.Account) -> None:
         )
 
 
-def deduct_fee(
-    ctx: Context, tx: Tx, payer: Address, bank: BankKeeper, check_minimum: bool = True
-) -> None:
+def deduct_fee(ctx: Context, tx: Tx, payer: Address, bank: BankKeeper, check_minimum: bool = True) -> None:
     params = keeper.get_auth_params(ctx.store)
     required = keeper.required_fee(params, tx.auth_info.fee.gas_limit)
     paid = sum(c.amount for c in tx.auth_info.fee.amount if c.denom == params.fee_denom)
     if check_minimum and paid < required:
-        raise InsufficientFee(
-            f"got {paid}{params.fee_denom}, required at least {required}{params.fee_denom}"
-        )
+        raise InsufficientFee(f"got {paid}{params.fee_denom}, required at least {required}{params.fee_denom}")
     if tx.auth_info.fee.amount:
         bank.send(ctx.store, payer, FEE_COLLECTOR, list(tx.auth_info.fee.amount))

@@ -9,6 +9,4 @@ from vm.types import Address, Coin
 
 
 class BankKeeper(Protocol):
-    def send(
-        self, store: Store, sender: Address, recipient: Address, coins: list[Coin]
-    ) -> None: ...
+    def send(self, store: Store, sender: Address, recipient: Address, coins: list[Coin]) -> None: ...

@@ -29,10 +29,7 @@ def validate_genesis(state: AuthGenesis) -> None:
         if account.address in seen:
             raise InvalidRequest(f"duplicate genesis account {account.address}")
         seen.add(account.address)
-        if (
-            account.pub_key
-            and crypto.address_from_pubkey(_pubkey(account.pub_key)) != account.address
-        ):
+        if account.pub_key and crypto.address_from_pubkey(_pubkey(account.pub_key)) != account.address:
             raise InvalidPubKey(f"pub_key of {account.address} does not match its address")
 
 

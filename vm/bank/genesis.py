@@ -34,14 +34,10 @@ def export_genesis(store: Store) -> BankGenesis:
     balances: dict[bytes, list[CoinJSON]] = {}
     for key, value in store.iterate(keeper.BALANCE_PREFIX, prefix_end(keeper.BALANCE_PREFIX)):
         address, denom = key[4:24], key[24:].decode()
-        balances.setdefault(address, []).append(
-            CoinJSON(denom=denom, amount=int.from_bytes(value, "big"))
-        )
+        balances.setdefault(address, []).append(CoinJSON(denom=denom, amount=int.from_bytes(value, "big")))
     return BankGenesis(
         params=keeper.get_bank_params(store),
-        balances=[
-            Balance(address=format_address(Address(a)), coins=c) for a, c in balances.items()
-        ],
+        balances=[Balance(address=format_address(Address(a)), coins=c) for a, c in balances.items()],
         supply=[CoinJSON(denom=c.denom, amount=c.amount) for c in keeper.get_total_supply(store)],
     )
 

@@ -20,10 +20,7 @@ MODULE_PARAMS: dict[str, type[msgspec.Struct]] = {
 
 def query_params(store: ReadStore, module: str | None = None) -> dict[str, Any]:
     if module is None:
-        return {
-            name: msgspec.to_builtins(get_params(store, name, t))
-            for name, t in MODULE_PARAMS.items()
-        }
+        return {name: msgspec.to_builtins(get_params(store, name, t)) for name, t in MODULE_PARAMS.items()}
     if module not in MODULE_PARAMS:
         raise NotFound(f"no module {module!r}; modules: {', '.join(MODULE_PARAMS)}")
     return {module: msgspec.to_builtins(get_params(store, module, MODULE_PARAMS[module]))}

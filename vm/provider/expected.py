@@ -9,8 +9,6 @@ from vm.types import Address, Coin
 
 
 class BankKeeper(Protocol):
-    def send(
-        self, store: Store, sender: Address, recipient: Address, coins: list[Coin]
-    ) -> None: ...
+    def send(self, store: Store, sender: Address, recipient: Address, coins: list[Coin]) -> None: ...
 
     def balance(self, store: ReadStore, address: Address, denom: str) -> int: ...

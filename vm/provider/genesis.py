@@ -71,9 +71,7 @@ def from_json(entry: ProviderJSON) -> Provider:
     if entry.status not in _STATUS:
         raise InvalidRequest(f"provider status must be one of {sorted(_STATUS)}")
     gpus = [
-        GpuSpec(
-            g.model, g.memory_mib, g.compute_capability, g.count, [_hex32(h) for h in g.uuid_hashes]
-        )
+        GpuSpec(g.model, g.memory_mib, g.compute_capability, g.count, [_hex32(h) for h in g.uuid_hashes])
         for g in entry.gpus
     ]
     return Provider(

@@ -127,6 +127,4 @@ def _check_gpus_free(ctx: Context, owner: Address, gpus: list[GpuSpec]) -> None:
         for uuid_hash in gpu.uuid_hashes:
             holder = keeper.gpu_owner(ctx.store, uuid_hash)
             if holder is not None and holder != owner:
-                raise GpuAlreadyRegistered(
-                    f"gpu {uuid_hash.hex()[:16]}... is registered by another provider"
-                )
+                raise GpuAlreadyRegistered(f"gpu {uuid_hash.hex()[:16]}... is registered by another provider")

@@ -30,9 +30,7 @@ class GpuSpec(Canonical, frozen=True):
         if self.memory_mib == 0:
             raise InvalidRequest("gpu memory_mib must be positive")
         if not _CAPABILITY.match(self.compute_capability):
-            raise InvalidRequest(
-                f"compute capability {self.compute_capability!r} is not major.minor"
-            )
+            raise InvalidRequest(f"compute capability {self.compute_capability!r} is not major.minor")
         if not 1 <= self.count <= MAX_GPUS_PER_ENTRY:
             raise InvalidRequest(f"gpu count must be 1 to {MAX_GPUS_PER_ENTRY}")
         if self.uuid_hashes and len(self.uuid_hashes) != self.count:
@@ -103,9 +101,7 @@ class MsgUpdateProvider(Msg, tag="provider/MsgUpdateProvider", frozen=True):
 
     def validate(self) -> None:
         parse_address(self.owner, "owner")
-        if not (
-            self.gpus or self.region or self.endpoint or self.price_hint or self.add_collateral
-        ):
+        if not (self.gpus or self.region or self.endpoint or self.price_hint or self.add_collateral):
             raise InvalidRequest("update changes nothing")
         if self.gpus:
             validate_gpus(self.gpus)

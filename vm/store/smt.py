@@ -1,25 +1,30 @@
 """The authenticated state tree whose root is the chain's app_hash.
 
-A binary sparse Merkle tree over SHA-256 with Jellyfish-style path compression:
+A radix-16 (hexary) sparse Merkle tree over SHA-256 with path compression:
 
-- a key sits at the leaf path sha256(key), read most significant bit first;
+- a key's path is sha256(key) read as 64 nibbles, most significant first; the
+  position (depth, path) is the subtree of the keys whose paths start with the
+  `depth` nibbles `path`, and its children are the 16 positions one nibble deeper;
+- a position holding no key is empty, one holding one key is that key's leaf, and
+  one holding two or more keys is an internal node over its 16 children. So an
+  internal node never has fewer than two non-empty children unless its only
+  non-empty child is itself internal, and the shape of the tree, and with it the
+  root, is a function of the set of keys alone;
 - leaf hash     = sha256(0x00 || key_hash || sha256(value));
-- internal hash = sha256(0x01 || left || right);
-- an empty subtree hashes to 32 zero bytes (EMPTY_ROOT);
-- a subtree holding a single leaf is that leaf, stored at the subtree's top, so an
-  internal node never has two empty children, nor one empty child and one leaf.
+- internal hash = sha256(0x01 || c0 || c1 || ... || c15), ci the hash of child i;
+- an empty subtree hashes to 32 zero bytes (EMPTY_ROOT).
 
-The shape of the tree is therefore a function of the set of keys alone, and so is
-the root. The tree stores only hashes; the caller keeps the values themselves.
-
-Each node is stored under prefix || depth (2 bytes, big-endian) || its path bits,
-packed MSB first and padded with zero bits. Only the latest version is kept.
-`update` reads the old nodes and returns the node writes without applying them, so
-the caller can commit them in the same atomic batch as the values they cover.
+The tree stores only hashes; the caller keeps the values themselves. Each node is
+stored under prefix || depth (1 byte, in nibbles) || its path nibbles, packed two to
+a byte, most significant first, and padded with a zero nibble. Only the latest
+version is kept. `update` reads the old nodes and returns the node writes without
+applying them, so the caller can commit them in the same atomic batch as the values
+they cover.
 """
 
+import struct
 from bisect import bisect_left, insort
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from hashlib import sha256
 from operator import itemgetter
 from typing import Annotated, NamedTuple
@@ -29,18 +34,27 @@ import msgspec
 from vm.store.kv import KVStore
 
 HASH_SIZE = 32
-KEY_BITS = 256
+RADIX = 16
+KEY_NIBBLES = 64
 EMPTY_ROOT = bytes(HASH_SIZE)
 
-# Stored node encodings: a leaf is its own hash preimage, tag || key_hash || value_hash;
-# an internal node is tag || left || right, with the tag also saying which children
-# are leaves, so that collapsing a lone leaf upwards needs no read to discover it.
+# Stored node encodings. A leaf is its own hash preimage: tag || key_hash || value_hash.
+# An internal node is tag || present || leaves || the hashes of its non-empty children
+# in child order, where `present` and `leaves` are 16-bit big-endian bitmaps (bit i
+# for child i) of the non-empty children and of those that are leaves. Knowing which
+# children are leaves lets an update move a lone leaf up without reading it first.
 _LEAF_TAG = 0x00
 _INTERNAL_TAG = 0x01
-_LEFT_IS_LEAF = 0x02
-_RIGHT_IS_LEAF = 0x04
+_INTERNAL_HEADER_SIZE = 5
+_FULL_INTERNAL_SIZE = _INTERNAL_HEADER_SIZE + RADIX * HASH_SIZE
+
+# A proof level: a 16-bit big-endian bitmap of a node's non-empty children other than
+# the proven path's own child, then their hashes in child order.
+_LEVEL_HEADER_SIZE = 2
+_MAX_LEVEL_SIZE = _LEVEL_HEADER_SIZE + (RADIX - 1) * HASH_SIZE
 
 Hash32 = Annotated[bytes, msgspec.Meta(min_length=HASH_SIZE, max_length=HASH_SIZE)]
+ProofLevel = Annotated[bytes, msgspec.Meta(min_length=_LEVEL_HEADER_SIZE, max_length=_MAX_LEVEL_SIZE)]
 
 
 class MissingNodeError(Exception):
@@ -55,13 +69,14 @@ class ProofLeaf(msgspec.Struct, array_like=True, forbid_unknown_fields=True, fro
 class Proof(msgspec.Struct, array_like=True, forbid_unknown_fields=True, frozen=True):
     """Proof that a key has a value, or is absent, under a root.
 
-    `siblings` runs root to leaf: siblings[i] is the hash of the sibling of the
-    proven path's node at depth i + 1. The path ends at depth len(siblings), where
-    `leaf` is the leaf found there (the key's own leaf for an inclusion proof, or
-    another key's leaf proving absence), or None for an empty subtree.
+    `siblings` runs root to leaf: siblings[d] describes the internal node at depth d
+    on the key's path by its other non-empty children (a bitmap, then their hashes;
+    see `_LEVEL_HEADER_SIZE`). The path ends at depth len(siblings), where `leaf` is
+    the leaf found there (the key's own leaf for an inclusion proof, or another key's
+    leaf proving absence), or None for an empty subtree.
     """
 
-    siblings: Annotated[list[Hash32], msgspec.Meta(max_length=KEY_BITS)]
+    siblings: Annotated[list[ProofLevel], msgspec.Meta(max_length=KEY_NIBBLES)]
     leaf: ProofLeaf | None
 
     def encode(self) -> bytes:
@@ -70,9 +85,12 @@ class Proof(msgspec.Struct, array_like=True, forbid_unknown_fields=True, frozen=
     @classmethod
     def decode(cls, data: bytes) -> "Proof":
         try:
-            return _PROOF_DECODER.decode(data)
+            proof = _PROOF_DECODER.decode(data)
         except msgspec.DecodeError as exc:
             raise ValueError(f"malformed proof: {exc}") from exc
+        if not _is_well_formed(proof):
+            raise ValueError("malformed proof: a level's bitmap does not match its hashes")
+        return proof
 
 
 _PROOF_ENCODER = msgspec.msgpack.Encoder()
@@ -83,13 +101,14 @@ def hash_leaf(key_hash: bytes, value_hash: bytes) -> bytes:
     return sha256(b"\x00" + key_hash + value_hash).digest()
 
 
-def hash_internal(left: bytes, right: bytes) -> bytes:
-    return sha256(b"\x01" + left + right).digest()
+def hash_internal(children: Sequence[bytes]) -> bytes:
+    """Hash an internal node from the hashes of its 16 children."""
+    return sha256(b"\x01" + b"".join(children)).digest()
 
 
-def get_bit(key_hash: bytes, depth: int) -> int:
-    """Return the bit of `key_hash` that chooses the child at `depth` (0 = root)."""
-    return (key_hash[depth >> 3] >> (7 - (depth & 7))) & 1
+def get_nibble(key_hash: bytes, depth: int) -> int:
+    """Return the nibble of `key_hash` that chooses the child at `depth` (0 = root)."""
+    return key_hash[depth >> 1] >> (4 * (~depth & 1)) & 0xF
 
 
 def compute_root_reference(items: Mapping[bytes, bytes]) -> bytes:
@@ -106,11 +125,13 @@ def _compute_subtree_reference(leaves: list[tuple[bytes, bytes]], depth: int) ->
         return EMPTY_ROOT
     if len(leaves) == 1:
         return hash_leaf(*leaves[0])
-    left = [leaf for leaf in leaves if get_bit(leaf[0], depth) == 0]
-    right = [leaf for leaf in leaves if get_bit(leaf[0], depth) == 1]
     return hash_internal(
-        _compute_subtree_reference(left, depth + 1),
-        _compute_subtree_reference(right, depth + 1),
+        [
+            _compute_subtree_reference(
+                [leaf for leaf in leaves if get_nibble(leaf[0], depth) == nibble], depth + 1
+            )
+            for nibble in range(RADIX)
+        ]
     )
 
 
@@ -119,34 +140,65 @@ def verify_proof(root: bytes, key: bytes, value: bytes | None, proof: Proof) -> 
     if not _is_well_formed(proof):
         return False
     key_hash = sha256(key).digest()
+    if not _is_canonical_path(key_hash, proof.siblings):
+        return False
     terminal = _get_terminal_hash(key_hash, value, proof)
     if terminal is None:
-        return False
-    # In a compressed tree the last node on a path always has a non-empty sibling.
-    if proof.siblings and proof.siblings[-1] == EMPTY_ROOT:
         return False
     return compute_root_from_path(key_hash, terminal, proof.siblings) == root
 
 
-def compute_root_from_path(key_hash: bytes, terminal: bytes, siblings: list[bytes]) -> bytes:
-    """Hash up from the node at depth len(siblings) on key_hash's path to the root."""
+def compute_root_from_path(key_hash: bytes, terminal: bytes, levels: list[bytes]) -> bytes:
+    """Hash up from the node at depth len(levels) on key_hash's path to the root."""
     node = terminal
-    for depth in range(len(siblings) - 1, -1, -1):
-        if get_bit(key_hash, depth):
-            node = hash_internal(siblings[depth], node)
-        else:
-            node = hash_internal(node, siblings[depth])
+    for depth in range(len(levels) - 1, -1, -1):
+        node = hash_internal(get_level_children(levels[depth], get_nibble(key_hash, depth), node))
     return node
 
 
+def get_level_children(level: bytes, nibble: int, child: bytes) -> list[bytes]:
+    """Return the 16 child hashes of the node that a proof level describes, given
+    the hash of its child `nibble` on the proven path."""
+    present = _get_level_bitmap(level)
+    others = iter(
+        level[offset : offset + HASH_SIZE] for offset in range(_LEVEL_HEADER_SIZE, len(level), HASH_SIZE)
+    )
+    return [child if i == nibble else next(others) if present >> i & 1 else EMPTY_ROOT for i in range(RADIX)]
+
+
+def _get_level_bitmap(level: bytes) -> int:
+    return int.from_bytes(level[:_LEVEL_HEADER_SIZE], "big")
+
+
 def _is_well_formed(proof: Proof) -> bool:
-    """Check the sizes that decoding enforces, for proofs built in code."""
-    if len(proof.siblings) > KEY_BITS:
+    """Check the sizes, and that each level lists exactly its bitmap's non-empty hashes."""
+    if len(proof.siblings) > KEY_NIBBLES:
         return False
-    if any(len(sibling) != HASH_SIZE for sibling in proof.siblings):
+    if not all(_is_well_formed_level(level) for level in proof.siblings):
         return False
     leaf = proof.leaf
     return leaf is None or (len(leaf.key_hash) == HASH_SIZE and len(leaf.value_hash) == HASH_SIZE)
+
+
+def _is_well_formed_level(level: bytes) -> bool:
+    if not _LEVEL_HEADER_SIZE <= len(level) <= _MAX_LEVEL_SIZE:
+        return False
+    if len(level) != _LEVEL_HEADER_SIZE + HASH_SIZE * _get_level_bitmap(level).bit_count():
+        return False
+    return all(
+        level[offset : offset + HASH_SIZE] != EMPTY_ROOT
+        for offset in range(_LEVEL_HEADER_SIZE, len(level), HASH_SIZE)
+    )
+
+
+def _is_canonical_path(key_hash: bytes, levels: list[bytes]) -> bool:
+    """Check that no level lists the path's own child as a sibling, and that the
+    path's end has a non-empty sibling: in a compressed tree its parent holds at
+    least two keys, else the end would have been moved up."""
+    for depth, level in enumerate(levels):
+        if _get_level_bitmap(level) >> get_nibble(key_hash, depth) & 1:
+            return False
+    return not levels or _get_level_bitmap(levels[-1]) != 0
 
 
 def _get_terminal_hash(key_hash: bytes, value: bytes | None, proof: Proof) -> bytes | None:
@@ -169,27 +221,28 @@ def _get_terminal_hash(key_hash: bytes, value: bytes | None, proof: Proof) -> by
     return hash_leaf(leaf.key_hash, leaf.value_hash)
 
 
-def _shares_prefix(a: bytes, b: bytes, bits: int) -> bool:
-    shift = KEY_BITS - bits
+def _shares_prefix(a: bytes, b: bytes, nibbles: int) -> bool:
+    shift = 4 * (KEY_NIBBLES - nibbles)
     return int.from_bytes(a, "big") >> shift == int.from_bytes(b, "big") >> shift
 
 
-# Nodes down to this depth stay in memory: at most 2**17 - 1 of them, a few tens of
-# MB. Every block rewrites most of them, and they are the reads shared by all keys.
-_CACHED_DEPTH = 16
+# Nodes down to this depth stay in memory: at most 1 + 16 + ... + 16**4 = 69,905 of
+# them, a few tens of MB. Every block rewrites most of them, and they are the reads
+# shared by all keys.
+_CACHED_DEPTH = 4
 
 
 class SparseMerkleTree:
     """The sparse Merkle tree stored in `kv` under `prefix`.
 
-    Keeps the nodes of the top 16 levels in memory between updates. The cache checks
+    Keeps the nodes of the top 5 levels in memory between updates. The cache checks
     itself against the stored root at each update, so whoever writes the store and
     whether an update's writes are applied or dropped, results stay correct.
     """
 
     def __init__(self, kv: KVStore, prefix: bytes) -> None:
         self._kv = kv
-        self._depth_prefixes = [prefix + depth.to_bytes(2, "big") for depth in range(KEY_BITS + 1)]
+        self._depth_prefixes = [prefix + bytes([depth]) for depth in range(KEY_NIBBLES + 1)]
         self._cache = _NodeCache(max_key_size=len(self.node_key(_CACHED_DEPTH, 0)))
 
     def root(self) -> bytes:
@@ -197,9 +250,7 @@ class SparseMerkleTree:
         encoded = self._kv.get(self.node_key(0, 0))
         return EMPTY_ROOT if encoded is None else _hash_encoded_node(encoded)
 
-    def update(
-        self, changes: Mapping[bytes, bytes | None]
-    ) -> tuple[bytes, dict[bytes, bytes | None]]:
+    def update(self, changes: Mapping[bytes, bytes | None]) -> tuple[bytes, dict[bytes, bytes | None]]:
         """Compute the tree after `changes` (key -> new value, None deletes).
 
         Returns the new root and the node writes (store key -> value, None deletes)
@@ -217,24 +268,23 @@ class SparseMerkleTree:
     def prove(self, key: bytes) -> Proof:
         """Prove the key's value, or its absence, against root()."""
         key_hash = sha256(key).digest()
-        siblings: list[bytes] = []
+        levels: list[bytes] = []
         depth = path = 0
         encoded = self._kv.get(self.node_key(0, 0))
         while encoded is not None and encoded[0] != _LEAF_TAG:
-            bit = get_bit(key_hash, depth)
-            left, right = encoded[1:33], encoded[33:65]
-            child, sibling = (right, left) if bit else (left, right)
-            siblings.append(sibling)
-            depth, path = depth + 1, path << 1 | bit
-            encoded = None if child == EMPTY_ROOT else self._read_committed(depth, path)
+            nibble = get_nibble(key_hash, depth)
+            levels.append(_get_proof_level(encoded, nibble))
+            has_child = _get_present(encoded) >> nibble & 1
+            depth, path = depth + 1, path << 4 | nibble
+            encoded = self._read_committed(depth, path) if has_child else None
         if encoded is None:
-            return Proof(siblings, None)
-        return Proof(siblings, ProofLeaf(encoded[1:33], encoded[33:65]))
+            return Proof(levels, None)
+        return Proof(levels, ProofLeaf(encoded[1:33], encoded[33:65]))
 
     def node_key(self, depth: int, path: int) -> bytes:
-        """Return the store key of the node at `depth` whose path bits are `path`."""
-        pad = -depth & 7
-        return self._depth_prefixes[depth] + (path << pad).to_bytes((depth + 7) >> 3, "big")
+        """Return the store key of the node at `depth` whose path nibbles are `path`."""
+        pad = 4 * (depth & 1)
+        return self._depth_prefixes[depth] + (path << pad).to_bytes((depth + 1) >> 1, "big")
 
     def _read_committed(self, depth: int, path: int) -> bytes:
         key = self.node_key(depth, path)
@@ -253,10 +303,67 @@ class SparseMerkleTree:
         return encoded
 
 
+# Reading stored internal nodes.
+
+
+def _get_present(encoded: bytes) -> int:
+    """Return the bitmap of an internal node's non-empty children."""
+    return encoded[1] << 8 | encoded[2]
+
+
+def _get_leaves(encoded: bytes) -> int:
+    """Return the bitmap of an internal node's children that are leaves."""
+    return encoded[3] << 8 | encoded[4]
+
+
+def _get_child_offset(encoded: bytes, nibble: int) -> int:
+    """Return where the hash of non-empty child `nibble` starts in an internal node."""
+    below = _get_present(encoded) & ((1 << nibble) - 1)
+    return _INTERNAL_HEADER_SIZE + HASH_SIZE * below.bit_count()
+
+
+# Expanding an internal node's listed hashes into all 16, which runs for each level of
+# every changed path, is left to `struct`: _UNPACK_HASHES[n] reads n hashes, and
+# _PACK_HALF[present] lays out 8 children, writing 32 zero bytes for each one that
+# `present` marks empty.
+_UNPACK_HASHES = [struct.Struct("32s" * count).unpack_from for count in range(RADIX + 1)]
+_PACK_HALF = [
+    struct.Struct("".join("32s" if present >> child & 1 else "32x" for child in range(8))).pack
+    for present in range(256)
+]
+
+
+def _expand_children(encoded: bytes) -> bytes:
+    """Return an internal node's 16 child hashes, concatenated: its hash preimage
+    less the tag."""
+    if len(encoded) == _FULL_INTERNAL_SIZE:
+        return encoded[_INTERNAL_HEADER_SIZE:]
+    low, high = encoded[2], encoded[1]  # the bitmaps of children 0-7 (listed first), 8-15
+    low_count = low.bit_count()
+    high_start = _INTERNAL_HEADER_SIZE + HASH_SIZE * low_count
+    low_half = _PACK_HALF[low](*_UNPACK_HASHES[low_count](encoded, _INTERNAL_HEADER_SIZE))
+    high_half = _PACK_HALF[high](*_UNPACK_HASHES[high.bit_count()](encoded, high_start))
+    return low_half + high_half
+
+
+def _hash_internal_node(encoded: bytes) -> bytes:
+    return sha256(b"\x01" + _expand_children(encoded)).digest()
+
+
 def _hash_encoded_node(encoded: bytes) -> bytes:
     if encoded[0] == _LEAF_TAG:
         return sha256(encoded).digest()
-    return hash_internal(encoded[1:33], encoded[33:65])
+    return _hash_internal_node(encoded)
+
+
+def _get_proof_level(encoded: bytes, nibble: int) -> bytes:
+    """Describe an internal node for a proof of the path through child `nibble`."""
+    present = _get_present(encoded)
+    hashes = encoded[_INTERNAL_HEADER_SIZE:]
+    if present >> nibble & 1:
+        offset = _get_child_offset(encoded, nibble) - _INTERNAL_HEADER_SIZE
+        hashes = hashes[:offset] + hashes[offset + HASH_SIZE :]
+    return (present & ~(1 << nibble)).to_bytes(_LEVEL_HEADER_SIZE, "big") + hashes
 
 
 class _CacheChanges:
@@ -306,11 +413,9 @@ class _NodeCache:
 
 # What a position holds during an update.
 _EMPTY = 0
-_NEW_LEAF = 1  # a leaf not stored yet: its position is settled only with its sibling's
+_NEW_LEAF = 1  # a leaf not stored yet: its position is settled only with its siblings'
 _STORED_LEAF = 2  # a leaf already stored at this position
-_INTERNAL = 3  # an internal node already stored at this position
-
-_LEAF_KINDS = (_NEW_LEAF, _STORED_LEAF)
+_INTERNAL = 3  # an internal node, stored at this position or to be written there
 
 
 class _Subtree(NamedTuple):
@@ -330,7 +435,7 @@ _Leaf = tuple[int, bytes, bytes]
 class _TreeUpdate:
     """One batched update: a single walk of the old tree along the changed paths.
 
-    A position is (depth, path), `path` being the top `depth` bits of a key hash.
+    A position is (depth, path), `path` being the top `depth` nibbles of a key hash.
     Old nodes on the walk are scheduled for deletion as they are read, and new nodes
     are written bottom-up once their children are known; a leaf is written by its
     parent, which alone knows whether the leaf must move up (compression).
@@ -346,6 +451,7 @@ class _TreeUpdate:
         self._changes: list[_Change] = sorted(
             (_make_change(key, value) for key, value in changes.items()), key=itemgetter(0)
         )
+        self._bits = [bits for bits, _, _ in self._changes]
         self._node_key = node_key
         self._read = read
         self._cached_key_size = cached_key_size
@@ -371,14 +477,14 @@ class _TreeUpdate:
         encoded = self._take(depth, path)
         if kind == _STORED_LEAF:
             return self._build_new(depth, path, lo, hi, encoded)
-        mid = bisect_left(self._changes, (_right_start(depth, path),), lo, hi)
-        left = _stored_child(encoded[1:33], encoded[0] & _LEFT_IS_LEAF)
-        right = _stored_child(encoded[33:65], encoded[0] & _RIGHT_IS_LEAF)
-        if lo < mid:
-            left = self._update(depth + 1, path << 1, left.kind, lo, mid)
-        if mid < hi:
-            right = self._update(depth + 1, path << 1 | 1, right.kind, mid, hi)
-        return self._join(depth, path, left, right)
+        children = _decode_children(encoded)
+        bounds = _split(self._bits, depth, path, lo, hi)
+        for nibble in range(RADIX):
+            start, end = bounds[nibble], bounds[nibble + 1]
+            if start < end:
+                child_path = path << 4 | nibble
+                children[nibble] = self._update(depth + 1, child_path, children[nibble].kind, start, end)
+        return self._join(depth, path, children)
 
     def _update_path(self, top: int, index: int) -> _Subtree:
         """Apply the single change changes[index] below the internal node at depth `top`.
@@ -389,63 +495,55 @@ class _TreeUpdate:
         """
         bits, key_hash, value_hash = self._changes[index]
         node_key, read = self._node_key, self._read
-        stack: list[tuple[bytes, bytes]] = []  # internal nodes passed: (store key, encoding)
+        # The internal nodes passed: (store key, encoding, offset of the path's child
+        # hash in the encoding).
+        stack: list[tuple[bytes, bytes, int]] = []
         depth = top
-        key = node_key(depth, bits >> (KEY_BITS - depth))
+        key = node_key(depth, bits >> (4 * (KEY_NIBBLES - depth)))
         while True:
             encoded = read(key)
-            stack.append((key, encoded))
-            if bits >> (KEY_BITS - 1 - depth) & 1:
-                child, is_leaf = encoded[33:65], encoded[0] & _RIGHT_IS_LEAF
-            else:
-                child, is_leaf = encoded[1:33], encoded[0] & _LEFT_IS_LEAF
+            nibble = bits >> (4 * (KEY_NIBBLES - 1 - depth)) & 0xF
+            present = encoded[1] << 8 | encoded[2]
+            below = present & ((1 << nibble) - 1)
+            stack.append((key, encoded, _INTERNAL_HEADER_SIZE + HASH_SIZE * below.bit_count()))
             depth += 1
-            key = node_key(depth, bits >> (KEY_BITS - depth))
-            if is_leaf or child == EMPTY_ROOT:
+            key = node_key(depth, bits >> (4 * (KEY_NIBBLES - depth)))
+            if not present >> nibble & 1:
+                kind = _EMPTY
                 break
-        if is_leaf and value_hash is not None:
+            if (encoded[3] << 8 | encoded[4]) >> nibble & 1:
+                kind = _STORED_LEAF
+                break
+        if kind == _STORED_LEAF and value_hash is not None:
             old_leaf = read(key)
             if old_leaf[1:33] == key_hash:
-                return self._rehash_path(bits, top, stack, key, old_leaf, value_hash)
-        for stacked_key, encoded in stack:
+                return self._rehash_path(stack, key, old_leaf, value_hash)
+        for stacked_key, encoded, _ in stack:
             self._take_read(stacked_key, encoded)
-        kind = _STORED_LEAF if is_leaf else _EMPTY
-        subtree = self._update(depth, bits >> (KEY_BITS - depth), kind, index, index + 1)
+        subtree = self._update(depth, bits >> (4 * (KEY_NIBBLES - depth)), kind, index, index + 1)
         for parent_depth in range(depth - 1, top - 1, -1):
-            parent = stack[parent_depth - top][1]
-            subtree = self._join_old_sibling(parent_depth, bits, parent, subtree)
+            children = _decode_children(stack[parent_depth - top][1])
+            children[bits >> (4 * (KEY_NIBBLES - 1 - parent_depth)) & 0xF] = subtree
+            subtree = self._join(parent_depth, bits >> (4 * (KEY_NIBBLES - parent_depth)), children)
         return subtree
 
     def _rehash_path(
-        self,
-        bits: int,
-        top: int,
-        stack: list[tuple[bytes, bytes]],
-        key: bytes,
-        old_leaf: bytes,
-        value_hash: bytes,
+        self, stack: list[tuple[bytes, bytes, int]], key: bytes, old_leaf: bytes, value_hash: bytes
     ) -> _Subtree:
         """Give `old_leaf`, stored at `key`, a new value hash, then rewrite the internal
-        nodes in `stack`, from depth `top` down to the leaf's parent, with new hashes."""
+        nodes in `stack`, from the top down to the leaf's parent, with new hashes."""
         leaf = old_leaf[:33] + value_hash
         if leaf == old_leaf:
-            top_node = stack[0][1]
-            return _Subtree(hash_internal(top_node[1:33], top_node[33:65]), _INTERNAL)
+            return _Subtree(_hash_internal_node(stack[0][1]), _INTERNAL)
         self._write(key, leaf)
         node_hash = sha256(leaf).digest()
-        for depth in range(top + len(stack) - 1, top - 1, -1):
-            key, encoded = stack[depth - top]
-            if bits >> (KEY_BITS - 1 - depth) & 1:
-                encoded = encoded[:33] + node_hash
-            else:
-                encoded = encoded[:1] + node_hash + encoded[33:]
+        for key, encoded, offset in reversed(stack):
+            encoded = encoded[:offset] + node_hash + encoded[offset + HASH_SIZE :]
             self._write(key, encoded)
-            node_hash = sha256(b"\x01" + encoded[1:]).digest()
+            node_hash = sha256(b"\x01" + _expand_children(encoded)).digest()
         return _Subtree(node_hash, _INTERNAL)
 
-    def _build_new(
-        self, depth: int, path: int, lo: int, hi: int, old_leaf: bytes | None
-    ) -> _Subtree:
+    def _build_new(self, depth: int, path: int, lo: int, hi: int, old_leaf: bytes | None) -> _Subtree:
         """Build the subtree at a position that held nothing or the one leaf `old_leaf`."""
         leaves: list[_Leaf] = [
             (bits, key_hash, value_hash)
@@ -454,51 +552,51 @@ class _TreeUpdate:
         ]
         if old_leaf is not None:
             bits = int.from_bytes(old_leaf[1:33], "big")
-            at = bisect_left(self._changes, (bits,), lo, hi)
-            if at == hi or self._changes[at][0] != bits:  # the batch leaves it alone
+            at = bisect_left(self._bits, bits, lo, hi)
+            if at == hi or self._bits[at] != bits:  # the batch leaves it alone
                 insort(leaves, (bits, old_leaf[1:33], old_leaf[33:65]))
-        return self._build(depth, path, leaves, 0, len(leaves))
+        return self._build(depth, path, leaves, [bits for bits, _, _ in leaves], 0, len(leaves))
 
-    def _build(self, depth: int, path: int, leaves: list[_Leaf], lo: int, hi: int) -> _Subtree:
-        """Build the subtree at (depth, path) holding exactly leaves[lo:hi]."""
+    def _build(
+        self, depth: int, path: int, leaves: list[_Leaf], bits: list[int], lo: int, hi: int
+    ) -> _Subtree:
+        """Build the subtree at (depth, path) holding exactly leaves[lo:hi], whose key
+        hashes as ints are bits[lo:hi]."""
         if lo == hi:
             return _EMPTY_SUBTREE
         if hi - lo == 1:
             _, key_hash, value_hash = leaves[lo]
             encoded = b"\x00" + key_hash + value_hash
             return _Subtree(sha256(encoded).digest(), _NEW_LEAF, encoded)
-        mid = bisect_left(leaves, (_right_start(depth, path),), lo, hi)
-        left = self._build(depth + 1, path << 1, leaves, lo, mid)
-        right = self._build(depth + 1, path << 1 | 1, leaves, mid, hi)
-        return self._join(depth, path, left, right)
+        bounds = _split(bits, depth, path, lo, hi)
+        children = [
+            self._build(depth + 1, path << 4 | nibble, leaves, bits, bounds[nibble], bounds[nibble + 1])
+            for nibble in range(RADIX)
+        ]
+        return self._join(depth, path, children)
 
-    def _join_old_sibling(self, depth: int, bits: int, encoded: bytes, child: _Subtree) -> _Subtree:
-        """Join the new child on the path `bits` with its sibling in the old node `encoded`."""
-        path = bits >> (KEY_BITS - depth)
-        if bits >> (KEY_BITS - 1 - depth) & 1:
-            left = _stored_child(encoded[1:33], encoded[0] & _LEFT_IS_LEAF)
-            return self._join(depth, path, left, child)
-        right = _stored_child(encoded[33:65], encoded[0] & _RIGHT_IS_LEAF)
-        return self._join(depth, path, child, right)
-
-    def _join(self, depth: int, path: int, left: _Subtree, right: _Subtree) -> _Subtree:
-        """Make the node at (depth, path) from its new children, compressing a lone leaf."""
-        if left.kind == _EMPTY and right.kind != _INTERNAL:
-            return self._lift(depth + 1, path << 1 | 1, right)
-        if right.kind == _EMPTY and left.kind != _INTERNAL:
-            return self._lift(depth + 1, path << 1, left)
-        self._place(depth + 1, path << 1, left)
-        self._place(depth + 1, path << 1 | 1, right)
-        tag = _INTERNAL_TAG
-        if left.kind in _LEAF_KINDS:
-            tag |= _LEFT_IS_LEAF
-        if right.kind in _LEAF_KINDS:
-            tag |= _RIGHT_IS_LEAF
-        self._put(depth, path, bytes([tag]) + left.hash + right.hash)
-        return _Subtree(hash_internal(left.hash, right.hash), _INTERNAL)
+    def _join(self, depth: int, path: int, children: list[_Subtree]) -> _Subtree:
+        """Make the node at (depth, path) from its 16 new children, moving a lone leaf up."""
+        occupied = [nibble for nibble, child in enumerate(children) if child.kind != _EMPTY]
+        if not occupied:
+            return _EMPTY_SUBTREE
+        if len(occupied) == 1 and children[occupied[0]].kind != _INTERNAL:
+            nibble = occupied[0]
+            return self._lift(depth + 1, path << 4 | nibble, children[nibble])
+        present = leaves = 0
+        for nibble in occupied:
+            child = children[nibble]
+            present |= 1 << nibble
+            if child.kind != _INTERNAL:
+                leaves |= 1 << nibble
+                self._place(depth + 1, path << 4 | nibble, child)
+        hashes = [child.hash for child in children]
+        header = bytes((_INTERNAL_TAG, present >> 8, present & 0xFF, leaves >> 8, leaves & 0xFF))
+        self._put(depth, path, header + b"".join([hashes[nibble] for nibble in occupied]))
+        return _Subtree(hash_internal(hashes), _INTERNAL)
 
     def _lift(self, depth: int, path: int, subtree: _Subtree) -> _Subtree:
-        """Detach a lone leaf (or nothing) at (depth, path) so that it can move up."""
+        """Detach a lone leaf at (depth, path) so that it can move up."""
         if subtree.kind != _STORED_LEAF:
             return subtree
         return _Subtree(subtree.hash, _NEW_LEAF, self._take(depth, path))
@@ -537,19 +635,33 @@ class _TreeUpdate:
             self.cache_changes.written[key] = encoded
 
 
-def _stored_child(child_hash: bytes, is_leaf: int) -> _Subtree:
-    """Describe an old child from its hash and its parent's leaf flag for it."""
-    if child_hash == EMPTY_ROOT:
-        return _EMPTY_SUBTREE
-    return _Subtree(child_hash, _STORED_LEAF if is_leaf else _INTERNAL)
+def _decode_children(encoded: bytes) -> list[_Subtree]:
+    """Describe the 16 children of a stored internal node."""
+    present, leaves = _get_present(encoded), _get_leaves(encoded)
+    children: list[_Subtree] = []
+    offset = _INTERNAL_HEADER_SIZE
+    for nibble in range(RADIX):
+        if present >> nibble & 1:
+            kind = _STORED_LEAF if leaves >> nibble & 1 else _INTERNAL
+            children.append(_Subtree(encoded[offset : offset + HASH_SIZE], kind))
+            offset += HASH_SIZE
+        else:
+            children.append(_EMPTY_SUBTREE)
+    return children
+
+
+def _split(bits: list[int], depth: int, path: int, lo: int, hi: int) -> list[int]:
+    """Split the sorted key hashes bits[lo:hi], all below (depth, path), by child:
+    those of child i are bits[bounds[i]:bounds[i + 1]]."""
+    shift = 4 * (KEY_NIBBLES - 1 - depth)
+    bounds = [lo]
+    for nibble in range(1, RADIX):
+        bounds.append(bisect_left(bits, (path << 4 | nibble) << shift, bounds[-1], hi))
+    bounds.append(hi)
+    return bounds
 
 
 def _make_change(key: bytes, value: bytes | None) -> _Change:
     key_hash = sha256(key).digest()
     value_hash = None if value is None else sha256(value).digest()
     return int.from_bytes(key_hash, "big"), key_hash, value_hash
-
-
-def _right_start(depth: int, path: int) -> int:
-    """Return the smallest key hash, as an int, in the right child of (depth, path)."""
-    return (path << 1 | 1) << (KEY_BITS - 1 - depth)

@@ -20,9 +20,7 @@ VECTOR_MNEMONIC = " ".join(["abandon"] * 11 + ["about"])
 VECTOR_PUBKEY = "024f4e2ad99c34d60b9ba6283c9431a8418af8673212961f97a77b6377fcd05b62"
 
 # cosmpy signs in pure Python (~1.7k signs/s); keep example counts modest.
-entropies = st.sampled_from([16, 20, 24, 28, 32]).flatmap(
-    lambda n: st.binary(min_size=n, max_size=n)
-)
+entropies = st.sampled_from([16, 20, 24, 28, 32]).flatmap(lambda n: st.binary(min_size=n, max_size=n))
 
 
 def _mnemonic(entropy: bytes) -> str:

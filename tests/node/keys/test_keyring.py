@@ -41,9 +41,7 @@ def _mode(path: Path) -> int:
 def test_add_recovers_design_vector(keyring: Keyring) -> None:
     info, mnemonic = keyring.add("alice", VECTOR_MNEMONIC.upper())
     assert mnemonic == VECTOR_MNEMONIC
-    assert info == KeyInfo(
-        "alice", PrivateKey.from_mnemonic(VECTOR_MNEMONIC).address, VECTOR_PUBKEY
-    )
+    assert info == KeyInfo("alice", PrivateKey.from_mnemonic(VECTOR_MNEMONIC).address, VECTOR_PUBKEY)
 
 
 def test_add_new_key_returns_its_mnemonic(keyring: Keyring) -> None:

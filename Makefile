@@ -1,0 +1,18 @@
+# Developer shortcuts; CI runs the README's test command (.ci/run).
+.PHONY: test lint format bench
+
+test:
+	uv run --locked pytest
+
+lint:
+	uv run ruff check .
+	uv run ruff format --check .
+	uv run mypy
+
+format:
+	uv run ruff format .
+	uv run ruff check --fix .
+
+bench:
+	uv run python scripts/bench_throughput.py
+	uv run python scripts/bench_state_commit.py
