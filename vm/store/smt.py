@@ -40,9 +40,10 @@ EMPTY_ROOT = bytes(HASH_SIZE)
 
 # Stored node encodings. A leaf is its own hash preimage: tag || key_hash || value_hash.
 # An internal node is tag || present || leaves || the hashes of its non-empty children
-# in child order, where `present` and `leaves` are 16-bit big-endian bitmaps (bit i
-# for child i) of the non-empty children and of those that are leaves. Knowing which
-# children are leaves lets an update move a lone leaf up without reading it first.
+# in child order, where `present` and `leaves` are 16-bit big-endian bitmaps (bit i,
+# of value 1 << i, for child i) of the non-empty children and of those that are
+# leaves. Knowing which children are leaves lets an update move a lone leaf up
+# without reading it first.
 _LEAF_TAG = 0x00
 _INTERNAL_TAG = 0x01
 _INTERNAL_HEADER_SIZE = 5
@@ -70,10 +71,11 @@ class Proof(msgspec.Struct, array_like=True, forbid_unknown_fields=True, frozen=
     """Proof that a key has a value, or is absent, under a root.
 
     `siblings` runs root to leaf: siblings[d] describes the internal node at depth d
-    on the key's path by its other non-empty children (a bitmap, then their hashes;
-    see `_LEVEL_HEADER_SIZE`). The path ends at depth len(siblings), where `leaf` is
-    the leaf found there (the key's own leaf for an inclusion proof, or another key's
-    leaf proving absence), or None for an empty subtree.
+    on the key's path by its non-empty children other than the path's own: their
+    bitmap, as in stored nodes, then their hashes in child order. The path ends at
+    depth len(siblings), where `leaf` is the leaf found there (the key's own leaf for
+    an inclusion proof, or another key's leaf proving absence), or None for an empty
+    subtree.
     """
 
     siblings: Annotated[list[ProofLevel], msgspec.Meta(max_length=KEY_NIBBLES)]
@@ -89,7 +91,7 @@ class Proof(msgspec.Struct, array_like=True, forbid_unknown_fields=True, frozen=
         except msgspec.DecodeError as exc:
             raise ValueError(f"malformed proof: {exc}") from exc
         if not _is_well_formed(proof):
-            raise ValueError("malformed proof: a level's bitmap does not match its hashes")
+            raise ValueError("malformed proof: a level's bitmap and hashes disagree")
         return proof
 
 
@@ -227,8 +229,9 @@ def _shares_prefix(a: bytes, b: bytes, nibbles: int) -> bool:
 
 
 # Nodes down to this depth stay in memory: at most 1 + 16 + ... + 16**4 = 69,905 of
-# them, a few tens of MB. Every block rewrites most of them, and they are the reads
-# shared by all keys.
+# them, about 30 MB with 1,000,000 keys. Every block rewrites most of them, and they
+# are the reads shared by all keys. Even, so that a node's store key is no longer
+# than those at this depth exactly when the node is no deeper.
 _CACHED_DEPTH = 4
 
 
@@ -276,7 +279,7 @@ class SparseMerkleTree:
             levels.append(_get_proof_level(encoded, nibble))
             has_child = _get_present(encoded) >> nibble & 1
             depth, path = depth + 1, path << 4 | nibble
-            encoded = self._read_committed(depth, path) if has_child else None
+            encoded = self._read_stored(self.node_key(depth, path)) if has_child else None
         if encoded is None:
             return Proof(levels, None)
         return Proof(levels, ProofLeaf(encoded[1:33], encoded[33:65]))
@@ -286,20 +289,18 @@ class SparseMerkleTree:
         pad = 4 * (depth & 1)
         return self._depth_prefixes[depth] + (path << pad).to_bytes((depth + 1) >> 1, "big")
 
-    def _read_committed(self, depth: int, path: int) -> bytes:
-        key = self.node_key(depth, path)
-        encoded = self._kv.get(key)
-        if encoded is None:
-            raise MissingNodeError(f"state tree node {key.hex()} is missing")
-        return encoded
-
     def _read_cached(self, key: bytes) -> bytes:
         encoded = self._cache.nodes.get(key)
         if encoded is None:
-            encoded = self._kv.get(key)
-            if encoded is None:
-                raise MissingNodeError(f"state tree node {key.hex()} is missing")
-            self._cache.add(key, encoded)
+            encoded = self._read_stored(key)
+            if len(key) <= self._cache.max_key_size:
+                self._cache.nodes[key] = encoded
+        return encoded
+
+    def _read_stored(self, key: bytes) -> bytes:
+        encoded = self._kv.get(key)
+        if encoded is None:
+            raise MissingNodeError(f"state tree node {key.hex()} is missing")
         return encoded
 
 
@@ -402,10 +403,6 @@ class _NodeCache:
         self._root = root
         self._staged_root, self._staged = None, _CacheChanges()
 
-    def add(self, key: bytes, encoded: bytes) -> None:
-        if len(key) <= self.max_key_size:
-            self.nodes[key] = encoded
-
     def stage(self, root: bytes | None, changes: _CacheChanges) -> None:
         """Remember an update's changes, to apply if its root gets committed."""
         self._staged_root, self._staged = root, changes
@@ -498,16 +495,16 @@ class _TreeUpdate:
         # The internal nodes passed: (store key, encoding, offset of the path's child
         # hash in the encoding).
         stack: list[tuple[bytes, bytes, int]] = []
-        depth = top
-        key = node_key(depth, bits >> (4 * (KEY_NIBBLES - depth)))
+        depth, shift = top, 4 * (KEY_NIBBLES - top)  # bits >> shift is the path at depth
+        key = node_key(depth, bits >> shift)
         while True:
             encoded = read(key)
-            nibble = bits >> (4 * (KEY_NIBBLES - 1 - depth)) & 0xF
+            depth, shift = depth + 1, shift - 4
+            nibble = bits >> shift & 0xF
             present = encoded[1] << 8 | encoded[2]
             below = present & ((1 << nibble) - 1)
             stack.append((key, encoded, _INTERNAL_HEADER_SIZE + HASH_SIZE * below.bit_count()))
-            depth += 1
-            key = node_key(depth, bits >> (4 * (KEY_NIBBLES - depth)))
+            key = node_key(depth, bits >> shift)
             if not present >> nibble & 1:
                 kind = _EMPTY
                 break
@@ -520,7 +517,7 @@ class _TreeUpdate:
                 return self._rehash_path(stack, key, old_leaf, value_hash)
         for stacked_key, encoded, _ in stack:
             self._take_read(stacked_key, encoded)
-        subtree = self._update(depth, bits >> (4 * (KEY_NIBBLES - depth)), kind, index, index + 1)
+        subtree = self._update(depth, bits >> shift, kind, index, index + 1)
         for parent_depth in range(depth - 1, top - 1, -1):
             children = _decode_children(stack[parent_depth - top][1])
             children[bits >> (4 * (KEY_NIBBLES - 1 - parent_depth)) & 0xF] = subtree

@@ -15,7 +15,7 @@ from vm.store.smt import (
     ProofLeaf,
     SparseMerkleTree,
     compute_root_reference,
-    get_bit,
+    get_nibble,
     hash_internal,
     hash_leaf,
     verify_proof,
@@ -52,9 +52,23 @@ def apply_to(state: dict[bytes, bytes], changes: Mapping[bytes, bytes | None]) -
 def stored_nodes(kv: MemoryKV) -> Iterator[tuple[int, int, bytes]]:
     """Yield (depth, path, encoding) for every node stored under PREFIX."""
     for key, encoded in kv.iterate(PREFIX, prefix_end(PREFIX)):
-        depth = int.from_bytes(key[len(PREFIX) : len(PREFIX) + 2], "big")
-        packed = int.from_bytes(key[len(PREFIX) + 2 :], "big")
-        yield depth, packed >> (-depth & 7), encoded
+        depth = key[len(PREFIX)]
+        packed = key[len(PREFIX) + 1 :]
+        assert len(packed) == (depth + 1) // 2
+        path = int.from_bytes(packed, "big")
+        if depth % 2:
+            assert path & 0xF == 0  # padded with a zero nibble
+            path >>= 4
+        yield depth, path, encoded
+
+
+def node_hash(encoded: bytes) -> bytes:
+    """Hash a stored node straight from the definition of its encoding."""
+    if encoded[0] == 0:
+        return hash_leaf(encoded[1:33], encoded[33:])
+    present = int.from_bytes(encoded[1:3], "big")
+    hashes = iter(encoded[i : i + 32] for i in range(5, len(encoded), 32))
+    return hash_internal([next(hashes) if present >> i & 1 else EMPTY_ROOT for i in range(16)])
 
 
 def assert_canonical(kv: MemoryKV, state: Mapping[bytes, bytes]) -> None:
@@ -66,16 +80,28 @@ def assert_canonical(kv: MemoryKV, state: Mapping[bytes, bytes]) -> None:
     )
     for (depth, path), encoded in nodes.items():
         if encoded[0] == 0:  # a leaf sits on its own key's path
-            assert int.from_bytes(encoded[1:33], "big") >> (256 - depth) == path
+            assert len(encoded) == 65
+            assert int.from_bytes(encoded[1:33], "big") >> (256 - 4 * depth) == path
             continue
-        children = [nodes.get((depth + 1, path << 1 | bit)) for bit in (0, 1)]
-        hashes = [encoded[1:33], encoded[33:65]]
-        for bit, (child, child_hash) in enumerate(zip(children, hashes, strict=True)):
-            assert (child is None) == (child_hash == EMPTY_ROOT)
-            is_leaf = child is not None and child[0] == 0
-            assert bool(encoded[0] & (2 << bit)) == is_leaf
-        kinds = sorted("empty" if c is None else "leaf" if c[0] == 0 else "node" for c in children)
-        assert kinds not in (["empty", "empty"], ["empty", "leaf"])
+        assert encoded[0] == 1
+        present = int.from_bytes(encoded[1:3], "big")
+        is_leaf = int.from_bytes(encoded[3:5], "big")
+        assert is_leaf & ~present == 0
+        assert len(encoded) == 5 + 32 * present.bit_count()
+        hashes = iter(encoded[i : i + 32] for i in range(5, len(encoded), 32))
+        kinds = []
+        for nibble in range(16):
+            child = nodes.get((depth + 1, path << 4 | nibble))
+            assert (child is not None) == bool(present >> nibble & 1)
+            if child is None:
+                continue
+            assert next(hashes) == node_hash(child)
+            assert bool(is_leaf >> nibble & 1) == (child[0] == 0)
+            kinds.append("leaf" if child[0] == 0 else "node")
+        # Two keys or more below every internal node: a lone leaf moves up.
+        assert kinds and kinds != ["leaf"]
+    root = nodes.get((0, 0))
+    assert (EMPTY_ROOT if root is None else node_hash(root)) == compute_root_reference(state)
 
 
 def random_state(rng: random.Random, size: int) -> dict[bytes, bytes]:
@@ -94,7 +120,7 @@ def test_single_leaf_is_stored_at_the_root() -> None:
     root = commit(kv, tree, {b"k": b"v"})
     leaf = b"\x00" + sha256(b"k").digest() + sha256(b"v").digest()
     assert root == sha256(leaf).digest() == hash_leaf(leaf[1:33], leaf[33:])
-    assert dict(kv.iterate(b"")) == {PREFIX + b"\x00\x00": leaf}
+    assert dict(kv.iterate(b"")) == {PREFIX + b"\x00": leaf}
 
 
 def test_two_leaves_hang_from_one_internal_node() -> None:
@@ -104,6 +130,38 @@ def test_two_leaves_hang_from_one_internal_node() -> None:
     assert root == compute_root_reference(state)
     assert len(kv) == 3
     assert_canonical(kv, state)
+
+
+def find_keys_sharing_nibbles(count: int) -> tuple[bytes, bytes]:
+    """Two keys whose hashes share their first `count` nibbles, and not the next."""
+    seen: dict[bytes, bytes] = {}
+    for i in range(1 << 20):
+        key = i.to_bytes(3, "big")
+        key_hash = sha256(key).hexdigest()
+        other = seen.setdefault(key_hash[:count].encode(), key)
+        if other != key and sha256(other).hexdigest()[count] != key_hash[count]:
+            return other, key
+    raise AssertionError("no such keys")
+
+
+def test_keys_sharing_a_prefix_hang_below_a_chain_of_internal_nodes() -> None:
+    kv, tree = new_tree()
+    first, second = find_keys_sharing_nibbles(3)
+    state = {first: b"1", second: b"2", b"k": b"3"}
+    root = commit(kv, tree, state)
+    assert root == compute_root_reference(state)
+    assert_canonical(kv, state)
+    # b"k" sits beside them below the root; then a chain of two internal nodes with
+    # one child each leads to the node holding the two leaves.
+    depths = sorted(depth for depth, _, encoded in stored_nodes(kv) if encoded[0] == 1)
+    assert depths == [0, 1, 2, 3]
+    proof = tree.prove(first)
+    assert len(proof.siblings) == 4 and proof.siblings[1:3] == [b"\x00\x00"] * 2
+    assert verify_proof(root, first, b"1", proof)
+    del state[second]
+    assert commit(kv, tree, {second: None}) == compute_root_reference(state)
+    assert_canonical(kv, state)  # the first key's leaf moved up to the root's child
+    assert len(kv) == 3
 
 
 @settings(max_examples=60, deadline=None)
@@ -123,9 +181,7 @@ def test_update_matches_reference(history: list[Batch]) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(st.dictionaries(st.binary(max_size=4), values, max_size=60), st.randoms())
-def test_root_is_independent_of_order_and_batching(
-    state: dict[bytes, bytes], rng: random.Random
-) -> None:
+def test_root_is_independent_of_order_and_batching(state: dict[bytes, bytes], rng: random.Random) -> None:
     items = list(state.items())
     rng.shuffle(items)
     kv, tree = new_tree()
@@ -248,12 +304,10 @@ def test_builds_a_large_tree_in_one_update() -> None:
     state = random_state(random.Random(5), 20_000)
     root, writes = tree.update(state)
     assert root == compute_root_reference(state)
-    assert len(writes) < 3 * len(state)
+    assert len(writes) < 2 * len(state)
 
 
-def prove_all(
-    state: Mapping[bytes, bytes], absent: list[bytes]
-) -> tuple[bytes, dict[bytes, Proof]]:
+def prove_all(state: Mapping[bytes, bytes], absent: list[bytes]) -> tuple[bytes, dict[bytes, Proof]]:
     kv, tree = new_tree()
     root = commit(kv, tree, state)
     return root, {key: tree.prove(key) for key in [*state, *absent]}
@@ -352,15 +406,65 @@ def test_invalid_depth(proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proo
         assert not verify_proof(root, key, state[key], tampered)
 
 
-def test_invalid_non_canonical_empty_sibling() -> None:
-    # A leaf beside an empty subtree would have been moved up; such a path is refused
-    # even when the hashes are consistent with the claimed root.
+def test_invalid_non_canonical_lone_leaf() -> None:
+    # A leaf with no non-empty sibling would have been moved up; such a path is
+    # refused even when the hashes are consistent with the claimed root.
     key_hash, value_hash = sha256(b"k").digest(), sha256(b"v").digest()
-    leaf = hash_leaf(key_hash, value_hash)
-    children = (EMPTY_ROOT, leaf) if get_bit(key_hash, 0) else (leaf, EMPTY_ROOT)
-    root = hash_internal(*children)
-    proof = Proof([EMPTY_ROOT], ProofLeaf(key_hash, value_hash))
+    children = [EMPTY_ROOT] * 16
+    children[get_nibble(key_hash, 0)] = hash_leaf(key_hash, value_hash)
+    root = hash_internal(children)
+    proof = Proof([b"\x00\x00"], ProofLeaf(key_hash, value_hash))
     assert not verify_proof(root, b"k", b"v", proof)
+
+
+def with_listed_child(level: bytes, nibble: int, child_hash: bytes) -> bytes:
+    """Return the proof level `level` with child `nibble` listed as `child_hash`."""
+    present = int.from_bytes(level[:2], "big")
+    hashes = [level[i : i + 32] for i in range(2, len(level), 32)]
+    hashes.insert((present & ((1 << nibble) - 1)).bit_count(), child_hash)
+    return (present | 1 << nibble).to_bytes(2, "big") + b"".join(hashes)
+
+
+def test_invalid_level_listing_the_path_child(
+    proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]],
+) -> None:
+    # A level lists the path's siblings only: its own child slot is never listed.
+    root, state, proofs = proven
+    key = present_key(state)
+    proof = proofs[key]
+    listed = with_listed_child(proof.siblings[0], get_nibble(sha256(key).digest(), 0), b"\x01" * 32)
+    tampered = Proof([listed, *proof.siblings[1:]], proof.leaf)
+    assert not verify_proof(root, key, state[key], tampered)
+
+
+def test_invalid_level_listing_an_empty_child() -> None:
+    # An empty child is left out of its level; listing it as 32 zero bytes is
+    # refused, although it hashes the same.
+    state = {b"a": b"1", b"b": b"2"}
+    root, proofs = prove_all(state, [])
+    [level] = proofs[b"a"].siblings
+    present = int.from_bytes(level[:2], "big") | 1 << get_nibble(sha256(b"a").digest(), 0)
+    spare = next(i for i in range(16) if not present >> i & 1)
+    tampered = Proof([with_listed_child(level, spare, EMPTY_ROOT)], proofs[b"a"].leaf)
+    assert not verify_proof(root, b"a", b"1", tampered)
+    with pytest.raises(ValueError):
+        Proof.decode(tampered.encode())
+
+
+def test_invalid_any_flipped_bit(
+    proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]],
+) -> None:
+    root, state, proofs = proven
+    for key in [present_key(state), b"absent"]:
+        proof = proofs[key]
+        value = state.get(key)
+        assert verify_proof(root, key, value, proof)
+        for depth, level in enumerate(proof.siblings):
+            for i in range(len(level)):
+                for bit in (0x01, 0x80):
+                    siblings = list(proof.siblings)
+                    siblings[depth] = level[:i] + bytes([level[i] ^ bit]) + level[i + 1 :]
+                    assert not verify_proof(root, key, value, Proof(siblings, proof.leaf))
 
 
 def test_invalid_absence_claim_for_present_key(
@@ -379,9 +483,9 @@ def test_invalid_absence_proof_from_leaf_off_the_path(
     root, state, proofs = proven
     # Another key's leaf proves absence only for keys whose path leads to it.
     key = present_key(state)
-    first_bit = get_bit(sha256(key).digest(), 0)
+    first_nibble = get_nibble(sha256(key).digest(), 0)
     elsewhere = next(
-        k for k in (bytes([i]) for i in range(256)) if get_bit(sha256(k).digest(), 0) != first_bit
+        k for k in (bytes([i]) for i in range(256)) if get_nibble(sha256(k).digest(), 0) != first_nibble
     )
     assert not verify_proof(root, elsewhere, None, proofs[key])
 
@@ -406,10 +510,14 @@ def test_invalid_sizes(proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proo
     key = present_key(state)
     proof = proofs[key]
     assert proof.leaf is not None
-    short_sibling = Proof([proof.siblings[0][:31], *proof.siblings[1:]], proof.leaf)
+    level = proof.siblings[0]
+    short_level = Proof([level[:-1], *proof.siblings[1:]], proof.leaf)
+    long_level = Proof([level + b"\x01" * 32, *proof.siblings[1:]], proof.leaf)
+    no_bitmap = Proof([b"\x00", *proof.siblings[1:]], proof.leaf)
+    full_level = Proof([b"\xff\xff" + b"\x01" * 32 * 16, *proof.siblings[1:]], proof.leaf)
     long_leaf = Proof(proof.siblings, ProofLeaf(proof.leaf.key_hash + b"\x00", b""))
-    too_deep = Proof([EMPTY_ROOT] * 257, None)
-    for tampered in (short_sibling, long_leaf, too_deep):
+    too_deep = Proof([b"\x00\x00"] * 65, None)
+    for tampered in (short_level, long_level, no_bitmap, full_level, long_leaf, too_deep):
         assert not verify_proof(root, key, state[key], tampered)
         with pytest.raises(ValueError):
             Proof.decode(tampered.encode())
