@@ -51,9 +51,9 @@ def query_proven(client: Client, key: bytes, timeout: float = 10.0) -> ProvenVal
     value = base64.b64decode(response["value"])
     proof = Proof.decode(base64.b64decode(response["proofOps"]["ops"][0]["data"]))
     header = verified_header(client, height + 1, timeout)
-    for claim in (value, None) if value == b"" else (value,):
-        if verify_proof(header.app_hash, key, claim, proof):
-            return ProvenValue(key, claim, height, header.app_hash)
+    claim = value or None  # state never holds empty values: empty means absent
+    if verify_proof(header.app_hash, key, claim, proof):
+        return ProvenValue(key, claim, height, header.app_hash)
     raise VerificationError(f"proof for key {key.hex()} does not match app hash at height {height + 1}")
 
 

@@ -34,11 +34,12 @@ class TxResult:
     fee: int = 0
 
 
-def failure(error: InvalidTx, meter: GasMeter | None = None) -> TxResult:
+def failure(error: InvalidTx, meter: GasMeter | None = None, events: list[Event] | None = None) -> TxResult:
     """The result of a rejected or failed tx; gas used never exceeds the limit."""
     if meter is None:
         return TxResult(error.code, error.codespace, error.log)
-    return TxResult(error.code, error.codespace, error.log, meter.limit, min(meter.consumed, meter.limit))
+    used = min(meter.consumed, meter.limit)
+    return TxResult(error.code, error.codespace, error.log, meter.limit, used, events or [])
 
 
 def deliver_tx(store: CacheStore, env: BlockEnv, tx_bytes: bytes, max_tx_bytes: int) -> TxResult:
@@ -69,13 +70,14 @@ def run_messages(store: CacheStore, env: BlockEnv, tx: Tx, signer: Address, mete
     messages = CacheStore(store)
     ctx = Context(GasStore(messages, meter), env, meter)
     ctx.emit("tx", fee=format_coins(tx.auth_info.fee.amount), fee_payer=tx.body.messages[0].signer())
+    fee_paid = list(ctx.events)  # a failed tx still paid its fee: keep that event
     try:
         for message in tx.body.messages:
             route(ctx, message, BANK)
     except InvalidTx as error:
-        return failure(error, meter)
+        return failure(error, meter, fee_paid)
     except Exception as error:  # a handler bug must fail the tx the same way on every node
-        return failure(Panic(type(error).__name__), meter)
+        return failure(Panic(type(error).__name__), meter, fee_paid)
     messages.write()
     return TxResult(
         gas_wanted=meter.limit,

@@ -365,14 +365,16 @@ def test_store_proof_is_bound_to_its_app_hash() -> None:
     assert not verify_proof(app.info()[1], key, value, proof)
 
 
-def test_store_query_proves_an_empty_value() -> None:
+def test_store_query_proves_an_exit_queue_entry() -> None:
+    """State never holds empty values, so an empty /store answer always means absent."""
     app = new_app(make_genesis(provider_params=PROVIDER_PARAMS))
     apply_block(app, [signed(app, ALICE, [register_msg(ALICE, collateral=1_000)])])
     apply_block(app, [signed(app, ALICE, [MsgExitProvider(ALICE.address)])])
     key = provider_keeper.exit_queue_key(2 + 2, raw(ALICE))
     value, proof = store_query(app, key)
-    assert value == b""
-    assert verify_proof(app.info()[1], key, b"", proof)
+    assert value != b""
+    assert verify_proof(app.info()[1], key, value, proof)
+    assert not verify_proof(app.info()[1], key, None, proof)
 
 
 def test_store_query_without_proof() -> None:

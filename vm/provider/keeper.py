@@ -83,7 +83,8 @@ def exit_queue_key(height: int, owner: Address) -> bytes:
 
 
 def enqueue_exit(store: Store, height: int, owner: Address) -> None:
-    store.set(exit_queue_key(height, owner), b"")
+    # State never holds empty values, so an empty query answer always means absent.
+    store.set(exit_queue_key(height, owner), b"\x01")
 
 
 def pop_matured_exits(store: Store, height: int) -> list[Address]:

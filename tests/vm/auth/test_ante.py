@@ -262,6 +262,9 @@ def test_failed_message_pays_fee_and_bumps_sequence() -> None:
     assert balance(app, BOB) == FUNDS - 1 - FEE
     assert fees_collected(app) == collected + FEE
     assert sequence(app, ALICE) == 1
+    # The result still reports the fee it paid, and only that.
+    assert [event.type for event in result.events] == ["tx"]
+    assert dict((a.key, a.value) for a in result.events[0].attributes)["fee_payer"] == ALICE.address
     # Only the fee and the sequence were written: the failed message left no trace.
     assert changed_keys(before, committed_values(app)) == {
         keeper.account_key(raw(ALICE)),
