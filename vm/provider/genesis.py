@@ -7,7 +7,7 @@ from vm.errors import InvalidRequest
 from vm.params.keeper import set_params
 from vm.provider import keeper
 from vm.provider.keeper import Provider, Status
-from vm.provider.msgs import GpuSpec, validate_endpoint, validate_gpus, validate_region
+from vm.provider.msgs import GpuSpec, validate_endpoint, validate_gpus, validate_price, validate_region
 from vm.store.cache import Store
 from vm.types import Address, Coin, format_address, module_address, parse_address, validate_coin
 
@@ -26,6 +26,8 @@ def validate_genesis(state: ProviderGenesis) -> None:
         validate_gpus(provider.gpus)
         validate_region(provider.region)
         validate_endpoint(provider.endpoint)
+        validate_price(provider.price_hint)
+        validate_coin(provider.collateral, f"collateral of {entry.owner}")
         hashes = {h for gpu in provider.gpus for h in gpu.uuid_hashes}
         if hashes & uuid_hashes:
             raise InvalidRequest(f"provider {entry.owner} declares a gpu another provider registered")
