@@ -1,0 +1,624 @@
+"""consensus.tendermint.state: the paper's rules, one scenario at a time.
+
+Four validators of power 10 (f = 1): one machine is driven by hand and the
+other three are played by signing their messages directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from consensus.privval import DoubleSignError, verify
+from consensus.tendermint.config import TimeoutConfig
+from consensus.tendermint.messages import (
+    Broadcast,
+    Decide,
+    Evidence,
+    Input,
+    Output,
+    Proposal,
+    ProposalMsg,
+    ScheduleTimeout,
+    Signer,
+    Step,
+    TimeoutEvent,
+    VoteMsg,
+    block_id,
+)
+from consensus.tendermint.state import RoundStateMachine
+from consensus.types import ZERO_BLOCK_ID, Block, BlockIDFlag, Vote, VoteType
+from consensus.validators import ValidatorSet
+from tests.consensus.tendermint.support import (
+    CHAIN_ID,
+    INVALID_TX,
+    KeySigner,
+    is_valid_block,
+    make_block,
+    signed_proposal,
+    signed_vote,
+    signers,
+    timeouts_of,
+    validator_set,
+    verify_commit,
+)
+
+KEYS = signers(4)
+VALIDATORS = validator_set(KEYS, [10, 10, 10, 10])
+BY_ADDRESS = {key.address: key for key in KEYS}
+
+
+def proposer_key(round_: int, validators: ValidatorSet = VALIDATORS) -> KeySigner:
+    return BY_ADDRESS[validators.increment_priority(round_).proposer().address]
+
+
+def bystander(*rounds: int) -> KeySigner:
+    """A validator that proposes in none of ``rounds``."""
+    busy = {proposer_key(r).address for r in rounds}
+    return next(key for key in KEYS if key.address not in busy)
+
+
+def others(me: KeySigner) -> list[KeySigner]:
+    return [key for key in KEYS if key is not me]
+
+
+class Node:
+    """A machine under test with its proposer's block factory and a record of outputs."""
+
+    def __init__(self, key: KeySigner | None, signer: Signer | None = None) -> None:
+        self.key = key
+        self.proposed: list[tuple[int, int]] = []
+        self.machine = RoundStateMachine(
+            CHAIN_ID,
+            signer or key,
+            self._propose,
+            is_valid_block,
+            verify,
+            TimeoutConfig(),
+        )
+
+    def _propose(self, height: int, round_: int) -> Block:
+        self.proposed.append((height, round_))
+        return make_block(height, b"", [f"new {height}/{round_}".encode()])
+
+    @property
+    def me(self) -> KeySigner:
+        assert self.key is not None
+        return self.key
+
+    def start(self, height: int = 1) -> list[Output]:
+        return self.machine.start(height, VALIDATORS)
+
+    def feed(self, *items: Input | list[VoteMsg]) -> list[Output]:
+        """Hand the machine each input in turn (a list: each of its votes)."""
+        outputs: list[Output] = []
+        for item in items:
+            for event in item if isinstance(item, list) else [item]:
+                outputs += self.machine.handle(event)
+        return outputs
+
+
+def votes_by(
+    keys: Iterable[KeySigner], vote_type: VoteType, round_: int, value: Block | None, height: int = 1
+) -> list[VoteMsg]:
+    return [signed_vote(key, VALIDATORS, vote_type, height, round_, value) for key in keys]
+
+
+def broadcast_votes(outputs: Iterable[Output]) -> list[Vote]:
+    return [o.message.vote for o in outputs if isinstance(o, Broadcast) and isinstance(o.message, VoteMsg)]
+
+
+def broadcast_proposals(outputs: Iterable[Output]) -> list[Proposal]:
+    return [
+        o.message.proposal for o in outputs if isinstance(o, Broadcast) and isinstance(o.message, ProposalMsg)
+    ]
+
+
+def voted(outputs: Iterable[Output], vote_type: VoteType) -> list[object]:
+    """What the node voted in ``outputs``: a block id, or None for nil."""
+    return [
+        None if v.block_id.is_zero() else v.block_id for v in broadcast_votes(outputs) if v.type == vote_type
+    ]
+
+
+def decisions(outputs: Iterable[Output]) -> list[Decide]:
+    return [o for o in outputs if isinstance(o, Decide)]
+
+
+V = make_block(1, b"", [b"v"])
+W = make_block(1, b"", [b"w"])
+BAD = make_block(1, b"", [INVALID_TX])
+
+
+def lock_on_v_in_round_0(node: Node) -> None:
+    """Propose V in round 0, three prevotes for it: the node locks V and precommits it."""
+    node.start()
+    node.feed(signed_proposal(proposer_key(0), 1, 0, V))
+    outputs = node.feed(votes_by(others(node.me), VoteType.PREVOTE, 0, V))
+    assert voted(outputs, VoteType.PRECOMMIT) == [block_id(V)]
+
+
+def fail_round(node: Node, round_: int) -> list[Output]:
+    """Everyone else precommits nil in ``round_`` and the precommit timeout fires."""
+    outputs = node.feed(votes_by(others(node.me), VoteType.PRECOMMIT, round_, None))
+    return outputs + node.feed(TimeoutEvent(Step.PRECOMMIT, 1, round_))
+
+
+# ---- start and propose (lines 10-21) ---------------------------------------------------------------
+
+
+def test_non_proposer_schedules_propose_timeout() -> None:
+    node = Node(bystander(0))
+    assert node.start() == [ScheduleTimeout(Step.PROPOSE, 1, 0, 1.0)]
+    state = node.machine.state
+    assert (state.height, state.round, state.step) == (1, 0, Step.PROPOSE)
+
+
+def test_proposer_proposes_a_new_value_and_prevotes_it() -> None:
+    node = Node(proposer_key(0))
+    outputs = node.start()
+    (proposal,) = broadcast_proposals(outputs)
+    assert node.proposed == [(1, 0)]
+    assert (proposal.height, proposal.round, proposal.pol_round) == (1, 0, -1)
+    assert verify(node.me.pub_key, proposal.sign_bytes(CHAIN_ID), proposal.signature)
+    assert voted(outputs, VoteType.PREVOTE) == [proposal.block_id]
+    assert timeouts_of(outputs) == []
+
+
+def test_proposer_rotates_by_weighted_round_robin() -> None:
+    keys = signers(3)
+    validators = validator_set(keys, [3, 2, 1])
+    machine = RoundStateMachine(CHAIN_ID, None, lambda h, r: V, is_valid_block, verify)
+    machine.start(1, validators)
+    expected = validators
+    chosen = []
+    for round_ in range(12):
+        assert machine.proposer(round_) == expected.proposer().address
+        chosen.append(machine.proposer(round_))
+        expected = expected.increment_priority()
+    assert [chosen.count(key.address) for key in keys] == [6, 4, 2]
+
+
+def test_next_round_proposer_proposes_after_precommit_timeout() -> None:
+    assert proposer_key(1) is not proposer_key(0)
+    node = Node(proposer_key(1))
+    node.start()
+    node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
+    outputs = fail_round(node, 0)
+    assert node.proposed == [(1, 1)]
+    assert [(p.round, p.pol_round) for p in broadcast_proposals(outputs)] == [(1, -1)]
+
+
+def test_valid_value_is_proposed_again_with_its_round() -> None:
+    """Lines 15-16 and 19: a proposer with a valid value proposes it, with validRound."""
+    assert proposer_key(1) is not proposer_key(0)
+    node = Node(proposer_key(1))
+    lock_on_v_in_round_0(node)
+    outputs = fail_round(node, 0)
+    (proposal,) = broadcast_proposals(outputs)
+    assert (proposal.round, proposal.pol_round, proposal.block_id) == (1, 0, block_id(V))
+    assert node.proposed == []
+    assert voted(outputs, VoteType.PREVOTE) == [block_id(V)]
+
+
+# ---- prevote (lines 22-33, 57-60) -----------------------------------------------------------------
+
+
+def test_valid_proposal_gets_a_prevote() -> None:
+    node = Node(bystander(0))
+    node.start()
+    outputs = node.feed(signed_proposal(proposer_key(0), 1, 0, V))
+    assert voted(outputs, VoteType.PREVOTE) == [block_id(V)]
+    assert node.machine.state.step == Step.PREVOTE
+
+
+def test_invalid_proposal_gets_a_nil_prevote() -> None:
+    node = Node(bystander(0))
+    node.start()
+    outputs = node.feed(signed_proposal(proposer_key(0), 1, 0, BAD))
+    assert voted(outputs, VoteType.PREVOTE) == [None]
+
+
+def test_propose_timeout_prevotes_nil() -> None:
+    node = Node(bystander(0))
+    node.start()
+    outputs = node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
+    assert voted(outputs, VoteType.PREVOTE) == [None]
+    assert node.feed(TimeoutEvent(Step.PROPOSE, 1, 0)) == []  # only in step propose
+
+
+def test_prevote_only_once_per_round() -> None:
+    node = Node(bystander(0))
+    node.start()
+    node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
+    assert node.feed(signed_proposal(proposer_key(0), 1, 0, V)) == []
+
+
+def test_proposal_with_pol_round_waits_for_its_polka() -> None:
+    """Line 28 needs 2f + 1 prevotes for v in round vr; without them, nothing until the timeout."""
+    node = Node(bystander(1))
+    node.start()
+    node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
+    fail_round(node, 0)
+    assert node.feed(signed_proposal(proposer_key(1), 1, 1, W, pol_round=0)) == []
+    outputs = node.feed(votes_by(others(node.me)[:2], VoteType.PREVOTE, 0, W))
+    assert voted(outputs, VoteType.PREVOTE) == []  # 2 of 4 plus our nil: no polka for W yet
+    outputs = node.feed(votes_by(others(node.me)[2:], VoteType.PREVOTE, 0, W))
+    assert voted(outputs, VoteType.PREVOTE) == [block_id(W)]
+
+
+# ---- locking (lines 36-43) ------------------------------------------------------------------------
+
+
+def test_polka_locks_and_precommits() -> None:
+    node = Node(bystander(0))
+    lock_on_v_in_round_0(node)
+    state = node.machine.state
+    assert (state.locked_value, state.locked_round) == (V, 0)
+    assert (state.valid_value, state.valid_round) == (V, 0)
+    assert state.step == Step.PRECOMMIT
+
+
+def test_polka_without_the_proposal_does_not_lock() -> None:
+    node = Node(bystander(0))
+    node.start()
+    node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
+    outputs = node.feed(votes_by(others(node.me), VoteType.PREVOTE, 0, V))
+    assert voted(outputs, VoteType.PRECOMMIT) == [] and node.machine.state.locked_round == -1
+    outputs = node.feed(signed_proposal(proposer_key(0), 1, 0, V))
+    assert voted(outputs, VoteType.PRECOMMIT) == [block_id(V)]  # line 36 fires once the proposal is in
+
+
+def test_polka_seen_after_precommit_only_updates_valid_value() -> None:
+    """Line 36 with step = precommit: validValue moves, the lock does not."""
+    node = Node(bystander(0))
+    node.start()
+    node.feed(TimeoutEvent(Step.PROPOSE, 1, 0), TimeoutEvent(Step.PREVOTE, 1, 0))
+    assert node.machine.state.step == Step.PRECOMMIT
+    outputs = node.feed(
+        signed_proposal(proposer_key(0), 1, 0, V), votes_by(others(node.me), VoteType.PREVOTE, 0, V)
+    )
+    state = node.machine.state
+    assert voted(outputs, VoteType.PRECOMMIT) == []
+    assert (state.locked_value, state.locked_round) == (None, -1)
+    assert (state.valid_value, state.valid_round) == (V, 0)
+
+
+def test_locked_node_prevotes_nil_for_another_fresh_value() -> None:
+    node = Node(bystander(0, 1))
+    lock_on_v_in_round_0(node)
+    fail_round(node, 0)
+    outputs = node.feed(signed_proposal(proposer_key(1), 1, 1, W))
+    assert voted(outputs, VoteType.PREVOTE) == [None]
+
+
+def test_locked_node_prevotes_its_locked_value() -> None:
+    node = Node(bystander(0, 1))
+    lock_on_v_in_round_0(node)
+    fail_round(node, 0)
+    outputs = node.feed(signed_proposal(proposer_key(1), 1, 1, V))
+    assert voted(outputs, VoteType.PREVOTE) == [block_id(V)]
+
+
+def test_unlock_by_a_later_pol() -> None:
+    """Locked on V in round 0; W got 2f + 1 prevotes in round 1: a proposal of W with
+    vr = 1 in round 2 gets our prevote (line 29: lockedRound <= vr)."""
+    node = Node(bystander(0, 1, 2))
+    lock_on_v_in_round_0(node)
+    fail_round(node, 0)
+    node.feed(TimeoutEvent(Step.PROPOSE, 1, 1))  # W's round-1 proposal never reached us
+    node.feed(votes_by(others(node.me), VoteType.PREVOTE, 1, W))
+    assert node.machine.state.locked_round == 0  # the polka is for a block we have not seen
+    node.feed(TimeoutEvent(Step.PREVOTE, 1, 1))
+    fail_round(node, 1)
+    outputs = node.feed(signed_proposal(proposer_key(2), 1, 2, W, pol_round=1))
+    assert voted(outputs, VoteType.PREVOTE) == [block_id(W)]
+
+
+def test_pol_older_than_the_lock_does_not_unlock() -> None:
+    """Locked on V in round 1; a proposal of W with vr = 0 < lockedRound gets nil."""
+    node = Node(bystander(0, 1, 2))
+    node.start()
+    node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
+    node.feed(votes_by(others(node.me), VoteType.PREVOTE, 0, W))
+    node.feed(TimeoutEvent(Step.PREVOTE, 1, 0))
+    fail_round(node, 0)
+    node.feed(signed_proposal(proposer_key(1), 1, 1, V))
+    node.feed(votes_by(others(node.me), VoteType.PREVOTE, 1, V))
+    assert node.machine.state.locked_round == 1
+    fail_round(node, 1)
+    outputs = node.feed(signed_proposal(proposer_key(2), 1, 2, W, pol_round=0))
+    assert voted(outputs, VoteType.PREVOTE) == [None]
+
+
+def test_relock_on_a_newer_polka_in_the_current_round() -> None:
+    """Locked on V; in round 1 W is proposed (we prevote nil) and gets 2f + 1 prevotes:
+    line 36 locks W."""
+    node = Node(bystander(0, 1))
+    lock_on_v_in_round_0(node)
+    fail_round(node, 0)
+    node.feed(signed_proposal(proposer_key(1), 1, 1, W))
+    outputs = node.feed(votes_by(others(node.me), VoteType.PREVOTE, 1, W))
+    assert voted(outputs, VoteType.PRECOMMIT) == [block_id(W)]
+    assert (node.machine.state.locked_value, node.machine.state.locked_round) == (W, 1)
+
+
+# ---- precommit (lines 34-35, 44-48, 61-64) --------------------------------------------------------
+
+
+def test_nil_polka_precommits_nil() -> None:
+    node = Node(bystander(0))
+    node.start()
+    node.feed(signed_proposal(proposer_key(0), 1, 0, V))
+    outputs = node.feed(votes_by(others(node.me), VoteType.PREVOTE, 0, None))
+    assert voted(outputs, VoteType.PRECOMMIT) == [None]
+
+
+def test_prevote_timeout_is_scheduled_once_on_any_two_thirds() -> None:
+    node = Node(bystander(0))
+    node.start()
+    node.feed(signed_proposal(proposer_key(0), 1, 0, V))
+    first, second, third = others(node.me)
+    outputs = node.feed(signed_vote(first, VALIDATORS, VoteType.PREVOTE, 1, 0, None))
+    assert timeouts_of(outputs) == []
+    outputs = node.feed(signed_vote(second, VALIDATORS, VoteType.PREVOTE, 1, 0, W))
+    assert outputs == [ScheduleTimeout(Step.PREVOTE, 1, 0, 0.5)]
+    assert node.feed(signed_vote(third, VALIDATORS, VoteType.PREVOTE, 1, 0, W)) == []
+    outputs = node.feed(TimeoutEvent(Step.PREVOTE, 1, 0))
+    assert voted(outputs, VoteType.PRECOMMIT) == [None]
+
+
+def test_precommit_timeout_is_scheduled_once_and_starts_the_next_round() -> None:
+    node = Node(bystander(0, 1))
+    node.start()
+    node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
+    first, second, third = others(node.me)
+    assert node.feed(votes_by([first, second], VoteType.PRECOMMIT, 0, None)) == []
+    outputs = node.feed(signed_vote(third, VALIDATORS, VoteType.PRECOMMIT, 1, 0, V))
+    assert outputs == [ScheduleTimeout(Step.PRECOMMIT, 1, 0, 0.5)]
+    outputs = node.feed(TimeoutEvent(Step.PRECOMMIT, 1, 0))
+    assert outputs == [ScheduleTimeout(Step.PROPOSE, 1, 1, 1.25)]  # timeout_propose + 1 * delta
+    assert node.machine.state.round == 1
+    assert node.feed(TimeoutEvent(Step.PRECOMMIT, 1, 0)) == []  # stale: round 0 is over
+
+
+def test_timeouts_for_other_heights_rounds_or_steps_are_ignored() -> None:
+    node = Node(bystander(0))
+    node.start()
+    for event in (
+        TimeoutEvent(Step.PROPOSE, 2, 0),
+        TimeoutEvent(Step.PROPOSE, 1, 1),
+        TimeoutEvent(Step.PREVOTE, 1, 0),
+        TimeoutEvent(9, 1, 0),
+    ):
+        assert node.feed(event) == []
+    assert node.machine.state.step == Step.PROPOSE
+
+
+# ---- decision (lines 49-54) -----------------------------------------------------------------------
+
+
+def test_decide_on_two_thirds_precommits() -> None:
+    node = Node(bystander(0))
+    lock_on_v_in_round_0(node)
+    first, second, third = others(node.me)
+    node.feed(signed_vote(first, VALIDATORS, VoteType.PRECOMMIT, 1, 0, None))
+    outputs = node.feed(votes_by([second, third], VoteType.PRECOMMIT, 0, V))
+    (decide,) = decisions(outputs)
+    assert (decide.height, decide.round, decide.block) == (1, 0, V)
+    assert decide.commit.block_id == block_id(V) and verify_commit(VALIDATORS, decide.commit)
+    flags = {sig.validator_address: sig.block_id_flag for sig in decide.commit.signatures}
+    assert flags[first.address] == BlockIDFlag.NIL
+    assert [v.address for v in VALIDATORS.validators] == [
+        sig.validator_address for sig in decide.commit.signatures
+    ]
+
+
+def test_decide_in_an_earlier_round() -> None:
+    """Line 49 holds for any round r: a node already in round 1 decides round 0's value."""
+    node = Node(bystander(0, 1))
+    node.start()
+    node.feed(signed_proposal(proposer_key(0), 1, 0, V), TimeoutEvent(Step.PREVOTE, 1, 0))
+    node.feed(votes_by(others(node.me)[:2], VoteType.PREVOTE, 1, None))
+    assert node.machine.state.round == 1  # skipped on f + 1 votes in round 1
+    (decide,) = decisions(node.feed(votes_by(others(node.me), VoteType.PRECOMMIT, 0, V)))
+    assert (decide.height, decide.round, decide.block) == (1, 0, V)
+    assert verify_commit(VALIDATORS, decide.commit)
+
+
+def test_decide_needs_the_proposal() -> None:
+    node = Node(bystander(0))
+    node.start()
+    assert decisions(node.feed(votes_by(others(node.me), VoteType.PRECOMMIT, 0, V))) == []
+    (decide,) = decisions(node.feed(signed_proposal(proposer_key(0), 1, 0, V)))
+    assert decide.block == V
+
+
+def test_decide_needs_a_valid_value() -> None:
+    node = Node(bystander(0))
+    node.start()
+    node.feed(signed_proposal(proposer_key(0), 1, 0, BAD))
+    assert decisions(node.feed(votes_by(others(node.me), VoteType.PRECOMMIT, 0, BAD))) == []
+
+
+def test_after_deciding_wait_for_the_next_height() -> None:
+    node = Node(bystander(0))
+    node.start()
+    node.feed(signed_proposal(proposer_key(0), 1, 0, V))
+    node.feed(votes_by(others(node.me), VoteType.PRECOMMIT, 0, V))
+    assert node.machine.state.decision == V
+    assert node.feed(TimeoutEvent(Step.PROPOSE, 1, 0)) == []
+    assert node.feed(votes_by(others(node.me), VoteType.PREVOTE, 3, None)) == []
+    outputs = node.start(2)
+    state = node.machine.state
+    assert (state.height, state.round, state.locked_round, state.valid_round) == (2, 0, -1, -1)
+    assert outputs
+    with pytest.raises(ValueError):
+        node.start(2)
+
+
+# ---- round skipping (lines 55-56) -----------------------------------------------------------------
+
+
+def test_skip_to_a_round_with_one_third_of_votes() -> None:
+    node = Node(bystander(0, 5))
+    node.start()
+    first, second, _ = others(node.me)
+    assert node.feed(signed_vote(first, VALIDATORS, VoteType.PREVOTE, 1, 5, None)) == []
+    outputs = node.feed(signed_vote(second, VALIDATORS, VoteType.PRECOMMIT, 1, 5, None))
+    assert node.machine.state.round == 5
+    assert outputs == [ScheduleTimeout(Step.PROPOSE, 1, 5, 2.25)]
+
+
+def test_no_skip_to_earlier_rounds() -> None:
+    node = Node(bystander(0, 1))
+    node.start()
+    node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
+    fail_round(node, 0)
+    node.feed(votes_by(others(node.me), VoteType.PREVOTE, 0, None))
+    assert node.machine.state.round == 1
+
+
+# ---- refused inputs ---------------------------------------------------------------------------------
+
+
+def test_invalid_proposals_are_ignored() -> None:
+    node = Node(bystander(0, 1))
+    node.start()
+    impostor = next(key for key in others(node.me) if key is not proposer_key(0))
+    good = signed_proposal(proposer_key(0), 1, 0, V)
+    forged = ProposalMsg(good.proposal, W)
+    bad_signature = signed_proposal(impostor, 1, 0, V)
+    bad_signature = ProposalMsg(
+        Proposal(1, 0, -1, block_id(V), 0, proposer_key(0).address, bad_signature.proposal.signature), V
+    )
+    for msg in (
+        signed_proposal(impostor, 1, 0, V),  # not the round's proposer
+        forged,  # block does not match the proposal's id
+        bad_signature,
+        signed_proposal(proposer_key(0), 2, 0, V),  # other height
+        signed_proposal(proposer_key(0), 1, 0, V, pol_round=0),  # vr must be below the round
+        signed_proposal(proposer_key(3), 1, 3, V),  # too far ahead
+    ):
+        assert node.feed(msg) == []
+    assert node.machine.messages() == []
+
+
+def test_messages_for_other_heights_and_from_strangers_are_ignored() -> None:
+    node = Node(bystander(0))
+    node.start()
+    stranger = signers(1, seed=7)[0]
+    assert node.feed(votes_by(others(node.me), VoteType.PREVOTE, 0, V, height=2)) == []
+    assert node.feed(signed_vote(stranger, VALIDATORS, VoteType.PREVOTE, 1, 0, V)) == []
+    assert node.machine.messages() == []
+
+
+def test_inputs_before_start_are_ignored() -> None:
+    node = Node(bystander(0))
+    assert node.feed(signed_proposal(proposer_key(0), 1, 0, V), TimeoutEvent(Step.PROPOSE, 1, 0)) == []
+    assert not node.machine.started
+
+
+# ---- equivocation ----------------------------------------------------------------------------------
+
+
+def test_equivocating_votes_give_evidence_once() -> None:
+    node = Node(bystander(0))
+    node.start()
+    cheat = others(node.me)[0]
+    node.feed(signed_vote(cheat, VALIDATORS, VoteType.PREVOTE, 1, 0, V))
+    outputs = node.feed(signed_vote(cheat, VALIDATORS, VoteType.PREVOTE, 1, 0, W))
+    (evidence,) = [o.evidence for o in outputs if isinstance(o, Evidence)]
+    assert {evidence.vote_a.validator_address, evidence.vote_b.validator_address} == {cheat.address}
+    assert node.feed(signed_vote(cheat, VALIDATORS, VoteType.PREVOTE, 1, 0, None)) == []
+
+
+def test_equivocating_proposer_second_proposal_is_kept_once_voted_for() -> None:
+    node = Node(bystander(0))
+    node.start()
+    node.feed(signed_proposal(proposer_key(0), 1, 0, V))
+    second = signed_proposal(proposer_key(0), 1, 0, W)
+    assert node.feed(second) == []
+    first_voter, *rest = others(node.me)
+    node.feed(signed_vote(first_voter, VALIDATORS, VoteType.PRECOMMIT, 1, 0, W))
+    node.feed(second)
+    (decide,) = decisions(node.feed(votes_by(rest, VoteType.PRECOMMIT, 0, W)))
+    assert decide.block == W
+
+
+# ---- who signs ---------------------------------------------------------------------------------------
+
+
+def test_follower_without_a_key_decides_without_voting() -> None:
+    node = Node(None)
+    node.start()
+    outputs = node.feed(signed_proposal(proposer_key(0), 1, 0, V), TimeoutEvent(Step.PROPOSE, 1, 0))
+    outputs += node.feed(votes_by(KEYS[:3], VoteType.PRECOMMIT, 0, V))
+    assert broadcast_votes(outputs) == [] and [d.block for d in decisions(outputs)] == [V]
+
+
+class RefusingSigner:
+    """Like FilePV after a restart: it already signed these steps."""
+
+    def __init__(self, key: KeySigner) -> None:
+        self.address = key.address
+
+    def sign_vote(self, chain_id: str, vote: Vote) -> Vote:
+        raise DoubleSignError("already signed")
+
+    def sign_proposal(self, chain_id: str, proposal: Proposal) -> Proposal:
+        raise DoubleSignError("already signed")
+
+
+def test_refused_signatures_send_nothing_but_the_round_goes_on() -> None:
+    node = Node(bystander(0), signer=RefusingSigner(bystander(0)))
+    node.start()
+    assert node.feed(TimeoutEvent(Step.PROPOSE, 1, 0)) == []
+    assert node.machine.state.step == Step.PREVOTE
+    proposer = Node(proposer_key(0), signer=RefusingSigner(proposer_key(0)))
+    assert proposer.start() == [ScheduleTimeout(Step.PROPOSE, 1, 0, 1.0)]
+
+
+def test_own_messages_are_offered_for_gossip() -> None:
+    node = Node(proposer_key(0))
+    outputs = node.start()
+    sent = [o.message for o in outputs if isinstance(o, Broadcast)]
+    assert node.machine.messages() == sent
+    assert isinstance(sent[0], ProposalMsg) and sent[0].proposal.round == 0
+
+
+def test_votes_carry_the_block_time_and_nil_votes_zero() -> None:
+    node = Node(bystander(0))
+    node.start()
+    (vote,) = broadcast_votes(node.feed(signed_proposal(proposer_key(0), 1, 0, V)))
+    assert vote.timestamp_ns == V.header.time_ns
+    node = Node(bystander(0))
+    node.start()
+    (vote,) = broadcast_votes(node.feed(TimeoutEvent(Step.PROPOSE, 1, 0)))
+    assert (vote.timestamp_ns, vote.block_id) == (0, ZERO_BLOCK_ID)
+
+
+def test_timeouts_grow_by_delta_per_round() -> None:
+    config = TimeoutConfig()
+    assert [config.duration(Step.PROPOSE, r) for r in range(3)] == [1.0, 1.25, 1.5]
+    assert config.duration(Step.PREVOTE, 2) == config.duration(Step.PRECOMMIT, 2) == 1.0
+    with pytest.raises(ValueError):
+        TimeoutConfig(propose_s=-1)
+
+
+def test_each_height_uses_the_validator_set_it_is_started_with() -> None:
+    node = Node(KEYS[0])
+    newcomer = signers(1, seed=5)[0]
+    next_set = validator_set([KEYS[0], KEYS[1], newcomer], [10, 10, 15])  # KEYS[2] and KEYS[3] left
+    keys = {key.address: key for key in (KEYS[0], KEYS[1], newcomer)}
+    node.machine.start(1, VALIDATORS)
+    node.machine.start(2, next_set)
+    assert node.machine.proposer(0) == next_set.proposer().address
+    block = make_block(2, b"", [b"next"])
+    node.feed(signed_proposal(keys[next_set.proposer().address], 2, 0, block))
+    departed = [signed_vote(key, next_set, VoteType.PRECOMMIT, 2, 0, block) for key in KEYS[1:]]
+    assert decisions(node.feed(departed)) == []  # only KEYS[1]'s 10 of 35 count; all three would be 30
+    (decide,) = decisions(node.feed(signed_vote(newcomer, next_set, VoteType.PRECOMMIT, 2, 0, block)))
+    assert decide.height == 2 and len(decide.commit.signatures) == 3
+    assert verify_commit(next_set, decide.commit)
