@@ -28,6 +28,8 @@ from tests.consensus.tendermint.network import NetworkConfig
 from tests.consensus.tendermint.sim import SimConfig, SimResult, config_for, run_simulation
 from tests.consensus.tendermint.support import CHAIN_ID, signers
 
+pytestmark = pytest.mark.slow  # many seeds; about 45 s on 2 cores
+
 K = 3  # heights every honest node must decide after GST
 
 
