@@ -120,9 +120,7 @@ def _init_failure_reason(err: Exception) -> str:
 
 def _read_report(nvml: Nvml) -> HardwareReport:
     driver_version = _optional(nvml, nvml.nvmlSystemGetDriverVersion)
-    cuda_version = _optional(
-        nvml, lambda: _format_cuda_version(nvml.nvmlSystemGetCudaDriverVersion())
-    )
+    cuda_version = _optional(nvml, lambda: _format_cuda_version(nvml.nvmlSystemGetCudaDriverVersion()))
     gpus = tuple(_read_gpu(nvml, index) for index in range(nvml.nvmlDeviceGetCount()))
     reason = "" if gpus else "NVML found no GPU"
     return HardwareReport(bool(gpus), reason, driver_version, cuda_version, gpus)

@@ -6,6 +6,7 @@ import click
 
 from node.cli.common import CLIError, DepindGroup, cli_errors
 from node.cli.genesis_cmd import genesis_group
+from node.cli.gpu_cmd import gpu_group
 from node.cli.keys import keys
 from node.cli.node_cmds import init, start, status
 from node.cli.query import query
@@ -20,6 +21,7 @@ def cli() -> None:
 
 for command in (init, start, status, keys, tx, query, genesis_group):
     cli.add_command(command)
+cli.add_command(gpu_group)
 
 
 def main() -> None:

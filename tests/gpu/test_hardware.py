@@ -126,9 +126,7 @@ def test_detect_gpus_on_this_machine_is_consistent() -> None:
 
 
 def test_detect_gpus_parses_nvml() -> None:
-    second = FakeGpu(
-        name="NVIDIA L4", uuid="GPU-second", memory_total=23034 * MIB, compute_capability=(8, 9)
-    )
+    second = FakeGpu(name="NVIDIA L4", uuid="GPU-second", memory_total=23034 * MIB, compute_capability=(8, 9))
     nvml = FakeNvml(gpus=[FakeGpu(), second])
     report = detect_gpus(nvml)
     assert report.available
