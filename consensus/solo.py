@@ -15,6 +15,7 @@ from consensus.codec import encode
 from consensus.engine import BlockLimits, BlockStore, CommitListener, ConsensusConfig, Mempool
 from consensus.merkle import merkle_root
 from consensus.privval import STEP_PRECOMMIT, FilePV
+from consensus.tasks import TaskStatus
 from consensus.types import (
     APP_VERSION,
     BLOCK_PROTOCOL,
@@ -72,7 +73,7 @@ class SoloEngine:
         self.initial_height = initial_height
         self.wal = wal
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+    async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
         while True:
             await self._wait_until_due()

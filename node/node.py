@@ -17,6 +17,7 @@ from consensus.codec import encode
 from consensus.engine import BlockLimits, ConsensusConfig
 from consensus.privval import FilePV
 from consensus.solo import SoloEngine
+from consensus.tasks import TaskStatus
 from consensus.types import Block, BlockID, Commit
 from consensus.validators import ValidatorSet
 from consensus.wal import BlockWAL
@@ -157,7 +158,7 @@ class Node:
     def block_size(self, block: Block) -> int:
         return len(encode(block))
 
-    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+    async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
             await nursery.start(serve, self)
             await nursery.start(self.engine().run)

@@ -10,6 +10,7 @@ from node.cli.gpu_cmd import gpu_group
 from node.cli.keys import keys
 from node.cli.node_cmds import init, start, status
 from node.cli.query import query
+from node.cli.testnet_cmd import testnet_command
 from node.cli.tx import tx
 
 
@@ -22,6 +23,7 @@ def cli() -> None:
 for command in (init, start, status, keys, tx, query, genesis_group):
     cli.add_command(command)
 cli.add_command(gpu_group)
+cli.add_command(testnet_command)
 
 
 def main() -> None:

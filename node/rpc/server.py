@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from consensus.tasks import TaskStatus
 from node.config import parse_laddr
 from node.events import Subscription
 from node.rpc import app_methods, methods
@@ -231,7 +232,7 @@ async def serve_websocket(node: Node, websocket: WebSocket, max_bytes: int, max_
         node.bus.unsubscribe_all(client)
 
 
-async def serve(node: Node, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+async def serve(node: Node, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
     host, port = parse_laddr(node.config.rpc.laddr)
     config = HypercornConfig()
     config.bind = [f"{host}:{port}"]
@@ -251,6 +252,6 @@ async def _serve(
     app: Starlette,
     config: HypercornConfig,
     *,
-    task_status: trio.TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
+    task_status: TaskStatus[Any] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     await hypercorn_serve(app, config, task_status=task_status)  # type: ignore[arg-type]

@@ -1,0 +1,226 @@
+"""``depind testnet``: the files of a local network of N validators on 127.0.0.1.
+
+    depind testnet --validators 4 --output-dir ./localnet
+    scripts/localnet.sh start ./localnet      # each node in the background
+    scripts/localnet.sh status ./localnet     # pid and latest height of each node
+    scripts/localnet.sh stop ./localnet
+
+``DIR/node0`` .. ``DIR/node{N-1}`` are complete homes, each with its own
+validator key, node key (p2p identity), ``config/config.toml`` (moniker
+``nodeI``, JSON-RPC on its own port), ``config/p2p.toml`` and an account key
+``nodeI`` in the test keyring; all share one ``config/genesis.json`` that
+names the N validators at power 10 and funds every account. Node I listens on
+``STARTING_PORT + 10 I`` for p2p and the port after it for JSON-RPC, so node0
+has the usual 26656 and 26657. ``DIR/accounts.json`` records each node's ids,
+ports, addresses and account mnemonic: test keys, never to hold value.
+
+``config/p2p.toml`` is the node's ``[p2p]`` table in the shape
+``node/p2p/config.py`` reads: ``listen_addr``, and every other node in
+``persistent_peers`` as ``/ip4/127.0.0.1/tcp/PORT/p2p/<peer id>``. Nothing
+loads it yet (node/config.py has no ``[p2p]`` section); that loader comes with
+the networking layer, and can then take the table into config.toml.
+
+Until the Tendermint engine lands, ``depind start`` runs the single-validator
+engine, which refuses a genesis of several validators (``NotAValidator``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from genesis import doc as genesis_doc
+from genesis.schema import DEFAULT_DENOM, CoinJSON, GenesisDoc, GenesisValidator
+from node import config as node_config
+from node.home import Home, add_genesis_account, init_home
+
+DEFAULT_CHAIN_ID = "depind-localnet-1"
+DEFAULT_STARTING_PORT = 26656
+PORT_STEP = 10  # room for each node's p2p, RPC and later metrics ports
+VALIDATOR_POWER = 10
+ACCOUNT_FUNDS = 1_000_000_000_000  # 1,000,000 DEPIN per node account
+KEYRING_BACKEND = "test"
+HOST = "127.0.0.1"
+P2P_FILE = "p2p.toml"
+ACCOUNTS_FILE = "accounts.json"
+
+
+class LocalnetError(Exception):
+    """The network cannot be written as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class NetworkNode:
+    name: str
+    home: Home
+    p2p_port: int
+    rpc_port: int
+    validator: GenesisValidator
+    peer_id: str
+    account_address: str
+    mnemonic: str
+
+    @property
+    def p2p_laddr(self) -> str:
+        return f"/ip4/{HOST}/tcp/{self.p2p_port}"
+
+    @property
+    def peer_addr(self) -> str:
+        """How the other nodes dial this one."""
+        return f"{self.p2p_laddr}/p2p/{self.peer_id}"
+
+    @property
+    def rpc_laddr(self) -> str:
+        return f"{HOST}:{self.rpc_port}"
+
+
+def create_testnet(
+    output_dir: Path,
+    validators: int,
+    chain_id: str = DEFAULT_CHAIN_ID,
+    starting_port: int = DEFAULT_STARTING_PORT,
+) -> list[NetworkNode]:
+    """Write the network into ``output_dir`` (missing or empty). It is built beside it and
+    renamed in, so a failure leaves no half-made network behind."""
+    output_dir = output_dir.absolute()
+    check_request(output_dir, validators, chain_id, starting_port)
+    staging = output_dir.with_name(output_dir.name + ".creating")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True, mode=0o700)
+    try:
+        nodes = build_network(staging, output_dir, validators, chain_id, starting_port)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if output_dir.exists():
+        output_dir.rmdir()
+    staging.rename(output_dir)
+    return nodes
+
+
+def build_network(
+    staging: Path, output_dir: Path, validators: int, chain_id: str, starting_port: int
+) -> list[NetworkNode]:
+    """Every file, in ``staging``; the nodes returned name their homes in ``output_dir``."""
+    staged = [init_node(staging, index, chain_id, starting_port) for index in range(validators)]
+    write_shared_genesis(staged)
+    for node in staged:
+        write_p2p_config(node, staged)
+    nodes = [dataclasses.replace(node, home=Home(output_dir / node.name)) for node in staged]
+    write_accounts(staging, chain_id, nodes)
+    return nodes
+
+
+def check_request(output_dir: Path, validators: int, chain_id: str, starting_port: int) -> None:
+    if validators < 1:
+        raise LocalnetError(f"need at least 1 validator, got {validators}")
+    last_port = rpc_port(starting_port, validators - 1)
+    if starting_port < 1 or last_port > 65535:
+        raise LocalnetError(f"ports {starting_port}..{last_port} do not fit in 1..65535")
+    if output_dir.exists() and (not output_dir.is_dir() or any(output_dir.iterdir())):
+        raise LocalnetError(f"{output_dir} exists and is not an empty folder")
+    try:
+        genesis_doc.validate(GenesisDoc(genesis_time="1970-01-01T00:00:00Z", chain_id=chain_id))
+    except genesis_doc.GenesisError as exc:
+        raise LocalnetError(str(exc)) from None
+
+
+def p2p_port(starting_port: int, index: int) -> int:
+    return starting_port + PORT_STEP * index
+
+
+def rpc_port(starting_port: int, index: int) -> int:
+    return p2p_port(starting_port, index) + 1
+
+
+def init_node(root: Path, index: int, chain_id: str, starting_port: int) -> NetworkNode:
+    """A home with its own validator key, its ports in config.toml and an account key."""
+    name = f"node{index}"
+    home = Home(root / name)
+    validator = init_home(home, name, chain_id).validators[0]
+    ports = p2p_port(starting_port, index), rpc_port(starting_port, index)
+    rpc = node_config.RPCConfig(laddr=f"{HOST}:{ports[1]}")
+    home.config_file.write_text(node_config.render(node_config.Config(moniker=name, rpc=rpc)))
+    info, mnemonic = home.keyring(KEYRING_BACKEND).add(name)
+    return NetworkNode(name, home, *ports, validator, write_node_key(home), info.address, mnemonic)
+
+
+def write_node_key(home: Home) -> str:
+    """A new p2p identity in ``config/node_key.json``; returns its peer id."""
+    from node.p2p import keys  # imports libp2p (about a second): only when a network is written
+
+    key = keys.NodeKey.generate()
+    keys.save(home.config_dir / keys.NODE_KEY_FILE, key)
+    return key.peer_id
+
+
+def write_shared_genesis(nodes: list[NetworkNode]) -> None:
+    """node0's genesis with every validator and account, copied to every home."""
+    first = nodes[0].home
+    doc = genesis_doc.load(first.genesis_file)
+    doc.validators = [
+        GenesisValidator(
+            address=n.validator.address, pub_key=n.validator.pub_key, power=VALIDATOR_POWER, name=n.name
+        )
+        for n in nodes
+    ]
+    genesis_doc.save(doc, first.genesis_file)
+    funds = [CoinJSON(denom=DEFAULT_DENOM, amount=ACCOUNT_FUNDS)]
+    for node in nodes:
+        add_genesis_account(first, node.account_address, funds)
+    for node in nodes[1:]:
+        shutil.copyfile(first.genesis_file, node.home.genesis_file)
+
+
+def write_p2p_config(node: NetworkNode, nodes: list[NetworkNode]) -> None:
+    peers = [other.peer_addr for other in nodes if other.name != node.name]
+    lines = [
+        "# This node's [p2p] settings (node/p2p/config.py); node/config.py loads them once networking lands.",
+        "[p2p]",
+        f"listen_addr = {json.dumps(node.p2p_laddr)}",
+        "persistent_peers = [",
+        *(f"  {json.dumps(peer)}," for peer in peers),
+        "]",
+    ]
+    (node.home.config_dir / P2P_FILE).write_text("\n".join(lines) + "\n")
+
+
+def write_accounts(root: Path, chain_id: str, nodes: list[NetworkNode]) -> None:
+    """``accounts.json``, 0600: it holds the (test) mnemonics."""
+    path = root / ACCOUNTS_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        json.dump(network_summary(chain_id, nodes, with_mnemonics=True), file, indent=2)
+        file.write("\n")
+
+
+def network_summary(chain_id: str, nodes: list[NetworkNode], with_mnemonics: bool) -> dict[str, Any]:
+    return {
+        "chain_id": chain_id,
+        "keyring_backend": KEYRING_BACKEND,
+        "nodes": [node_summary(node, with_mnemonics) for node in nodes],
+    }
+
+
+def node_summary(node: NetworkNode, with_mnemonic: bool) -> dict[str, Any]:
+    account: dict[str, Any] = {
+        "name": node.name,
+        "address": node.account_address,
+        "coins": f"{ACCOUNT_FUNDS}{DEFAULT_DENOM}",
+    }
+    if with_mnemonic:
+        account["mnemonic"] = node.mnemonic
+    return {
+        "name": node.name,
+        "home": str(node.home.root),
+        "node_id": node.peer_id,
+        "p2p_laddr": node.p2p_laddr,
+        "rpc_laddr": node.rpc_laddr,
+        "validator_address": node.validator.address,
+        "account": account,
+    }
