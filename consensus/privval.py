@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from consensus.files import write_private
 from consensus.validators import address_of
 
 STEP_PROPOSE = 1
@@ -57,7 +57,7 @@ def write_key_file(path: Path, secret: bytes) -> None:
             "value": base64.b64encode(secret + pub).decode(),
         },
     }
-    _write_private(path, json.dumps(doc, indent=2).encode())
+    write_private(path, json.dumps(doc, indent=2).encode())
 
 
 def read_key_file(path: Path) -> bytes:
@@ -92,27 +92,10 @@ class FilePV:
             raise DoubleSignError(f"refusing to sign {point}: already signed {last_point}")
         signature = Ed25519PrivateKey.from_private_bytes(self.secret).sign(sign_bytes)
         self.last = LastSign(height, round_, step, sign_bytes.hex(), signature.hex())
-        _write_private(self.state_path, json.dumps(self.last.__dict__).encode())
+        write_private(self.state_path, json.dumps(self.last.__dict__).encode())
         return signature
 
     def _load_state(self) -> LastSign:
         if not self.state_path.exists():
             return LastSign()
         return LastSign(**json.loads(self.state_path.read_text()))
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Atomic, fsynced, mode 0600."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

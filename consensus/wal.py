@@ -9,10 +9,10 @@ one height. (The Tendermint engine has a full consensus WAL.)
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from consensus.codec import CodecError, decode, encode
+from consensus.files import write_private
 from consensus.types import Block
 
 
@@ -21,14 +21,7 @@ class BlockWAL:
         self.path = path
 
     def save(self, block: Block) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, encode(block))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, self.path)
+        write_private(self.path, encode(block))
 
     def load(self, height: int) -> Block | None:
         """The logged block if it is for ``height``; anything else is stale."""

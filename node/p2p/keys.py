@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from libp2p.crypto.ed25519 import Ed25519PrivateKey
 from libp2p.crypto.keys import KeyPair
 from libp2p.peer.id import ID
 
+from consensus.files import write_private
 from node.p2p.config import PeerId
 
 NODE_KEY_FILE = "node_key.json"
@@ -78,19 +78,7 @@ def save(path: Path, key: NodeKey) -> None:
     value = base64.b64encode(key.seed + key.public_key).decode()
     doc = {"priv_key": {"type": KEY_TYPE, "value": value}}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, (json.dumps(doc, indent=2) + "\n").encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    write_private(path, (json.dumps(doc, indent=2) + "\n").encode())
 
 
 def _decode(path: Path, text: str) -> NodeKey:
