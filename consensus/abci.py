@@ -7,7 +7,20 @@ of the application's types; the shapes below are structural.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Misbehavior:
+    """Committed evidence that a validator misbehaved, as the application receives it
+    (CometBFT's ``abci.Misbehavior``). ``kind`` is ``"duplicate_vote"``."""
+
+    kind: str
+    validator_address: bytes
+    height: int
+    time_ns: int
+    total_voting_power: int
 
 
 class AttributeLike(Protocol):
@@ -58,7 +71,13 @@ class Application(Protocol):
     def process_proposal(self, txs: list[bytes], max_bytes: int, max_gas: int) -> bool: ...
 
     def finalize_block(
-        self, height: int, time_ns: int, proposer: bytes, last_block_hash: bytes, txs: list[bytes]
+        self,
+        height: int,
+        time_ns: int,
+        proposer: bytes,
+        last_block_hash: bytes,
+        txs: list[bytes],
+        misbehavior: Sequence[Misbehavior] = (),
     ) -> FinalizeResultLike: ...
 
     def commit(self) -> int: ...

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from consensus.abci import FinalizeResultLike
 from consensus.types import Block, Commit
+from consensus.validators import ValidatorSet
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,18 @@ class BlockStore(Protocol):
 
     def stage_block(self, block: Block, commit: Commit, result: FinalizeResultLike) -> None:
         """Queue the block's writes; they land atomically with the app's next commit."""
+
+
+class ValidatorStore(BlockStore, Protocol):
+    """A block store that also keeps the validator set of each height."""
+
+    def load_validators(self, height: int) -> ValidatorSet | None: ...
+
+    def stage_validators(self, height: int, validators: ValidatorSet) -> None:
+        """Queue the set of ``height``; it lands with the next staged block."""
+
+    def evidence_committed(self, evidence_id: bytes) -> bool:
+        """Whether a committed block holds the evidence with this id (SHA-256 of its encoding)."""
 
 
 class Mempool(Protocol):

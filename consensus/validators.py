@@ -79,3 +79,30 @@ def _most_priority(validators: list[Validator]) -> Validator:
 
 def _negate(address: bytes) -> bytes:
     return bytes(255 - b for b in address)
+
+
+def apply_updates(validators: ValidatorSet, updates: list[tuple[bytes, int]]) -> ValidatorSet:
+    """The set with each (pub_key, power) applied: power 0 removes the validator, any other
+    power adds or re-weights it. As in CometBFT, a key may appear once per batch, and a
+    newcomer starts at -1.125 x the total power after the updates (removed validators
+    still counted), so it does not propose before the others have had their turn."""
+    addresses = [address_of(pub_key) for pub_key, _ in updates]
+    if len(set(addresses)) != len(addresses):
+        raise ValueError("a validator appears more than once in one batch of updates")
+    by_address = {v.address: v for v in validators.validators}
+    for (_, power), address in zip(updates, addresses, strict=True):
+        if power < 0:
+            raise ValueError(f"negative power {power} for validator {address.hex()}")
+    new_powers = {address: power for (_, power), address in zip(updates, addresses, strict=True) if power}
+    total = sum(new_powers.get(a, v.voting_power) for a, v in by_address.items()) + sum(
+        power for address, power in new_powers.items() if address not in by_address
+    )
+    for (pub_key, power), address in zip(updates, addresses, strict=True):
+        existing = by_address.pop(address, None)
+        if power == 0:
+            continue
+        priority = existing.proposer_priority if existing else -(total + total // 8)
+        by_address[address] = Validator(address, pub_key, power, priority)
+    if not by_address:
+        raise ValueError("the updates would leave no validators")
+    return ValidatorSet(list(by_address.values()))

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from node.errors import ConfigError as ConfigError  # re-exported: callers catch node.config.ConfigError
+from node.p2p import config as p2p_config
+from node.p2p.config import P2PConfig
+
 T = TypeVar("T")
 
 DEFAULT_RPC_ADDR = "127.0.0.1:26657"
-
-
-class ConfigError(ValueError):
-    """A config file that cannot be used; the message names the setting."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ class MempoolSettings:
 
 @dataclass(frozen=True)
 class ConsensusSettings:
+    # Round r waits timeout_X_s + r * timeout_delta_s (consensus/tendermint/config.py).
+    timeout_propose_s: float = 1.0
+    timeout_prevote_s: float = 0.5
+    timeout_precommit_s: float = 0.5
+    timeout_delta_s: float = 0.25
     timeout_commit_s: float = 1.0
     create_empty_blocks: bool = True
     create_empty_blocks_interval_s: float = 0.0
@@ -48,6 +53,7 @@ class Config:
     rpc: RPCConfig = field(default_factory=RPCConfig)
     mempool: MempoolSettings = field(default_factory=MempoolSettings)
     consensus: ConsensusSettings = field(default_factory=ConsensusSettings)
+    p2p: P2PConfig = field(default_factory=P2PConfig)
 
 
 TEMPLATE = """\
@@ -71,9 +77,49 @@ max_tx_bytes = {mempool.max_tx_bytes}
 cache_size = {mempool.cache_size}
 
 [consensus]
+# How long a round waits for a proposal, then for +2/3 prevotes, then for +2/3
+# precommits: timeout_X + round * timeout_delta_s, so later rounds wait longer.
+timeout_propose_s = {consensus.timeout_propose_s}
+timeout_prevote_s = {consensus.timeout_prevote_s}
+timeout_precommit_s = {consensus.timeout_precommit_s}
+timeout_delta_s = {consensus.timeout_delta_s}
+# After a block is committed, wait this long before starting the next height.
 timeout_commit_s = {consensus.timeout_commit_s}
 create_empty_blocks = {empty}
 create_empty_blocks_interval_s = {consensus.create_empty_blocks_interval_s}
+
+[p2p]
+# Where this node accepts peers: /ip4/<address>/tcp/<port> (or /ip6/...).
+listen_addr = {listen_addr}
+# Peers as /ip4/<address>/tcp/<port>/p2p/<peer id> (also ip6, dns, dns4, dns6).
+# Persistent peers are dialled at start and kept connected (reconnect with back-off),
+# and always admitted; seeds are dialled once at start, as first contacts.
+persistent_peers = {persistent_peers}
+seeds = {seeds}
+# Beyond this many connected peers, a new one is refused (unless it is a persistent peer).
+max_peers = {p2p.max_peers}
+dial_timeout_s = {p2p.dial_timeout_s}
+# Reconnect delay after n failures in a row: min(base * 2**(n-1), max).
+reconnect_backoff_base_s = {p2p.reconnect_backoff_base_s}
+reconnect_backoff_max_s = {p2p.reconnect_backoff_max_s}
+# Gossip: topics joined, mesh degree, and how long txs are gathered into one message.
+topics = {topics}
+gossip_degree = {p2p.gossip_degree}
+gossip_batch_interval_s = {p2p.gossip_batch_interval_s}
+# Largest gossip payload or direct request/response. Keep it equal on all nodes:
+# a peer refuses anything above its own limit.
+max_message_bytes = {p2p.max_message_bytes}
+request_timeout_s = {p2p.request_timeout_s}
+# Flow control: outbound RPCs queued per peer (publishers wait at a quarter), messages
+# buffered per subscription, and how long a full queue may stall before its peer is dropped.
+send_queue_size = {p2p.send_queue_size}
+subscription_buffer = {p2p.subscription_buffer}
+send_stall_timeout_s = {p2p.send_stall_timeout_s}
+# Peer scoring: each invalid message costs invalid_penalty; a peer whose score falls to
+# ban_threshold (scores start at 0) is banned for ban_duration_s.
+invalid_penalty = {p2p.invalid_penalty}
+ban_threshold = {p2p.ban_threshold}
+ban_duration_s = {p2p.ban_duration_s}
 """
 
 
@@ -86,6 +132,11 @@ def render(config: Config) -> str:
         mempool=config.mempool,
         consensus=config.consensus,
         empty=str(config.consensus.create_empty_blocks).lower(),
+        p2p=config.p2p,
+        listen_addr=_toml_string(config.p2p.listen_addr),
+        persistent_peers=_toml_array(config.p2p.persistent_peers),
+        seeds=_toml_array(config.p2p.seeds),
+        topics=_toml_array(config.p2p.topics),
     )
 
 
@@ -95,6 +146,13 @@ def _toml_string(text: str) -> str:
         f"\\{c}" if c in '"\\' else f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in text
     )
     return f'"{escaped}"'
+
+
+def _toml_array(items: tuple[str, ...]) -> str:
+    """A TOML array of basic strings, one per line."""
+    if not items:
+        return "[]"
+    return "[\n" + "".join(f"  {_toml_string(item)},\n" for item in items) + "]"
 
 
 def load(path: Path) -> Config:
@@ -108,7 +166,7 @@ def load(path: Path) -> Config:
 
 
 def from_dict(data: dict[str, object]) -> Config:
-    known = {"moniker", "log_level", "rpc", "mempool", "consensus"}
+    known = {"moniker", "log_level", "rpc", "mempool", "consensus", "p2p"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
@@ -118,11 +176,20 @@ def from_dict(data: dict[str, object]) -> Config:
         rpc=_section(data, "rpc", RPCConfig),
         mempool=_section(data, "mempool", MempoolSettings),
         consensus=_section(data, "consensus", ConsensusSettings),
+        p2p=p2p_config.from_dict(_table(data, "p2p")),
     )
     parse_laddr(config.rpc.laddr)
-    if config.consensus.timeout_commit_s <= 0:
-        raise ConfigError("consensus.timeout_commit_s must be positive")
+    check_consensus(config.consensus)
     return config
+
+
+def check_consensus(settings: ConsensusSettings) -> None:
+    """Every step waits a positive time; the per-round increase may be 0."""
+    for name in ("timeout_propose_s", "timeout_prevote_s", "timeout_precommit_s", "timeout_commit_s"):
+        if getattr(settings, name) <= 0:
+            raise ConfigError(f"consensus.{name} must be positive")
+    if settings.timeout_delta_s < 0:
+        raise ConfigError("consensus.timeout_delta_s must not be negative")
 
 
 def parse_laddr(laddr: str) -> tuple[str, int]:
@@ -140,20 +207,27 @@ def _str(data: dict[str, object], key: str, default: str) -> str:
     return value
 
 
-def _section(data: dict[str, object], name: str, type_: type[T]) -> T:
+def _table(data: dict[str, object], name: str) -> dict[str, object]:
     raw = data.get(name, {})
     if not isinstance(raw, dict):
         raise ConfigError(f"[{name}] must be a table")
+    return raw
+
+
+def _section(data: dict[str, object], name: str, type_: type[T]) -> T:
+    raw = _table(data, name)
     fields = type_.__dataclass_fields__  # type: ignore[attr-defined]
     unknown = set(raw) - set(fields)
     if unknown:
         raise ConfigError(f"unknown setting(s) in [{name}]: {', '.join(sorted(unknown))}")
+    values: dict[str, object] = {}
     for key, value in raw.items():
         expected = type(getattr(type_(), key))
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            raw[key] = float(value)
+            value = float(value)
         elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise ConfigError(f"{name}.{key} must be of type {expected.__name__}")
-        if expected in (int, float) and raw[key] < 0:
+        if isinstance(value, int | float) and value < 0:
             raise ConfigError(f"{name}.{key} must not be negative")
-    return type_(**raw)
+        values[key] = value
+    return type_(**values)

@@ -8,16 +8,24 @@ import logging
 import signal
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import msgspec
 import trio
 
-from consensus.abci import FinalizeResultLike
+from consensus.abci import FinalizeResultLike, Misbehavior
 from consensus.codec import encode
 from consensus.engine import BlockLimits, ConsensusConfig
 from consensus.privval import FilePV
 from consensus.solo import SoloEngine
 from consensus.tasks import TaskStatus
+from consensus.tendermint.blocks import BlockExecutor, ChainParams
+from consensus.tendermint.config import TimeoutConfig
+from consensus.tendermint.engine import EngineConfig, Network, TendermintEngine
+from consensus.tendermint.evidence import EvidenceParams, decode_evidence, evidence_height, misbehavior_of
+from consensus.tendermint.messages import DuplicateVoteEvidence
+from consensus.tendermint.signer import PVSigner
+from consensus.tendermint.wal import WAL
 from consensus.types import Block, BlockID, Commit
 from consensus.validators import ValidatorSet
 from consensus.wal import BlockWAL
@@ -32,6 +40,10 @@ from node.rpc.server import serve
 from node.storage.chain import ChainStore
 from node.storage.leveldb import open_leveldb
 from vm.app import App
+from vm.execute import TxResult
+
+if TYPE_CHECKING:
+    from node.network import NetworkServices
 
 log = logging.getLogger("depind.node")
 
@@ -52,6 +64,8 @@ class Node:
     pv: FilePV
     validators: ValidatorSet
     started_ns: int = field(default_factory=time.time_ns)
+    consensus: TendermintEngine | None = None  # set while the networked engine runs
+    network: NetworkServices | None = None
 
     @classmethod
     def open(cls, home: Home) -> Node:
@@ -112,9 +126,16 @@ class Node:
             header.proposer_address,
             header.last_block_id.hash,
             block.data.txs,
+            [self._misbehavior(decode_evidence(item)) for item in block.evidence],
         )
         self.app.commit()
         log.info("replayed block %d", height)
+
+    def _misbehavior(self, evidence: DuplicateVoteEvidence) -> Misbehavior:
+        block = self.chain.load_block(evidence_height(evidence))
+        if block is None:
+            raise HandshakeError(f"block {evidence_height(evidence)} named by committed evidence is missing")
+        return misbehavior_of(evidence, block.header.time_ns)
 
     def _check_app_hash(self, height: int) -> None:
         results = self.chain.load_results(height)
@@ -130,7 +151,58 @@ class Node:
             result.app_hash.hex()[:16],
         )
 
-    def engine(self) -> SoloEngine:
+    def is_solo(self) -> bool:
+        """One validator, this node, and no peers to talk to: the single-validator engine.
+        Every other network runs Tendermint over p2p."""
+        p2p = self.config.p2p
+        return (
+            len(self.validators.validators) == 1
+            and self.validators.get(self.pv.address) is not None
+            and not p2p.persistent_peers
+            and not p2p.seeds
+        )
+
+    def tendermint(self, network: Network) -> TendermintEngine:
+        settings = self.config.consensus
+        timeouts = TimeoutConfig(
+            settings.timeout_propose_s,
+            settings.timeout_prevote_s,
+            settings.timeout_precommit_s,
+            settings.timeout_delta_s,
+            settings.timeout_commit_s,
+        )
+        max_message_bytes = self.config.p2p.max_message_bytes
+        # A proposal travels as one gossip message: leave room for the header, commit and framing.
+        limits = BlockLimits(
+            min(self.limits.max_bytes, max_message_bytes - max_message_bytes // 8), self.limits.max_gas
+        )
+        evidence = self.genesis.consensus_params.evidence
+        params = ChainParams(
+            self.chain_id,
+            self.genesis.initial_height,
+            genesis_doc.parse_time(self.genesis.genesis_time),
+            self.consensus_hash(),
+            limits,
+            EvidenceParams(evidence.max_age_num_blocks, evidence.max_bytes),
+        )
+        executor = BlockExecutor(params, self.app, self.chain, self.mempool, self.validators)
+        return TendermintEngine(
+            executor,
+            PVSigner(self.pv),
+            WAL(self.home.data_dir / "cs.wal"),
+            network,
+            self.on_commit,
+            EngineConfig(timeouts=timeouts, max_message_bytes=max_message_bytes),
+        )
+
+    async def submit_tx(self, tx: bytes) -> TxResult:
+        """CheckTx into our mempool and, once admitted, gossip to peers."""
+        result = self.mempool.check_tx(tx)
+        if result.code == 0 and self.network is not None:
+            await self.network.gossip_tx(tx)
+        return result
+
+    def solo(self) -> SoloEngine:
         settings = self.config.consensus
         return SoloEngine(
             chain_id=self.chain_id,
@@ -160,10 +232,44 @@ class Node:
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
-            await nursery.start(serve, self)
-            await nursery.start(self.engine().run)
+            if self.is_solo():
+                await nursery.start(serve, self)
+                await nursery.start(self.solo().run)
+            else:
+                await nursery.start(self._run_networked)
+                await nursery.start(serve, self)
             nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
             task_status.started()
+
+    async def _run_networked(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        # libp2p takes about a second to import: only a networked node pays for it.
+        from node.network import ConsensusNetwork, NetworkServices
+        from node.p2p import keys
+        from node.p2p.host import P2PNode, adopt_libp2p_logging
+
+        adopt_libp2p_logging()
+        p2p = P2PNode(self.config.p2p, keys.load_or_create(self.home.config_dir / keys.NODE_KEY_FILE))
+        self.consensus = self.tendermint(ConsensusNetwork(p2p))
+        self.network = NetworkServices(p2p, self.consensus, self.mempool)
+        log.info("p2p node %s on %s", p2p.peer_id, self.config.p2p.listen_addr)
+        await self.network.run(task_status=task_status)
+
+    def validators_at(self, height: int) -> ValidatorSet | None:
+        """The validator set that decides ``height``, with its proposer priorities; None if
+        unknown. The networked engine stores each set with the block two heights before;
+        the first two heights are decided by the genesis set (priorities advanced once per
+        height), and the single-validator engine's set never changes."""
+        stored = self.chain.load_validators(height)
+        if stored is not None:
+            return stored
+        initial = self.genesis.initial_height
+        if height == initial:
+            return self.validators
+        if height == initial + 1:
+            return self.validators.increment_priority()
+        if height > initial and self.is_solo():
+            return self.validators
+        return None
 
 
 async def _stop_on_signal(scope: trio.CancelScope) -> None:

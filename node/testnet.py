@@ -6,22 +6,18 @@
     scripts/localnet.sh stop ./localnet
 
 ``DIR/node0`` .. ``DIR/node{N-1}`` are complete homes, each with its own
-validator key, node key (p2p identity), ``config/config.toml`` (moniker
-``nodeI``, JSON-RPC on its own port), ``config/p2p.toml`` and an account key
-``nodeI`` in the test keyring; all share one ``config/genesis.json`` that
+validator key, node key (p2p identity), ``config/config.toml`` and an account
+key ``nodeI`` in the test keyring; all share one ``config/genesis.json`` that
 names the N validators at power 10 and funds every account. Node I listens on
 ``STARTING_PORT + 10 I`` for p2p and the port after it for JSON-RPC, so node0
 has the usual 26656 and 26657. ``DIR/accounts.json`` records each node's ids,
 ports, addresses and account mnemonic: test keys, never to hold value.
 
-``config/p2p.toml`` is the node's ``[p2p]`` table in the shape
-``node/p2p/config.py`` reads: ``listen_addr``, and every other node in
-``persistent_peers`` as ``/ip4/127.0.0.1/tcp/PORT/p2p/<peer id>``. Nothing
-loads it yet (node/config.py has no ``[p2p]`` section); that loader comes with
-the networking layer, and can then take the table into config.toml.
-
-Until the Tendermint engine lands, ``depind start`` runs the single-validator
-engine, which refuses a genesis of several validators (``NotAValidator``).
+Each ``config.toml`` has the moniker ``nodeI``, the node's JSON-RPC port, and
+a ``[p2p]`` table with its ``listen_addr`` and every other node in
+``persistent_peers`` as ``/ip4/127.0.0.1/tcp/PORT/p2p/<peer id>``.
+The node started in each home (``depind start``) is one of the validators of
+that genesis.
 """
 
 from __future__ import annotations
@@ -38,6 +34,7 @@ from genesis import doc as genesis_doc
 from genesis.schema import DEFAULT_DENOM, CoinJSON, GenesisDoc, GenesisValidator
 from node import config as node_config
 from node.home import Home, add_genesis_account, init_home
+from node.p2p.config import P2PConfig
 
 DEFAULT_CHAIN_ID = "depind-localnet-1"
 DEFAULT_STARTING_PORT = 26656
@@ -46,7 +43,6 @@ VALIDATOR_POWER = 10
 ACCOUNT_FUNDS = 1_000_000_000_000  # 1,000,000 DEPIN per node account
 KEYRING_BACKEND = "test"
 HOST = "127.0.0.1"
-P2P_FILE = "p2p.toml"
 ACCOUNTS_FILE = "accounts.json"
 
 
@@ -110,7 +106,7 @@ def build_network(
     staged = [init_node(staging, index, chain_id, starting_port) for index in range(validators)]
     write_shared_genesis(staged)
     for node in staged:
-        write_p2p_config(node, staged)
+        write_node_config(node, staged)
     nodes = [dataclasses.replace(node, home=Home(output_dir / node.name)) for node in staged]
     write_accounts(staging, chain_id, nodes)
     return nodes
@@ -139,13 +135,12 @@ def rpc_port(starting_port: int, index: int) -> int:
 
 
 def init_node(root: Path, index: int, chain_id: str, starting_port: int) -> NetworkNode:
-    """A home with its own validator key, its ports in config.toml and an account key."""
+    """A home with its own validator key, node key and account key; its config.toml is
+    written once every node's peer id is known (``write_node_config``)."""
     name = f"node{index}"
     home = Home(root / name)
     validator = init_home(home, name, chain_id).validators[0]
     ports = p2p_port(starting_port, index), rpc_port(starting_port, index)
-    rpc = node_config.RPCConfig(laddr=f"{HOST}:{ports[1]}")
-    home.config_file.write_text(node_config.render(node_config.Config(moniker=name, rpc=rpc)))
     info, mnemonic = home.keyring(KEYRING_BACKEND).add(name)
     return NetworkNode(name, home, *ports, validator, write_node_key(home), info.address, mnemonic)
 
@@ -177,17 +172,15 @@ def write_shared_genesis(nodes: list[NetworkNode]) -> None:
         shutil.copyfile(first.genesis_file, node.home.genesis_file)
 
 
-def write_p2p_config(node: NetworkNode, nodes: list[NetworkNode]) -> None:
-    peers = [other.peer_addr for other in nodes if other.name != node.name]
-    lines = [
-        "# This node's [p2p] settings (node/p2p/config.py); node/config.py loads them once networking lands.",
-        "[p2p]",
-        f"listen_addr = {json.dumps(node.p2p_laddr)}",
-        "persistent_peers = [",
-        *(f"  {json.dumps(peer)}," for peer in peers),
-        "]",
-    ]
-    (node.home.config_dir / P2P_FILE).write_text("\n".join(lines) + "\n")
+def write_node_config(node: NetworkNode, nodes: list[NetworkNode]) -> None:
+    """``config/config.toml``: the node's ports, and every other node as a persistent peer."""
+    peers = tuple(other.peer_addr for other in nodes if other.name != node.name)
+    config = node_config.Config(
+        moniker=node.name,
+        rpc=node_config.RPCConfig(laddr=node.rpc_laddr),
+        p2p=P2PConfig(listen_addr=node.p2p_laddr, persistent_peers=peers),
+    )
+    node.home.config_file.write_text(node_config.render(config))
 
 
 def write_accounts(root: Path, chain_id: str, nodes: list[NetworkNode]) -> None:

@@ -9,9 +9,6 @@
 # counts only while its process is a `depind start --home DIR/nodeI`: a stale one is ignored.
 # DEPIND names the command to run (default: the repo's .venv/bin/depind, else depind on PATH);
 # STOP_GRACE_S bounds the wait for a clean stop (default 10).
-#
-# Until the Tendermint engine lands, `depind start` runs the single-validator engine, which
-# refuses a genesis of several validators: `start` then reports that the nodes exited.
 set -euo pipefail
 
 usage() {

@@ -7,6 +7,7 @@ cache over committed state, rebuilt after every commit).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,13 +139,29 @@ class App:
         return size <= max_bytes and (max_gas < 0 or gas <= max_gas)
 
     def finalize_block(
-        self, height: int, time_ns: int, proposer: bytes, last_block_hash: bytes, txs: list[bytes]
+        self,
+        height: int,
+        time_ns: int,
+        proposer: bytes,
+        last_block_hash: bytes,
+        txs: list[bytes],
+        misbehavior: Sequence[Any] = (),
     ) -> FinalizeResult:
-        """Execute a decided block; state is persisted only by ``commit``."""
+        """Execute a decided block; state is persisted only by ``commit``.
+
+        ``misbehavior``: the block's committed evidence (``consensus.abci.Misbehavior``),
+        reported as events until staking can slash for it."""
         env = BlockEnv(self.state.chain_id(), height, time_ns, proposer, last_block_hash)
         block = CacheStore(self.state.values)
         results = [deliver_tx(block, env, tx, self.max_tx_bytes) for tx in txs]
         hooks = Context(block, env, infinite_meter())
+        for item in misbehavior:
+            hooks.emit(
+                "misbehavior",
+                kind=str(item.kind),
+                validator=bytes(item.validator_address).hex().upper(),
+                height=str(int(item.height)),
+            )
         end_block(hooks, BANK)
         root, writes = self.state.prepare(block.changes(), height, time_ns, env.chain_id)
         self._pending = _Pending(height, writes, root)

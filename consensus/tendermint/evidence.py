@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from consensus.abci import Misbehavior
 from consensus.codec import CodecError, decode, encode
 from consensus.merkle import merkle_root
 from consensus.tendermint.messages import DuplicateVoteEvidence, Verify
@@ -27,9 +28,17 @@ from consensus.validators import Validator, ValidatorSet
 ValidatorsAt = Callable[[int], ValidatorSet | None]
 """The validator set that decided a height; None where the node does not know it."""
 
+IsCommitted = Callable[[bytes], bool]
+"""Whether the evidence with this id (``evidence_id``) is in a committed block: the block
+store's index, so that a restarted node still refuses evidence committed before."""
+
 
 class InvalidEvidence(Exception):
     """Evidence that must not be kept or committed: the message says why."""
+
+
+class UndecodableEvidence(InvalidEvidence):
+    """Bytes that are not evidence at all (as opposed to evidence that is stale or unknown)."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,7 @@ def decode_evidence(data: bytes) -> DuplicateVoteEvidence:
     try:
         return decode(data, DuplicateVoteEvidence)
     except CodecError as exc:
-        raise InvalidEvidence(f"undecodable evidence: {exc}") from None
+        raise UndecodableEvidence(f"undecodable evidence: {exc}") from None
 
 
 def evidence_hash(encoded: Sequence[bytes]) -> bytes:
@@ -58,6 +67,29 @@ def evidence_hash(encoded: Sequence[bytes]) -> bytes:
 
 def evidence_height(evidence: DuplicateVoteEvidence) -> int:
     return evidence.vote_a.height
+
+
+def describe(evidence: DuplicateVoteEvidence) -> str:
+    vote = evidence.vote_a
+    kind = "prevotes" if vote.type == VoteType.PREVOTE else "precommits"
+    return (
+        f"validator {vote.validator_address.hex().upper()} signed two {kind} "
+        f"at height {vote.height} round {vote.round}"
+    )
+
+
+def evidence_id(encoded: bytes) -> bytes:
+    """The id of evidence by its canonical encoding: SHA-256, as a tx hash."""
+    return hashlib.sha256(encoded).digest()
+
+
+def misbehavior_of(evidence: DuplicateVoteEvidence, block_time_ns: int) -> Misbehavior:
+    """What the application is told about committed evidence; ``block_time_ns`` is the
+    time of the block at the evidence's height."""
+    vote = evidence.vote_a
+    return Misbehavior(
+        "duplicate_vote", vote.validator_address, vote.height, block_time_ns, evidence.total_voting_power
+    )
 
 
 def verify_duplicate_vote(
@@ -122,8 +154,10 @@ class EvidencePool:
         validators_at: ValidatorsAt,
         verify: Verify,
         height: int = 0,
+        is_committed: IsCommitted = lambda _: False,
     ) -> None:
         self.chain_id = chain_id
+        self._is_committed = is_committed
         self.params = params
         self.height = height
         self._validators_at = validators_at
@@ -134,8 +168,8 @@ class EvidencePool:
     def add(self, evidence: DuplicateVoteEvidence) -> bool:
         """Keep ``evidence``; False if it is already pending or committed. Raises ``InvalidEvidence``."""
         encoded = encode_evidence(evidence)
-        key = _evidence_id(encoded)
-        if key in self._pending or key in self._committed:
+        key = evidence_id(encoded)
+        if key in self._pending or self._was_committed(key):
             return False
         self.check(evidence)
         self._pending[key] = _Pending(evidence, encoded)
@@ -160,10 +194,14 @@ class EvidencePool:
         return self.height - height > self.params.max_age_num_blocks
 
     def pending(self, max_bytes: int) -> list[DuplicateVoteEvidence]:
-        """The oldest pending evidence whose encodings fit in ``max_bytes`` together."""
+        """The oldest pending evidence of committed heights whose encodings fit in
+        ``max_bytes`` together (evidence of the height being decided waits for its block,
+        as in CometBFT, so the application gets that block's time with it)."""
         chosen: list[DuplicateVoteEvidence] = []
         size = 0
         for item in self._pending.values():
+            if evidence_height(item.evidence) > self.height:
+                continue
             size += len(item.encoded)
             if size > max_bytes:
                 break
@@ -179,10 +217,14 @@ class EvidencePool:
         seen: set[bytes] = set()
         decoded: list[DuplicateVoteEvidence] = []
         for data in encoded:
-            key = _evidence_id(data)
-            if key in seen or key in self._committed:
+            key = evidence_id(data)
+            if key in seen or self._was_committed(key):
                 raise InvalidEvidence(f"evidence {key.hex()} is {'repeated' if key in seen else 'committed'}")
             evidence = decode_evidence(data)
+            if evidence_height(evidence) > self.height:
+                raise InvalidEvidence(
+                    f"evidence from height {evidence_height(evidence)} is not committed yet"
+                )
             if key not in self._pending:  # pending evidence was checked when it came
                 self.check(evidence)
             seen.add(key)
@@ -192,7 +234,7 @@ class EvidencePool:
     def mark_committed(self, evidence: Iterable[DuplicateVoteEvidence]) -> None:
         """``evidence`` is in a committed block: never propose or accept it again."""
         for item in evidence:
-            key = _evidence_id(encode_evidence(item))
+            key = evidence_id(encode_evidence(item))
             self._pending.pop(key, None)
             self._committed[key] = evidence_height(item)
 
@@ -212,6 +254,5 @@ class EvidencePool:
         """How many pieces of evidence are pending."""
         return len(self._pending)
 
-
-def _evidence_id(encoded: bytes) -> bytes:
-    return hashlib.sha256(encoded).digest()
+    def _was_committed(self, key: bytes) -> bool:
+        return key in self._committed or self._is_committed(key)

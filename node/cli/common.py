@@ -45,6 +45,17 @@ def one_line(exc: BaseException) -> str:
     return flatten(str(exc)) or type(exc).__name__
 
 
+def first_failure(group: BaseExceptionGroup) -> BaseException:
+    """The first exception in a (nested) group that is not a cancellation: what went wrong."""
+    import trio  # only `depind start` runs trio; other commands need not import it
+
+    for exc in group.exceptions:
+        found = first_failure(exc) if isinstance(exc, BaseExceptionGroup) else exc
+        if not isinstance(found, trio.Cancelled | BaseExceptionGroup):
+            return found
+    return group
+
+
 class DepindGroup(click.Group):
     """The root group: expected failures from any subcommand become one-line CLIErrors."""
 

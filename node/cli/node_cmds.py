@@ -12,7 +12,7 @@ import click
 from genesis import doc as genesis_doc
 from genesis.schema import GenesisDoc
 from node.cli import views
-from node.cli.common import emit, home_option, node_option, output_option
+from node.cli.common import CLIError, emit, first_failure, home_option, node_option, one_line, output_option
 from node.client import Client
 from node.home import Home, init_dev_home, init_home
 
@@ -86,6 +86,9 @@ def start(home: Path) -> None:
         trio.run(node.run)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+    except BaseExceptionGroup as group:
+        # A service failed inside the node's task tree: say what, in one line.
+        raise CLIError(one_line(first_failure(group))) from None
     finally:
         node.close()
 

@@ -14,7 +14,7 @@ from typing import NewType
 import multiaddr
 from multiaddr.exceptions import ParseError
 
-from node.config import ConfigError
+from node.errors import ConfigError
 
 PeerId = NewType("PeerId", str)
 """A libp2p peer id in its text form (base58), as in ``/p2p/<peer id>``."""

@@ -65,5 +65,7 @@ def unwrap_group(group: BaseExceptionGroup, logger: logging.Logger) -> BaseExcep
         return group
     for leaf in leaves:
         cause = root_cause(leaf)
-        logger.error("p2p node failed: %r (root cause: %r)", leaf, cause, exc_info=leaf)
+        # Our own P2PErrors (a port in use, ...) say all there is; anything else is a bug.
+        trace = None if isinstance(leaf, P2PError) else leaf
+        logger.error("p2p node failed: %r (root cause: %r)", leaf, cause, exc_info=trace)
     return leaves[0]

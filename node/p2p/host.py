@@ -575,3 +575,21 @@ class _ConnectionWatcher(INotifee):
 
     async def listen_close(self, network: INetwork, multiaddr: Multiaddr) -> None:
         await trio.lowlevel.checkpoint()
+
+
+def adopt_libp2p_logging() -> None:
+    """Send libp2p's log records through the node's logging, at WARNING and above.
+
+    Importing libp2p detaches its "libp2p" logger (no handlers, no propagation), so
+    its warnings reached stderr raw through logging's last-resort handler. A dial to
+    a peer that is not up yet is an ERROR there; here it is routine (the
+    keep-connected loop retries with back-off and counts failures), so the TCP
+    transport's logger is raised to CRITICAL."""
+    libp2p_logger = logging.getLogger("libp2p")
+    libp2p_logger.propagate = True
+    libp2p_logger.setLevel(logging.WARNING)
+    for name, child in list(logging.root.manager.loggerDict.items()):
+        # Some libp2p modules set INFO on their own loggers: hold them to WARNING as well.
+        if name.startswith("libp2p.") and isinstance(child, logging.Logger) and child.level < logging.WARNING:
+            child.setLevel(logging.NOTSET if child.level == logging.NOTSET else logging.WARNING)
+    logging.getLogger("libp2p.transport.tcp.tcp").setLevel(logging.CRITICAL)

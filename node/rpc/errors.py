@@ -9,13 +9,14 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 
-NOT_FOUND = -32001  # block, tx, account or provider does not exist
+NOT_FOUND = -32001  # block, tx, account, provider or validator set does not exist
 HEIGHT_UNAVAILABLE = -32002  # height above the latest or below the earliest stored
 TX_REJECTED = -32003  # the tx was not admitted (broadcast_tx_commit)
 TIMEOUT = -32004  # waiting for a commit timed out
 SUBSCRIPTION = -32005  # subscribe/unsubscribe problems, or not on a WebSocket
 REQUEST_TOO_LARGE = -32006  # body or batch over the configured limits
 QUERY_FAILED = -32007  # the application rejected a query
+EVIDENCE_REJECTED = -32008  # broadcast_evidence: invalid, stale, or no networked engine to take it
 
 MESSAGES = {
     PARSE_ERROR: "Parse error",
@@ -30,6 +31,7 @@ MESSAGES = {
     SUBSCRIPTION: "Subscription error",
     REQUEST_TOO_LARGE: "Request too large",
     QUERY_FAILED: "Query failed",
+    EVIDENCE_REJECTED: "Evidence rejected",
 }
 
 

@@ -11,10 +11,15 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import trio
 
-from consensus.types import Block
+from consensus.tendermint.evidence import InvalidEvidence
+from consensus.tendermint.messages import NO_ROUND, Step
+from consensus.types import Block, Vote
+from genesis import doc as genesis_doc
 from node import query as event_query
+from node.p2p.errors import NotRunningError
 from node.rpc import present
 from node.rpc.errors import (
+    EVIDENCE_REJECTED,
     HEIGHT_UNAVAILABLE,
     INVALID_PARAMS,
     NOT_FOUND,
@@ -25,8 +30,12 @@ from node.rpc.errors import (
 from node.storage.records import TxLocation
 
 if TYPE_CHECKING:
+    from consensus.tendermint.engine import TendermintEngine
+    from consensus.tendermint.votes import HeightVoteSet
+    from consensus.validators import ValidatorSet
     from node.events import EventBus, Subscription
     from node.node import Node
+    from node.p2p.config import PeerId
 
 VERSION = "0.1.0"
 MAX_PER_PAGE = 100
@@ -121,11 +130,13 @@ async def status(ctx: Call) -> dict[str, Any]:
     latest = node.chain.height()
     block = node.chain.load_block(latest) if latest else None
     earliest = node.chain.load_block(node.chain.base()) if latest else None
-    me = node.validators.get(node.pv.address)
+    validators = node.validators_at(max(latest + 1, node.genesis.initial_height)) or node.validators
+    me = validators.get(node.pv.address)
+    node_id, listen_addr = node_address(node)
     return {
         "node_info": {
-            "id": present.hex_upper(node.pv.address).lower(),
-            "listen_addr": node.config.rpc.laddr,
+            "id": node_id,
+            "listen_addr": listen_addr,
             "network": node.chain_id,
             "version": VERSION,
             "moniker": node.config.moniker,
@@ -138,7 +149,7 @@ async def status(ctx: Call) -> dict[str, Any]:
             "latest_block_time": present.rfc3339(block.header.time_ns) if block else "",
             "earliest_block_hash": present.hex_upper(earliest.hash()) if earliest else "",
             "earliest_block_height": str(node.chain.base()),
-            "catching_up": False,
+            "catching_up": is_catching_up(node),
         },
         "validator_info": {
             "address": present.hex_upper(node.pv.address),
@@ -146,6 +157,20 @@ async def status(ctx: Call) -> dict[str, Any]:
             "voting_power": str(me[1].voting_power if me else 0),
         },
     }
+
+
+def node_address(node: Node) -> tuple[str, str]:
+    """(id, listen address): the libp2p peer id and p2p address of a networked node; a
+    single-validator node, which has no p2p host, names its validator address and RPC."""
+    if node.network is not None:
+        return str(node.network.p2p.peer_id), node.config.p2p.listen_addr
+    return present.hex_upper(node.pv.address).lower(), node.config.rpc.laddr
+
+
+def is_catching_up(node: Node) -> bool:
+    """Block sync is fetching committed blocks from peers that are ahead."""
+    engine = node.consensus
+    return engine is not None and engine.machine.started and engine.round_view().syncing
 
 
 async def genesis(ctx: Call) -> dict[str, Any]:
@@ -237,7 +262,10 @@ async def validators(
 ) -> dict[str, Any]:
     """The validator set at ``height`` (paginated)."""
     h = resolve_height(ctx, height)
-    all_validators = ctx.node.validators.validators
+    found = ctx.node.validators_at(h)
+    if found is None:
+        raise RPCError(NOT_FOUND, f"validator set of height {h} not found")
+    all_validators = found.validators
     start, size = page_bounds(page, per_page, len(all_validators))
     chosen = all_validators[start : start + size]
     return {
@@ -246,6 +274,120 @@ async def validators(
         "count": str(len(chosen)),
         "total": str(len(all_validators)),
     }
+
+
+# -- network and consensus ------------------------------------------------------
+
+# CometBFT's RoundStepType numbers for the steps this node's engines go through.
+STEP_NEW_HEIGHT = 1  # waiting ``timeout_commit`` before the next height
+STEP_PROPOSE = 3
+STEP_PREVOTE = 4
+STEP_PRECOMMIT = 6
+STEP_COMMIT = 8  # decided; the next height starts ``timeout_commit`` later
+ROUND_STEPS = {Step.PROPOSE: STEP_PROPOSE, Step.PREVOTE: STEP_PREVOTE, Step.PRECOMMIT: STEP_PRECOMMIT}
+
+
+async def net_info(ctx: Call) -> dict[str, Any]:
+    """This node's p2p listen addresses and connected peers (none on a single-validator node)."""
+    listeners, scores = p2p_view(ctx.node)
+    settings = ctx.node.config.p2p
+    dialled = {addr.peer_id: addr for addr in (*settings.seed_addrs, *settings.persistent_peer_addrs)}
+    persistent = {addr.peer_id for addr in settings.persistent_peer_addrs}
+    peers = [
+        present.peer(peer, dialled.get(peer), peer in persistent, score) for peer, score in scores.items()
+    ]
+    return {"listening": bool(listeners), "listeners": listeners, "n_peers": str(len(peers)), "peers": peers}
+
+
+def p2p_view(node: Node) -> tuple[list[str], dict[PeerId, int]]:
+    """Where the p2p host listens, and the connected peers with their scores; nothing while
+    the host does not run (or on a single-validator node, which has none)."""
+    if node.network is None:
+        return [], {}
+    p2p = node.network.p2p
+    try:
+        return p2p.listen_addrs(), {peer: p2p.score(peer) for peer in p2p.peers()}
+    except NotRunningError:
+        return [], {}
+
+
+async def consensus_state(ctx: Call) -> dict[str, Any]:
+    """The height, round and step being decided, with each round's vote tallies."""
+    return {"round_state": present.round_state_summary(current_round_state(ctx.node))}
+
+
+async def dump_consensus_state(ctx: Call) -> dict[str, Any]:
+    """The round state in detail, and the connected peers (their round states are not tracked)."""
+    _, scores = p2p_view(ctx.node)
+    return {
+        "round_state": present.round_state(current_round_state(ctx.node)),
+        "peers": [{"node_address": str(peer)} for peer in scores],
+    }
+
+
+def current_round_state(node: Node) -> present.RoundState:
+    """The networked engine's state, or, under the single-validator engine (which decides
+    a height at once, alone), the wait for the next height."""
+    engine = node.consensus
+    if engine is None or not engine.machine.started:
+        return waiting_round_state(node)
+    return engine_round_state(node, engine)
+
+
+def engine_round_state(node: Node, engine: TendermintEngine) -> present.RoundState:
+    state = engine.machine.state
+    proposals = list(state.proposals.get(state.round, {}).values())
+    return present.RoundState(
+        height=state.height,
+        round=state.round,
+        step=STEP_COMMIT if state.decision is not None else ROUND_STEPS[Step(state.step)],
+        start_time_ns=height_start_ns(node, state.height),
+        validators=state.validators,
+        proposer=engine.machine.proposer(state.round),
+        proposal=proposals[0].proposal if proposals else None,
+        locked_round=state.locked_round,
+        locked_block_hash=b"" if state.locked_value is None else state.locked_value.hash(),
+        valid_round=state.valid_round,
+        valid_block_hash=b"" if state.valid_value is None else state.valid_value.hash(),
+        votes=[round_votes(state.votes, state.validators, r) for r in range(state.round + 1)],
+    )
+
+
+def round_votes(votes: HeightVoteSet, validators: ValidatorSet, round_: int) -> present.RoundVotes:
+    prevotes, precommits = votes.prevotes(round_), votes.precommits(round_)
+    return present.RoundVotes(
+        round_,
+        [prevotes.get(v.address) for v in validators.validators],
+        [precommits.get(v.address) for v in validators.validators],
+    )
+
+
+def waiting_round_state(node: Node) -> present.RoundState:
+    height = max(node.chain.height() + 1, node.genesis.initial_height)
+    validators = node.validators_at(height) or node.validators
+    nobody: list[Vote | None] = [None] * len(validators.validators)
+    return present.RoundState(
+        height=height,
+        round=0,
+        step=STEP_NEW_HEIGHT,
+        start_time_ns=height_start_ns(node, height),
+        validators=validators,
+        proposer=validators.proposer().address,
+        proposal=None,
+        locked_round=NO_ROUND,
+        locked_block_hash=b"",
+        valid_round=NO_ROUND,
+        valid_block_hash=b"",
+        votes=[present.RoundVotes(0, nobody, list(nobody))],
+    )
+
+
+def height_start_ns(node: Node, height: int) -> int:
+    """As CometBFT defines it: the previous block's time (the genesis time for the first
+    height) plus ``timeout_commit``."""
+    previous = node.chain.load_block(height - 1)
+    base = genesis_doc.parse_time(node.genesis.genesis_time) if previous is None else previous.header.time_ns
+    return base + round(node.config.consensus.timeout_commit_s * 1e9)
 
 
 # -- txs ------------------------------------------------------------------------
@@ -358,7 +500,7 @@ def check_result(result: Any, tx_bytes: bytes) -> dict[str, Any]:
 async def broadcast_tx_async(ctx: Call, tx: str) -> dict[str, Any]:
     """Submit a tx and return its hash at once, without the CheckTx verdict."""
     raw = decode_tx_param(tx)
-    ctx.node.mempool.check_tx(raw)
+    await ctx.node.submit_tx(raw)
     return {
         "code": 0,
         "data": "",
@@ -371,7 +513,7 @@ async def broadcast_tx_async(ctx: Call, tx: str) -> dict[str, Any]:
 async def broadcast_tx_sync(ctx: Call, tx: str) -> dict[str, Any]:
     """Submit a tx and return the CheckTx verdict (code 0: admitted to the mempool)."""
     raw = decode_tx_param(tx)
-    return check_result(ctx.node.mempool.check_tx(raw), raw)
+    return check_result(await ctx.node.submit_tx(raw), raw)
 
 
 async def broadcast_tx_commit(ctx: Call, tx: str) -> dict[str, Any]:
@@ -380,7 +522,7 @@ async def broadcast_tx_commit(ctx: Call, tx: str) -> dict[str, Any]:
     tx_hash = hashlib.sha256(raw).digest()
     waiter = ctx.bus.tx_waiter(tx_hash)
     try:
-        checked = ctx.node.mempool.check_tx(raw)
+        checked = await ctx.node.submit_tx(raw)
         if checked.code != 0:
             return {
                 "check_tx": _check_json(checked),
@@ -477,3 +619,23 @@ async def unsubscribe_all(ctx: Call) -> dict[str, Any]:
     """Stop every subscription of this connection."""
     ctx.bus.unsubscribe_all(_session(ctx).client)
     return {}
+
+
+# -- evidence -------------------------------------------------------------------
+
+
+async def broadcast_evidence(ctx: Call, evidence: str) -> dict[str, Any]:
+    """Submit evidence of misbehaviour (base64 of its canonical encoding, docs/encoding.md):
+    verified, kept for the next block and gossiped; returns its hash."""
+    try:
+        raw = base64.b64decode(evidence, validate=True)
+    except (binascii.Error, ValueError):
+        raise RPCError(INVALID_PARAMS, "evidence must be base64") from None
+    engine = ctx.node.consensus
+    if engine is None:
+        raise RPCError(EVIDENCE_REJECTED, "this node runs no networked consensus to take evidence")
+    try:
+        evidence_hash = await engine.submit_evidence(raw)
+    except InvalidEvidence as exc:
+        raise RPCError(EVIDENCE_REJECTED, str(exc)) from None
+    return {"hash": present.hex_upper(evidence_hash)}

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from consensus.types import Block, BlockID, Commit, Header
-from consensus.validators import Validator
+from consensus.tendermint.messages import PROPOSAL_TYPE, Proposal
+from consensus.types import Block, BlockID, Commit, Header, Vote, VoteType
+from consensus.validators import Validator, ValidatorSet
 from node.storage.records import BlockResults, EventRecord, TxRecord
+
+if TYPE_CHECKING:
+    from node.p2p.config import PeerAddr
 
 
 def hex_upper(raw: bytes) -> str:
@@ -145,3 +150,139 @@ def block_meta(value: Block, id_: BlockID, size: int) -> dict[str, Any]:
         "header": header(value.header),
         "num_txs": str(len(value.data.txs)),
     }
+
+
+# -- network and consensus ------------------------------------------------------------
+
+
+def peer(peer_id: str, dialled: PeerAddr | None, persistent: bool, score: int) -> dict[str, Any]:
+    """A connected peer; its address is known when we dial it (a persistent peer or a seed)."""
+    host = "" if dialled is None else dialled.addr.value_for_protocol(dialled.addr.protocols()[0].name)
+    return {
+        "node_info": {"id": peer_id, "listen_addr": "" if dialled is None else str(dialled.addr)},
+        "connection_status": {"persistent": persistent, "score": str(score)},
+        "remote_ip": host,
+    }
+
+
+@dataclass(frozen=True)
+class RoundVotes:
+    """One round's prevotes and precommits: each validator's first vote, None if none yet."""
+
+    round: int
+    prevotes: list[Vote | None]
+    precommits: list[Vote | None]
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """What the consensus RPC methods show of the height being decided."""
+
+    height: int
+    round: int
+    step: int  # CometBFT's RoundStepType
+    start_time_ns: int
+    validators: ValidatorSet
+    proposer: bytes
+    proposal: Proposal | None
+    locked_round: int
+    locked_block_hash: bytes
+    valid_round: int
+    valid_block_hash: bytes
+    votes: list[RoundVotes]
+
+
+def round_state_summary(value: RoundState) -> dict[str, Any]:
+    """CometBFT's ``RoundStateSimple``."""
+    return {
+        "height/round/step": f"{value.height}/{value.round}/{value.step}",
+        "start_time": rfc3339(value.start_time_ns),
+        "proposal_block_hash": "" if value.proposal is None else hex_upper(value.proposal.block_id.hash),
+        "locked_block_hash": hex_upper(value.locked_block_hash),
+        "valid_block_hash": hex_upper(value.valid_block_hash),
+        "height_vote_set": height_vote_set(value),
+        "proposer": {"address": hex_upper(value.proposer), "index": _index_of(value, value.proposer)},
+    }
+
+
+def round_state(value: RoundState) -> dict[str, Any]:
+    """The round state in detail: the validators, the signed proposal, lock and valid rounds."""
+    found = value.validators.get(value.proposer)
+    return {
+        "height": str(value.height),
+        "round": value.round,
+        "step": value.step,
+        "start_time": rfc3339(value.start_time_ns),
+        "validators": {
+            "validators": [validator(v) for v in value.validators.validators],
+            "proposer": None if found is None else validator(found[1]),
+        },
+        "proposal": None if value.proposal is None else proposal(value.proposal),
+        "locked_round": value.locked_round,
+        "locked_block_hash": hex_upper(value.locked_block_hash),
+        "valid_round": value.valid_round,
+        "valid_block_hash": hex_upper(value.valid_block_hash),
+        "votes": height_vote_set(value),
+    }
+
+
+def height_vote_set(value: RoundState) -> list[dict[str, Any]]:
+    return [
+        {
+            "round": votes.round,
+            "prevotes": [vote_text(v) for v in votes.prevotes],
+            "prevotes_bit_array": vote_bit_array(votes.prevotes, value.validators),
+            "precommits": [vote_text(v) for v in votes.precommits],
+            "precommits_bit_array": vote_bit_array(votes.precommits, value.validators),
+        }
+        for votes in value.votes
+    ]
+
+
+def proposal(value: Proposal) -> dict[str, Any]:
+    return {
+        "type": PROPOSAL_TYPE,
+        "height": str(value.height),
+        "round": value.round,
+        "pol_round": value.pol_round,
+        "block_id": block_id(value.block_id),
+        "timestamp": rfc3339(value.timestamp_ns),
+        "signature": b64(value.signature),
+    }
+
+
+_VOTE_TYPES = {
+    VoteType.PREVOTE: "SIGNED_MSG_TYPE_PREVOTE(Prevote)",
+    VoteType.PRECOMMIT: "SIGNED_MSG_TYPE_PRECOMMIT(Precommit)",
+}
+FINGERPRINT_BYTES = 6
+
+
+def vote_text(vote: Vote | None) -> str:
+    """CometBFT's ``Vote.String()``: index, address, height/round/type, block hash and signature
+    fingerprints, time; "nil-Vote" for a validator that has not voted."""
+    if vote is None:
+        return "nil-Vote"
+    return (
+        f"Vote{{{vote.validator_index}:{_fingerprint(vote.validator_address)} "
+        f"{vote.height}/{vote.round:02d}/{_VOTE_TYPES[VoteType(vote.type)]} "
+        f"{_fingerprint(vote.block_id.hash)} {_fingerprint(vote.signature)} @ {rfc3339(vote.timestamp_ns)}}}"
+    )
+
+
+def vote_bit_array(votes: list[Vote | None], validators: ValidatorSet) -> str:
+    """CometBFT's ``BitArrayString``: who voted (x) in validator order, then the power that voted,
+    the total power and their ratio."""
+    bits = "".join("_" if vote is None else "x" for vote in votes)
+    total = validators.total_power()
+    voted = sum(v.voting_power for v, vote in zip(validators.validators, votes, strict=True) if vote)
+    return f"BA{{{len(votes)}:{bits}}} {voted}/{total} = {voted / total if total else 0:.2f}"
+
+
+def _fingerprint(raw: bytes) -> str:
+    return hex_upper(raw[:FINGERPRINT_BYTES].ljust(FINGERPRINT_BYTES, b"\x00"))
+
+
+def _index_of(value: RoundState, address: bytes) -> int:
+    found = value.validators.get(address)
+    return -1 if found is None else found[0]

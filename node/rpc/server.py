@@ -56,6 +56,9 @@ CHAIN_METHODS = [
     "commit",
     "blockchain",
     "validators",
+    "net_info",
+    "consensus_state",
+    "dump_consensus_state",
     "tx",
     "tx_search",
     "broadcast_tx_async",
@@ -64,6 +67,7 @@ CHAIN_METHODS = [
     "check_tx",
     "unconfirmed_txs",
     "num_unconfirmed_txs",
+    "broadcast_evidence",
 ]
 APP_METHODS = [
     "abci_query",

@@ -17,6 +17,7 @@ from consensus.abci import FinalizeResultLike
 from consensus.codec import decode, encode
 from consensus.merkle import merkle_root
 from consensus.types import Block, Commit
+from consensus.validators import Validator, ValidatorSet
 from node.storage.leveldb import LevelDBKV
 from node.storage.records import BlockResults, EventRecord, TxLocation, block_results, tx_record
 from vm.store.kv import prefix_end
@@ -29,6 +30,8 @@ BLOCK_HASH = b"H"
 TX = b"T"
 TX_BY_HEIGHT = b"t"
 EVENT = b"E"
+VALIDATORS = b"V"
+EVIDENCE = b"X"
 META_HEIGHT = b"M/height"
 META_BASE = b"M/base"
 
@@ -104,6 +107,8 @@ class ChainStore:
         staged[META_HEIGHT] = height_key(height)
         if self.base() == 0 and META_BASE not in staged:
             staged[META_BASE] = height_key(height)
+        for item in block.evidence:
+            staged[EVIDENCE + hashlib.sha256(item).digest()] = height_key(height)
         for index, (tx, tx_result) in enumerate(zip(block.data.txs, result.tx_results, strict=True)):
             self._stage_tx(height, index, tx, tx_record(tx_result).events)
 
@@ -117,6 +122,16 @@ class ChainStore:
                 composite = f"{event.type}.{attribute.key}".encode()
                 key = EVENT + composite + b"\x00" + attribute.value.encode() + b"\x00" + location
                 self._staged[key] = tx_hash
+
+    def load_validators(self, height: int) -> ValidatorSet | None:
+        raw = self.db.get(VALIDATORS + height_key(height))
+        return None if raw is None else ValidatorSet(decode(raw, list[Validator]))
+
+    def stage_validators(self, height: int, validators: ValidatorSet) -> None:
+        self._staged[VALIDATORS + height_key(height)] = encode(validators.validators)
+
+    def evidence_committed(self, evidence_id: bytes) -> bool:
+        return self.db.get(EVIDENCE + evidence_id) is not None
 
     # -- history -----------------------------------------------------------------
 

@@ -10,9 +10,11 @@ from typing import Any
 
 import trio
 
+from consensus.abci import Misbehavior
 from consensus.codec import encode
 from consensus.merkle import merkle_root
 from consensus.types import Block, Commit
+from consensus.validators import ValidatorSet
 
 GENESIS_APP_HASH = hashlib.sha256(b"genesis").digest()
 
@@ -71,6 +73,8 @@ class FakeApp:
     finalized: list[FinalizeCall] = field(default_factory=list)
     prepared: list[list[bytes]] = field(default_factory=list)
     commits: int = 0
+    updates_at: dict[int, list[Any]] = field(default_factory=dict)  # validator updates per height
+    misbehavior: list[Misbehavior] = field(default_factory=list)
     _pending: tuple[int, bytes] | None = None
 
     def info(self) -> tuple[int, bytes]:
@@ -84,12 +88,20 @@ class FakeApp:
         return True
 
     def finalize_block(
-        self, height: int, time_ns: int, proposer: bytes, last_block_hash: bytes, txs: list[bytes]
+        self,
+        height: int,
+        time_ns: int,
+        proposer: bytes,
+        last_block_hash: bytes,
+        txs: list[bytes],
+        misbehavior: Sequence[Misbehavior] = (),
     ) -> FakeResult:
         self.finalized.append(FinalizeCall(height, time_ns, proposer, last_block_hash, list(txs)))
+        self.misbehavior.extend(misbehavior)
         app_hash = hashlib.sha256(self.app_hash + encode([height, txs])).digest()
         self._pending = (height, app_hash)
-        return FakeResult([FakeTxResult() for _ in txs], app_hash=app_hash)
+        updates = self.updates_at.get(height, [])
+        return FakeResult([FakeTxResult() for _ in txs], validator_updates=updates, app_hash=app_hash)
 
     def commit(self) -> int:
         assert self._pending is not None, "commit without finalize_block"
@@ -106,6 +118,7 @@ class FakeBlockStore:
     blocks: dict[int, Block] = field(default_factory=dict)
     commits: dict[int, Commit] = field(default_factory=dict)
     results: dict[int, FakeResult] = field(default_factory=dict)
+    validators: dict[int, ValidatorSet] = field(default_factory=dict)
 
     def height(self) -> int:
         return max(self.blocks, default=0)
@@ -127,6 +140,25 @@ class FakeBlockStore:
         self.blocks[height] = block
         self.commits[height] = commit
         self.results[height] = result
+
+    def load_validators(self, height: int) -> ValidatorSet | None:
+        return self.validators.get(height)
+
+    def stage_validators(self, height: int, validators: ValidatorSet) -> None:
+        self.validators[height] = validators
+
+    def evidence_committed(self, evidence_id: bytes) -> bool:
+        return any(
+            hashlib.sha256(item).digest() == evidence_id
+            for block in self.blocks.values()
+            for item in block.evidence
+        )
+
+
+@dataclass(frozen=True)
+class FakeValidatorUpdate:
+    pub_key: bytes
+    power: int
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""consensus.validators: the set's hash, lookups, quorum and proposer rotation."""
+"""consensus.validators: the set's hash, lookups, quorum, proposer rotation and updates."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from consensus.codec import encode
 from consensus.merkle import EMPTY_HASH, merkle_root
-from consensus.validators import SimpleValidator, Validator, ValidatorSet, address_of
+from consensus.validators import SimpleValidator, Validator, ValidatorSet, address_of, apply_updates
 
 
 def pub(n: int) -> bytes:
@@ -153,3 +153,97 @@ def test_increment_returns_a_new_set() -> None:
 def test_proposer_ties_broken_by_lowest_address() -> None:
     validators = validator_set(1, 1, 1)
     assert validators.proposer().address == min(v.address for v in validators.validators)
+
+
+def priorities(validators: ValidatorSet) -> dict[bytes, int]:
+    return {v.pub_key: v.proposer_priority for v in validators.validators}
+
+
+def powers(validators: ValidatorSet) -> dict[bytes, int]:
+    return {v.pub_key: v.voting_power for v in validators.validators}
+
+
+def test_update_adds_a_validator_behind_the_others() -> None:
+    validators = validator_set(10, 20, 30).increment_priority(2)
+    updated = apply_updates(validators, [(pub(4), 5)])
+    assert powers(updated) == {pub(1): 10, pub(2): 20, pub(3): 30, pub(4): 5}
+    assert priorities(updated) == {**priorities(validators), pub(4): -(65 + 65 // 8)}
+    assert updated.get(address_of(pub(4))) == (3, Validator(address_of(pub(4)), pub(4), 5, -73))
+    assert updated.hash() == validator_set(10, 20, 30, 5).hash() != validators.hash()
+
+
+def test_new_validator_does_not_propose_first() -> None:
+    updated = apply_updates(validator_set(10, 10), [(pub(3), 40)])
+    assert updated.proposer().pub_key != pub(3)
+
+
+def test_newcomers_in_one_update_start_from_the_total_after_it() -> None:
+    updated = apply_updates(validator_set(8), [(pub(2), 100), (pub(3), 1)])
+    assert priorities(updated) == {pub(1): 0, pub(2): -(109 + 109 // 8), pub(3): -(109 + 109 // 8)}
+
+
+def test_removed_validators_still_count_in_a_newcomers_priority() -> None:
+    updated = apply_updates(validator_set(8, 16), [(pub(2), 0), (pub(3), 8)])
+    assert priorities(updated) == {pub(1): 0, pub(3): -(32 + 32 // 8)}
+
+
+def test_update_reweights_a_validator_keeping_its_priority() -> None:
+    validators = validator_set(10, 20, 30).increment_priority()
+    updated = apply_updates(validators, [(pub(1), 50)])
+    assert powers(updated) == {pub(1): 50, pub(2): 20, pub(3): 30}
+    assert priorities(updated) == priorities(validators)
+    assert [v.pub_key for v in updated.validators] == [pub(1), pub(3), pub(2)]  # re-sorted by power
+    assert updated.hash() == validator_set(50, 20, 30).hash() != validators.hash()
+
+
+def test_update_with_power_zero_removes_a_validator() -> None:
+    validators = validator_set(10, 20, 30).increment_priority()
+    updated = apply_updates(validators, [(pub(2), 0)])
+    assert powers(updated) == {pub(1): 10, pub(3): 30}
+    assert updated.get(address_of(pub(2))) is None
+    assert priorities(updated) == {k: p for k, p in priorities(validators).items() if k != pub(2)}
+    assert updated.hash() == ValidatorSet.from_keys([(pub(1), 10), (pub(3), 30)]).hash()
+
+
+def test_removing_an_unknown_validator_changes_nothing() -> None:
+    validators = validator_set(10, 20).increment_priority()
+    updated = apply_updates(validators, [(pub(9), 0)])
+    assert updated.validators == validators.validators
+    assert updated.hash() == validators.hash()
+
+
+def test_no_updates_change_nothing() -> None:
+    validators = validator_set(10, 20).increment_priority()
+    assert apply_updates(validators, []).validators == validators.validators
+
+
+def test_invalid_duplicate_key_in_one_batch() -> None:
+    with pytest.raises(ValueError, match="more than once"):
+        apply_updates(validator_set(10, 20), [(pub(3), 5), (pub(3), 0)])
+
+
+def test_update_leaves_the_given_set_alone() -> None:
+    validators = validator_set(10, 20)
+    before = list(validators.validators)
+    apply_updates(validators, [(pub(1), 0), (pub(2), 3), (pub(3), 4)])
+    assert validators.validators == before
+
+
+def test_invalid_negative_power() -> None:
+    with pytest.raises(ValueError, match="negative power -1"):
+        apply_updates(validator_set(10, 20), [(pub(3), -1)])
+
+
+def test_invalid_negative_power_of_an_existing_validator() -> None:
+    with pytest.raises(ValueError, match="negative power"):
+        apply_updates(validator_set(10, 20), [(pub(1), -5)])
+
+
+def test_invalid_update_removing_every_validator() -> None:
+    with pytest.raises(ValueError, match="no validators"):
+        apply_updates(validator_set(10, 20), [(pub(1), 0), (pub(2), 0)])
+
+
+def test_removing_all_but_a_newcomer_keeps_a_set() -> None:
+    updated = apply_updates(validator_set(10), [(pub(1), 0), (pub(2), 3)])
+    assert powers(updated) == {pub(2): 3}

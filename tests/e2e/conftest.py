@@ -1,21 +1,36 @@
-"""End-to-end fixtures: real ``depind start`` processes on 127.0.0.1 (see harness.py).
+"""End-to-end fixtures: real ``depind start`` processes on 127.0.0.1 (see harness.py
+and network.py).
 
-``node_factory`` makes nodes and guarantees that each is killed and its handles
-closed when the test ends; on failure the tail of every node's log is printed.
+``node_factory`` makes single nodes and ``network_factory`` networks of validators;
+both guarantee that every process is killed and its handles closed when the test
+ends; on failure the tail of every node's log is printed.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from genesis.schema import GenesisDoc
-from tests.e2e.harness import TIMEOUT_COMMIT_S, NodeFactory, NodeProcess
+from tests.e2e.harness import TIMEOUT_COMMIT_S, DepindProcess, NodeFactory, NodeProcess
+from tests.e2e.network import Network, NetworkFactory
 
 __all__ = ["NodeProcess"]
+
+
+def check_node_logs(request: pytest.FixtureRequest, nodes: Sequence[DepindProcess]) -> None:
+    """After a test: print each node's log tail if it failed; fail on a traceback in a log."""
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        for node in nodes:
+            print(f"\n----- {node.log_path} (tail) -----\n{node.log_tail()}")
+    for node in nodes:
+        tracebacks = node.logged_tracebacks()
+        assert not tracebacks, f"{node.log_path} holds tracebacks:\n" + "\n".join(tracebacks)
 
 
 @pytest.fixture
@@ -42,13 +57,34 @@ def node_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Nod
         yield make
         for created in nodes:
             cleanup.callback(created.close)  # each runs even if another raises
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        for created in nodes:
-            print(f"\n----- {created.log_path} (tail) -----\n{created.log_tail()}")
-    for created in nodes:
-        tracebacks = created.logged_tracebacks()
-        assert not tracebacks, f"{created.log_path} holds tracebacks:\n" + "\n".join(tracebacks)
+    check_node_logs(request, nodes)
+
+
+@pytest.fixture
+def network_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[NetworkFactory]:
+    """Make networks of ``validators`` nodes (started unless ``start=False``, each at
+    ``min_height`` or more); every process is stopped when the test ends, every log
+    checked as ``node_factory`` does."""
+    networks: list[Network] = []
+
+    def make(
+        validators: int,
+        start: bool = True,
+        min_height: int = 1,
+        timeout_commit_s: float = TIMEOUT_COMMIT_S,
+        consensus: Mapping[str, Any] | None = None,
+    ) -> Network:
+        created = Network(tmp_path / f"net{len(networks)}", validators, timeout_commit_s, consensus)
+        networks.append(created)
+        if start:
+            created.start_all(min_height)
+        return created
+
+    with contextlib.ExitStack() as cleanup:
+        yield make
+        for created in networks:
+            cleanup.callback(created.close)
+    check_node_logs(request, [node for created in networks for node in created.nodes])
 
 
 @pytest.fixture

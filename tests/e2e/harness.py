@@ -1,10 +1,12 @@
 """End-to-end harness: real ``depind start`` processes on 127.0.0.1, driven over JSON-RPC.
 
-``NodeProcess`` owns one node: a home made with ``node.home`` (funded test keys
-in genesis, a free RPC port, a short commit timeout), the child process and its
-log, and an HTTP client. Every wait is bounded in time; the fixture finalizer
-stops whatever is still running (SIGTERM, then SIGKILL) and closes every handle,
-so no process, socket or file outlives a test.
+``DepindProcess`` owns one node process on an existing home: the child process,
+its log and an HTTP client. ``NodeProcess`` is one made on a home of its own with
+``node.home`` (funded test keys in genesis, a free RPC port, a short commit
+timeout); tests/e2e/network.py makes one per node of a ``depind testnet``.
+Every wait is bounded in time; the fixture finalizers stop whatever is still
+running (SIGTERM, then SIGKILL) and close every handle, so no process, socket
+or file outlives a test.
 """
 
 from __future__ import annotations
@@ -86,56 +88,34 @@ def assert_no_traceback(text: str) -> None:
         assert marker not in text, f"traceback text in a response: {text[:500]}"
 
 
-class NodeProcess:
-    """One single-validator depind node in its own home under ``root``."""
+class DepindProcess:
+    """One ``depind start`` process on a home that already exists: the child process,
+    its log and an HTTP client for its JSON-RPC on 127.0.0.1:``port``.
 
-    def __init__(
-        self,
-        root: Path,
-        funded: Mapping[str, int] | None = None,
-        timeout_commit_s: float = TIMEOUT_COMMIT_S,
-        edit_genesis: Callable[[GenesisDoc], None] | None = None,
-    ) -> None:
-        self.root = root
-        self.home = Home(root / "home")
-        self.log_path = root / "node.log"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.ws_url = f"ws://127.0.0.1:{self.port}/websocket"
+    ``validator_pub_key`` is this node's own validator key: ``start`` checks that the
+    node answering on ``port`` serves it, so a stray process on the port is caught."""
+
+    def __init__(self, home: Home, log_path: Path, port: int, validator_pub_key: bytes) -> None:
+        self.home = home
+        self.log_path = log_path
+        self.port = port
+        self.validator_pub_key = validator_pub_key
+        self.url = f"http://127.0.0.1:{port}"
+        self.ws_url = f"ws://127.0.0.1:{port}/websocket"
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
         self._ids = itertools.count(1)
-        if funded is None:
-            funded = {key.address: FUNDS for key in KEYS}
-        self._init_home(funded, timeout_commit_s, edit_genesis)
-        self._http = httpx.Client(timeout=20.0)  # last: nothing to close if the home fails
-
-    def _init_home(
-        self,
-        funded: Mapping[str, int],
-        timeout_commit_s: float,
-        edit_genesis: Callable[[GenesisDoc], None] | None,
-    ) -> None:
-        genesis = init_home(self.home, "e2e", CHAIN_ID)
-        self.validator_pub_key = base64.b64decode(genesis.validators[0].pub_key)
-        for address, amount in funded.items():
-            genesis = add_genesis_account(self.home, address, [CoinJSON(denom=DENOM, amount=amount)])
-        if edit_genesis is not None:
-            edit_genesis(genesis)
-            genesis_doc.save(genesis, self.home.genesis_file)
-        self.genesis = genesis
-        config = node_config.load(self.home.config_file)
-        config = dataclasses.replace(
-            config,
-            rpc=dataclasses.replace(config.rpc, laddr=f"127.0.0.1:{self.port}"),
-            consensus=dataclasses.replace(config.consensus, timeout_commit_s=timeout_commit_s),
-        )
-        self.home.config_file.write_text(node_config.render(config))
+        self._http = httpx.Client(timeout=20.0)
 
     # -- process -------------------------------------------------------------------
 
     def start(self, min_height: int = 1) -> None:
         """Start ``depind start`` and wait until it serves a block at ``min_height``."""
+        self.launch()
+        self.wait_started(min_height)
+
+    def launch(self) -> None:
+        """Start ``depind start`` without waiting for it (see ``wait_started``)."""
         if self.is_running():
             raise NodeFailure("node is already running")
         self.starts += 1
@@ -150,7 +130,10 @@ class NodeProcess:
                 stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
-        self.wait_height(min_height, START_TIMEOUT_S)
+
+    def wait_started(self, min_height: int = 1, timeout: float = START_TIMEOUT_S) -> None:
+        """Wait until the launched node serves a block at ``min_height`` with its own key."""
+        self.wait_height(min_height, timeout)
         # The port was free when chosen; make sure it is this node that answers on it.
         served_key = self.rpc("status")["validator_info"]["pub_key"]["value"]
         if base64.b64decode(served_key) != self.validator_pub_key:
@@ -301,10 +284,54 @@ class NodeProcess:
         return 0
 
 
+class NodeProcess(DepindProcess):
+    """One single-validator depind node in its own home under ``root``."""
+
+    def __init__(
+        self,
+        root: Path,
+        funded: Mapping[str, int] | None = None,
+        timeout_commit_s: float = TIMEOUT_COMMIT_S,
+        edit_genesis: Callable[[GenesisDoc], None] | None = None,
+    ) -> None:
+        self.root = root
+        home = Home(root / "home")
+        port = free_port()
+        if funded is None:
+            funded = {key.address: FUNDS for key in KEYS}
+        self.genesis = init_single_home(home, port, funded, timeout_commit_s, edit_genesis)
+        pub_key = base64.b64decode(self.genesis.validators[0].pub_key)
+        super().__init__(home, root / "node.log", port, pub_key)  # last: nothing to close if the home fails
+
+
+def init_single_home(
+    home: Home,
+    port: int,
+    funded: Mapping[str, int],
+    timeout_commit_s: float,
+    edit_genesis: Callable[[GenesisDoc], None] | None,
+) -> GenesisDoc:
+    """A single-validator home: ``funded`` accounts, RPC on ``port``, a short commit timeout."""
+    genesis = init_home(home, "e2e", CHAIN_ID)
+    for address, amount in funded.items():
+        genesis = add_genesis_account(home, address, [CoinJSON(denom=DENOM, amount=amount)])
+    if edit_genesis is not None:
+        edit_genesis(genesis)
+        genesis_doc.save(genesis, home.genesis_file)
+    config = node_config.load(home.config_file)
+    config = dataclasses.replace(
+        config,
+        rpc=dataclasses.replace(config.rpc, laddr=f"127.0.0.1:{port}"),
+        consensus=dataclasses.replace(config.consensus, timeout_commit_s=timeout_commit_s),
+    )
+    home.config_file.write_text(node_config.render(config))
+    return genesis
+
+
 class Wallet:
     """A test key with the account number and next sequence the chain expects."""
 
-    def __init__(self, node: NodeProcess, key: PrivateKey) -> None:
+    def __init__(self, node: DepindProcess, key: PrivateKey) -> None:
         self.node = node
         self.key = key
         account = node.account(key.address)

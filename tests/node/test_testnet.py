@@ -11,9 +11,7 @@ import stat
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -26,13 +24,11 @@ from node import testnet
 from node.cli.main import cli
 from node.home import Home
 from node.keys.hd import PrivateKey
-from node.p2p import config as p2p_config
 from node.p2p import keys as p2p_keys
 from node.p2p.config import P2PConfig
 from node.testnet import (
     ACCOUNT_FUNDS,
     ACCOUNTS_FILE,
-    P2P_FILE,
     VALIDATOR_POWER,
     LocalnetError,
     NetworkNode,
@@ -51,9 +47,8 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> list[NetworkNode]:
 
 
 def p2p_settings(node: NetworkNode) -> P2PConfig:
-    """The node's p2p.toml, read as the networking layer reads its [p2p] table."""
-    table: dict[str, Any] = tomllib.loads((node.home.config_dir / P2P_FILE).read_text())["p2p"]
-    return p2p_config.from_dict(table)
+    """The [p2p] table of the node's config.toml, as the node loads it."""
+    return node_config.load(node.home.config_file).p2p
 
 
 def test_writes_one_home_per_validator(network: list[NetworkNode]) -> None:
@@ -103,6 +98,17 @@ def test_peer_lists_are_complete(network: list[NetworkNode]) -> None:
     for node in network:
         peers = {(str(peer.addr), peer.peer_id) for peer in p2p_settings(node).persistent_peer_addrs}
         assert peers == identities - {(node.p2p_laddr, node.peer_id)}
+
+
+def test_config_toml_holds_each_nodes_settings(network: list[NetworkNode]) -> None:
+    """Moniker, JSON-RPC port, p2p listen address and peers: all in config.toml, no p2p.toml."""
+    for node in network:
+        config = node_config.load(node.home.config_file)
+        assert config.moniker == node.name
+        assert config.rpc.laddr == node.rpc_laddr
+        assert config.p2p.listen_addr == node.p2p_laddr
+        assert config.p2p.persistent_peers == tuple(o.peer_addr for o in network if o.name != node.name)
+        assert not (node.home.config_dir / "p2p.toml").exists()
 
 
 def test_accounts_are_funded_and_recorded(network: list[NetworkNode]) -> None:
@@ -248,7 +254,7 @@ def test_failure_midway_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     def disk_full(node: NetworkNode, nodes: list[NetworkNode]) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(testnet, "write_p2p_config", disk_full)
+    monkeypatch.setattr(testnet, "write_node_config", disk_full)
     with pytest.raises(OSError, match="No space"):
         create_testnet(tmp_path / "net", 2)
     assert list(tmp_path.iterdir()) == []

@@ -28,6 +28,7 @@ from consensus.types import (
     BlockID,
     BlockIDFlag,
     Commit,
+    CommitSig,
     Data,
     Header,
     Version,
@@ -120,6 +121,33 @@ def signed_vote(
         value_id, time_ns = (block or ZERO_BLOCK_ID), 0
     unsigned = Vote(vote_type, height, round_, value_id, time_ns, signer.address, index, b"")
     return VoteMsg(signer.sign_vote(CHAIN_ID, unsigned))
+
+
+ABSENT_SIG = CommitSig(BlockIDFlag.ABSENT, b"", 0, b"")
+
+
+def commit_sig(
+    signer: KeySigner, validators: ValidatorSet, height: int, round_: int, block: Block | None
+) -> CommitSig:
+    """``signer``'s precommit for ``block`` as a commit entry; ``block`` None precommits nil."""
+    vote = signed_vote(signer, validators, VoteType.PRECOMMIT, height, round_, block).vote
+    flag = BlockIDFlag.NIL if block is None else BlockIDFlag.COMMIT
+    return CommitSig(flag, vote.validator_address, vote.timestamp_ns, vote.signature)
+
+
+def signed_commit(
+    keys: Sequence[KeySigner], validators: ValidatorSet, height: int, round_: int, block: Block
+) -> Commit:
+    """A commit of ``block`` in set order: a precommit by each validator among ``keys``, absent
+    for the others."""
+    by_address = {key.address: key for key in keys}
+    signatures = [
+        commit_sig(by_address[v.address], validators, height, round_, block)
+        if v.address in by_address
+        else ABSENT_SIG
+        for v in validators.validators
+    ]
+    return Commit(height, round_, block_id(block), signatures)
 
 
 def verify_commit(validators: ValidatorSet, commit: Commit) -> bool:

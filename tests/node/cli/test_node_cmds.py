@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from genesis import doc as genesis_doc
 from node.cli.main import cli
+from node.testnet import create_testnet
 from tests.node.cli.localnet import free_port
 
 
@@ -55,3 +59,24 @@ def test_invalid_status_node_unreachable(runner: CliRunner) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: cannot reach node at http://127.0.0.1:")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_invalid_start_p2p_port_in_use_is_one_line(tmp_path: Path) -> None:
+    """A networked node that cannot listen says so in one line and exits 1: no traceback."""
+    port = free_port()
+    create_testnet(tmp_path / "net", validators=2, starting_port=port)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        result = subprocess.run(
+            [sys.executable, "-m", "node.cli.main", "start", "--home", str(tmp_path / "net" / "node0")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: cannot listen on /ip4/127.0.0.1/tcp/{port} (address in use or not local?)"
+    )
+    assert "Traceback" not in result.stderr

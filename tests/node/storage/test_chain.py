@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 import plyvel
 import pytest
 
 from consensus.codec import encode
+from consensus.engine import BlockLimits
 from consensus.merkle import EMPTY_HASH, merkle_root
-from consensus.types import Block, Commit, Data
+from consensus.tendermint.blocks import BlockExecutor, ChainParams
+from consensus.tendermint.evidence import EvidenceParams, InvalidEvidence, encode_evidence, evidence_id
+from consensus.tendermint.messages import duplicate_vote_evidence
+from consensus.types import Block, Commit, Data, VoteType
+from consensus.validators import ValidatorSet, apply_updates
 from node.storage.chain import ChainStore
 from node.storage.leveldb import open_leveldb
 from node.storage.records import TxLocation
 from tests.consensus import vectors
-from tests.consensus.fakes import FakeResult, FakeTxResult, event
+from tests.consensus.fakes import FakeApp, FakeMempool, FakeResult, FakeTxResult, FakeValidatorUpdate, event
+from tests.consensus.tendermint import support
 
 
 def tx_hash(tx: bytes) -> bytes:
@@ -227,5 +235,156 @@ def test_unwritten_stage_is_lost_on_restart(db_path: Path) -> None:
         assert reopened.height() == 1
         assert reopened.load_block(2) is None
         assert reopened.locate_tx(tx_hash(b"bob-2")) is None
+    finally:
+        db.close()
+
+
+def validators(*powers: int) -> ValidatorSet:
+    return ValidatorSet.from_keys([(bytes([n]) * 32, power) for n, power in enumerate(powers, start=1)])
+
+
+def test_staged_validators_land_with_the_state_write(store: ChainStore) -> None:
+    staged = validators(10, 20, 30).increment_priority(2)
+    store.stage_validators(3, staged)
+    assert store.load_validators(3) is None
+    store.state_kv.write({})
+    loaded = store.load_validators(3)
+    assert loaded is not None
+    assert loaded.validators == staged.validators
+    assert loaded.hash() == staged.hash()
+    assert loaded.proposer() == staged.proposer()
+
+
+def test_validators_keep_negative_priorities(store: ChainStore) -> None:
+    staged = apply_updates(validators(10, 20), [(bytes([9]) * 32, 5)])
+    assert min(v.proposer_priority for v in staged.validators) < 0
+    store.stage_validators(4, staged)
+    commit_block(store, 1, [])
+    loaded = store.load_validators(4)
+    assert loaded is not None
+    assert loaded.validators == staged.validators
+
+
+def test_validators_of_each_height_are_kept_apart(store: ChainStore) -> None:
+    store.stage_validators(3, validators(10))
+    commit_block(store, 1, [])
+    store.stage_validators(4, validators(10, 20))
+    commit_block(store, 2, [])
+    three, four = store.load_validators(3), store.load_validators(4)
+    assert three is not None and four is not None
+    assert (three.hash(), four.hash()) == (validators(10).hash(), validators(10, 20).hash())
+    assert store.load_validators(2) is None
+    assert store.load_validators(5) is None
+
+
+def test_validators_are_read_back_after_reopening(db_path: Path) -> None:
+    staged = validators(7, 3).increment_priority()
+    db = open_leveldb(db_path)
+    store = ChainStore(db)
+    store.stage_validators(3, staged)
+    commit_block(store, 1, [])
+    db.close()
+
+    db = open_leveldb(db_path)
+    try:
+        loaded = ChainStore(db).load_validators(3)
+        assert loaded is not None
+        assert loaded.validators == staged.validators
+    finally:
+        db.close()
+
+
+def test_validators_are_not_state_keys(store: ChainStore) -> None:
+    store.stage_validators(3, validators(10))
+    store.state_kv.write({b"k": b"v"})
+    assert list(store.state_kv.iterate(b"")) == [(b"k", b"v")]
+
+
+def test_evidence_committed_only_once_its_block_lands(store: ChainStore) -> None:
+    evidence = [b"evidence-1", b"evidence-2"]
+    block, commit, result = make_block(1, [b"bob-1"])
+    block = msgspec.structs.replace(block, evidence=evidence)
+    assert not store.evidence_committed(hashlib.sha256(evidence[0]).digest())
+    store.stage_block(block, commit, result)
+    assert not store.evidence_committed(hashlib.sha256(evidence[0]).digest())
+    store.state_kv.write({})
+    assert store.evidence_committed(hashlib.sha256(evidence[0]).digest())
+    assert store.evidence_committed(hashlib.sha256(evidence[1]).digest())
+    assert not store.evidence_committed(hashlib.sha256(b"evidence-3").digest())
+    assert not store.evidence_committed(evidence[0])  # the id is the hash, not the bytes
+
+
+def test_evidence_is_not_committed_by_a_block_without_it(store: ChainStore) -> None:
+    commit_block(store, 1, [b"bob-1"])
+    assert not store.evidence_committed(hashlib.sha256(b"evidence-1").digest())
+
+
+def test_evidence_of_an_unwritten_block_is_lost_on_restart(db_path: Path) -> None:
+    db = open_leveldb(db_path)
+    store = ChainStore(db)
+    block, commit, result = make_block(1, [])
+    store.stage_block(msgspec.structs.replace(block, evidence=[b"evidence-1"]), commit, result)
+    db.close()
+
+    db = open_leveldb(db_path)
+    try:
+        assert not ChainStore(db).evidence_committed(hashlib.sha256(b"evidence-1").digest())
+    finally:
+        db.close()
+
+
+@dataclass
+class StoringApp(FakeApp):
+    """Writes the staged block records with its (empty) state changes when it commits."""
+
+    store: ChainStore | None = None
+
+    def commit(self) -> int:
+        retain = super().commit()
+        assert self.store is not None
+        self.store.state_kv.write({})
+        return retain
+
+
+def test_block_executor_keeps_sets_and_evidence_in_the_store(db_path: Path) -> None:
+    keys, newcomer = support.signers(4), support.signers(1, seed=5)[0]
+    genesis = support.validator_set(keys, [10, 10, 10, 10])
+    params = ChainParams(
+        support.CHAIN_ID, 1, 0, b"\x11" * 32, BlockLimits(1 << 20, -1), EvidenceParams(100, 64 * 1024)
+    )
+    first, second = (support.make_block(1, b"", [tx]) for tx in (b"a", b"b"))
+    evidence = duplicate_vote_evidence(
+        support.signed_vote(keys[1], genesis, VoteType.PREVOTE, 1, 0, first).vote,
+        support.signed_vote(keys[1], genesis, VoteType.PREVOTE, 1, 0, second).vote,
+        10,
+        40,
+    )
+    db = open_leveldb(db_path)
+    store = ChainStore(db)
+    app = StoringApp(updates_at={1: [FakeValidatorUpdate(newcomer.pub_key, 10)]}, store=store)
+    executor = BlockExecutor(params, app, store, FakeMempool(), genesis)
+    executor.evidence.add(evidence)
+    for height in (1, 2, 3):
+        validators = executor.validators_at(height)
+        block = executor.build(height, validators.proposer().address)
+        executor.check(block)
+        executor.apply(block, support.signed_commit([*keys, newcomer], validators, height, 0, block))
+    staged = {height: executor.validators_at(height).validators for height in (3, 4, 5)}
+    committed = store.load_block(2)  # the first block after the evidence's height
+    assert committed is not None
+    assert committed.evidence == [encode_evidence(evidence)]
+    db.close()
+
+    db = open_leveldb(db_path)
+    try:
+        store = ChainStore(db)
+        reopened = BlockExecutor(params, FakeApp(), store, FakeMempool(), genesis)
+        assert reopened.next_height() == 4
+        assert {h: reopened.validators_at(h).validators for h in (3, 4, 5)} == staged
+        assert len(staged[3]) == 5
+        assert store.evidence_committed(evidence_id(encode_evidence(evidence)))
+        assert not reopened.evidence.add(evidence)  # committed before the restart
+        with pytest.raises(InvalidEvidence, match="committed"):
+            reopened.evidence.check_block([encode_evidence(evidence)])
     finally:
         db.close()

@@ -1,0 +1,264 @@
+"""Building, checking and applying blocks for the Tendermint engine.
+
+``BlockExecutor`` is what the round state machine's ``getValue()`` and
+``valid(v)`` are made of, and what commits a decided block: it knows the
+block store, the application, the mempool and the validator sets per height.
+
+Validator sets follow CometBFT: the set of height h+2 is the set of h+1 with
+the updates the application returned when finalizing h, and proposer
+priorities advance once per height. Each set is staged with the block that
+fixes it, so sets and blocks land in one atomic write.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from consensus.abci import Application, FinalizeResultLike
+from consensus.commit import InvalidCommit, verify_commit
+from consensus.engine import BlockLimits, Mempool, ValidatorStore
+from consensus.merkle import merkle_root
+from consensus.privval import verify
+from consensus.tendermint.evidence import (
+    EvidenceParams,
+    EvidencePool,
+    InvalidEvidence,
+    decode_evidence,
+    encode_evidence,
+    evidence_hash,
+    evidence_height,
+    misbehavior_of,
+)
+from consensus.tendermint.messages import block_id
+from consensus.types import (
+    APP_VERSION,
+    BLOCK_PROTOCOL,
+    ZERO_BLOCK_ID,
+    Block,
+    BlockID,
+    Commit,
+    Data,
+    Header,
+    Version,
+)
+from consensus.validators import ValidatorSet, apply_updates
+
+log = logging.getLogger("depind.consensus")
+
+MAX_CLOCK_DRIFT_NS = 10 * 10**9
+"""A proposal whose time is further than this ahead of our clock is not valid (yet)."""
+MIN_BLOCK_INTERVAL_NS = 1_000_000
+"""Block times strictly increase, by at least a millisecond."""
+
+
+class InvalidBlock(Exception):
+    """A block that does not follow from the chain so far; the message says what differs."""
+
+
+@dataclass(frozen=True)
+class ChainParams:
+    chain_id: str
+    initial_height: int
+    genesis_time_ns: int
+    consensus_hash: bytes
+    limits: BlockLimits
+    evidence: EvidenceParams
+
+
+class BlockExecutor:
+    def __init__(
+        self,
+        params: ChainParams,
+        app: Application,
+        store: ValidatorStore,
+        mempool: Mempool,
+        genesis_validators: ValidatorSet,
+    ) -> None:
+        self.params = params
+        self.app = app
+        self.store = store
+        self.mempool = mempool
+        self._genesis_validators = genesis_validators
+        self.evidence = EvidencePool(
+            params.chain_id,
+            params.evidence,
+            self._known_validators,
+            verify,
+            store.height(),
+            store.evidence_committed,
+        )
+
+    # ---- heights and validator sets --------------------------------------------------------
+
+    def next_height(self) -> int:
+        """The first height without a committed block."""
+        return max(self.store.height() + 1, self.params.initial_height)
+
+    def validators_at(self, height: int) -> ValidatorSet:
+        """The set that decides ``height``; known up to two heights past the last block."""
+        stored = self.store.load_validators(height)
+        if stored is not None:
+            return stored
+        initial = self.params.initial_height
+        if height == initial:
+            return self._genesis_validators
+        if height == initial + 1:
+            return self._genesis_validators.increment_priority()
+        raise LookupError(f"no validator set known for height {height}")
+
+    def _known_validators(self, height: int) -> ValidatorSet | None:
+        try:
+            return self.validators_at(height)
+        except LookupError:
+            return None
+
+    def last_block_id(self, height: int) -> BlockID:
+        """The id of the block before ``height``, as its commit names it."""
+        commit = self.store.load_commit(height - 1)
+        return ZERO_BLOCK_ID if commit is None else commit.block_id
+
+    # ---- proposing ---------------------------------------------------------------------------
+
+    def build(self, height: int, proposer: bytes) -> Block:
+        """A new block from the mempool, on top of the last committed one."""
+        limits = self.params.limits
+        reaped = self.mempool.reap(limits.max_bytes, limits.max_gas)
+        txs = self.app.prepare_proposal(reaped, limits.max_bytes, limits.max_gas)
+        last_commit = self.store.load_commit(height - 1)
+        now = max(time.time_ns(), self._previous_time(height) + MIN_BLOCK_INTERVAL_NS)
+        evidence = [encode_evidence(e) for e in self.evidence.pending(self.params.evidence.max_bytes)]
+        data = Data(txs)
+        header = Header(
+            version=Version(BLOCK_PROTOCOL, APP_VERSION),
+            chain_id=self.params.chain_id,
+            height=height,
+            time_ns=now,
+            last_block_id=self.last_block_id(height),
+            last_commit_hash=last_commit.hash() if last_commit else merkle_root([]),
+            data_hash=data.hash(),
+            validators_hash=self.validators_at(height).hash(),
+            next_validators_hash=self.validators_at(height + 1).hash(),
+            consensus_hash=self.params.consensus_hash,
+            app_hash=self.app.info()[1],
+            last_results_hash=self.store.load_results_hash(height - 1),
+            evidence_hash=evidence_hash(evidence),
+            proposer_address=proposer,
+        )
+        return Block(header, data, evidence, last_commit)
+
+    # ---- checking ----------------------------------------------------------------------------
+
+    def is_valid_proposal(self, block: Block) -> bool:
+        """``valid(v)``: the block follows from our chain, its time is plausible, and the
+        application accepts its txs."""
+        try:
+            self.check(block)
+        except InvalidBlock as exc:
+            log.warning("rejecting proposed block %d: %s", block.header.height, exc)
+            return False
+        if block.header.time_ns > time.time_ns() + MAX_CLOCK_DRIFT_NS:
+            log.warning("rejecting proposed block %d: its time is ahead of our clock", block.header.height)
+            return False
+        limits = self.params.limits
+        return self.app.process_proposal(block.data.txs, limits.max_bytes, limits.max_gas)
+
+    def check(self, block: Block) -> None:
+        """Raise ``InvalidBlock`` unless ``block`` is the next block of our chain in every field
+        that our state determines (CometBFT's ``validateBlock``)."""
+        header = block.header
+        height = self.next_height()
+        _expect(header.height == height, f"height {header.height}, expected {height}")
+        _expect(header.chain_id == self.params.chain_id, f"chain id {header.chain_id!r}")
+        _expect(header.version == Version(BLOCK_PROTOCOL, APP_VERSION), f"version {header.version}")
+        _expect(header.last_block_id == self.last_block_id(height), "last_block_id is not our last block")
+        self._check_last_commit(block, height)
+        _expect(header.data_hash == block.data.hash(), "data_hash does not match the txs")
+        validators = self.validators_at(height)
+        _expect(header.validators_hash == validators.hash(), "validators_hash is not this height's set")
+        _expect(header.next_validators_hash == self.validators_at(height + 1).hash(), "next_validators_hash")
+        _expect(header.consensus_hash == self.params.consensus_hash, "consensus_hash")
+        _expect(header.app_hash == self.app.info()[1], "app_hash differs from our state")
+        _expect(header.last_results_hash == self.store.load_results_hash(height - 1), "last_results_hash")
+        _expect(header.evidence_hash == evidence_hash(block.evidence), "evidence_hash does not match")
+        try:
+            self.evidence.check_block(block.evidence)
+        except InvalidEvidence as exc:
+            raise InvalidBlock(f"evidence: {exc}") from None
+        _expect(validators.get(header.proposer_address) is not None, "proposer is not a validator")
+        previous = self._previous_time(height)
+        _expect(header.time_ns >= previous + MIN_BLOCK_INTERVAL_NS, "time does not follow the last block's")
+
+    def _check_last_commit(self, block: Block, height: int) -> None:
+        last_commit = block.last_commit
+        if height == self.params.initial_height:
+            _expect(last_commit is None, "the first block carries a last commit")
+            _expect(block.header.last_commit_hash == merkle_root([]), "last_commit_hash")
+            return
+        if last_commit is None:
+            raise InvalidBlock("no last commit")
+        _expect(last_commit.height == height - 1, f"last commit is for height {last_commit.height}")
+        _expect(block.header.last_commit_hash == last_commit.hash(), "last_commit_hash")
+        try:
+            verify_commit(
+                self.params.chain_id, self.validators_at(height - 1), last_commit, self.last_block_id(height)
+            )
+        except InvalidCommit as exc:
+            raise InvalidBlock(f"last commit: {exc}") from None
+
+    def check_commit(self, block: Block, commit: Commit) -> None:
+        """Raise ``InvalidBlock`` unless ``commit`` decides ``block`` at the next height."""
+        height = self.next_height()
+        _expect(commit.height == height, f"commit is for height {commit.height}, expected {height}")
+        try:
+            verify_commit(self.params.chain_id, self.validators_at(height), commit, block_id(block))
+        except InvalidCommit as exc:
+            raise InvalidBlock(str(exc)) from None
+
+    def _block_time(self, height: int) -> int:
+        block = self.store.load_block(height)
+        if block is None:
+            raise LookupError(f"block {height} is not stored")  # the pool only offers committed heights
+        return block.header.time_ns
+
+    def _previous_time(self, height: int) -> int:
+        previous = self.store.load_block(height - 1)
+        return self.params.genesis_time_ns if previous is None else previous.header.time_ns
+
+    # ---- committing --------------------------------------------------------------------------
+
+    def apply(self, block: Block, commit: Commit) -> FinalizeResultLike:
+        """Execute a decided block and persist it with its commit, results and the validator
+        set it fixes, in one atomic write; then update the mempool."""
+        header = block.header
+        height = header.height
+        evidence = [decode_evidence(item) for item in block.evidence]
+        result = self.app.finalize_block(
+            height,
+            header.time_ns,
+            header.proposer_address,
+            header.last_block_id.hash,
+            block.data.txs,
+            [misbehavior_of(item, self._block_time(evidence_height(item))) for item in evidence],
+        )
+        after_next = apply_updates(self.validators_at(height + 1), _updates(result.validator_updates))
+        self.store.stage_validators(height + 2, after_next.increment_priority())
+        self.store.stage_block(block, commit, result)
+        self.app.commit()
+        self.evidence.mark_committed(evidence)
+        self.evidence.update(height)
+        self.mempool.update(height, block.data.txs)
+        return result
+
+
+def _updates(updates: Sequence[Any]) -> list[tuple[bytes, int]]:
+    """The application's validator updates as (ed25519 pub key, power)."""
+    return [(bytes(update.pub_key), int(update.power)) for update in updates]
+
+
+def _expect(condition: bool, problem: str) -> None:
+    if not condition:
+        raise InvalidBlock(problem)

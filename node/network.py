@@ -1,0 +1,105 @@
+"""The node's side of the network: consensus gossip and sync, and transactions.
+
+``ConsensusNetwork`` adapts the libp2p host to what the Tendermint engine
+needs (``consensus.tendermint.engine.Network``). ``run_network`` runs the
+host, the engine's inbound gossip and sync handler, and transaction gossip:
+a tx admitted to our mempool (from JSON-RPC) is gossiped to peers in
+batches, and a tx gossiped by a peer goes through CheckTx into our mempool,
+so whichever validator proposes next has it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import trio
+
+from consensus.tasks import TaskStatus
+from consensus.tendermint.engine import PeerError, TendermintEngine
+from consensus.tendermint.wire import SYNC_PROTOCOL, BadMessage
+from node.mempool import Mempool
+from node.p2p.config import TOPIC_CONSENSUS, TOPIC_EVIDENCE, PeerId
+from node.p2p.errors import InvalidRequestError, P2PError
+from node.p2p.host import P2PNode
+from node.p2p.txgossip import TxGossip
+
+log = logging.getLogger("depind.node")
+
+
+class ConsensusNetwork:
+    """``consensus.tendermint.engine.Network`` over a ``P2PNode``."""
+
+    def __init__(self, p2p: P2PNode) -> None:
+        self._p2p = p2p
+
+    def peers(self) -> list[str]:
+        return [str(peer) for peer in self._p2p.peers()]
+
+    async def publish(self, payload: bytes) -> None:
+        try:
+            await self._p2p.publish(TOPIC_CONSENSUS, payload)
+        except P2PError as exc:
+            log.warning("could not gossip a consensus message: %s", exc)
+
+    async def publish_evidence(self, payload: bytes) -> None:
+        try:
+            await self._p2p.publish(TOPIC_EVIDENCE, payload)
+        except P2PError as exc:
+            log.warning("could not gossip evidence: %s", exc)
+
+    async def request(self, peer: str, payload: bytes) -> bytes:
+        try:
+            return await self._p2p.send_direct(PeerId(peer), SYNC_PROTOCOL, payload)
+        except P2PError as exc:
+            raise PeerError(str(exc)) from None
+
+    def report_invalid(self, peer: str, reason: str) -> None:
+        self._p2p.report_invalid(PeerId(peer), reason)
+
+
+class NetworkServices:
+    """What runs beside the engine on a networked node."""
+
+    def __init__(self, p2p: P2PNode, engine: TendermintEngine, mempool: Mempool) -> None:
+        self.p2p = p2p
+        self.engine = engine
+        self.mempool = mempool
+        self.txs = TxGossip(p2p)
+
+    async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """The host, gossip in both directions and the engine; started once all listen."""
+        async with trio.open_nursery() as nursery:
+            await nursery.start(self.p2p.run)
+            self.p2p.set_direct_handler(SYNC_PROTOCOL, self._answer_sync)
+            consensus = await self.p2p.subscribe(TOPIC_CONSENSUS)
+            evidence = await self.p2p.subscribe(TOPIC_EVIDENCE)
+            await nursery.start(self.txs.run)
+            nursery.start_soon(self._consensus_inbound, consensus)
+            nursery.start_soon(self._evidence_inbound, evidence)
+            nursery.start_soon(self._txs_inbound)
+            await nursery.start(self.engine.run)
+            task_status.started()
+
+    async def gossip_tx(self, tx: bytes) -> None:
+        """Pass on a tx our mempool admitted."""
+        await self.txs.broadcast(tx)
+
+    async def _consensus_inbound(self, channel: trio.MemoryReceiveChannel[tuple[PeerId, bytes]]) -> None:
+        async with channel:
+            async for peer, payload in channel:
+                await self.engine.deliver(str(peer), payload)
+
+    async def _evidence_inbound(self, channel: trio.MemoryReceiveChannel[tuple[PeerId, bytes]]) -> None:
+        async with channel:
+            async for peer, payload in channel:
+                await self.engine.deliver_evidence(str(peer), payload)
+
+    async def _txs_inbound(self) -> None:
+        async for _peer, tx in self.txs.received:
+            self.mempool.check_tx(tx)  # rejections are normal: already included, or stale
+
+    async def _answer_sync(self, peer: PeerId, payload: bytes) -> bytes:
+        try:
+            return self.engine.answer_sync(payload)
+        except BadMessage as exc:
+            raise InvalidRequestError(f"malformed sync request: {exc}") from None

@@ -1,0 +1,566 @@
+"""consensus.tendermint.blocks: building, checking and applying blocks, and the validator
+sets per height."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import pytest
+
+from consensus.abci import Misbehavior
+from consensus.engine import BlockLimits
+from consensus.merkle import EMPTY_HASH
+from consensus.tendermint.blocks import (
+    MAX_CLOCK_DRIFT_NS,
+    MIN_BLOCK_INTERVAL_NS,
+    BlockExecutor,
+    ChainParams,
+    InvalidBlock,
+)
+from consensus.tendermint.evidence import EvidenceParams, encode_evidence, evidence_hash, evidence_id
+from consensus.tendermint.messages import DuplicateVoteEvidence, block_id, duplicate_vote_evidence
+from consensus.types import (
+    APP_VERSION,
+    BLOCK_PROTOCOL,
+    ZERO_BLOCK_ID,
+    Block,
+    Commit,
+    Data,
+    Version,
+    VoteType,
+)
+from tests.consensus.fakes import (
+    GENESIS_APP_HASH,
+    FakeApp,
+    FakeBlockStore,
+    FakeMempool,
+    FakeValidatorUpdate,
+    FinalizeCall,
+)
+from tests.consensus.tendermint.support import (
+    CHAIN_ID,
+    KeySigner,
+    make_block,
+    signed_commit,
+    signed_vote,
+    signers,
+    validator_set,
+)
+
+KEYS = signers(4)
+NEWCOMER = signers(1, seed=5)[0]
+OUTSIDER = signers(1, seed=9)[0]
+GENESIS = validator_set(KEYS, [10, 10, 10, 10])
+GENESIS_TIME_NS = 1_700_000_000 * 10**9
+CONSENSUS_HASH = b"\x11" * 32
+LIMITS = BlockLimits(1 << 20, -1)
+EVIDENCE = EvidenceParams(max_age_num_blocks=100, max_bytes=64 * 1024)
+PARAMS = ChainParams(CHAIN_ID, 1, GENESIS_TIME_NS, CONSENSUS_HASH, LIMITS, EVIDENCE)
+WRONG_HASH = b"\xee" * 32
+COMMITTERS = [*KEYS[:3], NEWCOMER]
+"""Who precommits by default: 3 of the 4 genesis validators, and the newcomer once it joins."""
+
+
+@dataclass
+class Chain:
+    app: FakeApp
+    store: FakeBlockStore
+    mempool: FakeMempool
+    executor: BlockExecutor
+
+    def build(self) -> Block:
+        height = self.executor.next_height()
+        return self.executor.build(height, self.executor.validators_at(height).proposer().address)
+
+    def commit(self, block: Block, keys: Sequence[KeySigner] = COMMITTERS) -> Commit:
+        height = block.header.height
+        return signed_commit(keys, self.executor.validators_at(height), height, 0, block)
+
+    def advance(self, txs: Sequence[bytes] = ()) -> Block:
+        """Build the next block, check it, and apply it with a commit."""
+        self.mempool.txs.extend(txs)
+        block = self.build()
+        self.executor.check(block)
+        self.executor.apply(block, self.commit(block))
+        return block
+
+
+def new_chain(app: FakeApp | None = None, params: ChainParams = PARAMS) -> Chain:
+    app = app or FakeApp()
+    store, mempool = FakeBlockStore(), FakeMempool()
+    return Chain(app, store, mempool, BlockExecutor(params, app, store, mempool, GENESIS))
+
+
+def with_header(block: Block, **changes: Any) -> Block:
+    return msgspec.structs.replace(block, header=msgspec.structs.replace(block.header, **changes))
+
+
+def assert_invalid(chain: Chain, block: Block, problem: str) -> None:
+    with pytest.raises(InvalidBlock, match=problem):
+        chain.executor.check(block)
+    assert not chain.executor.is_valid_proposal(block)
+
+
+def equivocation(key: KeySigner, height: int) -> DuplicateVoteEvidence:
+    """``key`` prevoted two blocks at ``height``, round 0."""
+    first, second = (make_block(height, b"", [tx]) for tx in (b"a", b"b"))
+    vote_a = signed_vote(key, GENESIS, VoteType.PREVOTE, height, 0, first).vote
+    vote_b = signed_vote(key, GENESIS, VoteType.PREVOTE, height, 0, second).vote
+    return duplicate_vote_evidence(vote_a, vote_b, 10, GENESIS.total_power())
+
+
+@pytest.fixture
+def chain() -> Chain:
+    return new_chain()
+
+
+@pytest.fixture
+def first(chain: Chain) -> Block:
+    """A good block at height 1."""
+    return chain.build()
+
+
+@pytest.fixture
+def second(chain: Chain) -> tuple[Block, Block]:
+    """Block 1, committed, and a good block at height 2."""
+    committed = chain.advance([b"tx-1", b"tx-2"])
+    return committed, chain.build()
+
+
+# ---- building --------------------------------------------------------------------------------
+
+
+def test_first_block_passes_check(chain: Chain, first: Block) -> None:
+    chain.executor.check(first)
+    assert chain.executor.is_valid_proposal(first)
+    header = first.header
+    assert header.height == 1
+    assert first.last_commit is None
+    assert header.last_block_id == ZERO_BLOCK_ID
+    assert header.last_commit_hash == EMPTY_HASH
+    assert header.validators_hash == header.next_validators_hash == GENESIS.hash()
+    assert header.app_hash == GENESIS_APP_HASH
+    assert header.consensus_hash == CONSENSUS_HASH
+    assert header.proposer_address == GENESIS.proposer().address
+
+
+def test_build_takes_the_txs_the_app_keeps() -> None:
+    chain = new_chain()
+    chain.mempool.txs.extend([b"a", b"drop-me", b"b"])
+    block = chain.build()
+    assert chain.app.prepared == [[b"a", b"drop-me", b"b"]]
+    assert block.data.txs == [b"a", b"b"]
+    assert block.header.data_hash == Data([b"a", b"b"]).hash()
+    chain.executor.check(block)
+
+
+def test_second_block_passes_check(chain: Chain, second: tuple[Block, Block]) -> None:
+    committed, block = second
+    chain.executor.check(block)
+    assert chain.executor.is_valid_proposal(block)
+    header = block.header
+    assert header.height == 2
+    assert header.last_block_id == block_id(committed)
+    assert block.last_commit == chain.store.commits[1]
+    assert header.last_commit_hash == chain.store.commits[1].hash()
+    assert header.app_hash == chain.app.app_hash != GENESIS_APP_HASH
+    assert header.last_results_hash == chain.store.load_results_hash(1) != EMPTY_HASH
+    assert header.time_ns >= committed.header.time_ns + MIN_BLOCK_INTERVAL_NS
+
+
+def test_blocks_follow_one_another(chain: Chain) -> None:
+    blocks = [chain.advance([f"tx-{n}".encode()]) for n in range(5)]
+    assert [b.header.height for b in blocks] == [1, 2, 3, 4, 5]
+    assert chain.executor.next_height() == 6
+
+
+# ---- checking: the first block ---------------------------------------------------------------
+
+
+def test_invalid_height(chain: Chain, first: Block) -> None:
+    assert_invalid(chain, with_header(first, height=2), "height 2, expected 1")
+
+
+def test_invalid_chain_id(chain: Chain, first: Block) -> None:
+    assert_invalid(chain, with_header(first, chain_id="another-chain"), "chain id")
+
+
+@pytest.mark.parametrize(
+    "version",
+    [Version(BLOCK_PROTOCOL + 1, APP_VERSION), Version(BLOCK_PROTOCOL, APP_VERSION + 1)],
+    ids=["block", "app"],
+)
+def test_invalid_version(chain: Chain, first: Block, version: Version) -> None:
+    assert_invalid(chain, with_header(first, version=version), "version")
+
+
+def test_invalid_last_block_id_on_the_first_block(chain: Chain, first: Block) -> None:
+    parent = block_id(make_block(0, b""))
+    assert_invalid(chain, with_header(first, last_block_id=parent), "last_block_id")
+
+
+def test_invalid_first_block_with_a_last_commit(chain: Chain, first: Block) -> None:
+    earlier = signed_commit(KEYS, GENESIS, 0, 0, make_block(0, b""))
+    block = with_header(msgspec.structs.replace(first, last_commit=earlier), last_commit_hash=earlier.hash())
+    assert_invalid(chain, block, "carries a last commit")
+
+
+def test_invalid_last_commit_hash_on_the_first_block(chain: Chain, first: Block) -> None:
+    assert_invalid(chain, with_header(first, last_commit_hash=WRONG_HASH), "last_commit_hash")
+
+
+def test_invalid_data_hash(chain: Chain, first: Block) -> None:
+    assert_invalid(chain, with_header(first, data_hash=Data([b"tx"]).hash()), "data_hash")
+
+
+def test_invalid_txs_under_the_data_hash(chain: Chain, first: Block) -> None:
+    assert_invalid(chain, msgspec.structs.replace(first, data=Data([b"tx"])), "data_hash")
+
+
+def test_invalid_validators_hash(chain: Chain, first: Block) -> None:
+    others = validator_set(KEYS[:3], [10, 10, 10]).hash()
+    assert_invalid(chain, with_header(first, validators_hash=others), "validators_hash")
+
+
+def test_invalid_next_validators_hash(chain: Chain, first: Block) -> None:
+    others = validator_set(KEYS[:3], [10, 10, 10]).hash()
+    assert_invalid(chain, with_header(first, next_validators_hash=others), "next_validators_hash")
+
+
+def test_invalid_consensus_hash(chain: Chain, first: Block) -> None:
+    assert_invalid(chain, with_header(first, consensus_hash=WRONG_HASH), "consensus_hash")
+
+
+def test_invalid_app_hash(chain: Chain, first: Block) -> None:
+    assert_invalid(chain, with_header(first, app_hash=WRONG_HASH), "app_hash")
+
+
+def test_invalid_last_results_hash(chain: Chain, first: Block) -> None:
+    assert_invalid(chain, with_header(first, last_results_hash=WRONG_HASH), "last_results_hash")
+
+
+def test_invalid_evidence_hash(chain: Chain, first: Block) -> None:
+    assert_invalid(chain, with_header(first, evidence_hash=WRONG_HASH), "evidence_hash")
+
+
+def with_evidence(block: Block, evidence: list[bytes]) -> Block:
+    """``block`` carrying ``evidence`` under a matching evidence hash."""
+    return with_header(
+        msgspec.structs.replace(block, evidence=evidence), evidence_hash=evidence_hash(evidence)
+    )
+
+
+def test_invalid_evidence_not_under_the_evidence_hash(chain: Chain, second: tuple[Block, Block]) -> None:
+    evidence = [encode_evidence(equivocation(KEYS[1], 1))]
+    assert_invalid(chain, msgspec.structs.replace(second[1], evidence=evidence), "evidence_hash")
+
+
+def test_invalid_undecodable_evidence(chain: Chain, first: Block) -> None:
+    assert_invalid(chain, with_evidence(first, [b"junk"]), "undecodable evidence")
+
+
+def test_invalid_evidence_by_a_non_validator(chain: Chain, second: tuple[Block, Block]) -> None:
+    evidence = [encode_evidence(equivocation(OUTSIDER, 1))]
+    assert_invalid(chain, with_evidence(second[1], evidence), "not a validator at height 1")
+
+
+def test_invalid_evidence_of_the_height_being_decided(chain: Chain, first: Block) -> None:
+    evidence = equivocation(KEYS[1], 1)
+    assert chain.executor.evidence.add(evidence)  # kept, but only for a later block
+    assert chain.build().evidence == []
+    assert_invalid(chain, with_evidence(first, [encode_evidence(evidence)]), "not committed yet")
+
+
+def test_evidence_in_a_block_passes_check(chain: Chain, second: tuple[Block, Block]) -> None:
+    chain.executor.check(with_evidence(second[1], [encode_evidence(equivocation(KEYS[1], 1))]))
+
+
+def test_invalid_proposer_not_a_validator(chain: Chain, first: Block) -> None:
+    assert_invalid(
+        chain, with_header(first, proposer_address=OUTSIDER.address), "proposer is not a validator"
+    )
+
+
+def test_any_validator_may_be_the_proposer(chain: Chain, first: Block) -> None:
+    for key in KEYS:
+        chain.executor.check(with_header(first, proposer_address=key.address))
+
+
+def test_invalid_time_within_the_interval_after_genesis(chain: Chain, first: Block) -> None:
+    early = GENESIS_TIME_NS + MIN_BLOCK_INTERVAL_NS - 1
+    assert_invalid(chain, with_header(first, time_ns=early), "time does not follow")
+
+
+def test_time_one_interval_after_genesis_is_valid(chain: Chain, first: Block) -> None:
+    chain.executor.check(with_header(first, time_ns=GENESIS_TIME_NS + MIN_BLOCK_INTERVAL_NS))
+
+
+# ---- checking: a later block -----------------------------------------------------------------
+
+
+def test_invalid_last_block_id(chain: Chain, second: tuple[Block, Block]) -> None:
+    _, block = second
+    other = block_id(make_block(1, KEYS[0].address, [b"other"]))
+    assert_invalid(chain, with_header(block, last_block_id=other), "last_block_id")
+
+
+def test_invalid_missing_last_commit(chain: Chain, second: tuple[Block, Block]) -> None:
+    _, block = second
+    assert_invalid(chain, msgspec.structs.replace(block, last_commit=None), "no last commit")
+
+
+def test_invalid_last_commit_for_another_height(chain: Chain, second: tuple[Block, Block]) -> None:
+    _, block = second
+    assert block.last_commit is not None
+    wrong = msgspec.structs.replace(block.last_commit, height=2)
+    assert_invalid(chain, msgspec.structs.replace(block, last_commit=wrong), "last commit is for height 2")
+
+
+def test_invalid_last_commit_hash(chain: Chain, second: tuple[Block, Block]) -> None:
+    _, block = second
+    assert_invalid(chain, with_header(block, last_commit_hash=WRONG_HASH), "last_commit_hash")
+
+
+def test_invalid_last_commit_with_too_little_power(chain: Chain, second: tuple[Block, Block]) -> None:
+    committed, block = second
+    weak = chain.commit(committed, KEYS[:2])
+    block = with_header(msgspec.structs.replace(block, last_commit=weak), last_commit_hash=weak.hash())
+    assert_invalid(chain, block, "last commit: .* has 20 of 40 power")
+
+
+def test_invalid_last_commit_for_another_block(chain: Chain, second: tuple[Block, Block]) -> None:
+    _, block = second
+    other = chain.commit(make_block(1, KEYS[0].address, [b"other"]))
+    block = with_header(msgspec.structs.replace(block, last_commit=other), last_commit_hash=other.hash())
+    assert_invalid(chain, block, "last commit: .* another block")
+
+
+def test_invalid_stale_app_hash(chain: Chain, second: tuple[Block, Block]) -> None:
+    _, block = second
+    assert_invalid(chain, with_header(block, app_hash=GENESIS_APP_HASH), "app_hash")
+
+
+def test_invalid_last_results_hash_of_an_empty_block(chain: Chain, second: tuple[Block, Block]) -> None:
+    _, block = second
+    assert_invalid(chain, with_header(block, last_results_hash=EMPTY_HASH), "last_results_hash")
+
+
+@pytest.mark.parametrize("after_ns", [-1, 0, MIN_BLOCK_INTERVAL_NS - 1])
+def test_invalid_time_not_after_the_last_block(
+    chain: Chain, second: tuple[Block, Block], after_ns: int
+) -> None:
+    committed, block = second
+    time_ns = committed.header.time_ns + after_ns
+    assert_invalid(chain, with_header(block, time_ns=time_ns), "time does not follow")
+
+
+def test_time_one_interval_after_the_last_block_is_valid(chain: Chain, second: tuple[Block, Block]) -> None:
+    committed, block = second
+    chain.executor.check(with_header(block, time_ns=committed.header.time_ns + MIN_BLOCK_INTERVAL_NS))
+
+
+def test_invalid_block_for_a_height_already_committed(chain: Chain, second: tuple[Block, Block]) -> None:
+    committed, _ = second
+    assert_invalid(chain, committed, "height 1, expected 2")
+
+
+# ---- proposals -------------------------------------------------------------------------------
+
+
+def test_invalid_proposal_time_far_ahead_of_the_clock(chain: Chain, first: Block) -> None:
+    ahead = with_header(first, time_ns=time.time_ns() + MAX_CLOCK_DRIFT_NS + 60 * 10**9)
+    chain.executor.check(ahead)  # nothing else is wrong with it
+    assert not chain.executor.is_valid_proposal(ahead)
+
+
+def test_invalid_proposal_the_app_refuses() -> None:
+    class RefusingApp(FakeApp):
+        def process_proposal(self, txs: list[bytes], max_bytes: int, max_gas: int) -> bool:
+            return False
+
+    chain = new_chain(RefusingApp())
+    assert not chain.executor.is_valid_proposal(chain.build())
+
+
+# ---- commits ---------------------------------------------------------------------------------
+
+
+def test_commit_of_three_of_four_decides_the_block(chain: Chain, first: Block) -> None:
+    chain.executor.check_commit(first, chain.commit(first, KEYS[:3]))
+
+
+def test_invalid_commit_for_another_height(chain: Chain, first: Block) -> None:
+    commit = signed_commit(KEYS, GENESIS, 2, 0, first)
+    with pytest.raises(InvalidBlock, match="commit is for height 2, expected 1"):
+        chain.executor.check_commit(first, commit)
+
+
+def test_invalid_commit_for_another_block(chain: Chain, first: Block) -> None:
+    commit = chain.commit(with_header(first, time_ns=first.header.time_ns + 1))
+    with pytest.raises(InvalidBlock, match="another block"):
+        chain.executor.check_commit(first, commit)
+
+
+def test_invalid_commit_with_too_little_power(chain: Chain, first: Block) -> None:
+    with pytest.raises(InvalidBlock, match="needs > 2/3"):
+        chain.executor.check_commit(first, chain.commit(first, KEYS[:2]))
+
+
+def test_invalid_commit_by_the_wrong_validator_set(chain: Chain, first: Block) -> None:
+    strangers = signers(4, seed=3)
+    commit = signed_commit(strangers, validator_set(strangers, [10, 10, 10, 10]), 1, 0, first)
+    with pytest.raises(InvalidBlock, match="is not by validator"):
+        chain.executor.check_commit(first, commit)
+
+
+# ---- applying --------------------------------------------------------------------------------
+
+
+def test_apply_finalizes_and_stores_the_block(chain: Chain) -> None:
+    chain.mempool.txs.extend([b"tx-1", b"tx-2", b"later"])
+    block = with_header(chain.build(), proposer_address=KEYS[2].address)
+    block = msgspec.structs.replace(block, data=Data([b"tx-1", b"tx-2"]))
+    block = with_header(block, data_hash=block.data.hash())
+    commit = chain.commit(block)
+    chain.executor.apply(block, commit)
+    assert chain.app.finalized == [
+        FinalizeCall(1, block.header.time_ns, KEYS[2].address, b"", [b"tx-1", b"tx-2"])
+    ]
+    assert (chain.app.commits, chain.app.height) == (1, 1)
+    assert chain.store.blocks == {1: block}
+    assert chain.store.commits == {1: commit}
+    assert chain.mempool.updates == [(1, [b"tx-1", b"tx-2"])]
+    assert chain.mempool.txs == [b"later"]
+    assert chain.executor.next_height() == 2
+
+
+def test_apply_passes_the_last_block_hash(chain: Chain, second: tuple[Block, Block]) -> None:
+    committed, block = second
+    chain.executor.apply(block, chain.commit(block))
+    assert chain.app.finalized[-1].last_block_hash == committed.hash()
+
+
+def test_apply_stages_the_validator_set_two_heights_ahead(chain: Chain) -> None:
+    chain.advance()
+    assert set(chain.store.validators) == {3}
+    assert chain.store.validators[3].validators == GENESIS.increment_priority(2).validators
+    chain.advance()
+    assert set(chain.store.validators) == {3, 4}
+    assert chain.store.validators[4].validators == GENESIS.increment_priority(3).validators
+
+
+def test_apply_stages_an_added_validator_for_height_plus_two() -> None:
+    chain = new_chain(FakeApp(updates_at={1: [FakeValidatorUpdate(NEWCOMER.pub_key, 10)]}))
+    chain.advance()
+    assert chain.executor.validators_at(2).hash() == GENESIS.hash()
+    at_three = chain.executor.validators_at(3)
+    assert at_three.hash() == validator_set([*KEYS, NEWCOMER], [10] * 5).hash()
+    found = at_three.get(NEWCOMER.address)
+    assert found is not None
+    # joins at -(50 + 50 // 8) = -56 (the total after it joins), then gains its power once: -46
+    assert found[1].proposer_priority == -46
+    block = chain.build()
+    assert block.header.next_validators_hash == at_three.hash()
+    chain.executor.check(block)
+
+
+def test_apply_stages_a_removed_validator_for_height_plus_two() -> None:
+    chain = new_chain(FakeApp(updates_at={1: [FakeValidatorUpdate(KEYS[3].pub_key, 0)]}))
+    chain.advance()
+    assert chain.executor.validators_at(3).hash() == validator_set(KEYS[:3], [10, 10, 10]).hash()
+
+
+def test_chain_runs_through_validator_updates() -> None:
+    updates = {
+        1: [FakeValidatorUpdate(NEWCOMER.pub_key, 10)],
+        3: [FakeValidatorUpdate(KEYS[0].pub_key, 0)],
+    }
+    chain = new_chain(FakeApp(updates_at=updates))
+    blocks = [chain.advance([f"tx-{n}".encode()]) for n in range(6)]
+    sizes = [len(chain.executor.validators_at(b.header.height).validators) for b in blocks]
+    assert sizes == [4, 4, 5, 5, 4, 4]
+    for block in blocks:
+        validators = chain.executor.validators_at(block.header.height)
+        assert block.header.validators_hash == validators.hash()
+        assert block.header.proposer_address == validators.proposer().address
+
+
+def test_apply_passes_block_evidence_as_misbehavior(chain: Chain) -> None:
+    evidence = equivocation(KEYS[1], 1)
+    assert chain.executor.evidence.add(evidence)
+    first = chain.advance()
+    block = chain.build()
+    assert block.evidence == [encode_evidence(evidence)]
+    chain.executor.check(block)
+    chain.executor.apply(block, chain.commit(block))
+    assert chain.app.misbehavior == [
+        Misbehavior("duplicate_vote", KEYS[1].address, 1, first.header.time_ns, 40)
+    ]
+    assert chain.store.evidence_committed(evidence_id(encode_evidence(evidence)))
+    assert chain.executor.evidence.size() == 0
+    assert chain.build().evidence == []
+
+
+def test_invalid_evidence_committed_before(chain: Chain) -> None:
+    evidence = equivocation(KEYS[1], 1)
+    chain.executor.evidence.add(evidence)
+    chain.advance()
+    assert chain.advance().evidence == [encode_evidence(evidence)]
+    encoded = [encode_evidence(evidence)]
+    block = chain.build()
+    block = with_header(
+        msgspec.structs.replace(block, evidence=encoded), evidence_hash=evidence_hash(encoded)
+    )
+    assert_invalid(chain, block, "evidence: .* is committed")
+
+
+# ---- validator sets per height ---------------------------------------------------------------
+
+
+def test_validators_at_the_initial_height_are_genesis(chain: Chain) -> None:
+    assert chain.executor.validators_at(1) is GENESIS
+
+
+def test_validators_at_the_second_height_advance_priority_once(chain: Chain) -> None:
+    first_proposer = min(key.address for key in KEYS)
+    assert GENESIS.proposer().address == first_proposer
+    priorities = {v.address: v.proposer_priority for v in chain.executor.validators_at(2).validators}
+    assert priorities == {key.address: -30 if key.address == first_proposer else 10 for key in KEYS}
+    assert chain.executor.validators_at(2).proposer().address != first_proposer
+
+
+def test_validators_at_a_stored_height(chain: Chain) -> None:
+    stored = validator_set(KEYS[:2], [1, 2])
+    chain.store.validators[7] = stored
+    assert chain.executor.validators_at(7) is stored
+
+
+@pytest.mark.parametrize("height", [0, 3, 100])
+def test_invalid_height_without_a_validator_set(chain: Chain, height: int) -> None:
+    with pytest.raises(LookupError, match=f"height {height}"):
+        chain.executor.validators_at(height)
+
+
+def test_invalid_height_beyond_the_staged_set(chain: Chain) -> None:
+    chain.advance()
+    chain.executor.validators_at(3)
+    with pytest.raises(LookupError):
+        chain.executor.validators_at(4)
+
+
+def test_chain_starting_at_a_later_height() -> None:
+    chain = new_chain(params=dataclasses.replace(PARAMS, initial_height=10))
+    assert chain.executor.next_height() == 10
+    assert chain.executor.validators_at(10) is GENESIS
+    assert chain.executor.validators_at(11).validators == GENESIS.increment_priority().validators
+    with pytest.raises(LookupError):
+        chain.executor.validators_at(9)
+    first = chain.advance()
+    assert first.header.height == 10
+    assert first.last_commit is None
+    assert chain.advance().header.height == 11
