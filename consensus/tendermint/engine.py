@@ -264,6 +264,8 @@ class TendermintEngine:
         Raises ``InvalidEvidence``. The pool is changed here, outside the owner task: each
         change is one synchronous call, so the owner never sees it half done."""
         evidence = decode_evidence(payload)
+        if self.executor.evidence.is_committed(evidence):
+            raise InvalidEvidence("the evidence is already committed")
         if self.executor.evidence.add(evidence):
             log.info("new evidence %s", describe(evidence))
             await self.network.publish_evidence(encode_evidence(evidence))

@@ -175,6 +175,9 @@ class EvidencePool:
         self._pending[key] = _Pending(evidence, encoded)
         return True
 
+    def is_committed(self, evidence: DuplicateVoteEvidence) -> bool:
+        return self._was_committed(evidence_id(encode_evidence(evidence)))
+
     def check(self, evidence: DuplicateVoteEvidence) -> None:
         """Raise ``InvalidEvidence`` unless ``evidence`` is valid at the pool's height."""
         height = evidence_height(evidence)

@@ -25,7 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from consensus.tasks import TaskStatus
 from node.config import parse_laddr
 from node.events import Subscription
-from node.rpc import app_methods, methods
+from node.rpc import app_methods, consensus_methods, methods
 from node.rpc.dispatch import Registry, bind, openrpc
 from node.rpc.errors import (
     INTERNAL_ERROR,
@@ -56,9 +56,6 @@ CHAIN_METHODS = [
     "commit",
     "blockchain",
     "validators",
-    "net_info",
-    "consensus_state",
-    "dump_consensus_state",
     "tx",
     "tx_search",
     "broadcast_tx_async",
@@ -67,7 +64,6 @@ CHAIN_METHODS = [
     "check_tx",
     "unconfirmed_txs",
     "num_unconfirmed_txs",
-    "broadcast_evidence",
 ]
 APP_METHODS = [
     "abci_query",
@@ -79,6 +75,7 @@ APP_METHODS = [
     "params",
     "simulate",
 ]
+CONSENSUS_METHODS = ["net_info", "consensus_state", "dump_consensus_state", "broadcast_evidence"]
 WEBSOCKET_METHODS = ["subscribe", "unsubscribe", "unsubscribe_all"]
 
 
@@ -86,6 +83,8 @@ def build_registry() -> Registry:
     registry = Registry()
     for name in CHAIN_METHODS:
         registry.add(name, getattr(methods, name))
+    for name in CONSENSUS_METHODS:
+        registry.add(name, getattr(consensus_methods, name))
     for name in APP_METHODS:
         registry.add(name, getattr(app_methods, name))
     for name in WEBSOCKET_METHODS:

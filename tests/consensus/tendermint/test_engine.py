@@ -14,7 +14,7 @@ import trio
 
 from consensus.commit import verify_commit
 from consensus.privval import FilePV, write_key_file
-from consensus.tendermint.engine import TendermintEngine
+from consensus.tendermint.engine import SyncProgress, TendermintEngine
 from consensus.tendermint.messages import block_id
 from consensus.tendermint.signer import PVSigner
 from consensus.tendermint.wire import (
@@ -300,3 +300,25 @@ async def test_a_block_with_a_forged_commit_is_refused_and_its_sender_reported(
 
 def vote_for(value_id: BlockID) -> Vote:
     return Vote(VoteType.PRECOMMIT, 1, 0, value_id, 1, b"", 0, b"")
+
+
+def test_sync_progress_logs_height_rate_and_eta(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="depind.consensus")
+    now = [100.0]
+    monkeypatch.setattr("consensus.tendermint.engine.time.monotonic", lambda: now[0])
+    progress = SyncProgress(interval_s=2.0)
+    progress.update(10, 1010)
+    assert progress.syncing
+    now[0] += 1.0
+    progress.update(200, 1010)  # within the interval: nothing new logged
+    now[0] += 1.5
+    progress.update(260, 1010)  # 250 blocks in 2.5 s: 100 blocks/s, 750 to go
+    progress.update(1009, 1010)
+    assert not progress.syncing
+    assert caplog.messages == [
+        "block sync: at height 10, peers at 1010",
+        "block sync: height 260/1010, 100.0 blocks/s, ETA 8 s",
+        "block sync done at height 1009",
+    ]

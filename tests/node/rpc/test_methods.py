@@ -5,6 +5,7 @@ engine (a four-validator testnet home, its engine driven by hand and a fake p2p 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import shutil
@@ -25,7 +26,7 @@ from node.node import Node
 from node.p2p.config import PeerId
 from node.p2p.errors import NotRunningError
 from node.rpc import server
-from node.rpc.errors import HEIGHT_UNAVAILABLE, NOT_FOUND, RPCError
+from node.rpc.errors import EVIDENCE_REJECTED, HEIGHT_UNAVAILABLE, INVALID_PARAMS, NOT_FOUND, RPCError
 from node.rpc.methods import Call
 from node.rpc.present import rfc3339
 from node.testnet import NetworkNode, create_testnet
@@ -416,3 +417,16 @@ async def test_validators_of_the_first_heights_and_stored_ones(validator: Valida
 
 def seconds_ns(seconds: float) -> int:
     return round(seconds * 1e9)
+
+
+async def test_invalid_broadcast_evidence_on_a_single_validator_node(solo: Node) -> None:
+    error = await rpc_error(solo, "broadcast_evidence", evidence=base64.b64encode(b"\x94").decode())
+    assert (error.code, error.data) == (
+        EVIDENCE_REJECTED,
+        "this node runs no networked consensus to take evidence",
+    )
+
+
+async def test_invalid_broadcast_evidence_not_base64(solo: Node) -> None:
+    error = await rpc_error(solo, "broadcast_evidence", evidence="%%%")
+    assert (error.code, error.data) == (INVALID_PARAMS, "evidence must be base64")

@@ -23,7 +23,14 @@ from node.rpc.errors import (
     SUBSCRIPTION,
 )
 from node.rpc.methods import Call
-from node.rpc.server import APP_METHODS, CHAIN_METHODS, REGISTRY, WEBSOCKET_METHODS, handle_payload
+from node.rpc.server import (
+    APP_METHODS,
+    CHAIN_METHODS,
+    CONSENSUS_METHODS,
+    REGISTRY,
+    WEBSOCKET_METHODS,
+    handle_payload,
+)
 
 MAX_BATCH = 5
 
@@ -215,7 +222,7 @@ async def test_rpc_discover_lists_every_method() -> None:
     doc = (await send(request("rpc.discover")))["result"]
     names = [m["name"] for m in doc["methods"]]
     assert names == sorted(names)
-    assert set(names) == set(CHAIN_METHODS + APP_METHODS + WEBSOCKET_METHODS)
+    assert set(names) == set(CHAIN_METHODS + CONSENSUS_METHODS + APP_METHODS + WEBSOCKET_METHODS)
 
 
 async def test_rpc_discover_param_schemas() -> None:
