@@ -103,6 +103,8 @@ class DepindProcess:
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}/websocket"
         self.process: subprocess.Popen[bytes] | None = None
+        # What ``launch`` runs; a fault test may swap in another node (tests/e2e/maverick.py).
+        self.command = [sys.executable, "-m", "node.cli.main", "start", "--home", str(home.root)]
         self.starts = 0
         self._ids = itertools.count(1)
         self._http = httpx.Client(timeout=20.0)
@@ -115,7 +117,7 @@ class DepindProcess:
         self.wait_started(min_height)
 
     def launch(self) -> None:
-        """Start ``depind start`` without waiting for it (see ``wait_started``)."""
+        """Start ``command`` (``depind start``) without waiting for it (see ``wait_started``)."""
         if self.is_running():
             raise NodeFailure("node is already running")
         self.starts += 1
@@ -123,7 +125,7 @@ class DepindProcess:
             log.write(f"\n===== start #{self.starts} =====\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "node.cli.main", "start", "--home", str(self.home.root)],
+                self.command,
                 cwd=REPO_ROOT,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

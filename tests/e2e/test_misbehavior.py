@@ -1,0 +1,162 @@
+"""Byzantine validators as real processes (tests/e2e/maverick.py) in a network of four:
+one that double-signs is reported once in a committed block while the chain goes on,
+and one that proposes invalid blocks is voted down and skipped by the honest three."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from consensus.tendermint.evidence import decode_evidence, evidence_height
+from consensus.validators import Validator, ValidatorSet
+from tests.e2e.harness import POLL_S, NodeFailure
+from tests.e2e.maverick import DOUBLE_SIGN, INVALID_PROPOSAL, maverick_command
+from tests.e2e.network import Network, NetworkFactory, ValidatorNode, chain_view
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+VALIDATORS = 4
+EVIDENCE_TIMEOUT_S = 20.0
+BLOCKS_AFTER_EVIDENCE = 4
+INVALID_PROPOSAL_HEIGHT = 10  # the maverick is round-0 proposer at every 4th height: 2 or 3 of these
+WAIT_TIMEOUT_S = 40.0
+
+
+def start_with_maverick(
+    network_factory: NetworkFactory, misbehavior: str
+) -> tuple[Network, list[ValidatorNode], ValidatorNode]:
+    """Four validators, the last running as a maverick; (network, honest nodes, maverick)."""
+    network = network_factory(VALIDATORS, start=False)
+    *honest, maverick = network.nodes
+    maverick.command = maverick_command(maverick.home.root, misbehavior)
+    network.start_all()
+    return network, honest, maverick
+
+
+# -- double signing --------------------------------------------------------------------------------
+
+
+def test_double_signer_is_reported_once_and_the_chain_goes_on(network_factory: NetworkFactory) -> None:
+    network, honest, maverick = start_with_maverick(network_factory, DOUBLE_SIGN)
+    first = wait_for_evidence(honest[0], EVIDENCE_TIMEOUT_S)
+    top = first + BLOCKS_AFTER_EVIDENCE
+    network.wait_all_height(top, WAIT_TIMEOUT_S, nodes=honest)
+
+    for node in honest:
+        evidence = block_evidence(node, first)
+        assert evidence, f"{node.name} has no evidence in block {first}"
+        assert {accused(item) for item in evidence} == {maverick.validator_address}
+        reported = misbehavior_events(node, first)
+        expected = [
+            ("duplicate_vote", maverick.validator_address, evidence_height(decode_evidence(item)))
+            for item in evidence
+        ]
+        assert sorted(reported) == sorted(expected), node.name
+        assert all(height < first for _, _, height in reported)
+
+    heights = range(1, top + 1)
+    committed = [item for height in heights for item in block_evidence(honest[0], height)]
+    repeated = [item for item, count in Counter(committed).items() if count > 1]
+    assert not repeated, f"evidence committed in more than one block: {repeated}"
+    assert {accused(item) for item in committed} == {maverick.validator_address}
+    reference = chain_view(honest[0], heights)
+    for node in honest[1:]:
+        assert chain_view(node, heights) == reference, node.name
+
+
+def wait_for_evidence(node: ValidatorNode, timeout: float) -> int:
+    """The first height whose committed block carries evidence, waiting for one."""
+    deadline = time.monotonic() + timeout
+    checked = 0
+    while time.monotonic() < deadline:
+        for height in range(checked + 1, node.height() + 1):
+            if block_evidence(node, height):
+                return height
+            checked = height
+        time.sleep(POLL_S)
+    raise NodeFailure(f"no block up to {checked} carries evidence after {timeout}s\n{node.log_tail()}")
+
+
+def block_evidence(node: ValidatorNode, height: int) -> list[bytes]:
+    """The encoded evidence in the block at ``height`` (``block``)."""
+    listed = node.rpc("block", height=height)["block"]["evidence"]["evidence"]
+    return [base64.b64decode(item) for item in listed]
+
+
+def accused(encoded: bytes) -> str:
+    return decode_evidence(encoded).vote_a.validator_address.hex().upper()
+
+
+def misbehavior_events(node: ValidatorNode, height: int) -> list[tuple[str, str, int]]:
+    """(kind, validator, height) of each ``misbehavior`` event of the block at ``height``."""
+    events = node.rpc("block_results", height=height)["finalize_block_events"]
+    reported = []
+    for event in events:
+        if event["type"] == "misbehavior":
+            attributes = {a["key"]: a["value"] for a in event["attributes"]}
+            reported.append((attributes["kind"], attributes["validator"], int(attributes["height"])))
+    return reported
+
+
+# -- invalid proposals -----------------------------------------------------------------------------
+
+
+def test_invalid_proposals_are_rejected_and_another_proposer_commits(network_factory: NetworkFactory) -> None:
+    network, honest, maverick = start_with_maverick(network_factory, INVALID_PROPOSAL)
+    network.wait_all_height(INVALID_PROPOSAL_HEIGHT, WAIT_TIMEOUT_S, nodes=honest)
+
+    heights = range(1, INVALID_PROPOSAL_HEIGHT + 1)
+    reference = chain_view(honest[0], heights)
+    for node in honest[1:]:
+        assert chain_view(node, heights) == reference, node.name
+    validators = {node.validator_address for node in network.nodes}
+    maverick_heights = [h for h in heights if round_zero_proposer(honest[0], h) == maverick.validator_address]
+    assert len(maverick_heights) >= 2, f"the maverick is round-0 proposer only at {maverick_heights}"
+    for height in heights:
+        header, commit = signed_header(honest[0], height)
+        proposer = header["proposer_address"]
+        assert proposer in validators - {maverick.validator_address}, f"block {height} proposed by {proposer}"
+        if height in maverick_heights:
+            assert commit["round"] >= 1, f"block {height} committed in round {commit['round']}"
+
+    rejected = {node.name: rejected_heights(node, maverick_heights) for node in honest}
+    for name, found in rejected.items():
+        assert found, f"{name} logged no rejection of the maverick's blocks at {maverick_heights}"
+    assert set().union(*rejected.values()) == set(maverick_heights), rejected
+
+
+def rejected_heights(node: ValidatorNode, heights: list[int]) -> set[int]:
+    """The heights among ``heights`` at which the node's log says it rejected the proposed
+    block for its wrong app hash."""
+    log = node.log_tail(10**8)
+    return {h for h in heights if f"rejecting proposed block {h}: app_hash differs" in log}
+
+
+def round_zero_proposer(node: ValidatorNode, height: int) -> str:
+    """The address (hex) of the validator that proposes first at ``height``: the height's set,
+    with its proposer priorities (``validators``), picks it."""
+    listed = node.rpc("validators", height=height)["validators"]
+    validators = ValidatorSet(
+        [
+            Validator(
+                bytes.fromhex(v["address"]),
+                base64.b64decode(v["pub_key"]["value"]),
+                int(v["voting_power"]),
+                int(v["proposer_priority"]),
+            )
+            for v in listed
+        ]
+    )
+    return validators.proposer().address.hex().upper()
+
+
+def signed_header(node: ValidatorNode, height: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The header and commit of the block at ``height`` (``commit``)."""
+    signed = node.rpc("commit", height=height)["signed_header"]
+    if signed["commit"] is None:
+        raise NodeFailure(f"{node.name} has no commit for block {height}")
+    return signed["header"], signed["commit"]
