@@ -55,7 +55,6 @@ from consensus.tendermint.messages import (
     ProposalMsg,
     ScheduleTimeout,
     Signer,
-    Step,
     TimeoutEvent,
     Verify,
 )
@@ -134,29 +133,6 @@ class _NextHeight:
 _Timer = TimeoutEvent | _NextHeight
 
 
-@dataclass(frozen=True)
-class RoundView:
-    """What the engine is doing now, for the node's status and JSON-RPC."""
-
-    height: int
-    round: int
-    step: str
-    proposer: bytes
-    decided: bool
-    votes: list[VoteSummary]
-    syncing: bool
-    last_commit_time_ns: int
-
-
-@dataclass(frozen=True)
-class VoteSummary:
-    round: int
-    type: str
-    voted_power: int
-    total_power: int
-    votes: int
-
-
 class TendermintEngine:
     def __init__(
         self,
@@ -193,7 +169,6 @@ class TendermintEngine:
         self._replaying = False
         self._sync_peer = 0
         self._progress = SyncProgress(self.config.progress_interval_s)
-        self._last_commit_ns = 0
 
     # ---- the tasks ---------------------------------------------------------------------------
 
@@ -286,27 +261,10 @@ class TendermintEngine:
             )
         return encode(SyncResponse(stored, [], []))
 
-    def round_view(self) -> RoundView:
-        state = self.machine.state
-        total = state.validators.total_power()
-        votes = [
-            VoteSummary(r, name, vote_set.power(), total, len(vote_set.votes()))
-            for r in range(state.round + 1)
-            for name, vote_set in (
-                ("prevote", state.votes.prevotes(r)),
-                ("precommit", state.votes.precommits(r)),
-            )
-        ]
-        return RoundView(
-            height=state.height,
-            round=state.round,
-            step=Step(state.step).name.lower(),
-            proposer=self.machine.proposer(state.round),
-            decided=state.decision is not None,
-            votes=votes,
-            syncing=self._progress.syncing,
-            last_commit_time_ns=self._last_commit_ns,
-        )
+    @property
+    def syncing(self) -> bool:
+        """Block sync is fetching committed blocks from peers that are ahead."""
+        return self._progress.syncing
 
     # ---- handling ----------------------------------------------------------------------------
 
@@ -434,7 +392,6 @@ class TendermintEngine:
         result = self.executor.apply(block, commit)
         if end_height:
             self.wal.end_height(block.header.height)
-        self._last_commit_ns = time.time_ns()
         await self.on_commit(block, commit, result)
 
     async def _start_height(self, height: int, *, replay: bool) -> None:

@@ -161,7 +161,7 @@ def node_address(node: Node) -> tuple[str, str]:
 def is_catching_up(node: Node) -> bool:
     """Block sync is fetching committed blocks from peers that are ahead."""
     engine = node.consensus
-    return engine is not None and engine.machine.started and engine.round_view().syncing
+    return engine is not None and engine.syncing
 
 
 async def genesis(ctx: Call) -> dict[str, Any]:
