@@ -503,7 +503,13 @@ class P2PNode:
         session = self._require_session()
         peer = ID.from_base58(target.peer_id)
         self._counters.dials += 1
-        session.host.get_peerstore().add_addrs(peer, [target.addr], PERMANENT_ADDR_TTL)
+        # Only the configured address: identify replaces a connected peer's addresses with
+        # the listen addresses it advertises, and libp2p dials just one TCP address per peer,
+        # so a re-dial would otherwise go to an advertised address that may not be reachable
+        # from here (NAT, a proxy, a port forward) instead of the one the operator gave.
+        peerstore = session.host.get_peerstore()
+        peerstore.clear_addrs(peer)
+        peerstore.add_addrs(peer, [target.addr], PERMANENT_ADDR_TTL)
         # libp2p refuses for 60 s to re-dial a peer whose dial failed; our back-off decides instead.
         session.swarm.unblock_peer(peer)
         with trio.move_on_after(self.config.dial_timeout_s):

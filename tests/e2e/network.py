@@ -229,6 +229,14 @@ def configure_node(home: Home, rpc_laddr: str, consensus: Mapping[str, Any]) -> 
     home.config_file.write_text(node_config.render(config))
 
 
+def configure_p2p(home: Home, **settings: Any) -> None:
+    """Rewrite the node's config.toml with these ``[p2p]`` settings (any field of
+    ``P2PConfig``, such as ``persistent_peers``); the node reads them when it starts."""
+    config = node_config.load(home.config_file)
+    config = dataclasses.replace(config, p2p=dataclasses.replace(config.p2p, **settings))
+    home.config_file.write_text(node_config.render(config))
+
+
 # -- what a node reports ------------------------------------------------------------------
 
 
