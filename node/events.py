@@ -100,13 +100,17 @@ class EventBus:
 
     def publish_block(self, block: Block, id_: BlockID, result: FinalizeResultLike) -> None:
         height = block.header.height
+        subscribed = self.num_subscriptions() > 0
+        if not subscribed and not self._tx_waiters:
+            return  # nobody to tell: skip building the records
         committed = [
             CommittedTx(height, i, tx, tx_record(r))
             for i, (tx, r) in enumerate(zip(block.data.txs, result.tx_results, strict=True))
+            if subscribed or hashlib.sha256(tx).digest() in self._tx_waiters
         ]
         for tx in committed:
             self._wake_tx_waiters(tx)
-        if not self.num_subscriptions():
+        if not subscribed:
             return
         block_events = _event_map("NewBlock", result.events, height)
         block_data = {

@@ -12,54 +12,38 @@ Prints committed tx/s and commit latency p50/p99 (submit -> committed block).
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import httpx
-from websockets.sync.client import connect
+from bench_common import (
+    BlockWatcher,
+    free_port,
+    fund_senders,
+    launch_node,
+    percentile,
+    sender_keys,
+    sign_sends,
+    stop_nodes,
+    submit,
+    wait_ready,
+)
 
-from genesis import doc as genesis_doc
-from genesis.schema import Balance, CoinJSON, GenesisAccount
-from node.client import build_tx
 from node.home import Home, init_home
 from node.keys.hd import PrivateKey
-from vm.bank.msgs import MsgSend
-from vm.types import Coin
 
 CHAIN_ID = "bench-1"
-GAS = 60_000
-FEE = 600  # min gas price 0.01
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def make_home(root: Path, keys: list[PrivateKey], port: int, timeout_commit: float) -> Home:
     home = Home(root)
     init_home(home, "bench", CHAIN_ID)
-    doc = genesis_doc.load(home.genesis_file)
-    for number, key in enumerate(keys):
-        doc.app_state.auth.accounts.append(GenesisAccount(address=key.address, account_number=number))
-        doc.app_state.bank.balances.append(
-            Balance(address=key.address, coins=[CoinJSON(denom="udepin", amount=10**12)])
-        )
-    genesis_doc.save(doc, home.genesis_file)
+    fund_senders(home.genesis_file, keys)
     text = home.config_file.read_text()
     text = text.replace('laddr = "127.0.0.1:26657"', f'laddr = "127.0.0.1:{port}"')
     text = text.replace("timeout_commit_s = 1.0", f"timeout_commit_s = {timeout_commit}")
@@ -67,96 +51,6 @@ def make_home(root: Path, keys: list[PrivateKey], port: int, timeout_commit: flo
     text = text.replace("size = 10000", "size = 50000")
     home.config_file.write_text(text)
     return home
-
-
-def sign_all(keys: list[PrivateKey], total: int) -> list[bytes]:
-    recipient = PrivateKey(hashlib.sha256(b"recipient").digest()).address
-    sequences = [0] * len(keys)
-    txs = []
-    for i in range(total):
-        sender = i % len(keys)
-        key = keys[sender]
-        msg = MsgSend(key.address, recipient, [Coin("udepin", 1)])
-        txs.append(build_tx(key, CHAIN_ID, sender, sequences[sender], [msg], [Coin("udepin", FEE)], GAS))
-        sequences[sender] += 1
-    return txs
-
-
-def wait_ready(url: str, deadline_s: float) -> None:
-    deadline = time.monotonic() + deadline_s
-    while time.monotonic() < deadline:
-        try:
-            status = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "status"}, timeout=2).json()
-            if int(status["result"]["sync_info"]["latest_block_height"]) >= 1:
-                return
-        except (httpx.HTTPError, KeyError, ValueError):
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("node did not start in time")
-
-
-class BlockWatcher(threading.Thread):
-    """Records the commit time of every tx hash seen in NewBlock events."""
-
-    def __init__(self, ws_url: str, expected: int, limit_s: float) -> None:
-        super().__init__(daemon=True)
-        self.ws_url, self.expected, self.limit_s = ws_url, expected, limit_s
-        self.committed: dict[str, float] = {}
-        self.blocks: list[tuple[int, int]] = []
-        self.ready = threading.Event()
-
-    def run(self) -> None:
-        deadline = time.monotonic() + self.limit_s
-        with connect(self.ws_url, max_size=2**26) as ws:
-            query = {"query": "tm.event='NewBlock'"}
-            ws.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "subscribe", "params": query}))
-            ws.recv()
-            self.ready.set()
-            while len(self.committed) < self.expected and time.monotonic() < deadline:
-                try:
-                    message = json.loads(ws.recv(timeout=1.0))
-                except TimeoutError:
-                    continue
-                now = time.monotonic()
-                block = message["result"]["data"]["value"]["block"]
-                txs = block["data"]["txs"]
-                self.blocks.append((int(block["header"]["height"]), len(txs)))
-                for tx in txs:
-                    self.committed[hashlib.sha256(base64.b64decode(tx)).hexdigest()] = now
-
-
-def submit(url: str, txs: list[bytes], batch: int, rate: float) -> tuple[dict[str, float], int]:
-    """Send txs in JSON-RPC batches, paced to ``rate`` tx/s; returns submit times and rejections."""
-    submitted: dict[str, float] = {}
-    rejected = 0
-    start = time.monotonic()
-    with httpx.Client(timeout=60) as http:
-        for offset in range(0, len(txs), batch):
-            chunk = txs[offset : offset + batch]
-            due = start + offset / rate
-            if (delay := due - time.monotonic()) > 0:
-                time.sleep(delay)
-            payload = [
-                {
-                    "jsonrpc": "2.0",
-                    "id": offset + i,
-                    "method": "broadcast_tx_sync",
-                    "params": {"tx": base64.b64encode(tx).decode()},
-                }
-                for i, tx in enumerate(chunk)
-            ]
-            sent_at = time.monotonic()
-            for response in http.post(url, json=payload).json():
-                if response.get("result", {}).get("code", 1) != 0:
-                    rejected += 1
-            for tx in chunk:
-                submitted[hashlib.sha256(tx).hexdigest()] = sent_at
-    return submitted, rejected
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:
@@ -171,22 +65,16 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the node's home folder")
     args = parser.parse_args()
 
-    keys = [PrivateKey(hashlib.sha256(f"bench-{i}".encode()).digest()) for i in range(args.accounts)]
+    keys = sender_keys(args.accounts)
     t0 = time.monotonic()
-    txs = sign_all(keys, args.txs)
+    txs = sign_sends(keys, args.txs, CHAIN_ID, first_account_number=0)
     print(f"signed {len(txs)} txs in {time.monotonic() - t0:.1f} s", file=sys.stderr)
     root = Path(tempfile.mkdtemp(prefix="depind-bench-"))
     port = free_port()
     home = make_home(root / "home", keys, port, args.timeout_commit)
     url, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/websocket"
-    log = (root / "node.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "node.cli.main", "start", "--home", str(home.root)],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        cwd=Path(__file__).resolve().parents[1],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    log = (root / "node.log").open("wb")
+    process = launch_node(home.root, log)
     try:
         wait_ready(url, 60)
         watcher = BlockWatcher(ws_url, len(txs), limit_s=args.txs / 200 + 120)
@@ -197,11 +85,7 @@ def main() -> None:
         watcher.join()
         report(args, submitted, watcher, rejected, begin)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_nodes([process])
         log.close()
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
@@ -213,7 +97,7 @@ def report(
     latencies = [watcher.committed[h] - t for h, t in submitted.items() if h in watcher.committed]
     committed = len(latencies)
     end = max(watcher.committed.values()) if watcher.committed else begin
-    busy_blocks = [n for _, n in watcher.blocks if n]
+    busy_blocks = [n for _, n, _ in watcher.blocks if n]
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(
         f"offered load {args.rate:.0f} tx/s in batches of {args.batch}, {args.accounts} senders, "

@@ -381,12 +381,18 @@ class TendermintEngine:
             log.warning("consensus send queue full; peers will fetch the message by sync")
 
     def _set_timer(self, after_s: float, timer: _Timer) -> None:
+        self._set_timer_at(trio.current_time() + after_s, timer)
+
+    def _set_timer_at(self, deadline: float, timer: _Timer) -> None:
         self._timer_count += 1
-        heapq.heappush(self._timers, (trio.current_time() + after_s, self._timer_count, timer))
+        heapq.heappush(self._timers, (deadline, self._timer_count, timer))
 
     async def _on_decide(self, decide: Decide) -> None:
+        """Commit the block; the next height starts ``commit_s`` after the decision (as in
+        CometBFT), so the time spent executing the block is part of that wait, not added to it."""
+        decided_at = trio.current_time()
         await self._commit(decide.block, decide.commit, end_height=True)
-        self._set_timer(self.config.timeouts.commit_s, _NextHeight(decide.height + 1))
+        self._set_timer_at(decided_at + self.config.timeouts.commit_s, _NextHeight(decide.height + 1))
 
     async def _commit(self, block: Block, commit: Commit, *, end_height: bool) -> None:
         result = self.executor.apply(block, commit)
