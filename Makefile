@@ -16,3 +16,5 @@ format:
 bench:
 	uv run python scripts/bench_throughput.py
 	uv run python scripts/bench_state_commit.py
+	uv run python scripts/bench_network.py throughput --rate 1000 --txs 60000
+	uv run python scripts/bench_network.py interval --blocks 30
