@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 import msgspec
 import trio
 
+from consensus import blocks
 from consensus.abci import FinalizeResultLike, Misbehavior
+from consensus.blocks import BlockExecutor, ChainParams
 from consensus.codec import encode
 from consensus.engine import BlockLimits, ConsensusConfig
 from consensus.privval import FilePV
 from consensus.solo import SoloEngine
 from consensus.tasks import TaskStatus
-from consensus.tendermint.blocks import BlockExecutor, ChainParams
 from consensus.tendermint.config import TimeoutConfig
 from consensus.tendermint.engine import EngineConfig, Network, TendermintEngine
 from consensus.tendermint.evidence import EvidenceParams, decode_evidence, evidence_height, misbehavior_of
@@ -162,6 +163,18 @@ class Node:
             and not p2p.seeds
         )
 
+    def executor(self, limits: BlockLimits) -> BlockExecutor:
+        evidence = self.genesis.consensus_params.evidence
+        params = ChainParams(
+            self.chain_id,
+            self.genesis.initial_height,
+            genesis_doc.parse_time(self.genesis.genesis_time),
+            self.consensus_hash(),
+            limits,
+            EvidenceParams(evidence.max_age_num_blocks, evidence.max_bytes),
+        )
+        return BlockExecutor(params, self.app, self.chain, self.mempool, self.validators)
+
     def tendermint(self, network: Network) -> TendermintEngine:
         settings = self.config.consensus
         timeouts = TimeoutConfig(
@@ -176,18 +189,8 @@ class Node:
         limits = BlockLimits(
             min(self.limits.max_bytes, max_message_bytes - max_message_bytes // 8), self.limits.max_gas
         )
-        evidence = self.genesis.consensus_params.evidence
-        params = ChainParams(
-            self.chain_id,
-            self.genesis.initial_height,
-            genesis_doc.parse_time(self.genesis.genesis_time),
-            self.consensus_hash(),
-            limits,
-            EvidenceParams(evidence.max_age_num_blocks, evidence.max_bytes),
-        )
-        executor = BlockExecutor(params, self.app, self.chain, self.mempool, self.validators)
         return TendermintEngine(
-            executor,
+            self.executor(limits),
             PVSigner(self.pv),
             WAL(self.home.data_dir / "cs.wal"),
             network,
@@ -205,22 +208,15 @@ class Node:
     def solo(self) -> SoloEngine:
         settings = self.config.consensus
         return SoloEngine(
-            chain_id=self.chain_id,
-            app=self.app,
-            store=self.chain,
-            mempool=self.mempool,
-            pv=self.pv,
-            validators=self.validators,
-            limits=self.limits,
-            config=ConsensusConfig(
+            self.executor(self.limits),
+            self.pv,
+            ConsensusConfig(
                 settings.timeout_commit_s,
                 settings.create_empty_blocks,
                 settings.create_empty_blocks_interval_s,
             ),
-            on_commit=self.on_commit,
-            consensus_hash=self.consensus_hash(),
-            wal=BlockWAL(self.home.data_dir / "block_wal"),
-            initial_height=self.genesis.initial_height,
+            self.on_commit,
+            BlockWAL(self.home.data_dir / "block_wal"),
         )
 
     def block_id(self, height: int) -> BlockID | None:
@@ -256,20 +252,14 @@ class Node:
 
     def validators_at(self, height: int) -> ValidatorSet | None:
         """The validator set that decides ``height``, with its proposer priorities; None if
-        unknown. The networked engine stores each set with the block two heights before;
-        the first two heights are decided by the genesis set (priorities advanced once per
-        height), and the single-validator engine's set never changes."""
-        stored = self.chain.load_validators(height)
-        if stored is not None:
-            return stored
-        initial = self.genesis.initial_height
-        if height == initial:
-            return self.validators
-        if height == initial + 1:
-            return self.validators.increment_priority()
-        if height > initial and self.is_solo():
-            return self.validators
-        return None
+        unknown. A single-validator chain whose early blocks were written before sets were
+        stored per height has had the genesis set all along."""
+        try:
+            return blocks.validators_at(self.chain, self.validators, self.genesis.initial_height, height)
+        except LookupError:
+            if height > self.genesis.initial_height and height <= self.chain.height() and self.is_solo():
+                return self.validators
+            return None
 
 
 async def _stop_on_signal(scope: trio.CancelScope) -> None:

@@ -31,11 +31,11 @@ from typing import Protocol
 
 import trio
 
+from consensus.blocks import BlockExecutor, InvalidBlock
 from consensus.codec import encode
 from consensus.engine import CommitListener
 from consensus.privval import verify as ed25519_verify
 from consensus.tasks import TaskStatus
-from consensus.tendermint.blocks import BlockExecutor, InvalidBlock
 from consensus.tendermint.config import TimeoutConfig
 from consensus.tendermint.evidence import (
     InvalidEvidence,

@@ -14,11 +14,13 @@ import pytest
 import trio
 
 from consensus import privval
+from consensus.blocks import BlockExecutor, ChainParams
 from consensus.codec import encode
 from consensus.engine import BlockLimits, ConsensusConfig
 from consensus.merkle import EMPTY_HASH
 from consensus.privval import FilePV
 from consensus.solo import NotAValidator, SoloEngine
+from consensus.tendermint.evidence import EvidenceParams
 from consensus.types import ZERO_BLOCK_ID, Block, BlockIDFlag, Commit, Data, VoteType, vote_sign_bytes
 from consensus.validators import ValidatorSet
 from consensus.wal import BlockWAL
@@ -28,6 +30,7 @@ CHAIN_ID = "depin-solo-1"
 CONSENSUS_HASH = hashlib.sha256(b"consensus params").digest()
 LIMITS = BlockLimits(max_bytes=1024, max_gas=-1)
 TIMEOUT_COMMIT_S = 1.0
+EVIDENCE = EvidenceParams(max_age_num_blocks=100, max_bytes=64 * 1024)
 
 
 @dataclass
@@ -69,19 +72,14 @@ class Chain:
 
     def engine(self, config: ConsensusConfig | None = None, initial_height: int = 1) -> SoloEngine:
         pv = self.pv()
+        params = ChainParams(CHAIN_ID, initial_height, 0, CONSENSUS_HASH, LIMITS, EVIDENCE)
+        validators = ValidatorSet.from_keys([(pv.pub_key, 10)])
         return SoloEngine(
-            chain_id=CHAIN_ID,
-            app=self.app,
-            store=self.store,
-            mempool=self.mempool,
-            pv=pv,
-            validators=ValidatorSet.from_keys([(pv.pub_key, 10)]),
-            limits=LIMITS,
-            config=config or ConsensusConfig(timeout_commit_s=TIMEOUT_COMMIT_S),
-            on_commit=self.listener,
-            consensus_hash=CONSENSUS_HASH,
-            wal=BlockWAL(self.tmp_path / "block_wal"),
-            initial_height=initial_height,
+            BlockExecutor(params, self.app, self.store, self.mempool, validators),
+            pv,
+            config or ConsensusConfig(timeout_commit_s=TIMEOUT_COMMIT_S),
+            self.listener,
+            BlockWAL(self.tmp_path / "block_wal"),
         )
 
 
@@ -149,7 +147,9 @@ async def test_header_fields(chain: Chain, autojump_clock: trio.abc.Clock) -> No
         header = committed.block.header
         assert header.chain_id == CHAIN_ID
         assert header.proposer_address == engine.pv.address
-        assert header.validators_hash == header.next_validators_hash == engine.validators.hash()
+        assert (
+            header.validators_hash == header.next_validators_hash == engine.executor.validators_at(1).hash()
+        )
         assert header.consensus_hash == CONSENSUS_HASH
         assert header.data_hash == Data(committed.block.data.txs).hash()
         assert header.evidence_hash == EMPTY_HASH
@@ -284,39 +284,20 @@ async def test_restart_after_crash_re_signs_the_same_block(chain: Chain) -> None
     assert committed.commit.signatures[0].signature.hex() == signed["signature_hex"]
 
 
+def solo_with(chain: Chain, pv: FilePV, validators: ValidatorSet) -> SoloEngine:
+    params = ChainParams(CHAIN_ID, 1, 0, CONSENSUS_HASH, LIMITS, EVIDENCE)
+    executor = BlockExecutor(params, chain.app, chain.store, chain.mempool, validators)
+    return SoloEngine(executor, pv, ConsensusConfig(), chain.listener, BlockWAL(chain.tmp_path / "block_wal"))
+
+
 def test_invalid_key_not_in_validator_set(chain: Chain) -> None:
-    engine = chain.engine()
     others = ValidatorSet.from_keys([(privval.public_key(bytes(32)), 10)])
     with pytest.raises(NotAValidator):
-        SoloEngine(
-            CHAIN_ID,
-            chain.app,
-            chain.store,
-            chain.mempool,
-            engine.pv,
-            others,
-            LIMITS,
-            ConsensusConfig(),
-            chain.listener,
-            CONSENSUS_HASH,
-            engine.wal,
-        )
+        solo_with(chain, chain.pv(), others)
 
 
 def test_invalid_more_than_one_validator(chain: Chain) -> None:
-    engine = chain.engine()
-    both = ValidatorSet.from_keys([(engine.pv.pub_key, 10), (privval.public_key(bytes(32)), 10)])
+    pv = chain.pv()
+    both = ValidatorSet.from_keys([(pv.pub_key, 10), (privval.public_key(bytes(32)), 10)])
     with pytest.raises(NotAValidator):
-        SoloEngine(
-            CHAIN_ID,
-            chain.app,
-            chain.store,
-            chain.mempool,
-            engine.pv,
-            both,
-            LIMITS,
-            ConsensusConfig(),
-            chain.listener,
-            CONSENSUS_HASH,
-            engine.wal,
-        )
+        solo_with(chain, pv, both)

@@ -16,8 +16,8 @@ from pathlib import Path
 import trio
 
 from consensus.abci import FinalizeResultLike
+from consensus.blocks import BlockExecutor, ChainParams
 from consensus.engine import BlockLimits
-from consensus.tendermint.blocks import BlockExecutor, ChainParams
 from consensus.tendermint.config import TimeoutConfig
 from consensus.tendermint.engine import EngineConfig, PeerError, TendermintEngine
 from consensus.tendermint.evidence import EvidenceParams

@@ -29,6 +29,7 @@ from node.rpc import server
 from node.rpc.errors import EVIDENCE_REJECTED, HEIGHT_UNAVAILABLE, INVALID_PARAMS, NOT_FOUND, RPCError
 from node.rpc.methods import Call
 from node.rpc.present import rfc3339
+from node.storage import chain as chain_store
 from node.testnet import NetworkNode, create_testnet
 from tests.consensus.tendermint.support import KeySigner
 
@@ -83,10 +84,16 @@ async def test_invalid_validators_above_the_latest_height(solo: Node) -> None:
     assert (await rpc_error(solo, "validators", height=2)).code == HEIGHT_UNAVAILABLE
 
 
-async def test_invalid_validators_without_a_stored_set(solo: Node) -> None:
-    """A chain made by the single-validator engine, then opened with a peer: the engine that
-    would run now keeps sets per height, and none is stored for height 3."""
+async def test_solo_stores_the_set_of_each_height(solo: Node) -> None:
     await produce(solo, 3)
+    assert all(solo.chain.load_validators(height) is not None for height in (3, 4, 5))
+
+
+async def test_invalid_validators_without_a_stored_set(solo: Node) -> None:
+    """A chain whose set of height 3 is missing (written before sets were stored per height),
+    opened with a peer, so no single-validator fallback applies."""
+    await produce(solo, 3)
+    solo.chain.db.delete(chain_store.VALIDATORS + chain_store.height_key(3))
     peer = "/ip4/127.0.0.1/tcp/1/p2p/12D3KooWGRUVh9sd6ZgQwpVq9VvnQmP7j8Yf5f8ZrX8f8dA8bA1Q"
     p2p = dataclasses.replace(solo.config.p2p, persistent_peers=(peer,))
     solo.config = dataclasses.replace(solo.config, p2p=p2p)

@@ -12,10 +12,10 @@ import msgspec
 import plyvel
 import pytest
 
+from consensus.blocks import BlockExecutor, ChainParams
 from consensus.codec import encode
 from consensus.engine import BlockLimits
 from consensus.merkle import EMPTY_HASH, merkle_root
-from consensus.tendermint.blocks import BlockExecutor, ChainParams
 from consensus.tendermint.evidence import EvidenceParams, InvalidEvidence, encode_evidence, evidence_id
 from consensus.tendermint.messages import duplicate_vote_evidence
 from consensus.types import Block, Commit, Data, VoteType

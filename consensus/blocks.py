@@ -1,8 +1,9 @@
-"""Building, checking and applying blocks for the Tendermint engine.
+"""Building, checking and applying blocks, for both engines.
 
 ``BlockExecutor`` is what the round state machine's ``getValue()`` and
-``valid(v)`` are made of, and what commits a decided block: it knows the
-block store, the application, the mempool and the validator sets per height.
+``valid(v)`` are made of, and what commits a decided block (the
+single-validator engine builds and commits with it too): it knows the block
+store, the application, the mempool and the validator sets per height.
 
 Validator sets follow CometBFT: the set of height h+2 is the set of h+1 with
 the updates the application returned when finalizing h, and proposer
@@ -100,15 +101,7 @@ class BlockExecutor:
 
     def validators_at(self, height: int) -> ValidatorSet:
         """The set that decides ``height``; known up to two heights past the last block."""
-        stored = self.store.load_validators(height)
-        if stored is not None:
-            return stored
-        initial = self.params.initial_height
-        if height == initial:
-            return self._genesis_validators
-        if height == initial + 1:
-            return self._genesis_validators.increment_priority()
-        raise LookupError(f"no validator set known for height {height}")
+        return validators_at(self.store, self._genesis_validators, self.params.initial_height, height)
 
     def _known_validators(self, height: int) -> ValidatorSet | None:
         try:
@@ -252,6 +245,22 @@ class BlockExecutor:
         self.evidence.update(height)
         self.mempool.update(height, block.data.txs)
         return result
+
+
+def validators_at(
+    store: ValidatorStore, genesis: ValidatorSet, initial_height: int, height: int
+) -> ValidatorSet:
+    """The set that decides ``height``: stored with the block two heights before, or for the
+    first two heights the genesis set (priorities advanced once per height). Raises
+    ``LookupError`` for a height whose set is not known yet."""
+    stored = store.load_validators(height)
+    if stored is not None:
+        return stored
+    if height == initial_height:
+        return genesis
+    if height == initial_height + 1:
+        return genesis.increment_priority()
+    raise LookupError(f"no validator set known for height {height}")
 
 
 def _updates(updates: Sequence[Any]) -> list[tuple[bytes, int]]:

@@ -1,4 +1,4 @@
-"""consensus.tendermint.blocks: building, checking and applying blocks, and the validator
+"""consensus.blocks: building, checking and applying blocks, and the validator
 sets per height."""
 
 from __future__ import annotations
@@ -13,15 +13,15 @@ import msgspec
 import pytest
 
 from consensus.abci import Misbehavior
-from consensus.engine import BlockLimits
-from consensus.merkle import EMPTY_HASH
-from consensus.tendermint.blocks import (
+from consensus.blocks import (
     MAX_CLOCK_DRIFT_NS,
     MIN_BLOCK_INTERVAL_NS,
     BlockExecutor,
     ChainParams,
     InvalidBlock,
 )
+from consensus.engine import BlockLimits
+from consensus.merkle import EMPTY_HASH
 from consensus.tendermint.evidence import EvidenceParams, encode_evidence, evidence_hash, evidence_id
 from consensus.tendermint.messages import DuplicateVoteEvidence, block_id, duplicate_vote_evidence
 from consensus.types import (
