@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +15,9 @@ from node.cli import views
 from node.cli.common import CLIError, emit, first_failure, home_option, node_option, one_line, output_option
 from node.client import Client
 from node.home import Home, init_dev_home, init_home
+
+if TYPE_CHECKING:
+    from node.node import Node
 
 
 def check_chain_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -65,8 +68,6 @@ def init_text(summary: dict[str, Any]) -> str:
 def start(home: Path) -> None:
     """Run the node. A missing home becomes a ready single-validator dev chain."""
     # Imported here: the node and server stack would add ~0.2 s to every other command.
-    import trio
-
     from node.node import Node
 
     node_home = Home(home)
@@ -76,7 +77,13 @@ def start(home: Path) -> None:
         click.echo(f"dev key 'dev' (test keyring): {address}")
         click.echo("mnemonic (shown once; write it down to recover the key):")
         click.echo(f"  {mnemonic}")
-    node = Node.open(node_home)
+    run_node(Node.open(node_home))
+
+
+def run_node(node: Node) -> None:
+    """Log to stderr at the configured level and run ``node`` until a signal stops it."""
+    import trio
+
     logging.basicConfig(
         level=node.config.log_level.upper(),
         stream=sys.stderr,

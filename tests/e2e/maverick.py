@@ -22,7 +22,6 @@ from pathlib import Path
 
 import click
 import msgspec
-import trio
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consensus import privval
@@ -30,7 +29,8 @@ from consensus.tendermint.engine import Network, TendermintEngine
 from consensus.tendermint.messages import Message, VoteMsg
 from consensus.tendermint.wire import encode_gossip
 from consensus.types import ZERO_BLOCK_ID, Block, Vote, VoteType
-from node.cli.common import CLIError, DepindGroup, first_failure, home_option, one_line
+from node.cli.common import DepindGroup, home_option
+from node.cli.node_cmds import run_node
 from node.home import Home
 from node.node import Node
 
@@ -132,20 +132,8 @@ def cli() -> None:
 def start(home: Path, misbehave: str) -> None:
     """Run the node of an initialised home as ``depind start`` does, misbehaving."""
     node = NODES[misbehave].open(Home(home))
-    logging.basicConfig(
-        level=node.config.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    log.warning("this validator misbehaves: %s", misbehave)
-    try:
-        trio.run(node.run)
-    except KeyboardInterrupt:
-        click.echo("stopped", err=True)
-    except BaseExceptionGroup as group:
-        raise CLIError(one_line(first_failure(group))) from None
-    finally:
-        node.close()
+    print(f"this validator misbehaves: {misbehave}", file=sys.stderr)
+    run_node(node)
 
 
 if __name__ == "__main__":
