@@ -84,8 +84,26 @@ def is_valid_pubkey(pubkey: bytes) -> bool:
 def verify_signature(pubkey: bytes, message: bytes, signature: bytes) -> bool:
     """Return whether `signature` (r||s, low-S) signs SHA-256(message) under `pubkey`.
 
-    Never raises: every malformed input is simply an invalid signature.
+    Never raises: every malformed input is simply an invalid signature. A node checks
+    each tx's signature twice, in CheckTx and when it executes the tx's block, so the
+    verdict is memoised (bounded) under a digest of the three inputs.
     """
+    key = hashlib.sha256(
+        len(pubkey).to_bytes(4, "big") + pubkey + len(signature).to_bytes(4, "big") + signature + message
+    ).digest()
+    verdict = _verdicts.get(key)
+    if verdict is None:
+        verdict = _verify_signature(pubkey, message, signature)
+        _verdicts[key] = verdict
+        if len(_verdicts) > _CACHE_SIZE:
+            del _verdicts[next(iter(_verdicts))]  # the oldest first
+    return verdict
+
+
+_verdicts: dict[bytes, bool] = {}
+
+
+def _verify_signature(pubkey: bytes, message: bytes, signature: bytes) -> bool:
     if len(signature) != SIGNATURE_SIZE or not is_valid_pubkey(pubkey):
         return False
     r = int.from_bytes(signature[:32], "big")

@@ -26,6 +26,7 @@ STATE = b"S"
 BLOCK = b"B"
 COMMIT = b"C"
 RESULTS = b"R"
+RESULTS_HASH = b"r"
 BLOCK_HASH = b"H"
 TX = b"T"
 TX_BY_HEIGHT = b"t"
@@ -34,6 +35,11 @@ VALIDATORS = b"V"
 EVIDENCE = b"X"
 META_HEIGHT = b"M/height"
 META_BASE = b"M/base"
+
+
+def results_hash(results: list[tuple[int, int, int]]) -> bytes:
+    """The Merkle root over each tx's (code, gas_wanted, gas_used)."""
+    return merkle_root([encode(list(fields)) for fields in results])
 
 
 def height_key(height: int) -> bytes:
@@ -91,11 +97,17 @@ class ChainStore:
         return None if raw is None else msgspec.msgpack.decode(raw, type=BlockResults)
 
     def load_results_hash(self, height: int) -> bytes:
-        """Merkle root of each tx's deterministic result fields (CometBFT's LastResultsHash)."""
+        """Merkle root of each tx's deterministic result fields (CometBFT's LastResultsHash).
+
+        Stored with the block, since every proposal built or checked needs the previous
+        one's; computed from the results for blocks stored before it was."""
+        stored = self.db.get(RESULTS_HASH + height_key(height))
+        if stored is not None:
+            return bytes(stored)
         results = self.load_results(height)
         if results is None:
             return merkle_root([])
-        return merkle_root([encode([r.code, r.gas_wanted, r.gas_used]) for r in results.txs_results])
+        return results_hash([(r.code, r.gas_wanted, r.gas_used) for r in results.txs_results])
 
     def stage_block(self, block: Block, commit: Commit, result: FinalizeResultLike) -> None:
         height = block.header.height
@@ -103,6 +115,9 @@ class ChainStore:
         staged[BLOCK + height_key(height)] = encode(block)
         staged[COMMIT + height_key(height)] = encode(commit)
         staged[RESULTS + height_key(height)] = msgspec.msgpack.encode(block_results(height, result))
+        staged[RESULTS_HASH + height_key(height)] = results_hash(
+            [(r.code, r.gas_wanted, r.gas_used) for r in result.tx_results]
+        )
         staged[BLOCK_HASH + block.hash()] = height_key(height)
         staged[META_HEIGHT] = height_key(height)
         if self.base() == 0 and META_BASE not in staged:

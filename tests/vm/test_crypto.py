@@ -177,3 +177,18 @@ def test_invalid_signature_scalar_out_of_range(r: int, s: int) -> None:
 @given(st.binary(max_size=40), st.binary(max_size=80), st.binary(max_size=80))
 def test_verify_signature_never_raises(pubkey: bytes, message: bytes, signature: bytes) -> None:
     assert verify_signature(pubkey, message, signature) is False
+
+
+def test_memoised_verdicts_match_fresh_ones() -> None:
+    """Asked again (as executing a block asks after CheckTx), every verdict stays the same,
+    and moving bytes between the key, the signature and the message never hits a memo."""
+    pubkey, signature = _key().public_key.format(), _sign()
+    cases = [
+        (pubkey, MESSAGE, signature, True),
+        (pubkey, MESSAGE + b" ", signature, False),
+        (pubkey[:-1], pubkey[-1:] + MESSAGE, signature, False),
+        (pubkey, signature[-1:] + MESSAGE, signature[:-1], False),
+    ]
+    for _ in range(2):
+        for key, message, sig, expected in cases:
+            assert verify_signature(key, message, sig) is expected

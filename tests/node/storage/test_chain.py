@@ -20,7 +20,7 @@ from consensus.tendermint.evidence import EvidenceParams, InvalidEvidence, encod
 from consensus.tendermint.messages import duplicate_vote_evidence
 from consensus.types import Block, Commit, Data, VoteType
 from consensus.validators import ValidatorSet, apply_updates
-from node.storage.chain import ChainStore
+from node.storage.chain import RESULTS_HASH, ChainStore, height_key
 from node.storage.leveldb import open_leveldb
 from node.storage.records import TxLocation
 from tests.consensus import vectors
@@ -158,6 +158,8 @@ def test_results_hash(store: ChainStore) -> None:
     expected = merkle_root([encode([0, 1000, 500]), encode([5, 1001, 501])])
     assert store.load_results_hash(1) == expected
     assert store.load_results_hash(2) == EMPTY_HASH
+    store.db.delete(RESULTS_HASH + height_key(1))  # as a block stored before the hash was
+    assert store.load_results_hash(1) == expected
 
 
 def test_tx_index(store: ChainStore) -> None:
