@@ -322,3 +322,28 @@ def test_sync_progress_logs_height_rate_and_eta(
         "block sync: height 260/1010, 100.0 blocks/s, ETA 8 s",
         "block sync done at height 1009",
     ]
+
+
+async def test_invalid_gossip_is_reported_and_changes_nothing(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    hub, nodes, _ = network(tmp_path, 4)
+    junk = [b"", b"\xc1", encode([9, []]), encode([1, [1, 2]]), encode_gossip_of_a_vote() + b"\x00"]
+    async with trio.open_nursery() as nursery:
+        await start(nursery, nodes)
+        await wait_until(lambda: all(n.store.height() >= 2 for n in nodes), 60)
+        for payload in junk:
+            hub.endpoints["v3"].gossip(payload, evidence=False)
+        hub.endpoints["v3"].gossip(b"\x93junk", evidence=True)
+        await wait_until(lambda: all(n.store.height() >= 6 for n in nodes), 60)
+        nursery.cancel_scope.cancel()
+    assert_one_chain(nodes, 6)
+    reasons = [reason for reporter, peer, reason in hub.reports if peer == "v3"]
+    assert len(reasons) == 3 * (len(junk) + 1)  # each of the three others reports each message
+    assert sum("malformed consensus message" in r for r in reasons) == 3 * len(junk)
+    assert sum("undecodable evidence" in r for r in reasons) == 3
+
+
+def encode_gossip_of_a_vote() -> bytes:
+    keys = signers(4)
+    return encode_gossip(signed_vote(keys[0], validator_set(keys, [10] * 4), VoteType.PREVOTE, 1, 0, None))
