@@ -353,11 +353,15 @@ class P2PNode:
         """Serve in our nursery: a handler's exception then stops the node instead of vanishing in libp2p."""
         session = self._session
         peer = PeerId(stream.muxed_conn.peer_id.to_base58())
-        if session is None or self.is_banned(peer):
+        if session is None or self._stop.is_set() or self.is_banned(peer):
             await stream.reset()
             return
         done = trio.Event()
-        session.nursery.start_soon(self._serve_request, protocol, stream, peer, done)
+        try:
+            session.nursery.start_soon(self._serve_request, protocol, stream, peer, done)
+        except RuntimeError:  # the nursery has closed: we are shutting down
+            await stream.reset()
+            return
         await done.wait()
 
     async def _serve_request(self, protocol: str, stream: INetStream, peer: PeerId, done: trio.Event) -> None:

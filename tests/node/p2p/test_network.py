@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import pytest
 import trio
+from libp2p.peer.id import ID
 
 from consensus.tasks import TaskStatus
 from node.p2p.config import TOPIC_CONSENSUS, TOPIC_TXS, PeerId
@@ -17,7 +18,7 @@ from node.p2p.errors import (
     P2PError,
     PeerBannedError,
 )
-from node.p2p.host import P2PNode
+from node.p2p.host import P2PNode, _Session
 from node.p2p.keys import NodeKey
 from tests.node.p2p.netutil import (
     TEST_CONFIG,
@@ -245,3 +246,58 @@ async def test_peers_beyond_max_peers_are_refused_but_persistent_peers_are_kept(
             await eventually(lambda: hub.running.statistics().refused_connections > 0)
             await eventually(lambda: network.members[1].peer_id in hub.running.peers())
         nursery.cancel_scope.cancel()
+
+
+async def test_stopping_while_a_peer_keeps_sending_requests_is_clean() -> None:
+    """Stops with many requests in flight end cleanly (a stop that failed would raise here)."""
+    for _ in range(3):
+        async with running_network(2) as network:
+            server, client = network.nodes
+            server.set_direct_handler(ECHO, reverse)
+            answered: list[bytes] = []
+            async with trio.open_nursery() as requests:
+                for _ in range(16):
+                    requests.start_soon(keep_asking, client, server.peer_id, answered)
+                with trio.fail_after(15):
+                    await eventually(lambda: len(answered) >= 50)  # noqa: B023  # read at once
+                    await network.stop(0)
+                requests.cancel_scope.cancel()
+
+
+async def keep_asking(client: P2PNode, server: PeerId, answered: list[bytes]) -> None:
+    for _ in range(100_000):
+        try:
+            answered.append(await client.send_direct(server, ECHO, b"abc"))
+        except DirectRequestError:
+            await trio.sleep(0.001)
+
+
+@dataclass
+class FakeStream:
+    """Just enough of a libp2p stream for the node to see who opened it and to reset it."""
+
+    peer: ID = field(default_factory=lambda: ID.from_base58(NodeKey.generate().peer_id))
+    was_reset: bool = False
+
+    @property
+    def muxed_conn(self) -> FakeStream:
+        return self
+
+    @property
+    def peer_id(self) -> ID:
+        return self.peer
+
+    async def reset(self) -> None:
+        self.was_reset = True
+
+
+async def test_a_request_arriving_after_the_nursery_closed_is_reset() -> None:
+    """Between the node's task nursery closing and its session ending, libp2p may still hand
+    it a stream: serving it from the closed nursery would crash the node at shutdown."""
+    async with trio.open_nursery() as closed:
+        pass
+    node = P2PNode(TEST_CONFIG, NodeKey.generate())
+    node._session = _Session(None, None, None, None, closed, None)  # type: ignore[arg-type]
+    stream = FakeStream()
+    await node._serve_stream(ECHO, stream)  # type: ignore[arg-type]
+    assert stream.was_reset
