@@ -14,7 +14,7 @@ handled one at a time (CometBFT's ``receiveRoutine``). Around it:
 
 Received proposals and votes go to the WAL before the machine sees them.
 After a decision the block is applied and the WAL marks the height ended;
-the next height starts ``timeouts.commit_s`` later, so that slower
+the next height starts ``timeouts.commit_s`` after the decision, so that slower
 validators' precommits still arrive. At start the engine replays the WAL of
 the height it is deciding, re-sending its own messages.
 """
