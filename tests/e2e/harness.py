@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -53,6 +54,8 @@ STOP_TIMEOUT_S = 15.0
 POLL_S = 0.1
 LOG_TAIL_CHARS = 6_000
 # Text that would betray a leaked Python traceback in a response body.
+LOAD_JOIN_TIMEOUT_S = 15.0
+
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "/', '.py", line ')
 
 
@@ -455,3 +458,43 @@ class WSClient:
 
 def is_event(message: dict[str, Any]) -> bool:
     return isinstance(message.get("id"), str) and message["id"].endswith("#event")
+
+
+class PacedLoad(threading.Thread):
+    """Calls ``send(index)`` ``rate`` times a second, at most ``limit`` times, until stopped;
+    an error is kept for ``stop`` to raise in the test thread. Subclasses say how to send
+    one tx (``send``), or wrap the whole run (``send_all``)."""
+
+    def __init__(self, name: str, rate: float, limit: int) -> None:
+        super().__init__(name=name, daemon=True)
+        self.rate = rate
+        self.limit = limit
+        self.halt = threading.Event()
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.send_all()
+        except BaseException as exc:  # re-raised by stop() in the test thread
+            self.error = exc
+
+    def send_all(self) -> None:
+        self.pace(self.send)
+
+    def pace(self, send: Callable[[int], None]) -> None:
+        started = time.monotonic()
+        for index in range(self.limit):
+            if self.halt.wait(max(started + index / self.rate - time.monotonic(), 0)):
+                return
+            send(index)
+
+    def send(self, index: int) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.join(LOAD_JOIN_TIMEOUT_S)
+        if self.is_alive():
+            raise AssertionError(f"load thread did not stop in {LOAD_JOIN_TIMEOUT_S}s")
+        if self.error is not None:
+            raise self.error

@@ -20,6 +20,7 @@ from tests.e2e.harness import (
     KEYS,
     NodeFactory,
     NodeProcess,
+    PacedLoad,
     RPCFailure,
     Wallet,
     b64,
@@ -38,7 +39,6 @@ KILL_AFTER_S = (0.85, 1.6, 2.45)
 MAX_TXS_PER_PHASE = 600
 # Paced so blocks hold tens of txs: looking each tx up by hash stays cheap enough.
 LOAD_TXS_PER_S = 200
-JOIN_TIMEOUT_S = 15.0
 BLOCKCHAIN_PAGE = 20  # the most block metas `blockchain` returns at once
 FEE_COLLECTOR_ADDRESS = format_address(FEE_COLLECTOR)
 
@@ -64,57 +64,41 @@ class Ledger:
             return list(self.admitted)
 
 
-class Load(threading.Thread):
+class Load(PacedLoad):
     """Sends bank transfers with broadcast_tx_sync until stopped, the node dies, or
     MAX_TXS_PER_PHASE is reached. Errors are kept for the test thread to raise."""
 
     def __init__(self, node: NodeProcess, ledger: Ledger) -> None:
-        super().__init__(name="e2e-load", daemon=True)
+        super().__init__("e2e-load", LOAD_TXS_PER_S, MAX_TXS_PER_PHASE)
         self.url = node.url
         self.ledger = ledger
         self.wallets = [Wallet(node, key) for key in SENDERS]  # sequences as committed now
-        self.halt = threading.Event()
-        self.error: BaseException | None = None
         self.sent = 0
 
-    def run(self) -> None:
+    def send_all(self) -> None:
         try:
             with httpx.Client(timeout=5.0) as http:
-                self._send_all(http)
+                self.pace(lambda index: self._send_one(http, index))
         except httpx.HTTPError:
             pass  # the node was killed under us: the point of the test
-        except BaseException as exc:  # re-raised by stop() in the test thread
-            self.error = exc
 
-    def _send_all(self, http: httpx.Client) -> None:
-        started = time.monotonic()
-        for index in range(MAX_TXS_PER_PHASE):
-            if self.halt.wait(max(started + index / LOAD_TXS_PER_S - time.monotonic(), 0)):
-                return
-            wallet = self.wallets[index % len(self.wallets)]
-            recipient = RECIPIENTS[index % len(RECIPIENTS)]
-            amount = self.ledger.next_amount
-            self.ledger.next_amount += 1
-            raw = wallet.sign([wallet.send_msg(recipient, amount)])
-            with self.ledger.lock:
-                self.ledger.attempted[tx_hash(raw)] = Transfer(wallet.address, recipient, amount)
-            payload = {"jsonrpc": "2.0", "id": index, "method": "broadcast_tx_sync"}
-            body = http.post(self.url, json={**payload, "params": {"tx": b64(raw)}}).json()
-            result = body["result"]
-            if result["code"] != 0:
-                raise AssertionError(f"load tx rejected: {result}")
-            with self.ledger.lock:
-                self.ledger.admitted.add(result["hash"])
-            wallet.sequence += 1
-            self.sent += 1
-
-    def stop(self) -> None:
-        self.halt.set()
-        self.join(JOIN_TIMEOUT_S)
-        if self.is_alive():
-            raise AssertionError(f"load thread did not stop in {JOIN_TIMEOUT_S}s")
-        if self.error is not None:
-            raise self.error
+    def _send_one(self, http: httpx.Client, index: int) -> None:
+        wallet = self.wallets[index % len(self.wallets)]
+        recipient = RECIPIENTS[index % len(RECIPIENTS)]
+        amount = self.ledger.next_amount
+        self.ledger.next_amount += 1
+        raw = wallet.sign([wallet.send_msg(recipient, amount)])
+        with self.ledger.lock:
+            self.ledger.attempted[tx_hash(raw)] = Transfer(wallet.address, recipient, amount)
+        payload = {"jsonrpc": "2.0", "id": index, "method": "broadcast_tx_sync"}
+        body = http.post(self.url, json={**payload, "params": {"tx": b64(raw)}}).json()
+        result = body["result"]
+        if result["code"] != 0:
+            raise AssertionError(f"load tx rejected: {result}")
+        with self.ledger.lock:
+            self.ledger.admitted.add(result["hash"])
+        wallet.sequence += 1
+        self.sent += 1
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from node.testnet import ACCOUNT_FUNDS, ACCOUNTS_FILE
-from tests.e2e.harness import FEE, RPCFailure, Wallet, b64, e2e_key, tx_hash
+from tests.e2e.harness import FEE, PacedLoad, RPCFailure, Wallet, b64, e2e_key, tx_hash
 from tests.e2e.network import (
     NetworkFactory,
     ValidatorNode,
@@ -27,7 +27,6 @@ LOAD_TXS_PER_S = 20
 MAX_LOAD_TXS = 400
 LOAD_BEFORE_KILL_S = 1.0
 BLOCKS_WITHOUT_VICTIM = 3
-JOIN_TIMEOUT_S = 15.0
 COMMIT_TIMEOUT_S = 20.0
 
 
@@ -94,43 +93,26 @@ def test_tx_sent_to_one_node_is_seen_by_another(network_factory: NetworkFactory)
         assert node.rpc("tx", hash=hash_)["height"] == committed["height"], node.name
 
 
-class Load(threading.Thread):
+class Load(PacedLoad):
     """Bank sends with broadcast_tx_sync, each node's account through its own node,
     round robin, until stopped or MAX_LOAD_TXS; errors are kept for ``stop`` to raise."""
 
     def __init__(self, nodes: list[ValidatorNode]) -> None:
-        super().__init__(name="e2e-network-load", daemon=True)
+        super().__init__("e2e-network-load", LOAD_TXS_PER_S, MAX_LOAD_TXS)
         self.senders = [(Wallet(node, node.account_key), node) for node in nodes]
         self.recipient = e2e_key(702).address
         self.admitted: list[str] = []
         self.lock = threading.Lock()
-        self.halt = threading.Event()
-        self.error: BaseException | None = None
 
-    def run(self) -> None:
-        started = time.monotonic()
-        try:
-            for index in range(MAX_LOAD_TXS):
-                if self.halt.wait(max(started + index / LOAD_TXS_PER_S - time.monotonic(), 0)):
-                    return
-                wallet, node = self.senders[index % len(self.senders)]
-                hash_ = send(wallet, node, self.recipient, AMOUNT + index)
-                with self.lock:
-                    self.admitted.append(hash_)
-        except BaseException as exc:  # re-raised by stop() in the test thread
-            self.error = exc
+    def send(self, index: int) -> None:
+        wallet, node = self.senders[index % len(self.senders)]
+        hash_ = send(wallet, node, self.recipient, AMOUNT + index)
+        with self.lock:
+            self.admitted.append(hash_)
 
     def admitted_now(self) -> list[str]:
         with self.lock:
             return list(self.admitted)
-
-    def stop(self) -> None:
-        self.halt.set()
-        self.join(JOIN_TIMEOUT_S)
-        if self.is_alive():
-            raise AssertionError(f"load thread did not stop in {JOIN_TIMEOUT_S}s")
-        if self.error is not None:
-            raise self.error
 
 
 def wait_committed(node: ValidatorNode, hashes: list[str], timeout: float) -> dict[str, dict[str, Any]]:
