@@ -32,8 +32,8 @@ from gpu.verify import DEFAULT_ROUNDS, Verdict, verify_result
 DEFAULT_TARGET_S = 2.0
 DEFAULT_SLACK = 1.25
 DEFAULT_LATENCY_S = 0.5
-# A floor for SHA-256 on one core of any current server CPU (SHA-NI does 1.5-2 GB/s): the
-# provider hashes its output before it can answer, and must not fail for that.
+# A floor for the leaf hash, BLAKE3, on one core of any current server CPU (3-7 GB/s with SIMD,
+# ~1 GB/s without): the provider hashes its output before it can answer, and must not fail for that.
 HASH_FLOOR_BYTES_PER_S = 500_000_000
 MIN_SIDE = 256
 K_STEP = 256

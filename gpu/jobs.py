@@ -118,11 +118,11 @@ class SeededMatrix:
     bound: int
 
     def block(self, rows: prng.Span, cols: prng.Span, xp: Any = np) -> Any:
-        row_words, col_words = self._words
+        row_words, col_words = self.words
         return prng.entries(row_words[rows[0] : rows[1]], col_words[cols[0] : cols[1]], self.bound, xp)
 
     @cached_property
-    def _words(self) -> tuple[prng.Words, prng.Words]:
+    def words(self) -> tuple[prng.Words, prng.Words]:
         # O(rows + cols) words computed once, so that many small blocks cost no more than one big.
         return prng.line_words(self.seed, self.which, (0, self.rows), (0, self.cols))
 
@@ -333,6 +333,11 @@ def _validate_mlp(spec: MlpSpec) -> None:
     _check_supplied("x", spec.x, spec.rows * spec.widths[0], spec.input_bound)
     _check_layer_list("weights", spec.weights, layers)
     _check_layer_list("biases", spec.biases, layers)
+    if spec.biases is None and spec.bias_bound > prng.MAX_BOUND:
+        raise JobSpecError(
+            f"invalid job spec: seeded biases need bias_bound <= {prng.MAX_BOUND}, "
+            f"got {spec.bias_bound}; supply the biases to use a larger bound"
+        )
     for layer, (fan_in, fan_out) in enumerate(zip(fan_ins, spec.widths[1:], strict=True)):
         if spec.weights is not None:
             _check_supplied(f"weights[{layer}]", spec.weights[layer], fan_in * fan_out, spec.weight_bound)

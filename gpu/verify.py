@@ -8,29 +8,35 @@ passes with probability <= 2^-20, and `rounds` independent rounds with <= 2^(-20
 (3 rounds: 2^-60). Cost: O(M K + K N + M N) per round, against O(M K N) to recompute.
 
 Activations (MLP requantization) are checked element-wise against their accumulator, exactly.
-The first wrong entry, in output order, becomes a `FraudProof`. Steps are checked in order, so a
-step's committed inputs have passed their own check before it is checked.
+Outputs are judged in order, so a step's committed inputs have passed their own check before it
+is judged; in the first output that fails, its first entry out of range, or else the first wrong
+entry of the first row Freivalds flags, becomes a `FraudProof`.
 
-Exactness. The claimed C is first range-checked: |C| <= K * |L| * |W| <= 2^22, else the entry
-is wrong outright (and `check_fraud_proof` sees it). The fast path computes in float64 with r
-split in two 10-bit limbs, so every product and partial sum is an integer below 2^53:
-|W r_limb| <= N * b_W * 2^10 <= 2^35, |L (W r_limb)| <= N * K b_L b_W * 2^10 <= N * 2^32 <= 2^46,
-|C r_limb| <= N * 2^22 * 2^10 <= 2^46 (N <= 2^14); limbs are joined in int64 (< 2^57). The
-reference, `freivalds_sides_reference`, does the same in plain int64: |L W r| and |C r| are at
-most N * 2^42 <= 2^56 < 2^63. Tests hold the two equal.
+Exactness. The claimed C is range-checked as it is read: |C| <= K * |L| * |W| <= 2^22, else the
+entry is wrong outright (and `check_fraud_proof` sees it). Every product and partial sum is an
+int64 whose magnitude is at most the sum of the absolute values of its terms: |W r| <=
+N * b_W * 2^20 <= 2^45, |L (W r)| <= N * (K * b_L * b_W) * 2^20 <= N * 2^42 <= 2^56 and
+|C r| <= N * 2^22 * 2^20 <= 2^56 (N <= 2^14), all below 2^63, so the sides are exact in any
+summation order. An operand that is an earlier output (an MLP layer's input) is not range-checked
+here: if it is out of range, its own check, earlier in order, has already failed.
+
+Work. The products run in gpu/kernels.py (compiled, GIL released) in chunks of rows on a thread
+pool, while one task of the same pool hashes the outputs for the commitment: the whole check uses
+every core. `freivalds_sides_reference` computes the sides in plain NumPy int64; tests hold the
+two equal.
 """
 
 import hashlib
 import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from gpu.commit import result_root, start_commit
+from gpu.commit import commit_outputs, result_root
 from gpu.errors import OutputShapeError
 from gpu.fraud import FraudProof, build_fraud_proof
 from gpu.jobs import (
@@ -39,6 +45,7 @@ from gpu.jobs import (
     JobSpec,
     OutputRef,
     RequantStep,
+    SeededMatrix,
     Step,
     plan,
     requantize,
@@ -51,14 +58,13 @@ from gpu.recompute import Int64s, expected_entry, expected_row
 FREIVALDS_BITS = 20
 DEFAULT_ROUNDS = 3
 MAX_ROUNDS = 16
-LIMB_BITS = 10
 FREIVALDS_TAG = b"depind/pouw/freivalds/v1"
 ATTESTATION_TAG = b"depind/pouw/attestation/v1"
 MAX_CHALLENGE_SEED_BYTES = 64
-CACHE_BLOCK_ENTRIES = 1 << 16  # a block of int32 rows that stays in L2 while it is multiplied
+CHUNK_ENTRIES = 1 << 21  # operand entries per task (~1 ms): small enough for the threads to end together
 
 VerdictStatus = Literal["valid", "fraud", "mismatch"]
-Float64s = NDArray[np.float64]
+Source = SeededMatrix | DataMatrix | NDArray[np.int32]
 Entry = tuple[int, int, int]  # (tensor, row, col)
 
 
@@ -94,17 +100,17 @@ def verify_result(
     rounds: int = DEFAULT_ROUNDS,
     workers: int | None = None,
 ) -> Verdict:
-    """Check `outputs` against the spec and the committed result root."""
+    """Check `outputs` against the spec and the committed result root, on `workers` threads."""
     validate_spec(spec)
     _check_challenge(challenge_seed, rounds)
     steps = plan(spec)
     check_output_shapes(steps, outputs)
-    # Hashing runs in other threads (hashlib releases the GIL for a whole row) beside the checks in
-    # this one; NumPy's operations on cache-sized blocks are too short to gain from threads.
-    hashers = max(1, (workers or os.cpu_count() or 2) - 1)
-    with ThreadPoolExecutor(hashers, thread_name_prefix="depind-verify") as pool:
-        pending = start_commit(outputs, pool)
-        failure, checked = _first_failure(steps, outputs, challenge_seed, rounds)
+    with ThreadPoolExecutor(workers or os.cpu_count() or 2, thread_name_prefix="depind-verify") as pool:
+        # One task hashes every row (first in the queue: it is the longest), the others take the
+        # products' row chunks in turn; this thread judges the steps as their products complete.
+        pending = pool.submit(commit_outputs, outputs)
+        sides = start_freivalds(steps, outputs, challenge_seed, rounds, pool)
+        failure, checked = _first_failure(steps, outputs, sides)
         commitment = pending.result()
     if result_root(spec_digest(spec), commitment.output_root) != committed_root:
         return Verdict("mismatch", "the outputs do not hash to the committed result root")
@@ -129,6 +135,93 @@ def check_output_shapes(steps: Sequence[Step], outputs: Sequence[NDArray[np.int3
             )
 
 
+# -- Freivalds' products -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Product:
+    """source @ vectors.T, computed in row chunks by a pool into `out` (rows x rounds)."""
+
+    out: Int64s
+    chunks: tuple[tuple[int, Future[int]], ...]  # (first row, first out-of-range row in it or -1)
+
+    def result(self) -> tuple[Int64s, int | None]:
+        """The product, and the first row holding an entry beyond the bound (None: no such row)."""
+        firsts = [(start, chunk.result()) for start, chunk in self.chunks]
+        beyond = [start + row for start, row in firsts if row >= 0]
+        return self.out, (beyond[0] if beyond else None)
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Freivalds' two sides of one GEMM output, L (W r) and C r, as they are computed."""
+
+    step: GemmStep
+    claimed: NDArray[np.int32]
+    l_w_r: Product
+    c_r: Product
+
+    def result(self) -> tuple[Int64s, Int64s, tuple[int, int] | None]:
+        """(L (W r), C r, first entry of C out of range); the sides mean nothing with the last."""
+        c_r, beyond = self.c_r.result()
+        if beyond is not None:
+            row = self.claimed[beyond].astype(np.int64)
+            return c_r, c_r, (beyond, int(np.flatnonzero(np.abs(row) > self.step.output_bound)[0]))
+        l_w_r, beyond = self.l_w_r.result()
+        if beyond is not None:  # an input activation beyond int8: its own check, earlier, failed
+            raise RuntimeError(f"row {beyond} of a GEMM input is out of range, yet it was judged correct")
+        return l_w_r, c_r, None
+
+
+def start_freivalds(
+    steps: Sequence[Step],
+    outputs: Sequence[NDArray[np.int32]],
+    seed: bytes,
+    rounds: int,
+    pool: Executor,
+) -> dict[int, Sides]:
+    """Every GEMM output's sides, computing in `pool`. First every W r, which is compute-bound and
+    runs well beside the hashing of the outputs; then L (W r) and C r, queued behind the hashing
+    since C r streams the same outputs from memory."""
+    gemms = {tensor: step for tensor, step in enumerate(steps) if isinstance(step, GemmStep)}
+    vectors = {t: challenge_vectors(seed, t, step.shape[1], rounds).T for t, step in gemms.items()}
+    w_r = {t: start_product(step.right, step.right.bound, vectors[t], pool) for t, step in gemms.items()}
+    return {t: start_sides(step, outputs, outputs[t], vectors[t], w_r[t], pool) for t, step in gemms.items()}
+
+
+def start_sides(
+    step: GemmStep,
+    outputs: Sequence[NDArray[np.int32]],
+    claimed: NDArray[np.int32],
+    vectors: Int64s,
+    w_r: Product,
+    pool: Executor,
+) -> Sides:
+    """Wait for W r, then start L (W r) and C r (`vectors` is rounds x cols)."""
+    left = step.left
+    source = outputs[left.tensor] if isinstance(left, OutputRef) else left
+    l_w_r = start_product(source, left.bound, w_r.result()[0].T, pool)
+    return Sides(step, claimed, l_w_r, start_product(claimed, step.output_bound, vectors, pool))
+
+
+def start_product(source: Source, bound: int, vectors: Int64s, pool: Executor) -> Product:
+    """Submit source @ vectors.T in chunks of about CHUNK_ENTRIES entries of `source`, whose
+    entries are in [-bound, bound] (a seeded source's are; a dense source's are checked)."""
+    from gpu import kernels  # Numba takes ~0.6 s to import: only a process that verifies pays it
+
+    source = source.values if isinstance(source, DataMatrix) else source
+    # A seeded source's words are computed here, once, rather than in each chunk's thread.
+    rows = len(source.words[0]) if isinstance(source, SeededMatrix) else len(source)
+    prepared = kernels.prepare_vectors(vectors, bound)
+    out = np.empty((rows, len(prepared)), np.int64)
+    height = max(1, CHUNK_ENTRIES // vectors.shape[1])
+    chunks = tuple(
+        (start, pool.submit(_product_rows, source, bound, prepared, (start, min(rows, start + height)), out))
+        for start in range(0, rows, height)
+    )
+    return Product(out[:, : len(vectors)], chunks)
+
+
 def freivalds_sides(
     step: GemmStep,
     outputs: Sequence[NDArray[np.int32]],
@@ -137,18 +230,11 @@ def freivalds_sides(
 ) -> tuple[Int64s, Int64s, tuple[int, int] | None]:
     """(L (W r), C r) for each column r of `vectors`, and the first entry of C out of range.
 
-    Float64 on 10-bit limbs of r (exact, see the module docstring); the sides are meaningful only
-    when no entry is out of range.
+    The sides are meaningful only when no entry is out of range.
     """
-    low = vectors & ((1 << LIMB_BITS) - 1)
-    limbs = np.concatenate([low, vectors >> LIMB_BITS], axis=1).astype(np.float64)
-    rows, cols = step.shape
-    c_r, out_of_range = _product(DataMatrix(claimed, step.output_bound), rows, cols, limbs, step.output_bound)
-    if out_of_range is not None:
-        return np.empty(0, np.int64), np.empty(0, np.int64), out_of_range
-    w_r, _ = _product(step.right, step.inner, cols, limbs)
-    l_w_r, _ = _product(_blocks(step.left, outputs), rows, step.inner, w_r)
-    return _join_limbs(l_w_r), _join_limbs(c_r), None
+    with ThreadPoolExecutor(1) as pool:
+        w_r = start_product(step.right, step.right.bound, vectors.T, pool)
+        return start_sides(step, outputs, claimed, vectors.T, w_r, pool).result()
 
 
 def freivalds_sides_reference(
@@ -160,15 +246,31 @@ def freivalds_sides_reference(
     return left @ (right @ vectors), claimed.astype(np.int64) @ vectors
 
 
+def _product_rows(
+    source: SeededMatrix | NDArray[np.int32], bound: int, vectors: NDArray[Any], rows: Span, out: Int64s
+) -> int:
+    from gpu import kernels
+
+    start, stop = rows
+    if isinstance(source, SeededMatrix):
+        row_words, col_words = source.words
+        kernels.seeded_times(row_words[start:stop], col_words, source.bound, vectors, out[start:stop])
+        return -1
+    return int(kernels.dense_times(source[start:stop], bound, vectors, out[start:stop]))
+
+
+# -- judging the steps in order ------------------------------------------------------------------
+
+
 def _first_failure(
-    steps: Sequence[Step], outputs: Sequence[NDArray[np.int32]], seed: bytes, rounds: int
+    steps: Sequence[Step], outputs: Sequence[NDArray[np.int32]], sides: dict[int, Sides]
 ) -> tuple[Entry | None, list[bytes]]:
     checked: list[bytes] = []
     for tensor, step in enumerate(steps):
         if isinstance(step, RequantStep):
             failure = _check_requant(step, outputs[tensor], outputs[step.source])
         else:
-            failure, c_r = _check_gemm(tensor, step, outputs, seed, rounds)
+            failure, c_r = _check_gemm(step, outputs, sides[tensor])
             checked.append(c_r)
         if failure is not None:
             return (tensor, *failure), checked
@@ -176,15 +278,9 @@ def _first_failure(
 
 
 def _check_gemm(
-    tensor: int,
-    step: GemmStep,
-    outputs: Sequence[NDArray[np.int32]],
-    seed: bytes,
-    rounds: int,
+    step: GemmStep, outputs: Sequence[NDArray[np.int32]], sides: Sides
 ) -> tuple[tuple[int, int] | None, bytes]:
-    claimed = outputs[tensor]
-    vectors = challenge_vectors(seed, tensor, step.shape[1], rounds)
-    l_w_r, c_r, out_of_range = freivalds_sides(step, outputs, claimed, vectors)
+    l_w_r, c_r, out_of_range = sides.result()
     if out_of_range is not None:
         return out_of_range, b""
     bad_rows = np.flatnonzero((l_w_r != c_r).any(axis=1))
@@ -192,9 +288,9 @@ def _check_gemm(
         return None, c_r.astype("<i8").tobytes()
     row = int(bad_rows[0])
     opened = outputs[step.left.tensor][row].astype(np.int64) if isinstance(step.left, OutputRef) else None
-    wrong = np.flatnonzero(expected_row(step, row, opened) != claimed[row])
+    wrong = np.flatnonzero(expected_row(step, row, opened) != sides.claimed[row])
     if not wrong.size:
-        raise RuntimeError(f"Freivalds flagged row {row} of output {tensor}, yet it recomputes correctly")
+        raise RuntimeError(f"Freivalds flagged row {row} of a GEMM output, yet it recomputes correctly")
     return (row, int(wrong[0])), b""
 
 
@@ -210,28 +306,6 @@ def _blocks(operand: Blocks | OutputRef, outputs: Sequence[NDArray[np.int32]]) -
     if isinstance(operand, OutputRef):
         return DataMatrix(outputs[operand.tensor], operand.bound)
     return operand
-
-
-def _product(
-    source: Blocks, rows: int, cols: int, vectors: Float64s, bound: int | None = None
-) -> tuple[Float64s, tuple[int, int] | None]:
-    """source @ vectors, block by block; with `bound`, stop at the first entry beyond it."""
-    out = np.empty((rows, vectors.shape[1]))
-    height = max(1, CACHE_BLOCK_ENTRIES // cols)
-    for start in range(0, rows, height):
-        stop = min(start + height, rows)
-        block = source.block((start, stop), (0, cols))
-        if bound is not None and (block.min() < -bound or block.max() > bound):
-            row, col = np.argwhere((block < -bound) | (block > bound))[0]
-            return out, (start + int(row), int(col))
-        out[start:stop] = block.astype(np.float64) @ vectors
-    return out, None
-
-
-def _join_limbs(sides: Float64s) -> Int64s:
-    half = sides.shape[1] // 2
-    low = sides[:, :half].astype(np.int64)
-    return low + (sides[:, half:].astype(np.int64) << LIMB_BITS)
 
 
 def _attestation(root: bytes, seed: bytes, checked: list[bytes]) -> bytes:

@@ -1,15 +1,18 @@
-"""Canonical bytes, the RFC 6962 Merkle tree over rows, row and entry proofs, the result root."""
+"""Canonical bytes, the BLAKE3 Merkle tree over rows (RFC 6962 shape), proofs, the result root."""
 
 from __future__ import annotations
 
 import hashlib
 
+import blake3
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpu.commit import (
+    LEAF_KEY,
+    NODE_KEY,
     RESULT_TAG,
     RowOpening,
     canonical_bytes,
@@ -38,11 +41,24 @@ def test_canonical_bytes_are_int32_little_endian_row_major() -> None:
 
 def test_domain_separation() -> None:
     left, right = _leaves(2)
-    assert leaf_hash(b"") == hashlib.sha256(b"\x00").digest()
-    assert node_hash(left, right) == hashlib.sha256(b"\x01" + left + right).digest()
+    assert leaf_hash(b"") == blake3.blake3(b"", key=LEAF_KEY).digest()
+    assert node_hash(left, right) == blake3.blake3(left + right, key=NODE_KEY).digest()
+    assert blake3.blake3(b"depind/pouw/merkle/leaf/v1").digest() == LEAF_KEY
+    assert blake3.blake3(b"depind/pouw/merkle/node/v1").digest() == NODE_KEY
     assert result_root(left, right) == hashlib.sha256(RESULT_TAG + left + right).digest()
     # a node's preimage, presented as a row, does not hash to the node
-    assert leaf_hash(b"\x01" + left + right) != node_hash(left, right)
+    assert leaf_hash(left + right) != node_hash(left, right)
+
+
+def test_known_answers() -> None:
+    """Pinned digests: a change to the leaf or node hash changes every committed root."""
+    left, right = _leaves(2)
+    assert leaf_hash(b"").hex() == "2efb8be57abe4048a779455af63d87c1333c1222eaf3eec44f4583bbb7aea3dc"
+    assert node_hash(left, right).hex() == "333e1b7fb0940f92d736b77fa2d6cd6667e5533bb9d573a66a0f5f65f7bb70fd"
+    row = bytes(range(256)) * 64  # one 16 KiB row: BLAKE3's SIMD path over 16 chunks
+    assert leaf_hash(row).hex() == "38dbc09802fbc7be3f6752cac67bf575c986a060fb719183df4c4ddc161c012d"
+    as_int32 = np.frombuffer(row, dtype="<i4").reshape(1, -1)
+    assert commit_outputs([as_int32]).output_root == leaf_hash(row)
 
 
 @pytest.mark.parametrize("count", [*range(1, 18), 31, 32, 33, 100])

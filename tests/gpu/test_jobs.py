@@ -145,6 +145,11 @@ def test_decode_defaults() -> None:
             b' "weights": []}',
             "weights has 0 entries for 1 layers",
         ),
+        (
+            b'{"kind": "mlp", "rows": 1, "widths": [1, 1], "shifts": [1], "weight_bound": 3,'
+            b' "bias_bound": 100000}',
+            "seeded biases need bias_bound <= 32767, got 100000",
+        ),
         (b'{"kind": "batched_gemm", "batch": 0, "m": 1, "k": 1, "n": 1, "bound": 1}', ">= 1 - at `$.batch`"),
     ],
 )
@@ -174,8 +179,8 @@ def test_known_vectors() -> None:
     """Pinned digests: another implementation of the spec must reproduce them byte for byte."""
     assert spec_digest(GEMM).hex() == "68b2d32e11e8729898c43e9be1be5243d5cb896d6180475b1526b83e9b2b55ec"
     assert run_job(GEMM, CPU).result_root.hex() == (
-        "57e82f942fe02d5bc0d60d35439515195677e8994a51d1886c8e1c0c46c6f1dd"
+        "fa4027464cf7c3177e16b5c2acf2c7edf9028607056132a1c43a564fbd9bdc2c"
     )
     assert run_job(MLP, CPU).result_root.hex() == (
-        "db5145a8fc0606740c2e6eb666ed7e5f2bf0b75457b1d3a960d9ce540f3a7976"
+        "b1cc519726e411ab888b925d005bf5f795926c4785e3717f90bbd7523cacbcb0"
     )
