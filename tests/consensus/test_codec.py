@@ -186,7 +186,7 @@ def test_round_trip_random_blocks(value: Block) -> None:
 @given(st.binary(max_size=300), st.sampled_from([Block, Header, Commit, Vote, BlockID, Validator]))
 def test_decode_random_bytes_raises_only_codec_error(data: bytes, type_: type) -> None:
     try:
-        value = decode(data, type_)
+        value: object = decode(data, type_)
     except CodecError:
         return
     assert encode(value) == data

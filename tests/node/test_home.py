@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from consensus import privval
+from consensus.validators import address_of
 from genesis import doc as genesis_doc
 from genesis.schema import DEFAULT_DENOM, CoinJSON
 from node import config as node_config
@@ -71,7 +72,7 @@ def test_init_genesis_names_this_validator(home: Home) -> None:
     pub = privval.public_key(privval.read_key_file(home.key_file))
     (validator,) = doc.validators
     assert base64.b64decode(validator.pub_key) == pub
-    assert validator.address == privval.address_of(pub).hex().upper()
+    assert validator.address == address_of(pub).hex().upper()
     assert validator.name == "val-1"
     assert validator.power > 0
     assert doc.app_state.auth.accounts == []

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import trio
 
+from consensus.codec import encode
 from consensus.commit import verify_commit
 from consensus.privval import FilePV, write_key_file
 from consensus.tendermint.engine import SyncProgress, TendermintEngine
@@ -22,7 +23,6 @@ from consensus.tendermint.wire import (
     SyncRequest,
     SyncResponse,
     decode_response,
-    encode,
     encode_gossip,
 )
 from consensus.types import BlockID, BlockIDFlag, Commit, CommitSig, PartSetHeader, Vote, VoteType

@@ -172,6 +172,9 @@ class QuietNetwork:
     async def publish(self, payload: bytes) -> None:
         pass
 
+    async def publish_evidence(self, payload: bytes) -> None:
+        pass
+
     async def request(self, peer: str, payload: bytes) -> bytes:
         raise PeerError("no peers")
 
