@@ -75,11 +75,11 @@ def seeded_times(row_words: Words, col_words: Words, bound: int, vectors: Vector
         for start in range(0, col_words.shape[0], TILE):
             # Slices, not start + j indices: the loops below then compile to SIMD instructions.
             words = col_words[start : start + TILE]
+            width = words.shape[0]
             for k in range(BLOCK):
                 row_word = row_words[block[k]]
-                for j in range(words.shape[0]):
+                for j in range(width):
                     entries[k, j] = _entry(np.uint32(row_word ^ words[j]), span, low)
-            width = words.shape[0]
             e0, e1, e2, e3 = entries[0, :width], entries[1, :width], entries[2, :width], entries[3, :width]
             _add_tile(e0, e1, e2, e3, vectors, start, totals)
         for k in range(BLOCK):
