@@ -17,9 +17,16 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from consensus.abci import Application, FinalizeResultLike
+from consensus.abci import (
+    EMPTY_COMMIT_INFO,
+    Application,
+    CommitInfo,
+    FinalizeBlockRequest,
+    FinalizeResultLike,
+    ValidatorUpdateLike,
+    VoteInfo,
+)
 from consensus.commit import InvalidCommit, verify_commit
 from consensus.engine import BlockLimits, Mempool, ValidatorStore
 from consensus.merkle import merkle_root
@@ -62,12 +69,14 @@ class InvalidBlock(Exception):
 
 @dataclass(frozen=True)
 class ChainParams:
+    """What genesis fixes, and the one local setting: a cap on the blocks this node
+    builds (a proposal travels in one gossip message). Validity never reads the cap:
+    block limits come from the application's consensus params."""
+
     chain_id: str
     initial_height: int
     genesis_time_ns: int
-    consensus_hash: bytes
-    limits: BlockLimits
-    evidence: EvidenceParams
+    max_proposal_bytes: int | None = None
 
 
 class BlockExecutor:
@@ -86,12 +95,22 @@ class BlockExecutor:
         self._genesis_validators = genesis_validators
         self.evidence = EvidencePool(
             params.chain_id,
-            params.evidence,
+            self._evidence_params(),
             self._known_validators,
             verify,
             store.height(),
             store.evidence_committed,
         )
+
+    # ---- consensus params (application state) --------------------------------------------
+
+    def limits(self) -> BlockLimits:
+        block = self.app.consensus_params().block
+        return BlockLimits(block.max_bytes, block.max_gas)
+
+    def _evidence_params(self) -> EvidenceParams:
+        evidence = self.app.consensus_params().evidence
+        return EvidenceParams(evidence.max_age_num_blocks, evidence.max_bytes)
 
     # ---- heights and validator sets --------------------------------------------------------
 
@@ -118,12 +137,15 @@ class BlockExecutor:
 
     def build(self, height: int, proposer: bytes) -> Block:
         """A new block from the mempool, on top of the last committed one."""
-        limits = self.params.limits
-        reaped = self.mempool.reap(limits.max_bytes, limits.max_gas)
-        txs = self.app.prepare_proposal(reaped, limits.max_bytes, limits.max_gas)
+        params = self.app.consensus_params()
+        max_bytes = params.block.max_bytes
+        if self.params.max_proposal_bytes is not None:
+            max_bytes = min(max_bytes, self.params.max_proposal_bytes)
+        reaped = self.mempool.reap(max_bytes, params.block.max_gas)
+        txs = self.app.prepare_proposal(reaped, max_bytes, params.block.max_gas, proposer)
         last_commit = self.store.load_commit(height - 1)
         now = max(time.time_ns(), self._previous_time(height) + MIN_BLOCK_INTERVAL_NS)
-        evidence = [encode_evidence(e) for e in self.evidence.pending(self.params.evidence.max_bytes)]
+        evidence = [encode_evidence(e) for e in self.evidence.pending(params.evidence.max_bytes)]
         data = Data(txs)
         header = Header(
             version=Version(BLOCK_PROTOCOL, APP_VERSION),
@@ -135,7 +157,7 @@ class BlockExecutor:
             data_hash=data.hash(),
             validators_hash=self.validators_at(height).hash(),
             next_validators_hash=self.validators_at(height + 1).hash(),
-            consensus_hash=self.params.consensus_hash,
+            consensus_hash=params.hash(),
             app_hash=self.app.info()[1],
             last_results_hash=self.store.load_results_hash(height - 1),
             evidence_hash=evidence_hash(evidence),
@@ -156,8 +178,9 @@ class BlockExecutor:
         if block.header.time_ns > time.time_ns() + MAX_CLOCK_DRIFT_NS:
             log.warning("rejecting proposed block %d: its time is ahead of our clock", block.header.height)
             return False
-        limits = self.params.limits
-        return self.app.process_proposal(block.data.txs, limits.max_bytes, limits.max_gas)
+        limits = self.limits()
+        proposer = block.header.proposer_address
+        return self.app.process_proposal(block.data.txs, limits.max_bytes, limits.max_gas, proposer)
 
     def check(self, block: Block) -> None:
         """Raise ``InvalidBlock`` unless ``block`` is the next block of our chain in every field
@@ -173,7 +196,7 @@ class BlockExecutor:
         validators = self.validators_at(height)
         _expect(header.validators_hash == validators.hash(), "validators_hash is not this height's set")
         _expect(header.next_validators_hash == self.validators_at(height + 1).hash(), "next_validators_hash")
-        _expect(header.consensus_hash == self.params.consensus_hash, "consensus_hash")
+        _expect(header.consensus_hash == self.app.consensus_params().hash(), "consensus_hash")
         _expect(header.app_hash == self.app.info()[1], "app_hash differs from our state")
         _expect(header.last_results_hash == self.store.load_results_hash(height - 1), "last_results_hash")
         _expect(header.evidence_hash == evidence_hash(block.evidence), "evidence_hash does not match")
@@ -226,25 +249,50 @@ class BlockExecutor:
     def apply(self, block: Block, commit: Commit) -> FinalizeResultLike:
         """Execute a decided block and persist it with its commit, results and the validator
         set it fixes, in one atomic write; then update the mempool."""
-        header = block.header
-        height = header.height
+        height = block.header.height
         evidence = [decode_evidence(item) for item in block.evidence]
-        result = self.app.finalize_block(
-            height,
-            header.time_ns,
-            header.proposer_address,
-            header.last_block_id.hash,
-            block.data.txs,
-            [misbehavior_of(item, self._block_time(evidence_height(item))) for item in evidence],
-        )
+        result = self.app.finalize_block(self.finalize_request(block))
         after_next = apply_updates(self.validators_at(height + 1), _updates(result.validator_updates))
         self.store.stage_validators(height + 2, after_next.increment_priority())
         self.store.stage_block(block, commit, result)
         self.app.commit()
+        self.evidence.params = self._evidence_params()
         self.evidence.mark_committed(evidence)
         self.evidence.update(height)
         self.mempool.update(height, block.data.txs)
         return result
+
+    def finalize_request(self, block: Block) -> FinalizeBlockRequest:
+        """What the application is told of a decided block: its txs, who signed the last
+        block (from the commit this block carries) and the misbehavior it proves."""
+        header = block.header
+        last_commit = block.last_commit
+        info = EMPTY_COMMIT_INFO
+        if last_commit is not None:
+            info = commit_info(last_commit, self.validators_at(header.height - 1))
+        misbehavior = [
+            misbehavior_of(item, self._block_time(evidence_height(item)))
+            for item in (decode_evidence(raw) for raw in block.evidence)
+        ]
+        return FinalizeBlockRequest(
+            height=header.height,
+            time_ns=header.time_ns,
+            proposer=header.proposer_address,
+            hash=block.hash(),
+            last_block_hash=header.last_block_id.hash,
+            txs=block.data.txs,
+            decided_last_commit=info,
+            misbehavior=misbehavior,
+        )
+
+
+def commit_info(commit: Commit, validators: ValidatorSet) -> CommitInfo:
+    """Each validator of the set that decided ``commit``, with its power and vote flag."""
+    votes = tuple(
+        VoteInfo(validator.address, validator.voting_power, int(sig.block_id_flag))
+        for validator, sig in zip(validators.validators, commit.signatures, strict=True)
+    )
+    return CommitInfo(commit.round, votes)
 
 
 def validators_at(
@@ -263,9 +311,9 @@ def validators_at(
     raise LookupError(f"no validator set known for height {height}")
 
 
-def _updates(updates: Sequence[Any]) -> list[tuple[bytes, int]]:
+def _updates(updates: Sequence[ValidatorUpdateLike]) -> list[tuple[bytes, int]]:
     """The application's validator updates as (ed25519 pub key, power)."""
-    return [(bytes(update.pub_key), int(update.power)) for update in updates]
+    return [(update.pub_key, update.power) for update in updates]
 
 
 def _expect(condition: bool, problem: str) -> None:

@@ -14,6 +14,10 @@ import msgspec
 from genesis.schema import GenesisDoc, GenesisValidator
 
 MAX_GENESIS_BYTES = 64 * 1024 * 1024
+# Times the chain can hold: headers carry them as signed 64-bit nanoseconds, the
+# application's state as unsigned, so from the epoch to 2262-04-11T23:47:16.854775807Z.
+MIN_TIME_NS = 0
+MAX_TIME_NS = 2**63 - 1
 _CHAIN_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,48}$")
 # Seconds, up to nine fraction digits (datetime keeps only six), offset.
 _TIME = re.compile(
@@ -92,7 +96,8 @@ def decode_pub_key(text: str) -> bytes:
 
 
 def parse_time(text: str) -> int:
-    """RFC 3339 time to integer nanoseconds since the epoch, exact to the nanosecond."""
+    """RFC 3339 time to integer nanoseconds since the epoch, exact to the nanosecond,
+    within the times the chain can hold."""
     match = _TIME.fullmatch(text)
     try:
         if match is None:
@@ -104,4 +109,10 @@ def parse_time(text: str) -> int:
     if moment.utcoffset() is None:
         raise GenesisError(f"genesis_time {text!r} must carry a UTC offset")
     whole_seconds = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(seconds=1)
-    return whole_seconds * 1_000_000_000 + int((fraction or "").ljust(9, "0"))
+    nanos = whole_seconds * 1_000_000_000 + int((fraction or "").ljust(9, "0"))
+    if not MIN_TIME_NS <= nanos <= MAX_TIME_NS:
+        raise GenesisError(
+            f"genesis_time {text!r} is out of range: the chain holds times from "
+            "1970-01-01T00:00:00Z to 2262-04-11T23:47:16.854775807Z"
+        )
+    return nanos

@@ -159,7 +159,7 @@ def build_tx(
     memo: str = "",
     timeout_height: int = 0,
 ) -> bytes:
-    body = TxBody(chain_id, list(messages), memo, timeout_height)  # type: ignore[arg-type]
+    body = TxBody(chain_id, list(messages), memo, timeout_height)
     auth = AuthInfo(key.public_key, sequence, Fee(list(fee), gas_limit))
     return encode_tx(Tx(body, auth, key.sign(sign_bytes(body, auth, account_number))))
 

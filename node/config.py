@@ -22,6 +22,7 @@ class RPCConfig:
     laddr: str = DEFAULT_RPC_ADDR
     max_body_bytes: int = 1_000_000
     max_batch_requests: int = 1000
+    max_response_bytes: int = 16 * 1024 * 1024
     max_subscription_clients: int = 100
     timeout_broadcast_tx_commit_s: float = 10.0
 
@@ -67,6 +68,8 @@ log_level = {log_level}
 laddr = {laddr}
 max_body_bytes = {rpc.max_body_bytes}
 max_batch_requests = {rpc.max_batch_requests}
+# Largest answer to one request or batch; past it the answers left are errors (-32009).
+max_response_bytes = {rpc.max_response_bytes}
 max_subscription_clients = {rpc.max_subscription_clients}
 timeout_broadcast_tx_commit_s = {rpc.timeout_broadcast_tx_commit_s}
 

@@ -17,16 +17,16 @@ from pathlib import Path
 from consensus import privval
 from consensus.validators import address_of
 from genesis import doc as genesis_doc
+from genesis.funding import add_accounts
 from genesis.schema import (
     DEFAULT_DENOM,
-    Balance,
     CoinJSON,
-    GenesisAccount,
     GenesisDoc,
     GenesisValidator,
 )
 from node import config as node_config
 from node.keys.keyring import Keyring
+from vm.modules import default_registry
 
 DEFAULT_HOME = Path(os.environ.get("DEPIND_HOME", Path.home() / ".depind"))
 DEV_CHAIN_ID = "depind-dev-1"
@@ -91,6 +91,7 @@ def init_home(home: Home, moniker: str, chain_id: str, overwrite: bool = False) 
     doc = GenesisDoc(
         genesis_time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         chain_id=chain_id,
+        app_state=default_registry().default_app_state(),
         validators=[
             GenesisValidator(
                 address=address_of(pub_key).hex().upper(),
@@ -107,19 +108,7 @@ def init_home(home: Home, moniker: str, chain_id: str, overwrite: bool = False) 
 def add_genesis_account(home: Home, address: str, coins: list[CoinJSON]) -> GenesisDoc:
     """``depind genesis add-account``: fund an address in genesis (merging balances)."""
     doc = genesis_doc.load(home.genesis_file)
-    state = doc.app_state
-    if not any(a.address == address for a in state.auth.accounts):
-        state.auth.accounts.append(GenesisAccount(address=address))
-    for balance in state.bank.balances:
-        if balance.address == address:
-            merged = {c.denom: c.amount for c in balance.coins}
-            for coin in coins:
-                merged[coin.denom] = merged.get(coin.denom, 0) + coin.amount
-            balance.coins = [CoinJSON(denom=d, amount=a) for d, a in sorted(merged.items())]
-            break
-    else:
-        state.bank.balances.append(Balance(address=address, coins=sorted(coins, key=lambda c: c.denom)))
-    state.bank.supply = []
+    add_accounts(doc, [(address, coins)])
     genesis_doc.save(doc, home.genesis_file)
     return doc
 

@@ -89,12 +89,19 @@ class Mempool:
             self._seen.popitem(last=False)
 
     def reap(self, max_bytes: int, max_gas: int) -> list[bytes]:
-        """Txs in arrival order up to the block's byte and gas limits (-1: no gas limit)."""
+        """Txs in arrival order up to the block's byte and gas limits (-1: no gas limit).
+
+        A tx that does not fit is skipped, with its sender's later txs (their sequences
+        follow it), and reaping goes on: one large tx cannot keep the others out."""
         chosen: list[bytes] = []
         size = gas = 0
+        skipped: set[bytes] = set()
         for entry in self._txs.values():
+            if entry.sender in skipped:
+                continue
             if size + len(entry.tx) > max_bytes or (max_gas >= 0 and gas + entry.gas_wanted > max_gas):
-                break
+                skipped.add(entry.sender)
+                continue
             chosen.append(entry.tx)
             size += len(entry.tx)
             gas += entry.gas_wanted

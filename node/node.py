@@ -3,28 +3,24 @@ JSON-RPC, run as trio tasks in one nursery."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import signal
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import msgspec
 import trio
 
 from consensus import blocks
-from consensus.abci import FinalizeResultLike, Misbehavior
+from consensus.abci import FinalizeResultLike
 from consensus.blocks import BlockExecutor, ChainParams
 from consensus.codec import encode
-from consensus.engine import BlockLimits, ConsensusConfig
+from consensus.engine import ConsensusConfig
 from consensus.privval import FilePV
 from consensus.solo import SoloEngine
 from consensus.tasks import TaskStatus
 from consensus.tendermint.config import TimeoutConfig
 from consensus.tendermint.engine import EngineConfig, Network, TendermintEngine
-from consensus.tendermint.evidence import EvidenceParams, decode_evidence, evidence_height, misbehavior_of
-from consensus.tendermint.messages import DuplicateVoteEvidence
 from consensus.tendermint.signer import PVSigner
 from consensus.tendermint.wal import WAL
 from consensus.types import Block, BlockID, Commit
@@ -33,6 +29,7 @@ from consensus.wal import BlockWAL
 from genesis import doc as genesis_doc
 from genesis.schema import GenesisDoc
 from node import config as node_config
+from node.beacon import ValidatorOnions
 from node.config import Config
 from node.events import EventBus
 from node.home import Home, HomeError
@@ -42,6 +39,7 @@ from node.storage.chain import ChainStore
 from node.storage.leveldb import open_leveldb
 from vm.app import App
 from vm.execute import TxResult
+from vm.genesis_validators import genesis_validators
 
 if TYPE_CHECKING:
     from node.network import NetworkServices
@@ -76,12 +74,10 @@ class Node:
         genesis = genesis_doc.load(home.genesis_file)
         db = open_leveldb(home.db_path)
         chain = ChainStore(db)
-        app = App(chain.state_kv, max_tx_bytes=config.mempool.max_tx_bytes)
-        mempool = Mempool(app, MempoolConfig(**config.mempool.__dict__))
         pv = FilePV(home.key_file, home.state_file)
-        validators = ValidatorSet.from_keys(
-            [(genesis_doc.decode_pub_key(v.pub_key), v.power) for v in genesis.validators]
-        )
+        app = App(chain.state_kv, beacon_source=ValidatorOnions(pv.secret, genesis.chain_id))
+        mempool = Mempool(app, MempoolConfig(**config.mempool.__dict__))
+        validators = ValidatorSet.from_keys([(v.pub_key, v.power) for v in genesis_validators(genesis)])
         node = cls(home, config, genesis, chain, app, mempool, EventBus(), pv, validators)
         node.handshake()
         return node
@@ -92,14 +88,6 @@ class Node:
     @property
     def chain_id(self) -> str:
         return self.genesis.chain_id
-
-    @property
-    def limits(self) -> BlockLimits:
-        block = self.genesis.consensus_params.block
-        return BlockLimits(block.max_bytes, block.max_gas)
-
-    def consensus_hash(self) -> bytes:
-        return hashlib.sha256(msgspec.json.encode(self.genesis.consensus_params)).digest()
 
     def handshake(self) -> None:
         """Bring the application level with the block store (CometBFT's handshake)."""
@@ -120,23 +108,13 @@ class Node:
         block = self.chain.load_block(height)
         if block is None:
             raise HandshakeError(f"block {height} is missing from the block store")
-        header = block.header
-        self.app.finalize_block(
-            height,
-            header.time_ns,
-            header.proposer_address,
-            header.last_block_id.hash,
-            block.data.txs,
-            [self._misbehavior(decode_evidence(item)) for item in block.evidence],
-        )
+        try:
+            request = self.executor().finalize_request(block)
+        except LookupError as exc:
+            raise HandshakeError(f"cannot replay block {height}: {exc}") from None
+        self.app.finalize_block(request)
         self.app.commit()
         log.info("replayed block %d", height)
-
-    def _misbehavior(self, evidence: DuplicateVoteEvidence) -> Misbehavior:
-        block = self.chain.load_block(evidence_height(evidence))
-        if block is None:
-            raise HandshakeError(f"block {evidence_height(evidence)} named by committed evidence is missing")
-        return misbehavior_of(evidence, block.header.time_ns)
 
     def _check_app_hash(self, height: int) -> None:
         results = self.chain.load_results(height)
@@ -163,15 +141,12 @@ class Node:
             and not p2p.seeds
         )
 
-    def executor(self, limits: BlockLimits) -> BlockExecutor:
-        evidence = self.genesis.consensus_params.evidence
+    def executor(self, max_proposal_bytes: int | None = None) -> BlockExecutor:
         params = ChainParams(
             self.chain_id,
             self.genesis.initial_height,
             genesis_doc.parse_time(self.genesis.genesis_time),
-            self.consensus_hash(),
-            limits,
-            EvidenceParams(evidence.max_age_num_blocks, evidence.max_bytes),
+            max_proposal_bytes,
         )
         return BlockExecutor(params, self.app, self.chain, self.mempool, self.validators)
 
@@ -185,12 +160,10 @@ class Node:
             settings.timeout_commit_s,
         )
         max_message_bytes = self.config.p2p.max_message_bytes
-        # A proposal travels as one gossip message: leave room for the header, commit and framing.
-        limits = BlockLimits(
-            min(self.limits.max_bytes, max_message_bytes - max_message_bytes // 8), self.limits.max_gas
-        )
+        # A proposal travels as one gossip message: this node builds blocks that leave room for
+        # the header, commit and framing. Only its own proposals: validity follows the chain's params.
         return TendermintEngine(
-            self.executor(limits),
+            self.executor(max_message_bytes - max_message_bytes // 8),
             PVSigner(self.pv),
             WAL(self.home.data_dir / "cs.wal"),
             network,
@@ -208,7 +181,7 @@ class Node:
     def solo(self) -> SoloEngine:
         settings = self.config.consensus
         return SoloEngine(
-            self.executor(self.limits),
+            self.executor(),
             self.pv,
             ConsensusConfig(
                 settings.timeout_commit_s,

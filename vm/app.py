@@ -2,37 +2,46 @@
 
 One instance owns three views of state: the committed store, the block being
 finalized (a cache flushed at ``commit``) and the mempool's check state (a
-cache over committed state, rebuilt after every commit).
+cache over committed state, rebuilt after every commit). What the chain is made
+of (messages, genesis, hooks, queries) comes from the module registry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from genesis.schema import GenesisDoc
+import msgspec
+
+from genesis.schema import ConsensusParams, GenesisDoc
 from vm import queries
-from vm.auth import genesis as auth_genesis
-from vm.auth.ante import Mode, run_ante, validate_basic
-from vm.bank import genesis as bank_genesis
-from vm.context import BlockEnv, Context, Event
-from vm.errors import InvalidTx
-from vm.execute import BANK, TxResult, deliver_tx, failure
-from vm.gas import GasMeter, infinite_meter
-from vm.provider import genesis as provider_genesis
-from vm.router import end_block
+from vm.auth.ante import Mode
+from vm.beacon.events import BeaconEntry
+from vm.beacon.keeper import BeaconKeeper, Entry, EntrySource, decode_entry, encode_entry, is_entry
+from vm.beacon.module import NAME as BEACON
+from vm.block import FinalizeRequestLike, ValidatorUpdate
+from vm.context import BlockEnv, Event
+from vm.errors import InvalidGasLimit, InvalidRequest, InvalidTx, NodeFault
+from vm.execute import NODE_FAULTS, TxPipeline, TxResult, failure, hook_context
+from vm.gas import GasMeter
+from vm.genesis_validators import genesis_validators
+from vm.misbehavior import report_misbehavior
+from vm.modules import default_registry
+from vm.registry import CONSENSUS, InvariantBroken, Registry
 from vm.state import CommittedState
-from vm.store.cache import CacheStore, GasStore
-from vm.store.kv import KVStore
-from vm.tx import MAX_TX_BYTES, decode_tx
+from vm.store.cache import CacheStore, ReadStore
+from vm.store.kv import KVStore, MemoryKV
+
+BLOCK_HOOK_GAS = 10**10
+"""Gas for all of one block's hooks together; their work is bounded by queues with
+per-block budgets, so reaching this is a bug (the chain stops rather than run on)."""
 
 
 @dataclass(frozen=True)
 class FinalizeResult:
     tx_results: list[TxResult]
     events: list[Event]
-    validator_updates: list[Any]
+    validator_updates: list[ValidatorUpdate]
     app_hash: bytes
 
 
@@ -49,7 +58,7 @@ class QueryResult:
 
 @dataclass(frozen=True)
 class InitChainResult:
-    validators: list[Any]
+    validators: list[ValidatorUpdate]
     app_hash: bytes
 
 
@@ -63,14 +72,24 @@ class _Pending:
 @dataclass
 class App:
     kv: KVStore
-    max_tx_bytes: int = MAX_TX_BYTES
+    registry: Registry = field(default_factory=default_registry)
     state: CommittedState = field(init=False)
     check_state: CacheStore = field(init=False)
+    pipeline: TxPipeline = field(init=False)
+    beacon_source: EntrySource | None = None  # set by a validator node: it proposes with it
+    _params: ConsensusParams | None = field(init=False, default=None)
     _pending: _Pending | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.state = CommittedState(self.kv)
+        self.pipeline = TxPipeline(self.registry)
+        self.beacon: BeaconKeeper = self.registry.keeper(BEACON)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """After genesis or a commit: a new check state and the params now in force."""
         self.check_state = CacheStore(self.state.values)
+        self._params = None
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -78,94 +97,148 @@ class App:
         """Last committed height and app hash (the handshake's starting point)."""
         return self.state.height(), self.state.app_hash()
 
+    def consensus_params(self) -> ConsensusParams:
+        """The limits blocks are judged by, from committed state (genesis before the first block)."""
+        if self._params is None:
+            self._params = self.registry.keeper(CONSENSUS).get(self.state.values)
+        return self._params
+
     def init_chain(self, doc: GenesisDoc, time_ns: int) -> InitChainResult:
         """Write genesis state and commit it at height initial_height - 1."""
-        validate_genesis(doc)
         block = CacheStore(self.state.values)
-        app_state = doc.app_state
-        auth_genesis.init_genesis(block, app_state.auth)
-        bank_genesis.init_genesis(block, app_state.bank)
-        provider_genesis.init_genesis(block, app_state.provider)
+        env = BlockEnv(doc.chain_id, doc.initial_height - 1, time_ns, b"", b"")
+        self.registry.init_genesis(hook_context(block, env, BLOCK_HOOK_GAS), doc)
+        _check_genesis_invariants(self.registry, block)
         root, writes = self.state.prepare(block.changes(), doc.initial_height - 1, time_ns, doc.chain_id)
         self.kv.write(writes)
-        self.check_state = CacheStore(self.state.values)
-        return InitChainResult([], root)
+        self._refresh()
+        return InitChainResult(genesis_validators(doc), root)
 
     def check_tx(self, tx_bytes: bytes, recheck: bool = False, keep: bool = True) -> TxResult:
         """Mempool admission: stateless checks and the ante handler on the check state.
 
         With ``keep`` false the check state is left as it was (the check_tx RPC)."""
         env = self.next_env()
+        block = self.consensus_params().block
         try:
-            tx = decode_tx(tx_bytes, self.max_tx_bytes)
-            signer = validate_basic(tx, env.chain_id, env.height)
+            admitted = self.pipeline.admit(tx_bytes, env, block.max_tx_bytes)
+            _check_fits_a_block(admitted.tx.auth_info.fee.gas_limit, block.max_gas)
         except InvalidTx as error:
             return failure(error)
-        meter = GasMeter(tx.auth_info.fee.gas_limit)
-        cache = CacheStore(self.check_state)
-        mode = Mode.RECHECK if recheck else Mode.DELIVER
+        meter = GasMeter(admitted.tx.auth_info.fee.gas_limit)
+        scratch = CacheStore(self.check_state)
         try:
-            run_ante(Context(GasStore(cache, meter), env, meter), tx, len(tx_bytes), signer, BANK, mode)
+            self.pipeline.run_ante(scratch, env, admitted, Mode.RECHECK if recheck else Mode.DELIVER, meter)
         except InvalidTx as error:
             return failure(error, meter)
         if keep:
-            cache.write()
-        fee = sum(c.amount for c in tx.auth_info.fee.amount)
+            scratch.write()
         return TxResult(
             gas_wanted=meter.limit,
             gas_used=meter.consumed,
-            sender=signer,
-            sequence=tx.auth_info.sequence,
-            fee=fee,
+            sender=admitted.signer,
+            sequence=admitted.tx.auth_info.sequence,
+            fee=sum(c.amount for c in admitted.tx.auth_info.fee.amount),
         )
 
-    def prepare_proposal(self, txs: list[bytes], max_bytes: int, max_gas: int) -> list[bytes]:
-        """Keep mempool order; stop at the block's byte and gas limits."""
-        chosen: list[bytes] = []
-        size = gas = 0
+    def prepare_proposal(
+        self, txs: list[bytes], max_bytes: int, max_gas: int, proposer: bytes
+    ) -> list[bytes]:
+        """Our beacon entry first, then mempool order, skipping a tx that does not fit (and its
+        sender's later txs, whose sequences would fail): no single tx keeps the others out."""
+        entry = self._own_entry(proposer)
+        chosen: list[bytes] = [] if entry is None else [entry]
+        size, gas = sum(len(t) for t in chosen), 0
+        skipped: set[bytes] = set()
+        env, max_tx_bytes = self.next_env(), self.consensus_params().block.max_tx_bytes
         for tx_bytes in txs:
-            wanted = _gas_wanted(tx_bytes, self.max_tx_bytes)
+            wanted, sender = self._gas_and_sender(tx_bytes, env, max_tx_bytes)
+            if sender in skipped:
+                continue
             if size + len(tx_bytes) > max_bytes or (max_gas >= 0 and gas + wanted > max_gas):
-                break
+                skipped.add(sender)
+                continue
             chosen.append(tx_bytes)
             size += len(tx_bytes)
             gas += wanted
         return chosen
 
-    def process_proposal(self, txs: list[bytes], max_bytes: int, max_gas: int) -> bool:
-        """Reject blocks over the limits; bad txs inside are answered with error results."""
+    def process_proposal(self, txs: list[bytes], max_bytes: int, max_gas: int, proposer: bytes) -> bool:
+        """Reject blocks over the limits or without the beacon entry their proposer owes; bad
+        txs inside are answered with error results."""
+        raw_entry, rest = split_entry(txs)
+        if any(is_entry(t) for t in rest):
+            return False
+        try:
+            self._checked_entry(self.state.values, proposer, raw_entry)
+        except InvalidTx:
+            return False
+        env, max_tx_bytes = self.next_env(), self.consensus_params().block.max_tx_bytes
         size = sum(len(t) for t in txs)
-        gas = sum(_gas_wanted(t, self.max_tx_bytes) for t in txs)
+        gas = sum(self._gas_and_sender(t, env, max_tx_bytes)[0] for t in txs)
         return size <= max_bytes and (max_gas < 0 or gas <= max_gas)
 
-    def finalize_block(
-        self,
-        height: int,
-        time_ns: int,
-        proposer: bytes,
-        last_block_hash: bytes,
-        txs: list[bytes],
-        misbehavior: Sequence[Any] = (),
-    ) -> FinalizeResult:
-        """Execute a decided block; state is persisted only by ``commit``.
+    def finalize_block(self, request: FinalizeRequestLike) -> FinalizeResult:
+        """Execute a decided block; state is persisted only by ``commit``. A fault of this
+        node (not of the block) raises ``NodeFault`` and leaves state as it was."""
+        try:
+            return self._finalize(request)
+        except NODE_FAULTS as fault:
+            raise NodeFault(f"block {request.height}: {type(fault).__name__}: {fault}") from fault
+        except (InvalidTx, InvariantBroken) as bug:  # txs answer their own errors: a hook failed
+            raise NodeFault(f"block {request.height}: {bug}; the chain cannot go on safely") from bug
 
-        ``misbehavior``: the block's committed evidence (``consensus.abci.Misbehavior``),
-        reported as events until staking can slash for it."""
-        env = BlockEnv(self.state.chain_id(), height, time_ns, proposer, last_block_hash)
+    def _finalize(self, request: FinalizeRequestLike) -> FinalizeResult:
         block = CacheStore(self.state.values)
-        results = [deliver_tx(block, env, tx, self.max_tx_bytes) for tx in txs]
-        hooks = Context(block, env, infinite_meter())
-        for item in misbehavior:
-            hooks.emit(
-                "misbehavior",
-                kind=str(item.kind),
-                validator=bytes(item.validator_address).hex().upper(),
-                height=str(int(item.height)),
-            )
-        end_block(hooks, BANK)
-        root, writes = self.state.prepare(block.changes(), height, time_ns, env.chain_id)
-        self._pending = _Pending(height, writes, root)
+        raw_entry, txs = split_entry(request.txs)
+        beacon, entry_results = self._apply_entry(block, request, raw_entry)
+        env = BlockEnv(
+            chain_id=self.state.chain_id(),
+            height=request.height,
+            time_ns=request.time_ns,
+            proposer=request.proposer,
+            beacon=beacon,
+            last_commit=request.decided_last_commit,
+        )
+        max_tx_bytes = self.consensus_params().block.max_tx_bytes
+        hooks = hook_context(block, env, BLOCK_HOOK_GAS)
+        report_misbehavior(hooks, request.misbehavior)
+        self.registry.begin_block(hooks)
+        results = entry_results + [self.pipeline.deliver(block, env, tx, max_tx_bytes) for tx in txs]
+        self.registry.end_block(hooks)
+        root, writes = self.state.prepare(block.changes(), request.height, request.time_ns, env.chain_id)
+        self._pending = _Pending(request.height, writes, root)
         return FinalizeResult(results, hooks.events, [], root)
+
+    def _apply_entry(
+        self, block: CacheStore, request: FinalizeRequestLike, raw: bytes | None
+    ) -> tuple[bytes, list[TxResult]]:
+        """The block's beacon value, and the result of its entry if it has one."""
+        try:
+            entry = self._checked_entry(block, request.proposer, raw)
+        except InvalidTx as error:
+            value = self.beacon.advance(block, request.height, request.proposer, None)
+            return value, [] if raw is None else [failure(error)]
+        value = self.beacon.advance(block, request.height, request.proposer, entry)
+        if entry is None:
+            return value, []
+        action = "reveal" if entry.reveal else "commit"
+        event = BeaconEntry(proposer=request.proposer.hex().upper(), action=action, value=value.hex())
+        return value, [TxResult(events=[event.to_event()])]
+
+    def _checked_entry(self, store: ReadStore, proposer: bytes, raw: bytes | None) -> Entry | None:
+        """The block's entry if it is what its proposer owes; raises ``InvalidTx`` if not."""
+        entry = None if raw is None else decode_entry(raw)
+        if raw is not None and entry is None:
+            raise InvalidRequest("malformed beacon entry")
+        self.beacon.check(store, proposer, entry)
+        return entry
+
+    def _own_entry(self, proposer: bytes) -> bytes | None:
+        source = self.beacon_source
+        if source is None or source.address != proposer:
+            return None
+        return encode_entry(source.entry(self.beacon.onion(self.state.values, proposer)))
 
     def commit(self) -> int:
         """Persist the finalized block's state atomically; returns the retain height (0: keep all)."""
@@ -173,7 +246,7 @@ class App:
             raise RuntimeError("commit without finalize_block")
         self.kv.write(self._pending.writes)
         self._pending = None
-        self.check_state = CacheStore(self.state.values)
+        self._refresh()
         return 0
 
     # -- queries -------------------------------------------------------------------
@@ -199,16 +272,44 @@ class App:
         """Gas a tx would use on the check state, without its signature or fee checks."""
         return queries.simulate(self, tx_bytes)
 
+    def export_genesis(self, doc: GenesisDoc) -> GenesisDoc:
+        """``doc`` with this state as its consensus params and app_state (export then
+        init gives the same app hash)."""
+        consensus, sections = self.registry.export_genesis(self.state.values)
+        return msgspec.structs.replace(
+            doc, consensus_params=msgspec.convert(consensus, ConsensusParams), app_state=sections
+        )
 
-def validate_genesis(doc: GenesisDoc) -> None:
-    auth_genesis.validate_genesis(doc.app_state.auth)
-    bank_genesis.validate_genesis(doc.app_state.bank)
-    provider_genesis.validate_genesis(doc.app_state.provider)
-    provider_genesis.validate_pool(doc.app_state.provider, doc.app_state.bank)
+    def _gas_and_sender(self, tx_bytes: bytes, env: BlockEnv, max_tx_bytes: int) -> tuple[int, bytes]:
+        """A tx's gas limit and signer for block packing; 0 and no sender if it cannot be decoded
+        (it will fail in the block without using gas)."""
+        try:
+            admitted = self.pipeline.admit(tx_bytes, env, max_tx_bytes)
+        except InvalidTx:
+            return 0, b""
+        return admitted.tx.auth_info.fee.gas_limit, admitted.signer
 
 
-def _gas_wanted(tx_bytes: bytes, max_tx_bytes: int) -> int:
-    try:
-        return decode_tx(tx_bytes, max_tx_bytes).auth_info.fee.gas_limit
-    except InvalidTx:
-        return 0
+def split_entry(txs: Sequence[bytes]) -> tuple[bytes | None, list[bytes]]:
+    """A block's beacon entry (always first, if any) and its txs."""
+    if txs and is_entry(txs[0]):
+        return txs[0], list(txs[1:])
+    return None, list(txs)
+
+
+def validate_genesis(doc: GenesisDoc, registry: Registry | None = None) -> None:
+    """Every module's section, then the invariants of the state genesis would write."""
+    app = App(MemoryKV(), registry or default_registry())
+    app.init_chain(doc, 0)
+
+
+def _check_fits_a_block(gas_limit: int, max_gas: int) -> None:
+    """A tx that could never fit in a block is refused at once (CometBFT's PostCheckMaxGas)."""
+    if max_gas >= 0 and gas_limit > max_gas:
+        raise InvalidGasLimit(f"gas wanted {gas_limit} is greater than the block's max gas {max_gas}")
+
+
+def _check_genesis_invariants(registry: Registry, store: CacheStore) -> None:
+    broken = registry.broken_invariants(store)
+    if broken:
+        raise InvalidRequest(f"genesis breaks invariants: {'; '.join(broken)}")

@@ -4,9 +4,11 @@ an event log. Time and randomness enter vm/ only through ``BlockEnv``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import msgspec
 
+from vm.block import NO_COMMIT, CommitInfoLike
 from vm.gas import GasMeter
 from vm.store.cache import Store
 
@@ -17,17 +19,37 @@ class BlockEnv:
     height: int
     time_ns: int  # header time, nanoseconds since the Unix epoch
     proposer: bytes  # consensus address of the block's proposer
-    beacon: bytes  # hash of the previous block: public randomness fixed before this block
+    beacon: bytes  # randomness fixed before this block's txs were chosen (vm/beacon.py)
+    last_commit: CommitInfoLike = NO_COMMIT  # who signed the previous block
 
 
 class EventAttribute(msgspec.Struct, array_like=True, frozen=True):
     key: str
     value: str
+    index: bool = False  # whether the node's tx index makes it searchable
 
 
 class Event(msgspec.Struct, array_like=True, frozen=True):
     type: str
     attributes: list[EventAttribute]
+
+
+class TypedEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A module's event: its fields are the attributes, all strings, in declaration order.
+
+    Subclasses name their type and the attributes the tx index should make searchable:
+    ``class Transfer(TypedEvent, tag="transfer"): ...`` with ``indexed = frozenset(...)``.
+    Indexing only what clients search keeps the index small."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset()
+
+    def to_event(self) -> Event:
+        type_ = str(type(self).__struct_config__.tag)
+        indexed = self.indexed
+        attributes = [
+            EventAttribute(name, getattr(self, name), name in indexed) for name in self.__struct_fields__
+        ]
+        return Event(type_, attributes)
 
 
 @dataclass
@@ -37,6 +59,8 @@ class Context:
     gas: GasMeter
     events: list[Event] = field(default_factory=list)
 
-    def emit(self, type_: str, **attributes: str) -> None:
-        attrs = [EventAttribute(key, value) for key, value in attributes.items()]
-        self.events.append(Event(type_, attrs))
+    def emit(self, event: TypedEvent) -> None:
+        self.events.append(event.to_event())
+
+    def emit_raw(self, event: Event) -> None:
+        self.events.append(event)

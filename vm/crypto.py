@@ -23,8 +23,11 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 SECP256K1_HALF_N = SECP256K1_N // 2
 
 # Address and key checks are pure functions of their input, and a busy chain sees
-# the same few thousand senders again and again: memoise them (bounded).
+# the same few thousand senders again and again: memoise them (bounded in entries,
+# and in bytes: only inputs of a valid size are cached, so an attacker's 64 KiB
+# "address" or "key" costs nothing after the call).
 _CACHE_SIZE = 1 << 16
+MAX_ADDRESS_CHARS = 90  # bech32's limit
 
 
 class InvalidAddress(ValueError):
@@ -47,9 +50,15 @@ def encode_address(raw: bytes, hrp: str = ACCOUNT_HRP) -> str:
     return bech32.bech32_encode(hrp, words)
 
 
-@functools.lru_cache(maxsize=_CACHE_SIZE)
 def decode_address(text: str, hrp: str = ACCOUNT_HRP) -> bytes:
     """Decode a bech32 address, checking prefix, checksum, case and length."""
+    if len(text) > MAX_ADDRESS_CHARS:  # checked before the cache: its keys stay small
+        raise InvalidAddress(f"invalid address: longer than {MAX_ADDRESS_CHARS} characters")
+    return _decode_address(text, hrp)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _decode_address(text: str, hrp: str) -> bytes:
     if text.lower() != text and text.upper() != text:
         raise InvalidAddress(f"invalid address {text!r}: mixed upper and lower case")
     got_hrp, words = bech32.bech32_decode(text)
@@ -63,17 +72,27 @@ def decode_address(text: str, hrp: str = ACCOUNT_HRP) -> bytes:
     return bytes(raw)
 
 
-@functools.lru_cache(maxsize=_CACHE_SIZE)
 def address_from_pubkey(pubkey: bytes, hrp: str = ACCOUNT_HRP) -> str:
     """Return the bech32 address of a compressed public key."""
+    if len(pubkey) != PUBKEY_SIZE:  # not a key a tx can carry: not worth a cache entry
+        return encode_address(address_bytes(pubkey), hrp)
+    return _address_from_pubkey(pubkey, hrp)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _address_from_pubkey(pubkey: bytes, hrp: str) -> str:
     return encode_address(address_bytes(pubkey), hrp)
 
 
-@functools.lru_cache(maxsize=_CACHE_SIZE)
 def is_valid_pubkey(pubkey: bytes) -> bool:
     """Return whether `pubkey` is a 33-byte compressed point on secp256k1."""
     if len(pubkey) != PUBKEY_SIZE or pubkey[0] not in (2, 3):
         return False
+    return _is_on_curve(pubkey)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _is_on_curve(pubkey: bytes) -> bool:
     try:
         coincurve.PublicKey(pubkey)
     except ValueError:

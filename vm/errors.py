@@ -57,3 +57,8 @@ WrongSequence = make_error("WrongSequence", 32, "incorrect account sequence")
 NotFound = make_error("NotFound", 38, "not found")
 InvalidGasLimit = make_error("InvalidGasLimit", 41, "invalid gas limit")
 Panic = make_error("Panic", 111222, "panic")
+
+
+class NodeFault(Exception):
+    """This node cannot execute the block (out of memory, storage failure...). Not a
+    verdict on the block: the node stops without committing, and state is unchanged."""

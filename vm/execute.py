@@ -1,4 +1,5 @@
-"""Running one transaction against a store: ante checks, then its messages.
+"""One path for every transaction: decode, stateless checks, the ante handler, then
+its messages. CheckTx, DeliverTx and simulate differ only in their mode.
 
 Ante changes (fee, sequence) are kept once the ante passes; message changes
 are kept only if every message succeeds, so a failed tx still pays its fee.
@@ -7,18 +8,21 @@ are kept only if every message succeeds, so a failed tx still pays its fee.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from vm.auth.ante import Mode, run_ante, validate_basic
-from vm.bank.keeper import BankKeeper
-from vm.context import BlockEnv, Context, Event
-from vm.errors import InvalidTx, Panic
+from vm.auth.ante import AnteHandler, Mode, validate_basic
+from vm.context import BlockEnv, Context, Event, TypedEvent
+from vm.errors import InvalidTx, NodeFault, Panic
 from vm.gas import GasMeter
-from vm.router import route
-from vm.store.cache import CacheStore, GasStore
+from vm.registry import Registry
+from vm.store.cache import CacheStore, GasStore, Store
+from vm.store.kv import StorageFailure
 from vm.tx import Tx, decode_tx
 from vm.types import Address, format_coins
 
-BANK = BankKeeper()
+NODE_FAULTS = (MemoryError, RecursionError, StorageFailure)
+"""Failures of this node, not of the tx: they may differ between nodes, so they must
+never become a tx result (this node's app hash would differ from the others')."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,13 @@ class TxResult:
     fee: int = 0
 
 
+class TxFee(TypedEvent, tag="tx", frozen=True):
+    indexed: ClassVar[frozenset[str]] = frozenset({"fee_payer"})
+
+    fee: str
+    fee_payer: str
+
+
 def failure(error: InvalidTx, meter: GasMeter | None = None, events: list[Event] | None = None) -> TxResult:
     """The result of a rejected or failed tx; gas used never exceeds the limit."""
     if meter is None:
@@ -42,47 +53,74 @@ def failure(error: InvalidTx, meter: GasMeter | None = None, events: list[Event]
     return TxResult(error.code, error.codespace, error.log, meter.limit, used, events or [])
 
 
-def deliver_tx(store: CacheStore, env: BlockEnv, tx_bytes: bytes, max_tx_bytes: int) -> TxResult:
-    """Execute ``tx_bytes`` on ``store`` (a block cache); never raises for bad input."""
-    try:
-        tx = decode_tx(tx_bytes, max_tx_bytes)
-        signer = validate_basic(tx, env.chain_id, env.height)
-    except InvalidTx as error:
-        return failure(error)
-    meter = GasMeter(tx.auth_info.fee.gas_limit)
-    ante = CacheStore(store)
-    try:
-        run_ante(
-            Context(GasStore(ante, meter), env, meter),
-            tx,
-            len(tx_bytes),
-            signer,
-            BANK,
-            Mode.DELIVER,
+@dataclass(frozen=True)
+class Admitted:
+    """A decoded tx that passed the stateless checks."""
+
+    tx: Tx
+    size: int
+    signer: Address
+
+
+class TxPipeline:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.ante = AnteHandler(registry.keeper("auth"), registry.keeper("bank"))
+
+    def admit(self, tx_bytes: bytes, env: BlockEnv, max_tx_bytes: int) -> Admitted:
+        """Decode and check what needs no state; raises ``InvalidTx``."""
+        tx = decode_tx(tx_bytes, self.registry, max_tx_bytes)
+        return Admitted(tx, len(tx_bytes), validate_basic(tx, env.chain_id, env.height))
+
+    def run_ante(
+        self, store: CacheStore, env: BlockEnv, admitted: Admitted, mode: Mode, meter: GasMeter
+    ) -> None:
+        """The ante handler in its own cache, kept only if it passes; raises ``InvalidTx``."""
+        ante = CacheStore(store)
+        self.ante.run(
+            Context(GasStore(ante, meter), env, meter), admitted.tx, admitted.size, admitted.signer, mode
         )
-    except InvalidTx as error:
-        return failure(error, meter)
-    ante.write()
-    return run_messages(store, env, tx, signer, meter)
+        ante.write()
+
+    def deliver(self, store: CacheStore, env: BlockEnv, tx_bytes: bytes, max_tx_bytes: int) -> TxResult:
+        """Execute ``tx_bytes`` on ``store`` (a block cache); bad input becomes a result."""
+        try:
+            admitted = self.admit(tx_bytes, env, max_tx_bytes)
+        except InvalidTx as error:
+            return failure(error)
+        meter = GasMeter(admitted.tx.auth_info.fee.gas_limit)
+        try:
+            self.run_ante(store, env, admitted, Mode.DELIVER, meter)
+        except InvalidTx as error:
+            return failure(error, meter)
+        return self.run_messages(store, env, admitted, meter)
+
+    def run_messages(self, store: CacheStore, env: BlockEnv, admitted: Admitted, meter: GasMeter) -> TxResult:
+        tx = admitted.tx
+        messages = CacheStore(store)
+        ctx = Context(GasStore(messages, meter), env, meter)
+        ctx.emit(TxFee(fee=format_coins(tx.auth_info.fee.amount), fee_payer=tx.body.messages[0].signer()))
+        fee_paid = list(ctx.events)  # a failed tx still paid its fee: keep that event
+        try:
+            for message in tx.body.messages:
+                self.registry.route(ctx, message)
+        except InvalidTx as error:
+            return failure(error, meter, fee_paid)
+        except NODE_FAULTS as fault:
+            raise NodeFault(f"{type(fault).__name__} while executing a tx: {fault}") from fault
+        except Exception as error:  # a handler bug fails the tx the same way on every node
+            return failure(Panic(type(error).__name__), meter, fee_paid)
+        messages.write()
+        return TxResult(
+            gas_wanted=meter.limit,
+            gas_used=meter.consumed,
+            events=ctx.events,
+            sender=admitted.signer,
+            sequence=tx.auth_info.sequence,
+        )
 
 
-def run_messages(store: CacheStore, env: BlockEnv, tx: Tx, signer: Address, meter: GasMeter) -> TxResult:
-    messages = CacheStore(store)
-    ctx = Context(GasStore(messages, meter), env, meter)
-    ctx.emit("tx", fee=format_coins(tx.auth_info.fee.amount), fee_payer=tx.body.messages[0].signer())
-    fee_paid = list(ctx.events)  # a failed tx still paid its fee: keep that event
-    try:
-        for message in tx.body.messages:
-            route(ctx, message, BANK)
-    except InvalidTx as error:
-        return failure(error, meter, fee_paid)
-    except Exception as error:  # a handler bug must fail the tx the same way on every node
-        return failure(Panic(type(error).__name__), meter, fee_paid)
-    messages.write()
-    return TxResult(
-        gas_wanted=meter.limit,
-        gas_used=meter.consumed,
-        events=ctx.events,
-        sender=signer,
-        sequence=tx.auth_info.sequence,
-    )
+def hook_context(store: Store, env: BlockEnv, gas_limit: int) -> Context:
+    """Block hooks are metered too: their work is bounded by queues and budgets
+    (vm/queue.py), and a hook past ``gas_limit`` is a bug that stops the chain."""
+    return Context(store, env, GasMeter(gas_limit))

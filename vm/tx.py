@@ -4,30 +4,22 @@ A tx is ``Tx(body, auth_info, signature)``. The signer signs
 ``sign_bytes = encode(SignDoc(body, auth_info, account_number))`` with
 secp256k1 over SHA-256 of those bytes; chain id and sequence in the body and
 auth info prevent replay across chains and within one.
+
+Messages are decoded by the module registry, which alone knows the message set.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
-from vm.bank.msgs import MsgMultiSend, MsgSend
-from vm.encoding import Canonical, DecodeError, decode, encode
-from vm.errors import TxDecodeError, TxTooLarge, UnknownRequest
-from vm.provider.msgs import MsgExitProvider, MsgRegisterProvider, MsgUpdateProvider
+from vm.encoding import Canonical, encode
+from vm.errors import InvalidTx, TxDecodeError, TxTooLarge, UnknownRequest
+from vm.msg import Msg
 from vm.types import Coin, Uint64
 
-Message = MsgSend | MsgMultiSend | MsgRegisterProvider | MsgUpdateProvider | MsgExitProvider
-MESSAGE_TYPES: tuple[type[Any], ...] = (
-    MsgSend,
-    MsgMultiSend,
-    MsgRegisterProvider,
-    MsgUpdateProvider,
-    MsgExitProvider,
-)
-KNOWN_TAGS = frozenset(t.__struct_config__.tag for t in MESSAGE_TYPES)
 MAX_TX_BYTES = 64 * 1024
 MAX_MESSAGES = 64
 
@@ -39,7 +31,7 @@ class Fee(Canonical, frozen=True):
 
 class TxBody(Canonical, frozen=True):
     chain_id: str
-    messages: list[Message]
+    messages: list[Any]  # Msg values; decoded through the registry (``MessageDecoder``)
     memo: str
     timeout_height: Uint64  # 0: no timeout
 
@@ -62,6 +54,13 @@ class Tx(Canonical, frozen=True):
     signature: bytes
 
 
+class MessageDecoder(Protocol):
+    def decode_message(self, outline: Any) -> Msg: ...
+
+
+_outline = msgspec.msgpack.Decoder(Tx)
+
+
 def sign_bytes(body: TxBody, auth_info: AuthInfo, account_number: int) -> bytes:
     return encode(SignDoc(body, auth_info, account_number))
 
@@ -70,27 +69,27 @@ def tx_hash(tx_bytes: bytes) -> bytes:
     return hashlib.sha256(tx_bytes).digest()
 
 
-def decode_tx(tx_bytes: bytes, max_bytes: int = MAX_TX_BYTES) -> Tx:
+def decode_tx(tx_bytes: bytes, messages: MessageDecoder, max_bytes: int = MAX_TX_BYTES) -> Tx:
+    """The tx ``tx_bytes`` encode, or a typed rejection: oversize, malformed, unknown message
+    type or not canonical (every tx has exactly one encoding)."""
     if len(tx_bytes) > max_bytes:
         raise TxTooLarge(f"{len(tx_bytes)} bytes; the limit is {max_bytes}")
     try:
-        return decode(tx_bytes, Tx)
-    except DecodeError as exc:
-        unknown = _unknown_message_tag(tx_bytes)
-        if unknown is not None:
-            raise UnknownRequest(f"unknown message type {unknown!r}") from None
+        outline = _outline.decode(tx_bytes)
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
         raise TxDecodeError(str(exc)) from None
-
-
-def _unknown_message_tag(tx_bytes: bytes) -> str | None:
-    """The first message tag this chain does not know, if the tx has the right outline."""
+    if len(outline.body.messages) > MAX_MESSAGES:
+        raise TxDecodeError(f"a tx carries at most {MAX_MESSAGES} messages")
     try:
-        outline = msgspec.msgpack.decode(tx_bytes)
-        messages = outline[0][1]
-        tags = [m[0] for m in messages if isinstance(m, list) and m]
-    except (msgspec.DecodeError, UnicodeDecodeError, IndexError, KeyError, TypeError):
-        return None
-    return next((t for t in tags if isinstance(t, str) and t not in KNOWN_TAGS), None)
+        decoded = [messages.decode_message(m) for m in outline.body.messages]
+    except UnknownRequest:
+        raise
+    except InvalidTx as error:
+        raise TxDecodeError(error.detail) from None
+    tx = msgspec.structs.replace(outline, body=msgspec.structs.replace(outline.body, messages=decoded))
+    if encode(tx) != tx_bytes:
+        raise TxDecodeError("non-canonical encoding")
+    return tx
 
 
 def encode_tx(tx: Tx) -> bytes:

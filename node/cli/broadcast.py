@@ -30,6 +30,7 @@ from node.cli.params import COINS, GAS
 from node.cli.views import fields, message_line, message_view
 from node.client import BroadcastResult, Client, ClientError, Signer
 from node.rpc.errors import NOT_FOUND
+from vm.modules import default_registry
 from vm.msg import Msg
 from vm.tx import Tx, decode_tx
 from vm.types import Coin, format_coins
@@ -127,7 +128,7 @@ def send_tx(opts: TxOptions, sender: str, make_messages: Callable[[str], list[Ms
         signer = Signer(client, key, chain_id=opts.chain_id)
         tx = signer.build(messages, gas=opts.gas, fees=opts.fees, memo=opts.memo)
         if not opts.yes:
-            confirm(decode_tx(tx), key.address)
+            confirm(decode_tx(tx, default_registry()), key.address)
         outcome = broadcast(client, tx, opts)
     report(outcome, opts.output)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from genesis import doc as genesis_doc
-from genesis.schema import CoinJSON
+from genesis.schema import AuthGenesis, CoinJSON, get_section
 from node.cli.common import CLIError, home_option, keyring_backend_option, one_line
 from node.cli.keyring_access import open_keyring, resolve_address
 from node.cli.params import COINS
@@ -52,5 +52,5 @@ def validate(file: Path | None, home: Path) -> None:
         raise CLIError(f"genesis {path} is invalid: {one_line(exc)}") from None
     click.echo(
         f"genesis {path} is valid: chain {doc.chain_id}, {len(doc.validators)} validators, "
-        f"{len(doc.app_state.auth.accounts)} accounts"
+        f"{len(get_section(doc, 'auth', AuthGenesis).accounts)} accounts"
     )

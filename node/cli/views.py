@@ -14,6 +14,7 @@ import msgspec
 
 from node.keys.keyring import KeyInfo
 from vm.errors import InvalidTx
+from vm.modules import default_registry
 from vm.tx import decode_tx
 
 MNEMONIC_WARNING = (
@@ -118,7 +119,7 @@ def message_view(value: Any) -> Any:
 def messages_in(tx_base64: str) -> list[Any]:
     """The messages of a committed tx, or none if its bytes cannot be read."""
     try:
-        tx = decode_tx(base64.b64decode(tx_base64, validate=True))
+        tx = decode_tx(base64.b64decode(tx_base64, validate=True), default_registry())
     except (binascii.Error, ValueError, InvalidTx):
         return []
     return [message_view(message) for message in tx.body.messages]

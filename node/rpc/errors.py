@@ -17,6 +17,7 @@ SUBSCRIPTION = -32005  # subscribe/unsubscribe problems, or not on a WebSocket
 REQUEST_TOO_LARGE = -32006  # body or batch over the configured limits
 QUERY_FAILED = -32007  # the application rejected a query
 EVIDENCE_REJECTED = -32008  # broadcast_evidence: invalid, stale, or no networked engine to take it
+RESPONSE_TOO_LARGE = -32009  # the answer (or a batch's answers together) over max_response_bytes
 
 MESSAGES = {
     PARSE_ERROR: "Parse error",
@@ -32,6 +33,7 @@ MESSAGES = {
     REQUEST_TOO_LARGE: "Request too large",
     QUERY_FAILED: "Query failed",
     EVIDENCE_REJECTED: "Evidence rejected",
+    RESPONSE_TOO_LARGE: "Response too large",
 }
 
 

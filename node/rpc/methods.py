@@ -5,33 +5,45 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 import trio
 
 from consensus.types import Block
 from node import query as event_query
+from node.config import RPCConfig
 from node.rpc import present
 from node.rpc.errors import (
     HEIGHT_UNAVAILABLE,
     INVALID_PARAMS,
     NOT_FOUND,
+    RESPONSE_TOO_LARGE,
     SUBSCRIPTION,
     TIMEOUT,
     RPCError,
 )
-from node.storage.records import TxLocation
+from node.rpc.proofs import TxTree
+from node.storage.records import BlockResults, TxLocation
 
 if TYPE_CHECKING:
     from node.events import EventBus, Subscription
     from node.node import Node
+    from node.storage.chain import ChainStore
+
+T = TypeVar("T")
 
 VERSION = "0.1.0"
 MAX_PER_PAGE = 100
 MAX_BLOCKCHAIN_RANGE = 20
-MAX_SEARCH_SCAN = 100_000
+MAX_SEARCH_COUNT = 10_000  # tx_search counts this many matches at most; later pages are refused
+MAX_SEARCH_READS = 100_000  # steps through the index one tx_search may take
+# Handlers run on the consensus task's thread: a long loop pauses after this many items so
+# that consensus (and other requests) run in between. A worker thread would not help: it
+# would contend for the GIL with block execution itself.
+CHECKPOINT_EVERY = 256
 
 
 @dataclass
@@ -46,6 +58,7 @@ class Session:
 class Call:
     node: Node
     session: Session | None = None
+    response_budget: int = RPCConfig.max_response_bytes  # bytes this request's answer may take
 
     @property
     def bus(self) -> EventBus:
@@ -98,13 +111,37 @@ def decode_hash(text: str) -> bytes:
     return raw
 
 
-def page_bounds(page: int | None, per_page: int | None, total: int) -> tuple[int, int]:
-    size = min(max(per_page or 30, 1), MAX_PER_PAGE)
+def page_size(per_page: int | None) -> int:
+    return min(max(per_page or 30, 1), MAX_PER_PAGE)
+
+
+def check_page(number: int, size: int, total: int) -> None:
     pages = max((total + size - 1) // size, 1)
-    number = page or 1
     if not 1 <= number <= pages:
         raise RPCError(INVALID_PARAMS, f"page should be within [1, {pages}] range, given {number}")
-    return (number - 1) * size, size
+
+
+def page_bounds(page: int | None, per_page: int | None, total: int) -> tuple[int, int]:
+    size = page_size(per_page)
+    check_page(page or 1, size, total)
+    return ((page or 1) - 1) * size, size
+
+
+async def present_within(
+    items: Sequence[T], present_one: Callable[[T], Any], budget: int, what: str
+) -> list[Any]:
+    """Each item presented, CHECKPOINT_EVERY at a time with a pause between; refused as soon
+    as their JSON passes ``budget`` bytes, before the rest is built."""
+    presented: list[Any] = []
+    size = 0
+    for start in range(0, len(items), CHECKPOINT_EVERY):
+        await trio.lowlevel.checkpoint()
+        chunk = [present_one(item) for item in items[start : start + CHECKPOINT_EVERY]]
+        size += len(msgspec.json.encode(chunk))
+        if size > budget:
+            raise RPCError(RESPONSE_TOO_LARGE, f"{what} take more than {budget} bytes")
+        presented.extend(chunk)
+    return presented
 
 
 # -- info -----------------------------------------------------------------------
@@ -208,10 +245,10 @@ async def block_by_hash(ctx: Call, hash: str) -> dict[str, Any]:
 async def block_results(ctx: Call, height: int | None = None) -> dict[str, Any]:
     """Tx results, events and app hash of the block at ``height``."""
     h = resolve_height(ctx, height)
-    results = ctx.node.chain.load_results(h)
-    if results is None:
-        raise RPCError(NOT_FOUND, f"results for block {h} not found")
-    return present.block_results(results)
+    results = load_results(ctx, h)
+    what = f'the tx results of block {h} (page through them with tx_search "tx.height={h}")'
+    txs_results = await present_within(results.txs_results, present.tx_result, ctx.response_budget, what)
+    return present.block_results(results, txs_results)
 
 
 async def header(ctx: Call, height: int | None = None) -> dict[str, Any]:
@@ -245,6 +282,7 @@ async def blockchain(ctx: Call, minHeight: int | None = None, maxHeight: int | N
         block_id = ctx.node.block_id(h)
         if block_id is not None:
             metas.append(present.block_meta(found, block_id, ctx.node.block_size(found)))
+        await trio.lowlevel.checkpoint()  # each block is decoded and re-encoded: milliseconds when full
     return {"last_height": str(latest), "block_metas": metas}
 
 
@@ -270,25 +308,45 @@ async def validators(
 # -- txs ------------------------------------------------------------------------
 
 
-def tx_json(ctx: Call, location: TxLocation) -> dict[str, Any]:
-    found = load_block(ctx, location.height)
-    results = ctx.node.chain.load_results(location.height)
+def load_results(ctx: Call, height: int) -> BlockResults:
+    results = ctx.node.chain.load_results(height)
     if results is None:
-        raise RPCError(NOT_FOUND, f"results for block {location.height} not found")
-    return present.tx(
-        found.data.txs[location.index],
-        location.height,
-        location.index,
-        results.txs_results[location.index],
-    )
+        raise RPCError(NOT_FOUND, f"results for block {height} not found")
+    return results
+
+
+@dataclass(frozen=True)
+class TxBlock:
+    """A block and its results, read once to present several of its txs."""
+
+    height: int
+    block: Block
+    results: BlockResults
+    tree: TxTree | None  # when proofs are asked for
+
+    def tx_json(self, index: int) -> dict[str, Any]:
+        proof = None if self.tree is None else self.tree.prove(index)
+        tx_bytes = self.block.data.txs[index]
+        return present.tx(tx_bytes, self.height, index, self.results.txs_results[index], proof)
+
+
+async def load_tx_block(ctx: Call, height: int, prove: bool) -> TxBlock:
+    """Pausing after the reads, and after the hashing for proofs: each takes milliseconds
+    for a full block."""
+    found = load_block(ctx, height)
+    results = load_results(ctx, height)
+    await trio.lowlevel.checkpoint()
+    tree = TxTree(found.data.txs) if prove else None
+    await trio.lowlevel.checkpoint()
+    return TxBlock(height, found, results, tree)
 
 
 async def tx(ctx: Call, hash: str, prove: bool = False) -> dict[str, Any]:
-    """A committed tx by hash (hex), with its result."""
+    """A committed tx by hash (hex), with its result; ``prove`` adds its Merkle proof."""
     location = ctx.node.chain.locate_tx(decode_hash(hash))
     if location is None:
         raise RPCError(NOT_FOUND, f"tx ({hash}) not found")
-    return tx_json(ctx, location)
+    return (await load_tx_block(ctx, location.height, prove)).tx_json(location.index)
 
 
 async def tx_search(
@@ -306,36 +364,36 @@ async def tx_search(
         parsed = event_query.parse(query)
     except event_query.QueryError as exc:
         raise RPCError(INVALID_PARAMS, str(exc)) from None
-    locations = sorted(
-        search_locations(ctx, parsed), key=lambda loc: (loc.height, loc.index), reverse=order_by == "desc"
-    )
-    start, size = page_bounds(page, per_page, len(locations))
-    return {
-        "txs": [tx_json(ctx, loc) for loc in locations[start : start + size]],
-        "total_count": str(len(locations)),
-    }
+    size, number = page_size(per_page), page or 1
+    check_page(number, size, MAX_SEARCH_COUNT)  # a page past the count limit is refused unread
+    newest_first = order_by == "desc"
+    matches = intersect(search_sources(ctx.node.chain, parsed, newest_first), newest_first)
+    chosen, total = await scan_page(matches, (number - 1) * size, size)
+    check_page(number, size, total)
+    return {"txs": await txs_json(ctx, chosen, prove), "total_count": str(total)}
 
 
-def search_locations(ctx: Call, query: event_query.Query) -> set[TxLocation]:
-    """Intersect the index lookups of each condition; tx.height ranges scan the height index."""
-    chain = ctx.node.chain
+def search_sources(chain: ChainStore, query: event_query.Query, reverse: bool) -> list[Iterator[TxLocation]]:
+    """One index read per condition, each in the order asked; tx.height conditions bound them all."""
     low, high = 1, chain.height()
-    found: set[TxLocation] | None = None
     for condition in query.conditions:
         if condition.key == "tx.height" and isinstance(condition.value, int):
             low, high = _narrow(condition.op, condition.value, low, high)
-            continue
-        if condition.key == "tx.hash" and condition.op == "=":
-            location = chain.locate_tx(decode_hash(str(condition.value)))
-            matches = {location} if location else set()
-        elif condition.op == "=":
-            matches = set(_bounded(chain.txs_with_attribute(condition.key, str(condition.value))))
-        else:
+        elif condition.op != "=":
             raise RPCError(INVALID_PARAMS, f"tx_search supports '=' on event attributes, not {condition.op}")
-        found = matches if found is None else found & matches
-    if found is None:
-        found = set(_bounded(chain.txs_in_heights(low, high)))
-    return {loc for loc in found if low <= loc.height <= high}
+    if low > high:
+        return [iter(())]
+    sources: list[Iterator[TxLocation]] = []
+    for condition in query.conditions:
+        if condition.key == "tx.height" and isinstance(condition.value, int):
+            continue
+        if condition.key == "tx.hash":
+            location = chain.locate_tx(decode_hash(str(condition.value)))
+            in_range = [location] if location is not None and low <= location.height <= high else []
+            sources.append(iter(in_range))
+        else:
+            sources.append(chain.txs_with_attribute(condition.key, str(condition.value), low, high, reverse))
+    return sources or [chain.txs_in_heights(low, high, reverse)]
 
 
 def _narrow(op: str, value: int, low: int, high: int) -> tuple[int, int]:
@@ -352,13 +410,67 @@ def _narrow(op: str, value: int, low: int, high: int) -> tuple[int, int]:
     return max(low, new_low), min(high, new_high)
 
 
-def _bounded(locations: Any) -> list[TxLocation]:
-    result = []
+def intersect(sources: list[Iterator[TxLocation]], reverse: bool) -> Iterator[TxLocation | None]:
+    """The locations found in every source, each source sorted the same way. Yields once per
+    step: the location when all sources agree on it, None when one of them had to advance,
+    so that the caller can bound and pace the index reads."""
+    sign = -1 if reverse else 1
+    heads: list[TxLocation] = []
+    for source in sources:
+        head = next(source, None)
+        if head is None:
+            return
+        heads.append(head)
+    while True:
+        positions = [(sign * head.height, sign * head.index) for head in heads]
+        behind = positions.index(min(positions))
+        if positions[behind] == max(positions):
+            yield heads[0]
+            advancing = range(len(sources))
+        else:
+            yield None
+            advancing = range(behind, behind + 1)
+        for i in advancing:
+            head = next(sources[i], None)
+            if head is None:
+                return
+            heads[i] = head
+
+
+async def scan_page(
+    matches: Iterator[TxLocation | None], first: int, size: int
+) -> tuple[list[TxLocation], int]:
+    """Matches ``first`` to ``first + size`` and how many there are, up to MAX_SEARCH_COUNT."""
+    chosen: list[TxLocation] = []
+    count = 0
+    for step, found in enumerate(matches, 1):
+        if step > MAX_SEARCH_READS:
+            raise RPCError(
+                INVALID_PARAMS,
+                f"query steps through more than {MAX_SEARCH_READS} index entries; "
+                "narrow it (e.g. with tx.height)",
+            )
+        if step % CHECKPOINT_EVERY == 0:
+            await trio.lowlevel.checkpoint()
+        if found is None:
+            continue
+        if first <= count < first + size:
+            chosen.append(found)
+        count += 1
+        if count == MAX_SEARCH_COUNT:
+            break
+    return chosen, count
+
+
+async def txs_json(ctx: Call, locations: list[TxLocation], prove: bool) -> list[dict[str, Any]]:
+    """Each tx with its result; a page is in height order, so each block is read once."""
+    presented = []
+    loaded: TxBlock | None = None
     for location in locations:
-        result.append(location)
-        if len(result) > MAX_SEARCH_SCAN:
-            raise RPCError(INVALID_PARAMS, f"query matches more than {MAX_SEARCH_SCAN} txs; narrow it")
-    return result
+        if loaded is None or loaded.height != location.height:
+            loaded = await load_tx_block(ctx, location.height, prove)
+        presented.append(loaded.tx_json(location.index))
+    return presented
 
 
 # -- mempool --------------------------------------------------------------------

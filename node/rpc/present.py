@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from consensus.tendermint.messages import PROPOSAL_TYPE, Proposal
 from consensus.types import Block, BlockID, Commit, Header, Vote, VoteType
 from consensus.validators import Validator, ValidatorSet
+from node.rpc.proofs import TxProof
 from node.storage.records import BlockResults, EventRecord, TxRecord
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def events(records: list[EventRecord]) -> list[dict[str, Any]]:
     return [
         {
             "type": e.type,
-            "attributes": [{"key": a.key, "value": a.value, "index": True} for a in e.attributes],
+            "attributes": [{"key": a.key, "value": a.value, "index": a.index} for a in e.attributes],
         }
         for e in records
     ]
@@ -113,10 +114,11 @@ def tx_result(record: TxRecord) -> dict[str, Any]:
     }
 
 
-def block_results(value: BlockResults) -> dict[str, Any]:
+def block_results(value: BlockResults, txs_results: list[dict[str, Any]]) -> dict[str, Any]:
+    """``txs_results``: ``tx_result`` of each, presented by the caller, which bounds their size."""
     return {
         "height": str(value.height),
-        "txs_results": [tx_result(r) for r in value.txs_results],
+        "txs_results": txs_results,
         "finalize_block_events": events(value.finalize_block_events),
         "validator_updates": [],
         "consensus_param_updates": None,
@@ -124,13 +126,30 @@ def block_results(value: BlockResults) -> dict[str, Any]:
     }
 
 
-def tx(tx_bytes: bytes, height: int, index: int, record: TxRecord) -> dict[str, Any]:
-    return {
+def tx(tx_bytes: bytes, height: int, index: int, record: TxRecord, proof: TxProof | None) -> dict[str, Any]:
+    found = {
         "hash": hex_upper(hashlib.sha256(tx_bytes).digest()),
         "height": str(height),
         "index": index,
         "tx_result": tx_result(record),
         "tx": b64(tx_bytes),
+    }
+    if proof is not None:
+        found["proof"] = tx_proof(proof)
+    return found
+
+
+def tx_proof(value: TxProof) -> dict[str, Any]:
+    """CometBFT's ``TxProof``: the data hash, the tx, and its Merkle path."""
+    return {
+        "root_hash": hex_upper(value.root_hash),
+        "data": b64(value.tx),
+        "proof": {
+            "total": str(value.total),
+            "index": str(value.index),
+            "leaf_hash": b64(value.leaf_hash),
+            "aunts": [b64(aunt) for aunt in value.aunts],
+        },
     }
 
 

@@ -3,16 +3,19 @@ hypercorn's trio worker inside the node's nursery.
 
 Every failure a client can cause becomes a JSON-RPC error object with a
 stable code; unexpected exceptions are logged here and reach the client as
-"Internal error" without a traceback.
+"Internal error" without a traceback. What one body may cost is bounded:
+its size, its number of requests, and the size of its answers together.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import logging
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import trio
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio import serve as hypercorn_serve
@@ -23,7 +26,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from consensus.tasks import TaskStatus
-from node.config import parse_laddr
+from node.config import RPCConfig, parse_laddr
 from node.events import Subscription
 from node.rpc import app_methods, consensus_methods, methods
 from node.rpc.dispatch import Registry, bind, openrpc
@@ -33,6 +36,7 @@ from node.rpc.errors import (
     METHOD_NOT_FOUND,
     PARSE_ERROR,
     REQUEST_TOO_LARGE,
+    RESPONSE_TOO_LARGE,
     SUBSCRIPTION,
     RPCError,
 )
@@ -125,6 +129,8 @@ async def handle_one(call: Call, message: Any) -> dict[str, Any] | None:
 
 
 async def dispatch(call: Call, name: str, params: Any) -> Any:
+    if call.response_budget <= 0:
+        raise RPCError(RESPONSE_TOO_LARGE, "earlier answers in this batch used up max_response_bytes")
     if name == "rpc.discover":
         return openrpc(REGISTRY, methods.VERSION)
     method = REGISTRY.methods.get(name)
@@ -135,22 +141,56 @@ async def dispatch(call: Call, name: str, params: Any) -> Any:
     return await method.handler(call, **bind(method, params))
 
 
-async def handle_payload(call: Call, body: bytes, max_batch: int) -> Any:
+async def handle_payload(call: Call, body: bytes, limits: RPCConfig) -> bytes | None:
+    """A request or a batch to the JSON body of its answer; None when there is none to send."""
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deeply
-        return error_response(None, RPCError(PARSE_ERROR, "body is not valid JSON"))
-    if isinstance(payload, list):
-        if not payload:
-            return error_response(None, RPCError(INVALID_REQUEST, "empty batch"))
-        if len(payload) > max_batch:
-            return error_response(
-                None,
-                RPCError(REQUEST_TOO_LARGE, f"batch of {len(payload)} exceeds {max_batch} requests"),
-            )
-        responses = [r for r in [await handle_one(call, m) for m in payload] if r is not None]
-        return responses or None
-    return await handle_one(call, payload)
+        return encode(error_response(None, RPCError(PARSE_ERROR, "body is not valid JSON")))
+    if not isinstance(payload, list):
+        answers = await answer_all(call, [payload], limits.max_response_bytes)
+        return answers[0] if answers else None
+    if not payload:
+        return encode(error_response(None, RPCError(INVALID_REQUEST, "empty batch")))
+    if len(payload) > limits.max_batch_requests:
+        error = RPCError(
+            REQUEST_TOO_LARGE, f"batch of {len(payload)} exceeds {limits.max_batch_requests} requests"
+        )
+        return encode(error_response(None, error))
+    answers = await answer_all(call, payload, limits.max_response_bytes)
+    return b"[" + b",".join(answers) + b"]" if answers else None
+
+
+async def answer_all(call: Call, messages: list[Any], max_bytes: int) -> list[bytes]:
+    """The encoded answers to ``messages``, in order, within ``max_bytes`` together. The answer
+    that would pass the limit becomes an error, and the requests after it are refused without
+    running; so is the work of a batch bounded, not only its body."""
+    answers = []
+    left = max_bytes
+    for message in messages:
+        response = await handle_one(dataclasses.replace(call, response_budget=left), message)
+        await trio.lowlevel.checkpoint()  # a batch of cheap calls must not hold the consensus task either
+        if response is None:
+            continue
+        answer = encode(response)
+        if len(answer) > left and "result" in response:
+            detail = f"the answer passes max_response_bytes ({max_bytes} bytes); ask for less at once"
+            answer = encode(error_response(response["id"], RPCError(RESPONSE_TOO_LARGE, detail)))
+            left = 0  # every request after this one is refused
+        else:
+            left = max(left - len(answer), 0)
+        answers.append(answer)
+    return answers
+
+
+def encode(response: dict[str, Any]) -> bytes:
+    """JSON as Starlette's JSONResponse writes it (UTF-8, compact), at C speed."""
+    try:
+        return msgspec.json.encode(response)
+    except (TypeError, msgspec.EncodeError):
+        log.exception("cannot encode the answer to request %r", response.get("id"))
+        error = RPCError(INTERNAL_ERROR, "internal error; see the node log")
+        return msgspec.json.encode(error_response(response.get("id"), error))
 
 
 def build_app(node: Node) -> Starlette:
@@ -163,17 +203,17 @@ def build_app(node: Node) -> Starlette:
                 None, RPCError(REQUEST_TOO_LARGE, f"body exceeds {limits.max_body_bytes} bytes")
             )
             return JSONResponse(error, status_code=413)
-        response = await handle_payload(Call(node), body, limits.max_batch_requests)
-        if response is None:
+        answer = await handle_payload(Call(node), body, limits)
+        if answer is None:
             return Response(status_code=204)
-        return JSONResponse(response)
+        return Response(answer, media_type="application/json")
 
     async def websocket_rpc(websocket: WebSocket) -> None:
         if node.bus.num_clients() >= limits.max_subscription_clients:
             await websocket.close(code=1013, reason="too many subscription clients")
             return
         await websocket.accept()
-        await serve_websocket(node, websocket, limits.max_body_bytes, limits.max_batch_requests)
+        await serve_websocket(node, websocket, limits)
 
     return Starlette(
         routes=[Route("/", http_rpc, methods=["POST"]), WebSocketRoute("/websocket", websocket_rpc)]
@@ -193,22 +233,23 @@ async def read_limited(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-async def serve_websocket(node: Node, websocket: WebSocket, max_bytes: int, max_batch: int) -> None:
+async def serve_websocket(node: Node, websocket: WebSocket, limits: RPCConfig) -> None:
     client = f"ws-{next(_client_ids)}"
     started_send, started_receive = trio.open_memory_channel[Subscription](16)
     session = Session(client, started_send)
     send_lock = trio.Lock()
 
-    async def send(message: Any) -> None:
+    async def send(answer: bytes) -> None:
         async with send_lock:
-            await websocket.send_text(json.dumps(message))
+            await websocket.send_text(answer.decode())
 
     async def forward(subscription: Subscription) -> None:
         async with subscription.receive:
             async for event in subscription.receive:
-                await send({"jsonrpc": "2.0", "id": f"{client}#event", "result": event})
+                await send(encode({"jsonrpc": "2.0", "id": f"{client}#event", "result": event}))
         if subscription.cancelled:
-            await send(error_response(f"{client}#event", RPCError(SUBSCRIPTION, subscription.cancelled)))
+            error = RPCError(SUBSCRIPTION, subscription.cancelled)
+            await send(encode(error_response(f"{client}#event", error)))
 
     async def start_forwarders(nursery: trio.Nursery) -> None:
         async for subscription in started_receive:
@@ -219,16 +260,13 @@ async def serve_websocket(node: Node, websocket: WebSocket, max_bytes: int, max_
             nursery.start_soon(start_forwarders, nursery)
             while True:
                 text = await websocket.receive_text()
-                if len(text) > max_bytes:
-                    await send(
-                        error_response(
-                            None, RPCError(REQUEST_TOO_LARGE, f"message exceeds {max_bytes} bytes")
-                        )
-                    )
+                if len(text) > limits.max_body_bytes:
+                    detail = f"message exceeds {limits.max_body_bytes} bytes"
+                    await send(encode(error_response(None, RPCError(REQUEST_TOO_LARGE, detail))))
                     continue
-                response = await handle_payload(Call(node, session), text.encode(), max_batch)
-                if response is not None:
-                    await send(response)
+                answer = await handle_payload(Call(node, session), text.encode(), limits)
+                if answer is not None:
+                    await send(answer)
     except* WebSocketDisconnect:
         pass  # the client went away; the nursery wraps the exception in a group
     finally:

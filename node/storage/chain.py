@@ -46,6 +46,16 @@ def height_key(height: int) -> bytes:
     return height.to_bytes(8, "big")
 
 
+def event_key_prefix(composite: str, value: str) -> bytes:
+    """The tx index's key prefix for an attribute ``composite`` (``type.key``) = ``value``.
+
+    Each component is escaped and terminated: a 0x00 byte inside it becomes 0x00 0x01, and
+    0x00 0x00 ends it. An escaped component never holds 0x00 0x00, so one pair's prefix never
+    starts another pair's keys; keys still sort as the pairs do, the terminator first."""
+    parts = (part.encode().replace(b"\x00", b"\x00\x01") + b"\x00\x00" for part in (composite, value))
+    return EVENT + b"".join(parts)
+
+
 class StateKV(LevelDBKV):
     """The application's key-value store; its writes carry the staged block records."""
 
@@ -134,9 +144,9 @@ class ChainStore:
         self._staged[TX_BY_HEIGHT + location] = tx_hash
         for event in events:
             for attribute in event.attributes:
-                composite = f"{event.type}.{attribute.key}".encode()
-                key = EVENT + composite + b"\x00" + attribute.value.encode() + b"\x00" + location
-                self._staged[key] = tx_hash
+                if attribute.index:
+                    key = event_key_prefix(f"{event.type}.{attribute.key}", attribute.value) + location
+                    self._staged[key] = tx_hash
 
     def load_validators(self, height: int) -> ValidatorSet | None:
         raw = self.db.get(VALIDATORS + height_key(height))
@@ -158,14 +168,20 @@ class ChainStore:
         raw = self.db.get(TX + tx_hash)
         return None if raw is None else msgspec.msgpack.decode(raw, type=TxLocation)
 
-    def txs_with_attribute(self, composite: str, value: str) -> Iterator[TxLocation]:
-        start = EVENT + composite.encode() + b"\x00" + value.encode() + b"\x00"
-        for key, _ in self.db.iterator(start=start, stop=prefix_end(start)):
+    def txs_with_attribute(
+        self, composite: str, value: str, low: int = 0, high: int | None = None, reverse: bool = False
+    ) -> Iterator[TxLocation]:
+        """Txs with the attribute at heights ``low`` to ``high``, in (height, index) order
+        (newest first if ``reverse``), read from the index as the caller advances."""
+        start = event_key_prefix(composite, value)
+        stop = prefix_end(start) if high is None else start + height_key(high + 1)
+        first = start + height_key(low)
+        for key in self.db.iterator(start=first, stop=stop, reverse=reverse, include_value=False):
             location = key[-12:]
             yield TxLocation(int.from_bytes(location[:8], "big"), int.from_bytes(location[8:], "big"))
 
-    def txs_in_heights(self, low: int, high: int) -> Iterator[TxLocation]:
+    def txs_in_heights(self, low: int, high: int, reverse: bool = False) -> Iterator[TxLocation]:
         start = TX_BY_HEIGHT + height_key(low)
         stop = TX_BY_HEIGHT + height_key(high + 1)
-        for key, _ in self.db.iterator(start=start, stop=stop):
+        for key in self.db.iterator(start=start, stop=stop, reverse=reverse, include_value=False):
             yield TxLocation(int.from_bytes(key[1:9], "big"), int.from_bytes(key[9:13], "big"))

@@ -5,7 +5,7 @@ from collections.abc import Iterator, Mapping
 
 import plyvel
 
-from vm.store.kv import prefix_end
+from vm.store.kv import StorageFailure, prefix_end
 
 # Enough cache for the upper state-tree nodes and the hot state of a busy chain,
 # and a write buffer that holds several blocks' batches before a flush.
@@ -53,7 +53,10 @@ class LevelDBKV:
         self.sync = sync
 
     def get(self, key: bytes) -> bytes | None:
-        value: bytes | None = self._db.get(self._prefix + key)
+        try:
+            value: bytes | None = self._db.get(self._prefix + key)
+        except plyvel.Error as exc:
+            raise StorageFailure(f"database read failed: {exc}") from exc
         return value
 
     def iterate(self, start: bytes, end: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
@@ -64,17 +67,22 @@ class LevelDBKV:
 
     def write(self, changes: Mapping[bytes, bytes | None]) -> None:
         prefix = self._prefix
-        with self._db.write_batch(transaction=True, sync=self.sync) as batch:
-            for key, value in changes.items():
-                if value is None:
-                    batch.delete(prefix + key)
-                else:
-                    batch.put(prefix + key, value)
+        try:
+            with self._db.write_batch(transaction=True, sync=self.sync) as batch:
+                for key, value in changes.items():
+                    if value is None:
+                        batch.delete(prefix + key)
+                    else:
+                        batch.put(prefix + key, value)
+        except plyvel.Error as exc:
+            raise StorageFailure(f"database write failed: {exc}") from exc
 
     def _strip_prefix(self, iterator: "plyvel.Iterator") -> Iterator[tuple[bytes, bytes]]:
         size = len(self._prefix)
         try:
             for key, value in iterator:
                 yield key[size:], value
+        except plyvel.Error as exc:
+            raise StorageFailure(f"database read failed: {exc}") from exc
         finally:
             iterator.close()

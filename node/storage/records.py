@@ -12,6 +12,7 @@ from consensus.abci import EventLike, FinalizeResultLike, TxResultLike
 class Attribute(msgspec.Struct, array_like=True, frozen=True):
     key: str
     value: str
+    index: bool = True  # results stored before the flag was kept: every attribute was indexed
 
 
 class EventRecord(msgspec.Struct, array_like=True, frozen=True):
@@ -41,7 +42,7 @@ class TxLocation(msgspec.Struct, array_like=True, frozen=True):
 
 
 def events_of(events: Sequence[EventLike]) -> list[EventRecord]:
-    return [EventRecord(e.type, [Attribute(a.key, a.value) for a in e.attributes]) for e in events]
+    return [EventRecord(e.type, [Attribute(a.key, a.value, a.index) for a in e.attributes]) for e in events]
 
 
 def tx_record(result: TxResultLike) -> TxRecord:

@@ -10,9 +10,11 @@ from typing import Any
 
 import trio
 
-from consensus.abci import Misbehavior
+from consensus.abci import FinalizeBlockRequest, Misbehavior
 from consensus.codec import encode
+from consensus.engine import BlockLimits
 from consensus.merkle import merkle_root
+from consensus.tendermint.evidence import EvidenceParams
 from consensus.types import Block, Commit
 from consensus.validators import ValidatorSet
 
@@ -23,6 +25,7 @@ GENESIS_APP_HASH = hashlib.sha256(b"genesis").digest()
 class FakeAttribute:
     key: str
     value: str
+    index: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,20 @@ class FinalizeCall:
     txs: list[bytes]
 
 
+DEFAULT_LIMITS = BlockLimits(1 << 20, -1)
+DEFAULT_EVIDENCE = EvidenceParams(max_age_num_blocks=100, max_bytes=64 * 1024)
+
+
+@dataclass(frozen=True)
+class FakeConsensusParams:
+    block: BlockLimits = DEFAULT_LIMITS
+    evidence: EvidenceParams = DEFAULT_EVIDENCE
+    consensus_hash: bytes = b"\x11" * 32
+
+    def hash(self) -> bytes:
+        return self.consensus_hash
+
+
 @dataclass
 class FakeApp:
     """Each block's app hash chains the previous one, the height and the txs.
@@ -75,29 +92,32 @@ class FakeApp:
     commits: int = 0
     updates_at: dict[int, list[Any]] = field(default_factory=dict)  # validator updates per height
     misbehavior: list[Misbehavior] = field(default_factory=list)
+    requests: list[FinalizeBlockRequest] = field(default_factory=list)
+    params: FakeConsensusParams = field(default_factory=FakeConsensusParams)
     _pending: tuple[int, bytes] | None = None
 
     def info(self) -> tuple[int, bytes]:
         return self.height, self.app_hash
 
-    def prepare_proposal(self, txs: list[bytes], max_bytes: int, max_gas: int) -> list[bytes]:
+    def consensus_params(self) -> FakeConsensusParams:
+        return self.params
+
+    def prepare_proposal(
+        self, txs: list[bytes], max_bytes: int, max_gas: int, proposer: bytes
+    ) -> list[bytes]:
         self.prepared.append(list(txs))
         return [tx for tx in txs if not tx.startswith(b"drop")]
 
-    def process_proposal(self, txs: list[bytes], max_bytes: int, max_gas: int) -> bool:
+    def process_proposal(self, txs: list[bytes], max_bytes: int, max_gas: int, proposer: bytes) -> bool:
         return True
 
-    def finalize_block(
-        self,
-        height: int,
-        time_ns: int,
-        proposer: bytes,
-        last_block_hash: bytes,
-        txs: list[bytes],
-        misbehavior: Sequence[Misbehavior] = (),
-    ) -> FakeResult:
-        self.finalized.append(FinalizeCall(height, time_ns, proposer, last_block_hash, list(txs)))
-        self.misbehavior.extend(misbehavior)
+    def finalize_block(self, request: FinalizeBlockRequest) -> FakeResult:
+        height, txs = request.height, list(request.txs)
+        self.requests.append(request)
+        self.finalized.append(
+            FinalizeCall(height, request.time_ns, request.proposer, request.last_block_hash, txs)
+        )
+        self.misbehavior.extend(request.misbehavior)
         app_hash = hashlib.sha256(self.app_hash + encode([height, txs])).digest()
         self._pending = (height, app_hash)
         updates = self.updates_at.get(height, [])

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from consensus.abci import Misbehavior
+from consensus.abci import CommitInfo, Misbehavior
 from consensus.blocks import (
     MAX_CLOCK_DRIFT_NS,
     MIN_BLOCK_INTERVAL_NS,
@@ -38,6 +38,7 @@ from tests.consensus.fakes import (
     GENESIS_APP_HASH,
     FakeApp,
     FakeBlockStore,
+    FakeConsensusParams,
     FakeMempool,
     FakeValidatorUpdate,
     FinalizeCall,
@@ -60,7 +61,7 @@ GENESIS_TIME_NS = 1_700_000_000 * 10**9
 CONSENSUS_HASH = b"\x11" * 32
 LIMITS = BlockLimits(1 << 20, -1)
 EVIDENCE = EvidenceParams(max_age_num_blocks=100, max_bytes=64 * 1024)
-PARAMS = ChainParams(CHAIN_ID, 1, GENESIS_TIME_NS, CONSENSUS_HASH, LIMITS, EVIDENCE)
+PARAMS = ChainParams(CHAIN_ID, 1, GENESIS_TIME_NS)
 WRONG_HASH = b"\xee" * 32
 COMMITTERS = [*KEYS[:3], NEWCOMER]
 """Who precommits by default: 3 of the 4 genesis validators, and the newcomer once it joins."""
@@ -380,7 +381,7 @@ def test_invalid_proposal_time_far_ahead_of_the_clock(chain: Chain, first: Block
 
 def test_invalid_proposal_the_app_refuses() -> None:
     class RefusingApp(FakeApp):
-        def process_proposal(self, txs: list[bytes], max_bytes: int, max_gas: int) -> bool:
+        def process_proposal(self, txs: list[bytes], max_bytes: int, max_gas: int, proposer: bytes) -> bool:
             return False
 
     chain = new_chain(RefusingApp())
@@ -443,6 +444,45 @@ def test_apply_passes_the_last_block_hash(chain: Chain, second: tuple[Block, Blo
     committed, block = second
     chain.executor.apply(block, chain.commit(block))
     assert chain.app.finalized[-1].last_block_hash == committed.hash()
+
+
+def test_apply_tells_the_app_who_signed_the_last_block(chain: Chain, second: tuple[Block, Block]) -> None:
+    """CometBFT's CommitInfo: every validator of the last block's set, in set order, with its
+    power and whether its precommit is in the commit (KEYS[3] did not precommit)."""
+    _, block = second
+    chain.executor.apply(block, chain.commit(block))
+    first_request, second_request = chain.app.requests
+    assert first_request.decided_last_commit == CommitInfo(0, ())
+    info = second_request.decided_last_commit
+    assert [vote.validator_address for vote in info.votes] == [v.address for v in GENESIS.validators]
+    signed = {vote.validator_address: vote.signed for vote in info.votes}
+    assert signed == {key.address: key in KEYS[:3] for key in KEYS}
+    assert {vote.power for vote in info.votes} == {10}
+    assert second_request.hash == block.hash()
+
+
+def test_own_proposals_are_capped_but_validity_follows_the_chain_params() -> None:
+    """A node's local cap (its p2p message size) shrinks only the blocks it builds: a larger
+    block from another proposer, within the chain's params, is still valid."""
+    capped = new_chain(params=dataclasses.replace(PARAMS, max_proposal_bytes=100))
+    capped.mempool.txs.extend([b"x" * 80, b"y" * 80])
+    assert capped.build().data.txs == [b"x" * 80]
+    uncapped = new_chain()
+    uncapped.mempool.txs.extend([b"x" * 80, b"y" * 80])
+    big = uncapped.build()
+    assert len(big.data.txs) == 2
+    assert capped.executor.is_valid_proposal(big)
+
+
+def test_limits_and_consensus_hash_come_from_the_app() -> None:
+    app = FakeApp(params=FakeConsensusParams(BlockLimits(100, -1), EVIDENCE, b"\x22" * 32))
+    chain = new_chain(app)
+    chain.mempool.txs.extend([b"x" * 80, b"y" * 80])
+    block = chain.build()
+    assert block.data.txs == [b"x" * 80]
+    assert block.header.consensus_hash == b"\x22" * 32
+    app.params = FakeConsensusParams(BlockLimits(1 << 20, -1), EVIDENCE, b"\x33" * 32)
+    assert_invalid(chain, block, "consensus_hash")
 
 
 def test_apply_stages_the_validator_set_two_heights_ahead(chain: Chain) -> None:

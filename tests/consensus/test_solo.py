@@ -24,13 +24,21 @@ from consensus.tendermint.evidence import EvidenceParams
 from consensus.types import ZERO_BLOCK_ID, Block, BlockIDFlag, Commit, Data, VoteType, vote_sign_bytes
 from consensus.validators import ValidatorSet
 from consensus.wal import BlockWAL
-from tests.consensus.fakes import GENESIS_APP_HASH, FakeApp, FakeBlockStore, FakeMempool, FakeResult
+from tests.consensus.fakes import (
+    GENESIS_APP_HASH,
+    FakeApp,
+    FakeBlockStore,
+    FakeConsensusParams,
+    FakeMempool,
+    FakeResult,
+)
 
 CHAIN_ID = "depin-solo-1"
 CONSENSUS_HASH = hashlib.sha256(b"consensus params").digest()
 LIMITS = BlockLimits(max_bytes=1024, max_gas=-1)
 TIMEOUT_COMMIT_S = 1.0
 EVIDENCE = EvidenceParams(max_age_num_blocks=100, max_bytes=64 * 1024)
+PARAMS = FakeConsensusParams(LIMITS, EVIDENCE, CONSENSUS_HASH)
 
 
 @dataclass
@@ -59,7 +67,7 @@ class Chain:
     """One engine and the fakes around it."""
 
     tmp_path: Path
-    app: FakeApp = field(default_factory=FakeApp)
+    app: FakeApp = field(default_factory=lambda: FakeApp(params=PARAMS))
     store: FakeBlockStore = field(default_factory=FakeBlockStore)
     mempool: FakeMempool = field(default_factory=FakeMempool)
     listener: Listener = field(default_factory=Listener)
@@ -72,7 +80,7 @@ class Chain:
 
     def engine(self, config: ConsensusConfig | None = None, initial_height: int = 1) -> SoloEngine:
         pv = self.pv()
-        params = ChainParams(CHAIN_ID, initial_height, 0, CONSENSUS_HASH, LIMITS, EVIDENCE)
+        params = ChainParams(CHAIN_ID, initial_height, 0)
         validators = ValidatorSet.from_keys([(pv.pub_key, 10)])
         return SoloEngine(
             BlockExecutor(params, self.app, self.store, self.mempool, validators),
@@ -271,7 +279,7 @@ class CrashingApp(FakeApp):
 
 
 async def test_restart_after_crash_re_signs_the_same_block(chain: Chain) -> None:
-    chain.app = CrashingApp()
+    chain.app = CrashingApp(params=PARAMS)
     chain.mempool.add(b"tx")
     with pytest.raises(RuntimeError, match="power cut"):
         await chain.engine().produce_block()
@@ -285,7 +293,7 @@ async def test_restart_after_crash_re_signs_the_same_block(chain: Chain) -> None
 
 
 def solo_with(chain: Chain, pv: FilePV, validators: ValidatorSet) -> SoloEngine:
-    params = ChainParams(CHAIN_ID, 1, 0, CONSENSUS_HASH, LIMITS, EVIDENCE)
+    params = ChainParams(CHAIN_ID, 1, 0)
     executor = BlockExecutor(params, chain.app, chain.store, chain.mempool, validators)
     return SoloEngine(executor, pv, ConsensusConfig(), chain.listener, BlockWAL(chain.tmp_path / "block_wal"))
 

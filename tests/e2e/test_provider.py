@@ -8,16 +8,15 @@ from typing import Any
 
 import pytest
 
-from genesis.schema import GenesisDoc
+from genesis.schema import GenesisDoc, ProviderGenesis, get_section, set_section
 from tests.e2e.harness import DENOM, FEE, FUNDS, KEYS, NodeFactory, NodeProcess, Wallet, b64
 from vm.msg import Msg
-from vm.provider.handlers import POOL
 from vm.provider.msgs import GpuSpec, MsgExitProvider, MsgRegisterProvider, MsgUpdateProvider
-from vm.types import Coin, format_address
+from vm.types import Coin, format_address, module_address
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-POOL_ADDRESS = format_address(POOL)
+POOL_ADDRESS = format_address(module_address("provider"))
 UNBONDING_BLOCKS = 4
 COLLATERAL = 5_000_000
 TOP_UP = 1_000_000
@@ -27,7 +26,9 @@ L4 = GpuSpec("NVIDIA L4", 23_034, "8.9", 1, [])
 
 
 def short_unbonding(genesis: GenesisDoc) -> None:
-    genesis.app_state.provider.params.unbonding_blocks = UNBONDING_BLOCKS
+    provider = get_section(genesis, "provider", ProviderGenesis)
+    provider.params.unbonding_blocks = UNBONDING_BLOCKS
+    set_section(genesis, "provider", provider)
 
 
 def register_msg(owner: str, gpus: list[GpuSpec], collateral: int = COLLATERAL) -> MsgRegisterProvider:

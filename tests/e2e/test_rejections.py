@@ -20,6 +20,7 @@ from tests.e2e.harness import (
     b64,
     tx_hash,
 )
+from vm.modules import default_registry
 from vm.tx import Tx, decode_tx, encode_tx
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -168,7 +169,7 @@ def check_body_limit(node: NodeProcess) -> None:
 
 def tampered(raw: bytes, **changes: Any) -> bytes:
     """The tx with some of its top-level fields replaced (its signature no longer covers it)."""
-    return encode_tx(msgspec.structs.replace(decode_tx(raw), **changes))
+    return encode_tx(msgspec.structs.replace(decode_tx(raw, default_registry()), **changes))
 
 
 def check_tx_rejections(node: NodeProcess) -> None:
@@ -192,7 +193,7 @@ def check_tx_rejections(node: NodeProcess) -> None:
     assert sync(other_chain)["code"] == 28
 
     good = wallet.sign([wallet.send_msg(to, 5)])
-    original: Tx = decode_tx(good)
+    original: Tx = decode_tx(good, default_registry())
     flipped = bytes([original.signature[0] ^ 1]) + original.signature[1:]
     bad_signature = tampered(good, signature=flipped)
     assert sync(bad_signature)["code"] == 4

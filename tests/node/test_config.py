@@ -35,6 +35,7 @@ CUSTOM = Config(
         max_batch_requests=10,
         max_subscription_clients=3,
         timeout_broadcast_tx_commit_s=2.5,
+        max_response_bytes=1 << 20,
     ),
     mempool=MempoolSettings(size=50, max_txs_bytes=1 << 20, max_tx_bytes=4096, cache_size=100),
     consensus=ConsensusSettings(

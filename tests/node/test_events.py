@@ -15,6 +15,7 @@ from node.events import MAX_SUBSCRIPTIONS_PER_CLIENT, EventBus, SubscriptionErro
 from node.query import parse
 from tests.consensus import vectors
 from tests.consensus.fakes import FakeResult, FakeTxResult, event
+from tests.node.storage.flagged import FlaggedResult, FlaggedTxResult, flagged_event
 
 TO_BOB = b"send to bob"
 TO_CAROL = b"send to carol"
@@ -165,6 +166,22 @@ def test_delivery_is_filtered_by_query() -> None:
     assert [m["events"]["tx.hash"] for m in drain(to_bob.receive)] == [[tx_hash_hex(TO_BOB)]]
     assert [m["events"]["tx.height"] for m in drain(high.receive)] == [["5"]]
     assert [m["events"]["block.height"] for m in drain(blocks.receive)] == [["5"]]
+
+
+def test_delivery_matches_attributes_left_out_of_the_tx_index() -> None:
+    # As CometBFT's event bus: ``index`` concerns only the tx index.
+    bus = EventBus()
+    subscription = bus.subscribe("ws-1", parse("tm.event='Tx' AND transfer.memo='hi'"))
+    transfer = flagged_event("transfer", ("recipient", "bob", True), ("memo", "hi", False))
+    bus.publish_block(
+        make_block(4, [TO_BOB]), vectors.block_id("4"), FlaggedResult([FlaggedTxResult([transfer])])
+    )
+    (message,) = drain(subscription.receive)
+    assert message["events"]["transfer.memo"] == ["hi"]
+    assert message["data"]["value"]["TxResult"]["result"]["events"][0]["attributes"] == [
+        {"key": "recipient", "value": "bob", "index": True},
+        {"key": "memo", "value": "hi", "index": False},
+    ]
 
 
 def test_empty_block_delivers_no_tx_events() -> None:

@@ -11,7 +11,7 @@ import pytest
 from consensus import privval
 from consensus.validators import address_of
 from genesis import doc as genesis_doc
-from genesis.schema import DEFAULT_DENOM, CoinJSON
+from genesis.schema import DEFAULT_DENOM, AuthGenesis, BankGenesis, CoinJSON, get_section
 from node import config as node_config
 from node.home import (
     DEV_CHAIN_ID,
@@ -44,7 +44,7 @@ def coins(**amounts: int) -> list[CoinJSON]:
 
 def balances(home: Home, address: str) -> dict[str, int]:
     doc = genesis_doc.load(home.genesis_file)
-    (entry,) = [b for b in doc.app_state.bank.balances if b.address == address]
+    (entry,) = [b for b in get_section(doc, "bank", BankGenesis).balances if b.address == address]
     return {c.denom: c.amount for c in entry.coins}
 
 
@@ -75,7 +75,7 @@ def test_init_genesis_names_this_validator(home: Home) -> None:
     assert validator.address == address_of(pub).hex().upper()
     assert validator.name == "val-1"
     assert validator.power > 0
-    assert doc.app_state.auth.accounts == []
+    assert get_section(doc, "auth", AuthGenesis).accounts == []
     genesis_doc.parse_time(doc.genesis_time)
 
 
@@ -110,7 +110,7 @@ def test_invalid_chain_id_writes_no_genesis(home: Home) -> None:
 def test_add_genesis_account(home: Home) -> None:
     init_home(home, "val-1", "depin-test-1")
     doc = add_genesis_account(home, ALICE, coins(udepin=100))
-    assert [a.address for a in doc.app_state.auth.accounts] == [ALICE]
+    assert [a.address for a in get_section(doc, "auth", AuthGenesis).accounts] == [ALICE]
     assert balances(home, ALICE) == {"udepin": 100}
 
 
@@ -120,12 +120,12 @@ def test_add_genesis_account_merges_balances(home: Home) -> None:
     add_genesis_account(home, ALICE, coins(udepin=50, stake=7))
     add_genesis_account(home, BOB, coins(udepin=1))
     doc = genesis_doc.load(home.genesis_file)
-    assert [a.address for a in doc.app_state.auth.accounts] == [ALICE, BOB]
+    assert [a.address for a in get_section(doc, "auth", AuthGenesis).accounts] == [ALICE, BOB]
     assert balances(home, ALICE) == {"udepin": 150, "stake": 7}
-    (alice,) = [b for b in doc.app_state.bank.balances if b.address == ALICE]
+    (alice,) = [b for b in get_section(doc, "bank", BankGenesis).balances if b.address == ALICE]
     assert [c.denom for c in alice.coins] == ["stake", "udepin"]
     assert balances(home, BOB) == {"udepin": 1}
-    assert doc.app_state.bank.supply == []  # recomputed from balances at init_chain
+    assert get_section(doc, "bank", BankGenesis).supply == []  # recomputed from balances at init_chain
 
 
 def test_invalid_add_genesis_account_without_home(home: Home) -> None:

@@ -3,16 +3,15 @@ reaping and the recheck after each block."""
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 import trio
 import trio.testing
 
-from genesis.schema import AppState, AuthGenesis, Balance, BankGenesis, CoinJSON, GenesisAccount, GenesisDoc
+from genesis.schema import AuthGenesis, Balance, BankGenesis, CoinJSON, GenesisAccount, GenesisDoc, app_state
 from node.client import build_tx
 from node.keys.hd import PrivateKey
 from node.mempool import Mempool, MempoolConfig
+from tests.vm.helpers import block_request
 from vm.app import App
 from vm.bank.msgs import MsgSend
 from vm.execute import TxResult
@@ -34,7 +33,7 @@ def new_app() -> App:
     doc = GenesisDoc(
         genesis_time="2024-01-01T00:00:00Z",
         chain_id=CHAIN_ID,
-        app_state=AppState(
+        app_state=app_state(
             auth=AuthGenesis(
                 accounts=[GenesisAccount(address=k.address, account_number=n) for n, k in enumerate(ACCOUNTS)]
             ),
@@ -60,9 +59,7 @@ def tx(key: PrivateKey, sequence: int, amount: int = 1) -> bytes:
 def commit_block(app: App, mempool: Mempool, txs: list[bytes]) -> list[TxResult]:
     """Execute ``txs`` as the next block, commit it, and tell the mempool."""
     height = app.info()[0] + 1
-    result = app.finalize_block(
-        height, GENESIS_TIME_NS + height * 10**9, b"\x01" * 20, hashlib.sha256(b"%d" % height).digest(), txs
-    )
+    result = app.finalize_block(block_request(height, GENESIS_TIME_NS + height * 10**9, txs))
     app.commit()
     mempool.update(height, txs)
     return result.tx_results
@@ -214,12 +211,29 @@ def test_reap_respects_max_gas(mempool: Mempool) -> None:
     assert mempool.reap(10**6, -1) == txs
 
 
-def test_reap_stops_at_the_first_tx_that_does_not_fit(mempool: Mempool) -> None:
-    # Skipping ahead would put an account's later sequence in a block without the earlier one.
+def test_reap_skips_the_later_txs_of_a_sender_whose_tx_does_not_fit(mempool: Mempool) -> None:
+    # Taking ALICE's later sequence without the earlier one would fail it in the block.
     big = tx(ALICE, 0, amount=10**9)
     small = tx(ALICE, 1)
     admit(mempool, big, small)
     assert mempool.reap(len(big) - 1, -1) == []
+
+
+def test_reap_goes_on_past_a_tx_that_does_not_fit(mempool: Mempool) -> None:
+    """One large tx cannot keep the others out of blocks."""
+    greedy = build_tx(
+        ALICE,
+        CHAIN_ID,
+        0,
+        0,
+        [MsgSend(ALICE.address, CAROL.address, [Coin(DENOM, 1)])],
+        [Coin(DENOM, 10 * FEE)],
+        10 * GAS,
+    )
+    others = [tx(BOB, 0), tx(CAROL, 0), tx(BOB, 1)]
+    admit(mempool, greedy, *others)
+    assert mempool.reap(10**6, 4 * GAS) == others
+    assert mempool.reap(10**6, -1) == [greedy, *others]
 
 
 # -- after a block --------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from consensus import privval
 from consensus.validators import address_of
 from genesis import doc as genesis_doc
+from genesis.schema import BankGenesis, get_section
 from node import config as node_config
 from node import testnet
 from node.cli.main import cli
@@ -116,7 +117,10 @@ def test_accounts_are_funded_and_recorded(network: list[NetworkNode]) -> None:
     accounts = json.loads((root / ACCOUNTS_FILE).read_text())
     assert stat.S_IMODE((root / ACCOUNTS_FILE).stat().st_mode) == 0o600
     doc = genesis_doc.load(network[0].home.genesis_file)
-    balances = {b.address: [(c.denom, c.amount) for c in b.coins] for b in doc.app_state.bank.balances}
+    balances = {
+        b.address: [(c.denom, c.amount) for c in b.coins]
+        for b in get_section(doc, "bank", BankGenesis).balances
+    }
     assert accounts["keyring_backend"] == "test"
     for node, recorded in zip(network, accounts["nodes"], strict=True):
         account = recorded["account"]

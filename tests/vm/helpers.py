@@ -13,8 +13,8 @@ from typing import Any
 
 import msgspec
 
+from consensus.abci import FinalizeBlockRequest
 from genesis.schema import (
-    AppState,
     AuthGenesis,
     AuthParams,
     Balance,
@@ -24,23 +24,26 @@ from genesis.schema import (
     GenesisDoc,
     ProviderGenesis,
     ProviderParams,
+    app_state,
+    get_section,
 )
 from node.keys.hd import PrivateKey
 from vm.app import App, FinalizeResult
-from vm.auth import keeper as auth_keeper
 from vm.auth.ante import FEE_COLLECTOR
-from vm.bank import keeper as bank_keeper
+from vm.auth.keeper import Account, AuthKeeper
+from vm.bank.keeper import BankKeeper
 from vm.bank.msgs import MsgSend
 from vm.context import Event
 from vm.execute import TxResult
+from vm.modules import default_registry
 from vm.msg import Msg
-from vm.provider import keeper as provider_keeper
-from vm.provider.handlers import POOL
+from vm.provider.keeper import Provider, ProviderKeeper
 from vm.provider.msgs import GpuSpec, MsgRegisterProvider
+from vm.registry import Registry
 from vm.state import VALUE_PREFIX
 from vm.store.kv import MemoryKV, prefix_end
 from vm.tx import AuthInfo, Fee, Tx, TxBody, encode_tx, sign_bytes
-from vm.types import Address, Coin, parse_address
+from vm.types import Address, Coin, module_address, parse_address
 
 CHAIN_ID = "depin-test-1"
 DENOM = "udepin"
@@ -93,7 +96,7 @@ def make_genesis(
         genesis_time=GENESIS_TIME,
         chain_id=chain_id,
         initial_height=initial_height,
-        app_state=AppState(
+        app_state=app_state(
             auth=AuthGenesis(params=auth_params or AuthParams(), accounts=accounts),
             bank=BankGenesis(balances=balances),
             provider=ProviderGenesis(params=provider_params or ProviderParams()),
@@ -101,9 +104,11 @@ def make_genesis(
     )
 
 
-def new_app(doc: GenesisDoc | None = None, kv: MemoryKV | None = None) -> App:
+def new_app(
+    doc: GenesisDoc | None = None, kv: MemoryKV | None = None, registry: Registry | None = None
+) -> App:
     """An App on a fresh MemoryKV, with ``doc`` (default: ``make_genesis()``) committed."""
-    app = App(kv if kv is not None else MemoryKV())
+    app = App(kv if kv is not None else MemoryKV(), registry or default_registry())
     app.init_chain(doc if doc is not None else make_genesis(), GENESIS_TIME_NS)
     return app
 
@@ -122,7 +127,7 @@ def make_tx(
 ) -> Tx:
     """A signed Tx value; ``pubkey`` overrides the key's own in the auth info."""
     amount = (coins(fee) if fee else []) if isinstance(fee, int) else list(fee)
-    body = TxBody(chain_id, list(msgs), memo, timeout_height)  # type: ignore[arg-type]
+    body = TxBody(chain_id, list(msgs), memo, timeout_height)
     auth_info = AuthInfo(pubkey if pubkey is not None else k.public_key, sequence, Fee(amount, gas))
     return Tx(body, auth_info, k.sign(sign_bytes(body, auth_info, account_number)))
 
@@ -163,18 +168,50 @@ def signed(
     return sign_tx(k, app.state.chain_id(), number, sequence, msgs, fee, gas, memo, timeout_height)
 
 
+PROPOSER = b"\x01" * 20  # a validator address whose node has no beacon entries to give
+
+
+def block_request(
+    height: int, time_ns: int, txs: list[bytes], proposer: bytes = PROPOSER
+) -> FinalizeBlockRequest:
+    """A decided block at ``height``, with no last commit."""
+    block_hash = hashlib.sha256(b"block %d" % height).digest()
+    return FinalizeBlockRequest(
+        height, time_ns, proposer, block_hash, hashlib.sha256(b"%d" % height).digest(), txs
+    )
+
+
 def apply_block(
-    app: App, txs: Iterable[bytes], height: int | None = None, time_ns: int | None = None
+    app: App,
+    txs: Iterable[bytes],
+    height: int | None = None,
+    time_ns: int | None = None,
+    proposer: bytes = PROPOSER,
 ) -> FinalizeResult:
     """finalize_block then commit; height and time default to the next ones."""
     last = app.state.height()
     height = last + 1 if height is None else height
     time_ns = GENESIS_TIME_NS + height * BLOCK_INTERVAL_NS if time_ns is None else time_ns
-    result = app.finalize_block(
-        height, time_ns, b"\x01" * 20, hashlib.sha256(b"%d" % height).digest(), list(txs)
-    )
+    result = app.finalize_block(block_request(height, time_ns, list(txs), proposer))
     app.commit()
     return result
+
+
+SECTIONS: dict[str, type[msgspec.Struct]] = {
+    "auth": AuthGenesis,
+    "bank": BankGenesis,
+    "provider": ProviderGenesis,
+}
+
+
+def section(doc: GenesisDoc, name: str) -> Any:
+    """A module's typed genesis section."""
+    return get_section(doc, name, SECTIONS[name])
+
+
+def with_app_state(doc: GenesisDoc, **sections: msgspec.Struct) -> GenesisDoc:
+    """``doc`` with these module sections replaced."""
+    return msgspec.structs.replace(doc, app_state={**doc.app_state, **app_state(**sections)})
 
 
 def deliver(app: App, tx: bytes) -> TxResult:
@@ -198,13 +235,19 @@ def send(sender: PrivateKey | str, recipient: PrivateKey | str, amount: int | Se
     return MsgSend(text(sender), text(recipient), held)
 
 
+POOL = module_address("provider")
+AUTH: AuthKeeper = default_registry().keeper("auth")
+BANK: BankKeeper = default_registry().keeper("bank")
+PROVIDERS: ProviderKeeper = default_registry().keeper("provider")
+
+
 def balance(app: App, holder: PrivateKey | str | bytes, denom: str = DENOM) -> int:
     address = Address(holder) if isinstance(holder, bytes) else raw(holder)
-    return bank_keeper.get_balance(app.state.values, address, denom)
+    return BANK.get_balance(app.state.values, address, denom)
 
 
 def supply(app: App, denom: str = DENOM) -> int:
-    return bank_keeper.get_supply(app.state.values, denom)
+    return BANK.get_supply(app.state.values, denom)
 
 
 def fees_collected(app: App) -> int:
@@ -215,11 +258,11 @@ def pool_balance(app: App, denom: str = DENOM) -> int:
     return balance(app, POOL, denom)
 
 
-def account(app: App, holder: PrivateKey | str) -> auth_keeper.Account | None:
-    return auth_keeper.get_account(app.state.values, raw(holder))
+def account(app: App, holder: PrivateKey | str) -> Account | None:
+    return AUTH.get_account(app.state.values, raw(holder))
 
 
-def account_of(app: App, holder: PrivateKey | str) -> auth_keeper.Account:
+def account_of(app: App, holder: PrivateKey | str) -> Account:
     found = account(app, holder)
     assert found is not None, f"no account for {holder}"
     return found
@@ -230,11 +273,11 @@ def sequence(app: App, holder: PrivateKey | str) -> int:
     return -1 if found is None else found.sequence
 
 
-def get_provider(app: App, holder: PrivateKey | str) -> provider_keeper.Provider | None:
-    return provider_keeper.get_provider(app.state.values, raw(holder))
+def get_provider(app: App, holder: PrivateKey | str) -> Provider | None:
+    return PROVIDERS.get_provider(app.state.values, raw(holder))
 
 
-def provider_of(app: App, holder: PrivateKey | str) -> provider_keeper.Provider:
+def provider_of(app: App, holder: PrivateKey | str) -> Provider:
     found = get_provider(app, holder)
     assert found is not None, f"no provider for {holder}"
     return found
@@ -247,7 +290,20 @@ def committed_values(app: App) -> dict[bytes, bytes]:
 
 
 def changed_keys(before: Mapping[bytes, bytes], after: Mapping[bytes, bytes]) -> set[bytes]:
-    return {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    """Keys whose values differ, leaving out the beacon, which every block moves."""
+    return {
+        k
+        for k in before.keys() | after.keys()
+        if before.get(k) != after.get(k) and not k.startswith(BEACON_PREFIX)
+    }
+
+
+BEACON_PREFIX = b"beacon/"
+
+
+def clone(app: App) -> App:
+    """An app on a copy of ``app``'s store: the same chain, to run a block on in parallel."""
+    return App(MemoryKV(dict(app.kv.iterate(b""))), app.registry)
 
 
 def query_json(app: App, path: str, request: object | None = None) -> object:

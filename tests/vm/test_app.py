@@ -11,7 +11,6 @@ import pytest
 
 from genesis import doc as genesis_doc
 from genesis.schema import (
-    AppState,
     AuthParams,
     Balance,
     CoinJSON,
@@ -24,6 +23,7 @@ from genesis.schema import (
 from node.keys.hd import PrivateKey
 from tests.vm.helpers import (
     ALICE,
+    AUTH,
     BOB,
     CAROL,
     CHAIN_ID,
@@ -34,10 +34,16 @@ from tests.vm.helpers import (
     GAS,
     GENESIS_TIME,
     GENESIS_TIME_NS,
+    POOL,
+    PROPOSER,
+    PROVIDERS,
     STRANGER,
     apply_block,
     assert_code,
     balance,
+    block_request,
+    changed_keys,
+    clone,
     committed_values,
     get_provider,
     gpu,
@@ -48,24 +54,21 @@ from tests.vm.helpers import (
     query_json,
     raw,
     register_msg,
+    section,
     send,
     sequence,
     sign_tx,
     signed,
     uuid_hash,
+    with_app_state,
 )
 from vm.app import App
-from vm.auth import genesis as auth_genesis
-from vm.auth import keeper as auth_keeper
 from vm.auth.ante import FEE_COLLECTOR
-from vm.bank import genesis as bank_genesis
+from vm.auth.keeper import decode_account
 from vm.bank.msgs import Input, MsgMultiSend, Output
 from vm.errors import InvalidTx
-from vm.provider import genesis as provider_genesis
-from vm.provider import keeper as provider_keeper
-from vm.provider.handlers import POOL
+from vm.modules import default_registry
 from vm.provider.msgs import MsgExitProvider
-from vm.store.cache import CacheStore
 from vm.store.kv import MemoryKV
 from vm.store.smt import Proof, compute_root_reference, verify_proof
 from vm.tx import decode_tx, encode_tx
@@ -159,10 +162,17 @@ def test_app_hash_is_the_root_over_every_value() -> None:
 
 def test_app_hash_follows_state() -> None:
     app = new_app()
-    root = app.info()[1]
-    assert apply_block(app, []).app_hash == root  # an empty block changes no value
-    assert apply_block(app, [b"garbage"]).app_hash == root  # nor does a rejected tx
-    assert apply_block(app, [signed(app, ALICE, [send(ALICE, BOB, 1)])]).app_hash != root
+    before = committed_values(app)
+    apply_block(app, [])
+    assert set(committed_values(app)) == set(before)  # an empty block moves only the beacon
+    assert changed_keys(before, committed_values(app)) == set()
+    twin = clone(app)
+    garbage = apply_block(app, [b"garbage"]).app_hash  # nor does a rejected tx change more
+    assert garbage == apply_block(twin, []).app_hash
+    assert (
+        apply_block(app, [signed(app, ALICE, [send(ALICE, BOB, 1)])]).app_hash
+        != apply_block(twin, []).app_hash
+    )
 
 
 def test_scenario_results() -> None:
@@ -198,7 +208,9 @@ def test_finalized_block_is_not_persisted_before_commit() -> None:
     kv = MemoryKV()
     app = new_app(kv=kv)
     before = app.info()
-    result = app.finalize_block(1, GENESIS_TIME_NS, b"", b"", [signed(app, ALICE, [send(ALICE, BOB, 1)])])
+    result = app.finalize_block(
+        block_request(1, GENESIS_TIME_NS, [signed(app, ALICE, [send(ALICE, BOB, 1)])])
+    )
     assert result.app_hash != before[1]
     assert App(kv).info() == before
     assert balance(app, BOB) == FUNDS  # queries read committed state only
@@ -291,35 +303,35 @@ def proposal_txs(app: App) -> list[bytes]:
 def test_prepare_proposal_respects_max_bytes() -> None:
     app = new_app()
     txs = proposal_txs(app)
-    assert app.prepare_proposal(txs, sum(map(len, txs)), -1) == txs
-    assert app.prepare_proposal(txs, len(txs[0]) + len(txs[1]), -1) == txs[:2]
-    assert app.prepare_proposal(txs, len(txs[0]) + len(txs[1]) + len(txs[2]) - 1, -1) == txs[:2]
-    assert app.prepare_proposal(txs, len(txs[0]) - 1, -1) == []
+    assert app.prepare_proposal(txs, sum(map(len, txs)), -1, PROPOSER) == txs
+    assert app.prepare_proposal(txs, len(txs[0]) + len(txs[1]), -1, PROPOSER) == txs[:2]
+    assert app.prepare_proposal(txs, len(txs[0]) + len(txs[1]) + len(txs[2]) - 1, -1, PROPOSER) == txs[:2]
+    assert app.prepare_proposal(txs, len(txs[0]) - 1, -1, PROPOSER) == []
 
 
 def test_prepare_proposal_respects_max_gas() -> None:
     app = new_app()
     txs = proposal_txs(app)
-    assert app.prepare_proposal(txs, 10**6, 2 * GAS + GAS // 2) == txs[:2]
-    assert app.prepare_proposal(txs, 10**6, 4 * GAS) == txs
-    assert app.prepare_proposal(txs, 10**6, -1) == txs
-    assert app.prepare_proposal(txs, 10**6, 0) == []
+    assert app.prepare_proposal(txs, 10**6, 2 * GAS + GAS // 2, PROPOSER) == txs[:2]
+    assert app.prepare_proposal(txs, 10**6, 4 * GAS, PROPOSER) == txs
+    assert app.prepare_proposal(txs, 10**6, -1, PROPOSER) == txs
+    assert app.prepare_proposal(txs, 10**6, 0, PROPOSER) == []
 
 
 def test_prepare_proposal_keeps_mempool_order() -> None:
     app = new_app()
     txs = proposal_txs(app)
-    assert app.prepare_proposal(txs[::-1], 10**6, -1) == txs[::-1]
+    assert app.prepare_proposal(txs[::-1], 10**6, -1, PROPOSER) == txs[::-1]
 
 
 def test_process_proposal_checks_limits() -> None:
     app = new_app()
     txs = proposal_txs(app)
     size = sum(map(len, txs))
-    assert app.process_proposal(txs, size, 4 * GAS)
-    assert not app.process_proposal(txs, size - 1, 4 * GAS)
-    assert not app.process_proposal(txs, size, 4 * GAS - 1)
-    assert app.process_proposal([*txs, b"junk"], size + 4, -1)  # bad txs get error results
+    assert app.process_proposal(txs, size, 4 * GAS, PROPOSER)
+    assert not app.process_proposal(txs, size - 1, 4 * GAS, PROPOSER)
+    assert not app.process_proposal(txs, size, 4 * GAS - 1, PROPOSER)
+    assert app.process_proposal([*txs, b"junk"], size + 4, -1, PROPOSER)  # bad txs get error results
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -335,10 +347,10 @@ def store_query(app: App, key: bytes) -> tuple[bytes, Proof]:
 def test_store_query_proves_a_present_key() -> None:
     app = new_app()
     apply_block(app, [signed(app, ALICE, [send(ALICE, BOB, 1)])])
-    key = auth_keeper.account_key(raw(ALICE))
+    key = AUTH.account_key(raw(ALICE))
     value, proof = store_query(app, key)
     root = app.info()[1]
-    assert auth_keeper.decode_account(value).sequence == 1
+    assert decode_account(value).sequence == 1
     assert verify_proof(root, key, value, proof)
     assert not verify_proof(root, key, value + b"\x00", proof)
     assert not verify_proof(root, key, None, proof)
@@ -347,7 +359,7 @@ def test_store_query_proves_a_present_key() -> None:
 
 def test_store_query_proves_an_absent_key() -> None:
     app = new_app()
-    key = auth_keeper.account_key(raw(STRANGER))
+    key = AUTH.account_key(raw(STRANGER))
     value, proof = store_query(app, key)
     root = app.info()[1]
     assert value == b""
@@ -357,7 +369,7 @@ def test_store_query_proves_an_absent_key() -> None:
 
 def test_store_proof_is_bound_to_its_app_hash() -> None:
     app = new_app()
-    key = auth_keeper.account_key(raw(ALICE))
+    key = AUTH.account_key(raw(ALICE))
     value, proof = store_query(app, key)
     old_root = app.info()[1]
     apply_block(app, [signed(app, ALICE, [send(ALICE, BOB, 1)])])
@@ -370,7 +382,7 @@ def test_store_query_proves_an_exit_queue_entry() -> None:
     app = new_app(make_genesis(provider_params=PROVIDER_PARAMS))
     apply_block(app, [signed(app, ALICE, [register_msg(ALICE, collateral=1_000)])])
     apply_block(app, [signed(app, ALICE, [MsgExitProvider(ALICE.address)])])
-    key = provider_keeper.exit_queue_key(2 + 2, raw(ALICE))
+    key = PROVIDERS.exits.key(2 + 2, raw(ALICE))
     value, proof = store_query(app, key)
     assert value != b""
     assert verify_proof(app.info()[1], key, value, proof)
@@ -379,9 +391,9 @@ def test_store_query_proves_an_exit_queue_entry() -> None:
 
 def test_store_query_without_proof() -> None:
     app = new_app()
-    result = app.query("/store", auth_keeper.account_key(raw(ALICE)))
+    result = app.query("/store", AUTH.account_key(raw(ALICE)))
     assert result.proof == b""
-    assert auth_keeper.decode_account(result.value).address == raw(ALICE)
+    assert decode_account(result.value).address == raw(ALICE)
 
 
 def test_invalid_query_at_a_past_height() -> None:
@@ -410,7 +422,7 @@ def test_query_account_balances_and_params() -> None:
         "balances": [{"denom": "uatom", "amount": "0"}]
     }
     params: Any = query_json(app, "/params")
-    assert set(params) == {"auth", "bank", "provider"}
+    assert set(params) == {"auth", "bank", "consensus", "provider"}
     assert params["auth"] == msgspec.to_builtins(AuthParams())
     assert query_json(app, "/params", {"module": "bank"}) == {"bank": {"send_enabled": True}}
 
@@ -431,7 +443,7 @@ def test_invalid_query_requests() -> None:
 
 
 def unsigned(tx: bytes) -> bytes:
-    return encode_tx(msgspec.structs.replace(decode_tx(tx), signature=b""))
+    return encode_tx(msgspec.structs.replace(decode_tx(tx, default_registry()), signature=b""))
 
 
 def test_simulate_returns_gas_without_a_signature() -> None:
@@ -488,19 +500,15 @@ def test_simulate_query_path() -> None:
 # -- genesis validation --------------------------------------------------------------------------
 
 
-def with_app_state(doc: GenesisDoc, **modules: Any) -> GenesisDoc:
-    return msgspec.structs.replace(doc, app_state=msgspec.structs.replace(doc.app_state, **modules))
-
-
 def with_accounts(*accounts: GenesisAccount) -> GenesisDoc:
     doc = make_genesis()
-    auth = msgspec.structs.replace(doc.app_state.auth, accounts=list(accounts))
+    auth = msgspec.structs.replace(section(doc, "auth"), accounts=list(accounts))
     return with_app_state(doc, auth=auth)
 
 
 def with_balances(balances: list[Balance], supply: list[CoinJSON] | None = None) -> GenesisDoc:
     doc = make_genesis()
-    bank = msgspec.structs.replace(doc.app_state.bank, balances=balances, supply=supply or [])
+    bank = msgspec.structs.replace(section(doc, "bank"), balances=balances, supply=supply or [])
     return with_app_state(doc, bank=bank)
 
 
@@ -522,12 +530,12 @@ def with_providers(
 ) -> GenesisDoc:
     """Genesis providers; the pool holds their collateral unless ``pool`` says otherwise."""
     doc = make_genesis()
-    provider = msgspec.structs.replace(doc.app_state.provider, params=params, providers=list(providers))
+    provider = msgspec.structs.replace(section(doc, "provider"), params=params, providers=list(providers))
     held = sum(p.collateral.amount for p in providers) if pool is None else pool
-    balances = [*doc.app_state.bank.balances]
+    balances = [*section(doc, "bank").balances]
     if held:
         balances.append(Balance(address=format_address(POOL), coins=[coin(held)]))
-    bank = msgspec.structs.replace(doc.app_state.bank, balances=balances)
+    bank = msgspec.structs.replace(section(doc, "bank"), balances=balances)
     return with_app_state(doc, provider=provider, bank=bank)
 
 
@@ -574,7 +582,7 @@ INVALID_GENESIS = {
     "fee_denom": (
         with_app_state(
             make_genesis(),
-            auth=msgspec.structs.replace(make_genesis().app_state.auth, params=AuthParams(fee_denom="$")),
+            auth=msgspec.structs.replace(section(make_genesis(), "auth"), params=AuthParams(fee_denom="$")),
         ),
         18,
     ),
@@ -640,7 +648,7 @@ def test_genesis_with_matching_supply_and_fixed_numbers() -> None:
     held = [coin(5, "uatom"), coin(FUNDS)]
     doc = with_balances([Balance(address=ALICE.address, coins=held)], held)
     fixed = GenesisAccount(address=ALICE.address, account_number=7, pub_key=pubkey_b64(ALICE), sequence=3)
-    app = new_app(with_app_state(doc, auth=msgspec.structs.replace(doc.app_state.auth, accounts=[fixed])))
+    app = new_app(with_app_state(doc, auth=msgspec.structs.replace(section(doc, "auth"), accounts=[fixed])))
     found = query_json(app, "/auth/account", {"address": ALICE.address})
     assert isinstance(found, dict)
     assert (found["account_number"], found["sequence"], found["pub_key"]) == (7, 3, pubkey_b64(ALICE))
@@ -662,7 +670,7 @@ def test_genesis_with_matching_supply_and_fixed_numbers() -> None:
 def test_genesis_provider_exits_with_collateral_from_the_pool() -> None:
     app = new_app(with_providers(provider_json(ALICE.address, gpus=[GPU_A], status="exiting", exit_height=2)))
     assert pool_balance(app) == 1_000
-    assert provider_keeper.gpu_owner(app.state.values, uuid_hash("a")) == raw(ALICE)
+    assert PROVIDERS.gpu_owner(app.state.values, uuid_hash("a")) == raw(ALICE)
     apply_block(app, [])
     assert get_provider(app, ALICE) is not None
     apply_block(app, [])  # height 2: released
@@ -675,17 +683,8 @@ def test_genesis_provider_exits_with_collateral_from_the_pool() -> None:
 
 
 def export(app: App, initial_height: int = 1) -> GenesisDoc:
-    store = CacheStore(app.state.values)
-    return GenesisDoc(
-        genesis_time=GENESIS_TIME,
-        chain_id=app.state.chain_id(),
-        initial_height=initial_height,
-        app_state=AppState(
-            auth=auth_genesis.export_genesis(store),
-            bank=bank_genesis.export_genesis(store),
-            provider=provider_genesis.export_genesis(store),
-        ),
-    )
+    doc = GenesisDoc(genesis_time=GENESIS_TIME, chain_id=app.state.chain_id(), initial_height=initial_height)
+    return app.export_genesis(doc)
 
 
 def test_export_then_init_round_trips_to_the_same_app_hash() -> None:
@@ -695,7 +694,7 @@ def test_export_then_init_round_trips_to_the_same_app_hash() -> None:
         apply_block(app, txs)
     height = app.info()[0]
     exported = export(app, initial_height=height + 1)
-    assert sorted(p.status for p in exported.app_state.provider.providers) == ["active", "exiting"]
+    assert sorted(p.status for p in section(exported, "provider").providers) == ["active", "exiting"]
     # Through JSON, as a genesis.json file would carry it.
     loaded = genesis_doc.loads(genesis_doc.dumps(exported))
     imported = new_app(loaded)

@@ -1,11 +1,16 @@
 """Addresses and signatures in vm.crypto: the rules the auth module applies to every tx."""
 
+import gc
+import tracemalloc
+from collections.abc import Callable
+
 import bech32
 import coincurve
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vm import crypto
 from vm.crypto import (
     ACCOUNT_HRP,
     SECP256K1_N,
@@ -192,3 +197,43 @@ def test_memoised_verdicts_match_fresh_ones() -> None:
     for _ in range(2):
         for key, message, sig, expected in cases:
             assert verify_signature(key, message, sig) is expected
+
+
+# -- memory spent on unauthenticated input is bounded ------------------------------------
+
+
+def _retained_bytes(call: Callable[[int], object], count: int) -> int:
+    """Bytes still allocated after ``call(i)`` for i < count, once its inputs are dropped."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(count):
+            call(i)
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+HUGE = 64 * 1024
+
+
+def test_oversized_keys_are_not_kept_by_the_validity_cache() -> None:
+    retained = _retained_bytes(
+        lambda i: crypto.is_valid_pubkey(b"\x02" + i.to_bytes(4, "big") * (HUGE // 4)), 64
+    )
+    assert retained < HUGE  # 64 different 64 KiB "keys" leave less than one behind
+
+
+def test_oversized_keys_are_not_kept_by_the_address_cache() -> None:
+    retained = _retained_bytes(lambda i: crypto.address_from_pubkey(i.to_bytes(4, "big") * (HUGE // 4)), 64)
+    assert retained < HUGE
+
+
+def test_oversized_addresses_are_refused_before_the_cache() -> None:
+    def decode(i: int) -> None:
+        with pytest.raises(crypto.InvalidAddress, match="longer than"):
+            crypto.decode_address("depin1" + str(i) * (HUGE // len(str(i))))
+
+    assert _retained_bytes(decode, 64) < HUGE

@@ -17,6 +17,7 @@ from tests.vm.helpers import (
     FEE,
     GAS,
     apply_block,
+    block_request,
     coins,
     make_genesis,
     make_tx,
@@ -28,6 +29,7 @@ from tests.vm.helpers import (
 )
 from vm.bank.msgs import Input, MsgMultiSend, MsgSend, Output
 from vm.errors import InvalidTx
+from vm.modules import default_registry
 from vm.provider.msgs import GpuSpec, MsgExitProvider, MsgRegisterProvider, MsgUpdateProvider
 from vm.tx import (
     MAX_TX_BYTES,
@@ -64,7 +66,7 @@ def repack(plain: Any) -> bytes:
 
 def rejects(data: bytes, code: int, codespace: str = "sdk") -> InvalidTx:
     with pytest.raises(InvalidTx) as caught:
-        decode_tx(data)
+        decode_tx(data, default_registry())
     assert (caught.value.codespace, caught.value.code) == (codespace, code), caught.value.log
     return caught.value
 
@@ -75,8 +77,8 @@ def rejects(data: bytes, code: int, codespace: str = "sdk") -> InvalidTx:
 def test_encode_decode_round_trip() -> None:
     tx = valid_tx()
     data = encode_tx(tx)
-    assert decode_tx(data) == tx
-    assert encode_tx(decode_tx(data)) == data
+    assert decode_tx(data, default_registry()) == tx
+    assert encode_tx(decode_tx(data, default_registry())) == data
 
 
 def test_encoding_is_positional_arrays() -> None:
@@ -123,7 +125,7 @@ def test_every_message_type_round_trips() -> None:
         MsgExitProvider(ALICE.address),
     ]
     data = sign_tx(ALICE, CHAIN_ID, 0, 0, messages)
-    assert decode_tx(data).body.messages == messages
+    assert decode_tx(data, default_registry()).body.messages == messages
 
 
 # -- strict decoding ----------------------------------------------------------------------
@@ -225,9 +227,9 @@ def test_invalid_oversize() -> None:
 
 def test_size_limit_is_inclusive() -> None:
     data = encode_tx(valid_tx())
-    assert decode_tx(data, max_bytes=len(data)) == valid_tx()
+    assert decode_tx(data, default_registry(), max_bytes=len(data)) == valid_tx()
     with pytest.raises(InvalidTx) as caught:
-        decode_tx(data, max_bytes=len(data) - 1)
+        decode_tx(data, default_registry(), max_bytes=len(data) - 1)
     assert caught.value.code == 21
 
 
@@ -276,15 +278,15 @@ txs = st.builds(
 @given(txs)
 def test_round_trip_of_generated_txs(tx: Tx) -> None:
     data = encode_tx(tx)
-    assert decode_tx(data) == tx
-    assert encode_tx(decode_tx(data)) == data
+    assert decode_tx(data, default_registry()) == tx
+    assert encode_tx(decode_tx(data, default_registry())) == data
 
 
 @PROPERTY
 @given(st.binary(max_size=512))
 def test_decode_random_bytes_raises_only_invalid_tx(data: bytes) -> None:
     try:
-        decode_tx(data)
+        decode_tx(data, default_registry())
     except InvalidTx as error:
         assert error.code in (2, 6, 21)
 
@@ -304,7 +306,7 @@ msgpack_values = st.recursive(
 @given(msgpack_values)
 def test_decode_random_msgpack_raises_only_invalid_tx(value: Any) -> None:
     try:
-        decode_tx(msgspec.msgpack.encode(value))
+        decode_tx(msgspec.msgpack.encode(value), default_registry())
     except InvalidTx as error:
         assert error.code in (2, 6)
 
@@ -340,14 +342,14 @@ _APP = new_app()
 def test_mutated_tx_raises_only_invalid_tx(mutations: list[tuple[str, int, Any]]) -> None:
     data = mutate(VALID, mutations)
     try:
-        decoded = decode_tx(data)
+        decoded = decode_tx(data, default_registry())
     except InvalidTx as error:
         assert error.code in (2, 6, 21)
     else:
         assert encode_tx(decoded) == data  # whatever decodes is canonical
     # The application answers every mutation with a result, never an exception.
     assert _APP.check_tx(data, keep=False).code in (0, *range(2, 42))
-    _APP.finalize_block(1, 0, b"", b"", [data])
+    _APP.finalize_block(block_request(1, 0, [data]))
 
 
 # Signed by Alice with arbitrary, mostly valid contents: the stateless checks, the
@@ -420,5 +422,5 @@ def test_signed_txs_with_arbitrary_contents_get_results(messages: list[Any]) -> 
     for app in _APPS:
         tx = signed(app, ALICE, messages)
         assert app.check_tx(tx, keep=False).code != 111222
-        result = app.finalize_block(app.info()[0] + 1, 0, b"", b"", [tx]).tx_results[0]
+        result = app.finalize_block(block_request(app.info()[0] + 1, 0, [tx])).tx_results[0]
         assert result.code != 111222, result.log

@@ -3,11 +3,12 @@ fee it pays even if they fail (Cosmos x/auth/ante)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 from vm import crypto
-from vm.auth import keeper
 from vm.auth.expected import BankKeeper
+from vm.auth.keeper import Account, AuthKeeper, required_fee
 from vm.context import Context
 from vm.errors import (
     InsufficientFee,
@@ -25,7 +26,8 @@ from vm.errors import (
 from vm.tx import MAX_MESSAGES, Tx, sign_bytes
 from vm.types import Address, module_address, parse_address, validate_coins
 
-FEE_COLLECTOR = module_address("fee_collector")
+FEE_COLLECTOR_NAME = "fee_collector"
+FEE_COLLECTOR = module_address(FEE_COLLECTOR_NAME)
 
 
 def validate_basic(tx: Tx, chain_id: str, height: int) -> Address:
@@ -59,41 +61,47 @@ class Mode(Enum):
     SIMULATE = "simulate"  # gas estimation: no signature yet, any fee accepted
 
 
-def run_ante(ctx: Context, tx: Tx, tx_size: int, signer: Address, bank: BankKeeper, mode: Mode) -> None:
-    """Memo, gas for size and signature, sequence, signature, fee; then bump the sequence."""
-    params = keeper.get_auth_params(ctx.store)
-    if len(tx.body.memo) > params.max_memo_characters:
-        raise MemoTooLarge(f"{len(tx.body.memo)} characters; the limit is {params.max_memo_characters}")
-    ctx.gas.consume(params.tx_size_cost_per_byte * tx_size, "tx size")
-    ctx.gas.consume(params.sig_verify_cost_secp256k1, "signature verification")
-    account = keeper.get_account(ctx.store, signer)
-    if account is None:
-        raise Unauthorized(f"account {crypto.encode_address(signer)} does not exist; fund it first")
-    if tx.auth_info.sequence != account.sequence:
-        raise WrongSequence(
-            f"account sequence mismatch, expected {account.sequence}, got {tx.auth_info.sequence}"
-        )
-    if mode is Mode.DELIVER:
-        check_signature(ctx, tx, account)
-    deduct_fee(ctx, tx, signer, bank, check_minimum=mode is not Mode.SIMULATE)
-    bumped = keeper.Account(signer, account.account_number, account.sequence + 1, tx.auth_info.pubkey)
-    keeper.set_account(ctx.store, bumped)
+@dataclass(frozen=True)
+class AnteHandler:
+    accounts: AuthKeeper
+    bank: BankKeeper
+
+    def run(self, ctx: Context, tx: Tx, tx_size: int, signer: Address, mode: Mode) -> None:
+        """Memo, gas for size and signature, sequence, signature, fee; then bump the sequence."""
+        params = self.accounts.get_params(ctx.store)
+        if len(tx.body.memo) > params.max_memo_characters:
+            raise MemoTooLarge(f"{len(tx.body.memo)} characters; the limit is {params.max_memo_characters}")
+        ctx.gas.consume(params.tx_size_cost_per_byte * tx_size, "tx size")
+        ctx.gas.consume(params.sig_verify_cost_secp256k1, "signature verification")
+        account = self.accounts.get_account(ctx.store, signer)
+        if account is None:
+            raise Unauthorized(f"account {crypto.encode_address(signer)} does not exist; fund it first")
+        if tx.auth_info.sequence != account.sequence:
+            raise WrongSequence(
+                f"account sequence mismatch, expected {account.sequence}, got {tx.auth_info.sequence}"
+            )
+        if mode is Mode.DELIVER:
+            check_signature(ctx, tx, account)
+        self.deduct_fee(ctx, tx, signer, check_minimum=mode is not Mode.SIMULATE)
+        bumped = Account(signer, account.account_number, account.sequence + 1, tx.auth_info.pubkey)
+        self.accounts.set_account(ctx.store, bumped)
+
+    def deduct_fee(self, ctx: Context, tx: Tx, payer: Address, check_minimum: bool = True) -> None:
+        params = self.accounts.get_params(ctx.store)
+        required = required_fee(params, tx.auth_info.fee.gas_limit)
+        paid = sum(c.amount for c in tx.auth_info.fee.amount if c.denom == params.fee_denom)
+        if check_minimum and paid < required:
+            raise InsufficientFee(
+                f"got {paid}{params.fee_denom}, required at least {required}{params.fee_denom}"
+            )
+        if tx.auth_info.fee.amount:
+            self.bank.send_to_module(ctx.store, payer, FEE_COLLECTOR_NAME, list(tx.auth_info.fee.amount))
 
 
-def check_signature(ctx: Context, tx: Tx, account: keeper.Account) -> None:
+def check_signature(ctx: Context, tx: Tx, account: Account) -> None:
     message = sign_bytes(tx.body, tx.auth_info, account.account_number)
     if not crypto.verify_signature(tx.auth_info.pubkey, message, tx.signature):
         raise Unauthorized(
             f"signature verification failed; please verify account number ({account.account_number}), "
             f"sequence ({account.sequence}) and chain-id ({ctx.env.chain_id})"
         )
-
-
-def deduct_fee(ctx: Context, tx: Tx, payer: Address, bank: BankKeeper, check_minimum: bool = True) -> None:
-    params = keeper.get_auth_params(ctx.store)
-    required = keeper.required_fee(params, tx.auth_info.fee.gas_limit)
-    paid = sum(c.amount for c in tx.auth_info.fee.amount if c.denom == params.fee_denom)
-    if check_minimum and paid < required:
-        raise InsufficientFee(f"got {paid}{params.fee_denom}, required at least {required}{params.fee_denom}")
-    if tx.auth_info.fee.amount:
-        bank.send(ctx.store, payer, FEE_COLLECTOR, list(tx.auth_info.fee.amount))

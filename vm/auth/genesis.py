@@ -7,17 +7,16 @@ import binascii
 
 from genesis.schema import AuthGenesis, GenesisAccount
 from vm import crypto
-from vm.auth import keeper
+from vm.auth.keeper import Account, AuthKeeper
+from vm.auth.params import validate_params
+from vm.context import Context
 from vm.errors import InvalidPubKey, InvalidRequest
-from vm.params.keeper import set_params
-from vm.store.cache import Store
-from vm.store.kv import prefix_end
-from vm.types import Address, format_address, is_valid_denom, parse_address
+from vm.store.cache import ReadStore
+from vm.types import Address, format_address, parse_address
 
 
 def validate_genesis(state: AuthGenesis) -> None:
-    if not is_valid_denom(state.params.fee_denom):
-        raise InvalidRequest(f"invalid fee denom {state.params.fee_denom!r}")
+    validate_params(state.params)
     seen: set[str] = set()
     numbers = [a.account_number for a in state.accounts if a.account_number is not None]
     if len(set(numbers)) != len(numbers):
@@ -33,33 +32,30 @@ def validate_genesis(state: AuthGenesis) -> None:
             raise InvalidPubKey(f"pub_key of {account.address} does not match its address")
 
 
-def init_genesis(store: Store, state: AuthGenesis) -> None:
-    set_params(store, "auth", state.params)
+def init_genesis(keeper: AuthKeeper, ctx: Context, state: AuthGenesis) -> None:
+    keeper.params.set(ctx.store, state.params)
     for entry in state.accounts:
         address = parse_address(entry.address)
         number = entry.account_number
         if number is None:
-            number = keeper.next_account_number(store)
+            number = keeper.next_account_number(ctx.store)
         else:
-            keeper.reserve_account_number(store, number)
+            keeper.reserve_account_number(ctx.store, number)
         pubkey = _pubkey(entry.pub_key) if entry.pub_key else b""
-        keeper.set_account(store, keeper.Account(address, number, entry.sequence, pubkey))
+        keeper.set_account(ctx.store, Account(address, number, entry.sequence, pubkey))
 
 
-def export_genesis(store: Store) -> AuthGenesis:
-    accounts = []
-    for _, raw in store.iterate(keeper.PREFIX, prefix_end(keeper.PREFIX)):
-        account = keeper.decode_account(raw)
-        pub_key = base64.b64encode(account.pubkey).decode() if account.pubkey else ""
-        accounts.append(
-            GenesisAccount(
-                address=format_address(Address(account.address)),
-                pub_key=pub_key,
-                account_number=account.account_number,
-                sequence=account.sequence,
-            )
+def export_genesis(keeper: AuthKeeper, store: ReadStore) -> AuthGenesis:
+    accounts = [
+        GenesisAccount(
+            address=format_address(Address(account.address)),
+            pub_key=base64.b64encode(account.pubkey).decode() if account.pubkey else "",
+            account_number=account.account_number,
+            sequence=account.sequence,
         )
-    return AuthGenesis(params=keeper.get_auth_params(store), accounts=accounts)
+        for account in keeper.iterate_accounts(store)
+    ]
+    return AuthGenesis(params=keeper.get_params(store), accounts=accounts)
 
 
 def _pubkey(text: str) -> bytes:

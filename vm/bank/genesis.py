@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from genesis.schema import Balance, BankGenesis, CoinJSON
-from vm.bank import keeper
+from vm.bank.keeper import BankKeeper
+from vm.context import Context
 from vm.errors import InvalidRequest
-from vm.params.keeper import set_params
-from vm.store.cache import Store
-from vm.store.kv import prefix_end
+from vm.store.cache import ReadStore
 from vm.types import Address, Coin, format_address, parse_address, validate_coins
 
 
@@ -24,19 +23,18 @@ def validate_genesis(state: BankGenesis) -> None:
         raise InvalidRequest(f"bank supply {state.supply} does not equal the sum of balances {computed}")
 
 
-def init_genesis(store: Store, state: BankGenesis) -> None:
-    set_params(store, "bank", state.params)
+def init_genesis(keeper: BankKeeper, ctx: Context, state: BankGenesis) -> None:
+    keeper.params.set(ctx.store, state.params)
     for balance in state.balances:
-        keeper.mint(store, parse_address(balance.address), _coins(balance.coins))
+        keeper.init_balance(ctx.store, parse_address(balance.address), _coins(balance.coins))
 
 
-def export_genesis(store: Store) -> BankGenesis:
+def export_genesis(keeper: BankKeeper, store: ReadStore) -> BankGenesis:
     balances: dict[bytes, list[CoinJSON]] = {}
-    for key, value in store.iterate(keeper.BALANCE_PREFIX, prefix_end(keeper.BALANCE_PREFIX)):
-        address, denom = key[4:24], key[24:].decode()
-        balances.setdefault(address, []).append(CoinJSON(denom=denom, amount=int.from_bytes(value, "big")))
+    for address, coin in keeper.iterate_balances(store):
+        balances.setdefault(address, []).append(CoinJSON(denom=coin.denom, amount=coin.amount))
     return BankGenesis(
-        params=keeper.get_bank_params(store),
+        params=keeper.get_params(store),
         balances=[Balance(address=format_address(Address(a)), coins=c) for a, c in balances.items()],
         supply=[CoinJSON(denom=c.denom, amount=c.amount) for c in keeper.get_total_supply(store)],
     )

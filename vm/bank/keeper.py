@@ -1,110 +1,181 @@
-"""Balances and supply. Only this module touches the ``bal/`` and ``supply/``
-prefixes; other modules move coins through ``send`` and the module-account
-helpers, so the supply invariant holds by construction."""
+"""Balances and supply under ``bank/``. Other modules move coins only through this
+keeper: between accounts, to and from module accounts, and mint and burn by a
+module account that holds the permission, so total supply always equals the sum
+of all balances (``supply_invariant``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from genesis.schema import BankParams
-from vm.auth.keeper import ensure_account
-from vm.errors import InsufficientFunds, InvalidCoins
-from vm.params.keeper import get_params
+from vm.bank.expected import AccountKeeper
+from vm.errors import InsufficientFunds, InvalidCoins, Unauthorized
+from vm.module import ModuleAccount, ModuleParams, Permission
 from vm.store.cache import ReadStore, Store
 from vm.store.kv import prefix_end
-from vm.types import Address, Coin
+from vm.store.prefix import PrefixStore
+from vm.types import Address, Coin, format_coins
 
 BALANCE_PREFIX = b"bal/"
 SUPPLY_PREFIX = b"supply/"
 MAX_AMOUNT = 2**63 - 1
+ADDRESS_SIZE = 20
 
 
-def balance_key(address: Address, denom: str) -> bytes:
+def _balance_key(address: Address, denom: str) -> bytes:
     return BALANCE_PREFIX + address + denom.encode()
 
 
-def get_balance(store: ReadStore, address: Address, denom: str) -> int:
-    raw = store.get(balance_key(address, denom))
-    return 0 if raw is None else int.from_bytes(raw, "big")
-
-
-def get_all_balances(store: ReadStore, address: Address) -> list[Coin]:
-    start = BALANCE_PREFIX + address
-    return [
-        Coin(key[len(start) :].decode(), int.from_bytes(value, "big"))
-        for key, value in store.iterate(start, prefix_end(start))
-    ]
-
-
-def get_supply(store: ReadStore, denom: str) -> int:
-    raw = store.get(SUPPLY_PREFIX + denom.encode())
-    return 0 if raw is None else int.from_bytes(raw, "big")
-
-
-def get_total_supply(store: ReadStore) -> list[Coin]:
-    return [
-        Coin(key[len(SUPPLY_PREFIX) :].decode(), int.from_bytes(value, "big"))
-        for key, value in store.iterate(SUPPLY_PREFIX, prefix_end(SUPPLY_PREFIX))
-    ]
-
-
-def get_bank_params(store: ReadStore) -> BankParams:
-    return get_params(store, "bank", BankParams)
-
-
-def _set_balance(store: Store, address: Address, denom: str, amount: int) -> None:
-    key = balance_key(address, denom)
-    if amount == 0:
-        store.delete(key)
-    else:
-        store.set(key, amount.to_bytes(8, "big"))
-
-
-def _set_supply(store: Store, denom: str, amount: int) -> None:
-    key = SUPPLY_PREFIX + denom.encode()
-    if amount == 0:
-        store.delete(key)
-    else:
-        store.set(key, amount.to_bytes(8, "big"))
-
-
-def subtract_coins(store: Store, address: Address, coins: list[Coin]) -> None:
-    for coin in coins:
-        have = get_balance(store, address, coin.denom)
-        if have < coin.amount:
-            raise InsufficientFunds(
-                f"spendable balance {have}{coin.denom} is smaller than {coin.amount}{coin.denom}"
-            )
-        _set_balance(store, address, coin.denom, have - coin.amount)
-
-
-def add_coins(store: Store, address: Address, coins: list[Coin]) -> None:
-    ensure_account(store, address)
-    for coin in coins:
-        total = get_balance(store, address, coin.denom) + coin.amount
-        if total > MAX_AMOUNT:
-            raise InvalidCoins(f"balance of {coin.denom} would overflow 64 bits")
-        _set_balance(store, address, coin.denom, total)
-
-
-def send(store: Store, sender: Address, recipient: Address, coins: list[Coin]) -> None:
-    subtract_coins(store, sender, coins)
-    add_coins(store, recipient, coins)
-
-
-def mint(store: Store, recipient: Address, coins: list[Coin]) -> None:
-    """Create coins (genesis and rewards only): supply grows with the balance."""
-    for coin in coins:
-        total = get_supply(store, coin.denom) + coin.amount
-        if total > MAX_AMOUNT:
-            raise InvalidCoins(f"supply of {coin.denom} would overflow 64 bits")
-        _set_supply(store, coin.denom, total)
-    add_coins(store, recipient, coins)
-
-
 class BankKeeper:
-    """The narrow face other modules see (their ``expected.BankKeeper``)."""
+    def __init__(
+        self,
+        prefix: bytes,
+        params: ModuleParams[BankParams],
+        accounts: AccountKeeper,
+        module_accounts: Mapping[str, ModuleAccount],
+    ) -> None:
+        self.prefix = prefix
+        self.params = params
+        self.accounts = accounts
+        self.module_accounts = dict(module_accounts)
+        self.blocked = frozenset(m.address for m in module_accounts.values() if m.blocked)
+
+    def _kv(self, store: ReadStore) -> PrefixStore:
+        return PrefixStore(store, self.prefix)
+
+    # -- reads --------------------------------------------------------------------------
+
+    def balance_key(self, address: Address, denom: str) -> bytes:
+        """The balance's key in the root store (for proofs)."""
+        return self.prefix + _balance_key(address, denom)
+
+    def get_params(self, store: ReadStore) -> BankParams:
+        return self.params.get(store)
+
+    def get_balance(self, store: ReadStore, address: Address, denom: str) -> int:
+        raw = self._kv(store).get(_balance_key(address, denom))
+        return 0 if raw is None else int.from_bytes(raw, "big")
+
+    def get_all_balances(self, store: ReadStore, address: Address) -> list[Coin]:
+        start = BALANCE_PREFIX + address
+        return [
+            Coin(key[len(start) :].decode(), int.from_bytes(value, "big"))
+            for key, value in self._kv(store).iterate(start, prefix_end(start))
+        ]
+
+    def iterate_balances(self, store: ReadStore) -> Iterator[tuple[Address, Coin]]:
+        """Every (holder, coin) in address then denom order."""
+        for key, value in self._kv(store).iterate(BALANCE_PREFIX, prefix_end(BALANCE_PREFIX)):
+            address = Address(key[len(BALANCE_PREFIX) : len(BALANCE_PREFIX) + ADDRESS_SIZE])
+            denom = key[len(BALANCE_PREFIX) + ADDRESS_SIZE :].decode()
+            yield address, Coin(denom, int.from_bytes(value, "big"))
+
+    def get_supply(self, store: ReadStore, denom: str) -> int:
+        raw = self._kv(store).get(SUPPLY_PREFIX + denom.encode())
+        return 0 if raw is None else int.from_bytes(raw, "big")
+
+    def get_total_supply(self, store: ReadStore) -> list[Coin]:
+        return [
+            Coin(key[len(SUPPLY_PREFIX) :].decode(), int.from_bytes(value, "big"))
+            for key, value in self._kv(store).iterate(SUPPLY_PREFIX, prefix_end(SUPPLY_PREFIX))
+        ]
+
+    def module_address(self, module: str) -> Address:
+        return self._module_account(module).address
+
+    def is_blocked(self, address: Address) -> bool:
+        return address in self.blocked
+
+    # -- transfers ------------------------------------------------------------------------
 
     def send(self, store: Store, sender: Address, recipient: Address, coins: list[Coin]) -> None:
-        send(store, sender, recipient, coins)
+        self._subtract(store, sender, coins)
+        self._add(store, recipient, coins)
 
-    def balance(self, store: ReadStore, address: Address, denom: str) -> int:
-        return get_balance(store, address, denom)
+    def send_to_module(self, store: Store, sender: Address, module: str, coins: list[Coin]) -> None:
+        self.send(store, sender, self.module_address(module), coins)
+
+    def send_from_module(self, store: Store, module: str, recipient: Address, coins: list[Coin]) -> None:
+        self.send(store, self.module_address(module), recipient, coins)
+
+    def send_between_modules(self, store: Store, sender: str, recipient: str, coins: list[Coin]) -> None:
+        self.send(store, self.module_address(sender), self.module_address(recipient), coins)
+
+    def mint(self, store: Store, module: str, coins: list[Coin]) -> None:
+        """Create coins in ``module``'s account; it must hold the minter permission."""
+        account = self._permitted(module, Permission.MINTER)
+        for coin in coins:
+            self._change_supply(store, coin.denom, coin.amount)
+        self._add(store, account.address, coins)
+
+    def burn(self, store: Store, module: str, coins: list[Coin]) -> None:
+        """Destroy coins held by ``module``'s account; it must hold the burner permission."""
+        account = self._permitted(module, Permission.BURNER)
+        self._subtract(store, account.address, coins)
+        for coin in coins:
+            self._change_supply(store, coin.denom, -coin.amount)
+
+    def init_balance(self, store: Store, holder: Address, coins: list[Coin]) -> None:
+        """Genesis only: a balance and the supply it adds to."""
+        for coin in coins:
+            self._change_supply(store, coin.denom, coin.amount)
+        self._add(store, holder, coins)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _module_account(self, module: str) -> ModuleAccount:
+        account = self.module_accounts.get(module)
+        if account is None:
+            raise LookupError(f"no module account {module!r} is registered")
+        return account
+
+    def _permitted(self, module: str, permission: Permission) -> ModuleAccount:
+        account = self._module_account(module)
+        if permission not in account.permissions:
+            raise Unauthorized(f"module account {module} lacks the {permission} permission")
+        return account
+
+    def _subtract(self, store: Store, address: Address, coins: list[Coin]) -> None:
+        for coin in coins:
+            have = self.get_balance(store, address, coin.denom)
+            if have < coin.amount:
+                raise InsufficientFunds(
+                    f"spendable balance {have}{coin.denom} is smaller than {format_coins([coin])}"
+                )
+            self._set_balance(store, address, coin.denom, have - coin.amount)
+
+    def _add(self, store: Store, address: Address, coins: list[Coin]) -> None:
+        self.accounts.ensure_account(store, address)
+        for coin in coins:
+            total = self.get_balance(store, address, coin.denom) + coin.amount
+            if total > MAX_AMOUNT:
+                raise InvalidCoins(f"balance of {coin.denom} would overflow 64 bits")
+            self._set_balance(store, address, coin.denom, total)
+
+    def _change_supply(self, store: Store, denom: str, delta: int) -> None:
+        total = self.get_supply(store, denom) + delta
+        if total > MAX_AMOUNT:
+            raise InvalidCoins(f"supply of {denom} would overflow 64 bits")
+        _set_amount(self._kv(store), SUPPLY_PREFIX + denom.encode(), total)
+
+    def _set_balance(self, store: Store, address: Address, denom: str, amount: int) -> None:
+        _set_amount(self._kv(store), _balance_key(address, denom), amount)
+
+
+def _set_amount(kv: PrefixStore, key: bytes, amount: int) -> None:
+    # State never holds empty values or zero amounts: absent means zero.
+    if amount == 0:
+        kv.delete(key)
+    else:
+        kv.set(key, amount.to_bytes(8, "big"))
+
+
+def supply_invariant(keeper: BankKeeper, store: ReadStore) -> str | None:
+    """Total supply equals the sum of every balance, module accounts included."""
+    held: dict[str, int] = {}
+    for _, coin in keeper.iterate_balances(store):
+        held[coin.denom] = held.get(coin.denom, 0) + coin.amount
+    supply = {coin.denom: coin.amount for coin in keeper.get_total_supply(store)}
+    if held != supply:
+        return f"total supply {supply} differs from the sum of balances {held}"
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from genesis.schema import BankParams
 from vm.encoding import Canonical
 from vm.errors import InvalidRequest
 from vm.msg import Msg
@@ -67,3 +68,16 @@ def _sum_all(outputs: list[Output]) -> dict[str, int]:
         for coin in output.coins:
             total[coin.denom] = total.get(coin.denom, 0) + coin.amount
     return total
+
+
+class MsgUpdateParams(Msg, tag="bank/MsgUpdateParams", frozen=True):
+    """Replace the bank params; only the chain's authority may sign it."""
+
+    authority: str
+    params: BankParams
+
+    def signer(self) -> str:
+        return self.authority
+
+    def validate(self) -> None:
+        parse_address(self.authority, "authority")

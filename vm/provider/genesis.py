@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from genesis.schema import BankGenesis, CoinJSON, GpuJSON, ProviderGenesis, ProviderJSON
+from genesis.schema import CoinJSON, GpuJSON, ProviderGenesis, ProviderJSON
+from vm.context import Context
 from vm.errors import InvalidRequest
-from vm.params.keeper import set_params
-from vm.provider import keeper
-from vm.provider.keeper import Provider, Status
+from vm.provider.keeper import Provider, ProviderKeeper, Status
 from vm.provider.msgs import GpuSpec, validate_endpoint, validate_gpus, validate_price, validate_region
-from vm.store.cache import Store
-from vm.types import Address, Coin, format_address, module_address, parse_address, validate_coin
+from vm.provider.params import validate_params
+from vm.store.cache import ReadStore
+from vm.types import Address, Coin, format_address, parse_address, validate_coin
 
 _STATUS = {"active": Status.ACTIVE, "exiting": Status.EXITING}
 
 
 def validate_genesis(state: ProviderGenesis) -> None:
-    validate_coin(Coin(state.params.min_collateral.denom, state.params.min_collateral.amount))
+    validate_params(state.params)
     owners: set[str] = set()
     uuid_hashes: set[bytes] = set()
     for entry in state.providers:
@@ -34,39 +34,21 @@ def validate_genesis(state: ProviderGenesis) -> None:
         uuid_hashes |= hashes
 
 
-def validate_pool(state: ProviderGenesis, bank: BankGenesis) -> None:
-    """The pool's genesis balance must cover the collateral that exits will pay back."""
-    pool = module_address(keeper.MODULE_NAME)
-    held: dict[str, int] = {}
-    for balance in bank.balances:
-        if parse_address(balance.address) == pool:
-            for coin in balance.coins:
-                held[coin.denom] = held.get(coin.denom, 0) + coin.amount
-    owed: dict[str, int] = {}
-    for entry in state.providers:
-        owed[entry.collateral.denom] = owed.get(entry.collateral.denom, 0) + entry.collateral.amount
-    for denom, amount in sorted(owed.items()):
-        if held.get(denom, 0) < amount:
-            raise InvalidRequest(
-                f"provider pool {format_address(pool)} holds {held.get(denom, 0)}{denom}, "
-                f"less than the {amount}{denom} of genesis collateral"
-            )
-
-
-def init_genesis(store: Store, state: ProviderGenesis) -> None:
-    """Providers in genesis must have their collateral in the pool's genesis balance."""
-    set_params(store, "provider", state.params)
+def init_genesis(keeper: ProviderKeeper, ctx: Context, state: ProviderGenesis) -> None:
+    """Providers in genesis must have their collateral in the pool's genesis balance
+    (the ``collateral-backed`` invariant, checked once genesis is written)."""
+    keeper.params.set(ctx.store, state.params)
     for entry in state.providers:
         provider = from_json(entry)
-        keeper.set_provider(store, provider)
-        keeper.index_gpus(store, Address(provider.owner), provider.gpus)
+        keeper.set_provider(ctx.store, provider)
+        keeper.index_gpus(ctx.store, Address(provider.owner), provider.gpus)
         if provider.status == Status.EXITING:
-            keeper.enqueue_exit(store, provider.exit_height, Address(provider.owner))
+            keeper.exits.push(ctx.store, provider.exit_height, Address(provider.owner))
 
 
-def export_genesis(store: Store) -> ProviderGenesis:
+def export_genesis(keeper: ProviderKeeper, store: ReadStore) -> ProviderGenesis:
     providers = [to_json(p) for p in keeper.iterate_providers(store)]
-    return ProviderGenesis(params=keeper.get_provider_params(store), providers=providers)
+    return ProviderGenesis(params=keeper.get_params(store), providers=providers)
 
 
 def from_json(entry: ProviderJSON) -> Provider:

@@ -1,5 +1,6 @@
 """Providers keyed by owner address, a GPU-UUID index that stops one card from
-being registered twice, and a queue of exits ordered by maturity height."""
+being registered twice, and a queue of exits ordered by maturity height, all
+under ``provider/``."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ from enum import IntEnum
 
 from genesis.schema import ProviderParams
 from vm.encoding import Canonical, decode, encode
-from vm.params.keeper import get_params
+from vm.module import ModuleParams
+from vm.provider.expected import BankKeeper
 from vm.provider.msgs import GpuSpec
+from vm.queue import DueQueue
 from vm.store.cache import ReadStore, Store
 from vm.store.kv import prefix_end
+from vm.store.prefix import PrefixStore
 from vm.types import Address, Coin, Uint64
 
-PREFIX = b"prov/p/"
-UUID_PREFIX = b"prov/uuid/"
-EXIT_QUEUE_PREFIX = b"prov/exitq/"
-MODULE_NAME = "provider"
+PROVIDER_PREFIX = b"p/"
+UUID_PREFIX = b"uuid/"
+EXIT_QUEUE_PREFIX = b"exitq/"
 
 
 class Status(IntEnum):
@@ -38,63 +41,55 @@ class Provider(Canonical, frozen=True):
     reputation: Uint64
 
 
-def provider_key(owner: Address) -> bytes:
-    return PREFIX + owner
+class ProviderKeeper:
+    def __init__(self, prefix: bytes, params: ModuleParams[ProviderParams], bank: BankKeeper) -> None:
+        self.prefix = prefix
+        self.params = params
+        self.bank = bank
+        self.exits = DueQueue(prefix + EXIT_QUEUE_PREFIX)  # owners by release height
 
+    def _kv(self, store: ReadStore) -> PrefixStore:
+        return PrefixStore(store, self.prefix)
 
-def get_provider(store: ReadStore, owner: Address) -> Provider | None:
-    raw = store.get(provider_key(owner))
-    return None if raw is None else decode(raw, Provider)
+    def provider_key(self, owner: Address) -> bytes:
+        """The provider's key in the root store (for proofs)."""
+        return self.prefix + PROVIDER_PREFIX + owner
 
+    def get_params(self, store: ReadStore) -> ProviderParams:
+        return self.params.get(store)
 
-def set_provider(store: Store, provider: Provider) -> None:
-    store.set(provider_key(Address(provider.owner)), encode(provider))
+    def get_provider(self, store: ReadStore, owner: Address) -> Provider | None:
+        raw = self._kv(store).get(PROVIDER_PREFIX + owner)
+        return None if raw is None else decode(raw, Provider)
 
+    def set_provider(self, store: Store, provider: Provider) -> None:
+        self._kv(store).set(PROVIDER_PREFIX + provider.owner, encode(provider))
 
-def delete_provider(store: Store, provider: Provider) -> None:
-    unindex_gpus(store, provider.gpus)
-    store.delete(provider_key(Address(provider.owner)))
+    def delete_provider(self, store: Store, provider: Provider) -> None:
+        self.unindex_gpus(store, provider.gpus)
+        self._kv(store).delete(PROVIDER_PREFIX + provider.owner)
 
+    def iterate_providers(self, store: ReadStore, start_after: bytes = b"") -> Iterator[Provider]:
+        start = PROVIDER_PREFIX + start_after + b"\x00" if start_after else PROVIDER_PREFIX
+        for _, raw in self._kv(store).iterate(start, prefix_end(PROVIDER_PREFIX)):
+            yield decode(raw, Provider)
 
-def iterate_providers(store: ReadStore, start_after: bytes = b"") -> Iterator[Provider]:
-    start = provider_key(Address(start_after)) + b"\x00" if start_after else PREFIX
-    for _, raw in store.iterate(start, prefix_end(PREFIX)):
-        yield decode(raw, Provider)
+    def gpu_owner(self, store: ReadStore, uuid_hash: bytes) -> bytes | None:
+        return self._kv(store).get(UUID_PREFIX + uuid_hash)
 
+    def index_gpus(self, store: Store, owner: Address, gpus: list[GpuSpec]) -> None:
+        for gpu in gpus:
+            for uuid_hash in gpu.uuid_hashes:
+                self._kv(store).set(UUID_PREFIX + uuid_hash, owner)
 
-def gpu_owner(store: ReadStore, uuid_hash: bytes) -> bytes | None:
-    return store.get(UUID_PREFIX + uuid_hash)
+    def unindex_gpus(self, store: Store, gpus: list[GpuSpec]) -> None:
+        for gpu in gpus:
+            for uuid_hash in gpu.uuid_hashes:
+                self._kv(store).delete(UUID_PREFIX + uuid_hash)
 
-
-def index_gpus(store: Store, owner: Address, gpus: list[GpuSpec]) -> None:
-    for gpu in gpus:
-        for uuid_hash in gpu.uuid_hashes:
-            store.set(UUID_PREFIX + uuid_hash, owner)
-
-
-def unindex_gpus(store: Store, gpus: list[GpuSpec]) -> None:
-    for gpu in gpus:
-        for uuid_hash in gpu.uuid_hashes:
-            store.delete(UUID_PREFIX + uuid_hash)
-
-
-def exit_queue_key(height: int, owner: Address) -> bytes:
-    return EXIT_QUEUE_PREFIX + height.to_bytes(8, "big") + owner
-
-
-def enqueue_exit(store: Store, height: int, owner: Address) -> None:
-    # State never holds empty values, so an empty query answer always means absent.
-    store.set(exit_queue_key(height, owner), b"\x01")
-
-
-def pop_matured_exits(store: Store, height: int) -> list[Address]:
-    """Owners whose unbonding ends at or before ``height``, removed from the queue."""
-    end = EXIT_QUEUE_PREFIX + (height + 1).to_bytes(8, "big")
-    keys = [key for key, _ in store.iterate(EXIT_QUEUE_PREFIX, end)]
-    for key in keys:
-        store.delete(key)
-    return [Address(key[len(EXIT_QUEUE_PREFIX) + 8 :]) for key in keys]
-
-
-def get_provider_params(store: ReadStore) -> ProviderParams:
-    return get_params(store, "provider", ProviderParams)
+    def total_collateral(self, store: ReadStore) -> dict[str, int]:
+        owed: dict[str, int] = {}
+        for provider in self.iterate_providers(store):
+            denom = provider.collateral.denom
+            owed[denom] = owed.get(denom, 0) + provider.collateral.amount
+        return owed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from genesis.schema import ProviderParams
 from vm.encoding import Canonical
 from vm.errors import InvalidCoins, InvalidRequest
 from vm.msg import Msg
@@ -125,3 +126,19 @@ class MsgExitProvider(Msg, tag="provider/MsgExitProvider", frozen=True):
 
     def validate(self) -> None:
         parse_address(self.owner, "owner")
+
+
+class MsgUpdateParams(Msg, tag="provider/MsgUpdateParams", frozen=True):
+    """Replace the provider params; only the chain's authority may sign it."""
+
+    authority: str
+    params: ProviderParams
+
+    def signer(self) -> str:
+        return self.authority
+
+    def validate(self) -> None:
+        parse_address(self.authority, "authority")
+        validate_coin(
+            Coin(self.params.min_collateral.denom, self.params.min_collateral.amount), "min_collateral"
+        )

@@ -8,6 +8,8 @@ flushed on success and dropped on failure, so a failed tx leaves no trace.
 
 from __future__ import annotations
 
+import heapq
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from typing import Protocol
 
@@ -33,6 +35,11 @@ class CacheStore:
     def __init__(self, parent: ReadStore) -> None:
         self.parent = parent
         self._changes: dict[bytes, bytes | None] = {}
+        # Changed keys in order, plus the keys added since the last iteration: an
+        # iteration sorts only those and merges them in, so order books and queues
+        # iterated every block cost O(new keys), not a sort of every pending write.
+        self._sorted: list[bytes] = []
+        self._unsorted: list[bytes] = []
 
     def get(self, key: bytes) -> bytes | None:
         if key in self._changes:
@@ -40,22 +47,38 @@ class CacheStore:
         return self.parent.get(key)
 
     def set(self, key: bytes, value: bytes) -> None:
-        self._changes[key] = value
+        self._record(key, value)
 
     def delete(self, key: bytes) -> None:
-        self._changes[key] = None
+        self._record(key, None)
+
+    def _record(self, key: bytes, value: bytes | None) -> None:
+        if key not in self._changes:
+            self._unsorted.append(key)
+        self._changes[key] = value
 
     def iterate(self, start: bytes, end: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
         """Ascending merge of the parent's items and this buffer's, in [start, end)."""
-        mine = sorted(k for k in self._changes if k >= start and (end is None or k < end))
+        keys = self._sorted_keys()
+        lo = bisect_left(keys, start)
+        hi = len(keys) if end is None else max(lo, bisect_left(keys, end))
+        mine = keys[lo:hi]  # a copy: writes during the iteration do not disturb it
         theirs = self.parent.iterate(start, end)
         yield from _merge(mine, self._changes, theirs)
+
+    def _sorted_keys(self) -> list[bytes]:
+        if self._unsorted:
+            self._unsorted.sort()
+            self._sorted = list(heapq.merge(self._sorted, self._unsorted))
+            self._unsorted = []
+        return self._sorted
 
     def changes(self) -> Mapping[bytes, bytes | None]:
         return self._changes
 
     def apply(self, changes: Mapping[bytes, bytes | None]) -> None:
-        self._changes.update(changes)
+        for key, value in changes.items():
+            self._record(key, value)
 
     def write(self) -> None:
         """Flush the buffer into a parent that is itself a CacheStore."""
@@ -63,6 +86,8 @@ class CacheStore:
             raise TypeError("only a nested cache can be flushed with write()")
         self.parent.apply(self._changes)
         self._changes = {}
+        self._sorted = []
+        self._unsorted = []
 
 
 def _merge(

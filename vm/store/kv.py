@@ -13,6 +13,10 @@ from typing import Protocol
 _MAX_INCREMENTAL_KEY_CHANGES = 64
 
 
+class StorageFailure(Exception):
+    """The store behind the vm failed (I/O error, corruption): the node's fault, never a tx's."""
+
+
 class KVStore(Protocol):
     def get(self, key: bytes) -> bytes | None:
         """Return the value stored under `key`, or None if there is none."""

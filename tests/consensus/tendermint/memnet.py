@@ -116,7 +116,7 @@ class MemoryNode:
         self.commits.append((block.header.height, block.hash()))
 
     def engine(self, signer: Signer | None, genesis: ValidatorSet) -> TendermintEngine:
-        params = ChainParams(CHAIN_ID, 1, 0, CONSENSUS_HASH, LIMITS, EVIDENCE)
+        params = ChainParams(CHAIN_ID, 1, 0)
         executor = BlockExecutor(params, self.app, self.store, self.mempool, genesis)
         engine = TendermintEngine(
             executor,

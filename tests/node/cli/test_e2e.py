@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import time
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.node.cli.localnet import LocalNode, run_cli, run_json
+from vm.beacon.keeper import ENTRY_MARKER
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -77,7 +79,9 @@ def test_bank_send_moves_coins(node: LocalNode) -> None:
     text = run_cli(*on(node, "query", "tx", sent["txhash"])).stdout
     assert f'"to_address":"{bob}"' in text and "bank/MsgSend" in text
     block = run_json(*on(node, "query", "block", str(sent["height"])))
-    assert len(block["block"]["data"]["txs"]) == 1
+    entry, sent_tx = block["block"]["data"]["txs"]  # the proposer's beacon entry comes first
+    assert base64.b64decode(entry).startswith(ENTRY_MARKER)
+    assert hashlib.sha256(base64.b64decode(sent_tx)).hexdigest().upper() == sent["txhash"]
 
 
 def test_bank_send_from_an_address_in_text(node: LocalNode) -> None:

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from genesis import doc as genesis_doc
+from genesis.schema import BankGenesis, get_section
 from node.cli.main import cli
 
 VECTOR_MNEMONIC = " ".join(["abandon"] * 11 + ["about"])
@@ -28,7 +29,10 @@ def genesis(runner: CliRunner, home: Path, *args: str) -> Result:
 
 def balances(home: Path) -> dict[str, dict[str, int]]:
     doc = genesis_doc.load(home / "config" / "genesis.json")
-    return {b.address: {c.denom: c.amount for c in b.coins} for b in doc.app_state.bank.balances}
+    return {
+        b.address: {c.denom: c.amount for c in b.coins}
+        for b in get_section(doc, "bank", BankGenesis).balances
+    }
 
 
 def test_add_account_by_address_merges_coins(runner: CliRunner, home: Path) -> None:

@@ -1,7 +1,8 @@
 """node.rpc.server: JSON-RPC 2.0 framing (handle_payload) without a network.
 
 Every call here is rejected before a handler runs, or needs no node (health,
-rpc.discover), so the node is a stand-in that fails the test if touched."""
+rpc.discover, or a handler the test adds), so the node is a stand-in that fails
+the test if touched."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import logging
 from typing import Any
 
 import pytest
+import trio
 
+from consensus.tasks import TaskStatus
+from node.config import RPCConfig
 from node.rpc import server
-from node.rpc.dispatch import Method
+from node.rpc.dispatch import Method, Param
 from node.rpc.errors import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -20,6 +24,7 @@ from node.rpc.errors import (
     METHOD_NOT_FOUND,
     PARSE_ERROR,
     REQUEST_TOO_LARGE,
+    RESPONSE_TOO_LARGE,
     SUBSCRIPTION,
 )
 from node.rpc.methods import Call
@@ -33,6 +38,7 @@ from node.rpc.server import (
 )
 
 MAX_BATCH = 5
+MAX_RESPONSE_BYTES = 1_000
 
 
 class UntouchableNode:
@@ -57,11 +63,13 @@ def notification(method: str) -> dict[str, Any]:
     return {"jsonrpc": "2.0", "method": method}
 
 
-async def send(payload: Any, max_batch: int = MAX_BATCH) -> Any:
+async def send(
+    payload: Any, max_batch: int = MAX_BATCH, max_response_bytes: int = RPCConfig.max_response_bytes
+) -> Any:
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    response = await handle_payload(call(), body, max_batch)
-    json.dumps(response)  # every answer is plain JSON
-    return response
+    limits = RPCConfig(max_batch_requests=max_batch, max_response_bytes=max_response_bytes)
+    answer = await handle_payload(call(), body, limits)
+    return None if answer is None else json.loads(answer)  # every answer is plain JSON
 
 
 def error_code(response: dict[str, Any]) -> int:
@@ -175,6 +183,20 @@ async def test_internal_error_hides_the_exception(
     assert "secret detail" in caplog.text  # the operator sees it in the log
 
 
+async def test_internal_error_for_an_answer_that_is_not_json(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def opaque(ctx: Call) -> object:
+        return object()
+
+    monkeypatch.setitem(REGISTRY.methods, "opaque", Method("opaque", opaque, (), "", False))
+    with caplog.at_level(logging.ERROR, logger="depind.rpc"):
+        response = await send(request("opaque", id_=8))
+    assert (error_code(response), response["id"]) == (INTERNAL_ERROR, 8)
+    assert "object at" not in json.dumps(response)  # no repr of what failed
+    assert "cannot encode" in caplog.text
+
+
 # -- batches --------------------------------------------------------------------------------------------
 
 
@@ -244,3 +266,76 @@ async def test_rpc_discover_param_schemas() -> None:
 def test_registry_matches_method_lists() -> None:
     assert set(server.build_registry().methods) == set(REGISTRY.methods)
     assert {name for name, m in REGISTRY.methods.items() if m.websocket_only} == set(WEBSOCKET_METHODS)
+
+
+# -- the size of the answers -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def blob_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A method ``blob`` answering ``size`` bytes of text; the list records each call's size."""
+    calls: list[int] = []
+
+    async def blob(ctx: Call, size: int) -> str:
+        calls.append(size)
+        return "x" * size
+
+    monkeypatch.setitem(
+        REGISTRY.methods, "blob", Method("blob", blob, (Param("size", int, True, None),), "", False)
+    )
+    return calls
+
+
+async def test_answer_within_max_response_bytes(blob_calls: list[int]) -> None:
+    response = await send(
+        request("blob", {"size": MAX_RESPONSE_BYTES // 2}), max_response_bytes=MAX_RESPONSE_BYTES
+    )
+    assert response["result"] == "x" * (MAX_RESPONSE_BYTES // 2)
+
+
+async def test_invalid_answer_over_max_response_bytes(blob_calls: list[int]) -> None:
+    response = await send(
+        request("blob", {"size": MAX_RESPONSE_BYTES}, id_=4), max_response_bytes=MAX_RESPONSE_BYTES
+    )
+    assert error_code(response) == RESPONSE_TOO_LARGE
+    assert response["id"] == 4
+    assert str(MAX_RESPONSE_BYTES) in response["error"]["data"]
+
+
+async def test_invalid_batch_answers_over_max_response_bytes_refuse_the_rest(blob_calls: list[int]) -> None:
+    """Two answers fit, the third would pass the limit: it and every later request get the
+    error, and the later ones never run."""
+    size = MAX_RESPONSE_BYTES // 3
+    batch = [request("blob", {"size": size}, id_=n) for n in range(3)]
+    batch += [notification("health"), request("health", id_=3), request("blob", {"size": 1}, id_=4)]
+    responses = await send(batch, max_batch=len(batch), max_response_bytes=MAX_RESPONSE_BYTES)
+    assert [r["id"] for r in responses] == [0, 1, 2, 3, 4]
+    assert [r["result"] for r in responses[:2]] == ["x" * size] * 2
+    assert [error_code(r) for r in responses[2:]] == [RESPONSE_TOO_LARGE] * 3
+    assert blob_calls == [size] * 3
+    assert sum(len(json.dumps(r)) for r in responses) < MAX_RESPONSE_BYTES + 3 * 200
+
+
+async def test_batch_lets_other_tasks_run_between_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch of quick calls that never wait still hands the loop (the consensus task's)
+    to other tasks between them."""
+    ticks = 0
+
+    async def ticks_now(ctx: Call) -> int:
+        return ticks
+
+    async def tick(task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        nonlocal ticks
+        task_status.started()
+        while True:
+            await trio.lowlevel.checkpoint()
+            ticks += 1
+
+    monkeypatch.setitem(REGISTRY.methods, "ticks", Method("ticks", ticks_now, (), "", False))
+    async with trio.open_nursery() as nursery:
+        await nursery.start(tick)
+        responses = await send([request("ticks", id_=n) for n in range(MAX_BATCH)])
+        nursery.cancel_scope.cancel()
+    seen = [r["result"] for r in responses]
+    assert seen == sorted(seen)
+    assert seen[-1] - seen[0] >= MAX_BATCH - 2  # about one turn between two requests

@@ -11,21 +11,23 @@ from pathlib import Path
 import msgspec
 import plyvel
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from consensus.blocks import BlockExecutor, ChainParams
 from consensus.codec import encode
-from consensus.engine import BlockLimits
 from consensus.merkle import EMPTY_HASH, merkle_root
-from consensus.tendermint.evidence import EvidenceParams, InvalidEvidence, encode_evidence, evidence_id
+from consensus.tendermint.evidence import InvalidEvidence, encode_evidence, evidence_id
 from consensus.tendermint.messages import duplicate_vote_evidence
 from consensus.types import Block, Commit, Data, VoteType
 from consensus.validators import ValidatorSet, apply_updates
-from node.storage.chain import RESULTS_HASH, ChainStore, height_key
+from node.storage.chain import RESULTS, RESULTS_HASH, ChainStore, event_key_prefix, height_key
 from node.storage.leveldb import open_leveldb
-from node.storage.records import TxLocation
+from node.storage.records import Attribute, TxLocation
 from tests.consensus import vectors
 from tests.consensus.fakes import FakeApp, FakeMempool, FakeResult, FakeTxResult, FakeValidatorUpdate, event
 from tests.consensus.tendermint import support
+from tests.node.storage.flagged import FlaggedEvent, FlaggedResult, FlaggedTxResult, flagged_event
 
 
 def tx_hash(tx: bytes) -> bytes:
@@ -183,6 +185,75 @@ def test_txs_with_attribute_matches_whole_values(store: ChainStore) -> None:
     commit_block(store, 1, [b"bo-1", b"bob-1", b"bobby-1"])
     assert list(store.txs_with_attribute("transfer.recipient", "bob")) == [TxLocation(1, 1)]
     assert list(store.txs_with_attribute("transfer.recipient", "bo")) == [TxLocation(1, 0)]
+
+
+def commit_events(store: ChainStore, height: int, events_of_txs: list[list[FlaggedEvent]]) -> list[bytes]:
+    """Commit a block of one tx per entry, emitting that entry's events; the txs are returned."""
+    txs = [f"tx-{height}-{n}".encode() for n in range(len(events_of_txs))]
+    block, commit, _ = make_block(height, txs)
+    store.stage_block(block, commit, FlaggedResult([FlaggedTxResult(events) for events in events_of_txs]))
+    store.state_kv.write({})
+    return txs
+
+
+def test_txs_with_attribute_values_holding_nul_do_not_collide(store: ChainStore) -> None:
+    commit_events(
+        store,
+        1,
+        [[flagged_event("memo", ("text", "a\x00b", True))], [flagged_event("memo", ("text", "a", True))]],
+    )
+    assert list(store.txs_with_attribute("memo.text", "a")) == [TxLocation(1, 1)]
+    assert list(store.txs_with_attribute("memo.text", "a\x00b")) == [TxLocation(1, 0)]
+    assert list(store.txs_with_attribute("memo.text", "a\x00")) == []
+
+
+def test_txs_with_attribute_keys_holding_nul_do_not_collide(store: ChainStore) -> None:
+    # Joined with a bare 0x00, both pairs would read "x.y", 0x00, "z", 0x00, "v".
+    commit_events(
+        store, 1, [[flagged_event("x", ("y\x00z", "v", True))], [flagged_event("x", ("y", "z\x00v", True))]]
+    )
+    assert list(store.txs_with_attribute("x.y\x00z", "v")) == [TxLocation(1, 0)]
+    assert list(store.txs_with_attribute("x.y", "z\x00v")) == [TxLocation(1, 1)]
+    assert list(store.txs_with_attribute("x.y", "z")) == []
+
+
+def test_only_indexed_attributes_are_in_the_tx_index(store: ChainStore) -> None:
+    transfer = flagged_event("transfer", ("recipient", "bob", True), ("memo", "hi", False))
+    (tx,) = commit_events(store, 1, [[transfer]])
+    assert list(store.txs_with_attribute("transfer.recipient", "bob")) == [TxLocation(1, 0)]
+    assert list(store.txs_with_attribute("transfer.memo", "hi")) == []
+    assert store.locate_tx(tx_hash(tx)) == TxLocation(1, 0)  # tx.hash and tx.height need no attribute
+    assert list(store.txs_in_heights(1, 1)) == [TxLocation(1, 0)]
+
+
+def test_results_keep_the_index_flag(store: ChainStore) -> None:
+    commit_events(store, 1, [[flagged_event("transfer", ("recipient", "bob", True), ("memo", "hi", False))]])
+    results = store.load_results(1)
+    assert results is not None
+    assert results.txs_results[0].events[0].attributes == [
+        Attribute("recipient", "bob", index=True),
+        Attribute("memo", "hi", index=False),
+    ]
+
+
+def test_results_stored_before_the_index_flag_read_as_indexed(store: ChainStore) -> None:
+    # (height, txs_results, finalize_block_events, app_hash) with [key, value] attributes.
+    stored = [1, [[0, "", "", 100, 50, [["transfer", [["recipient", "bob"]]]]]], [], bytes(32)]
+    store.db.put(RESULTS + height_key(1), msgspec.msgpack.encode(stored))
+    results = store.load_results(1)
+    assert results is not None
+    assert results.txs_results[0].events[0].attributes == [Attribute("recipient", "bob", index=True)]
+
+
+pairs = st.tuples(st.text("a.\x00\x01", max_size=4), st.text("a.\x00\x01", max_size=4))
+
+
+@given(pairs, pairs)
+def test_event_key_prefixes_are_prefix_free_and_keep_order(a: tuple[str, str], b: tuple[str, str]) -> None:
+    assume(a != b)
+    first, second = event_key_prefix(*a), event_key_prefix(*b)
+    assert not second.startswith(first)
+    assert (first < second) == ((a[0].encode(), a[1].encode()) < (b[0].encode(), b[1].encode()))
 
 
 def test_txs_in_heights(store: ChainStore) -> None:
@@ -351,9 +422,7 @@ class StoringApp(FakeApp):
 def test_block_executor_keeps_sets_and_evidence_in_the_store(db_path: Path) -> None:
     keys, newcomer = support.signers(4), support.signers(1, seed=5)[0]
     genesis = support.validator_set(keys, [10, 10, 10, 10])
-    params = ChainParams(
-        support.CHAIN_ID, 1, 0, b"\x11" * 32, BlockLimits(1 << 20, -1), EvidenceParams(100, 64 * 1024)
-    )
+    params = ChainParams(support.CHAIN_ID, 1, 0)
     first, second = (support.make_block(1, b"", [tx]) for tx in (b"a", b"b"))
     evidence = duplicate_vote_evidence(
         support.signed_vote(keys[1], genesis, VoteType.PREVOTE, 1, 0, first).vote,

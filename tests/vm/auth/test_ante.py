@@ -9,6 +9,8 @@ import pytest
 from genesis.schema import AuthParams
 from tests.vm.helpers import (
     ALICE,
+    AUTH,
+    BANK,
     BOB,
     CAROL,
     CHAIN_ID,
@@ -22,6 +24,7 @@ from tests.vm.helpers import (
     assert_code,
     balance,
     changed_keys,
+    clone,
     coins,
     committed_values,
     deliver,
@@ -36,13 +39,11 @@ from tests.vm.helpers import (
     signed,
 )
 from vm.app import App
-from vm.auth import keeper
-from vm.auth.ante import FEE_COLLECTOR, Mode, run_ante
-from vm.bank.keeper import balance_key
+from vm.auth.ante import FEE_COLLECTOR, Mode
+from vm.auth.keeper import Account, required_fee
 from vm.context import BlockEnv, Context
 from vm.crypto import SECP256K1_N
 from vm.errors import InvalidTx
-from vm.execute import BANK
 from vm.gas import GasMeter
 from vm.store.cache import CacheStore, GasStore
 from vm.tx import Tx, encode_tx
@@ -50,12 +51,13 @@ from vm.types import Address, Coin, format_address
 
 
 def rejected_without_trace(app: App, tx: bytes, code: int) -> None:
-    """The tx fails with ``code`` in check_tx and in a block, and the block writes nothing."""
+    """The tx fails with ``code`` in check_tx and in a block, and the block writes nothing: the
+    same app hash as an empty block."""
     assert_code(app.check_tx(tx, keep=False), code)
-    before, root = committed_values(app), app.info()[1]
+    before, twin = committed_values(app), clone(app)
     assert_code(deliver(app, tx), code)
-    assert committed_values(app) == before
-    assert app.info()[1] == root
+    assert changed_keys(before, committed_values(app)) == set()
+    assert app.info()[1] == apply_block(twin, []).app_hash
 
 
 # -- the accepted path --------------------------------------------------------------------
@@ -94,7 +96,7 @@ def test_zero_min_gas_price_accepts_a_tx_without_fee() -> None:
 
 @pytest.mark.parametrize(("gas", "fee"), [(1, 1), (100, 1), (101, 2), (200_000, 2_000), (0, 0)])
 def test_required_fee_rounds_up(gas: int, fee: int) -> None:
-    assert keeper.required_fee(AuthParams(), gas) == fee
+    assert required_fee(AuthParams(), gas) == fee
 
 
 # -- rejections before the messages run: no fee, no sequence bump, no writes ---------------
@@ -267,9 +269,9 @@ def test_failed_message_pays_fee_and_bumps_sequence() -> None:
     assert dict((a.key, a.value) for a in result.events[0].attributes)["fee_payer"] == ALICE.address
     # Only the fee and the sequence were written: the failed message left no trace.
     assert changed_keys(before, committed_values(app)) == {
-        keeper.account_key(raw(ALICE)),
-        balance_key(raw(ALICE), DENOM),
-        balance_key(FEE_COLLECTOR, DENOM),
+        AUTH.account_key(raw(ALICE)),
+        BANK.balance_key(raw(ALICE), DENOM),
+        BANK.balance_key(FEE_COLLECTOR, DENOM),
     }
 
 
@@ -315,7 +317,8 @@ def run_in_mode(app: App, tx: Tx, mode: Mode) -> CacheStore:
     meter = GasMeter(tx.auth_info.fee.gas_limit)
     store = CacheStore(app.state.values)
     env = BlockEnv(CHAIN_ID, 1, 0, b"", b"")
-    run_ante(Context(GasStore(store, meter), env, meter), tx, len(data), raw(ALICE), BANK, mode)
+    ante = new_app().pipeline.ante
+    ante.run(Context(GasStore(store, meter), env, meter), tx, len(data), raw(ALICE), mode)
     return store
 
 
@@ -331,7 +334,7 @@ def test_recheck_mode_skips_the_signature_but_not_the_sequence() -> None:
     app = new_app()
     forged = make_tx(BOB, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], pubkey=ALICE.public_key)
     store = run_in_mode(app, forged, Mode.RECHECK)
-    assert keeper.get_account(store, raw(ALICE)) == keeper.Account(raw(ALICE), 0, 1, ALICE.public_key)
+    assert AUTH.get_account(store, raw(ALICE)) == Account(raw(ALICE), 0, 1, ALICE.public_key)
     stale = make_tx(ALICE, CHAIN_ID, 0, 5, [send(ALICE, BOB, 1)])
     with pytest.raises(InvalidTx) as caught:
         run_in_mode(app, stale, Mode.RECHECK)
@@ -349,7 +352,7 @@ def test_simulate_mode_accepts_any_fee_but_still_charges_it() -> None:
 
 
 def balance_of(store: CacheStore, address: Address) -> int:
-    return BANK.balance(store, address, DENOM)
+    return BANK.get_balance(store, address, DENOM)
 
 
 def test_fee_collector_cannot_be_paid_by_plain_send_but_receives_fees() -> None:
@@ -362,4 +365,4 @@ def test_fee_collector_cannot_be_paid_by_plain_send_but_receives_fees() -> None:
 def test_vector_fee_is_exactly_the_minimum() -> None:
     """FEE and GAS, used by every vector, sit on the boundary test_invalid_fee_below_minimum probes."""
     assert coins(FEE) == [Coin(AuthParams().fee_denom, FEE)]
-    assert keeper.required_fee(AuthParams(), GAS) == FEE
+    assert required_fee(AuthParams(), GAS) == FEE

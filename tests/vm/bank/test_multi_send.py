@@ -12,6 +12,7 @@ from tests.vm.helpers import (
     DENOM,
     FEE,
     FUNDS,
+    POOL,
     apply_block,
     assert_code,
     balance,
@@ -27,7 +28,6 @@ from vm.auth.ante import FEE_COLLECTOR
 from vm.bank.msgs import MAX_MULTI_SEND_OUTPUTS, Input, MsgMultiSend, Output
 from vm.errors import InvalidTx
 from vm.execute import TxResult
-from vm.provider.handlers import POOL
 from vm.types import Address, Coin, format_address
 
 ATOM = "uatom"
@@ -64,7 +64,9 @@ def test_multi_send_emits_a_transfer_per_output() -> None:
         {"recipient": BOB.address, "sender": ALICE.address, "amount": f"10{DENOM}"},
         {"recipient": CAROL.address, "sender": ALICE.address, "amount": f"20{DENOM}"},
     ]
-    assert events_of(result.events, "message") == [{"action": "bank/MsgMultiSend", "sender": ALICE.address}]
+    assert events_of(result.events, "message") == [
+        {"action": "bank/MsgMultiSend", "sender": ALICE.address, "module": "bank"}
+    ]
 
 
 def test_multi_send_several_denoms_and_repeated_recipient() -> None:

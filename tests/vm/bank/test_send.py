@@ -10,12 +10,14 @@ from hypothesis import strategies as st
 from genesis.schema import BankParams
 from tests.vm.helpers import (
     ALICE,
+    BANK,
     BOB,
     CAROL,
     DAVE,
     DENOM,
     FEE,
     FUNDS,
+    POOL,
     account,
     account_of,
     apply_block,
@@ -27,20 +29,19 @@ from tests.vm.helpers import (
     new_app,
     pool_balance,
     raw,
+    section,
     send,
     sequence,
     signed,
     supply,
+    with_app_state,
 )
 from vm.app import App
 from vm.auth.ante import FEE_COLLECTOR
-from vm.bank import keeper
 from vm.bank.msgs import Input, MsgMultiSend, Output
 from vm.errors import InvalidTx
 from vm.msg import Msg
-from vm.provider.handlers import POOL
 from vm.store.cache import CacheStore
-from vm.store.kv import prefix_end
 from vm.types import Address, Coin, format_address
 
 ATOM = "uatom"
@@ -63,7 +64,9 @@ def test_send_emits_message_and_transfer_events() -> None:
     result = deliver(app, signed(app, ALICE, [send(ALICE, BOB, 1234)]))
     events = result.events
     assert events_of(events, "tx") == [{"fee": f"{FEE}{DENOM}", "fee_payer": ALICE.address}]
-    assert events_of(events, "message") == [{"action": "bank/MsgSend", "sender": ALICE.address}]
+    assert events_of(events, "message") == [
+        {"action": "bank/MsgSend", "sender": ALICE.address, "module": "bank"}
+    ]
     assert events_of(events, "transfer") == [
         {"recipient": BOB.address, "sender": ALICE.address, "amount": f"1234{DENOM}"}
     ]
@@ -91,8 +94,8 @@ def test_send_several_denoms() -> None:
 def test_send_whole_balance_removes_the_entry() -> None:
     app = new_app(make_genesis({ALICE: [Coin(ATOM, 100), Coin(DENOM, FUNDS)], BOB: FUNDS}))
     assert_code(deliver(app, signed(app, ALICE, [send(ALICE, BOB, [Coin(ATOM, 100)])])), 0)
-    assert app.state.values.get(keeper.balance_key(raw(ALICE), ATOM)) is None
-    assert [c.denom for c in keeper.get_all_balances(app.state.values, raw(ALICE))] == [DENOM]
+    assert app.state.values.get(BANK.balance_key(raw(ALICE), ATOM)) is None
+    assert [c.denom for c in BANK.get_all_balances(app.state.values, raw(ALICE))] == [DENOM]
 
 
 def test_send_to_self_changes_nothing_but_the_fee() -> None:
@@ -153,8 +156,8 @@ def test_invalid_send_recipient_address() -> None:
 
 def test_invalid_send_when_disabled() -> None:
     doc = make_genesis()
-    bank = msgspec.structs.replace(doc.app_state.bank, params=BankParams(send_enabled=False))
-    doc = msgspec.structs.replace(doc, app_state=msgspec.structs.replace(doc.app_state, bank=bank))
+    bank = msgspec.structs.replace(section(doc, "bank"), params=BankParams(send_enabled=False))
+    doc = with_app_state(doc, bank=bank)
     app = new_app(doc)
     result = deliver(app, signed(app, ALICE, [send(ALICE, BOB, 5)]))
     assert_code(result, 18)
@@ -165,7 +168,7 @@ def test_invalid_send_when_disabled() -> None:
 def test_invalid_balance_overflow() -> None:
     app = new_app(make_genesis({ALICE: FUNDS}))
     with pytest.raises(InvalidTx) as caught:
-        keeper.mint(CacheStore(app.state.values), raw(ALICE), [Coin(DENOM, 2**63 - FUNDS)])
+        BANK.init_balance(CacheStore(app.state.values), raw(ALICE), [Coin(DENOM, 2**63 - FUNDS)])
     assert caught.value.code == 10
 
 
@@ -177,11 +180,9 @@ HOLDERS = [ALICE, BOB, CAROL, DAVE]
 def assert_supply_invariant(app: App) -> None:
     """Sum of all balances == total supply, per denom."""
     totals: dict[str, int] = {}
-    start = keeper.BALANCE_PREFIX
-    for key, value in app.state.values.iterate(start, prefix_end(start)):
-        denom = key[len(start) + 20 :].decode()
-        totals[denom] = totals.get(denom, 0) + int.from_bytes(value, "big")
-    assert totals == {c.denom: c.amount for c in keeper.get_total_supply(app.state.values)}
+    for _, coin in BANK.iterate_balances(app.state.values):
+        totals[coin.denom] = totals.get(coin.denom, 0) + coin.amount
+    assert totals == {c.denom: c.amount for c in BANK.get_total_supply(app.state.values)}
 
 
 operation = st.tuples(

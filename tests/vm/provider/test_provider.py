@@ -17,6 +17,7 @@ from tests.vm.helpers import (
     DENOM,
     FEE,
     FUNDS,
+    PROVIDERS,
     apply_block,
     assert_code,
     balance,
@@ -40,7 +41,6 @@ from vm.app import App
 from vm.errors import InvalidTx
 from vm.execute import TxResult
 from vm.msg import Msg
-from vm.provider import keeper
 from vm.provider.keeper import Status
 from vm.provider.msgs import MsgExitProvider, MsgUpdateProvider
 from vm.types import Coin
@@ -72,7 +72,7 @@ def update(owner: PrivateKey, **fields: Any) -> MsgUpdateProvider:
 
 
 def gpu_holder(app: App, name: str) -> bytes | None:
-    return keeper.gpu_owner(app.state.values, uuid_hash(name))
+    return PROVIDERS.gpu_owner(app.state.values, uuid_hash(name))
 
 
 # -- register ----------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def test_exit_returns_collateral_only_after_unbonding() -> None:
     assert pool_balance(app) == 0
     assert balance(app, ALICE) == held + COLLATERAL
     assert gpu_holder(app, "GPU-a") is None
-    assert list(app.state.values.iterate(keeper.EXIT_QUEUE_PREFIX, keeper.PREFIX)) == []
+    assert list(PROVIDERS.exits.items(app.state.values)) == []
 
 
 def test_exited_provider_may_register_again() -> None:

@@ -1,0 +1,226 @@
+"""A small module that lives only in the tests and plugs into the chain through the
+registry: minting and burning through a module account, params with an authority,
+genesis, a query, both block hooks, a queue drained under a per-block budget and
+an invariant. ``registry_with_faucet()`` is the chain's module list plus this one.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Any, ClassVar
+
+import msgspec
+
+from vm.context import Context, TypedEvent
+from vm.errors import InvalidRequest
+from vm.module import (
+    Module,
+    ModuleAccount,
+    ModuleDef,
+    ModuleGenesis,
+    ModuleParams,
+    Permission,
+    Wiring,
+    store_prefix,
+    update_params_handler,
+)
+from vm.modules import AUTHORITY, MODULES
+from vm.msg import Msg
+from vm.queue import DueQueue
+from vm.registry import Registry
+from vm.store.cache import ReadStore, Store
+from vm.store.prefix import PrefixStore
+from vm.types import Address, Coin, Uint64, parse_address, validate_coins
+
+NAME = "faucet"
+COUNTER_KEY = b"blocks"
+DONE_KEY = b"done"
+Small = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
+
+
+class FaucetParams(msgspec.Struct, frozen=True, kw_only=True):
+    max_mint: Uint64 = 10**9
+    jobs_per_block: Uint64 = 3
+
+
+class FaucetGenesis(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    params: FaucetParams = msgspec.field(default_factory=FaucetParams)
+    blocks: Uint64 = 0  # begin-block hooks seen
+
+
+class MsgMint(Msg, tag="faucet/MsgMint", frozen=True):
+    recipient: str
+    amount: list[Coin]
+
+    def signer(self) -> str:
+        return self.recipient
+
+    def validate(self) -> None:
+        parse_address(self.recipient, "recipient")
+        validate_coins(self.amount)
+
+
+class MsgBurn(Msg, tag="faucet/MsgBurn", frozen=True):
+    holder: str
+    amount: list[Coin]
+
+    def signer(self) -> str:
+        return self.holder
+
+    def validate(self) -> None:
+        parse_address(self.holder, "holder")
+        validate_coins(self.amount)
+
+
+class MsgEnqueue(Msg, tag="faucet/MsgEnqueue", frozen=True):
+    """Queue ``count`` jobs for the end-block hook (each due now)."""
+
+    sender: str
+    count: Small
+
+    def signer(self) -> str:
+        return self.sender
+
+    def validate(self) -> None:
+        parse_address(self.sender, "sender")
+
+
+class MsgMisbehave(Msg, tag="faucet/MsgMisbehave", frozen=True):
+    """Runs handler code that fails: ``"recursion"`` recurses without end, ``"bug"``
+    looks up a missing key (a deterministic handler bug)."""
+
+    sender: str
+    kind: str
+
+    def signer(self) -> str:
+        return self.sender
+
+    def validate(self) -> None:
+        parse_address(self.sender, "sender")
+
+
+class MsgUpdateParams(Msg, tag="faucet/MsgUpdateParams", frozen=True):
+    authority: str
+    params: FaucetParams
+
+    def signer(self) -> str:
+        return self.authority
+
+    def validate(self) -> None:
+        parse_address(self.authority, "authority")
+
+
+class JobDone(TypedEvent, tag="faucet_job_done", frozen=True):
+    indexed: ClassVar[frozenset[str]] = frozenset({"job"})
+
+    job: str
+
+
+class FaucetKeeper:
+    def __init__(self, prefix: bytes, params: ModuleParams[FaucetParams], bank: Any) -> None:
+        self.prefix = prefix
+        self.params = params
+        self.bank = bank
+        self.jobs = DueQueue(prefix + b"jobs/")
+
+    def _kv(self, store: ReadStore) -> PrefixStore:
+        return PrefixStore(store, self.prefix)
+
+    def counter(self, store: ReadStore, key: bytes) -> int:
+        raw = self._kv(store).get(key)
+        return 0 if raw is None else int.from_bytes(raw, "big")
+
+    def set_counter(self, store: Store, key: bytes, value: int) -> None:
+        self._kv(store).set(key, value.to_bytes(8, "big"))
+
+    def mint(self, ctx: Context, msg: MsgMint) -> None:
+        limit = self.params.get(ctx.store).max_mint
+        if any(coin.amount > limit for coin in msg.amount):
+            raise InvalidRequest(f"at most {limit} per denom")
+        self.bank.mint(ctx.store, NAME, msg.amount)
+        self.bank.send_from_module(ctx.store, NAME, parse_address(msg.recipient), msg.amount)
+
+    def burn(self, ctx: Context, msg: MsgBurn) -> None:
+        self.bank.send_to_module(ctx.store, parse_address(msg.holder), NAME, msg.amount)
+        self.bank.burn(ctx.store, NAME, msg.amount)
+
+    def enqueue(self, ctx: Context, msg: MsgEnqueue) -> None:
+        first = self.counter(ctx.store, b"next_job")
+        for job in range(first, first + msg.count):
+            self.jobs.push(ctx.store, ctx.env.height, job.to_bytes(8, "big"))
+        self.set_counter(ctx.store, b"next_job", first + msg.count)
+
+    def misbehave(self, ctx: Context, msg: MsgMisbehave) -> None:
+        if msg.kind == "recursion":
+            _descend(0)
+        empty: dict[str, int] = {}
+        ctx.gas.consume(empty[msg.kind], "unreachable")
+
+    def begin_block(self, ctx: Context) -> None:
+        self.set_counter(ctx.store, COUNTER_KEY, self.counter(ctx.store, COUNTER_KEY) + 1)
+
+    def end_block(self, ctx: Context) -> None:
+        budget = self.params.get(ctx.store).jobs_per_block
+        for job in self.jobs.pop_due(ctx.store, ctx.env.height, budget):
+            self.set_counter(ctx.store, DONE_KEY, self.counter(ctx.store, DONE_KEY) + 1)
+            ctx.emit(JobDone(job=str(int.from_bytes(job, "big"))))
+
+    def account_is_empty(self, store: ReadStore) -> str | None:
+        """Minted coins leave the faucet's account in the same message."""
+        held = self.bank.get_all_balances(store, self.bank.module_address(NAME))
+        return None if not held else f"the faucet holds {held}"
+
+
+def build(wiring: Wiring) -> Module:
+    params = ModuleParams(FaucetParams, _validate_params, store_prefix(NAME))
+    keeper = FaucetKeeper(store_prefix(NAME), params, wiring.keeper("bank"))
+
+    def init(ctx: Context, state: FaucetGenesis) -> None:
+        params.set(ctx.store, state.params)
+        keeper.set_counter(ctx.store, COUNTER_KEY, state.blocks)
+
+    def export(store: ReadStore) -> FaucetGenesis:
+        return FaucetGenesis(params=params.get(store), blocks=keeper.counter(store, COUNTER_KEY))
+
+    def query_blocks(store: ReadStore, request: dict[str, Any]) -> Any:
+        return {"blocks": keeper.counter(store, COUNTER_KEY), "done": keeper.counter(store, DONE_KEY)}
+
+    return Module(
+        name=NAME,
+        keeper=keeper,
+        genesis=ModuleGenesis(FaucetGenesis, lambda state: _validate_params(state.params), init, export),
+        messages={
+            MsgMint: keeper.mint,
+            MsgBurn: keeper.burn,
+            MsgEnqueue: keeper.enqueue,
+            MsgMisbehave: keeper.misbehave,
+            MsgUpdateParams: update_params_handler(params, wiring.authority),
+        },
+        queries={"blocks": query_blocks},
+        params=params,
+        begin_block=keeper.begin_block,
+        end_block=keeper.end_block,
+        invariants={"account-empty": partial(FaucetKeeper.account_is_empty, keeper)},
+    )
+
+
+def _descend(depth: int) -> int:
+    return _descend(depth + 1) + 1
+
+
+def _validate_params(params: FaucetParams) -> None:
+    if params.jobs_per_block == 0:
+        raise InvalidRequest("jobs_per_block must be positive")
+
+
+FAUCET = ModuleDef(
+    NAME, build, accounts=(ModuleAccount(NAME, frozenset({Permission.MINTER, Permission.BURNER})),)
+)
+
+
+def registry_with_faucet() -> Registry:
+    return Registry((*MODULES, FAUCET), AUTHORITY)
+
+
+def faucet_address(registry: Registry) -> Address:
+    return registry.accounts[NAME].address

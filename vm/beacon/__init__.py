@@ -1,0 +1,1 @@
+"""beacon: public randomness that no single proposer can choose (docs/beacon.md)."""

@@ -1,0 +1,35 @@
+"""The chain's modules, in order. Adding a module is one line here and its own folder.
+
+Order matters: a module is built with the keepers of the modules above it, and
+genesis, begin-block and end-block run top to bottom.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from vm.auth.module import MODULE as AUTH
+from vm.bank.module import MODULE as BANK
+from vm.beacon.module import MODULE as BEACON
+from vm.consensus_params.module import MODULE as CONSENSUS
+from vm.module import ModuleDef
+from vm.provider.module import MODULE as PROVIDER
+from vm.registry import Registry
+from vm.types import Address, module_address
+
+AUTHORITY: Address = module_address("gov")
+"""Who may change params: the governance module's account. No key signs for it, so
+until governance executes proposals, params change only at genesis."""
+
+MODULES: tuple[ModuleDef, ...] = (
+    AUTH,
+    BANK,
+    CONSENSUS,
+    BEACON,
+    PROVIDER,
+)
+
+
+@cache
+def default_registry() -> Registry:
+    return Registry(MODULES, AUTHORITY)

@@ -1,1 +1,0 @@
-"""params: every module's parameters, stored in state so governance can change them."""

@@ -1,0 +1,52 @@
+"""A module's view of the state: every key it reads or writes lies under its prefix.
+
+Keepers never see the root store. The registry gives each module the prefix
+``<name>/``; module names are letters only, so no prefix is a prefix of
+another (``tests/vm/test_registry.py`` checks it), and no module can reach
+another's keys through its own view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
+
+from vm.store.cache import ReadStore, Store
+from vm.store.kv import prefix_end
+
+
+@runtime_checkable
+class Writable(Protocol):
+    def set(self, key: bytes, value: bytes) -> None: ...
+
+    def delete(self, key: bytes) -> None: ...
+
+
+class PrefixStore:
+    def __init__(self, parent: ReadStore, prefix: bytes) -> None:
+        if not prefix:
+            raise ValueError("a prefix store needs a non-empty prefix")
+        self.parent = parent
+        self.prefix = prefix
+
+    def get(self, key: bytes) -> bytes | None:
+        return self.parent.get(self.prefix + key)
+
+    def set(self, key: bytes, value: bytes) -> None:
+        _writable(self.parent).set(self.prefix + key, value)
+
+    def delete(self, key: bytes) -> None:
+        _writable(self.parent).delete(self.prefix + key)
+
+    def iterate(self, start: bytes, end: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
+        upper = prefix_end(self.prefix) if end is None else self.prefix + end
+        size = len(self.prefix)
+        for key, value in self.parent.iterate(self.prefix + start, upper):
+            yield key[size:], value
+
+
+def _writable(store: ReadStore) -> Store:
+    """Queries hand keepers read-only committed state; a write there is a bug, not input."""
+    if not isinstance(store, Writable):
+        raise TypeError(f"{type(store).__name__} is read-only")
+    return store
