@@ -31,6 +31,7 @@ from vm.registry import CONSENSUS, InvariantBroken, Registry
 from vm.state import CommittedState
 from vm.store.cache import CacheStore, ReadStore
 from vm.store.kv import KVStore, MemoryKV
+from vm.tx import decode_tx
 
 BLOCK_HOOK_GAS = 10**10
 """Gas for all of one block's hooks together; their work is bounded by queues with
@@ -150,9 +151,9 @@ class App:
         chosen: list[bytes] = [] if entry is None else [entry]
         size, gas = sum(len(t) for t in chosen), 0
         skipped: set[bytes] = set()
-        env, max_tx_bytes = self.next_env(), self.consensus_params().block.max_tx_bytes
+        max_tx_bytes = self.consensus_params().block.max_tx_bytes
         for tx_bytes in txs:
-            wanted, sender = self._gas_and_sender(tx_bytes, env, max_tx_bytes)
+            wanted, sender = self._gas_and_sender(tx_bytes, max_tx_bytes)
             if sender in skipped:
                 continue
             if size + len(tx_bytes) > max_bytes or (max_gas >= 0 and gas + wanted > max_gas):
@@ -173,9 +174,9 @@ class App:
             self._checked_entry(self.state.values, proposer, raw_entry)
         except InvalidTx:
             return False
-        env, max_tx_bytes = self.next_env(), self.consensus_params().block.max_tx_bytes
+        max_tx_bytes = self.consensus_params().block.max_tx_bytes
         size = sum(len(t) for t in txs)
-        gas = sum(self._gas_and_sender(t, env, max_tx_bytes)[0] for t in txs)
+        gas = sum(self._gas_and_sender(t, max_tx_bytes)[0] for t in txs)
         return size <= max_bytes and (max_gas < 0 or gas <= max_gas)
 
     def finalize_block(self, request: FinalizeRequestLike) -> FinalizeResult:
@@ -280,14 +281,14 @@ class App:
             doc, consensus_params=msgspec.convert(consensus, ConsensusParams), app_state=sections
         )
 
-    def _gas_and_sender(self, tx_bytes: bytes, env: BlockEnv, max_tx_bytes: int) -> tuple[int, bytes]:
-        """A tx's gas limit and signer for block packing; 0 and no sender if it cannot be decoded
-        (it will fail in the block without using gas)."""
+    def _gas_and_sender(self, tx_bytes: bytes, max_tx_bytes: int) -> tuple[int, bytes]:
+        """A tx's gas limit and signer's key for block packing; 0 and no key if it cannot be
+        decoded (it will fail in the block without using gas)."""
         try:
-            admitted = self.pipeline.admit(tx_bytes, env, max_tx_bytes)
+            tx = decode_tx(tx_bytes, self.registry, max_tx_bytes)
         except InvalidTx:
             return 0, b""
-        return admitted.tx.auth_info.fee.gas_limit, admitted.signer
+        return tx.auth_info.fee.gas_limit, tx.auth_info.pubkey
 
 
 def split_entry(txs: Sequence[bytes]) -> tuple[bytes | None, list[bytes]]:

@@ -57,7 +57,8 @@ class Registry:
                 self._handlers[msg_type] = (module.name, handler)
         self.message_types = tuple(self._handlers)
         self._tags = {str(t.__struct_config__.tag) for t in self.message_types}
-        self._message_union: Any = Union[self.message_types]  # noqa: UP007 (built at run time)
+        union: Any = Union[self.message_types]  # noqa: UP007 (built at run time)
+        self._message_decoder = msgspec.msgpack.Decoder(union)
 
     # -- lookups --------------------------------------------------------------------------
 
@@ -75,17 +76,15 @@ class Registry:
 
     # -- messages -------------------------------------------------------------------------
 
-    def decode_message(self, outline: Any) -> Msg:
-        """A message from its decoded outline (``[tag, field, ...]``); strict."""
-        tag = outline[0] if isinstance(outline, list) and outline else None
-        if not isinstance(tag, str):
-            raise InvalidRequest("a message is an array that starts with its type tag")
-        if tag not in self._tags:
-            raise UnknownRequest(f"unknown message type {tag!r}")
+    def decode_message(self, raw: bytes) -> Msg:
+        """A message from its encoding (``[tag, field, ...]``), as one of the registered types."""
         try:
-            message: Msg = msgspec.convert(outline, self._message_union, strict=True)
-        except msgspec.ValidationError as exc:
-            raise InvalidRequest(f"message {tag}: {exc}") from None
+            message: Msg = self._message_decoder.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
+            tag = _tag_of(raw)
+            if tag is not None and tag not in self._tags:
+                raise UnknownRequest(f"unknown message type {tag!r}") from None
+            raise InvalidRequest(f"message {tag or ''}: {exc}") from None
         return message
 
     def route(self, ctx: Context, msg: Msg) -> None:
@@ -181,6 +180,16 @@ class Registry:
         broken = self.broken_invariants(store)
         if broken:
             raise InvariantBroken("; ".join(broken))
+
+
+def _tag_of(raw: bytes) -> str | None:
+    """The type tag a message encoding starts with, if it has that outline."""
+    try:
+        outline = msgspec.msgpack.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    tag = outline[0] if isinstance(outline, list) and outline else None
+    return tag if isinstance(tag, str) else None
 
 
 def _check_names(names: list[str]) -> None:

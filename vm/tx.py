@@ -55,10 +55,25 @@ class Tx(Canonical, frozen=True):
 
 
 class MessageDecoder(Protocol):
-    def decode_message(self, outline: Any) -> Msg: ...
+    def decode_message(self, raw: bytes) -> Msg: ...
 
 
-_outline = msgspec.msgpack.Decoder(Tx)
+class _WireBody(Canonical, frozen=True):
+    """TxBody as it is read first: each message still undecoded, for the registry."""
+
+    chain_id: str
+    messages: list[msgspec.Raw]
+    memo: str
+    timeout_height: Uint64
+
+
+class _WireTx(Canonical, frozen=True):
+    body: _WireBody
+    auth_info: AuthInfo
+    signature: bytes
+
+
+_outline = msgspec.msgpack.Decoder(_WireTx)
 
 
 def sign_bytes(body: TxBody, auth_info: AuthInfo, account_number: int) -> bytes:
@@ -86,7 +101,10 @@ def decode_tx(tx_bytes: bytes, messages: MessageDecoder, max_bytes: int = MAX_TX
         raise
     except InvalidTx as error:
         raise TxDecodeError(error.detail) from None
-    tx = msgspec.structs.replace(outline, body=msgspec.structs.replace(outline.body, messages=decoded))
+    body = outline.body
+    tx = Tx(
+        TxBody(body.chain_id, decoded, body.memo, body.timeout_height), outline.auth_info, outline.signature
+    )
     if encode(tx) != tx_bytes:
         raise TxDecodeError("non-canonical encoding")
     return tx

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from genesis.schema import AuthParams
 from vm import crypto
 from vm.auth.expected import BankKeeper
 from vm.auth.keeper import Account, AuthKeeper, required_fee
@@ -82,12 +83,13 @@ class AnteHandler:
             )
         if mode is Mode.DELIVER:
             check_signature(ctx, tx, account)
-        self.deduct_fee(ctx, tx, signer, check_minimum=mode is not Mode.SIMULATE)
+        self.deduct_fee(ctx, tx, signer, params, check_minimum=mode is not Mode.SIMULATE)
         bumped = Account(signer, account.account_number, account.sequence + 1, tx.auth_info.pubkey)
         self.accounts.set_account(ctx.store, bumped)
 
-    def deduct_fee(self, ctx: Context, tx: Tx, payer: Address, check_minimum: bool = True) -> None:
-        params = self.accounts.get_params(ctx.store)
+    def deduct_fee(
+        self, ctx: Context, tx: Tx, payer: Address, params: AuthParams, check_minimum: bool = True
+    ) -> None:
         required = required_fee(params, tx.auth_info.fee.gas_limit)
         paid = sum(c.amount for c in tx.auth_info.fee.amount if c.denom == params.fee_denom)
         if check_minimum and paid < required:

@@ -9,7 +9,7 @@ from vm.encoding import Canonical, decode, encode
 from vm.module import ModuleParams
 from vm.store.cache import ReadStore, Store
 from vm.store.kv import prefix_end
-from vm.store.prefix import PrefixStore
+from vm.store.prefix import PrefixStore, PrefixView
 from vm.types import Address, Uint64
 
 ACCOUNT_PREFIX = b"acc/"
@@ -36,10 +36,11 @@ def required_fee(params: AuthParams, gas_limit: int) -> int:
 class AuthKeeper:
     def __init__(self, prefix: bytes, params: ModuleParams[AuthParams]) -> None:
         self.prefix = prefix
+        self._view = PrefixView(prefix)
         self.params = params
 
     def _kv(self, store: ReadStore) -> PrefixStore:
-        return PrefixStore(store, self.prefix)
+        return self._view.of(store)
 
     def account_key(self, address: Address) -> bytes:
         """The account's key in the root store (for proofs)."""

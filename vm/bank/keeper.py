@@ -13,7 +13,7 @@ from vm.errors import InsufficientFunds, InvalidCoins, Unauthorized
 from vm.module import ModuleAccount, ModuleParams, Permission
 from vm.store.cache import ReadStore, Store
 from vm.store.kv import prefix_end
-from vm.store.prefix import PrefixStore
+from vm.store.prefix import PrefixStore, PrefixView
 from vm.types import Address, Coin, format_coins
 
 BALANCE_PREFIX = b"bal/"
@@ -35,13 +35,14 @@ class BankKeeper:
         module_accounts: Mapping[str, ModuleAccount],
     ) -> None:
         self.prefix = prefix
+        self._view = PrefixView(prefix)
         self.params = params
         self.accounts = accounts
         self.module_accounts = dict(module_accounts)
         self.blocked = frozenset(m.address for m in module_accounts.values() if m.blocked)
 
     def _kv(self, store: ReadStore) -> PrefixStore:
-        return PrefixStore(store, self.prefix)
+        return self._view.of(store)
 
     # -- reads --------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from vm.encoding import Canonical, decode, encode
 from vm.errors import InvalidRequest
 from vm.store.cache import ReadStore, Store
 from vm.store.kv import prefix_end
-from vm.store.prefix import PrefixStore
+from vm.store.prefix import PrefixStore, PrefixView
 from vm.types import Uint64
 
 VALUE_KEY = b"value"
@@ -73,9 +73,10 @@ def skip(value: bytes, height: int) -> bytes:
 class BeaconKeeper:
     def __init__(self, prefix: bytes) -> None:
         self.prefix = prefix
+        self._view = PrefixView(prefix)
 
     def _kv(self, store: ReadStore) -> PrefixStore:
-        return PrefixStore(store, self.prefix)
+        return self._view.of(store)
 
     def value(self, store: ReadStore) -> bytes:
         return self._kv(store).get(VALUE_KEY) or bytes(DIGEST_SIZE)

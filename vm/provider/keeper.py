@@ -15,7 +15,7 @@ from vm.provider.msgs import GpuSpec
 from vm.queue import DueQueue
 from vm.store.cache import ReadStore, Store
 from vm.store.kv import prefix_end
-from vm.store.prefix import PrefixStore
+from vm.store.prefix import PrefixStore, PrefixView
 from vm.types import Address, Coin, Uint64
 
 PROVIDER_PREFIX = b"p/"
@@ -44,12 +44,13 @@ class Provider(Canonical, frozen=True):
 class ProviderKeeper:
     def __init__(self, prefix: bytes, params: ModuleParams[ProviderParams], bank: BankKeeper) -> None:
         self.prefix = prefix
+        self._view = PrefixView(prefix)
         self.params = params
         self.bank = bank
         self.exits = DueQueue(prefix + EXIT_QUEUE_PREFIX)  # owners by release height
 
     def _kv(self, store: ReadStore) -> PrefixStore:
-        return PrefixStore(store, self.prefix)
+        return self._view.of(store)
 
     def provider_key(self, owner: Address) -> bytes:
         """The provider's key in the root store (for proofs)."""

@@ -77,8 +77,9 @@ class CacheStore:
         return self._changes
 
     def apply(self, changes: Mapping[bytes, bytes | None]) -> None:
-        for key, value in changes.items():
-            self._record(key, value)
+        mine = self._changes
+        self._unsorted.extend([key for key in changes if key not in mine])
+        mine.update(changes)
 
     def write(self) -> None:
         """Flush the buffer into a parent that is itself a CacheStore."""

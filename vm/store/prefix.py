@@ -9,17 +9,10 @@ another's keys through its own view.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
+from typing import cast
 
 from vm.store.cache import ReadStore, Store
 from vm.store.kv import prefix_end
-
-
-@runtime_checkable
-class Writable(Protocol):
-    def set(self, key: bytes, value: bytes) -> None: ...
-
-    def delete(self, key: bytes) -> None: ...
 
 
 class PrefixStore:
@@ -45,8 +38,23 @@ class PrefixStore:
             yield key[size:], value
 
 
+class PrefixView:
+    """A keeper's memo of its view: consecutive accesses through the same store (the usual
+    case within a tx or a hook) share one ``PrefixStore`` instead of making one each time."""
+
+    def __init__(self, prefix: bytes) -> None:
+        self.prefix = prefix
+        self._store: ReadStore | None = None
+        self._view: PrefixStore | None = None
+
+    def of(self, store: ReadStore) -> PrefixStore:
+        if store is not self._store or self._view is None:
+            self._store, self._view = store, PrefixStore(store, self.prefix)
+        return self._view
+
+
 def _writable(store: ReadStore) -> Store:
     """Queries hand keepers read-only committed state; a write there is a bug, not input."""
-    if not isinstance(store, Writable):
+    if getattr(store, "set", None) is None:
         raise TypeError(f"{type(store).__name__} is read-only")
-    return store
+    return cast(Store, store)
