@@ -38,6 +38,11 @@ def event(type_: str, **attributes: str) -> FakeEvent:
     return FakeEvent(type_, [FakeAttribute(k, v) for k, v in attributes.items()])
 
 
+def flagged_event(type_: str, *attributes: tuple[str, str, bool]) -> FakeEvent:
+    """An event of ``(key, value, index)`` attributes."""
+    return FakeEvent(type_, [FakeAttribute(key, value, index) for key, value, index in attributes])
+
+
 @dataclass(frozen=True)
 class FakeTxResult:
     code: int = 0

@@ -14,8 +14,7 @@ from node import events as events_module
 from node.events import MAX_SUBSCRIPTIONS_PER_CLIENT, EventBus, SubscriptionError
 from node.query import parse
 from tests.consensus import vectors
-from tests.consensus.fakes import FakeResult, FakeTxResult, event
-from tests.node.storage.flagged import FlaggedResult, FlaggedTxResult, flagged_event
+from tests.consensus.fakes import FakeResult, FakeTxResult, event, flagged_event
 
 TO_BOB = b"send to bob"
 TO_CAROL = b"send to carol"
@@ -174,7 +173,7 @@ def test_delivery_matches_attributes_left_out_of_the_tx_index() -> None:
     subscription = bus.subscribe("ws-1", parse("tm.event='Tx' AND transfer.memo='hi'"))
     transfer = flagged_event("transfer", ("recipient", "bob", True), ("memo", "hi", False))
     bus.publish_block(
-        make_block(4, [TO_BOB]), vectors.block_id("4"), FlaggedResult([FlaggedTxResult([transfer])])
+        make_block(4, [TO_BOB]), vectors.block_id("4"), FakeResult([FakeTxResult(events=[transfer])])
     )
     (message,) = drain(subscription.receive)
     assert message["events"]["transfer.memo"] == ["hi"]

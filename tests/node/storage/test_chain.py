@@ -25,9 +25,17 @@ from node.storage.chain import RESULTS, RESULTS_HASH, ChainStore, event_key_pref
 from node.storage.leveldb import open_leveldb
 from node.storage.records import Attribute, TxLocation
 from tests.consensus import vectors
-from tests.consensus.fakes import FakeApp, FakeMempool, FakeResult, FakeTxResult, FakeValidatorUpdate, event
+from tests.consensus.fakes import (
+    FakeApp,
+    FakeEvent,
+    FakeMempool,
+    FakeResult,
+    FakeTxResult,
+    FakeValidatorUpdate,
+    event,
+    flagged_event,
+)
 from tests.consensus.tendermint import support
-from tests.node.storage.flagged import FlaggedEvent, FlaggedResult, FlaggedTxResult, flagged_event
 
 
 def tx_hash(tx: bytes) -> bytes:
@@ -187,11 +195,11 @@ def test_txs_with_attribute_matches_whole_values(store: ChainStore) -> None:
     assert list(store.txs_with_attribute("transfer.recipient", "bo")) == [TxLocation(1, 0)]
 
 
-def commit_events(store: ChainStore, height: int, events_of_txs: list[list[FlaggedEvent]]) -> list[bytes]:
+def commit_events(store: ChainStore, height: int, events_of_txs: list[list[FakeEvent]]) -> list[bytes]:
     """Commit a block of one tx per entry, emitting that entry's events; the txs are returned."""
     txs = [f"tx-{height}-{n}".encode() for n in range(len(events_of_txs))]
     block, commit, _ = make_block(height, txs)
-    store.stage_block(block, commit, FlaggedResult([FlaggedTxResult(events) for events in events_of_txs]))
+    store.stage_block(block, commit, FakeResult([FakeTxResult(events=events) for events in events_of_txs]))
     store.state_kv.write({})
     return txs
 
