@@ -79,6 +79,7 @@ class App:
     pipeline: TxPipeline = field(init=False)
     beacon_source: EntrySource | None = None  # set by a validator node: it proposes with it
     _params: ConsensusParams | None = field(init=False, default=None)
+    _next_env: BlockEnv | None = field(init=False, default=None)
     _pending: _Pending | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
@@ -91,6 +92,7 @@ class App:
         """After genesis or a commit: a new check state and the params now in force."""
         self.check_state = CacheStore(self.state.values)
         self._params = None
+        self._next_env = None
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -127,13 +129,13 @@ class App:
         except InvalidTx as error:
             return failure(error)
         meter = GasMeter(admitted.tx.auth_info.fee.gas_limit)
-        scratch = CacheStore(self.check_state)
+        mode = Mode.RECHECK if recheck else Mode.DELIVER
         try:
-            self.pipeline.run_ante(scratch, env, admitted, Mode.RECHECK if recheck else Mode.DELIVER, meter)
+            ante = self.pipeline.run_ante(self.check_state, env, admitted, mode, meter)
         except InvalidTx as error:
             return failure(error, meter)
         if keep:
-            scratch.write()
+            ante.write()
         return TxResult(
             gas_wanted=meter.limit,
             gas_used=meter.consumed,
@@ -267,7 +269,11 @@ class App:
         return QueryResult(key=key, value=value, height=last, proof=proof)
 
     def next_env(self) -> BlockEnv:
-        return BlockEnv(self.state.chain_id(), self.state.height() + 1, self.state.last_time_ns(), b"", b"")
+        """The environment CheckTx and queries assume: the next height, the last block's time."""
+        if self._next_env is None:
+            state = self.state
+            self._next_env = BlockEnv(state.chain_id(), state.height() + 1, state.last_time_ns(), b"", b"")
+        return self._next_env
 
     def simulate(self, tx_bytes: bytes) -> TxResult:
         """Gas a tx would use on the check state, without its signature or fee checks."""

@@ -44,12 +44,10 @@ class TypedEvent(msgspec.Struct, frozen=True, kw_only=True):
     indexed: ClassVar[frozenset[str]] = frozenset()
 
     def to_event(self) -> Event:
-        type_ = str(type(self).__struct_config__.tag)
-        indexed = self.indexed
-        attributes = [
-            EventAttribute(name, getattr(self, name), name in indexed) for name in self.__struct_fields__
-        ]
-        return Event(type_, attributes)
+        type_, keys = _shape(type(self))
+        values = msgspec.structs.astuple(self)
+        pairs = zip(keys, values, strict=True)
+        return Event(type_, [EventAttribute(key, value, index) for (key, index), value in pairs])
 
 
 @dataclass
@@ -64,3 +62,15 @@ class Context:
 
     def emit_raw(self, event: Event) -> None:
         self.events.append(event)
+
+
+_shapes: dict[type[TypedEvent], tuple[str, list[tuple[str, bool]]]] = {}
+
+
+def _shape(cls: type[TypedEvent]) -> tuple[str, list[tuple[str, bool]]]:
+    """An event class's type and (attribute, indexed) pairs, worked out once per class."""
+    shape = _shapes.get(cls)
+    if shape is None:
+        keys = [(name, name in cls.indexed) for name in cls.__struct_fields__]
+        shape = _shapes[cls] = (str(cls.__struct_config__.tag), keys)
+    return shape

@@ -8,14 +8,14 @@ are kept only if every message succeeds, so a failed tx still pays its fee.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from vm.auth.ante import AnteHandler, Mode, validate_basic
 from vm.context import BlockEnv, Context, Event, TypedEvent
 from vm.errors import InvalidTx, NodeFault, Panic
 from vm.gas import GasMeter
 from vm.registry import Registry
-from vm.store.cache import CacheStore, GasStore, Store
+from vm.store.cache import CacheStore, GasStore, ReadStore, Store
 from vm.store.kv import StorageFailure
 from vm.tx import Tx, decode_tx
 from vm.types import Address, format_coins
@@ -53,8 +53,7 @@ def failure(error: InvalidTx, meter: GasMeter | None = None, events: list[Event]
     return TxResult(error.code, error.codespace, error.log, meter.limit, used, events or [])
 
 
-@dataclass(frozen=True)
-class Admitted:
+class Admitted(NamedTuple):
     """A decoded tx that passed the stateless checks."""
 
     tx: Tx
@@ -73,14 +72,15 @@ class TxPipeline:
         return Admitted(tx, len(tx_bytes), validate_basic(tx, env.chain_id, env.height))
 
     def run_ante(
-        self, store: CacheStore, env: BlockEnv, admitted: Admitted, mode: Mode, meter: GasMeter
-    ) -> None:
-        """The ante handler in its own cache, kept only if it passes; raises ``InvalidTx``."""
+        self, store: ReadStore, env: BlockEnv, admitted: Admitted, mode: Mode, meter: GasMeter
+    ) -> CacheStore:
+        """The ante handler in a cache over ``store``, for the caller to keep (``write``) or drop;
+        raises ``InvalidTx``, and then nothing of it remains."""
         ante = CacheStore(store)
         self.ante.run(
             Context(GasStore(ante, meter), env, meter), admitted.tx, admitted.size, admitted.signer, mode
         )
-        ante.write()
+        return ante
 
     def deliver(self, store: CacheStore, env: BlockEnv, tx_bytes: bytes, max_tx_bytes: int) -> TxResult:
         """Execute ``tx_bytes`` on ``store`` (a block cache); bad input becomes a result."""
@@ -90,7 +90,7 @@ class TxPipeline:
             return failure(error)
         meter = GasMeter(admitted.tx.auth_info.fee.gas_limit)
         try:
-            self.run_ante(store, env, admitted, Mode.DELIVER, meter)
+            self.run_ante(store, env, admitted, Mode.DELIVER, meter).write()
         except InvalidTx as error:
             return failure(error, meter)
         return self.run_messages(store, env, admitted, meter)

@@ -85,7 +85,7 @@ class ModuleParams(Generic[P]):
     prefix: bytes
 
     def get(self, store: ReadStore) -> P:
-        raw = PrefixStore(store, self.prefix).get(PARAMS_KEY)
+        raw = store.get(self.prefix + PARAMS_KEY)
         return self.type() if raw is None else msgspec.msgpack.decode(raw, type=self.type)
 
     def set(self, store: Store, params: P) -> None:

@@ -75,7 +75,7 @@ def simulate(app: App, tx_bytes: bytes) -> TxResult:
     meter = GasMeter(SIMULATE_GAS)
     scratch = CacheStore(app.check_state)
     try:
-        pipeline.run_ante(scratch, env, admitted, Mode.SIMULATE, meter)
+        pipeline.run_ante(scratch, env, admitted, Mode.SIMULATE, meter).write()
     except InvalidTx as error:
         return failure(error, meter)
     return pipeline.run_messages(scratch, env, admitted, meter)

@@ -40,6 +40,7 @@ class BankKeeper:
         self.accounts = accounts
         self.module_accounts = dict(module_accounts)
         self.blocked = frozenset(m.address for m in module_accounts.values() if m.blocked)
+        self._addresses = {name: account.address for name, account in module_accounts.items()}
 
     def _kv(self, store: ReadStore) -> PrefixStore:
         return self._view.of(store)
@@ -82,7 +83,10 @@ class BankKeeper:
         ]
 
     def module_address(self, module: str) -> Address:
-        return self._module_account(module).address
+        address = self._addresses.get(module)
+        if address is None:
+            raise LookupError(f"no module account {module!r} is registered")
+        return address
 
     def is_blocked(self, address: Address) -> bool:
         return address in self.blocked

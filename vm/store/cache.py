@@ -123,13 +123,14 @@ class GasStore:
 
     def get(self, key: bytes) -> bytes | None:
         value = self.inner.get(key)
-        self.meter.consume(gascost.READ_COST_FLAT, "read")
-        self.meter.consume(gascost.READ_COST_PER_BYTE * (len(key) + len(value or b"")), "read")
+        size = len(key) + (len(value) if value is not None else 0)
+        self.meter.consume(gascost.READ_COST_FLAT + gascost.READ_COST_PER_BYTE * size, "read")
         return value
 
     def set(self, key: bytes, value: bytes) -> None:
-        self.meter.consume(gascost.WRITE_COST_FLAT, "write")
-        self.meter.consume(gascost.WRITE_COST_PER_BYTE * (len(key) + len(value)), "write")
+        self.meter.consume(
+            gascost.WRITE_COST_FLAT + gascost.WRITE_COST_PER_BYTE * (len(key) + len(value)), "write"
+        )
         self.inner.set(key, value)
 
     def delete(self, key: bytes) -> None:
@@ -138,6 +139,6 @@ class GasStore:
 
     def iterate(self, start: bytes, end: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
         for key, value in self.inner.iterate(start, end):
-            self.meter.consume(gascost.ITER_NEXT_COST_FLAT, "iterate")
-            self.meter.consume(gascost.READ_COST_PER_BYTE * (len(key) + len(value)), "iterate")
+            size = len(key) + len(value)
+            self.meter.consume(gascost.ITER_NEXT_COST_FLAT + gascost.READ_COST_PER_BYTE * size, "iterate")
             yield key, value

@@ -9,9 +9,8 @@ another's keys through its own view.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import cast
 
-from vm.store.cache import ReadStore, Store
+from vm.store.cache import ReadStore
 from vm.store.kv import prefix_end
 
 
@@ -19,22 +18,26 @@ class PrefixStore:
     def __init__(self, parent: ReadStore, prefix: bytes) -> None:
         if not prefix:
             raise ValueError("a prefix store needs a non-empty prefix")
-        self.parent = parent
         self.prefix = prefix
+        self._get = parent.get
+        self._iterate = parent.iterate
+        # Queries hand keepers read-only committed state: a write there is a bug, not input.
+        self._set = getattr(parent, "set", _read_only)
+        self._delete = getattr(parent, "delete", _read_only)
 
     def get(self, key: bytes) -> bytes | None:
-        return self.parent.get(self.prefix + key)
+        return self._get(self.prefix + key)
 
     def set(self, key: bytes, value: bytes) -> None:
-        _writable(self.parent).set(self.prefix + key, value)
+        self._set(self.prefix + key, value)
 
     def delete(self, key: bytes) -> None:
-        _writable(self.parent).delete(self.prefix + key)
+        self._delete(self.prefix + key)
 
     def iterate(self, start: bytes, end: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
         upper = prefix_end(self.prefix) if end is None else self.prefix + end
         size = len(self.prefix)
-        for key, value in self.parent.iterate(self.prefix + start, upper):
+        for key, value in self._iterate(self.prefix + start, upper):
             yield key[size:], value
 
 
@@ -53,8 +56,5 @@ class PrefixView:
         return self._view
 
 
-def _writable(store: ReadStore) -> Store:
-    """Queries hand keepers read-only committed state; a write there is a bug, not input."""
-    if getattr(store, "set", None) is None:
-        raise TypeError(f"{type(store).__name__} is read-only")
-    return cast(Store, store)
+def _read_only(*args: object) -> None:
+    raise TypeError("this store is read-only")
