@@ -16,6 +16,7 @@ format:
 bench:
 	uv run python scripts/bench_throughput.py
 	uv run python scripts/bench_state_commit.py
+	uv run python scripts/bench_rpc_load.py
 	uv run python scripts/bench_verify.py --sizes 1024 2048 4096 8192 --repeat 7
 	uv run python scripts/bench_network.py throughput --rate 1000 --txs 60000
 	uv run python scripts/bench_network.py interval --blocks 30

@@ -243,3 +243,25 @@ def test_checker_finds_violations_in_a_tree(tmp_path: Path, monkeypatch: pytest.
         test_vm_uses_no_floats()
     with pytest.raises(AssertionError, match=r"genesis/mod.py:1: imports node"):
         test_nothing_imports_node_except_node_and_tests()
+
+
+def vm_modules() -> list[str]:
+    """The module folders of vm/ (those with a ``module.py`` for the registry)."""
+    return sorted(p.parent.name for p in (ROOT / "vm").glob("*/module.py"))
+
+
+def test_modules_reach_each_other_only_through_expected_keepers() -> None:
+    """A module never imports another module's folder: what it needs from another is a
+    protocol in its own ``expected.py``, filled in by the registry with the other's keeper."""
+    modules = vm_modules()
+    assert {"auth", "bank", "provider"} <= set(modules)
+    found = [
+        f"{imp.where()}: vm/{module}/ imports {imp.module}"
+        for module in modules
+        for path in python_files(f"vm/{module}")
+        for imp in imports_of(path)
+        if imp.module.startswith("vm.")
+        and imp.module.split(".")[1] in modules
+        and imp.module.split(".")[1] != module
+    ]
+    assert found == []
