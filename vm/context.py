@@ -19,7 +19,7 @@ class BlockEnv:
     height: int
     time_ns: int  # header time, nanoseconds since the Unix epoch
     proposer: bytes  # consensus address of the block's proposer
-    beacon: bytes  # randomness fixed before this block's txs were chosen (vm/beacon.py)
+    beacon: bytes  # randomness no single proposer chooses (vm/beacon, docs/beacon.md)
     last_commit: CommitInfoLike = NO_COMMIT  # who signed the previous block
 
 
@@ -59,9 +59,6 @@ class Context:
 
     def emit(self, event: TypedEvent) -> None:
         self.events.append(event.to_event())
-
-    def emit_raw(self, event: Event) -> None:
-        self.events.append(event)
 
 
 _shapes: dict[type[TypedEvent], tuple[str, list[tuple[str, bool]]]] = {}

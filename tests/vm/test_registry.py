@@ -21,6 +21,7 @@ from tests.vm.faucet import (
 from tests.vm.helpers import (
     ALICE,
     BOB,
+    DENOM,
     FUNDS,
     apply_block,
     assert_code,
@@ -220,6 +221,18 @@ def test_invalid_mint_or_burn_without_the_permission() -> None:
         bank.burn(store, "fee_collector", coins(1))
     assert ModuleAccount(NAME, frozenset({Permission.MINTER})).permissions == {Permission.MINTER}
     assert supply(app) == 3 * FUNDS
+
+
+def test_modules_send_to_each_other() -> None:
+    app = faucet_app()
+    bank = REGISTRY.keeper("bank")
+    store = CacheStore(app.state.values)
+    bank.mint(store, NAME, coins(9))
+    bank.send_between_modules(store, NAME, "fee_collector", coins(4))
+    assert bank.get_balance(store, bank.module_address("fee_collector"), DENOM) == 4
+    assert REGISTRY.broken_invariants(store) == [
+        "faucet/account-empty: the faucet holds [Coin(denom='udepin', amount=5)]"
+    ]
 
 
 def test_invalid_burn_beyond_the_module_balance() -> None:
