@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,29 +23,16 @@ from node.home import Home, init_home
 from node.node import Node
 from node.p2p.config import PeerId
 from node.p2p.errors import NotRunningError
-from node.rpc import server
-from node.rpc.errors import EVIDENCE_REJECTED, HEIGHT_UNAVAILABLE, INVALID_PARAMS, NOT_FOUND, RPCError
-from node.rpc.methods import Call
+from node.rpc.errors import EVIDENCE_REJECTED, HEIGHT_UNAVAILABLE, INVALID_PARAMS, NOT_FOUND
 from node.rpc.present import rfc3339
 from node.storage import chain as chain_store
 from node.testnet import NetworkNode, create_testnet
 from tests.consensus.tendermint.support import KeySigner
+from tests.node.rpc.support import rpc, rpc_error
 
 VALIDATORS = 4
 POWER = 10
 STRANGER = PeerId("12D3KooWStrangerNotInTheConfigXXXXXXXXXXXXXXXXXXXXX")
-
-
-async def rpc(node: Node, method: str, **params: Any) -> Any:
-    result = await server.dispatch(Call(node), method, params)
-    json.dumps(result)  # every answer is plain JSON
-    return result
-
-
-async def rpc_error(node: Node, method: str, **params: Any) -> RPCError:
-    with pytest.raises(RPCError) as caught:
-        await rpc(node, method, **params)
-    return caught.value
 
 
 # -- a single-validator node ----------------------------------------------------------

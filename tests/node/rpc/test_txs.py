@@ -30,6 +30,7 @@ from node.node import Node
 from node.rpc import methods, present, server
 from node.rpc.errors import INVALID_PARAMS, RESPONSE_TOO_LARGE, RPCError
 from node.rpc.methods import Call
+from tests.node.rpc.support import rpc, rpc_error
 from tests.node.rpc.test_proofs import root_from_aunts
 from vm.bank.msgs import MsgSend
 from vm.types import Coin
@@ -102,18 +103,6 @@ async def commit_blocks(node: Node) -> list[list[str]]:
         assert block.data.txs == raws
         hashes.append([hashlib.sha256(raw).hexdigest().upper() for raw in raws])
     return hashes
-
-
-async def rpc(node: Node, method: str, **params: Any) -> Any:
-    result = await server.dispatch(Call(node), method, params)
-    json.dumps(result)  # every answer is plain JSON
-    return result
-
-
-async def rpc_error(node: Node, method: str, **params: Any) -> RPCError:
-    with pytest.raises(RPCError) as caught:
-        await rpc(node, method, **params)
-    return caught.value
 
 
 async def search(chain: Chain, query: str, **params: Any) -> tuple[list[str], str]:
