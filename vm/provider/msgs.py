@@ -8,6 +8,7 @@ from genesis.schema import ProviderParams
 from vm.encoding import Canonical
 from vm.errors import InvalidCoins, InvalidRequest
 from vm.msg import Msg
+from vm.provider.params import validate_params
 from vm.types import Coin, Uint64, is_valid_denom, parse_address, validate_coin
 
 MAX_GPU_ENTRIES = 16
@@ -139,6 +140,4 @@ class MsgUpdateParams(Msg, tag="provider/MsgUpdateParams", frozen=True):
 
     def validate(self) -> None:
         parse_address(self.authority, "authority")
-        validate_coin(
-            Coin(self.params.min_collateral.denom, self.params.min_collateral.amount), "min_collateral"
-        )
+        validate_params(self.params)

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import trio
 
-from consensus.tasks import TaskStatus
 from node.config import RPCConfig
 from node.rpc import server
 from node.rpc.dispatch import Method, Param
@@ -36,6 +35,7 @@ from node.rpc.server import (
     WEBSOCKET_METHODS,
     handle_payload,
 )
+from tests.node.rpc.support import Turns
 
 MAX_BATCH = 5
 MAX_RESPONSE_BYTES = 1_000
@@ -319,21 +319,14 @@ async def test_invalid_batch_answers_over_max_response_bytes_refuse_the_rest(blo
 async def test_batch_lets_other_tasks_run_between_requests(monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch of quick calls that never wait still hands the loop (the consensus task's)
     to other tasks between them."""
-    ticks = 0
+    turns = Turns()
 
     async def ticks_now(ctx: Call) -> int:
-        return ticks
-
-    async def tick(task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        nonlocal ticks
-        task_status.started()
-        while True:
-            await trio.lowlevel.checkpoint()
-            ticks += 1
+        return turns.count
 
     monkeypatch.setitem(REGISTRY.methods, "ticks", Method("ticks", ticks_now, (), "", False))
     async with trio.open_nursery() as nursery:
-        await nursery.start(tick)
+        await nursery.start(turns.run)
         responses = await send([request("ticks", id_=n) for n in range(MAX_BATCH)])
         nursery.cancel_scope.cancel()
     seen = [r["result"] for r in responses]

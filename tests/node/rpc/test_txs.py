@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 import trio
 
-from consensus.tasks import TaskStatus
 from genesis.schema import CoinJSON
 from node.client import build_tx
 from node.home import Home, add_genesis_account, init_home
@@ -30,7 +29,7 @@ from node.node import Node
 from node.rpc import methods, present, server
 from node.rpc.errors import INVALID_PARAMS, RESPONSE_TOO_LARGE, RPCError
 from node.rpc.methods import Call
-from tests.node.rpc.support import rpc, rpc_error
+from tests.node.rpc.support import Turns, rpc, rpc_error
 from tests.node.rpc.test_proofs import root_from_aunts
 from vm.bank.msgs import MsgSend
 from vm.types import Coin
@@ -126,21 +125,13 @@ def counting_reads(monkeypatch: pytest.MonkeyPatch, chain: Chain, name: str) -> 
 
 async def turns_given(work: Callable[[], Awaitable[Any]]) -> int:
     """How many turns another task gets while ``work`` runs."""
-    ticks = 0
-
-    async def tick(task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        nonlocal ticks
-        task_status.started()
-        while True:
-            await trio.lowlevel.checkpoint()
-            ticks += 1
-
+    turns = Turns()
     async with trio.open_nursery() as nursery:
-        await nursery.start(tick)
-        before = ticks
+        await nursery.start(turns.run)
+        before = turns.count
         await work()
         nursery.cancel_scope.cancel()
-    return ticks - before
+    return turns.count - before
 
 
 # -- tx and its proof ----------------------------------------------------------------------
