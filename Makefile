@@ -1,5 +1,5 @@
 # Developer shortcuts; CI runs the README's test command (.ci/run).
-.PHONY: test lint format bench
+.PHONY: test lint format bench proto
 
 test:
 	uv run --locked pytest
@@ -12,6 +12,9 @@ lint:
 format:
 	uv run ruff format .
 	uv run ruff check --fix .
+
+proto:  # regenerate protos/ from proto/ (tests/test_proto.py checks it was done)
+	uv run python scripts/gen_proto.py
 
 bench:
 	uv run python scripts/bench_throughput.py

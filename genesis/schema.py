@@ -75,7 +75,7 @@ class AuthParams(Doc):
 
 
 class BankParams(Doc):
-    send_enabled: bool = True
+    default_send_enabled: bool = True  # Cosmos bank Params; per-denom send_enabled is not supported
 
 
 class ProviderParams(Doc):

@@ -17,7 +17,7 @@ from genesis.schema import AuthParams
 from node.keys.hd import PrivateKey
 from vm.auth.keeper import required_fee
 from vm.msg import Msg
-from vm.tx import AuthInfo, Fee, Tx, TxBody, encode_tx, sign_bytes
+from vm.tx import Fee, SignMode, sign_bytes, signed, unsigned_tx
 from vm.types import Coin
 
 DEFAULT_NODE = "http://127.0.0.1:26657"
@@ -158,10 +158,19 @@ def build_tx(
     gas_limit: int,
     memo: str = "",
     timeout_height: int = 0,
+    mode: SignMode = SignMode.DIRECT,
 ) -> bytes:
-    body = TxBody(chain_id, list(messages), memo, timeout_height)
-    auth = AuthInfo(key.public_key, sequence, Fee(list(fee), gas_limit))
-    return encode_tx(Tx(body, auth, key.sign(sign_bytes(body, auth, account_number))))
+    """A signed Cosmos ``TxRaw`` (docs/encoding.md)."""
+    tx = unsigned_tx(
+        messages,
+        pubkey=key.public_key,
+        sequence=sequence,
+        fee=Fee(list(fee), gas_limit),
+        memo=memo,
+        timeout_height=timeout_height,
+        mode=mode,
+    )
+    return signed(tx, key.sign(sign_bytes(tx, chain_id, account_number, sequence)))
 
 
 def tx_hash_hex(tx: bytes) -> str:

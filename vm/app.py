@@ -8,6 +8,7 @@ of (messages, genesis, hooks, queries) comes from the module registry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ from vm.beacon.keeper import BeaconKeeper, Entry, EntrySource, decode_entry, enc
 from vm.beacon.module import NAME as BEACON
 from vm.block import FinalizeRequestLike, ValidatorUpdate
 from vm.context import BlockEnv, Event
-from vm.errors import InvalidGasLimit, InvalidRequest, InvalidTx, NodeFault
+from vm.errors import InvalidGasLimit, InvalidRequest, InvalidTx, NodeFault, grpc_log
 from vm.execute import NODE_FAULTS, TxPipeline, TxResult, failure, hook_context
 from vm.gas import GasMeter
 from vm.genesis_validators import genesis_validators
@@ -34,6 +35,7 @@ from vm.store.kv import KVStore, MemoryKV
 from vm.tx import decode_tx
 
 BLOCK_HOOK_GAS = 10**10
+GRPC_PATH = re.compile(r"/[A-Za-z0-9_.]+\.[A-Za-z0-9_]+/[A-Za-z0-9_]+")  # /<package>.<Service>/<Method>
 """Gas for all of one block's hooks together; their work is bounded by queues with
 per-block budgets, so reaching this is a bug (the chain stops rather than run on)."""
 
@@ -140,7 +142,7 @@ class App:
             gas_wanted=meter.limit,
             gas_used=meter.consumed,
             sender=admitted.signer,
-            sequence=admitted.tx.auth_info.sequence,
+            sequence=admitted.tx.auth_info.sequence or 0,
             fee=sum(c.amount for c in admitted.tx.auth_info.fee.amount),
         )
 
@@ -265,7 +267,9 @@ class App:
         try:
             key, value, proof = queries.run(self, path, data, prove)
         except InvalidTx as error:
-            return QueryResult(error.code, error.codespace, error.log, height=last)
+            return _failed(path, error.code, error.codespace, error.log, last)
+        except queries.SimulationFailed as failed:
+            return _failed(path, failed.result.code, failed.result.codespace, failed.result.log, last)
         return QueryResult(key=key, value=value, height=last, proof=proof)
 
     def next_env(self) -> BlockEnv:
@@ -288,13 +292,20 @@ class App:
         )
 
     def _gas_and_sender(self, tx_bytes: bytes, max_tx_bytes: int) -> tuple[int, bytes]:
-        """A tx's gas limit and signer's key for block packing; 0 and no key if it cannot be
+        """A tx's gas limit and signer for block packing; 0 and no signer if it cannot be
         decoded (it will fail in the block without using gas)."""
         try:
             tx = decode_tx(tx_bytes, self.registry, max_tx_bytes)
         except InvalidTx:
             return 0, b""
-        return tx.auth_info.fee.gas_limit, tx.auth_info.pubkey
+        return tx.auth_info.fee.gas_limit, tx.body.messages[0].signer().encode()
+
+
+def _failed(path: str, code: int, codespace: str, log: str, height: int) -> QueryResult:
+    """A failed query; a gRPC path's log reads as a gRPC error, as Cosmos clients expect."""
+    if GRPC_PATH.fullmatch(path):
+        log = grpc_log(code, codespace, log)
+    return QueryResult(code, codespace, log, height=height)
 
 
 def split_entry(txs: Sequence[bytes]) -> tuple[bytes | None, list[bytes]]:

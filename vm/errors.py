@@ -53,7 +53,9 @@ InvalidSigner = make_error("InvalidSigner", 24, "tx intended signer does not mat
 InvalidHeight = make_error("InvalidHeight", 26, "invalid height")
 InvalidChainID = make_error("InvalidChainID", 28, "invalid chain-id")
 TxTimeoutHeight = make_error("TxTimeoutHeight", 30, "tx timeout height")
+UnknownExtensionOptions = make_error("UnknownExtensionOptions", 31, "unknown extension options")
 WrongSequence = make_error("WrongSequence", 32, "incorrect account sequence")
+NotSupported = make_error("NotSupported", 37, "feature not supported")
 NotFound = make_error("NotFound", 38, "not found")
 InvalidGasLimit = make_error("InvalidGasLimit", 41, "invalid gas limit")
 Panic = make_error("Panic", 111222, "panic")
@@ -62,3 +64,24 @@ Panic = make_error("Panic", 111222, "panic")
 class NodeFault(Exception):
     """This node cannot execute the block (out of memory, storage failure...). Not a
     verdict on the block: the node stops without committing, and state is unchanged."""
+
+
+# gRPC status names for query errors, as Cosmos's gRPC answers carry them in the
+# abci_query log ("rpc error: code = NotFound desc = ..."), which cosmjs reads.
+_GRPC_STATUS = {
+    NotFound.code: "NotFound",
+    KeyNotFound.code: "NotFound",
+    UnknownAddress.code: "NotFound",
+    UnknownRequest.code: "Unimplemented",
+    NotSupported.code: "Unimplemented",
+    TxDecodeError.code: "InvalidArgument",
+    InvalidAddress.code: "InvalidArgument",
+    InvalidCoins.code: "InvalidArgument",
+    InvalidRequest.code: "InvalidArgument",
+    InvalidHeight.code: "InvalidArgument",
+}
+
+
+def grpc_log(code: int, codespace: str, log: str) -> str:
+    status = _GRPC_STATUS.get(code, "Unknown") if codespace == "sdk" else "Unknown"
+    return f"rpc error: code = {status} desc = {log}"

@@ -69,7 +69,7 @@ class TxPipeline:
     def admit(self, tx_bytes: bytes, env: BlockEnv, max_tx_bytes: int) -> Admitted:
         """Decode and check what needs no state; raises ``InvalidTx``."""
         tx = decode_tx(tx_bytes, self.registry, max_tx_bytes)
-        return Admitted(tx, len(tx_bytes), validate_basic(tx, env.chain_id, env.height))
+        return Admitted(tx, len(tx_bytes), validate_basic(tx, env.height))
 
     def run_ante(
         self, store: ReadStore, env: BlockEnv, admitted: Admitted, mode: Mode, meter: GasMeter
@@ -116,7 +116,7 @@ class TxPipeline:
             gas_used=meter.consumed,
             events=ctx.events,
             sender=admitted.signer,
-            sequence=tx.auth_info.sequence,
+            sequence=tx.auth_info.sequence or 0,  # None only when simulating
         )
 
 

@@ -13,9 +13,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import msgspec
+from google.protobuf.message import Message as ProtoMessage
 
 from vm.context import Context
 from vm.errors import InvalidRequest, Unauthorized
@@ -53,6 +54,16 @@ class ModuleAccount:
 Handler = Callable[[Context, Any], None]
 Hook = Callable[[Context], None]
 QueryHandler = Callable[[ReadStore, dict[str, Any]], Any]
+
+
+class Service(NamedTuple):
+    """One Cosmos gRPC query method, served over ``abci_query`` at its full path
+    (``/cosmos.bank.v1beta1.Query/Balance``): protobuf request in, protobuf answer out."""
+
+    request: type[ProtoMessage]
+    answer: Callable[[ReadStore, Any], ProtoMessage]
+
+
 Invariant = Callable[[ReadStore], str | None]
 """Returns a description of what is broken, or None when the invariant holds."""
 
@@ -100,6 +111,7 @@ class Module:
     genesis: ModuleGenesis[Any]
     messages: Mapping[type[Msg], Handler] = field(default_factory=dict)
     queries: Mapping[str, QueryHandler] = field(default_factory=dict)
+    services: Mapping[str, Service] = field(default_factory=dict)
     params: ModuleParams[Any] | None = None
     begin_block: Hook | None = None
     end_block: Hook | None = None

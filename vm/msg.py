@@ -6,7 +6,9 @@ from vm.encoding import Canonical
 
 
 class Msg(Canonical, tag_field="@type", frozen=True):
-    """Base message. Subclasses set ``tag`` (e.g. "bank/MsgSend") and implement both methods."""
+    """Base message. Subclasses set ``tag`` to their protobuf type URL
+    (``tag=type_url(tx_pb2.MsgSend)``), name their fields as that type does (vm/codec.py)
+    and implement both methods."""
 
     def signer(self) -> str:
         raise NotImplementedError

@@ -1,8 +1,11 @@
 """Application queries: ``abci_query`` paths, answered from committed state.
 
-Module paths (``/<module>/<name>``, ``/params``) come from the module registry;
-their request data is a JSON object and their answers are JSON. ``/store``
-takes a raw state key and can return a Merkle proof of the answer.
+Cosmos gRPC paths (``/cosmos.bank.v1beta1.Query/Balance``, the modules'
+services, and ``/cosmos.tx.v1beta1.Service/Simulate``) take and answer protobuf,
+as cosmjs and Cosmos clients send them. Module paths (``/<module>/<name>``,
+``/params``) come from the module registry; their request data is a JSON object
+and their answers are JSON. ``/store`` takes a raw state key and can return a
+Merkle proof of the answer.
 """
 
 from __future__ import annotations
@@ -10,19 +13,33 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
+from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2, tx_pb2
+from cosmpy.protos.tendermint.abci import types_pb2 as abci_types
 
 from vm.auth.ante import Mode, validate_basic
+from vm.context import Event
 from vm.crypto import SIGNATURE_SIZE
 from vm.errors import InvalidRequest, InvalidTx
 from vm.execute import Admitted, TxResult, failure
 from vm.gas import GasMeter
+from vm.protowire import RawTx, WireError, encode_tx_raw, parse_strict
 from vm.store.cache import CacheStore
-from vm.tx import decode_tx, encode_tx
+from vm.tx import decode_tx, msg_responses
 
 if TYPE_CHECKING:
     from vm.app import App
 
 SIMULATE_GAS = 100_000_000
+SIMULATE = "/cosmos.tx.v1beta1.Service/Simulate"
+
+
+class SimulationFailed(Exception):
+    """The simulated tx failed: its result carries the code and log."""
+
+    def __init__(self, result: TxResult) -> None:
+        super().__init__(result.log)
+        self.result = result
 
 
 def run(app: App, path: str, data: bytes, prove: bool) -> tuple[bytes, bytes, bytes]:
@@ -34,6 +51,10 @@ def run(app: App, path: str, data: bytes, prove: bool) -> tuple[bytes, bytes, by
         return b"", msgspec.json.encode(_simulation(result)), b""
     if prove:
         raise InvalidRequest("proofs are served for /store paths only")
+    if path == SIMULATE:
+        return b"", simulate_service(app, data), b""
+    if app.registry.serves(path):
+        return b"", app.registry.service(path, app.state.values, data), b""
     answer = app.registry.query(path, app.state.values, _request(data))
     return b"", msgspec.json.encode(answer), b""
 
@@ -65,11 +86,11 @@ def simulate(app: App, tx_bytes: bytes) -> TxResult:
     pipeline = app.pipeline
     max_tx_bytes = app.consensus_params().block.max_tx_bytes
     try:
-        tx = decode_tx(tx_bytes, app.registry, max_tx_bytes)
-        if not tx.signature:  # an unsigned probe: charge its size as if it were signed
-            tx = msgspec.structs.replace(tx, signature=bytes(SIGNATURE_SIZE))
-            tx_bytes = encode_tx(tx)
-        admitted = Admitted(tx, len(tx_bytes), validate_basic(tx, env.chain_id, env.height))
+        tx = decode_tx(tx_bytes, app.registry, max_tx_bytes, simulate=True)
+        size = len(tx_bytes) + max(0, SIGNATURE_SIZE - len(tx.signature))  # as if it were signed
+        if not tx.raw.signatures:
+            size += 2  # the signature's field tag and length in the TxRaw
+        admitted = Admitted(tx, size, validate_basic(tx, env.height))
     except InvalidTx as error:
         return failure(error)
     meter = GasMeter(SIMULATE_GAS)
@@ -88,3 +109,39 @@ def _simulation(result: TxResult) -> dict[str, Any]:
         "log": result.log,
         "gas_used": result.gas_used,
     }
+
+
+def simulate_service(app: App, data: bytes) -> bytes:
+    """``cosmos.tx.v1beta1.Service/Simulate``: ``tx_bytes``, or the deprecated ``tx``."""
+    try:
+        request = parse_strict(service_pb2.SimulateRequest, data)
+    except WireError as error:
+        raise InvalidRequest(str(error)) from None
+    tx_bytes = request.tx_bytes or _tx_raw(request.tx)
+    result = simulate(app, tx_bytes)
+    if result.code != 0:
+        raise SimulationFailed(result)
+    tx = decode_tx(tx_bytes, app.registry, app.consensus_params().block.max_tx_bytes, simulate=True)
+    answer = service_pb2.SimulateResponse(
+        gas_info=abci_pb2.GasInfo(gas_wanted=result.gas_wanted, gas_used=result.gas_used),
+        result=abci_pb2.Result(events=abci_events(result.events), msg_responses=msg_responses(tx)),
+    )
+    return bytes(answer.SerializeToString(deterministic=True))
+
+
+def _tx_raw(tx: tx_pb2.Tx) -> bytes:
+    body = tx.body.SerializeToString(deterministic=True)
+    auth_info = tx.auth_info.SerializeToString(deterministic=True)
+    return encode_tx_raw(RawTx(body, auth_info, tuple(tx.signatures)))
+
+
+def abci_events(events: list[Event]) -> list[abci_types.Event]:
+    return [
+        abci_types.Event(
+            type=event.type,
+            attributes=[
+                abci_types.EventAttribute(key=a.key, value=a.value, index=a.index) for a in event.attributes
+            ],
+        )
+        for event in events
+    ]

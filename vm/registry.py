@@ -10,15 +10,19 @@ Begin-block hooks, end-block hooks and genesis run in the same order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
 import msgspec
+from google.protobuf.any_pb2 import Any as AnyPb
+from google.protobuf.message import Message as ProtoMessage
 
 from genesis.schema import GenesisDoc
+from vm.codec import ConversionError, codec_for
 from vm.context import Context, TypedEvent
 from vm.errors import InvalidRequest, NotFound, UnknownRequest
-from vm.module import NAME, Handler, Module, ModuleAccount, ModuleDef, Wiring
+from vm.module import NAME, Handler, Module, ModuleAccount, ModuleDef, Service, Wiring
 from vm.msg import Msg
+from vm.protowire import WireError, parse_strict
 from vm.store.cache import ReadStore
 from vm.types import Address
 
@@ -56,9 +60,13 @@ class Registry:
                     raise ValueError(f"{msg_type.__name__} is handled by two modules")
                 self._handlers[msg_type] = (module.name, handler)
         self.message_types = tuple(self._handlers)
-        self._tags = {str(t.__struct_config__.tag) for t in self.message_types}
-        union: Any = Union[self.message_types]  # noqa: UP007 (built at run time)
-        self._message_decoder = msgspec.msgpack.Decoder(union)
+        self._codecs = {codec.type_url: codec for codec in map(codec_for, self.message_types)}
+        self._services: dict[str, Service] = {}
+        for module in self.modules:
+            for path, service in module.services.items():
+                if path in self._services:
+                    raise ValueError(f"{path} is served by two modules")
+                self._services[path] = service
 
     # -- lookups --------------------------------------------------------------------------
 
@@ -76,16 +84,17 @@ class Registry:
 
     # -- messages -------------------------------------------------------------------------
 
-    def decode_message(self, raw: bytes) -> Msg:
-        """A message from its encoding (``[tag, field, ...]``), as one of the registered types."""
+    def decode_message(self, message: AnyPb) -> tuple[Msg, ProtoMessage]:
+        """A registered message from its ``Any``: the struct handlers read, and the protobuf
+        message it was decoded from."""
+        codec = self._codecs.get(message.type_url)
+        if codec is None:
+            raise UnknownRequest(f"unknown message type {message.type_url[:128]!r}")
         try:
-            message: Msg = self._message_decoder.decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
-            tag = _tag_of(raw)
-            if tag is not None and tag not in self._tags:
-                raise UnknownRequest(f"unknown message type {tag!r}") from None
-            raise InvalidRequest(f"message {tag or ''}: {exc}") from None
-        return message
+            wire = parse_strict(codec.proto, message.value)
+            return codec.read(wire), wire
+        except (WireError, ConversionError) as error:
+            raise InvalidRequest(f"{codec.type_url}: {error}") from None
 
     def route(self, ctx: Context, msg: Msg) -> None:
         entry = self._handlers.get(type(msg))
@@ -155,6 +164,20 @@ class Registry:
             raise UnknownRequest(f"unknown query path {path!r}; paths: {', '.join(self.query_paths())}")
         return handler(store, request)
 
+    def serves(self, path: str) -> bool:
+        return path in self._services
+
+    def service(self, path: str, store: ReadStore, request: bytes) -> bytes:
+        """A Cosmos gRPC query: ``request`` is the protobuf request, the answer its response."""
+        service = self._services.get(path)
+        if service is None:
+            raise UnknownRequest(f"unknown query path {path[:128]!r}")
+        try:
+            message = parse_strict(service.request, request)
+        except WireError as error:
+            raise InvalidRequest(str(error)) from None
+        return bytes(service.answer(store, message).SerializeToString(deterministic=True))
+
     def query_paths(self) -> list[str]:
         return ["/params"] + [f"/{m.name}/{q}" for m in self.modules for q in m.queries]
 
@@ -180,16 +203,6 @@ class Registry:
         broken = self.broken_invariants(store)
         if broken:
             raise InvariantBroken("; ".join(broken))
-
-
-def _tag_of(raw: bytes) -> str | None:
-    """The type tag a message encoding starts with, if it has that outline."""
-    try:
-        outline = msgspec.msgpack.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        return None
-    tag = outline[0] if isinstance(outline, list) and outline else None
-    return tag if isinstance(tag, str) else None
 
 
 def _check_names(names: list[str]) -> None:

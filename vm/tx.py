@@ -1,114 +1,284 @@
-"""The transaction format (docs/encoding.md).
+"""The transaction format: Cosmos SDK v0.50's protobuf ``TxRaw`` (docs/encoding.md).
 
-A tx is ``Tx(body, auth_info, signature)``. The signer signs
-``sign_bytes = encode(SignDoc(body, auth_info, account_number))`` with
-secp256k1 over SHA-256 of those bytes; chain id and sequence in the body and
-auth info prevent replay across chains and within one.
+``TxRaw {body_bytes, auth_info_bytes, signatures}`` carries the body and auth
+info as the bytes the signer saw. In SIGN_MODE_DIRECT the signature is over
+``SignDoc {body_bytes, auth_info_bytes, chain_id, account_number}`` built from
+those bytes as received, never re-encoded; in SIGN_MODE_LEGACY_AMINO_JSON it is
+over the Amino JSON document of the decoded tx (vm/amino.py). Either way the
+signer signs SHA-256 of the sign bytes with secp256k1.
 
-Messages are decoded by the module registry, which alone knows the message set.
+Decoding is strict: the size limit before any parsing, ``TxRaw`` in its one
+canonical layout, unknown fields rejected anywhere (ADR-020, critical or not),
+and one signer per tx. Messages are decoded by the module registry, which alone
+knows the message set. The tx hash is SHA-256 of the ``TxRaw`` bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Protocol
+from collections.abc import Sequence
+from enum import IntEnum
+from typing import Protocol
 
 import msgspec
+from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
+from cosmpy.protos.cosmos.crypto.secp256k1 import keys_pb2
+from cosmpy.protos.cosmos.tx.signing.v1beta1 import signing_pb2
+from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
+from google.protobuf.any_pb2 import Any as AnyPb
+from google.protobuf.message import Message
 
-from vm.encoding import Canonical, encode
-from vm.errors import InvalidTx, TxDecodeError, TxTooLarge, UnknownRequest
+from vm import amino
+from vm.codec import ConversionError, MessageCodec, codec_for, pack, proto_class, type_url
+from vm.errors import (
+    InvalidPubKey,
+    InvalidRequest,
+    NoSignatures,
+    NotSupported,
+    TooManySignatures,
+    TxDecodeError,
+    TxTooLarge,
+    Unauthorized,
+    UnknownExtensionOptions,
+)
 from vm.msg import Msg
-from vm.types import Coin, Uint64
+from vm.protowire import RawTx, WireError, encode_tx_raw, parse_strict, parse_tx_raw
+from vm.types import Coin
 
 MAX_TX_BYTES = 64 * 1024
 MAX_MESSAGES = 64
+SECP256K1_PUBKEY = type_url(keys_pb2.PubKey)
 
 
-class Fee(Canonical, frozen=True):
+class SignMode(IntEnum):
+    DIRECT = signing_pb2.SIGN_MODE_DIRECT
+    LEGACY_AMINO_JSON = signing_pb2.SIGN_MODE_LEGACY_AMINO_JSON
+
+
+class Fee(msgspec.Struct, frozen=True):
     amount: list[Coin]
-    gas_limit: Uint64
+    gas_limit: int
+    payer: str = ""  # empty: the signer pays
+    granter: str = ""  # fee grants are not supported: always empty in an accepted tx
 
 
-class TxBody(Canonical, frozen=True):
-    chain_id: str
-    messages: list[Any]  # Msg values; decoded through the registry (``MessageDecoder``)
+class TxBody(msgspec.Struct, frozen=True):
+    messages: list[Msg]
     memo: str
-    timeout_height: Uint64  # 0: no timeout
+    timeout_height: int  # 0: no timeout
+    wire: list[Message]  # the messages as decoded from their Any (for Amino JSON)
 
 
-class AuthInfo(Canonical, frozen=True):
-    pubkey: bytes  # 33-byte compressed secp256k1
-    sequence: Uint64
+class AuthInfo(msgspec.Struct, frozen=True):
+    pubkey: bytes | None  # None: use the key the account already has
+    sequence: int | None  # None only in simulation without signer info: the account's
+    mode: SignMode
     fee: Fee
 
 
-class SignDoc(Canonical, frozen=True):
-    body: TxBody
-    auth_info: AuthInfo
-    account_number: Uint64
-
-
-class Tx(Canonical, frozen=True):
+class Tx(msgspec.Struct, frozen=True):
     body: TxBody
     auth_info: AuthInfo
     signature: bytes
+    raw: RawTx
 
 
 class MessageDecoder(Protocol):
-    def decode_message(self, raw: bytes) -> Msg: ...
+    def decode_message(self, message: AnyPb) -> tuple[Msg, Message]: ...
 
 
-class _WireBody(Canonical, frozen=True):
-    """TxBody as it is read first: each message still undecoded, for the registry."""
-
-    chain_id: str
-    messages: list[msgspec.Raw]
-    memo: str
-    timeout_height: Uint64
-
-
-class _WireTx(Canonical, frozen=True):
-    body: _WireBody
-    auth_info: AuthInfo
-    signature: bytes
-
-
-_outline = msgspec.msgpack.Decoder(_WireTx)
-
-
-def sign_bytes(body: TxBody, auth_info: AuthInfo, account_number: int) -> bytes:
-    return encode(SignDoc(body, auth_info, account_number))
+_coin = MessageCodec(Coin, coin_pb2.Coin)
 
 
 def tx_hash(tx_bytes: bytes) -> bytes:
     return hashlib.sha256(tx_bytes).digest()
 
 
-def decode_tx(tx_bytes: bytes, messages: MessageDecoder, max_bytes: int = MAX_TX_BYTES) -> Tx:
-    """The tx ``tx_bytes`` encode, or a typed rejection: oversize, malformed, unknown message
-    type or not canonical (every tx has exactly one encoding)."""
+def decode_tx(
+    tx_bytes: bytes, messages: MessageDecoder, max_bytes: int = MAX_TX_BYTES, simulate: bool = False
+) -> Tx:
+    """The tx ``tx_bytes`` encode, or a typed rejection (docs/encoding.md lists the codes).
+
+    ``simulate`` accepts what a client sends to learn the gas before it signs: no signer
+    info or signature, sign mode UNSPECIFIED (read as DIRECT)."""
     if len(tx_bytes) > max_bytes:
         raise TxTooLarge(f"{len(tx_bytes)} bytes; the limit is {max_bytes}")
+    if not tx_bytes:
+        raise TxDecodeError("tx bytes are empty")
     try:
-        outline = _outline.decode(tx_bytes)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
-        raise TxDecodeError(str(exc)) from None
-    if len(outline.body.messages) > MAX_MESSAGES:
-        raise TxDecodeError(f"a tx carries at most {MAX_MESSAGES} messages")
-    try:
-        decoded = [messages.decode_message(m) for m in outline.body.messages]
-    except UnknownRequest:
-        raise
-    except InvalidTx as error:
-        raise TxDecodeError(error.detail) from None
-    body = outline.body
-    tx = Tx(
-        TxBody(body.chain_id, decoded, body.memo, body.timeout_height), outline.auth_info, outline.signature
-    )
-    if encode(tx) != tx_bytes:
-        raise TxDecodeError("non-canonical encoding")
+        raw = parse_tx_raw(tx_bytes)
+        body = parse_strict(tx_pb2.TxBody, raw.body_bytes)
+        auth = parse_strict(tx_pb2.AuthInfo, raw.auth_info_bytes)
+        decoded_body = _body(body, messages)
+        auth_info = _simulated_auth_info(auth) if simulate else _auth_info(auth)
+        signature = (raw.signatures or (b"",))[0] if simulate else _signature(raw, auth)
+        tx = Tx(decoded_body, auth_info, signature, raw)
+    except (WireError, ConversionError) as error:
+        raise TxDecodeError(str(error)) from None
+    if tx.auth_info.mode is SignMode.LEGACY_AMINO_JSON:
+        _require_canonical(raw, body, auth, tx.body.wire, messages)
+        _require_amino_form(tx.body.wire)
     return tx
 
 
-def encode_tx(tx: Tx) -> bytes:
-    return encode(tx)
+def _body(body: tx_pb2.TxBody, messages: MessageDecoder) -> TxBody:
+    if body.extension_options:
+        raise UnknownExtensionOptions(f"unknown extension option {body.extension_options[0].type_url}")
+    if not 1 <= len(body.messages) <= MAX_MESSAGES:
+        raise InvalidRequest(f"a tx carries 1 to {MAX_MESSAGES} messages, not {len(body.messages)}")
+    try:
+        decoded = [messages.decode_message(any_) for any_ in body.messages]
+    except InvalidRequest as error:
+        raise TxDecodeError(error.detail) from None
+    return TxBody([m for m, _ in decoded], body.memo, body.timeout_height, [w for _, w in decoded])
+
+
+def _auth_info(auth: tx_pb2.AuthInfo) -> AuthInfo:
+    if auth.HasField("tip"):
+        raise NotSupported("tips are not supported")
+    if not auth.signer_infos:
+        raise NoSignatures("the tx has no signer info")
+    if len(auth.signer_infos) > 1:
+        raise TooManySignatures(f"one signer per tx; this one has {len(auth.signer_infos)}")
+    info = auth.signer_infos[0]
+    if info.mode_info.WhichOneof("sum") != "single":
+        raise NotSupported("only single-key signatures are supported (no multisig)")
+    mode = info.mode_info.single.mode
+    if mode not in (SignMode.DIRECT, SignMode.LEGACY_AMINO_JSON):
+        name = signing_pb2.SignMode.Name(mode) if mode in signing_pb2.SignMode.values() else str(mode)
+        raise NotSupported(f"sign mode {name}; use SIGN_MODE_DIRECT or SIGN_MODE_LEGACY_AMINO_JSON")
+    fee = auth.fee
+    if fee.granter:
+        raise NotSupported("fee grants are not supported")
+    amount = [_coin.read(coin) for coin in fee.amount]
+    return AuthInfo(_pubkey(info), info.sequence, SignMode(mode), Fee(amount, fee.gas_limit, fee.payer))
+
+
+def _simulated_auth_info(auth: tx_pb2.AuthInfo) -> AuthInfo:
+    """A probe may leave the sign mode UNSPECIFIED (read as DIRECT) or have no signer info
+    (the account's own sequence is then used)."""
+    if not auth.signer_infos:
+        amount = [_coin.read(coin) for coin in auth.fee.amount]
+        return AuthInfo(None, None, SignMode.DIRECT, Fee(amount, auth.fee.gas_limit, auth.fee.payer))
+    mode_info = auth.signer_infos[0].mode_info
+    if mode_info.WhichOneof("sum") != "multi" and mode_info.single.mode == signing_pb2.SIGN_MODE_UNSPECIFIED:
+        mode_info.single.mode = SignMode.DIRECT  # the parsed copy only; the bytes are unchanged
+    return _auth_info(auth)
+
+
+def _pubkey(info: tx_pb2.SignerInfo) -> bytes | None:
+    if not info.HasField("public_key"):
+        return None
+    if info.public_key.type_url != SECP256K1_PUBKEY:
+        raise InvalidPubKey(f"public key type {info.public_key.type_url!r}; expected {SECP256K1_PUBKEY}")
+    try:
+        return bytes(parse_strict(keys_pb2.PubKey, info.public_key.value).key)
+    except WireError as error:
+        raise InvalidPubKey(str(error)) from None
+
+
+def _signature(raw: RawTx, auth: tx_pb2.AuthInfo) -> bytes:
+    if len(raw.signatures) != len(auth.signer_infos):
+        raise Unauthorized(
+            f"wrong number of signatures; expected {len(auth.signer_infos)}, got {len(raw.signatures)}"
+        )
+    return bytes(raw.signatures[0])
+
+
+def _require_canonical(
+    raw: RawTx, body: tx_pb2.TxBody, auth: tx_pb2.AuthInfo, wire: list[Message], messages: MessageDecoder
+) -> None:
+    """An Amino JSON signature does not cover the protobuf bytes, so those must be the one
+    canonical encoding: anyone could otherwise re-encode a signed tx and change its hash."""
+    canonical = (
+        body.SerializeToString(deterministic=True) == raw.body_bytes
+        and auth.SerializeToString(deterministic=True) == raw.auth_info_bytes
+        and all(
+            m.SerializeToString(deterministic=True) == a.value
+            for m, a in zip(wire, body.messages, strict=True)
+        )
+    )
+    if not canonical:
+        raise TxDecodeError("an Amino JSON signed tx must be canonically encoded")
+
+
+def _require_amino_form(wire: list[Message]) -> None:
+    """Every message of an Amino JSON signed tx has an Amino JSON form (so its sign bytes exist)."""
+    try:
+        for message in wire:
+            amino.message_json(message)
+    except amino.AminoError as error:
+        raise TxDecodeError(f"no Amino JSON form: {error}") from None
+
+
+def sign_bytes(tx: Tx, chain_id: str, account_number: int, sequence: int) -> bytes:
+    """What the signer signed (SHA-256 of these bytes), in the tx's sign mode."""
+    if tx.auth_info.mode is SignMode.DIRECT:
+        return direct_sign_bytes(tx.raw.body_bytes, tx.raw.auth_info_bytes, chain_id, account_number)
+    fee = tx.auth_info.fee
+    return amino.sign_doc(
+        chain_id=chain_id,
+        account_number=account_number,
+        sequence=sequence,
+        timeout_height=tx.body.timeout_height,
+        memo=tx.body.memo,
+        fee_amount=[_coin.write(coin) for coin in fee.amount],
+        gas_limit=fee.gas_limit,
+        payer=fee.payer,
+        granter=fee.granter,
+        msgs=tx.body.wire,
+    )
+
+
+def direct_sign_bytes(body_bytes: bytes, auth_info_bytes: bytes, chain_id: str, account_number: int) -> bytes:
+    doc = tx_pb2.SignDoc(
+        body_bytes=body_bytes,
+        auth_info_bytes=auth_info_bytes,
+        chain_id=chain_id,
+        account_number=account_number,
+    )
+    return bytes(doc.SerializeToString(deterministic=True))
+
+
+def unsigned_tx(
+    messages: Sequence[Msg],
+    *,
+    pubkey: bytes | None,
+    sequence: int,
+    fee: Fee,
+    memo: str = "",
+    timeout_height: int = 0,
+    mode: SignMode = SignMode.DIRECT,
+) -> Tx:
+    """An unsigned tx in its canonical encoding; sign ``sign_bytes`` of it, then ``signed``."""
+    wire = [codec_for(type(m)).write(m) for m in messages]
+    body = tx_pb2.TxBody(messages=[pack(w) for w in wire], memo=memo, timeout_height=timeout_height)
+    signer = tx_pb2.SignerInfo(
+        mode_info=tx_pb2.ModeInfo(single=tx_pb2.ModeInfo.Single(mode=mode.value)), sequence=sequence
+    )
+    if pubkey is not None:
+        signer.public_key.CopyFrom(pack(keys_pb2.PubKey(key=pubkey)))
+    auth = tx_pb2.AuthInfo(
+        signer_infos=[signer],
+        fee=tx_pb2.Fee(
+            amount=[_coin.write(c) for c in fee.amount],
+            gas_limit=fee.gas_limit,
+            payer=fee.payer,
+            granter=fee.granter,
+        ),
+    )
+    raw = RawTx(body.SerializeToString(deterministic=True), auth.SerializeToString(deterministic=True), ())
+    return Tx(
+        TxBody(list(messages), memo, timeout_height, wire), AuthInfo(pubkey, sequence, mode, fee), b"", raw
+    )
+
+
+def msg_responses(tx: Tx) -> list[AnyPb]:
+    """What each message answers (``TxMsgData.msg_responses``): its ``<Msg>Response`` type,
+    empty, since no depind handler returns data."""
+    return [pack(proto_class(m.DESCRIPTOR.full_name + "Response")()) for m in tx.body.wire]
+
+
+def signed(tx: Tx, signature: bytes) -> bytes:
+    """The ``TxRaw`` bytes of ``tx`` with its signature."""
+    return encode_tx_raw(tx.raw._replace(signatures=(signature,)))

@@ -128,15 +128,15 @@ def send_tx(opts: TxOptions, sender: str, make_messages: Callable[[str], list[Ms
         signer = Signer(client, key, chain_id=opts.chain_id)
         tx = signer.build(messages, gas=opts.gas, fees=opts.fees, memo=opts.memo)
         if not opts.yes:
-            confirm(decode_tx(tx, default_registry()), key.address)
+            confirm(decode_tx(tx, default_registry()), signer.chain_id, key.address)
         outcome = broadcast(client, tx, opts)
     report(outcome, opts.output)
 
 
-def confirm(tx: Tx, sender: str) -> None:
+def confirm(tx: Tx, chain_id: str, sender: str) -> None:
     """Show what is about to be signed and paid for; abort unless the user agrees."""
     fee = tx.auth_info.fee
-    pairs: list[tuple[str, Any]] = [("chain id", tx.body.chain_id), ("from", sender)]
+    pairs: list[tuple[str, Any]] = [("chain id", chain_id), ("from", sender)]
     pairs += [("message", message_line(message_view(m))) for m in tx.body.messages]
     pairs += [("fee", format_coins(fee.amount) or "none"), ("gas limit", fee.gas_limit)]
     if tx.body.memo:

@@ -158,7 +158,7 @@ def account_text(result: dict[str, Any]) -> str:
             ("address", result["address"]),
             ("account number", result["account_number"]),
             ("sequence", result["sequence"]),
-            ("pubkey", result["pub_key"] or "-"),
+            ("pubkey", (result["pub_key"] or {}).get("key", "-")),
         ]
     )
 

@@ -209,6 +209,6 @@ def check_ledger(node: NodeProcess, ledger: Ledger, genesis_supply: int) -> None
 
     per_sender = Counter(t.sender for t in transfers)
     for key in SENDERS:
-        assert node.account(key.address)["sequence"] == per_sender[key.address]
+        assert int(node.account(key.address)["sequence"]) == per_sender[key.address]
     assert node.supply(DENOM) == genesis_supply
     assert sum(expected.values()) == genesis_supply

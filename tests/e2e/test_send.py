@@ -96,10 +96,10 @@ def test_send_via_raw_jsonrpc(node: NodeProcess) -> None:
     assert node.balance(FEE_COLLECTOR_ADDRESS) == collected_before + FEE * len(AMOUNTS)
     assert node.supply() == supply_before
     account = node.account(sender.address)
-    assert account["sequence"] == len(AMOUNTS)
-    assert base64.b64decode(account["pub_key"]) == sender.key.public_key
+    assert account["sequence"] == str(len(AMOUNTS))
+    assert base64.b64decode(account["pub_key"]["key"]) == sender.key.public_key
     created = node.account(recipient)
-    assert (created["sequence"], created["pub_key"]) == (0, None)
+    assert (created["sequence"], created["pub_key"]) == ("0", None)
 
 
 def check_search(

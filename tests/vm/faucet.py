@@ -10,6 +10,8 @@ from functools import partial
 from typing import Annotated, Any, ClassVar
 
 import msgspec
+from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
+from google.protobuf import descriptor_pb2, descriptor_pool
 
 from vm.context import Context, TypedEvent
 from vm.errors import InvalidRequest
@@ -48,7 +50,53 @@ class FaucetGenesis(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     blocks: Uint64 = 0  # begin-block hooks seen
 
 
-class MsgMint(Msg, tag="faucet/MsgMint", frozen=True):
+def _wire_types() -> str:
+    """The faucet's protobuf package, built here as a .proto file would declare it:
+    ``tests.faucet.v1`` with one message per struct below. Returns the package name."""
+    package = "tests.faucet.v1"
+    file = descriptor_pb2.FileDescriptorProto(
+        name="tests/faucet/v1/tx.proto",
+        package=package,
+        syntax="proto3",
+        dependency=[coin_pb2.DESCRIPTOR.name],
+    )
+    string, uint64, message = (
+        descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
+        descriptor_pb2.FieldDescriptorProto.TYPE_UINT64,
+        descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE,
+    )
+    coins = (message, ".cosmos.base.v1beta1.Coin", True)
+    shapes: dict[str, list[tuple[str, tuple[int, str, bool] | int]]] = {
+        "MsgMint": [("recipient", string), ("amount", coins)],
+        "MsgBurn": [("holder", string), ("amount", coins)],
+        "MsgEnqueue": [("sender", string), ("count", uint64)],
+        "MsgMisbehave": [("sender", string), ("kind", string)],
+        "Params": [("max_mint", uint64), ("jobs_per_block", uint64)],
+        "MsgUpdateParams": [("authority", string), ("params", (message, f".{package}.Params", False))],
+    }
+    for name, fields in shapes.items():
+        declared = file.message_type.add(name=name)
+        for number, (field_name, kind) in enumerate(fields, start=1):
+            type_, type_name, repeated = kind if isinstance(kind, tuple) else (kind, "", False)
+            field = declared.field.add(name=field_name, number=number, type=type_)
+            field.label = (
+                descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED
+                if repeated
+                else descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL
+            )
+            if type_name:
+                field.type_name = type_name
+    try:
+        descriptor_pool.Default().FindFileByName(file.name)
+    except KeyError:
+        descriptor_pool.Default().Add(file)
+    return package
+
+
+PACKAGE = _wire_types()
+
+
+class MsgMint(Msg, tag=f"/{PACKAGE}.MsgMint", frozen=True):
     recipient: str
     amount: list[Coin]
 
@@ -60,7 +108,7 @@ class MsgMint(Msg, tag="faucet/MsgMint", frozen=True):
         validate_coins(self.amount)
 
 
-class MsgBurn(Msg, tag="faucet/MsgBurn", frozen=True):
+class MsgBurn(Msg, tag=f"/{PACKAGE}.MsgBurn", frozen=True):
     holder: str
     amount: list[Coin]
 
@@ -72,7 +120,7 @@ class MsgBurn(Msg, tag="faucet/MsgBurn", frozen=True):
         validate_coins(self.amount)
 
 
-class MsgEnqueue(Msg, tag="faucet/MsgEnqueue", frozen=True):
+class MsgEnqueue(Msg, tag=f"/{PACKAGE}.MsgEnqueue", frozen=True):
     """Queue ``count`` jobs for the end-block hook (each due now)."""
 
     sender: str
@@ -85,7 +133,7 @@ class MsgEnqueue(Msg, tag="faucet/MsgEnqueue", frozen=True):
         parse_address(self.sender, "sender")
 
 
-class MsgMisbehave(Msg, tag="faucet/MsgMisbehave", frozen=True):
+class MsgMisbehave(Msg, tag=f"/{PACKAGE}.MsgMisbehave", frozen=True):
     """Runs handler code that fails: ``"recursion"`` recurses without end, ``"bug"``
     looks up a missing key (a deterministic handler bug)."""
 
@@ -99,7 +147,7 @@ class MsgMisbehave(Msg, tag="faucet/MsgMisbehave", frozen=True):
         parse_address(self.sender, "sender")
 
 
-class MsgUpdateParams(Msg, tag="faucet/MsgUpdateParams", frozen=True):
+class MsgUpdateParams(Msg, tag=f"/{PACKAGE}.MsgUpdateParams", frozen=True):
     authority: str
     params: FaucetParams
 

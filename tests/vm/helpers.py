@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
+from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
 
 from consensus.abci import FinalizeBlockRequest
 from genesis.schema import (
@@ -37,12 +38,13 @@ from vm.context import Event
 from vm.execute import TxResult
 from vm.modules import default_registry
 from vm.msg import Msg
+from vm.protowire import RawTx, encode_tx_raw, parse_tx_raw
 from vm.provider.keeper import Provider, ProviderKeeper
 from vm.provider.msgs import GpuSpec, MsgRegisterProvider
 from vm.registry import Registry
 from vm.state import VALUE_PREFIX
 from vm.store.kv import MemoryKV, prefix_end
-from vm.tx import AuthInfo, Fee, Tx, TxBody, encode_tx, sign_bytes
+from vm.tx import Fee, SignMode, Tx, sign_bytes, unsigned_tx
 from vm.types import Address, Coin, module_address, parse_address
 
 CHAIN_ID = "depin-test-1"
@@ -124,12 +126,22 @@ def make_tx(
     memo: str = "",
     timeout_height: int = 0,
     pubkey: bytes | None = None,
+    mode: SignMode = SignMode.DIRECT,
+    omit_pubkey: bool = False,
 ) -> Tx:
     """A signed Tx value; ``pubkey`` overrides the key's own in the auth info."""
     amount = (coins(fee) if fee else []) if isinstance(fee, int) else list(fee)
-    body = TxBody(chain_id, list(msgs), memo, timeout_height)
-    auth_info = AuthInfo(pubkey if pubkey is not None else k.public_key, sequence, Fee(amount, gas))
-    return Tx(body, auth_info, k.sign(sign_bytes(body, auth_info, account_number)))
+    tx = unsigned_tx(
+        msgs,
+        pubkey=None if omit_pubkey else (pubkey if pubkey is not None else k.public_key),
+        sequence=sequence,
+        fee=Fee(amount, gas),
+        memo=memo,
+        timeout_height=timeout_height,
+        mode=mode,
+    )
+    signature = k.sign(sign_bytes(tx, chain_id, account_number, sequence))
+    return msgspec.structs.replace(tx, signature=signature, raw=tx.raw._replace(signatures=(signature,)))
 
 
 def sign_tx(
@@ -143,11 +155,33 @@ def sign_tx(
     memo: str = "",
     timeout_height: int = 0,
     pubkey: bytes | None = None,
+    mode: SignMode = SignMode.DIRECT,
+    omit_pubkey: bool = False,
 ) -> bytes:
-    """Encoded signed tx bytes."""
-    return encode_tx(
-        make_tx(k, chain_id, account_number, sequence, msgs, fee, gas, memo, timeout_height, pubkey)
+    """Encoded signed tx bytes (a Cosmos TxRaw)."""
+    tx = make_tx(
+        k, chain_id, account_number, sequence, msgs, fee, gas, memo, timeout_height, pubkey, mode, omit_pubkey
     )
+    return encode_tx_raw(tx.raw)
+
+
+def encode(tx: Tx) -> bytes:
+    """The TxRaw of a Tx value: its body and auth info bytes as built, and its signature."""
+    return encode_tx_raw(tx.raw._replace(signatures=(tx.signature,)))
+
+
+def rewrite(
+    data: bytes, body: Mapping[str, Any] | None = None, auth_fee: Mapping[str, Any] | None = None
+) -> bytes:
+    """``data`` with TxBody fields (``body``) or AuthInfo.fee fields changed after signing."""
+    raw = parse_tx_raw(data)
+    body_pb = tx_pb2.TxBody.FromString(raw.body_bytes)
+    auth_pb = tx_pb2.AuthInfo.FromString(raw.auth_info_bytes)
+    for name, value in (body or {}).items():
+        setattr(body_pb, name, value)
+    for name, value in (auth_fee or {}).items():
+        setattr(auth_pb.fee, name, value)
+    return encode_tx_raw(RawTx(body_pb.SerializeToString(), auth_pb.SerializeToString(), raw.signatures))
 
 
 def signed(

@@ -45,6 +45,7 @@ from tests.vm.helpers import (
     changed_keys,
     clone,
     committed_values,
+    encode,
     get_provider,
     gpu,
     make_genesis,
@@ -71,7 +72,7 @@ from vm.modules import default_registry
 from vm.provider.msgs import MsgExitProvider
 from vm.store.kv import MemoryKV
 from vm.store.smt import Proof, compute_root_reference, verify_proof
-from vm.tx import decode_tx, encode_tx
+from vm.tx import decode_tx
 from vm.types import Coin, format_address
 
 PROVIDER_PARAMS = ProviderParams(min_collateral=CoinJSON(denom=DENOM, amount=1_000), unbonding_blocks=2)
@@ -410,10 +411,11 @@ def test_query_account_balances_and_params() -> None:
     app = new_app()
     apply_block(app, [signed(app, ALICE, [send(ALICE, BOB, 1)])])
     assert query_json(app, "/auth/account", {"address": ALICE.address}) == {
+        "@type": "/cosmos.auth.v1beta1.BaseAccount",
         "address": ALICE.address,
-        "account_number": 0,
-        "sequence": 1,
-        "pub_key": msgspec.json.decode(msgspec.json.encode(ALICE.public_key)),
+        "account_number": "0",
+        "sequence": "1",
+        "pub_key": {"@type": "/cosmos.crypto.secp256k1.PubKey", "key": pubkey_b64(ALICE)},
     }
     assert query_json(app, "/bank/balances", {"address": BOB.address}) == {
         "balances": [{"denom": DENOM, "amount": str(FUNDS + 1)}]
@@ -424,7 +426,7 @@ def test_query_account_balances_and_params() -> None:
     params: Any = query_json(app, "/params")
     assert set(params) == {"auth", "bank", "consensus", "provider"}
     assert params["auth"] == msgspec.to_builtins(AuthParams())
-    assert query_json(app, "/params", {"module": "bank"}) == {"bank": {"send_enabled": True}}
+    assert query_json(app, "/params", {"module": "bank"}) == {"bank": {"default_send_enabled": True}}
 
 
 def test_invalid_query_requests() -> None:
@@ -443,7 +445,7 @@ def test_invalid_query_requests() -> None:
 
 
 def unsigned(tx: bytes) -> bytes:
-    return encode_tx(msgspec.structs.replace(decode_tx(tx, default_registry()), signature=b""))
+    return encode(msgspec.structs.replace(decode_tx(tx, default_registry()), signature=b""))
 
 
 def test_simulate_returns_gas_without_a_signature() -> None:
@@ -459,7 +461,7 @@ def test_simulate_returns_gas_without_a_signature() -> None:
 def test_simulate_ignores_a_bad_signature_and_the_fee() -> None:
     app = new_app()
     forged = make_tx(BOB, CHAIN_ID, 0, 0, [send(ALICE, BOB, 5)], fee=0, pubkey=ALICE.public_key)
-    result = app.simulate(encode_tx(forged))
+    result = app.simulate(encode(forged))
     assert_code(result, 0)
     assert result.gas_used > 0
 
@@ -651,18 +653,24 @@ def test_genesis_with_matching_supply_and_fixed_numbers() -> None:
     app = new_app(with_app_state(doc, auth=msgspec.structs.replace(section(doc, "auth"), accounts=[fixed])))
     found = query_json(app, "/auth/account", {"address": ALICE.address})
     assert isinstance(found, dict)
-    assert (found["account_number"], found["sequence"], found["pub_key"]) == (7, 3, pubkey_b64(ALICE))
+    assert (found["account_number"], found["sequence"], found["pub_key"]["key"]) == (
+        "7",
+        "3",
+        pubkey_b64(ALICE),
+    )
     assert_code(apply_block(app, [signed(app, ALICE, [send(ALICE, BOB, 1)])]).tx_results[0], 0)
     assert query_json(app, "/auth/account", {"address": BOB.address}) == {
+        "@type": "/cosmos.auth.v1beta1.BaseAccount",
         "address": BOB.address,
-        "account_number": 9,  # 8, the next after the highest fixed number, went to the fee collector
-        "sequence": 0,
+        "account_number": "9",  # 8, the next after the highest fixed number, went to the fee collector
+        "sequence": "0",
         "pub_key": None,
     }
     assert query_json(app, "/auth/account", {"address": format_address(FEE_COLLECTOR)}) == {
+        "@type": "/cosmos.auth.v1beta1.BaseAccount",
         "address": format_address(FEE_COLLECTOR),
-        "account_number": 8,
-        "sequence": 0,
+        "account_number": "8",
+        "sequence": "0",
         "pub_key": None,
     }
 

@@ -64,7 +64,7 @@ def test_messages_of_a_plugged_in_module_are_routed() -> None:
     assert balance(app, ALICE) == FUNDS + 500 - 2_000
     assert supply(app) == 3 * FUNDS + 500
     assert events_of(result.events, "message") == [
-        {"action": "faucet/MsgMint", "sender": ALICE.address, "module": NAME}
+        {"action": "/tests.faucet.v1.MsgMint", "sender": ALICE.address, "module": NAME}
     ]
     burned = deliver(app, signed(app, ALICE, [MsgBurn(ALICE.address, coins(200))]))
     assert_code(burned, 0)

@@ -13,7 +13,6 @@ from vm.auth.keeper import Account, AuthKeeper, required_fee
 from vm.context import Context
 from vm.errors import (
     InsufficientFee,
-    InvalidChainID,
     InvalidGasLimit,
     InvalidPubKey,
     InvalidRequest,
@@ -24,35 +23,35 @@ from vm.errors import (
     Unauthorized,
     WrongSequence,
 )
-from vm.tx import MAX_MESSAGES, Tx, sign_bytes
+from vm.tx import Tx, sign_bytes
 from vm.types import Address, module_address, parse_address, validate_coins
 
 FEE_COLLECTOR_NAME = "fee_collector"
 FEE_COLLECTOR = module_address(FEE_COLLECTOR_NAME)
 
 
-def validate_basic(tx: Tx, chain_id: str, height: int) -> Address:
-    """Stateless checks; returns the signer's address."""
+def validate_basic(tx: Tx, height: int) -> Address:
+    """Stateless checks; returns the signer's address (one signer per tx)."""
     body, auth = tx.body, tx.auth_info
-    if body.chain_id != chain_id:
-        raise InvalidChainID(f"tx is for {body.chain_id!r}, this chain is {chain_id!r}")
-    if not 1 <= len(body.messages) <= MAX_MESSAGES:
-        raise InvalidRequest(f"a tx carries 1 to {MAX_MESSAGES} messages")
     if body.timeout_height and height > body.timeout_height:
         raise TxTimeoutHeight(f"block height {height} is past the tx's timeout height {body.timeout_height}")
     if auth.fee.gas_limit == 0:
         raise InvalidGasLimit("gas limit must be positive")
     if auth.fee.amount:
         validate_coins(auth.fee.amount, "fee")
-    if not tx.signature:
-        raise NoSignatures()
-    if not crypto.is_valid_pubkey(auth.pubkey):
-        raise InvalidPubKey("expected a 33-byte compressed secp256k1 key")
-    signer = crypto.address_from_pubkey(auth.pubkey)
     for message in body.messages:
         message.validate()
+    signer = body.messages[0].signer()
+    for message in body.messages[1:]:
         if message.signer() != signer:
-            raise InvalidSigner(f"message signer {message.signer()} is not the tx signer {signer}")
+            raise InvalidSigner(f"a tx has one signer: {signer}, not also {message.signer()}")
+    if auth.pubkey is not None:
+        if not crypto.is_valid_pubkey(auth.pubkey):
+            raise InvalidPubKey("expected a 33-byte compressed secp256k1 key")
+        if crypto.address_from_pubkey(auth.pubkey) != signer:
+            raise InvalidPubKey(f"the public key is not {signer}'s")
+    if auth.fee.payer and auth.fee.payer != signer:
+        raise InvalidRequest(f"the fee payer must be the tx's signer {signer}")
     return parse_address(signer)
 
 
@@ -77,14 +76,15 @@ class AnteHandler:
         account = self.accounts.get_account(ctx.store, signer)
         if account is None:
             raise Unauthorized(f"account {crypto.encode_address(signer)} does not exist; fund it first")
-        if tx.auth_info.sequence != account.sequence:
+        if tx.auth_info.sequence is not None and tx.auth_info.sequence != account.sequence:
             raise WrongSequence(
                 f"account sequence mismatch, expected {account.sequence}, got {tx.auth_info.sequence}"
             )
+        pubkey = tx.auth_info.pubkey or account.pubkey
         if mode is Mode.DELIVER:
-            check_signature(ctx, tx, account)
+            check_signature(ctx, tx, account, pubkey)
         self.deduct_fee(ctx, tx, signer, params, check_minimum=mode is not Mode.SIMULATE)
-        bumped = Account(signer, account.account_number, account.sequence + 1, tx.auth_info.pubkey)
+        bumped = Account(signer, account.account_number, account.sequence + 1, pubkey)
         self.accounts.set_account(ctx.store, bumped)
 
     def deduct_fee(
@@ -100,9 +100,13 @@ class AnteHandler:
             self.bank.send_to_module(ctx.store, payer, FEE_COLLECTOR_NAME, list(tx.auth_info.fee.amount))
 
 
-def check_signature(ctx: Context, tx: Tx, account: Account) -> None:
-    message = sign_bytes(tx.body, tx.auth_info, account.account_number)
-    if not crypto.verify_signature(tx.auth_info.pubkey, message, tx.signature):
+def check_signature(ctx: Context, tx: Tx, account: Account, pubkey: bytes) -> None:
+    if not pubkey:
+        raise InvalidPubKey("the account has no public key yet: its first tx must carry one")
+    if not tx.signature:
+        raise NoSignatures()
+    message = sign_bytes(tx, ctx.env.chain_id, account.account_number, account.sequence)
+    if not crypto.verify_signature(pubkey, message, tx.signature):
         raise Unauthorized(
             f"signature verification failed; please verify account number ({account.account_number}), "
             f"sequence ({account.sequence}) and chain-id ({ctx.env.chain_id})"

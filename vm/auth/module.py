@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from functools import partial
 
+from cosmpy.protos.cosmos.auth.v1beta1.query_pb2 import QueryAccountRequest
+
 from genesis.schema import AuthGenesis, AuthParams
 from vm.auth import genesis, queries
 from vm.auth.ante import FEE_COLLECTOR_NAME
 from vm.auth.keeper import AuthKeeper
 from vm.auth.msgs import MsgUpdateParams
 from vm.auth.params import validate_params
-from vm.module import Module, ModuleAccount, ModuleDef, ModuleGenesis, ModuleParams, Wiring, store_prefix
+from vm.module import (
+    Module,
+    ModuleAccount,
+    ModuleDef,
+    ModuleGenesis,
+    ModuleParams,
+    Service,
+    Wiring,
+    store_prefix,
+)
 from vm.module import update_params_handler as update_params
 
 NAME = "auth"
@@ -30,6 +41,11 @@ def build(wiring: Wiring) -> Module:
         ),
         messages={MsgUpdateParams: update_params(params, wiring.authority)},
         queries={"account": partial(queries.query_account, keeper)},
+        services={
+            "/cosmos.auth.v1beta1.Query/Account": Service(
+                QueryAccountRequest, partial(queries.account_service, keeper)
+            ),
+        },
         params=params,
     )
 

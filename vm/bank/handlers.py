@@ -34,5 +34,5 @@ def _recipient(keeper: BankKeeper, text: str) -> Address:
 
 
 def _check_enabled(keeper: BankKeeper, ctx: Context) -> None:
-    if not keeper.get_params(ctx.store).send_enabled:
+    if not keeper.get_params(ctx.store).default_send_enabled:
         raise InvalidRequest("sends are disabled by the bank params")

@@ -65,6 +65,21 @@ class BankKeeper:
             for key, value in self._kv(store).iterate(start, prefix_end(start))
         ]
 
+    def balances_from(self, store: ReadStore, address: Address, denom: bytes) -> Iterator[tuple[bytes, Coin]]:
+        """An account's balances from ``denom`` on, each with its denom as key (for paging)."""
+        start = BALANCE_PREFIX + address
+        for key, value in self._kv(store).iterate(start + denom, prefix_end(start)):
+            name = key[len(start) :]
+            yield name, Coin(name.decode(), int.from_bytes(value, "big"))
+
+    def supply_from(self, store: ReadStore, denom: bytes) -> Iterator[tuple[bytes, Coin]]:
+        """The supply of each denom from ``denom`` on, with the denom as key (for paging)."""
+        for key, value in self._kv(store).iterate(SUPPLY_PREFIX + denom, prefix_end(SUPPLY_PREFIX)):
+            yield (
+                key[len(SUPPLY_PREFIX) :],
+                Coin(key[len(SUPPLY_PREFIX) :].decode(), int.from_bytes(value, "big")),
+            )
+
     def iterate_balances(self, store: ReadStore) -> Iterator[tuple[Address, Coin]]:
         """Every (holder, coin) in address then denom order."""
         for key, value in self._kv(store).iterate(BALANCE_PREFIX, prefix_end(BALANCE_PREFIX)):

@@ -39,6 +39,7 @@ def build(wiring: Wiring) -> Module:
             "balances": partial(queries.query_balances, keeper),
             "supply": partial(queries.query_supply, keeper),
         },
+        services=queries.services(keeper, params),
         params=params,
         invariants={"total-supply": partial(supply_invariant, keeper)},
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2
+
 from genesis.schema import BankParams
+from vm.codec import type_url
 from vm.encoding import Canonical
 from vm.errors import InvalidRequest
 from vm.msg import Msg
@@ -11,7 +14,7 @@ from vm.types import Coin, parse_address, validate_coins
 MAX_MULTI_SEND_OUTPUTS = 256
 
 
-class MsgSend(Msg, tag="bank/MsgSend", frozen=True):
+class MsgSend(Msg, tag=type_url(tx_pb2.MsgSend), frozen=True):
     from_address: str
     to_address: str
     amount: list[Coin]
@@ -35,7 +38,7 @@ class Output(Canonical, frozen=True):
     coins: list[Coin]
 
 
-class MsgMultiSend(Msg, tag="bank/MsgMultiSend", frozen=True):
+class MsgMultiSend(Msg, tag=type_url(tx_pb2.MsgMultiSend), frozen=True):
     """One input, many outputs (the Cosmos SDK allows a single input since v0.46)."""
 
     inputs: list[Input]
@@ -70,7 +73,7 @@ def _sum_all(outputs: list[Output]) -> dict[str, int]:
     return total
 
 
-class MsgUpdateParams(Msg, tag="bank/MsgUpdateParams", frozen=True):
+class MsgUpdateParams(Msg, tag=type_url(tx_pb2.MsgUpdateParams), frozen=True):
     """Replace the bank params; only the chain's authority may sign it."""
 
     authority: str

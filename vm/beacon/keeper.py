@@ -22,7 +22,7 @@ from vm.types import Uint64
 
 VALUE_KEY = b"value"
 ONION_PREFIX = b"onion/"
-ENTRY_MARKER = b"\xc1beacon"  # 0xc1 never starts MessagePack: no tx can look like an entry
+ENTRY_MARKER = b"\xc1beacon"  # 0xc1 never starts a TxRaw (0x0a, 0x12, 0x1a): no tx looks like one
 ENTRY_SIZE = len(ENTRY_MARKER) + 2 * DIGEST_SIZE
 
 

@@ -75,6 +75,11 @@ class ProviderKeeper:
         for _, raw in self._kv(store).iterate(start, prefix_end(PROVIDER_PREFIX)):
             yield decode(raw, Provider)
 
+    def providers_from(self, store: ReadStore, owner: bytes) -> Iterator[tuple[bytes, Provider]]:
+        """Providers from ``owner`` on, each with its owner as key (for paging)."""
+        for key, raw in self._kv(store).iterate(PROVIDER_PREFIX + owner, prefix_end(PROVIDER_PREFIX)):
+            yield key[len(PROVIDER_PREFIX) :], decode(raw, Provider)
+
     def gpu_owner(self, store: ReadStore, uuid_hash: bytes) -> bytes | None:
         return self._kv(store).get(UUID_PREFIX + uuid_hash)
 

@@ -38,6 +38,7 @@ def build(wiring: Wiring) -> Module:
             "provider": partial(queries.query_provider, keeper),
             "providers": partial(queries.query_providers, keeper),
         },
+        services=queries.services(keeper, params),
         params=params,
         end_block=partial(handlers.end_block, keeper),
         invariants={"collateral-backed": partial(collateral_backed, keeper)},

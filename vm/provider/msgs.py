@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from genesis.schema import ProviderParams
+from protos.depind.provider.v1 import tx_pb2
+from vm.codec import type_url
 from vm.encoding import Canonical
 from vm.errors import InvalidCoins, InvalidRequest
 from vm.msg import Msg
@@ -68,7 +70,7 @@ def validate_price(price: Coin) -> None:
         raise InvalidCoins(f"price hint has invalid denom {price.denom!r}")
 
 
-class MsgRegisterProvider(Msg, tag="provider/MsgRegisterProvider", frozen=True):
+class MsgRegisterProvider(Msg, tag=type_url(tx_pb2.MsgRegisterProvider), frozen=True):
     owner: str
     gpus: list[GpuSpec]
     region: str
@@ -88,7 +90,7 @@ class MsgRegisterProvider(Msg, tag="provider/MsgRegisterProvider", frozen=True):
         validate_coin(self.collateral, "collateral")
 
 
-class MsgUpdateProvider(Msg, tag="provider/MsgUpdateProvider", frozen=True):
+class MsgUpdateProvider(Msg, tag=type_url(tx_pb2.MsgUpdateProvider), frozen=True):
     """Empty or None fields are left unchanged; ``add_collateral`` bonds more."""
 
     owner: str
@@ -117,7 +119,7 @@ class MsgUpdateProvider(Msg, tag="provider/MsgUpdateProvider", frozen=True):
             validate_coin(self.add_collateral, "add_collateral")
 
 
-class MsgExitProvider(Msg, tag="provider/MsgExitProvider", frozen=True):
+class MsgExitProvider(Msg, tag=type_url(tx_pb2.MsgExitProvider), frozen=True):
     """Stop offering; collateral returns after the unbonding delay."""
 
     owner: str
@@ -129,7 +131,7 @@ class MsgExitProvider(Msg, tag="provider/MsgExitProvider", frozen=True):
         parse_address(self.owner, "owner")
 
 
-class MsgUpdateParams(Msg, tag="provider/MsgUpdateParams", frozen=True):
+class MsgUpdateParams(Msg, tag=type_url(tx_pb2.MsgUpdateParams), frozen=True):
     """Replace the provider params; only the chain's authority may sign it."""
 
     authority: str

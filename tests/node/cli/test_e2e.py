@@ -77,7 +77,7 @@ def test_bank_send_moves_coins(node: LocalNode) -> None:
     found = run_json(*on(node, "query", "tx", sent["txhash"]))
     assert found["height"] == str(sent["height"]) and found["tx_result"]["code"] == 0
     text = run_cli(*on(node, "query", "tx", sent["txhash"])).stdout
-    assert f'"to_address":"{bob}"' in text and "bank/MsgSend" in text
+    assert f'"to_address":"{bob}"' in text and "/cosmos.bank.v1beta1.MsgSend" in text
     block = run_json(*on(node, "query", "block", str(sent["height"])))
     entry, sent_tx = block["block"]["data"]["txs"]  # the proposer's beacon entry comes first
     assert base64.b64decode(entry).startswith(ENTRY_MARKER)
@@ -104,7 +104,7 @@ def test_confirmation_prompt(node: LocalNode) -> None:
     send.remove("--yes")
     refused = run_cli(*send, input="n\n")
     assert refused.returncode == 1 and "Aborted!" in refused.stderr
-    assert "fee:" in refused.stderr and "bank/MsgSend" in refused.stderr
+    assert "fee:" in refused.stderr and "/cosmos.bank.v1beta1.MsgSend" in refused.stderr
     accepted = run_cli(*send, input="y\n")
     assert accepted.returncode == 0, accepted.stderr
     assert balance(node, frank) == 1
@@ -166,7 +166,7 @@ def test_provider_lifecycle(node: LocalNode) -> None:
 
 def test_query_account_and_params(node: LocalNode) -> None:
     account = run_json(*on(node, "query", "account", node.dev_address))
-    assert account["account_number"] == 0
+    assert account["account_number"] == "0"
     params = run_cli(*on(node, "query", "params", "auth"))
     assert "auth.fee_denom = udepin" in params.stdout
 

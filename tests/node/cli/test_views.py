@@ -13,7 +13,7 @@ BOB = "depin1jrkmdcwgq94uaamx6zax2luewlhf7u4kjh7kue"
 def test_message_view_names_fields_and_type() -> None:
     view = views.message_view(MsgSend(ALICE, BOB, [Coin("udepin", 5)]))
     assert view == {
-        "@type": "bank/MsgSend",
+        "@type": "/cosmos.bank.v1beta1.MsgSend",
         "from_address": ALICE,
         "to_address": BOB,
         "amount": [{"denom": "udepin", "amount": 5}],
@@ -43,11 +43,14 @@ def test_providers_text_points_at_the_next_page() -> None:
 
 def test_params_text_flattens_modules() -> None:
     result = {
-        "bank": {"send_enabled": True},
+        "bank": {"default_send_enabled": True},
         "provider": {"min_collateral": {"denom": "udepin", "amount": 1000000}},
         "height": "7",
     }
-    assert views.params_text(result) == "bank.send_enabled = true\nprovider.min_collateral = 1000000udepin"
+    assert (
+        views.params_text(result)
+        == "bank.default_send_enabled = true\nprovider.min_collateral = 1000000udepin"
+    )
 
 
 def test_messages_in_unreadable_tx_is_empty() -> None:

@@ -65,7 +65,7 @@ def test_send_emits_message_and_transfer_events() -> None:
     events = result.events
     assert events_of(events, "tx") == [{"fee": f"{FEE}{DENOM}", "fee_payer": ALICE.address}]
     assert events_of(events, "message") == [
-        {"action": "bank/MsgSend", "sender": ALICE.address, "module": "bank"}
+        {"action": "/cosmos.bank.v1beta1.MsgSend", "sender": ALICE.address, "module": "bank"}
     ]
     assert events_of(events, "transfer") == [
         {"recipient": BOB.address, "sender": ALICE.address, "amount": f"1234{DENOM}"}
@@ -156,7 +156,7 @@ def test_invalid_send_recipient_address() -> None:
 
 def test_invalid_send_when_disabled() -> None:
     doc = make_genesis()
-    bank = msgspec.structs.replace(section(doc, "bank"), params=BankParams(send_enabled=False))
+    bank = msgspec.structs.replace(section(doc, "bank"), params=BankParams(default_send_enabled=False))
     doc = with_app_state(doc, bank=bank)
     app = new_app(doc)
     result = deliver(app, signed(app, ALICE, [send(ALICE, BOB, 5)]))

@@ -158,7 +158,7 @@ def test_invalid_register_collateral_larger_than_balance() -> None:
 
 def test_invalid_register_for_someone_else() -> None:
     app = provider_app()
-    assert_code(apply_block(app, [signed(app, ALICE, [register_msg(BOB)])]).tx_results[0], 24)
+    assert_code(apply_block(app, [signed(app, ALICE, [register_msg(BOB)])]).tx_results[0], 8)
 
 
 # -- update ------------------------------------------------------------------------------

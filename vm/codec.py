@@ -1,0 +1,214 @@
+"""Messages between their wire form (protobuf) and the structs handlers read.
+
+A message struct names its protobuf type by its tag, the type URL
+(``tag=type_url(bank_tx.MsgSend)``), and has the protobuf type's field names.
+``MessageCodec`` pairs the two field by field, once, and then converts either
+way. Conversion is strict: integers carried as decimal strings (Cosmos's
+``Int`` in ``Coin.amount``) must be canonical (no sign, no leading zeros), every
+integer must fit the struct's bounds, and a protobuf field the struct does not
+have must be unset.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
+from google.protobuf import descriptor_pool, message_factory
+from google.protobuf.any_pb2 import Any as AnyPb
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+
+Reader = Callable[[Any], Any]
+Writer = Callable[[Any], Any]
+
+_DECIMAL = re.compile(r"0|-?[1-9][0-9]{0,77}")
+_INT_KINDS = frozenset(
+    {
+        FieldDescriptor.TYPE_INT32,
+        FieldDescriptor.TYPE_INT64,
+        FieldDescriptor.TYPE_UINT32,
+        FieldDescriptor.TYPE_UINT64,
+        FieldDescriptor.TYPE_SINT32,
+        FieldDescriptor.TYPE_SINT64,
+        FieldDescriptor.TYPE_FIXED32,
+        FieldDescriptor.TYPE_FIXED64,
+        FieldDescriptor.TYPE_SFIXED32,
+        FieldDescriptor.TYPE_SFIXED64,
+    }
+)
+
+
+class ConversionError(ValueError):
+    """A protobuf value the message struct cannot hold."""
+
+
+def type_url(proto: type[Message]) -> str:
+    return "/" + proto.DESCRIPTOR.full_name
+
+
+def pack(message: Message) -> AnyPb:
+    """``message`` in an ``Any``, as Cosmos packs it (type URL ``/<full name>``)."""
+    return AnyPb(type_url=type_url(type(message)), value=message.SerializeToString(deterministic=True))
+
+
+def coin_pb(coin: Any) -> Message:
+    """A ``vm.types.Coin`` (or genesis ``CoinJSON``) as ``cosmos.base.v1beta1.Coin``."""
+    message: Message = coin_pb2.Coin(denom=coin.denom, amount=str(coin.amount))
+    return message
+
+
+def proto_class(url: str) -> type[Message]:
+    """The generated class of a type URL (its module must have been imported)."""
+    descriptor = descriptor_pool.Default().FindMessageTypeByName(url.removeprefix("/"))
+    return message_factory.GetMessageClass(descriptor)
+
+
+class MessageCodec:
+    """One message type: its type URL, protobuf class and struct, converted both ways."""
+
+    def __init__(self, struct: type[msgspec.Struct], proto: type[Message] | None = None) -> None:
+        """``proto`` defaults to the type the struct's tag (a type URL) names."""
+        self.struct = struct
+        self.proto = proto or proto_class(str(struct.__struct_config__.tag))
+        self.type_url = type_url(self.proto)
+        info = msgspec.inspect.type_info(struct)
+        assert isinstance(info, msgspec.inspect.StructType)
+        self.read: Callable[[Message], Any] = _struct_reader(info, self.proto.DESCRIPTOR)
+        self.write: Callable[[Any], Message] = _struct_writer(info, self.proto)
+
+
+@functools.cache
+def codec_for(struct: type[msgspec.Struct]) -> MessageCodec:
+    return MessageCodec(struct)
+
+
+def _struct_reader(info: msgspec.inspect.StructType, descriptor: Any) -> Reader:
+    readers = [(f.name, _field_reader(f.type, _field(descriptor, f.name))) for f in info.fields]
+    extra = frozenset(descriptor.fields_by_name) - {f.name for f in info.fields}
+    cls = info.cls
+
+    def read(pb: Any) -> Any:
+        if extra:
+            for field, _ in pb.ListFields():
+                if field.name in extra:
+                    raise ConversionError(f"{descriptor.full_name}.{field.name} is not supported")
+        return cls(**{name: reader(pb) for name, reader in readers})
+
+    return read
+
+
+def _field_reader(target: msgspec.inspect.Type, field: FieldDescriptor) -> Reader:
+    name = field.name
+    if field.is_repeated:
+        if not isinstance(target, msgspec.inspect.ListType):
+            raise TypeError(f"{field.full_name} is repeated; the struct field is not a list")
+        item = _value_reader(target.item_type, field)
+        return lambda pb: [item(value) for value in getattr(pb, name)]
+    optional = _optional_of(target)
+    if optional is not None:
+        if field.message_type is None:
+            raise TypeError(f"{field.full_name}: only message fields may be optional")
+        value = _value_reader(optional, field)
+        return lambda pb: value(getattr(pb, name)) if pb.HasField(name) else None
+    value = _value_reader(target, field)
+    return lambda pb: value(getattr(pb, name))
+
+
+def _value_reader(target: msgspec.inspect.Type, field: FieldDescriptor) -> Reader:
+    if field.message_type is not None:
+        if not isinstance(target, msgspec.inspect.StructType):
+            raise TypeError(f"{field.full_name} is a message; the struct field is not a struct")
+        return _struct_reader(target, field.message_type)
+    if isinstance(target, msgspec.inspect.IntType):
+        check = _bounds(target, field.full_name)
+        if field.type == FieldDescriptor.TYPE_STRING:
+            return lambda text: check(_parse_decimal(text, field.full_name))
+        if field.type in _INT_KINDS:
+            return check
+    expected = _SCALARS.get(type(target))
+    if expected is None or field.type not in expected:
+        raise TypeError(f"{field.full_name}: struct type {target} does not match the protobuf type")
+    return _same
+
+
+_SCALARS: dict[type, frozenset[int]] = {
+    msgspec.inspect.StrType: frozenset({FieldDescriptor.TYPE_STRING}),
+    msgspec.inspect.BytesType: frozenset({FieldDescriptor.TYPE_BYTES}),
+    msgspec.inspect.BoolType: frozenset({FieldDescriptor.TYPE_BOOL}),
+}
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _parse_decimal(text: str, where: str) -> int:
+    if not _DECIMAL.fullmatch(text):
+        raise ConversionError(f"{where}: {text[:80]!r} is not a canonical decimal integer")
+    return int(text)
+
+
+def _bounds(target: msgspec.inspect.IntType, where: str) -> Callable[[int], int]:
+    low = target.ge if target.ge is not None else None
+    high = target.le if target.le is not None else None
+
+    def check(value: int) -> int:
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ConversionError(f"{where}: {value} is out of range [{low}, {high}]")
+        return value
+
+    return check
+
+
+def _struct_writer(info: msgspec.inspect.StructType, proto: type[Message]) -> Callable[[Any], Message]:
+    descriptor = proto.DESCRIPTOR
+    writers = [(f.name, _field_writer(f.type, _field(descriptor, f.name))) for f in info.fields]
+
+    def write(value: Any) -> Message:
+        fields = {name: writer(getattr(value, name)) for name, writer in writers}
+        return proto(**{name: item for name, item in fields.items() if item is not None})
+
+    return write
+
+
+def _field_writer(target: msgspec.inspect.Type, field: FieldDescriptor) -> Writer:
+    if field.is_repeated:
+        assert isinstance(target, msgspec.inspect.ListType)
+        item = _value_writer(target.item_type, field)
+        return lambda values: [item(value) for value in values]
+    optional = _optional_of(target)
+    if optional is not None:
+        value = _value_writer(optional, field)
+        return lambda x: None if x is None else value(x)
+    return _value_writer(target, field)
+
+
+def _value_writer(target: msgspec.inspect.Type, field: FieldDescriptor) -> Writer:
+    if field.message_type is not None:
+        assert isinstance(target, msgspec.inspect.StructType)
+        return _struct_writer(target, message_factory.GetMessageClass(field.message_type))
+    if isinstance(target, msgspec.inspect.IntType) and field.type == FieldDescriptor.TYPE_STRING:
+        return str
+    return _same
+
+
+def _field(descriptor: Any, name: str) -> FieldDescriptor:
+    field: FieldDescriptor | None = descriptor.fields_by_name.get(name)
+    if field is None:
+        raise TypeError(f"{descriptor.full_name} has no field {name!r}")
+    return field
+
+
+def _optional_of(target: msgspec.inspect.Type) -> msgspec.inspect.Type | None:
+    """``T`` for a ``T | None`` field, else None."""
+    if not isinstance(target, msgspec.inspect.UnionType):
+        return None
+    others = [t for t in target.types if not isinstance(t, msgspec.inspect.NoneType)]
+    if len(others) != 1 or len(others) == len(target.types):
+        raise TypeError(f"unsupported union {target}")
+    return others[0]
