@@ -192,5 +192,10 @@ def parse_strict(cls: type[M], data: bytes) -> M:
         message.ParseFromString(data)
     except (DecodeError, ValueError) as error:  # ValueError covers UnicodeDecodeError in other backends
         raise WireError(f"{cls.DESCRIPTOR.full_name}: {error}") from None
-    reject_unknown_fields(message)
+    # Fast path: dropping unknown fields (in C) changes the size only if there were any;
+    # then the walk names the first one.
+    size = message.ByteSize()
+    message.DiscardUnknownFields()
+    if message.ByteSize() != size:
+        reject_unknown_fields(cls.FromString(data))
     return message

@@ -90,7 +90,7 @@ def simulate(app: App, tx_bytes: bytes) -> TxResult:
         size = len(tx_bytes) + max(0, SIGNATURE_SIZE - len(tx.signature))  # as if it were signed
         if not tx.raw.signatures:
             size += 2  # the signature's field tag and length in the TxRaw
-        admitted = Admitted(tx, size, validate_basic(tx, env.height))
+        admitted = Admitted(tx, size, validate_basic(tx, env.height, simulate=True))
     except InvalidTx as error:
         return failure(error)
     meter = GasMeter(SIMULATE_GAS)

@@ -24,18 +24,19 @@ from vm.errors import (
     WrongSequence,
 )
 from vm.tx import Tx, sign_bytes
-from vm.types import Address, module_address, parse_address, validate_coins
+from vm.types import Address, Coin, module_address, parse_address, validate_coins
 
 FEE_COLLECTOR_NAME = "fee_collector"
 FEE_COLLECTOR = module_address(FEE_COLLECTOR_NAME)
 
 
-def validate_basic(tx: Tx, height: int) -> Address:
-    """Stateless checks; returns the signer's address (one signer per tx)."""
+def validate_basic(tx: Tx, height: int, simulate: bool = False) -> Address:
+    """Stateless checks; returns the signer's address (one signer per tx). A simulation may
+    leave the gas limit at 0: it runs with its own limit to find the gas."""
     body, auth = tx.body, tx.auth_info
     if body.timeout_height and height > body.timeout_height:
         raise TxTimeoutHeight(f"block height {height} is past the tx's timeout height {body.timeout_height}")
-    if auth.fee.gas_limit == 0:
+    if auth.fee.gas_limit == 0 and not simulate:
         raise InvalidGasLimit("gas limit must be positive")
     if auth.fee.amount:
         validate_coins(auth.fee.amount, "fee")
@@ -96,8 +97,13 @@ class AnteHandler:
             raise InsufficientFee(
                 f"got {paid}{params.fee_denom}, required at least {required}{params.fee_denom}"
             )
-        if tx.auth_info.fee.amount:
-            self.bank.send_to_module(ctx.store, payer, FEE_COLLECTOR_NAME, list(tx.auth_info.fee.amount))
+        fee = list(tx.auth_info.fee.amount)
+        if not fee and not check_minimum:
+            # A simulation without a fee (as cosmjs and Keplr send it) still pays for moving
+            # one: the gas it reports must cover the fee the signed tx will carry.
+            fee = [Coin(params.fee_denom, 1)]
+        if fee:
+            self.bank.send_to_module(ctx.store, payer, FEE_COLLECTOR_NAME, fee)
 
 
 def check_signature(ctx: Context, tx: Tx, account: Account, pubkey: bytes) -> None:

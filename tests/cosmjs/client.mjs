@@ -1,0 +1,54 @@
+// Drives a depind node with cosmjs's own clients, unchanged: the queries a wallet
+// makes, a send signed in SIGN_MODE_DIRECT and one in SIGN_MODE_LEGACY_AMINO_JSON
+// (each with "auto" gas), then the tx, a search and a block. Prints one JSON
+// object with what it saw; tests/e2e/test_cosmjs.py checks it.
+//
+//   node client.mjs <rpc url> <mnemonic> <recipient> <denom>
+
+import { Secp256k1HdWallet } from "@cosmjs/amino";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
+
+const [rpc, mnemonic, recipient, denom] = process.argv.slice(2);
+const options = { gasPrice: GasPrice.fromString(`0.01${denom}`) };
+
+async function send(wallet, amount, memo) {
+  const [account] = await wallet.getAccounts();
+  const client = await SigningStargateClient.connectWithSigner(rpc, wallet, options);
+  try {
+    const result = await client.sendTokens(account.address, recipient, [{ denom, amount }], "auto", memo);
+    return { code: result.code, hash: result.transactionHash, height: result.height, gasUsed: String(result.gasUsed) };
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function main() {
+  const direct = await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "depin" });
+  const amino = await Secp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "depin" });
+  const [{ address }] = await direct.getAccounts();
+  const client = await StargateClient.connect(rpc);
+  const seen = { address };
+  seen.chainId = await client.getChainId();
+  seen.accountBefore = await client.getAccount(address);
+  seen.missingAccount = await client.getAccount(recipient);
+  seen.balance = await client.getBalance(address, denom);
+  seen.allBalances = await client.getAllBalances(address);
+  seen.directSend = await send(direct, "1000", "cosmjs direct & <amino>");
+  seen.aminoSend = await send(amino, "2000", "cosmjs amino & <é>");
+  const tx = await client.getTx(seen.aminoSend.hash);
+  seen.tx = { hash: tx.hash, height: tx.height, code: tx.code, index: tx.txIndex, events: tx.events.length };
+  const found = await client.searchTx([{ key: "message.sender", value: address }]);
+  seen.search = found.map((t) => ({ hash: t.hash, height: t.height, code: t.code }));
+  const block = await client.getBlock(seen.aminoSend.height);
+  seen.block = { height: block.header.height, chainId: block.header.chainId, txs: block.txs.length, id: block.id };
+  seen.accountAfter = await client.getAccount(address);
+  seen.recipientBalance = await client.getBalance(recipient, denom);
+  client.disconnect();
+  console.log(JSON.stringify(seen, (_, v) => (typeof v === "bigint" ? String(v) : v)));
+}
+
+main().catch((error) => {
+  console.error(error && error.stack ? error.stack : String(error));
+  process.exit(1);
+});

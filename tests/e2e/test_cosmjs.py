@@ -1,0 +1,100 @@
+"""cosmjs (@cosmjs/stargate 0.39) runs unchanged against a live node: the queries a
+wallet makes, sends signed with DirectSecp256k1HdWallet (SIGN_MODE_DIRECT) and
+Secp256k1HdWallet (SIGN_MODE_LEGACY_AMINO_JSON) with "auto" gas, then getTx,
+searchTx and getBlock. The npm packages come from tests/cosmjs/package-lock.json."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mnemonic import Mnemonic
+
+from node.keys.hd import PrivateKey
+from tests.e2e.harness import CHAIN_ID, DENOM, FUNDS, KEYS, NodeFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+PROJECT = Path(__file__).resolve().parents[1] / "cosmjs"
+MNEMONIC = Mnemonic("english").to_mnemonic(hashlib.sha256(b"e2e-cosmjs").digest())
+CLIENT_TIMEOUT_S = 180
+INSTALL_TIMEOUT_S = 600
+
+
+def ensure_node() -> str:
+    """The ``node`` binary, installed with apt when the machine has none."""
+    found = shutil.which("node")
+    if found is None:
+        subprocess.run(["apt-get", "update", "-qq"], check=True, timeout=INSTALL_TIMEOUT_S)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "nodejs", "npm"], check=True, timeout=INSTALL_TIMEOUT_S
+        )
+        found = shutil.which("node")
+    assert found is not None, "node is not installed and apt could not install it"
+    return found
+
+
+@pytest.fixture(scope="session")
+def cosmjs() -> str:
+    """``node``, with tests/cosmjs's locked packages installed (``npm ci``) once."""
+    node = ensure_node()
+    lock = PROJECT / "package-lock.json"
+    installed = PROJECT / "node_modules" / ".package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        npm = shutil.which("npm")
+        assert npm is not None, "npm is missing"
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=PROJECT, check=True, timeout=INSTALL_TIMEOUT_S
+        )
+    return node
+
+
+def run_client(node_bin: str, rpc_url: str, recipient: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [node_bin, "client.mjs", rpc_url, MNEMONIC, recipient, DENOM],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=CLIENT_TIMEOUT_S,
+    )
+    assert done.returncode == 0, done.stderr
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
+def test_cosmjs_queries_and_sends_in_both_sign_modes(cosmjs: str, node_factory: NodeFactory) -> None:
+    address = PrivateKey.from_mnemonic(MNEMONIC).address
+    recipient = KEYS[4].address
+    node = node_factory(funded={address: FUNDS})
+    seen = run_client(cosmjs, node.url, recipient)
+
+    assert seen["address"] == address
+    assert seen["chainId"] == CHAIN_ID
+    before = seen["accountBefore"]
+    assert (before["address"], before["pubkey"], before["sequence"]) == (address, None, 0)
+    assert seen["missingAccount"] is None
+    assert seen["balance"] == {"denom": DENOM, "amount": str(FUNDS)}
+    assert seen["allBalances"] == [{"denom": DENOM, "amount": str(FUNDS)}]
+
+    for sent in (seen["directSend"], seen["aminoSend"]):
+        assert sent["code"] == 0, json.dumps(seen)
+        assert sent["height"] > 0
+        assert int(sent["gasUsed"]) > 0
+    assert seen["tx"]["hash"] == seen["aminoSend"]["hash"]
+    assert (seen["tx"]["code"], seen["tx"]["height"]) == (0, seen["aminoSend"]["height"])
+    assert seen["tx"]["events"] > 0
+    assert {t["hash"] for t in seen["search"]} == {seen["directSend"]["hash"], seen["aminoSend"]["hash"]}
+    assert seen["block"]["height"] == seen["aminoSend"]["height"]
+    assert seen["block"]["chainId"] == CHAIN_ID
+    assert seen["block"]["txs"] >= 1
+
+    after = seen["accountAfter"]
+    assert after["sequence"] == 2
+    assert after["pubkey"]["type"] == "tendermint/PubKeySecp256k1"
+    assert seen["recipientBalance"] == {"denom": DENOM, "amount": "3000"}
+    assert node.balance(recipient) == 3000
