@@ -32,7 +32,6 @@ from vm.registry import CONSENSUS, InvariantBroken, Registry
 from vm.state import CommittedState
 from vm.store.cache import CacheStore, ReadStore
 from vm.store.kv import KVStore, MemoryKV
-from vm.tx import decode_tx
 
 BLOCK_HOOK_GAS = 10**10
 GRPC_PATH = re.compile(r"/[A-Za-z0-9_.]+\.[A-Za-z0-9_]+/[A-Za-z0-9_]+")  # /<package>.<Service>/<Method>
@@ -295,7 +294,7 @@ class App:
         """A tx's gas limit and signer for block packing; 0 and no signer if it cannot be
         decoded (it will fail in the block without using gas)."""
         try:
-            tx = decode_tx(tx_bytes, self.registry, max_tx_bytes)
+            tx = self.pipeline.decode(tx_bytes, max_tx_bytes)
         except InvalidTx:
             return 0, b""
         return tx.auth_info.fee.gas_limit, tx.body.messages[0].signer().encode()

@@ -12,6 +12,7 @@ have must be unset.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable
 from typing import Any
@@ -88,16 +89,19 @@ def codec_for(struct: type[msgspec.Struct]) -> MessageCodec:
 
 
 def _struct_reader(info: msgspec.inspect.StructType, descriptor: Any) -> Reader:
-    readers = [(f.name, _field_reader(f.type, _field(descriptor, f.name))) for f in info.fields]
-    extra = frozenset(descriptor.fields_by_name) - {f.name for f in info.fields}
+    readers = [_field_reader(f.type, _field(descriptor, f.name)) for f in info.fields]
+    names = [f.name for f in info.fields]
+    extra = frozenset(descriptor.fields_by_name) - set(names)
     cls = info.cls
+    positional = info.array_like  # messages are; genesis-style params may be keyword-only
 
     def read(pb: Any) -> Any:
         if extra:
             for field, _ in pb.ListFields():
                 if field.name in extra:
                     raise ConversionError(f"{descriptor.full_name}.{field.name} is not supported")
-        return cls(**{name: reader(pb) for name, reader in readers})
+        values = [reader(pb) for reader in readers]
+        return cls(*values) if positional else cls(**dict(zip(names, values, strict=True)))
 
     return read
 
@@ -116,6 +120,8 @@ def _field_reader(target: msgspec.inspect.Type, field: FieldDescriptor) -> Reade
         value = _value_reader(optional, field)
         return lambda pb: value(getattr(pb, name)) if pb.HasField(name) else None
     value = _value_reader(target, field)
+    if value is _same:
+        return operator.attrgetter(name)
     return lambda pb: value(getattr(pb, name))
 
 

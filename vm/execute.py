@@ -25,6 +25,9 @@ NODE_FAULTS = (MemoryError, RecursionError, StorageFailure)
 never become a tx result (this node's app hash would differ from the others')."""
 
 
+DECODED_TXS = 10_000  # about two blocks of sends at the throughput target
+
+
 @dataclass(frozen=True)
 class TxResult:
     code: int = 0
@@ -65,10 +68,24 @@ class TxPipeline:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.ante = AnteHandler(registry.keeper("auth"), registry.keeper("bank"))
+        self._decoded: dict[bytes, Tx] = {}
+
+    def decode(self, tx_bytes: bytes, max_tx_bytes: int) -> Tx:
+        """``decode_tx``, remembered for the last ``DECODED_TXS`` txs: a tx is decoded at
+        CheckTx, when a block is packed and again in FinalizeBlock, and its bytes always
+        decode to the same value (rejections are not remembered)."""
+        found = self._decoded.get(tx_bytes)
+        if found is not None and len(tx_bytes) <= max_tx_bytes:
+            return found
+        tx = decode_tx(tx_bytes, self.registry, max_tx_bytes)
+        if len(self._decoded) >= DECODED_TXS:
+            del self._decoded[next(iter(self._decoded))]  # the oldest
+        self._decoded[tx_bytes] = tx
+        return tx
 
     def admit(self, tx_bytes: bytes, env: BlockEnv, max_tx_bytes: int) -> Admitted:
         """Decode and check what needs no state; raises ``InvalidTx``."""
-        tx = decode_tx(tx_bytes, self.registry, max_tx_bytes)
+        tx = self.decode(tx_bytes, max_tx_bytes)
         return Admitted(tx, len(tx_bytes), validate_basic(tx, env.height))
 
     def run_ante(
