@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from node.cli.chain_info import chain_info
 from node.cli.common import CLIError, DepindGroup, cli_errors
 from node.cli.genesis_cmd import genesis_group
 from node.cli.gpu_cmd import gpu_group
@@ -24,6 +25,7 @@ for command in (init, start, status, keys, tx, query, genesis_group):
     cli.add_command(command)
 cli.add_command(gpu_group)
 cli.add_command(testnet_command)
+cli.add_command(chain_info)
 
 
 def main() -> None:

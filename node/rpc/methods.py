@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 import trio
+from cosmpy.protos.cosmos.base.abci.v1beta1.abci_pb2 import TxMsgData
 
-from consensus.types import Block
+from consensus.tendermint.messages import block_id as compute_block_id
+from consensus.types import APP_VERSION, BLOCK_PROTOCOL, Block, BlockID
 from node import query as event_query
 from node.config import RPCConfig
 from node.rpc import present
@@ -26,7 +28,9 @@ from node.rpc.errors import (
     RPCError,
 )
 from node.rpc.proofs import TxTree
-from node.storage.records import BlockResults, TxLocation
+from node.storage.records import BlockResults, TxLocation, TxRecord
+from vm.errors import InvalidTx
+from vm.tx import decode_tx, msg_responses
 
 if TYPE_CHECKING:
     from node.events import EventBus, Subscription
@@ -36,7 +40,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 VERSION = "0.1.0"
+COMETBFT_VERSION = "0.38.17"  # the CometBFT release whose RPC shapes this node follows
+P2P_PROTOCOL = "8"  # CometBFT 0.38's p2p protocol version
+COMETBFT_CHANNELS = "40202122233038606100"  # CometBFT 0.38's reactor channels, as its node info lists them
 MAX_PER_PAGE = 100
+HASH_BYTES = 32  # SHA-256: block and tx hashes
 MAX_BLOCKCHAIN_RANGE = 20
 MAX_SEARCH_COUNT = 10_000  # tx_search counts this many matches at most; later pages are refused
 MAX_SEARCH_READS = 100_000  # steps through the index one tx_search may take
@@ -102,12 +110,16 @@ def decode_tx_param(tx: str) -> bytes:
 
 
 def decode_hash(text: str) -> bytes:
+    """A 32-byte hash in hex (64 digits, "0x" optional), or in base64: CometBFT's JSON form of
+    bytes, in which cosmjs sends ``tx``'s hash. The lengths tell the two apart."""
+    digits = text.removeprefix("0x")
+    is_hex = len(digits) == 2 * HASH_BYTES
     try:
-        raw = bytes.fromhex(text.removeprefix("0x"))
-    except ValueError:
-        raise RPCError(INVALID_PARAMS, "hash must be hex") from None
-    if len(raw) != 32:
-        raise RPCError(INVALID_PARAMS, "hash must be 32 bytes")
+        raw = bytes.fromhex(digits) if is_hex else base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise RPCError(INVALID_PARAMS, "hash must be hex or base64") from None
+    if len(raw) != HASH_BYTES:
+        raise RPCError(INVALID_PARAMS, f"hash must be {HASH_BYTES} bytes")
     return raw
 
 
@@ -153,46 +165,74 @@ async def health(ctx: Call) -> dict[str, Any]:
 
 
 async def status(ctx: Call) -> dict[str, Any]:
-    """Node info, latest block and this node's validator key."""
-    node = ctx.node
-    latest = node.chain.height()
-    block = node.chain.load_block(latest) if latest else None
-    earliest = node.chain.load_block(node.chain.base()) if latest else None
-    validators = node.validators_at(max(latest + 1, node.genesis.initial_height)) or node.validators
-    me = validators.get(node.pv.address)
-    node_id, listen_addr = node_address(node)
+    """Node info, latest and earliest blocks, and this node's validator key."""
     return {
-        "node_info": {
-            "id": node_id,
-            "listen_addr": listen_addr,
-            "network": node.chain_id,
-            "version": VERSION,
-            "moniker": node.config.moniker,
-            "other": {"rpc_address": f"tcp://{node.config.rpc.laddr}"},
-        },
-        "sync_info": {
-            "latest_block_hash": present.hex_upper(block.hash()) if block else "",
-            "latest_app_hash": present.hex_upper(node.app.info()[1]),
-            "latest_block_height": str(latest),
-            "latest_block_time": present.rfc3339(block.header.time_ns) if block else "",
-            "earliest_block_hash": present.hex_upper(earliest.hash()) if earliest else "",
-            "earliest_block_height": str(node.chain.base()),
-            "catching_up": is_catching_up(node),
-        },
-        "validator_info": {
-            "address": present.hex_upper(node.pv.address),
-            "pub_key": {"type": "tendermint/PubKeyEd25519", "value": present.b64(node.pv.pub_key)},
-            "voting_power": str(me[1].voting_power if me else 0),
-        },
+        "node_info": node_info(ctx.node),
+        "sync_info": sync_info(ctx.node),
+        "validator_info": validator_info(ctx.node),
     }
 
 
-def node_address(node: Node) -> tuple[str, str]:
-    """(id, listen address): the libp2p peer id and p2p address of a networked node; a
-    single-validator node, which has no p2p host, names its validator address and RPC."""
+def node_info(node: Node) -> dict[str, Any]:
+    """CometBFT's ``DefaultNodeInfo``. ``version`` names the CometBFT release whose RPC this
+    node speaks: cosmjs picks its decoder by it (0.38.x: Comet38Client); depind's own
+    version is in ``abci_info``."""
+    node_id, listen_addr, peer_id = node_address(node)
+    other = {"tx_index": "on", "rpc_address": f"tcp://{node.config.rpc.laddr}"}
+    if peer_id:
+        other["peer_id"] = peer_id
+    return {
+        "protocol_version": {"p2p": P2P_PROTOCOL, "block": str(BLOCK_PROTOCOL), "app": str(APP_VERSION)},
+        "id": node_id,
+        "listen_addr": listen_addr,
+        "network": node.chain_id,
+        "version": COMETBFT_VERSION,
+        "channels": COMETBFT_CHANNELS,
+        "moniker": node.config.moniker,
+        "other": other,
+    }
+
+
+def sync_info(node: Node) -> dict[str, Any]:
+    """As CometBFT: the latest and earliest stored blocks' hashes, header app hashes and times.
+    Before the first block there are none; the latest app hash is then the genesis state's."""
+    latest = node.chain.height()
+    block = node.chain.load_block(latest) if latest else None
+    earliest = node.chain.load_block(node.chain.base()) if latest else None
+    return {
+        "latest_block_hash": present.hex_upper(block.hash()) if block else "",
+        "latest_app_hash": present.hex_upper(block.header.app_hash if block else node.app.info()[1]),
+        "latest_block_height": str(latest),
+        "latest_block_time": present.rfc3339(block.header.time_ns if block else 0),
+        "earliest_block_hash": present.hex_upper(earliest.hash()) if earliest else "",
+        "earliest_app_hash": present.hex_upper(earliest.header.app_hash) if earliest else "",
+        "earliest_block_height": str(earliest.header.height if earliest else 0),
+        "earliest_block_time": present.rfc3339(earliest.header.time_ns if earliest else 0),
+        "catching_up": is_catching_up(node),
+    }
+
+
+def validator_info(node: Node) -> dict[str, Any]:
+    """This node's consensus key, and its power in the set of the next height (0: not in it)."""
+    validators = node.validators_at(max(node.chain.height() + 1, node.genesis.initial_height))
+    me = (validators or node.validators).get(node.pv.address)
+    return {
+        "address": present.hex_upper(node.pv.address),
+        "pub_key": {"type": "tendermint/PubKeyEd25519", "value": present.b64(node.pv.pub_key)},
+        "voting_power": str(me[1].voting_power if me else 0),
+    }
+
+
+def node_address(node: Node) -> tuple[str, str, str]:
+    """(id, listen address, libp2p peer id). A networked node's id is the hex of its libp2p peer
+    id's bytes (clients such as cosmjs read the id as hex), its address the p2p listen address;
+    a single-validator node, which has no p2p host, names its validator address and RPC."""
     if node.network is not None:
-        return str(node.network.p2p.peer_id), node.config.p2p.listen_addr
-    return present.hex_upper(node.pv.address).lower(), node.config.rpc.laddr
+        from libp2p.peer.id import ID  # loaded already: the node runs libp2p
+
+        peer_id = str(node.network.p2p.peer_id)
+        return ID.from_base58(peer_id).to_bytes().hex(), node.config.p2p.listen_addr, peer_id
+    return present.hex_upper(node.pv.address).lower(), node.config.rpc.laddr, ""
 
 
 def is_catching_up(node: Node) -> bool:
@@ -223,15 +263,16 @@ async def abci_info(ctx: Call) -> dict[str, Any]:
 # -- blocks ---------------------------------------------------------------------
 
 
+def block_id_of(ctx: Call, height: int, found: Block) -> BlockID:
+    """The id its commit names; computed as consensus computes it if no commit is stored."""
+    return ctx.node.block_id(height) or compute_block_id(found)
+
+
 async def block(ctx: Call, height: int | None = None) -> dict[str, Any]:
     """The block at ``height`` (latest if omitted)."""
     h = resolve_height(ctx, height)
     found = load_block(ctx, h)
-    block_id = ctx.node.block_id(h)
-    return {
-        "block_id": present.block_id(block_id) if block_id else None,
-        "block": present.block(found),
-    }
+    return {"block_id": present.block_id(block_id_of(ctx, h, found)), "block": present.block(found)}
 
 
 async def block_by_hash(ctx: Call, hash: str) -> dict[str, Any]:
@@ -245,9 +286,13 @@ async def block_by_hash(ctx: Call, hash: str) -> dict[str, Any]:
 async def block_results(ctx: Call, height: int | None = None) -> dict[str, Any]:
     """Tx results, events and app hash of the block at ``height``."""
     h = resolve_height(ctx, height)
+    txs = load_block(ctx, h).data.txs
     results = load_results(ctx, h)
     what = f'the tx results of block {h} (page through them with tx_search "tx.height={h}")'
-    txs_results = await present_within(results.txs_results, present.tx_result, ctx.response_budget, what)
+    pairs = list(zip(txs, results.txs_results, strict=True))
+    txs_results = await present_within(
+        pairs, lambda pair: exec_tx_result(ctx, *pair), ctx.response_budget, what
+    )
     return present.block_results(results, txs_results)
 
 
@@ -260,11 +305,11 @@ async def commit(ctx: Call, height: int | None = None) -> dict[str, Any]:
     """The signed header at ``height``: header plus the commit that finalized it."""
     h = resolve_height(ctx, height)
     found = load_block(ctx, h)
+    stored = ctx.node.chain.load_commit(h)
+    if stored is None:
+        raise RPCError(NOT_FOUND, f"commit of block {h} not found")
     return {
-        "signed_header": {
-            "header": present.header(found.header),
-            "commit": present.commit(ctx.node.chain.load_commit(h)),
-        },
+        "signed_header": {"header": present.header(found.header), "commit": present.commit(stored)},
         "canonical": True,
     }
 
@@ -279,9 +324,7 @@ async def blockchain(ctx: Call, minHeight: int | None = None, maxHeight: int | N
     metas = []
     for h in range(high, low - 1, -1):
         found = load_block(ctx, h)
-        block_id = ctx.node.block_id(h)
-        if block_id is not None:
-            metas.append(present.block_meta(found, block_id, ctx.node.block_size(found)))
+        metas.append(present.block_meta(found, block_id_of(ctx, h, found), ctx.node.block_size(found)))
         await trio.lowlevel.checkpoint()  # each block is decoded and re-encoded: milliseconds when full
     return {"last_height": str(latest), "block_metas": metas}
 
@@ -324,10 +367,28 @@ class TxBlock:
     results: BlockResults
     tree: TxTree | None  # when proofs are asked for
 
-    def tx_json(self, index: int) -> dict[str, Any]:
+    def tx_json(self, ctx: Call, index: int) -> dict[str, Any]:
         proof = None if self.tree is None else self.tree.prove(index)
         tx_bytes = self.block.data.txs[index]
-        return present.tx(tx_bytes, self.height, index, self.results.txs_results[index], proof)
+        result = exec_tx_result(ctx, tx_bytes, self.results.txs_results[index])
+        return present.tx(tx_bytes, self.height, index, result, proof)
+
+
+def exec_tx_result(ctx: Call, tx_bytes: bytes, record: TxRecord) -> dict[str, Any]:
+    return present.tx_result(record, msg_data(ctx, tx_bytes, record))
+
+
+def msg_data(ctx: Call, tx_bytes: bytes, record: TxRecord) -> bytes:
+    """A committed tx's result data as the Cosmos SDK fills it: ``TxMsgData`` with each message's
+    response, in message order; empty for a failed tx, or bytes that are no ``TxRaw`` (the
+    proposer's beacon entry). Built from the tx itself, since the results store no data."""
+    if record.code != 0:
+        return b""
+    try:
+        decoded = decode_tx(tx_bytes, ctx.node.app.registry, max_bytes=len(tx_bytes))
+    except InvalidTx:
+        return b""
+    return bytes(TxMsgData(msg_responses=msg_responses(decoded)).SerializeToString(deterministic=True))
 
 
 async def load_tx_block(ctx: Call, height: int, prove: bool) -> TxBlock:
@@ -346,7 +407,7 @@ async def tx(ctx: Call, hash: str, prove: bool = False) -> dict[str, Any]:
     location = ctx.node.chain.locate_tx(decode_hash(hash))
     if location is None:
         raise RPCError(NOT_FOUND, f"tx ({hash}) not found")
-    return (await load_tx_block(ctx, location.height, prove)).tx_json(location.index)
+    return (await load_tx_block(ctx, location.height, prove)).tx_json(ctx, location.index)
 
 
 async def tx_search(
@@ -469,40 +530,25 @@ async def txs_json(ctx: Call, locations: list[TxLocation], prove: bool) -> list[
     for location in locations:
         if loaded is None or loaded.height != location.height:
             loaded = await load_tx_block(ctx, location.height, prove)
-        presented.append(loaded.tx_json(location.index))
+        presented.append(loaded.tx_json(ctx, location.index))
     return presented
 
 
 # -- mempool --------------------------------------------------------------------
 
 
-def check_result(result: Any, tx_bytes: bytes) -> dict[str, Any]:
-    return {
-        "code": result.code,
-        "data": "",
-        "log": result.log,
-        "codespace": result.codespace,
-        "hash": present.hex_upper(hashlib.sha256(tx_bytes).digest()),
-    }
-
-
 async def broadcast_tx_async(ctx: Call, tx: str) -> dict[str, Any]:
     """Submit a tx and return its hash at once, without the CheckTx verdict."""
     raw = decode_tx_param(tx)
     await ctx.node.submit_tx(raw)
-    return {
-        "code": 0,
-        "data": "",
-        "log": "",
-        "codespace": "",
-        "hash": present.hex_upper(hashlib.sha256(raw).digest()),
-    }
+    return present.broadcast_result(raw)
 
 
 async def broadcast_tx_sync(ctx: Call, tx: str) -> dict[str, Any]:
     """Submit a tx and return the CheckTx verdict (code 0: admitted to the mempool)."""
     raw = decode_tx_param(tx)
-    return check_result(await ctx.node.submit_tx(raw), raw)
+    checked = await ctx.node.submit_tx(raw)
+    return present.broadcast_result(raw, checked.code, checked.codespace, checked.log)
 
 
 async def broadcast_tx_commit(ctx: Call, tx: str) -> dict[str, Any]:
@@ -512,21 +558,13 @@ async def broadcast_tx_commit(ctx: Call, tx: str) -> dict[str, Any]:
     waiter = ctx.bus.tx_waiter(tx_hash)
     try:
         checked = await ctx.node.submit_tx(raw)
+        answer = {"check_tx": present.check_tx_result(checked), "tx_result": {}, "hash": present.tx_hash(raw)}
         if checked.code != 0:
-            return {
-                "check_tx": _check_json(checked),
-                "tx_result": {},
-                "hash": present.hex_upper(tx_hash),
-                "height": "0",
-            }
+            return answer | {"height": "0"}
         with trio.move_on_after(ctx.node.config.rpc.timeout_broadcast_tx_commit_s):
             committed = await waiter.receive()
-            return {
-                "check_tx": _check_json(checked),
-                "tx_result": present.tx_result(committed.record),
-                "hash": present.hex_upper(tx_hash),
-                "height": str(committed.height),
-            }
+            result = exec_tx_result(ctx, raw, committed.record)
+            return answer | {"tx_result": result, "height": str(committed.height)}
         raise RPCError(
             TIMEOUT, "timed out waiting for the tx to be committed; it may still be included later"
         )
@@ -534,21 +572,10 @@ async def broadcast_tx_commit(ctx: Call, tx: str) -> dict[str, Any]:
         ctx.bus.drop_tx_waiter(tx_hash, waiter)
 
 
-def _check_json(result: Any) -> dict[str, Any]:
-    return {
-        "code": result.code,
-        "data": "",
-        "log": result.log,
-        "codespace": result.codespace,
-        "gas_wanted": str(result.gas_wanted),
-        "gas_used": str(result.gas_used),
-    }
-
-
 async def check_tx(ctx: Call, tx: str) -> dict[str, Any]:
     """Run CheckTx without adding the tx to the mempool."""
     raw = decode_tx_param(tx)
-    return _check_json(ctx.node.app.check_tx(raw, keep=False))
+    return present.check_tx_result(ctx.node.app.check_tx(raw, keep=False))
 
 
 async def unconfirmed_txs(ctx: Call, limit: int | None = None) -> dict[str, Any]:

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from consensus.abci import TxResultLike
 from consensus.tendermint.messages import PROPOSAL_TYPE, Proposal
-from consensus.types import Block, BlockID, Commit, Header, Vote, VoteType
+from consensus.types import ZERO_BLOCK_ID, Block, BlockID, Commit, Header, Vote, VoteType
 from consensus.validators import Validator, ValidatorSet
 from node.rpc.proofs import TxProof
-from node.storage.records import BlockResults, EventRecord, TxRecord
+from node.storage.records import BlockResults, EventRecord, TxRecord, events_of
 
 if TYPE_CHECKING:
     from node.p2p.config import PeerAddr
@@ -63,9 +64,12 @@ def header(value: Header) -> dict[str, Any]:
     }
 
 
-def commit(value: Commit | None) -> dict[str, Any] | None:
-    if value is None:
-        return None
+# What CometBFT shows as the last commit of the first block, which has none: cosmjs reads
+# ``last_commit.block_id.hash`` of every block, so it must be an object, never null.
+NO_COMMIT = Commit(0, 0, ZERO_BLOCK_ID, [])
+
+
+def commit(value: Commit) -> dict[str, Any]:
     return {
         "height": str(value.height),
         "round": value.round,
@@ -87,7 +91,7 @@ def block(value: Block) -> dict[str, Any]:
         "header": header(value.header),
         "data": {"txs": [b64(tx) for tx in value.data.txs]},
         "evidence": {"evidence": [b64(e) for e in value.evidence]},
-        "last_commit": commit(value.last_commit),
+        "last_commit": commit(value.last_commit or NO_COMMIT),
     }
 
 
@@ -101,17 +105,41 @@ def events(records: list[EventRecord]) -> list[dict[str, Any]]:
     ]
 
 
-def tx_result(record: TxRecord) -> dict[str, Any]:
+def tx_result(record: TxRecord, data: bytes = b"") -> dict[str, Any]:
+    """CometBFT's ``ExecTxResult``; ``data`` is the app's answer (the SDK's ``TxMsgData``)."""
     return {
         "code": record.code,
         "codespace": record.codespace,
         "log": record.log,
-        "data": "",
+        "data": b64(data),
         "info": "",
         "gas_wanted": str(record.gas_wanted),
         "gas_used": str(record.gas_used),
         "events": events(record.events),
     }
+
+
+def check_tx_result(result: TxResultLike) -> dict[str, Any]:
+    """CometBFT's ``CheckTxResponse``."""
+    return {
+        "code": result.code,
+        "codespace": result.codespace,
+        "log": result.log,
+        "data": "",
+        "info": "",
+        "gas_wanted": str(result.gas_wanted),
+        "gas_used": str(result.gas_used),
+        "events": events(events_of(result.events)),
+    }
+
+
+def broadcast_result(tx_bytes: bytes, code: int = 0, codespace: str = "", log: str = "") -> dict[str, Any]:
+    """CometBFT's ``ResultBroadcastTx``: the CheckTx verdict (none yet: code 0) and the tx hash."""
+    return {"code": code, "codespace": codespace, "log": log, "data": "", "hash": tx_hash(tx_bytes)}
+
+
+def tx_hash(tx_bytes: bytes) -> str:
+    return hex_upper(hashlib.sha256(tx_bytes).digest())
 
 
 def block_results(value: BlockResults, txs_results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -126,12 +154,15 @@ def block_results(value: BlockResults, txs_results: list[dict[str, Any]]) -> dic
     }
 
 
-def tx(tx_bytes: bytes, height: int, index: int, record: TxRecord, proof: TxProof | None) -> dict[str, Any]:
+def tx(
+    tx_bytes: bytes, height: int, index: int, result: dict[str, Any], proof: TxProof | None
+) -> dict[str, Any]:
+    """CometBFT's ``ResultTx``; ``result`` is its ``tx_result``."""
     found = {
-        "hash": hex_upper(hashlib.sha256(tx_bytes).digest()),
+        "hash": tx_hash(tx_bytes),
         "height": str(height),
         "index": index,
-        "tx_result": tx_result(record),
+        "tx_result": result,
         "tx": b64(tx_bytes),
     }
     if proof is not None:

@@ -1,5 +1,5 @@
-"""JSON-RPC 2.0 over HTTP (POST /) and WebSocket (/websocket), served by
-hypercorn's trio worker inside the node's nursery.
+"""JSON-RPC 2.0 over HTTP (POST /) and WebSocket (/websocket), and CometBFT's URI requests
+(GET /<method>?<param>=<value>), served by hypercorn's trio worker inside the node's nursery.
 
 Every failure a client can cause becomes a JSON-RPC error object with a
 stable code; unexpected exceptions are logged here and reach the client as
@@ -9,6 +9,7 @@ its size, its number of requests, and the size of its answers together.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import itertools
 import json
@@ -29,9 +30,10 @@ from consensus.tasks import TaskStatus
 from node.config import RPCConfig, parse_laddr
 from node.events import Subscription
 from node.rpc import app_methods, consensus_methods, methods
-from node.rpc.dispatch import Registry, bind, openrpc
+from node.rpc.dispatch import Method, Registry, bind, openrpc
 from node.rpc.errors import (
     INTERNAL_ERROR,
+    INVALID_PARAMS,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
     PARSE_ERROR,
@@ -114,18 +116,22 @@ async def handle_one(call: Call, message: Any) -> dict[str, Any] | None:
     request_id = message.get("id")
     if request_id is not None and (not isinstance(request_id, (str, int)) or isinstance(request_id, bool)):
         return error_response(None, RPCError(INVALID_REQUEST, "id must be a string, a number or null"))
-    try:
-        result = await dispatch(call, message["method"], message.get("params"))
-    except RPCError as error:
-        response = error_response(request_id, error)
-    except Exception:
-        log.exception("internal error in %s", message["method"])
-        response = error_response(request_id, RPCError(INTERNAL_ERROR, "internal error; see the node log"))
-    else:
-        response = {"jsonrpc": "2.0", "id": request_id, "result": result}
+    response = await respond(call, request_id, message["method"], message.get("params"))
     if "id" not in message:
         return None  # a notification gets no reply, not even an error (JSON-RPC 2.0, 4.1)
     return response
+
+
+async def respond(call: Call, request_id: Any, name: str, params: Any) -> dict[str, Any]:
+    """The response to one call: its result, or the error it raised."""
+    try:
+        result = await dispatch(call, name, params)
+    except RPCError as error:
+        return error_response(request_id, error)
+    except Exception:
+        log.exception("internal error in %s", name)
+        return error_response(request_id, RPCError(INTERNAL_ERROR, "internal error; see the node log"))
+    return {"jsonrpc": "2.0", "id": request_id, "result": result}
 
 
 async def dispatch(call: Call, name: str, params: Any) -> Any:
@@ -172,15 +178,81 @@ async def answer_all(call: Call, messages: list[Any], max_bytes: int) -> list[by
         await trio.lowlevel.checkpoint()  # a batch of cheap calls must not hold the consensus task either
         if response is None:
             continue
-        answer = encode(response)
-        if len(answer) > left and "result" in response:
-            detail = f"the answer passes max_response_bytes ({max_bytes} bytes); ask for less at once"
-            answer = encode(error_response(response["id"], RPCError(RESPONSE_TOO_LARGE, detail)))
-            left = 0  # every request after this one is refused
-        else:
-            left = max(left - len(answer), 0)
+        fitted, answer = fit(response, left, max_bytes)
+        left = 0 if fitted is not response else max(left - len(answer), 0)  # refuse all after a refusal
         answers.append(answer)
     return answers
+
+
+def fit(response: dict[str, Any], budget: int, max_bytes: int) -> tuple[dict[str, Any], bytes]:
+    """``response`` and its JSON, or a -32009 error in their place if a result passes ``budget``."""
+    answer = encode(response)
+    if len(answer) <= budget or "result" not in response:
+        return response, answer
+    detail = f"the answer passes max_response_bytes ({max_bytes} bytes); ask for less at once"
+    refused = error_response(response["id"], RPCError(RESPONSE_TOO_LARGE, detail))
+    return refused, encode(refused)
+
+
+# -- URI requests: GET /<method>?<param>=<value>, as CometBFT serves them ---------------------
+
+URI_REQUEST_ID = -1  # CometBFT's id for answers to URI requests, which carry none
+BYTES_PARAMS = frozenset({"tx", "evidence"})  # base64 in JSON-RPC; 0x-hex or a "quoted" string in a URI
+
+
+async def answer_uri(
+    call: Call, name: str, query: list[tuple[str, str]], max_bytes: int
+) -> tuple[int, bytes]:
+    """(HTTP status, body) for ``GET /<name>?<query>``. As CometBFT: each param is read from
+    its first occurrence, empty or unknown params are ignored, and an error answers HTTP 500
+    (404 for a method that is unknown or WebSocket-only)."""
+    try:
+        params = uri_params(REGISTRY.methods.get(name), query)
+    except RPCError as error:
+        response = error_response(URI_REQUEST_ID, error)
+    else:
+        budgeted = dataclasses.replace(call, response_budget=max_bytes)
+        response = await respond(budgeted, URI_REQUEST_ID, name, params)
+    response, answer = fit(response, max_bytes, max_bytes)
+    return uri_status(response), answer
+
+
+def uri_params(method: Method | None, query: list[tuple[str, str]]) -> dict[str, str]:
+    known = set() if method is None else {p.name for p in method.params}
+    params: dict[str, str] = {}
+    for name, text in query:
+        if name in known and text and name not in params:
+            params[name] = uri_value(name, text)
+    return params
+
+
+def uri_value(name: str, text: str) -> str:
+    """A URI param as JSON-RPC takes it: a "quoted" value is a JSON string; a tx or evidence
+    given as 0x-hex or as a quoted string of raw bytes becomes base64; anything else (numbers,
+    booleans, hex hashes and data) passes as written."""
+    quoted = len(text) >= 2 and text.startswith('"') and text.endswith('"')
+    if quoted:
+        try:
+            text = json.loads(text)
+        except ValueError:
+            raise RPCError(INVALID_PARAMS, f"param {name!r} is not a valid JSON string") from None
+    if name not in BYTES_PARAMS:
+        return text
+    if quoted:
+        return base64.b64encode(text.encode()).decode()
+    if text[:2].lower() == "0x":
+        try:
+            return base64.b64encode(bytes.fromhex(text[2:])).decode()
+        except ValueError:
+            raise RPCError(INVALID_PARAMS, f"param {name!r} is not valid hex") from None
+    return text  # base64, as JSON-RPC takes it
+
+
+def uri_status(response: dict[str, Any]) -> int:
+    error = response.get("error")
+    if error is None:
+        return 200
+    return 404 if error["code"] in (METHOD_NOT_FOUND, SUBSCRIPTION) else 500
 
 
 def encode(response: dict[str, Any]) -> bytes:
@@ -208,6 +280,12 @@ def build_app(node: Node) -> Starlette:
             return Response(status_code=204)
         return Response(answer, media_type="application/json")
 
+    async def http_uri(request: Request) -> Response:
+        query = list(request.query_params.multi_items())
+        name = request.path_params["method"]
+        status, answer = await answer_uri(Call(node), name, query, limits.max_response_bytes)
+        return Response(answer, status_code=status, media_type="application/json")
+
     async def websocket_rpc(websocket: WebSocket) -> None:
         if node.bus.num_clients() >= limits.max_subscription_clients:
             await websocket.close(code=1013, reason="too many subscription clients")
@@ -216,7 +294,12 @@ def build_app(node: Node) -> Starlette:
         await serve_websocket(node, websocket, limits)
 
     return Starlette(
-        routes=[Route("/", http_rpc, methods=["POST"]), WebSocketRoute("/websocket", websocket_rpc)]
+        routes=[
+            Route("/", http_rpc, methods=["POST"]),
+            WebSocketRoute("/websocket", websocket_rpc),
+            # CometBFT serves URI requests whatever the HTTP method; a body is not read.
+            Route("/{method}", http_uri, methods=["GET", "POST"]),
+        ]
     )
 
 

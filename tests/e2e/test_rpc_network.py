@@ -67,7 +67,7 @@ def check_net_info(network: Network, node: ValidatorNode) -> None:
 
 def check_status(node: ValidatorNode) -> None:
     status = node.rpc("status")
-    assert status["node_info"]["id"] == node.node_id
+    assert status["node_info"]["other"]["peer_id"] == node.node_id  # "id" is its hex, as cosmjs reads it
     assert status["node_info"]["listen_addr"] == node.p2p_laddr
     assert status["validator_info"]["voting_power"] == str(VALIDATOR_POWER)
     eventually(lambda: node.rpc("status")["sync_info"]["catching_up"] is False, f"{node.name} caught up")

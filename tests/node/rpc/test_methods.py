@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from libp2p.peer.id import ID
 
 from consensus import privval
 from consensus.tendermint.engine import PeerError, TendermintEngine
@@ -371,7 +372,11 @@ async def test_net_info_while_the_host_is_not_running(validator: Validator) -> N
 async def test_status_of_a_networked_node(validator: Validator) -> None:
     start_height(validator)
     status = await rpc(validator.node, "status")
-    assert status["node_info"]["id"] == validator.testnet[0].peer_id
+    peer_id = validator.testnet[0].peer_id
+    assert (
+        bytes.fromhex(status["node_info"]["id"]) == ID.from_base58(peer_id).to_bytes()
+    )  # hex, as cosmjs reads it
+    assert status["node_info"]["other"]["peer_id"] == peer_id
     assert status["node_info"]["listen_addr"] == validator.testnet[0].p2p_laddr
     assert status["sync_info"]["catching_up"] is False
     assert status["validator_info"]["voting_power"] == str(POWER)
