@@ -15,6 +15,7 @@ from node.p2p.config import P2PConfig
 T = TypeVar("T")
 
 DEFAULT_RPC_ADDR = "127.0.0.1:26657"
+DEFAULT_API_ADDR = "127.0.0.1:1317"
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,16 @@ class RPCConfig:
     max_response_bytes: int = 16 * 1024 * 1024
     max_subscription_clients: int = 100
     timeout_broadcast_tx_commit_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class APIConfig:
+    """The REST server: Cosmos LCD paths in proto3 JSON (node/rest)."""
+
+    enable: bool = True
+    address: str = DEFAULT_API_ADDR
+    max_body_bytes: int = 1_000_000
+    max_response_bytes: int = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,7 @@ class Config:
     moniker: str = "depind-node"
     log_level: str = "info"
     rpc: RPCConfig = field(default_factory=RPCConfig)
+    api: APIConfig = field(default_factory=APIConfig)
     mempool: MempoolSettings = field(default_factory=MempoolSettings)
     consensus: ConsensusSettings = field(default_factory=ConsensusSettings)
     p2p: P2PConfig = field(default_factory=P2PConfig)
@@ -72,6 +84,16 @@ max_batch_requests = {rpc.max_batch_requests}
 max_response_bytes = {rpc.max_response_bytes}
 max_subscription_clients = {rpc.max_subscription_clients}
 timeout_broadcast_tx_commit_s = {rpc.timeout_broadcast_tx_commit_s}
+
+[api]
+# REST: the Cosmos SDK's LCD paths (/cosmos/bank/v1beta1/balances/..., /cosmos/tx/v1beta1/txs)
+# in proto3 JSON, as cosmpy's LedgerClient and Cosmos explorers use them. Keep it on
+# 127.0.0.1 unless a proxy in front of it handles authentication and rate limits.
+enable = {api_enable}
+address = {api_address}
+max_body_bytes = {api.max_body_bytes}
+# Largest answer to one request; a larger one is refused (gRPC code 8, RESOURCE_EXHAUSTED).
+max_response_bytes = {api.max_response_bytes}
 
 [mempool]
 size = {mempool.size}
@@ -132,6 +154,9 @@ def render(config: Config) -> str:
         log_level=_toml_string(config.log_level),
         laddr=_toml_string(config.rpc.laddr),
         rpc=config.rpc,
+        api=config.api,
+        api_enable=str(config.api.enable).lower(),
+        api_address=_toml_string(config.api.address),
         mempool=config.mempool,
         consensus=config.consensus,
         empty=str(config.consensus.create_empty_blocks).lower(),
@@ -169,7 +194,7 @@ def load(path: Path) -> Config:
 
 
 def from_dict(data: dict[str, object]) -> Config:
-    known = {"moniker", "log_level", "rpc", "mempool", "consensus", "p2p"}
+    known = {"moniker", "log_level", "rpc", "api", "mempool", "consensus", "p2p"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
@@ -177,13 +202,25 @@ def from_dict(data: dict[str, object]) -> Config:
         moniker=_str(data, "moniker", Config.moniker),
         log_level=_str(data, "log_level", Config.log_level),
         rpc=_section(data, "rpc", RPCConfig),
+        api=_section(data, "api", APIConfig),
         mempool=_section(data, "mempool", MempoolSettings),
         consensus=_section(data, "consensus", ConsensusSettings),
         p2p=p2p_config.from_dict(_table(data, "p2p")),
     )
     parse_laddr(config.rpc.laddr)
+    check_api(config.api, config.rpc)
     check_consensus(config.consensus)
     return config
+
+
+def check_api(api: APIConfig, rpc: RPCConfig) -> None:
+    """A REST server that can listen, take a request and answer it, on a port of its own."""
+    address = parse_laddr(api.address)
+    for name in ("max_body_bytes", "max_response_bytes"):
+        if getattr(api, name) <= 0:
+            raise ConfigError(f"api.{name} must be positive")
+    if api.enable and address[1] != 0 and address == parse_laddr(rpc.laddr):  # port 0: the OS picks
+        raise ConfigError(f"api.address and rpc.laddr are both {api.address}; give each its own port")
 
 
 def check_consensus(settings: ConsensusSettings) -> None:

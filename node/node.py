@@ -34,6 +34,7 @@ from node.config import Config
 from node.events import EventBus
 from node.home import Home, HomeError
 from node.mempool import Mempool, MempoolConfig
+from node.rest.server import serve as serve_rest
 from node.rpc.server import serve
 from node.storage.chain import ChainStore
 from node.storage.leveldb import open_leveldb
@@ -203,10 +204,12 @@ class Node:
         async with trio.open_nursery() as nursery:
             if self.is_solo():
                 await nursery.start(serve, self)
+                await nursery.start(serve_rest, self)
                 await nursery.start(self.solo().run)
             else:
                 await nursery.start(self._run_networked)
                 await nursery.start(serve, self)
+                await nursery.start(serve_rest, self)
             nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
             task_status.started()
 

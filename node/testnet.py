@@ -9,12 +9,14 @@
 validator key, node key (p2p identity), ``config/config.toml`` and an account
 key ``nodeI`` in the test keyring; all share one ``config/genesis.json`` that
 names the N validators at power 10 and funds every account. Node I listens on
-``STARTING_PORT + 10 I`` for p2p and the port after it for JSON-RPC, so node0
-has the usual 26656 and 26657. ``DIR/accounts.json`` records each node's ids,
-ports, addresses and account mnemonic: test keys, never to hold value.
+``STARTING_PORT + 10 I`` for p2p, the port after it for JSON-RPC and the one
+after that for REST, so node0 has the usual 26656 and 26657, and REST on 26658
+(not 1317: every node needs a port of its own). ``DIR/accounts.json`` records
+each node's ids, ports, addresses and account mnemonic: test keys, never to
+hold value.
 
-Each ``config.toml`` has the moniker ``nodeI``, the node's JSON-RPC port, and
-a ``[p2p]`` table with its ``listen_addr`` and every other node in
+Each ``config.toml`` has the moniker ``nodeI``, the node's JSON-RPC and REST
+ports, and a ``[p2p]`` table with its ``listen_addr`` and every other node in
 ``persistent_peers`` as ``/ip4/127.0.0.1/tcp/PORT/p2p/<peer id>``.
 The node started in each home (``depind start``) is one of the validators of
 that genesis.
@@ -38,7 +40,7 @@ from node.p2p.config import P2PConfig
 
 DEFAULT_CHAIN_ID = "depind-localnet-1"
 DEFAULT_STARTING_PORT = 26656
-PORT_STEP = 10  # room for each node's p2p, RPC and later metrics ports
+PORT_STEP = 10  # room for each node's p2p, RPC, REST and later metrics ports
 VALIDATOR_POWER = 10
 ACCOUNT_FUNDS = 1_000_000_000_000  # 1,000,000 DEPIN per node account
 KEYRING_BACKEND = "test"
@@ -56,6 +58,7 @@ class NetworkNode:
     home: Home
     p2p_port: int
     rpc_port: int
+    rest_port: int
     validator: GenesisValidator
     peer_id: str
     account_address: str
@@ -73,6 +76,10 @@ class NetworkNode:
     @property
     def rpc_laddr(self) -> str:
         return f"{HOST}:{self.rpc_port}"
+
+    @property
+    def rest_laddr(self) -> str:
+        return f"{HOST}:{self.rest_port}"
 
 
 def create_testnet(
@@ -115,7 +122,7 @@ def build_network(
 def check_request(output_dir: Path, validators: int, chain_id: str, starting_port: int) -> None:
     if validators < 1:
         raise LocalnetError(f"need at least 1 validator, got {validators}")
-    last_port = rpc_port(starting_port, validators - 1)
+    last_port = rest_port(starting_port, validators - 1)
     if starting_port < 1 or last_port > 65535:
         raise LocalnetError(f"ports {starting_port}..{last_port} do not fit in 1..65535")
     if output_dir.exists() and (not output_dir.is_dir() or any(output_dir.iterdir())):
@@ -134,13 +141,17 @@ def rpc_port(starting_port: int, index: int) -> int:
     return p2p_port(starting_port, index) + 1
 
 
+def rest_port(starting_port: int, index: int) -> int:
+    return p2p_port(starting_port, index) + 2
+
+
 def init_node(root: Path, index: int, chain_id: str, starting_port: int) -> NetworkNode:
     """A home with its own validator key, node key and account key; its config.toml is
     written once every node's peer id is known (``write_node_config``)."""
     name = f"node{index}"
     home = Home(root / name)
     validator = init_home(home, name, chain_id).validators[0]
-    ports = p2p_port(starting_port, index), rpc_port(starting_port, index)
+    ports = p2p_port(starting_port, index), rpc_port(starting_port, index), rest_port(starting_port, index)
     info, mnemonic = home.keyring(KEYRING_BACKEND).add(name)
     return NetworkNode(name, home, *ports, validator, write_node_key(home), info.address, mnemonic)
 
@@ -178,6 +189,7 @@ def write_node_config(node: NetworkNode, nodes: list[NetworkNode]) -> None:
     config = node_config.Config(
         moniker=node.name,
         rpc=node_config.RPCConfig(laddr=node.rpc_laddr),
+        api=node_config.APIConfig(address=node.rest_laddr),
         p2p=P2PConfig(listen_addr=node.p2p_laddr, persistent_peers=peers),
     )
     node.home.config_file.write_text(node_config.render(config))
@@ -214,6 +226,7 @@ def node_summary(node: NetworkNode, with_mnemonic: bool) -> dict[str, Any]:
         "node_id": node.peer_id,
         "p2p_laddr": node.p2p_laddr,
         "rpc_laddr": node.rpc_laddr,
+        "rest_laddr": node.rest_laddr,
         "validator_address": node.validator.address,
         "account": account,
     }

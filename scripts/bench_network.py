@@ -458,7 +458,12 @@ def make_follower(net: Localnet) -> Follower:
         listen_addr=f"/ip4/127.0.0.1/tcp/{free_port()}",
         persistent_peers=tuple(node.peer_addr for node in net.nodes),
     )
-    config = dataclasses.replace(config, rpc=dataclasses.replace(config.rpc, laddr=rpc_laddr), p2p=p2p)
+    config = dataclasses.replace(
+        config,
+        rpc=dataclasses.replace(config.rpc, laddr=rpc_laddr),
+        api=dataclasses.replace(config.api, address=f"127.0.0.1:{free_port()}"),
+        p2p=p2p,
+    )
     home.config_file.write_text(node_config.render(config))
     return Follower(home, rpc_laddr)
 

@@ -72,6 +72,7 @@ def _node_fields(node: dict[str, Any]) -> list[tuple[str, Any]]:
         ("name", node["name"]),
         ("home", node["home"]),
         ("rpc", node["rpc_laddr"]),
+        ("rest", node["rest_laddr"]),
         ("p2p", node["p2p_laddr"]),
         ("node id", node["node_id"]),
         ("validator", node["validator_address"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from node import services
 from node.rpc import present
 from node.rpc.errors import INVALID_PARAMS, NOT_FOUND, QUERY_FAILED, RPCError
 from node.rpc.methods import Call, decode_tx_param
@@ -15,12 +16,16 @@ NOT_FOUND_CODE = 38  # the sdk codespace's "not found"
 async def abci_query(
     ctx: Call, path: str, data: str = "", height: int = 0, prove: bool = False
 ) -> dict[str, Any]:
-    """Query app state: "/store" with a hex key (optionally with a Merkle proof), or a module path."""
+    """Query app state: "/store" with a hex key (optionally with a Merkle proof), a module path,
+    or a gRPC path with a protobuf request (the node answers the tx and block services itself)."""
     try:
         raw = bytes.fromhex(data.removeprefix("0x"))
     except ValueError:
         raise RPCError(INVALID_PARAMS, "data must be hex") from None
-    result = ctx.node.app.query(path, raw, height, prove)
+    if services.serves(path):
+        result = await services.query(ctx.node, path, raw, height, prove)
+    else:
+        result = ctx.node.app.query(path, raw, height, prove)
     response: dict[str, Any] = {
         "code": result.code,
         "log": result.log,

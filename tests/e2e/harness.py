@@ -2,7 +2,7 @@
 
 ``DepindProcess`` owns one node process on an existing home: the child process,
 its log and an HTTP client. ``NodeProcess`` is one made on a home of its own with
-``node.home`` (funded test keys in genesis, a free RPC port, a short commit
+``node.home`` (funded test keys in genesis, free RPC and REST ports, a short commit
 timeout); tests/e2e/network.py makes one per node of a ``depind testnet``.
 Every wait is bounded in time; the fixture finalizers stop whatever is still
 running (SIGTERM, then SIGKILL) and close every handle, so no process, socket
@@ -80,10 +80,14 @@ class NodeFailure(Exception):
     """The node process did not start, died, or did not reach a height in time."""
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def free_port(other_than: int | None = None) -> int:
+    """A port nothing listens on now; not ``other_than``, which the OS may hand out again."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        if port != other_than:
+            return port
 
 
 def assert_no_traceback(text: str) -> None:
@@ -105,6 +109,8 @@ class DepindProcess:
         self.validator_pub_key = validator_pub_key
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}/websocket"
+        host, rest_port = node_config.parse_laddr(node_config.load(home.config_file).api.address)
+        self.rest_url = f"http://{host}:{rest_port}"  # REST (Cosmos LCD paths), as the home's config says
         self.process: subprocess.Popen[bytes] | None = None
         # What ``launch`` runs; a fault test may swap in another node (tests/e2e/maverick.py).
         self.command = [sys.executable, "-m", "node.cli.main", "start", "--home", str(home.root)]
@@ -316,7 +322,8 @@ def init_single_home(
     timeout_commit_s: float,
     edit_genesis: Callable[[GenesisDoc], None] | None,
 ) -> GenesisDoc:
-    """A single-validator home: ``funded`` accounts, RPC on ``port``, a short commit timeout."""
+    """A single-validator home: ``funded`` accounts, RPC on ``port``, REST on another free
+    port (not 1317: tests run many nodes at once), a short commit timeout."""
     genesis = init_home(home, "e2e", CHAIN_ID)
     for address, amount in funded.items():
         genesis = add_genesis_account(home, address, [CoinJSON(denom=DENOM, amount=amount)])
@@ -327,6 +334,7 @@ def init_single_home(
     config = dataclasses.replace(
         config,
         rpc=dataclasses.replace(config.rpc, laddr=f"127.0.0.1:{port}"),
+        api=dataclasses.replace(config.api, address=f"127.0.0.1:{free_port(other_than=port)}"),
         consensus=dataclasses.replace(config.consensus, timeout_commit_s=timeout_commit_s),
     )
     home.config_file.write_text(node_config.render(config))

@@ -198,8 +198,9 @@ def is_port_free(port: int) -> bool:
 
 
 def pick_starting_port(validators: int) -> int:
-    """A starting port P at random whose whole range P .. P + 10 (N-1) + 1 binds now."""
-    span = PORT_STEP * (validators - 1) + 2
+    """A starting port P at random whose whole range P .. P + 10 (N-1) + 2 binds now (each
+    node's p2p, RPC and REST ports)."""
+    span = PORT_STEP * (validators - 1) + 3
     for _ in range(PORT_ATTEMPTS):
         start = random.randrange(PORT_RANGE[0], PORT_RANGE[1] - span)
         if all(is_port_free(port) for port in range(start, start + span)):

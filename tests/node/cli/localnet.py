@@ -127,6 +127,7 @@ def configure(home: Home, laddr: str) -> str:
     config = dataclasses.replace(
         config,
         rpc=dataclasses.replace(config.rpc, laddr=laddr),
+        api=dataclasses.replace(config.api, address=f"127.0.0.1:{free_port()}"),
         consensus=dataclasses.replace(config.consensus, timeout_commit_s=BLOCK_INTERVAL_S),
     )
     home.config_file.write_text(node_config.render(config))
