@@ -21,7 +21,6 @@ from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as tm_query
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import types_pb2 as sdk_types
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2, tx_pb2
-from cosmpy.protos.tendermint.abci import types_pb2 as abci_types
 from cosmpy.protos.tendermint.p2p import types_pb2 as p2p_types
 from cosmpy.protos.tendermint.types import block_pb2, evidence_pb2, types_pb2
 from cosmpy.protos.tendermint.version import types_pb2 as version_types
@@ -35,11 +34,12 @@ from node import query as event_query
 from node.rpc import methods, present
 from node.rpc.errors import HEIGHT_UNAVAILABLE, INVALID_PARAMS, NOT_FOUND, RESPONSE_TOO_LARGE, RPCError
 from node.rpc.methods import Call, TxBlock
-from node.storage.records import EventRecord, TxLocation
+from node.storage.records import TxLocation
 from vm.app import QueryResult
 from vm.crypto import encode_address
 from vm.errors import InvalidHeight, InvalidRequest, InvalidTx
 from vm.protowire import WireError, parse_strict, parse_tx_raw
+from vm.queries import abci_events
 
 if TYPE_CHECKING:
     from node.node import Node
@@ -250,18 +250,6 @@ def tx_response(node: Node, found: TxBlock, index: int, tx: Any) -> Any:
     )
     response.tx.Pack(tx, type_url_prefix="/")
     return response
-
-
-def abci_events(records: list[EventRecord]) -> list[Any]:
-    return [
-        abci_types.Event(
-            type=event.type,
-            attributes=[
-                abci_types.EventAttribute(key=a.key, value=a.value, index=a.index) for a in event.attributes
-            ],
-        )
-        for event in records
-    ]
 
 
 def rfc3339_seconds(time_ns: int) -> str:

@@ -10,7 +10,8 @@ Merkle proof of the answer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
@@ -18,7 +19,6 @@ from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2, tx_pb2
 from cosmpy.protos.tendermint.abci import types_pb2 as abci_types
 
 from vm.auth.ante import Mode, validate_basic
-from vm.context import Event
 from vm.crypto import SIGNATURE_SIZE
 from vm.errors import InvalidRequest, InvalidTx
 from vm.execute import Admitted, TxResult, failure
@@ -135,7 +135,24 @@ def _tx_raw(tx: tx_pb2.Tx) -> bytes:
     return encode_tx_raw(RawTx(body, auth_info, tuple(tx.signatures)))
 
 
-def abci_events(events: list[Event]) -> list[abci_types.Event]:
+class AttributeLike(Protocol):
+    @property
+    def key(self) -> str: ...
+    @property
+    def value(self) -> str: ...
+    @property
+    def index(self) -> bool: ...
+
+
+class EventLike(Protocol):
+    @property
+    def type(self) -> str: ...
+    @property
+    def attributes(self) -> Sequence[AttributeLike]: ...
+
+
+def abci_events(events: Sequence[EventLike]) -> list[abci_types.Event]:
+    """Events as ABCI's protobuf ``Event`` (a tx's events, or the node's stored records)."""
     return [
         abci_types.Event(
             type=event.type,
