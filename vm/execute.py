@@ -7,6 +7,7 @@ are kept only if every message succeeds, so a failed tx still pays its fee.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import ClassVar, NamedTuple
 
@@ -68,7 +69,7 @@ class TxPipeline:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.ante = AnteHandler(registry.keeper("auth"), registry.keeper("bank"))
-        self._decoded: dict[bytes, Tx] = {}
+        self._decoded: OrderedDict[bytes, Tx] = OrderedDict()
 
     def decode(self, tx_bytes: bytes, max_tx_bytes: int) -> Tx:
         """``decode_tx``, remembered for the last ``DECODED_TXS`` txs: a tx is decoded at
@@ -79,7 +80,7 @@ class TxPipeline:
             return found
         tx = decode_tx(tx_bytes, self.registry, max_tx_bytes)
         if len(self._decoded) >= DECODED_TXS:
-            del self._decoded[next(iter(self._decoded))]  # the oldest
+            self._decoded.popitem(last=False)  # the oldest (a dict's first key is O(n) to find)
         self._decoded[tx_bytes] = tx
         return tx
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import NamedTuple, TypeVar
 
+from cosmpy.protos.cosmos.tx.v1beta1.tx_pb2 import TxRaw as _TxRaw
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.unknown_fields import UnknownFieldSet
 
@@ -84,8 +85,23 @@ def _order_error(field: int, last: int, at: int) -> WireError:
 
 
 def parse_tx_raw(data: bytes) -> RawTx:
-    """Parse TxRaw bytes, accepting only the canonical encoding so each tx has exactly one hash."""
+    """Parse TxRaw bytes, accepting only the canonical encoding so each tx has exactly one hash.
+
+    The protobuf runtime (C) parses; its canonical re-encoding, without unknown fields,
+    must be the input. Only a rejection goes through the byte-by-byte reading below,
+    which says what is wrong and where."""
     data = bytes(data)  # no copy for bytes; slices must be bytes for RawTx
+    try:
+        parsed = _TxRaw.FromString(data)
+        parsed.DiscardUnknownFields()  # any unknown field makes the re-encoding differ
+        if parsed.SerializeToString(deterministic=True) == data:
+            return RawTx(parsed.body_bytes, parsed.auth_info_bytes, tuple(parsed.signatures))
+    except (DecodeError, ValueError):
+        pass
+    return _read_tx_raw(data)
+
+
+def _read_tx_raw(data: bytes) -> RawTx:
     end = len(data)
     pos = 0
     last = 0

@@ -48,11 +48,16 @@ from vm.types import Coin
 MAX_TX_BYTES = 64 * 1024
 MAX_MESSAGES = 64
 SECP256K1_PUBKEY = type_url(keys_pb2.PubKey)
+PUBKEY_SIZE = 33
+_PUBKEY_TAG = bytes([0x0A, PUBKEY_SIZE])  # PubKey.key: field 1, length-delimited, 33 bytes
 
 
 class SignMode(IntEnum):
     DIRECT = signing_pb2.SIGN_MODE_DIRECT
     LEGACY_AMINO_JSON = signing_pb2.SIGN_MODE_LEGACY_AMINO_JSON
+
+
+_SIGN_MODES = {mode.value: mode for mode in SignMode}
 
 
 class Fee(msgspec.Struct, frozen=True):
@@ -144,14 +149,15 @@ def _auth_info(auth: tx_pb2.AuthInfo) -> AuthInfo:
     if info.mode_info.WhichOneof("sum") != "single":
         raise NotSupported("only single-key signatures are supported (no multisig)")
     mode = info.mode_info.single.mode
-    if mode not in (SignMode.DIRECT, SignMode.LEGACY_AMINO_JSON):
+    sign_mode = _SIGN_MODES.get(mode)
+    if sign_mode is None:
         name = signing_pb2.SignMode.Name(mode) if mode in signing_pb2.SignMode.values() else str(mode)
         raise NotSupported(f"sign mode {name}; use SIGN_MODE_DIRECT or SIGN_MODE_LEGACY_AMINO_JSON")
     fee = auth.fee
     if fee.granter:
         raise NotSupported("fee grants are not supported")
     amount = [_coin.read(coin) for coin in fee.amount]
-    return AuthInfo(_pubkey(info), info.sequence, SignMode(mode), Fee(amount, fee.gas_limit, fee.payer))
+    return AuthInfo(_pubkey(info), info.sequence, sign_mode, Fee(amount, fee.gas_limit, fee.payer))
 
 
 def _simulated_auth_info(auth: tx_pb2.AuthInfo) -> AuthInfo:
@@ -171,10 +177,10 @@ def _pubkey(info: tx_pb2.SignerInfo) -> bytes | None:
         return None
     if info.public_key.type_url != SECP256K1_PUBKEY:
         raise InvalidPubKey(f"public key type {info.public_key.type_url!r}; expected {SECP256K1_PUBKEY}")
-    try:
-        return bytes(parse_strict(keys_pb2.PubKey, info.public_key.value).key)
-    except WireError as error:
-        raise InvalidPubKey(str(error)) from None
+    value = info.public_key.value
+    if len(value) != len(_PUBKEY_TAG) + PUBKEY_SIZE or not value.startswith(_PUBKEY_TAG):
+        raise InvalidPubKey(f"expected PubKey{{key: {PUBKEY_SIZE}-byte compressed key}} in its one encoding")
+    return bytes(value[len(_PUBKEY_TAG) :])
 
 
 def _signature(raw: RawTx, auth: tx_pb2.AuthInfo) -> bytes:
