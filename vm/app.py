@@ -23,7 +23,7 @@ from vm.beacon.module import NAME as BEACON
 from vm.block import FinalizeRequestLike, ValidatorUpdate
 from vm.context import BlockEnv, Event
 from vm.errors import InvalidGasLimit, InvalidRequest, InvalidTx, NodeFault, grpc_log
-from vm.execute import NODE_FAULTS, TxPipeline, TxResult, failure, hook_context
+from vm.execute import DECODED_TXS, NODE_FAULTS, TxPipeline, TxResult, failure, hook_context
 from vm.gas import GasMeter
 from vm.genesis_validators import genesis_validators
 from vm.misbehavior import report_misbehavior
@@ -79,13 +79,14 @@ class App:
     check_state: CacheStore = field(init=False)
     pipeline: TxPipeline = field(init=False)
     beacon_source: EntrySource | None = None  # set by a validator node: it proposes with it
+    decoded_txs: int = DECODED_TXS  # txs whose decoding is remembered: at least the mempool's size
     _params: ConsensusParams | None = field(init=False, default=None)
     _next_env: BlockEnv | None = field(init=False, default=None)
     _pending: _Pending | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.state = CommittedState(self.kv)
-        self.pipeline = TxPipeline(self.registry)
+        self.pipeline = TxPipeline(self.registry, self.decoded_txs)
         self.beacon: BeaconKeeper = self.registry.keeper(BEACON)
         self._refresh()
 

@@ -12,8 +12,7 @@ have must be unset.
 from __future__ import annotations
 
 import functools
-import operator
-import re
+import keyword
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +26,7 @@ from google.protobuf.message import Message
 Reader = Callable[[Any], Any]
 Writer = Callable[[Any], Any]
 
-_DECIMAL = re.compile(r"0|-?[1-9][0-9]{0,77}")
+MAX_DECIMAL_DIGITS = 78  # Cosmos's Int has 256 bits
 _INT_KINDS = frozenset(
     {
         FieldDescriptor.TYPE_INT32,
@@ -89,40 +88,58 @@ def codec_for(struct: type[msgspec.Struct]) -> MessageCodec:
 
 
 def _struct_reader(info: msgspec.inspect.StructType, descriptor: Any) -> Reader:
-    readers = [_field_reader(f.type, _field(descriptor, f.name)) for f in info.fields]
+    """A function reading the struct from its protobuf message, compiled once (as
+    ``dataclasses`` compiles ``__init__``): one expression per field, no per-field calls
+    for plain fields. It runs on every message of every tx."""
     names = [f.name for f in info.fields]
     extra = frozenset(descriptor.fields_by_name) - set(names)
-    cls = info.cls
+    namespace: dict[str, Any] = {"cls": info.cls}
+    values = [
+        _field_expression(f.type, _field(descriptor, f.name), f"read_{i}", namespace)
+        for i, f in enumerate(info.fields)
+    ]
     positional = info.array_like  # messages are; genesis-style params may be keyword-only
-
-    def read(pb: Any) -> Any:
-        if extra:
-            for field, _ in pb.ListFields():
-                if field.name in extra:
-                    raise ConversionError(f"{descriptor.full_name}.{field.name} is not supported")
-        values = [reader(pb) for reader in readers]
-        return cls(*values) if positional else cls(**dict(zip(names, values, strict=True)))
-
+    arguments = values if positional else [f"{n}={v}" for n, v in zip(names, values, strict=True)]
+    lines = ["def read(pb):"]
+    if extra:
+        namespace["reject_extra"] = functools.partial(_reject_extra, extra, descriptor.full_name)
+        lines.append("    reject_extra(pb)")
+    lines.append(f"    return cls({', '.join(arguments)})")
+    exec("\n".join(lines), namespace)
+    read: Reader = namespace["read"]
     return read
 
 
-def _field_reader(target: msgspec.inspect.Type, field: FieldDescriptor) -> Reader:
-    name = field.name
+def _reject_extra(extra: frozenset[str], message: str, pb: Any) -> None:
+    for field, _ in pb.ListFields():
+        if field.name in extra:
+            raise ConversionError(f"{message}.{field.name} is not supported")
+
+
+def _field_expression(
+    target: msgspec.inspect.Type, field: FieldDescriptor, slot: str, namespace: dict[str, Any]
+) -> str:
+    """The expression that reads ``field`` of ``pb``; the functions it calls go in ``namespace``."""
+    attribute = f"getattr(pb, {field.name!r})" if keyword.iskeyword(field.name) else f"pb.{field.name}"
     if field.is_repeated:
         if not isinstance(target, msgspec.inspect.ListType):
             raise TypeError(f"{field.full_name} is repeated; the struct field is not a list")
         item = _value_reader(target.item_type, field)
-        return lambda pb: [item(value) for value in getattr(pb, name)]
+        if item is _same:
+            return f"list({attribute})"
+        namespace[slot] = item
+        return f"[{slot}(item) for item in {attribute}]"
     optional = _optional_of(target)
     if optional is not None:
         if field.message_type is None:
             raise TypeError(f"{field.full_name}: only message fields may be optional")
-        value = _value_reader(optional, field)
-        return lambda pb: value(getattr(pb, name)) if pb.HasField(name) else None
+        namespace[slot] = _value_reader(optional, field)
+        return f"({slot}({attribute}) if pb.HasField({field.name!r}) else None)"
     value = _value_reader(target, field)
     if value is _same:
-        return operator.attrgetter(name)
-    return lambda pb: value(getattr(pb, name))
+        return attribute
+    namespace[slot] = value
+    return f"{slot}({attribute})"
 
 
 def _value_reader(target: msgspec.inspect.Type, field: FieldDescriptor) -> Reader:
@@ -133,7 +150,8 @@ def _value_reader(target: msgspec.inspect.Type, field: FieldDescriptor) -> Reade
     if isinstance(target, msgspec.inspect.IntType):
         check = _bounds(target, field.full_name)
         if field.type == FieldDescriptor.TYPE_STRING:
-            return lambda text: check(_parse_decimal(text, field.full_name))
+            where = field.full_name
+            return lambda text: check(_parse_decimal(text, where))
         if field.type in _INT_KINDS:
             return check
     expected = _SCALARS.get(type(target))
@@ -154,7 +172,10 @@ def _same(value: Any) -> Any:
 
 
 def _parse_decimal(text: str, where: str) -> int:
-    if not _DECIMAL.fullmatch(text):
+    """A canonical decimal: ASCII digits, no leading zero, an optional minus (not on zero)."""
+    digits = text[1:] if text[:1] == "-" else text
+    canonical = digits.isascii() and digits.isdigit() and len(digits) <= MAX_DECIMAL_DIGITS
+    if not canonical or (digits[0] == "0" and len(text) > 1):
         raise ConversionError(f"{where}: {text[:80]!r} is not a canonical decimal integer")
     return int(text)
 

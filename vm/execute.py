@@ -26,7 +26,7 @@ NODE_FAULTS = (MemoryError, RecursionError, StorageFailure)
 never become a tx result (this node's app hash would differ from the others')."""
 
 
-DECODED_TXS = 10_000  # about two blocks of sends at the throughput target
+DECODED_TXS = 20_000  # about 2.3 KB each; a node sets it from its mempool's size
 
 
 @dataclass(frozen=True)
@@ -66,20 +66,22 @@ class Admitted(NamedTuple):
 
 
 class TxPipeline:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, decoded_txs: int = DECODED_TXS) -> None:
         self.registry = registry
+        self.decoded_txs = decoded_txs
         self.ante = AnteHandler(registry.keeper("auth"), registry.keeper("bank"))
         self._decoded: OrderedDict[bytes, Tx] = OrderedDict()
 
     def decode(self, tx_bytes: bytes, max_tx_bytes: int) -> Tx:
-        """``decode_tx``, remembered for the last ``DECODED_TXS`` txs: a tx is decoded at
-        CheckTx, when a block is packed and again in FinalizeBlock, and its bytes always
-        decode to the same value (rejections are not remembered)."""
+        """``decode_tx``, remembered for the last ``decoded_txs`` txs: a tx is decoded at
+        CheckTx, at every recheck while it waits in the mempool, when a block is packed and
+        in FinalizeBlock, and its bytes always decode to the same value (rejections are not
+        remembered)."""
         found = self._decoded.get(tx_bytes)
         if found is not None and len(tx_bytes) <= max_tx_bytes:
             return found
         tx = decode_tx(tx_bytes, self.registry, max_tx_bytes)
-        if len(self._decoded) >= DECODED_TXS:
+        if len(self._decoded) >= self.decoded_txs:
             self._decoded.popitem(last=False)  # the oldest (a dict's first key is O(n) to find)
         self._decoded[tx_bytes] = tx
         return tx
