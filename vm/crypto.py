@@ -7,6 +7,7 @@ high-S signatures so that a signed tx has exactly one valid encoding.
 
 import functools
 import hashlib
+from collections import OrderedDict
 
 import bech32
 import coincurve
@@ -115,11 +116,11 @@ def verify_signature(pubkey: bytes, message: bytes, signature: bytes) -> bool:
         verdict = _verify_signature(pubkey, message, signature)
         _verdicts[key] = verdict
         if len(_verdicts) > _CACHE_SIZE:
-            del _verdicts[next(iter(_verdicts))]  # the oldest first
+            _verdicts.popitem(last=False)  # the oldest (a plain dict's first key is O(n) to find)
     return verdict
 
 
-_verdicts: dict[bytes, bool] = {}
+_verdicts: OrderedDict[bytes, bool] = OrderedDict()
 
 
 def _verify_signature(pubkey: bytes, message: bytes, signature: bytes) -> bool:
