@@ -121,7 +121,7 @@ def decode_tx(
     except (WireError, ConversionError) as error:
         raise TxDecodeError(str(error)) from None
     if tx.auth_info.mode is SignMode.LEGACY_AMINO_JSON:
-        _require_canonical(raw, body, auth, tx.body.wire, messages)
+        _require_canonical(raw, body, auth, tx.body.wire)
         _require_amino_form(tx.body.wire)
     return tx
 
@@ -191,9 +191,7 @@ def _signature(raw: RawTx, auth: tx_pb2.AuthInfo) -> bytes:
     return bytes(raw.signatures[0])
 
 
-def _require_canonical(
-    raw: RawTx, body: tx_pb2.TxBody, auth: tx_pb2.AuthInfo, wire: list[Message], messages: MessageDecoder
-) -> None:
+def _require_canonical(raw: RawTx, body: tx_pb2.TxBody, auth: tx_pb2.AuthInfo, wire: list[Message]) -> None:
     """An Amino JSON signature does not cover the protobuf bytes, so those must be the one
     canonical encoding: anyone could otherwise re-encode a signed tx and change its hash."""
     canonical = (
