@@ -76,11 +76,7 @@ class Node:
         db = open_leveldb(home.db_path)
         chain = ChainStore(db)
         pv = FilePV(home.key_file, home.state_file)
-        app = App(
-            chain.state_kv,
-            beacon_source=ValidatorOnions(pv.secret, genesis.chain_id),
-            decoded_txs=2 * config.mempool.size,  # the mempool and a block just taken from it
-        )
+        app = App(chain.state_kv, beacon_source=ValidatorOnions(pv.secret, genesis.chain_id))
         mempool = Mempool(app, MempoolConfig(**config.mempool.__dict__))
         validators = ValidatorSet.from_keys([(v.pub_key, v.power) for v in genesis_validators(genesis)])
         node = cls(home, config, genesis, chain, app, mempool, EventBus(), pv, validators)

@@ -26,7 +26,7 @@ NODE_FAULTS = (MemoryError, RecursionError, StorageFailure)
 never become a tx result (this node's app hash would differ from the others')."""
 
 
-DECODED_TXS = 20_000  # about 2.3 KB each; a node sets it from its mempool's size
+DECODED_TXS = 10_000  # about 2.3 KB each; more costs more in garbage collection than it saves
 
 
 @dataclass(frozen=True)
