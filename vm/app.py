@@ -79,7 +79,7 @@ class App:
     check_state: CacheStore = field(init=False)
     pipeline: TxPipeline = field(init=False)
     beacon_source: EntrySource | None = None  # set by a validator node: it proposes with it
-    decoded_txs: int = DECODED_TXS  # txs whose decoding is remembered: at least the mempool's size
+    decoded_txs: int = DECODED_TXS  # txs whose decoding is remembered (vm/execute.py)
     _params: ConsensusParams | None = field(init=False, default=None)
     _next_env: BlockEnv | None = field(init=False, default=None)
     _pending: _Pending | None = field(init=False, default=None)
