@@ -25,7 +25,7 @@ from vm.execute import Admitted, TxResult, failure
 from vm.gas import GasMeter
 from vm.protowire import RawTx, WireError, encode_tx_raw, parse_strict
 from vm.store.cache import CacheStore
-from vm.tx import decode_tx, msg_responses
+from vm.tx import Tx, decode_tx, msg_responses
 
 if TYPE_CHECKING:
     from vm.app import App
@@ -82,6 +82,11 @@ def simulate(app: App, tx_bytes: bytes) -> TxResult:
 
     The fee check is skipped too, so a client can learn the gas before it
     picks a fee (``--gas auto``)."""
+    return _simulate(app, tx_bytes)[0]
+
+
+def _simulate(app: App, tx_bytes: bytes) -> tuple[TxResult, Tx | None]:
+    """The simulation's result, and the tx if it could be decoded."""
     env = app.next_env()
     pipeline = app.pipeline
     max_tx_bytes = app.consensus_params().block.max_tx_bytes
@@ -92,14 +97,14 @@ def simulate(app: App, tx_bytes: bytes) -> TxResult:
             size += 2  # the signature's field tag and length in the TxRaw
         admitted = Admitted(tx, size, validate_basic(tx, env.height, simulate=True))
     except InvalidTx as error:
-        return failure(error)
+        return failure(error), None
     meter = GasMeter(SIMULATE_GAS)
     scratch = CacheStore(app.check_state)
     try:
         pipeline.run_ante(scratch, env, admitted, Mode.SIMULATE, meter).write()
     except InvalidTx as error:
-        return failure(error, meter)
-    return pipeline.run_messages(scratch, env, admitted, meter)
+        return failure(error, meter), tx
+    return pipeline.run_messages(scratch, env, admitted, meter), tx
 
 
 def _simulation(result: TxResult) -> dict[str, Any]:
@@ -118,10 +123,9 @@ def simulate_service(app: App, data: bytes) -> bytes:
     except WireError as error:
         raise InvalidRequest(str(error)) from None
     tx_bytes = request.tx_bytes or _tx_raw(request.tx)
-    result = simulate(app, tx_bytes)
-    if result.code != 0:
+    result, tx = _simulate(app, tx_bytes)
+    if result.code != 0 or tx is None:
         raise SimulationFailed(result)
-    tx = decode_tx(tx_bytes, app.registry, app.consensus_params().block.max_tx_bytes, simulate=True)
     answer = service_pb2.SimulateResponse(
         gas_info=abci_pb2.GasInfo(gas_wanted=result.gas_wanted, gas_used=result.gas_used),
         result=abci_pb2.Result(events=abci_events(result.events), msg_responses=msg_responses(tx)),
