@@ -168,6 +168,23 @@ def encode_tx_raw(raw: RawTx) -> bytes:
     return b"".join(parts)
 
 
+def encode_sign_doc(body_bytes: bytes, auth_info_bytes: bytes, chain_id: str, account_number: int) -> bytes:
+    """``SignDoc{body_bytes, auth_info_bytes, chain_id, account_number}`` as the protobuf
+    runtime's deterministic encoding writes it (fields in order, defaults left out), built
+    directly: every tx's signature check needs it."""
+    parts: list[bytes] = []
+    if body_bytes:
+        parts += (b"\x0a", _varint(len(body_bytes)), body_bytes)
+    if auth_info_bytes:
+        parts += (b"\x12", _varint(len(auth_info_bytes)), auth_info_bytes)
+    if chain_id:
+        chain = chain_id.encode()
+        parts += (b"\x1a", _varint(len(chain)), chain)
+    if account_number:
+        parts += (b"\x20", _varint(account_number))
+    return b"".join(parts)
+
+
 def _check_unknown(message: Message, path: str) -> None:
     """Raise on the first unknown field of ``message`` or, depth first, of any message inside it."""
     unknown = UnknownFieldSet(message)

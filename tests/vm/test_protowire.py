@@ -12,7 +12,15 @@ from google.protobuf.unknown_fields import UnknownFieldSet
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vm.protowire import RawTx, WireError, encode_tx_raw, parse_strict, parse_tx_raw, reject_unknown_fields
+from vm.protowire import (
+    RawTx,
+    WireError,
+    encode_sign_doc,
+    encode_tx_raw,
+    parse_strict,
+    parse_tx_raw,
+    reject_unknown_fields,
+)
 
 UNKNOWN_99 = b"\x98\x06\x01"  # field 99, wire type 0 (varint), value 1
 
@@ -86,6 +94,18 @@ def test_encoding_matches_protobuf_runtime(raw: RawTx) -> None:
     )
     assert encode_tx_raw(raw) == message.SerializeToString()
     assert encode_tx_raw(raw) == message.SerializeToString(deterministic=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=300),
+    st.binary(max_size=300),
+    st.text(max_size=60),
+    st.integers(min_value=0, max_value=2**64 - 1),
+)
+def test_sign_doc_matches_protobuf_runtime(body: bytes, auth_info: bytes, chain_id: str, number: int) -> None:
+    doc = tx_pb2.SignDoc(body_bytes=body, auth_info_bytes=auth_info, chain_id=chain_id, account_number=number)
+    assert encode_sign_doc(body, auth_info, chain_id, number) == doc.SerializeToString(deterministic=True)
 
 
 @settings(max_examples=500, deadline=None)
