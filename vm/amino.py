@@ -11,11 +11,19 @@ The messages inside it follow the rules of the SDK's x/tx aminojson encoder (v0.
 - 64-bit integers are decimal strings, 32-bit integers and enums JSON numbers, bytes base64;
 - Timestamp is RFC 3339 UTC, Duration its nanoseconds as a string, Any `{"type", "value"}` named by
   the packed type's `(amino.name)` or, lacking one, "/" + its full proto name;
-- `(cosmos_proto.scalar) = "cosmos.Int"` writes an empty string as "0".
+- `(cosmos_proto.scalar) = "cosmos.Int"` writes an empty string as "0";
+- `(cosmos_proto.scalar) = "cosmos.Dec"` (a LegacyDec, whose protobuf string is the integer text of
+  its atomics, "100000000000000000", or those ASCII bytes in a bytes field, as x/slashing's params)
+  is written as LegacyDec.String() gives it, "0.100000000000000000" (an empty value as "0").
+
+One exception to the omission rule, for the wallets' sake: cosmjs's staking Amino converters
+(@cosmjs/stargate 0.39) write every field of a validator's Description and the deprecated
+MsgCreateValidator.delegator_address even when empty ("identity":""), where x/tx would leave them
+out. What cosmjs, Keplr and Leap sign is what must verify, so those fields are always written.
 
 What that encoder refuses (floats, maps, dont_omitempty on an unset message) or what depind does not
-use yet (oneofs, other encodings, cosmos.Dec) raises AminoError: a tx that cannot be encoded exactly
-is never accepted.
+use yet (oneofs, other encodings) raises AminoError: a tx that cannot be encoded exactly is never
+accepted.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ from google.protobuf import any_pb2, descriptor_pool, duration_pb2, message_fact
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
+from vm import dec
+
 _UINT64_LIMIT = 1 << 64
 _INT64_MIN = -(1 << 63)
 _INT64_MAX = (1 << 63) - 1
@@ -42,6 +52,18 @@ _MAX_DURATION_SECONDS = _INT64_MAX // _NANOS_PER_SECOND - 1
 _SECONDS_PER_DAY = 86_400
 _MIN_TIMESTAMP = -62_135_596_800  # 0001-01-01T00:00:00Z
 _MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z
+
+# Fields cosmjs's staking converters write even when empty (see the module docstring).
+_COSMJS_ALWAYS_WRITTEN = frozenset(
+    {
+        "cosmos.staking.v1beta1.Description.moniker",
+        "cosmos.staking.v1beta1.Description.identity",
+        "cosmos.staking.v1beta1.Description.website",
+        "cosmos.staking.v1beta1.Description.security_contact",
+        "cosmos.staking.v1beta1.Description.details",
+        "cosmos.staking.v1beta1.MsgCreateValidator.delegator_address",
+    }
+)
 
 _TIMESTAMP = "google.protobuf.Timestamp"
 _DURATION = "google.protobuf.Duration"
@@ -67,6 +89,7 @@ _INT32_TYPES = frozenset(
     }
 )
 _FLOAT_TYPES = frozenset({FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_DOUBLE})
+_DEC_TYPES = frozenset({FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_BYTES})
 
 # cosmjs's escapeCharacters (and Go's encoding/json) write these three as \u escapes. Go also
 # escapes U+2028/U+2029, cosmjs and Keplr do not: we follow the wallets, whose bytes get signed.
@@ -198,7 +221,8 @@ def _field_spec(descriptor: Descriptor, field: FieldDescriptor) -> _Field:
     spec = _Field(
         descriptor=field,
         json_name=str(option(amino_pb2.field_name, "")) or field.name,
-        dont_omitempty=bool(option(amino_pb2.dont_omitempty, False)),
+        dont_omitempty=bool(option(amino_pb2.dont_omitempty, False))
+        or field.full_name in _COSMJS_ALWAYS_WRITTEN,
         encoding=str(option(amino_pb2.encoding, "")),
         scalar=str(option(cosmos_pb2.scalar, "")),
     )
@@ -212,8 +236,8 @@ def _check_field(where: str, spec: _Field) -> None:
         raise AminoError(f"{where}: (amino.encoding) {spec.encoding!r} is not supported")
     if spec.encoding and not _is_repeated(field):
         raise AminoError(f"{where}: legacy_coins encodes a repeated field")
-    if spec.scalar == "cosmos.Dec":
-        raise AminoError(f"{where}: cosmos.Dec scalars are not supported")
+    if spec.scalar == "cosmos.Dec" and (_is_repeated(field) or field.type not in _DEC_TYPES):
+        raise AminoError(f"{where}: only a singular string or bytes cosmos.Dec is supported")
     if spec.scalar == "cosmos.Int" and (_is_repeated(field) or field.type != FieldDescriptor.TYPE_STRING):
         raise AminoError(f"{where}: only a singular string cosmos.Int is supported")
     if field.type in _FLOAT_TYPES or field.type == FieldDescriptor.TYPE_GROUP:
@@ -265,6 +289,8 @@ def _field_value(message: Message, spec: _Field, is_set: bool) -> Any:
     value = getattr(message, field.name)
     if spec.scalar == "cosmos.Int":
         return value or "0"
+    if spec.scalar == "cosmos.Dec":
+        return _legacy_dec(value, field.full_name)
     if _is_map(field):
         raise AminoError(f"{message.DESCRIPTOR.full_name}.{field.name}: maps are not supported")
     if _is_repeated(field):
@@ -288,6 +314,17 @@ def _scalar_or_message(field: FieldDescriptor, value: Any) -> Any:
     if field.type in (FieldDescriptor.TYPE_BOOL, FieldDescriptor.TYPE_STRING):
         return value
     raise AminoError(f"{field.full_name}: field type {field.type} has no Amino JSON form")
+
+
+def _legacy_dec(value: str | bytes, where: str) -> str:
+    """A LegacyDec's protobuf text (its atomics, or their ASCII bytes) as LegacyDec.String() writes it."""
+    if not value:
+        return "0"
+    atomics = value.decode("ascii", "replace") if isinstance(value, bytes) else value
+    digits = atomics.removeprefix("-")
+    if not (digits.isascii() and digits.isdigit()):
+        raise AminoError(f"{where}: {atomics[:80]!r} is not a LegacyDec's atomics")
+    return dec.format(int(atomics))
 
 
 def _key_field(message: Message) -> str | None:

@@ -7,6 +7,16 @@ way. Conversion is strict: integers carried as decimal strings (Cosmos's
 ``Int`` in ``Coin.amount``) must be canonical (no sign, no leading zeros), every
 integer must fit the struct's bounds, and a protobuf field the struct does not
 have must be unset.
+
+Three Cosmos shapes need more than a field-by-field copy:
+
+- ``LegacyDec`` fields (commission rates) travel as the integer text of their atomics
+  ("100000000000000000" is 0.1), so an ``int`` field reads them like any decimal;
+- a nullable ``Int`` or ``LegacyDec`` (``T | None`` on a string field) is None when the
+  string is empty, which is how the wire says "not set";
+- an ``Any`` field is read into a struct whose tag is the type URL of the message it
+  holds (a union of such structs accepts any of them), e.g. a consensus public key;
+  its value must be the canonical encoding of that message, so it has one encoding.
 """
 
 from __future__ import annotations
@@ -22,6 +32,8 @@ from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.any_pb2 import Any as AnyPb
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
+
+from vm.protowire import WireError, parse_strict
 
 Reader = Callable[[Any], Any]
 Writer = Callable[[Any], Any]
@@ -131,10 +143,12 @@ def _field_expression(
         return f"[{slot}(item) for item in {attribute}]"
     optional = _optional_of(target)
     if optional is not None:
-        if field.message_type is None:
-            raise TypeError(f"{field.full_name}: only message fields may be optional")
         namespace[slot] = _value_reader(optional, field)
-        return f"({slot}({attribute}) if pb.HasField({field.name!r}) else None)"
+        if field.message_type is not None:
+            return f"({slot}({attribute}) if pb.HasField({field.name!r}) else None)"
+        if field.type == FieldDescriptor.TYPE_STRING and isinstance(optional, msgspec.inspect.IntType):
+            return f"({slot}({attribute}) if {attribute} else None)"  # "" is Cosmos's nil Int/Dec
+        raise TypeError(f"{field.full_name}: only message and decimal-string fields may be optional")
     value = _value_reader(target, field)
     if value is _same:
         return attribute
@@ -143,6 +157,8 @@ def _field_expression(
 
 
 def _value_reader(target: msgspec.inspect.Type, field: FieldDescriptor) -> Reader:
+    if field.message_type is not None and field.message_type.full_name == _ANY:
+        return _any_reader(_packed_structs(target, field), field.full_name)
     if field.message_type is not None:
         if not isinstance(target, msgspec.inspect.StructType):
             raise TypeError(f"{field.full_name} is a message; the struct field is not a struct")
@@ -169,6 +185,55 @@ _SCALARS: dict[type, frozenset[int]] = {
 
 def _same(value: Any) -> Any:
     return value
+
+
+_ANY = "google.protobuf.Any"
+
+
+def _packed_structs(
+    target: msgspec.inspect.Type, field: FieldDescriptor
+) -> dict[str, msgspec.inspect.StructType]:
+    """The structs an ``Any`` field may hold, by the type URL each is tagged with."""
+    choices = target.types if isinstance(target, msgspec.inspect.UnionType) else (target,)
+    structs: dict[str, msgspec.inspect.StructType] = {}
+    for choice in choices:
+        if not isinstance(choice, msgspec.inspect.StructType) or not str(choice.tag or "").startswith("/"):
+            raise TypeError(f"{field.full_name} is an Any; its struct must be tagged with a type URL")
+        structs[str(choice.tag)] = choice
+    return structs
+
+
+def _any_reader(structs: dict[str, msgspec.inspect.StructType], where: str) -> Reader:
+    readers = {}
+    for url, info in structs.items():
+        proto = proto_class(url)
+        readers[url] = (proto, _struct_reader(info, proto.DESCRIPTOR))
+
+    def read(packed: AnyPb) -> Any:
+        found = readers.get(packed.type_url)
+        if found is None:
+            expected = " or ".join(readers)
+            raise ConversionError(f"{where}: holds {packed.type_url[:128]!r}; expected {expected}")
+        proto, reader = found
+        try:
+            inner = parse_strict(proto, packed.value)
+        except WireError as error:
+            raise ConversionError(f"{where}: {error}") from None
+        if inner.SerializeToString(deterministic=True) != packed.value:
+            raise ConversionError(f"{where}: {packed.type_url} is not canonically encoded")
+        return reader(inner)
+
+    return read
+
+
+def _any_writer(structs: dict[str, msgspec.inspect.StructType]) -> Writer:
+    writers = {info.cls: (url, _struct_writer(info, proto_class(url))) for url, info in structs.items()}
+
+    def write(value: Any) -> AnyPb:
+        url, writer = writers[type(value)]
+        return AnyPb(type_url=url, value=writer(value).SerializeToString(deterministic=True))
+
+    return write
 
 
 def _parse_decimal(text: str, where: str) -> int:
@@ -216,6 +281,8 @@ def _field_writer(target: msgspec.inspect.Type, field: FieldDescriptor) -> Write
 
 
 def _value_writer(target: msgspec.inspect.Type, field: FieldDescriptor) -> Writer:
+    if field.message_type is not None and field.message_type.full_name == _ANY:
+        return _any_writer(_packed_structs(target, field))
     if field.message_type is not None:
         assert isinstance(target, msgspec.inspect.StructType)
         return _struct_writer(target, message_factory.GetMessageClass(field.message_type))
@@ -232,10 +299,10 @@ def _field(descriptor: Any, name: str) -> FieldDescriptor:
 
 
 def _optional_of(target: msgspec.inspect.Type) -> msgspec.inspect.Type | None:
-    """``T`` for a ``T | None`` field, else None."""
+    """``T`` for a ``T | None`` field (``T`` may be a union of structs an Any holds), else None."""
     if not isinstance(target, msgspec.inspect.UnionType):
         return None
-    others = [t for t in target.types if not isinstance(t, msgspec.inspect.NoneType)]
-    if len(others) != 1 or len(others) == len(target.types):
-        raise TypeError(f"unsupported union {target}")
-    return others[0]
+    others = tuple(t for t in target.types if not isinstance(t, msgspec.inspect.NoneType))
+    if len(others) == len(target.types):
+        return None  # a union without None: an Any holding one of several structs
+    return others[0] if len(others) == 1 else msgspec.inspect.UnionType(types=others)

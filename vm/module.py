@@ -18,6 +18,7 @@ from typing import Any, Generic, NamedTuple, TypeVar
 import msgspec
 from google.protobuf.message import Message as ProtoMessage
 
+from vm.block import ValidatorUpdate
 from vm.context import Context
 from vm.errors import InvalidRequest, Unauthorized
 from vm.msg import Msg
@@ -53,6 +54,9 @@ class ModuleAccount:
 
 Handler = Callable[[Context, Any], None]
 Hook = Callable[[Context], None]
+EndBlock = Callable[[Context], list[ValidatorUpdate] | None]
+"""An end-block hook; the one module that manages the validator set (staking) returns
+its changes for consensus, every other returns None."""
 QueryHandler = Callable[[ReadStore, dict[str, Any]], Any]
 
 
@@ -114,7 +118,7 @@ class Module:
     services: Mapping[str, Service] = field(default_factory=dict)
     params: ModuleParams[Any] | None = None
     begin_block: Hook | None = None
-    end_block: Hook | None = None
+    end_block: EndBlock | None = None
     invariants: Mapping[str, Invariant] = field(default_factory=dict)
 
 

@@ -17,6 +17,7 @@ from google.protobuf.any_pb2 import Any as AnyPb
 from google.protobuf.message import Message as ProtoMessage
 
 from genesis.schema import GenesisDoc
+from vm.block import ValidatorUpdate
 from vm.codec import ConversionError, codec_for
 from vm.context import Context, TypedEvent
 from vm.errors import InvalidRequest, NotFound, UnknownRequest
@@ -73,6 +74,9 @@ class Registry:
     def keeper(self, name: str) -> Any:
         return self.module(name).keeper
 
+    def has(self, name: str) -> bool:
+        return name in self._by_name
+
     def module(self, name: str) -> Module:
         found = self._by_name.get(name)
         if found is None:
@@ -111,10 +115,21 @@ class Registry:
             if module.begin_block is not None:
                 module.begin_block(ctx)
 
-    def end_block(self, ctx: Context) -> None:
+    def end_block(self, ctx: Context) -> list[ValidatorUpdate]:
+        """Every module's end-block hook; returns the validator set changes. Only one module
+        may give them (Cosmos's module manager refuses a second): two would be a wiring bug."""
+        updates: list[ValidatorUpdate] = []
+        source = ""
         for module in self.modules:
-            if module.end_block is not None:
-                module.end_block(ctx)
+            if module.end_block is None:
+                continue
+            returned = module.end_block(ctx)
+            if not returned:
+                continue
+            if updates:
+                raise InvariantBroken(f"validator updates from two modules: {source} and {module.name}")
+            updates, source = list(returned), module.name
+        return updates
 
     # -- genesis ----------------------------------------------------------------------------
 

@@ -1,0 +1,227 @@
+"""MsgDelegate, MsgUndelegate and MsgCancelUnbondingDelegation: shares, pools, unbonding
+entries and their maturity, with Cosmos's rounding worked out by hand."""
+
+from __future__ import annotations
+
+import msgspec
+
+from node.keys.hd import PrivateKey
+from tests.vm.helpers import ALICE, BOB, CAROL, DAVE, DENOM, FUNDS, events_of, raw
+from tests.vm.staking.helpers import (
+    PARAMS,
+    POWER,
+    UNBONDING,
+    Chain,
+    create_validator,
+    delegate,
+    staking_genesis,
+    undelegate,
+    update,
+)
+from tests.vm.staking.vectors import valoper
+from vm import dec
+from vm.staking.msgs import MsgCancelUnbondingDelegation
+from vm.staking.types import BondStatus, UnbondingEntry
+from vm.types import Coin
+
+
+def cancel(
+    delegator: PrivateKey, operator: PrivateKey, amount: int, height: int
+) -> MsgCancelUnbondingDelegation:
+    return MsgCancelUnbondingDelegation(delegator.address, valoper(operator), Coin(DENOM, amount), height)
+
+
+def bonded_chain() -> Chain:
+    """Alice's validator bonded with 10 power of her own."""
+    chain = Chain()
+    chain.run(create_validator(ALICE, 10 * POWER))
+    chain.end_block()
+    return chain
+
+
+def test_delegate_to_a_bonded_validator() -> None:
+    chain = bonded_chain()
+    events = chain.run(delegate(BOB, ALICE, 3 * POWER))
+    assert chain.balance(BOB) == FUNDS - 3 * POWER
+    assert chain.bonded_pool() == 13 * POWER  # straight into the bonded pool
+    delegation = chain.delegation(BOB, ALICE)
+    assert delegation is not None and delegation.shares == dec.from_int(3 * POWER)  # 1 share per token
+    assert events_of(events, "delegate") == [
+        {
+            "validator": valoper(ALICE),
+            "delegator": BOB.address,
+            "amount": "3000000udepin",
+            "new_shares": "3000000.000000000000000000",
+        }
+    ]
+    assert chain.end_block() == [update(ALICE, 13)]
+
+
+def test_shares_after_a_slash_follow_the_exchange_rate() -> None:
+    """100 tokens for 100 shares, slashed to 90: 10 tokens buy trunc(100e18 * 10 / 90) atomics
+    = 11.111111111111111111 shares; undelegating them gives trunc(round_even(11.11..1 * 100 /
+    111.11..1)) = trunc(9.99999999999999999909 rounded at 18 digits = 10.0) = 10 tokens."""
+    chain = Chain(staking_genesis(msgspec.structs.replace(PARAMS, power_reduction=1)))
+    chain.run(create_validator(ALICE, 100))
+    chain.end_block()
+    chain.keeper.slash(chain.ctx(), chain.validator(ALICE).cons_address, chain.height, 100, dec.parse("0.1"))
+    assert chain.validator(ALICE).tokens == 90
+    chain.run(delegate(BOB, ALICE, 10))
+    delegation = chain.delegation(BOB, ALICE)
+    assert delegation is not None and delegation.shares == 11_111_111_111_111_111_111
+    assert chain.validator(ALICE).delegator_shares == 111_111_111_111_111_111_111
+    before = chain.not_bonded_pool()
+    events = chain.run(undelegate(BOB, ALICE, 10))
+    assert events_of(events, "unbond")[0]["amount"] == "10udepin"
+    assert chain.not_bonded_pool() == before + 10
+    assert chain.delegation(BOB, ALICE) is None  # every share went: the delegation is removed
+    assert chain.broken() == []
+
+
+def test_invalid_delegations() -> None:
+    chain = bonded_chain()
+    assert chain.fails(delegate(BOB, CAROL, POWER)).code == 3  # no such validator
+    wrong = msgspec.structs.replace(delegate(BOB, ALICE, 5), amount=Coin("uatom", 5))
+    assert (chain.fails(wrong).codespace, chain.fails(wrong).code) == ("sdk", 18)
+    too_much = chain.fails(delegate(BOB, ALICE, FUNDS + 1))
+    assert (too_much.codespace, too_much.code) == ("sdk", 5)
+
+
+def test_invalid_delegation_to_a_validator_slashed_to_nothing() -> None:
+    chain = bonded_chain()
+    chain.keeper.slash(chain.ctx(), chain.validator(ALICE).cons_address, chain.height, 10, dec.ONE)
+    assert chain.validator(ALICE).tokens == 0
+    assert chain.fails(delegate(BOB, ALICE, POWER)).code == 34
+
+
+def test_undelegate_unbonds_for_the_unbonding_period() -> None:
+    chain = bonded_chain()
+    chain.run(delegate(BOB, ALICE, 4 * POWER))
+    chain.end_block()
+    events = chain.run(undelegate(BOB, ALICE, POWER))
+    completion = chain.height + UNBONDING
+    assert events_of(events, "unbond") == [
+        {
+            "validator": valoper(ALICE),
+            "delegator": BOB.address,
+            "amount": "1000000udepin",
+            "completion_height": str(completion),
+        }
+    ]
+    assert (chain.bonded_pool(), chain.not_bonded_pool()) == (13 * POWER, POWER)
+    ubd = chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE))
+    assert ubd is not None and ubd.entries == [UnbondingEntry(chain.height, completion, POWER, POWER, 1)]
+    assert chain.end_block() == [update(ALICE, 13)]
+    while chain.height < completion:
+        chain.end_block()
+        assert chain.balance(BOB) == FUNDS - 4 * POWER  # not yet
+    chain.end_block()  # the completion height's end block pays out
+    assert chain.balance(BOB) == FUNDS - 3 * POWER
+    assert chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE)) is None
+    assert events_of(chain.events, "complete_unbonding") == [
+        {"amount": "1000000udepin", "validator": valoper(ALICE), "delegator": BOB.address}
+    ]
+    assert chain.broken() == []
+
+
+def test_undelegations_in_one_block_share_one_entry_up_to_max_entries() -> None:
+    chain = Chain(staking_genesis(msgspec.structs.replace(PARAMS, unbonding_blocks=100)))
+    chain.run(create_validator(ALICE, 10 * POWER))
+    chain.run(delegate(BOB, ALICE, 20 * POWER))
+    chain.run(undelegate(BOB, ALICE, POWER))
+    chain.run(undelegate(BOB, ALICE, POWER))  # the same creation height: merged
+    ubd = chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE))
+    assert ubd is not None and [(e.initial_balance, e.balance) for e in ubd.entries] == [
+        (2 * POWER, 2 * POWER)
+    ]
+    for _ in range(PARAMS.max_entries - 1):
+        chain.end_block()
+        chain.run(undelegate(BOB, ALICE, POWER))
+    assert chain.fails(undelegate(BOB, ALICE, POWER)).code == 27
+
+
+def test_invalid_undelegations() -> None:
+    chain = bonded_chain()
+    chain.run(delegate(BOB, ALICE, POWER))
+    assert chain.fails(undelegate(CAROL, ALICE, POWER)).code == 19  # no delegation
+    assert chain.fails(undelegate(BOB, BOB, POWER)).code == 3  # no validator
+    assert (
+        chain.fails(undelegate(BOB, ALICE, POWER + 1)).codespace,
+        chain.fails(undelegate(BOB, ALICE, POWER + 1)).code,
+    ) == ("sdk", 18)
+
+
+def test_self_undelegation_below_the_minimum_jails_the_operator() -> None:
+    chain = Chain()
+    chain.run(create_validator(ALICE, 10 * POWER, min_self_delegation=5 * POWER))
+    assert chain.end_block() == [update(ALICE, 10)]
+    chain.run(undelegate(ALICE, ALICE, 5 * POWER + 1))
+    assert chain.validator(ALICE).jailed
+    assert chain.end_block() == [update(ALICE, 0)]
+    assert chain.validator(ALICE).status == BondStatus.UNBONDING
+
+
+def test_cancel_unbonding_delegates_back() -> None:
+    chain = bonded_chain()
+    chain.run(delegate(BOB, ALICE, 5 * POWER))
+    started = chain.height
+    chain.run(undelegate(BOB, ALICE, 3 * POWER))
+    chain.end_block()
+    events = chain.run(cancel(BOB, ALICE, POWER, started))  # part of it
+    ubd = chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE))
+    assert ubd is not None and [(e.initial_balance, e.balance) for e in ubd.entries] == [
+        (2 * POWER, 2 * POWER)
+    ]
+    delegation = chain.delegation(BOB, ALICE)
+    assert delegation is not None and delegation.shares == dec.from_int(3 * POWER)
+    assert (chain.bonded_pool(), chain.not_bonded_pool()) == (13 * POWER, 2 * POWER)
+    assert events_of(events, "cancel_unbonding_delegation") == [
+        {
+            "amount": "1000000udepin",
+            "validator": valoper(ALICE),
+            "delegator": BOB.address,
+            "creation_height": str(started),
+        }
+    ]
+    chain.run(cancel(BOB, ALICE, 2 * POWER, started))  # the rest: the entry goes
+    assert chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE)) is None
+    assert list(chain.keeper.ubd_queue.items(chain.store)) == []
+    chain.blocks(UNBONDING + 1)
+    assert chain.balance(BOB) == FUNDS - 5 * POWER  # nothing paid out: it was all delegated back
+    assert chain.broken() == []
+
+
+def test_invalid_cancellations() -> None:
+    chain = bonded_chain()
+    chain.run(delegate(BOB, ALICE, 5 * POWER))
+    started = chain.height
+    assert chain.fails(cancel(BOB, ALICE, POWER, started)).code == 26  # nothing unbonding
+    chain.run(undelegate(BOB, ALICE, POWER))
+    assert chain.fails(cancel(BOB, ALICE, POWER, started + 1)).code == 38  # no entry at that height
+    assert chain.fails(cancel(BOB, ALICE, POWER + 1, started)).code == 18  # more than the entry
+    chain.blocks(UNBONDING + 1)
+    chain.run(undelegate(BOB, ALICE, POWER))
+    chain.keeper.jail(chain.ctx(), chain.validator(ALICE).cons_address)
+    assert chain.fails(cancel(BOB, ALICE, POWER, chain.height)).code == 7  # the validator is jailed
+
+
+def test_unbondings_beyond_the_budget_complete_in_the_next_blocks() -> None:
+    """Four unbondings mature at one height; two complete per block (the budget), in queue order."""
+    chain = Chain(staking_genesis(msgspec.structs.replace(PARAMS, max_completions_per_block=2)))
+    chain.run(create_validator(ALICE, 10 * POWER))
+    for delegator in (BOB, CAROL, DAVE):
+        chain.run(delegate(delegator, ALICE, POWER))
+    chain.end_block()
+    for delegator in (ALICE, BOB, CAROL, DAVE):
+        chain.run(undelegate(delegator, ALICE, POWER // 2))
+    due = chain.height + UNBONDING
+    chain.blocks(UNBONDING)
+    assert chain.height == due
+    paid = []
+    for _ in range(3):
+        chain.end_block()
+        paid.append(len(events_of(chain.events, "complete_unbonding")))
+    assert paid == [2, 4, 4]
+    assert [chain.balance(k) for k in (BOB, CAROL, DAVE)] == [FUNDS - POWER // 2] * 3
+    assert list(chain.keeper.ubd_queue.items(chain.store)) == []
+    assert chain.broken() == []
