@@ -15,6 +15,7 @@ from consensus.privval import STEP_PRECOMMIT, FilePV
 from consensus.tasks import TaskStatus
 from consensus.tendermint.messages import block_id
 from consensus.types import Block, BlockID, BlockIDFlag, Commit, CommitSig, VoteType, vote_sign_bytes
+from consensus.validators import ValidatorSet
 from consensus.wal import BlockWAL
 
 log = logging.getLogger("depind.consensus")
@@ -41,12 +42,14 @@ class SoloEngine:
         self.config = config
         self.on_commit = on_commit
         self.wal = wal
+        self._halted = False
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
         while True:
             await self._wait_until_due()
-            await self.produce_block()
+            if self.can_decide():
+                await self.produce_block()
 
     async def _wait_until_due(self) -> None:
         await trio.sleep(self.config.timeout_commit_s)
@@ -56,10 +59,23 @@ class SoloEngine:
         with trio.move_on_after(interval if interval > 0 else float("inf")):
             await self.executor.mempool.wait_for_txs()
 
+    def can_decide(self) -> bool:
+        """Whether this key alone holds more than 2/3 of the next height's power. Staking may
+        let others join the set; once they hold a third, the chain needs their votes, and a
+        node without peers waits (as any CometBFT node would)."""
+        height = self.executor.next_height()
+        if _decides_alone(self.executor.validators_at(height), self.pv.address):
+            return True
+        if not self._halted:
+            log.error("height %d needs other validators' votes; this node cannot commit alone", height)
+            self._halted = True
+        return False
+
     async def produce_block(self) -> Block:
         height = self.executor.next_height()
+        validators = self.executor.validators_at(height)
         block = self.wal.load(height) or self._propose(height)
-        commit = self._sign_commit(height, block_id(block), block.header.time_ns)
+        commit = self._sign_commit(height, block_id(block), block.header.time_ns, validators)
         result = self.executor.apply(block, commit)
         await self.on_commit(block, commit, result)
         return block
@@ -70,10 +86,18 @@ class SoloEngine:
         self.wal.save(block)
         return block
 
-    def _sign_commit(self, height: int, value_id: BlockID, time_ns: int) -> Commit:
+    def _sign_commit(self, height: int, value_id: BlockID, time_ns: int, validators: ValidatorSet) -> Commit:
+        """This key's precommit in its slot of the set; every other validator absent."""
         sign_bytes = vote_sign_bytes(
             self.executor.params.chain_id, VoteType.PRECOMMIT, height, 0, value_id, time_ns
         )
         signature = self.pv.sign(height, 0, STEP_PRECOMMIT, sign_bytes)
-        sig = CommitSig(BlockIDFlag.COMMIT, self.pv.address, time_ns, signature)
-        return Commit(height, 0, value_id, [sig])
+        own = CommitSig(BlockIDFlag.COMMIT, self.pv.address, time_ns, signature)
+        absent = CommitSig(BlockIDFlag.ABSENT, b"", 0, b"")
+        sigs = [own if v.address == self.pv.address else absent for v in validators.validators]
+        return Commit(height, 0, value_id, sigs)
+
+
+def _decides_alone(validators: ValidatorSet, address: bytes) -> bool:
+    found = validators.get(address)
+    return found is not None and 3 * found[1].voting_power > 2 * validators.total_power()

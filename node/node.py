@@ -40,7 +40,7 @@ from node.storage.chain import ChainStore
 from node.storage.leveldb import open_leveldb
 from vm.app import App
 from vm.execute import TxResult
-from vm.genesis_validators import genesis_validators
+from vm.store.kv import MemoryKV
 
 if TYPE_CHECKING:
     from node.network import NetworkServices
@@ -78,7 +78,7 @@ class Node:
         pv = FilePV(home.key_file, home.state_file)
         app = App(chain.state_kv, beacon_source=ValidatorOnions(pv.secret, genesis.chain_id))
         mempool = Mempool(app, MempoolConfig(**config.mempool.__dict__))
-        validators = ValidatorSet.from_keys([(v.pub_key, v.power) for v in genesis_validators(genesis)])
+        validators = first_validators(chain, app, genesis)
         node = cls(home, config, genesis, chain, app, mempool, EventBus(), pv, validators)
         node.handshake()
         return node
@@ -94,11 +94,6 @@ class Node:
         """Bring the application level with the block store (CometBFT's handshake)."""
         app_height, _ = self.app.info()
         store_height = self.chain.height()
-        if app_height == 0 and store_height == 0 and not self.app.state.chain_id():
-            genesis_time = genesis_doc.parse_time(self.genesis.genesis_time)
-            self.app.init_chain(self.genesis, genesis_time)
-            log.info("initialised chain %s from genesis", self.chain_id)
-            return
         if app_height > store_height:
             raise HandshakeError(f"application is at height {app_height}, block store at {store_height}")
         for height in range(app_height + 1, store_height + 1):
@@ -245,3 +240,25 @@ async def _stop_on_signal(scope: trio.CancelScope) -> None:
             log.info("received %s, shutting down", signal.Signals(received).name)
             scope.cancel()
             return
+
+
+def first_validators(chain: ChainStore, app: App, genesis: GenesisDoc) -> ValidatorSet:
+    """The set that decides the chain's first height: InitChain's answer, kept in the block
+    store. On a node's first start InitChain runs here (CometBFT's handshake); should the
+    node have stopped between InitChain and storing the set, a dry run finds it again."""
+    stored = chain.load_validators(genesis.initial_height)
+    if stored is not None:
+        return stored
+    genesis_time = genesis_doc.parse_time(genesis.genesis_time)
+    if app.state.chain_id():
+        updates = App(MemoryKV(), app.registry).init_chain(genesis, genesis_time).validators
+    else:
+        updates = app.init_chain(genesis, genesis_time).validators
+        log.info("initialised chain %s from genesis", genesis.chain_id)
+    if not updates:
+        raise HomeError(
+            "the genesis has no validators; add them with `depind genesis gentx` and `collect-gentxs`"
+        )
+    validators = ValidatorSet.from_keys([(update.pub_key, update.power) for update in updates])
+    chain.save_validators(genesis.initial_height, validators)
+    return validators

@@ -8,7 +8,8 @@
 ``DIR/node0`` .. ``DIR/node{N-1}`` are complete homes, each with its own
 validator key, node key (p2p identity), ``config/config.toml`` and an account
 key ``nodeI`` in the test keyring; all share one ``config/genesis.json`` that
-names the N validators at power 10 and funds every account. Node I listens on
+funds every account and holds each node's gentx: its account stakes 10 DEPIN
+(consensus power 10) on its validator key. Node I listens on
 ``STARTING_PORT + 10 I`` for p2p, the port after it for JSON-RPC and the one
 after that for REST, so node0 has the usual 26656 and 26657, and REST on 26658
 (not 1317: every node needs a port of its own). ``DIR/accounts.json`` records
@@ -33,15 +34,18 @@ from pathlib import Path
 from typing import Any
 
 from genesis import doc as genesis_doc
-from genesis.schema import DEFAULT_DENOM, CoinJSON, GenesisDoc, GenesisValidator
+from genesis.schema import DEFAULT_DENOM, CoinJSON, GenesisDoc
 from node import config as node_config
-from node.home import Home, add_genesis_account, init_home
+from node.gentx import ValidatorTerms, collect_gentxs, gentx_dir, write_gentx
+from node.home import Home, add_genesis_account, init_home, validator_address
 from node.p2p.config import P2PConfig
+from vm.types import Coin
 
 DEFAULT_CHAIN_ID = "depind-localnet-1"
 DEFAULT_STARTING_PORT = 26656
 PORT_STEP = 10  # room for each node's p2p, RPC, REST and later metrics ports
 VALIDATOR_POWER = 10
+VALIDATOR_STAKE = VALIDATOR_POWER * 1_000_000  # at the default power reduction
 ACCOUNT_FUNDS = 1_000_000_000_000  # 1,000,000 DEPIN per node account
 KEYRING_BACKEND = "test"
 HOST = "127.0.0.1"
@@ -59,7 +63,7 @@ class NetworkNode:
     p2p_port: int
     rpc_port: int
     rest_port: int
-    validator: GenesisValidator
+    validator_address: str  # uppercase hex of the consensus address
     peer_id: str
     account_address: str
     mnemonic: str
@@ -150,10 +154,11 @@ def init_node(root: Path, index: int, chain_id: str, starting_port: int) -> Netw
     written once every node's peer id is known (``write_node_config``)."""
     name = f"node{index}"
     home = Home(root / name)
-    validator = init_home(home, name, chain_id).validators[0]
+    init_home(home, name, chain_id)
     ports = p2p_port(starting_port, index), rpc_port(starting_port, index), rest_port(starting_port, index)
     info, mnemonic = home.keyring(KEYRING_BACKEND).add(name)
-    return NetworkNode(name, home, *ports, validator, write_node_key(home), info.address, mnemonic)
+    address = validator_address(home)
+    return NetworkNode(name, home, *ports, address, write_node_key(home), info.address, mnemonic)
 
 
 def write_node_key(home: Home) -> str:
@@ -166,19 +171,22 @@ def write_node_key(home: Home) -> str:
 
 
 def write_shared_genesis(nodes: list[NetworkNode]) -> None:
-    """node0's genesis with every validator and account, copied to every home."""
+    """node0's genesis funding every account, then each node's gentx (its account operating
+    its validator key, staking ``VALIDATOR_STAKE``) collected into it; copied to every home."""
     first = nodes[0].home
-    doc = genesis_doc.load(first.genesis_file)
-    doc.validators = [
-        GenesisValidator(
-            address=n.validator.address, pub_key=n.validator.pub_key, power=VALIDATOR_POWER, name=n.name
-        )
-        for n in nodes
-    ]
-    genesis_doc.save(doc, first.genesis_file)
     funds = [CoinJSON(denom=DEFAULT_DENOM, amount=ACCOUNT_FUNDS)]
     for node in nodes:
         add_genesis_account(first, node.account_address, funds)
+    for node in nodes[1:]:
+        shutil.copyfile(first.genesis_file, node.home.genesis_file)
+    collected = gentx_dir(first)
+    for node in nodes:
+        key = node.home.keyring(KEYRING_BACKEND).private_key(node.name)
+        path = write_gentx(node.home, key, Coin(DEFAULT_DENOM, VALIDATOR_STAKE), ValidatorTerms(node.name))
+        if node is not nodes[0]:
+            collected.mkdir(parents=True, exist_ok=True, mode=0o700)
+            shutil.copyfile(path, collected / path.name)
+    collect_gentxs(first)
     for node in nodes[1:]:
         shutil.copyfile(first.genesis_file, node.home.genesis_file)
 
@@ -227,6 +235,6 @@ def node_summary(node: NetworkNode, with_mnemonic: bool) -> dict[str, Any]:
         "p2p_laddr": node.p2p_laddr,
         "rpc_laddr": node.rpc_laddr,
         "rest_laddr": node.rest_laddr,
-        "validator_address": node.validator.address,
+        "validator_address": node.validator_address,
         "account": account,
     }

@@ -102,15 +102,18 @@ class TxPipeline:
         )
         return ante
 
-    def deliver(self, store: CacheStore, env: BlockEnv, tx_bytes: bytes, max_tx_bytes: int) -> TxResult:
-        """Execute ``tx_bytes`` on ``store`` (a block cache); bad input becomes a result."""
+    def deliver(
+        self, store: CacheStore, env: BlockEnv, tx_bytes: bytes, max_tx_bytes: int, mode: Mode = Mode.DELIVER
+    ) -> TxResult:
+        """Execute ``tx_bytes`` on ``store`` (a block cache); bad input becomes a result.
+        ``mode`` is DELIVER in a block, GENESIS for the gentxs of InitChain."""
         try:
             admitted = self.admit(tx_bytes, env, max_tx_bytes)
         except InvalidTx as error:
             return failure(error)
         meter = GasMeter(admitted.tx.auth_info.fee.gas_limit)
         try:
-            self.run_ante(store, env, admitted, Mode.DELIVER, meter).write()
+            self.run_ante(store, env, admitted, mode, meter).write()
         except InvalidTx as error:
             return failure(error, meter)
         return self.run_messages(store, env, admitted, meter)

@@ -8,9 +8,11 @@ import click
 
 from genesis import doc as genesis_doc
 from genesis.schema import AuthGenesis, CoinJSON, get_section
+from node import config as node_config
 from node.cli.common import CLIError, home_option, keyring_backend_option, one_line
-from node.cli.keyring_access import open_keyring, resolve_address
-from node.cli.params import COINS
+from node.cli.keyring_access import find_key, open_keyring, resolve_address
+from node.cli.params import COIN, COINS
+from node.gentx import GentxError, ValidatorTerms, collect_gentxs, write_gentx
 from node.home import Home, add_genesis_account
 from vm.app import validate_genesis
 from vm.errors import InvalidTx
@@ -47,10 +49,95 @@ def validate(file: Path | None, home: Path) -> None:
         raise CLIError(f"no genesis at {path}")
     try:
         doc = genesis_doc.load(path)
-        validate_genesis(doc)
+        validators = validate_genesis(doc)
     except (genesis_doc.GenesisError, InvalidTx) as exc:
         raise CLIError(f"genesis {path} is invalid: {one_line(exc)}") from None
+    if not validators:
+        raise CLIError(
+            f"genesis {path} has no validators; add them with `depind genesis gentx` and `collect-gentxs`"
+        )
     click.echo(
-        f"genesis {path} is valid: chain {doc.chain_id}, {len(doc.validators)} validators, "
+        f"genesis {path} is valid: chain {doc.chain_id}, {len(validators)} validators, "
         f"{len(get_section(doc, 'auth', AuthGenesis).accounts)} accounts"
     )
+
+
+@genesis_group.command()
+@click.argument("key_name")
+@click.argument("amount", type=COIN)
+@click.option("--moniker", help="The validator's name (default: the home's moniker).")
+@click.option("--commission-rate", default="0.1", show_default=True, help="Initial commission rate.")
+@click.option(
+    "--commission-max-rate", default="0.2", show_default=True, help="Highest rate it may ever charge."
+)
+@click.option(
+    "--commission-max-change-rate",
+    default="0.01",
+    show_default=True,
+    help="Largest change of the rate per day.",
+)
+@click.option("--min-self-delegation", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--details", default="", help="Description of the validator.")
+@click.option("--website", default="")
+@click.option("--identity", default="", help="Identity signature (e.g. a Keybase key's 16 hex digits).")
+@click.option("--security-contact", default="")
+@home_option
+@keyring_backend_option
+def gentx(
+    key_name: str,
+    amount: Coin,
+    moniker: str | None,
+    commission_rate: str,
+    commission_max_rate: str,
+    commission_max_change_rate: str,
+    min_self_delegation: int,
+    details: str,
+    website: str,
+    identity: str,
+    security_contact: str,
+    home: Path,
+    keyring_backend: str,
+) -> None:
+    """Sign a genesis tx making this home's validator key a validator operated by KEY_NAME,
+    which self-delegates AMOUNT (it must hold it in genesis: `depind genesis add-account`)."""
+    node_home = Home(home)
+    if not node_home.genesis_file.exists():
+        raise CLIError(f"no genesis at {node_home.genesis_file}; run `depind init` first")
+    keyring = open_keyring(home, keyring_backend)
+    find_key(keyring, key_name)
+    terms = ValidatorTerms(
+        moniker=moniker or node_config.load(node_home.config_file).moniker,
+        commission_rate=commission_rate,
+        commission_max_rate=commission_max_rate,
+        commission_max_change_rate=commission_max_change_rate,
+        min_self_delegation=min_self_delegation,
+        identity=identity,
+        website=website,
+        security_contact=security_contact,
+        details=details,
+    )
+    try:
+        path = write_gentx(node_home, keyring.private_key(key_name), amount, terms)
+    except (GentxError, InvalidTx) as exc:
+        raise CLIError(one_line(exc)) from None
+    click.echo(f"genesis transaction written to {path}")
+
+
+@genesis_group.command(name="collect-gentxs")
+@click.option(
+    "--gentx-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of gentx files (default: HOME/config/gentx).",
+)
+@home_option
+def collect(gentx_dir: Path | None, home: Path) -> None:
+    """Put every gentx into the genesis: its validators become the chain's first set."""
+    node_home = Home(home)
+    if not node_home.genesis_file.exists():
+        raise CLIError(f"no genesis at {node_home.genesis_file}; run `depind init` first")
+    try:
+        doc = collect_gentxs(node_home, gentx_dir)
+    except (GentxError, genesis_doc.GenesisError) as exc:
+        raise CLIError(one_line(exc)) from None
+    count = len(doc.app_state["genutil"]["gen_txs"])
+    click.echo(f"collected {count} gentxs into {node_home.genesis_file}")

@@ -14,8 +14,10 @@ from genesis import doc as genesis_doc
 from genesis.schema import GenesisDoc
 from node.cli import views
 from node.cli.common import CLIError, emit, first_failure, home_option, node_option, one_line, output_option
+from node.cli.staking_query import node_validator
 from node.client import Client
-from node.home import Home, init_dev_home, init_home
+from node.home import Home, init_home, validator_address
+from node.validator_home import init_dev_home
 
 if TYPE_CHECKING:
     from node.node import Node
@@ -38,10 +40,11 @@ def check_chain_id(ctx: click.Context, param: click.Parameter, value: str) -> st
 @home_option
 @output_option
 def init(moniker: str, chain_id: str, overwrite: bool, home: Path, output: str) -> None:
-    """Create a home: config, validator key and a single-validator genesis without accounts."""
+    """Create a home: config, validator key and a genesis without accounts or validators
+    (add them with `depind genesis add-account`, `gentx` and `collect-gentxs`)."""
     node_home = Home(home)
-    doc = init_home(node_home, moniker, chain_id, overwrite)
-    validator = doc.validators[0].address
+    init_home(node_home, moniker, chain_id, overwrite)
+    validator = validator_address(node_home)
     summary = {
         "moniker": moniker,
         "chain_id": chain_id,
@@ -118,7 +121,9 @@ def run_node(node: Node) -> None:
 @node_option
 @output_option
 def status(node: str, output: str) -> None:
-    """A running node's chain, latest block and validator."""
+    """A running node's chain, latest block and validator, with the validator's stake
+    (``staking_info``: null if its key is no staking validator)."""
     with Client(node) as client:
         result = client.status()
+        result["staking_info"] = node_validator(client, result["validator_info"]["address"])
     emit(result, output, views.status_text)

@@ -152,6 +152,10 @@ class ChainStore:
         raw = self.db.get(VALIDATORS + height_key(height))
         return None if raw is None else ValidatorSet(decode(raw, list[Validator]))
 
+    def save_validators(self, height: int, validators: ValidatorSet) -> None:
+        """Store a set at once: the first height's, which InitChain chose and no block carries."""
+        self.db.put(VALIDATORS + height_key(height), encode(validators.validators), sync=True)
+
     def stage_validators(self, height: int, validators: ValidatorSet) -> None:
         self._staged[VALIDATORS + height_key(height)] = encode(validators.validators)
 

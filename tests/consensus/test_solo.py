@@ -31,6 +31,7 @@ from tests.consensus.fakes import (
     FakeConsensusParams,
     FakeMempool,
     FakeResult,
+    FakeValidatorUpdate,
 )
 
 CHAIN_ID = "depin-solo-1"
@@ -309,3 +310,30 @@ def test_invalid_more_than_one_validator(chain: Chain) -> None:
     both = ValidatorSet.from_keys([(pv.pub_key, 10), (privval.public_key(bytes(32)), 10)])
     with pytest.raises(NotAValidator):
         solo_with(chain, pv, both)
+
+
+NEWCOMER = bytes([9]) * 32  # another validator's ed25519 public key
+
+
+async def test_a_small_newcomer_is_absent_from_the_commits(
+    chain: Chain, autojump_clock: trio.abc.Clock
+) -> None:
+    """Staking adds a validator with less than a third of the power at height 1, in the set
+    from height 3: the node still decides alone, and the commits name the newcomer absent."""
+    chain.app = FakeApp(params=PARAMS, updates_at={1: [FakeValidatorUpdate(NEWCOMER, 4)]})
+    await run_for(chain.engine(), 4.5)
+    assert chain.listener.heights() == [1, 2, 3, 4]
+    flags = [[sig.block_id_flag for sig in c.commit.signatures] for c in chain.listener.seen]
+    assert [len(f) for f in flags] == [1, 1, 2, 2]
+    assert all(f.count(BlockIDFlag.COMMIT) == 1 and BlockIDFlag.ABSENT in f for f in flags[2:])
+
+
+async def test_invalid_deciding_alone_once_others_hold_a_third(
+    chain: Chain, autojump_clock: trio.abc.Clock
+) -> None:
+    """With 5 of 15 power elsewhere from height 3 on, the node stops after height 2 and waits."""
+    chain.app = FakeApp(params=PARAMS, updates_at={1: [FakeValidatorUpdate(NEWCOMER, 5)]})
+    engine = chain.engine()
+    await run_for(engine, 5.5)
+    assert chain.listener.heights() == [1, 2]
+    assert not engine.can_decide()

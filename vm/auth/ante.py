@@ -60,6 +60,7 @@ class Mode(Enum):
     DELIVER = "deliver"  # in a block, and the first check of a tx
     RECHECK = "recheck"  # after a block: the signature was already checked
     SIMULATE = "simulate"  # gas estimation: no signature yet, any fee accepted
+    GENESIS = "genesis"  # a gentx at InitChain: signed for account number 0, no fee required
 
 
 @dataclass(frozen=True)
@@ -83,22 +84,25 @@ class AnteHandler:
             )
         pubkey = tx.auth_info.pubkey or account.pubkey
         if mode is Mode.DELIVER:
-            check_signature(ctx, tx, account, pubkey)
-        self.deduct_fee(ctx, tx, signer, params, check_minimum=mode is not Mode.SIMULATE)
+            check_signature(ctx, tx, account.account_number, account.sequence, pubkey)
+        elif mode is Mode.GENESIS:
+            # As Cosmos: a gentx is signed before the genesis assigns account numbers.
+            check_signature(ctx, tx, 0, account.sequence, pubkey)
+        self.deduct_fee(ctx, tx, signer, params, mode)
         bumped = Account(signer, account.account_number, account.sequence + 1, pubkey)
         self.accounts.set_account(ctx.store, bumped)
 
     def deduct_fee(
-        self, ctx: Context, tx: Tx, payer: Address, params: AuthParams, check_minimum: bool = True
+        self, ctx: Context, tx: Tx, payer: Address, params: AuthParams, mode: Mode = Mode.DELIVER
     ) -> None:
         required = required_fee(params, tx.auth_info.fee.gas_limit)
         paid = sum(c.amount for c in tx.auth_info.fee.amount if c.denom == params.fee_denom)
-        if check_minimum and paid < required:
+        if mode in (Mode.DELIVER, Mode.RECHECK) and paid < required:
             raise InsufficientFee(
                 f"got {paid}{params.fee_denom}, required at least {required}{params.fee_denom}"
             )
         fee = list(tx.auth_info.fee.amount)
-        if not fee and not check_minimum:
+        if not fee and mode is Mode.SIMULATE:
             # A simulation without a fee (as cosmjs and Keplr send it) still pays for moving
             # one: the gas it reports must cover the fee the signed tx will carry.
             fee = [Coin(params.fee_denom, 1)]
@@ -106,14 +110,14 @@ class AnteHandler:
             self.bank.send_to_module(ctx.store, payer, FEE_COLLECTOR_NAME, fee)
 
 
-def check_signature(ctx: Context, tx: Tx, account: Account, pubkey: bytes) -> None:
+def check_signature(ctx: Context, tx: Tx, account_number: int, sequence: int, pubkey: bytes) -> None:
     if not pubkey:
         raise InvalidPubKey("the account has no public key yet: its first tx must carry one")
     if not tx.signature:
         raise NoSignatures()
-    message = sign_bytes(tx, ctx.env.chain_id, account.account_number, account.sequence)
+    message = sign_bytes(tx, ctx.env.chain_id, account_number, sequence)
     if not crypto.verify_signature(pubkey, message, tx.signature):
         raise Unauthorized(
-            f"signature verification failed; please verify account number ({account.account_number}), "
-            f"sequence ({account.sequence}) and chain-id ({ctx.env.chain_id})"
+            f"signature verification failed; please verify account number ({account_number}), "
+            f"sequence ({sequence}) and chain-id ({ctx.env.chain_id})"
         )

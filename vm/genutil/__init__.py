@@ -1,0 +1,1 @@
+"""genutil: the genesis transactions (gentxs) that create a chain's first validators."""
