@@ -14,13 +14,15 @@ from typing import Protocol
 @dataclass(frozen=True)
 class Misbehavior:
     """Committed evidence that a validator misbehaved, as the application receives it
-    (CometBFT's ``abci.Misbehavior``). ``kind`` is ``"duplicate_vote"``."""
+    (CometBFT's ``abci.Misbehavior``). ``kind`` is ``"duplicate_vote"``; ``validator_power``
+    is the validator's power at ``height`` (CometBFT's ``Misbehavior.Validator.Power``)."""
 
     kind: str
     validator_address: bytes
     height: int
     time_ns: int
     total_voting_power: int
+    validator_power: int
 
 
 class AttributeLike(Protocol):

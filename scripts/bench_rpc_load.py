@@ -47,7 +47,7 @@ from bench_common import (
     wait_height,
     wait_ready,
 )
-from bench_throughput import CHAIN_ID, make_home
+from bench_throughput import CHAIN_ID, FIRST_SENDER_NUMBER, make_home
 
 from node.keys.hd import PrivateKey
 
@@ -161,7 +161,7 @@ def measure_under_load(
 
 def fill_chain(url: str, keys: list[PrivateKey], txs: int, rate: float) -> Chain:
     """Submit ``txs`` sends and wait until they are all committed."""
-    signed = sign_sends(keys, txs, CHAIN_ID, first_account_number=0)
+    signed = sign_sends(keys, txs, CHAIN_ID, first_account_number=FIRST_SENDER_NUMBER)
     submitted, rejected = submit(url, signed, batch=200, rate=rate)
     if rejected:
         raise RuntimeError(f"{rejected} of {len(submitted)} txs were rejected")

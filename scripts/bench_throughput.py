@@ -34,15 +34,17 @@ from bench_common import (
     wait_ready,
 )
 
-from node.home import Home, init_home
+from node.home import Home
 from node.keys.hd import PrivateKey
+from node.validator_home import init_solo_home
 
 CHAIN_ID = "bench-1"
+FIRST_SENDER_NUMBER = 1  # account 0 is the validator's operator (its gentx comes first)
 
 
 def make_home(root: Path, keys: list[PrivateKey], port: int, timeout_commit: float) -> Home:
     home = Home(root)
-    init_home(home, "bench", CHAIN_ID)
+    init_solo_home(home, "bench", CHAIN_ID)
     fund_senders(home.genesis_file, keys)
     text = home.config_file.read_text()
     text = text.replace('laddr = "127.0.0.1:26657"', f'laddr = "127.0.0.1:{port}"')
@@ -67,7 +69,7 @@ def main() -> None:
 
     keys = sender_keys(args.accounts)
     t0 = time.monotonic()
-    txs = sign_sends(keys, args.txs, CHAIN_ID, first_account_number=0)
+    txs = sign_sends(keys, args.txs, CHAIN_ID, first_account_number=FIRST_SENDER_NUMBER)
     print(f"signed {len(txs)} txs in {time.monotonic() - t0:.1f} s", file=sys.stderr)
     root = Path(tempfile.mkdtemp(prefix="depind-bench-"))
     port = free_port()

@@ -14,21 +14,25 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from genesis.schema import ConsensusParams, GenesisDoc
+from genesis.schema import ConsensusParams, GenesisDoc, get_section
 from vm import queries
 from vm.auth.ante import Mode
 from vm.beacon.events import BeaconEntry
 from vm.beacon.keeper import BeaconKeeper, Entry, EntrySource, decode_entry, encode_entry, is_entry
 from vm.beacon.module import NAME as BEACON
 from vm.block import FinalizeRequestLike, ValidatorUpdate
-from vm.context import BlockEnv, Event
+from vm.context import BlockEnv, Context, Event
 from vm.errors import InvalidGasLimit, InvalidRequest, InvalidTx, NodeFault, grpc_log
 from vm.execute import DECODED_TXS, NODE_FAULTS, TxPipeline, TxResult, failure, hook_context
 from vm.gas import GasMeter
 from vm.genesis_validators import genesis_validators
-from vm.misbehavior import report_misbehavior
+from vm.genutil.deliver import deliver_gentxs
+from vm.genutil.gentx import MAX_GENTX_BYTES
+from vm.genutil.module import NAME as GENUTIL
+from vm.genutil.module import GenutilGenesis
 from vm.modules import default_registry
 from vm.registry import CONSENSUS, InvariantBroken, Registry
+from vm.staking.module import NAME as STAKING
 from vm.state import CommittedState
 from vm.store.cache import CacheStore, ReadStore
 from vm.store.kv import KVStore, MemoryKV
@@ -112,12 +116,27 @@ class App:
         """Write genesis state and commit it at height initial_height - 1."""
         block = CacheStore(self.state.values)
         env = BlockEnv(doc.chain_id, doc.initial_height - 1, time_ns, b"", b"")
-        self.registry.init_genesis(hook_context(block, env, BLOCK_HOOK_GAS), doc)
+        hooks = hook_context(block, env, BLOCK_HOOK_GAS)
+        self.registry.init_genesis(hooks, doc)
+        _check_genesis_invariants(self.registry, block)  # the sections as written, before any tx
+        gen_txs = get_section(doc, GENUTIL, GenutilGenesis).gen_txs
+        deliver_gentxs(
+            gen_txs,
+            self.registry,
+            lambda tx: self.pipeline.deliver(block, env, tx, MAX_GENTX_BYTES, Mode.GENESIS),
+        )
+        validators = _first_validators(doc, self._staking_validators(hooks))
         _check_genesis_invariants(self.registry, block)
         root, writes = self.state.prepare(block.changes(), doc.initial_height - 1, time_ns, doc.chain_id)
         self.kv.write(writes)
         self._refresh()
-        return InitChainResult(genesis_validators(doc), root)
+        return InitChainResult(validators, root)
+
+    def _staking_validators(self, hooks: Context) -> list[ValidatorUpdate]:
+        if not self.registry.has(STAKING):  # a chain without staking (some tests build one)
+            return []
+        updates: list[ValidatorUpdate] = self.registry.keeper(STAKING).init_validator_set(hooks)
+        return updates
 
     def check_tx(self, tx_bytes: bytes, recheck: bool = False, keep: bool = True) -> TxResult:
         """Mempool admission: stateless checks and the ante handler on the check state.
@@ -204,16 +223,17 @@ class App:
             proposer=request.proposer,
             beacon=beacon,
             last_commit=request.decided_last_commit,
+            misbehavior=request.misbehavior,
+            max_evidence_age_blocks=self.consensus_params().evidence.max_age_num_blocks,
         )
         max_tx_bytes = self.consensus_params().block.max_tx_bytes
         hooks = hook_context(block, env, BLOCK_HOOK_GAS)
-        report_misbehavior(hooks, request.misbehavior)
         self.registry.begin_block(hooks)
         results = entry_results + [self.pipeline.deliver(block, env, tx, max_tx_bytes) for tx in txs]
-        self.registry.end_block(hooks)
+        updates = self.registry.end_block(hooks)
         root, writes = self.state.prepare(block.changes(), request.height, request.time_ns, env.chain_id)
         self._pending = _Pending(request.height, writes, root)
-        return FinalizeResult(results, hooks.events, [], root)
+        return FinalizeResult(results, hooks.events, updates, root)
 
     def _apply_entry(
         self, block: CacheStore, request: FinalizeRequestLike, raw: bytes | None
@@ -315,10 +335,29 @@ def split_entry(txs: Sequence[bytes]) -> tuple[bytes | None, list[bytes]]:
     return None, list(txs)
 
 
-def validate_genesis(doc: GenesisDoc, registry: Registry | None = None) -> None:
-    """Every module's section, then the invariants of the state genesis would write."""
+def validate_genesis(doc: GenesisDoc, registry: Registry | None = None) -> list[ValidatorUpdate]:
+    """Every module's section, the gentxs, then the invariants of the state genesis would
+    write; returns the validator set the chain would start with."""
     app = App(MemoryKV(), registry or default_registry())
-    app.init_chain(doc, 0)
+    return app.init_chain(doc, 0).validators
+
+
+def _first_validators(doc: GenesisDoc, staking: list[ValidatorUpdate]) -> list[ValidatorUpdate]:
+    """The chain's first validator set: the staking module's (from the gentxs or an exported
+    staking state). A genesis ``validators`` list, if any, must be that same set, as CometBFT
+    requires. On its own (no staking validators) it still starts a chain, for tools and tests
+    that write validators directly: staking knows nothing of them and changes only the
+    validators it bonds itself (docs/staking.md)."""
+    listed = genesis_validators(doc)
+    if not staking:
+        return listed
+    if listed and sorted(listed, key=_by_key) != sorted(staking, key=_by_key):
+        raise InvalidRequest("genesis validators differ from the staking module's; leave the list empty")
+    return staking
+
+
+def _by_key(update: ValidatorUpdate) -> bytes:
+    return update.pub_key
 
 
 def _check_fits_a_block(gas_limit: int, max_gas: int) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+ABSENT_FLAG = 1  # a VoteInfo of a validator whose precommit is not in the commit
 COMMIT_FLAG = 2  # a VoteInfo whose precommit for the block is in the commit
 
 
@@ -37,6 +38,8 @@ class MisbehaviorLike(Protocol):
     def time_ns(self) -> int: ...
     @property
     def total_voting_power(self) -> int: ...
+    @property
+    def validator_power(self) -> int: ...  # the validator's power at ``height``
 
 
 class FinalizeRequestLike(Protocol):

@@ -3,12 +3,14 @@ an event log. Time and randomness enter vm/ only through ``BlockEnv``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import msgspec
 
-from vm.block import NO_COMMIT, CommitInfoLike
+from genesis.schema import EvidenceParams
+from vm.block import NO_COMMIT, CommitInfoLike, MisbehaviorLike
 from vm.gas import GasMeter
 from vm.store.cache import Store
 
@@ -21,6 +23,9 @@ class BlockEnv:
     proposer: bytes  # consensus address of the block's proposer
     beacon: bytes  # randomness no single proposer chooses (vm/beacon, docs/beacon.md)
     last_commit: CommitInfoLike = NO_COMMIT  # who signed the previous block
+    misbehavior: Sequence[MisbehaviorLike] = ()  # evidence committed in this block (vm/slashing)
+    # consensus_params.evidence.max_age_num_blocks in force (Cosmos's ctx.ConsensusParams())
+    max_evidence_age_blocks: int = EvidenceParams().max_age_num_blocks
 
 
 class EventAttribute(msgspec.Struct, array_like=True, frozen=True):

@@ -12,9 +12,14 @@ from vm.auth.module import MODULE as AUTH
 from vm.bank.module import MODULE as BANK
 from vm.beacon.module import MODULE as BEACON
 from vm.consensus_params.module import MODULE as CONSENSUS
+from vm.distribution.module import MODULE as DISTRIBUTION
+from vm.genutil.module import MODULE as GENUTIL
+from vm.mint.module import MODULE as MINT
 from vm.module import ModuleDef
 from vm.provider.module import MODULE as PROVIDER
 from vm.registry import Registry
+from vm.slashing.module import MODULE as SLASHING
+from vm.staking.module import MODULE as STAKING
 from vm.types import Address, module_address
 
 AUTHORITY: Address = module_address("gov")
@@ -24,6 +29,11 @@ until governance executes proposals, params change only at genesis."""
 MODULES: tuple[ModuleDef, ...] = (
     AUTH,
     BANK,
+    STAKING,
+    MINT,
+    DISTRIBUTION,
+    SLASHING,
+    GENUTIL,
     CONSENSUS,
     BEACON,
     PROVIDER,

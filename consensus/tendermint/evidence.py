@@ -88,7 +88,12 @@ def misbehavior_of(evidence: DuplicateVoteEvidence, block_time_ns: int) -> Misbe
     time of the block at the evidence's height."""
     vote = evidence.vote_a
     return Misbehavior(
-        "duplicate_vote", vote.validator_address, vote.height, block_time_ns, evidence.total_voting_power
+        "duplicate_vote",
+        vote.validator_address,
+        vote.height,
+        block_time_ns,
+        evidence.total_voting_power,
+        evidence.validator_power,
     )
 
 

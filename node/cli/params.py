@@ -126,6 +126,19 @@ class AddressType(click.ParamType[str]):
         return str(value)
 
 
+class ValoperType(click.ParamType[str]):
+    """A bech32 validator operator address (depinvaloper1...)."""
+
+    name = "validator"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            crypto.decode_address(str(value), crypto.VALOPER_HRP)
+        except crypto.InvalidAddress as exc:
+            self.fail(str(exc), param, ctx)
+        return str(value)
+
+
 def is_address(text: str) -> bool:
     try:
         crypto.decode_address(text)
@@ -140,3 +153,4 @@ COINS = CoinsType()
 GAS = GasType()
 GPU = GpuType()
 ADDRESS = AddressType()
+VALOPER = ValoperType()

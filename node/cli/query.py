@@ -12,7 +12,10 @@ import click
 
 from node.cli import views
 from node.cli.common import emit, node_option, output_option
+from node.cli.distribution import distribution_query
 from node.cli.params import ADDRESS
+from node.cli.slashing import slashing_query
+from node.cli.staking_query import staking_query
 from node.client import Client
 
 
@@ -66,6 +69,40 @@ def show_provider(owner: str, node: str, output: str) -> None:
 def list_providers(limit: int, next_key: str, node: str, output: str) -> None:
     """Providers in owner order, one page at a time."""
     show(node, output, views.providers_text, "providers", limit=limit, next_key=next_key)
+
+
+query.add_command(staking_query)
+query.add_command(distribution_query)
+query.add_command(slashing_query)
+
+
+@query.group()
+def mint() -> None:
+    """Inflation and the coins minted each block."""
+
+
+@mint.command()
+@node_option
+@output_option
+def inflation(node: str, output: str) -> None:
+    """The current annual inflation rate."""
+    show(node, output, lambda result: str(result["inflation"]), "inflation")
+
+
+@mint.command(name="annual-provisions")
+@node_option
+@output_option
+def annual_provisions(node: str, output: str) -> None:
+    """Coins minted per year at the current inflation rate."""
+    show(node, output, lambda result: str(result["annual_provisions"]), "annual_provisions")
+
+
+@mint.command(name="params")
+@node_option
+@output_option
+def mint_params(node: str, output: str) -> None:
+    """The mint parameters, the PoUW reward share included."""
+    show(node, output, views.params_text, "params", module="mint")
 
 
 @query.command(name="tx")

@@ -7,8 +7,11 @@ from collections.abc import Sequence
 import click
 
 from node.cli.broadcast import TxOptions, send_tx, tx_options
+from node.cli.distribution import distribution_tx
 from node.cli.hardware import GPU_FLAG_HINT, declared_gpus, gpu_options
 from node.cli.params import ADDRESS, COIN, COINS, PRICE
+from node.cli.slashing import slashing_tx
+from node.cli.staking_tx import staking_tx
 from vm.bank.msgs import MsgSend
 from vm.msg import Msg
 from vm.provider.msgs import GpuSpec, MsgExitProvider, MsgRegisterProvider, MsgUpdateProvider
@@ -37,6 +40,11 @@ def send(opts: TxOptions, from_key: str, to_address: str, amount: list[Coin]) ->
         return [MsgSend(sender, to_address, amount)]
 
     send_tx(opts, from_key, messages)
+
+
+tx.add_command(staking_tx)
+tx.add_command(distribution_tx)
+tx.add_command(slashing_tx)
 
 
 @tx.group()

@@ -77,8 +77,21 @@ def status_text(status: dict[str, Any]) -> str:
             ("latest hash", sync["latest_block_hash"] or "-"),
             ("catching up", "yes" if sync["catching_up"] else "no"),
             ("validator", f"{validator['address']} (power {validator['voting_power']})"),
+            *(staking_pairs(status["staking_info"]) if "staking_info" in status else []),
         ]
     )
+
+
+def staking_pairs(staking: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """The node's validator as staking holds it (``depind status``)."""
+    if staking is None:
+        return [("staking", "not a validator")]
+    state = staking["status"].removeprefix("BOND_STATUS_").lower()
+    return [
+        ("operator", staking["operator_address"]),
+        ("tokens", f"{staking['tokens']} ({state})"),
+        ("jailed", "yes" if staking["jailed"] else "no"),
+    ]
 
 
 def block_text(result: dict[str, Any]) -> str:

@@ -1,6 +1,7 @@
 """One REST request end to end: its route, its request message, the node's service or
 the application's query for it, and the answer in proto3 JSON (proto field names,
-64-bit integers as strings, every field shown, ``Any`` with ``@type``)."""
+64-bit integers as strings, every field shown, ``Any`` with ``@type``, and LegacyDec
+values as decimals, as Cosmos's gateway writes them: node/rest/decimals.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from google.protobuf.message import Message
 
 from node import services
 from node.rest import messages, routes
+from node.rest.decimals import write_decimals
 from node.rest.routes import Route
 from node.services import ServiceError, Status
 
@@ -80,7 +82,7 @@ async def call(node: Node, route: Route, request: Message) -> tuple[Message, int
     result = node.app.query(path, request.SerializeToString(), 0, False)
     if result.code != 0:
         raise app_error(result)
-    response = route.response_class()
+    response = route.answer_class()
     response.ParseFromString(result.value)  # the application's own answer: a failure here is a bug
     return response, result.height
 
@@ -99,7 +101,9 @@ def app_error(result: QueryResult) -> ServiceError:
 
 
 def to_json(message: Message) -> bytes:
+    """Proto3 JSON, with LegacyDec values as decimals, as Cosmos's gateway writes them."""
     data = json_format.MessageToDict(
         message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
+    write_decimals(message, data)
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()

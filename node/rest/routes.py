@@ -16,6 +16,10 @@ from cosmpy.protos.cosmos.auth.v1beta1 import query_pb2 as _auth  # noqa: F401  
 from cosmpy.protos.cosmos.bank.v1beta1 import query_pb2 as _bank  # noqa: F401
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as _tendermint  # noqa: F401
 from cosmpy.protos.cosmos.consensus.v1 import query_pb2 as _consensus  # noqa: F401
+from cosmpy.protos.cosmos.distribution.v1beta1 import query_pb2 as _distribution  # noqa: F401
+from cosmpy.protos.cosmos.mint.v1beta1 import query_pb2 as _mint  # noqa: F401
+from cosmpy.protos.cosmos.slashing.v1beta1 import query_pb2 as _slashing  # noqa: F401
+from cosmpy.protos.cosmos.staking.v1beta1 import query_pb2 as _staking  # noqa: F401
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2 as _tx  # noqa: F401
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.descriptor import MethodDescriptor
@@ -23,6 +27,8 @@ from google.protobuf.message import Message
 
 from node.rest import messages
 from node.rest.errors import method_not_allowed, not_found
+from protos.depind.mint.v1 import cosmos_pb2 as cosmos_mint
+from protos.depind.mint.v1 import query_pb2 as _depind_mint  # noqa: F401
 from protos.depind.provider.v1 import query_pb2 as _provider  # noqa: F401
 from vm import modules as _modules  # noqa: F401  (every message type a tx or an answer may hold)
 
@@ -35,6 +41,9 @@ class Route:
     template: str
     grpc_method: str  # full name, as the descriptor pool knows it: "cosmos.bank.v1beta1.Query.Balance"
     prepare: Prepare | None = field(default=None, compare=False)  # adjusts a request before it is sent
+    # The type the answer is read and shown as, where the pool's output type is not the one
+    # Cosmos SDK v0.50 answers with (same wire form; see answer_class).
+    answer: type[Message] | None = field(default=None, compare=False)
 
     @property
     def segments(self) -> list[str]:
@@ -72,6 +81,13 @@ class Route:
     def response_class(self) -> type[Message]:
         return message_factory.GetMessageClass(self.method.output_type)
 
+    @property
+    def answer_class(self) -> type[Message]:
+        """The response type, or ``answer`` where set: cosmpy registers Fetch.ai's fork of
+        ``cosmos.mint.v1beta1`` (other Params fields) under upstream's names, so the mint
+        params are read as depind's copy of upstream's message."""
+        return self.answer or self.response_class
+
 
 @functools.cache
 def _method(full_name: str) -> MethodDescriptor:
@@ -81,6 +97,10 @@ def _method(full_name: str) -> MethodDescriptor:
 TENDERMINT = "/cosmos/base/tendermint/v1beta1"
 TM_SERVICE = "cosmos.base.tendermint.v1beta1.Service"
 TX_SERVICE = "cosmos.tx.v1beta1.Service"
+STAKING = "/cosmos/staking/v1beta1"
+STAKING_QUERY = "cosmos.staking.v1beta1.Query"
+DISTRIBUTION = "/cosmos/distribution/v1beta1"
+DISTRIBUTION_QUERY = "cosmos.distribution.v1beta1.Query"
 ROUTES = [
     Route("GET", "/cosmos/auth/v1beta1/accounts/{address}", "cosmos.auth.v1beta1.Query.Account"),
     Route("GET", "/cosmos/bank/v1beta1/balances/{address}", "cosmos.bank.v1beta1.Query.AllBalances"),
@@ -99,9 +119,104 @@ ROUTES = [
     Route("GET", f"{TENDERMINT}/blocks/latest", f"{TM_SERVICE}.GetLatestBlock"),
     Route("GET", f"{TENDERMINT}/blocks/{{height}}", f"{TM_SERVICE}.GetBlockByHeight"),
     Route("GET", "/cosmos/consensus/v1/params", "cosmos.consensus.v1.Query.Params"),
+    Route(
+        "GET",
+        "/cosmos/mint/v1beta1/params",
+        "cosmos.mint.v1beta1.Query.Params",
+        answer=cosmos_mint.CosmosQueryParamsResponse,
+    ),
+    Route("GET", "/cosmos/mint/v1beta1/inflation", "cosmos.mint.v1beta1.Query.Inflation"),
+    Route("GET", "/cosmos/mint/v1beta1/annual_provisions", "cosmos.mint.v1beta1.Query.AnnualProvisions"),
+    Route("GET", "/depind/mint/v1/params", "depind.mint.v1.Query.Params"),
     Route("GET", "/depind/provider/v1/providers", "depind.provider.v1.Query.Providers"),
     Route("GET", "/depind/provider/v1/providers/{owner}", "depind.provider.v1.Query.Provider"),
     Route("GET", "/depind/provider/v1/params", "depind.provider.v1.Query.Params"),
+    Route("GET", f"{STAKING}/validators", f"{STAKING_QUERY}.Validators"),
+    Route("GET", f"{STAKING}/validators/{{validator_addr}}", f"{STAKING_QUERY}.Validator"),
+    Route(
+        "GET", f"{STAKING}/validators/{{validator_addr}}/delegations", f"{STAKING_QUERY}.ValidatorDelegations"
+    ),
+    Route(
+        "GET",
+        f"{STAKING}/validators/{{validator_addr}}/delegations/{{delegator_addr}}",
+        f"{STAKING_QUERY}.Delegation",
+    ),
+    Route(
+        "GET",
+        f"{STAKING}/validators/{{validator_addr}}/unbonding_delegations",
+        f"{STAKING_QUERY}.ValidatorUnbondingDelegations",
+    ),
+    Route(
+        "GET",
+        f"{STAKING}/validators/{{validator_addr}}/delegations/{{delegator_addr}}/unbonding_delegation",
+        f"{STAKING_QUERY}.UnbondingDelegation",
+    ),
+    Route("GET", f"{STAKING}/delegations/{{delegator_addr}}", f"{STAKING_QUERY}.DelegatorDelegations"),
+    Route(
+        "GET",
+        f"{STAKING}/delegators/{{delegator_addr}}/unbonding_delegations",
+        f"{STAKING_QUERY}.DelegatorUnbondingDelegations",
+    ),
+    Route("GET", f"{STAKING}/delegators/{{delegator_addr}}/redelegations", f"{STAKING_QUERY}.Redelegations"),
+    Route(
+        "GET", f"{STAKING}/delegators/{{delegator_addr}}/validators", f"{STAKING_QUERY}.DelegatorValidators"
+    ),
+    Route(
+        "GET",
+        f"{STAKING}/delegators/{{delegator_addr}}/validators/{{validator_addr}}",
+        f"{STAKING_QUERY}.DelegatorValidator",
+    ),
+    Route("GET", f"{STAKING}/pool", f"{STAKING_QUERY}.Pool"),
+    Route("GET", f"{STAKING}/params", f"{STAKING_QUERY}.Params"),
+    Route("GET", f"{DISTRIBUTION}/params", f"{DISTRIBUTION_QUERY}.Params"),
+    Route("GET", f"{DISTRIBUTION}/community_pool", f"{DISTRIBUTION_QUERY}.CommunityPool"),
+    Route(
+        "GET",
+        f"{DISTRIBUTION}/validators/{{validator_address}}",
+        f"{DISTRIBUTION_QUERY}.ValidatorDistributionInfo",
+    ),
+    Route(
+        "GET",
+        f"{DISTRIBUTION}/validators/{{validator_address}}/outstanding_rewards",
+        f"{DISTRIBUTION_QUERY}.ValidatorOutstandingRewards",
+    ),
+    Route(
+        "GET",
+        f"{DISTRIBUTION}/validators/{{validator_address}}/commission",
+        f"{DISTRIBUTION_QUERY}.ValidatorCommission",
+    ),
+    Route(
+        "GET",
+        f"{DISTRIBUTION}/validators/{{validator_address}}/slashes",
+        f"{DISTRIBUTION_QUERY}.ValidatorSlashes",
+    ),
+    Route(
+        "GET",
+        f"{DISTRIBUTION}/delegators/{{delegator_address}}/rewards/{{validator_address}}",
+        f"{DISTRIBUTION_QUERY}.DelegationRewards",
+    ),
+    Route(
+        "GET",
+        f"{DISTRIBUTION}/delegators/{{delegator_address}}/rewards",
+        f"{DISTRIBUTION_QUERY}.DelegationTotalRewards",
+    ),
+    Route(
+        "GET",
+        f"{DISTRIBUTION}/delegators/{{delegator_address}}/validators",
+        f"{DISTRIBUTION_QUERY}.DelegatorValidators",
+    ),
+    Route(
+        "GET",
+        f"{DISTRIBUTION}/delegators/{{delegator_address}}/withdraw_address",
+        f"{DISTRIBUTION_QUERY}.DelegatorWithdrawAddress",
+    ),
+    Route("GET", "/cosmos/slashing/v1beta1/params", "cosmos.slashing.v1beta1.Query.Params"),
+    Route("GET", "/cosmos/slashing/v1beta1/signing_infos", "cosmos.slashing.v1beta1.Query.SigningInfos"),
+    Route(
+        "GET",
+        "/cosmos/slashing/v1beta1/signing_infos/{cons_address}",
+        "cosmos.slashing.v1beta1.Query.SigningInfo",
+    ),
 ]
 
 

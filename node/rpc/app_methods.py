@@ -88,6 +88,91 @@ async def providers(ctx: Call, limit: int = 100, next_key: str = "") -> Any:
     return run_query(ctx, "/provider/providers", {"limit": limit, "next_key": next_key})
 
 
+async def inflation(ctx: Call) -> Any:
+    """The current annual inflation rate (x/mint), as LegacyDec text."""
+    return run_query(ctx, "/mint/inflation", {})
+
+
+async def annual_provisions(ctx: Call) -> Any:
+    """Coins minted per year at the current inflation rate (x/mint), as LegacyDec text."""
+    return run_query(ctx, "/mint/annual_provisions", {})
+
+
+async def validators_staking(ctx: Call, status: str = "", limit: int = 100, next_key: str = "") -> Any:
+    """Staking validators in operator order, ``limit`` per page (all statuses, or one
+    ``BOND_STATUS_*``); pass ``next_key`` to get the next page."""
+    request = {"status": status, "limit": limit, "next_key": next_key}
+    return run_query(ctx, "/staking/validators", request)
+
+
+async def validator_staking(ctx: Call, address: str = "", cons_address: str = "") -> Any:
+    """A staking validator by operator ``address``, or by ``cons_address`` (hex, as ``status``)."""
+    return run_query(ctx, "/staking/validator", {"address": address, "cons_address": cons_address})
+
+
+async def delegations(
+    ctx: Call, delegator: str = "", validator: str = "", limit: int = 100, next_key: str = ""
+) -> Any:
+    """A delegator's delegations, a validator's, or with both the one between them."""
+    request = {"delegator": delegator, "validator": validator, "limit": limit, "next_key": next_key}
+    return run_query(ctx, "/staking/delegations", request)
+
+
+async def unbonding_delegations(
+    ctx: Call, delegator: str = "", validator: str = "", limit: int = 100, next_key: str = ""
+) -> Any:
+    """A delegator's unbonding delegations, a validator's, or with both the one between them."""
+    request = {"delegator": delegator, "validator": validator, "limit": limit, "next_key": next_key}
+    return run_query(ctx, "/staking/unbonding_delegations", request)
+
+
+async def redelegations(
+    ctx: Call,
+    delegator: str = "",
+    src_validator: str = "",
+    dst_validator: str = "",
+    limit: int = 100,
+    next_key: str = "",
+) -> Any:
+    """A delegator's redelegations, or a source validator's; filtered by the validators given."""
+    request = {
+        "delegator": delegator,
+        "src_validator": src_validator,
+        "dst_validator": dst_validator,
+        "limit": limit,
+        "next_key": next_key,
+    }
+    return run_query(ctx, "/staking/redelegations", request)
+
+
+async def staking_pool(ctx: Call) -> Any:
+    """Tokens in the bonded and not-bonded staking pools."""
+    return run_query(ctx, "/staking/pool", {})
+
+
+async def delegation_rewards(ctx: Call, delegator: str, validator: str = "") -> Any:
+    """A delegator's rewards, per validator and in total (x/distribution), or with
+    ``validator`` one delegation's; amounts as LegacyDec text."""
+    request = {"delegator": delegator} if not validator else {"delegator": delegator, "validator": validator}
+    return run_query(ctx, "/distribution/rewards", request)
+
+
+async def validator_commission(ctx: Call, validator: str) -> Any:
+    """A validator's accumulated commission, not yet withdrawn; amounts as LegacyDec text."""
+    return run_query(ctx, "/distribution/commission", {"validator": validator})
+
+
+async def community_pool(ctx: Call) -> Any:
+    """The community pool; amounts as LegacyDec text."""
+    return run_query(ctx, "/distribution/community_pool", {})
+
+
+async def signing_info(ctx: Call, cons_address: str) -> Any:
+    """A validator's liveness and jail record (x/slashing) by consensus address: bech32
+    (``depinvalcons1...``) or hex (as ``status`` and ``validators`` show it)."""
+    return run_query(ctx, "/slashing/signing_info", {"cons_address": cons_address})
+
+
 async def params(ctx: Call, module: str | None = None) -> Any:
     """Module parameters (all modules if ``module`` is omitted)."""
     return run_query(ctx, "/params", {} if module is None else {"module": module})

@@ -539,7 +539,7 @@ def test_apply_passes_block_evidence_as_misbehavior(chain: Chain) -> None:
     chain.executor.check(block)
     chain.executor.apply(block, chain.commit(block))
     assert chain.app.misbehavior == [
-        Misbehavior("duplicate_vote", KEYS[1].address, 1, first.header.time_ns, 40)
+        Misbehavior("duplicate_vote", KEYS[1].address, 1, first.header.time_ns, 40, 10)
     ]
     assert chain.store.evidence_committed(evidence_id(encode_evidence(evidence)))
     assert chain.executor.evidence.size() == 0

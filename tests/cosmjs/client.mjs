@@ -1,15 +1,16 @@
 // Drives a depind node with cosmjs's own clients, unchanged: the queries a wallet
 // makes, a send signed in SIGN_MODE_DIRECT and one in SIGN_MODE_LEGACY_AMINO_JSON
-// (each with "auto" gas), then the tx, a search and a block. Prints one JSON
-// object with what it saw; tests/e2e/test_cosmjs.py checks it.
+// (each with "auto" gas), then the tx, a search and a block, then staking: a
+// delegation signed in each mode and a rewards withdrawal. Prints one JSON object
+// with what it saw; tests/e2e/test_cosmjs.py checks it.
 //
-//   node client.mjs <rpc url> <mnemonic> <recipient> <denom>
+//   node client.mjs <rpc url> <mnemonic> <recipient> <denom> <validator operator>
 
 import { Secp256k1HdWallet } from "@cosmjs/amino";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargate";
 
-const [rpc, mnemonic, recipient, denom] = process.argv.slice(2);
+const [rpc, mnemonic, recipient, denom, validator] = process.argv.slice(2);
 const options = { gasPrice: GasPrice.fromString(`0.01${denom}`) };
 
 async function send(wallet, amount, memo) {
@@ -18,6 +19,17 @@ async function send(wallet, amount, memo) {
   try {
     const result = await client.sendTokens(account.address, recipient, [{ denom, amount }], "auto", memo);
     return { code: result.code, hash: result.transactionHash, height: result.height, gasUsed: String(result.gasUsed) };
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function signAndReport(wallet, act) {
+  const [account] = await wallet.getAccounts();
+  const client = await SigningStargateClient.connectWithSigner(rpc, wallet, options);
+  try {
+    const result = await act(client, account.address);
+    return { code: result.code, hash: result.transactionHash, height: result.height, rawLog: result.rawLog };
   } finally {
     client.disconnect();
   }
@@ -44,6 +56,11 @@ async function main() {
   seen.block = { height: block.header.height, chainId: block.header.chainId, txs: block.txs.length, id: block.id };
   seen.accountAfter = await client.getAccount(address);
   seen.recipientBalance = await client.getBalance(recipient, denom);
+  const stake = { denom, amount: "2000000" };
+  seen.delegateDirect = await signAndReport(direct, (c, a) => c.delegateTokens(a, validator, stake, "auto"));
+  seen.delegateAmino = await signAndReport(amino, (c, a) => c.delegateTokens(a, validator, stake, "auto"));
+  seen.delegation = await client.getDelegation(address, validator);
+  seen.withdraw = await signAndReport(direct, (c, a) => c.withdrawRewards(a, validator, "auto"));
   client.disconnect();
   console.log(JSON.stringify(seen, (_, v) => (typeof v === "bigint" ? String(v) : v)));
 }

@@ -84,7 +84,7 @@ def network_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[
         yield make
         for created in networks:
             cleanup.callback(created.close)
-    check_node_logs(request, [node for created in networks for node in created.nodes])
+    check_node_logs(request, [node for created in networks for node in [*created.nodes, *created.extra]])
 
 
 @pytest.fixture

@@ -32,12 +32,14 @@ from typing import Any
 import httpx
 from websockets.sync.client import connect as ws_connect
 
+from consensus import privval
 from genesis import doc as genesis_doc
 from genesis.schema import CoinJSON, GenesisDoc
 from node import config as node_config
 from node.client import build_tx
-from node.home import Home, add_genesis_account, init_home
+from node.home import Home, add_genesis_account
 from node.keys.hd import PrivateKey
+from node.validator_home import SELF_STAKE, init_solo_home
 from vm.bank.msgs import MsgSend
 from vm.msg import Msg
 from vm.types import Coin
@@ -311,7 +313,7 @@ class NodeProcess(DepindProcess):
         if funded is None:
             funded = {key.address: FUNDS for key in KEYS}
         self.genesis = init_single_home(home, port, funded, timeout_commit_s, edit_genesis)
-        pub_key = base64.b64decode(self.genesis.validators[0].pub_key)
+        pub_key = privval.public_key(privval.read_key_file(home.key_file))
         super().__init__(home, root / "node.log", port, pub_key)  # last: nothing to close if the home fails
 
 
@@ -324,7 +326,7 @@ def init_single_home(
 ) -> GenesisDoc:
     """A single-validator home: ``funded`` accounts, RPC on ``port``, REST on another free
     port (not 1317: tests run many nodes at once), a short commit timeout."""
-    genesis = init_home(home, "e2e", CHAIN_ID)
+    genesis = init_solo_home(home, "e2e", CHAIN_ID, funds=SELF_STAKE)  # the operator holds its stake only
     for address, amount in funded.items():
         genesis = add_genesis_account(home, address, [CoinJSON(denom=DENOM, amount=amount)])
     if edit_genesis is not None:

@@ -45,7 +45,7 @@ from tests.e2e.harness import (
     RPCFailure,
 )
 
-PORT_RANGE = (20_000, 60_000)  # where a starting port is drawn
+PORT_RANGE = (20_000, 32_000)  # where a starting port is drawn: below the kernel's ephemeral ports (32768+)
 PORT_ATTEMPTS = 200
 TESTNET_TIMEOUT_S = 60.0
 WAIT_TIMEOUT_S = 30.0
@@ -97,6 +97,7 @@ class Network:
         for entry in summary["nodes"]:
             configure_node(Home(Path(entry["home"])), entry["rpc_laddr"], settings)
         self.nodes = [ValidatorNode(entry) for entry in summary["nodes"]]
+        self.extra: list[DepindProcess] = []  # nodes a test adds to the network (closed with it)
 
     # -- processes -------------------------------------------------------------------
 
@@ -116,7 +117,8 @@ class Network:
     def close(self) -> None:
         """Stop every node still running and close every handle; each node is closed
         even if closing another raises. All get SIGTERM first, so they stop together."""
-        stopping = [node.process for node in self.running() if node.process is not None]
+        running = [*self.running(), *(node for node in self.extra if node.is_running())]
+        stopping = [node.process for node in running if node.process is not None]
         for process in stopping:
             process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT_S
@@ -124,7 +126,7 @@ class Network:
             with contextlib.suppress(subprocess.TimeoutExpired):  # node.close() kills it
                 process.wait(remaining(deadline))
         with contextlib.ExitStack() as stack:
-            for node in self.nodes:
+            for node in [*self.nodes, *self.extra]:
                 stack.callback(node.close)
 
     # -- waits and reads ---------------------------------------------------------------

@@ -54,9 +54,9 @@ def cosmjs() -> str:
     return node
 
 
-def run_client(node_bin: str, rpc_url: str, recipient: str) -> dict[str, Any]:
+def run_client(node_bin: str, rpc_url: str, recipient: str, validator: str) -> dict[str, Any]:
     done = subprocess.run(
-        [node_bin, "client.mjs", rpc_url, MNEMONIC, recipient, DENOM],
+        [node_bin, "client.mjs", rpc_url, MNEMONIC, recipient, DENOM, validator],
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -67,11 +67,12 @@ def run_client(node_bin: str, rpc_url: str, recipient: str) -> dict[str, Any]:
     return answer
 
 
-def test_cosmjs_queries_and_sends_in_both_sign_modes(cosmjs: str, node_factory: NodeFactory) -> None:
+def test_cosmjs_queries_sends_and_stakes_in_both_sign_modes(cosmjs: str, node_factory: NodeFactory) -> None:
     address = PrivateKey.from_mnemonic(MNEMONIC).address
     recipient = KEYS[4].address
     node = node_factory(funded={address: FUNDS})
-    seen = run_client(cosmjs, node.url, recipient)
+    (validator,) = node.rpc("validators_staking")["validators"]
+    seen = run_client(cosmjs, node.url, recipient, validator["operator_address"])
 
     assert seen["address"] == address
     assert seen["chainId"] == CHAIN_ID
@@ -98,3 +99,8 @@ def test_cosmjs_queries_and_sends_in_both_sign_modes(cosmjs: str, node_factory: 
     assert after["pubkey"]["type"] == "tendermint/PubKeySecp256k1"
     assert seen["recipientBalance"] == {"denom": DENOM, "amount": "3000"}
     assert node.balance(recipient) == 3000
+
+    for staked in (seen["delegateDirect"], seen["delegateAmino"], seen["withdraw"]):
+        assert staked["code"] == 0, json.dumps(seen)
+    assert seen["delegation"] == {"denom": DENOM, "amount": "4000000"}
+    assert seen["withdraw"]["height"] > seen["delegateAmino"]["height"]

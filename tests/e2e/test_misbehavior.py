@@ -9,13 +9,17 @@ import time
 from collections import Counter
 from typing import Any
 
+import httpx
 import pytest
 
 from consensus.tendermint.evidence import decode_evidence, evidence_height
 from consensus.validators import Validator, ValidatorSet
+from node.services import VALCONS_HRP
+from node.testnet import VALIDATOR_STAKE
 from tests.e2e.harness import POLL_S, NodeFailure
 from tests.e2e.maverick import DOUBLE_SIGN, INVALID_PROPOSAL, maverick_command
 from tests.e2e.network import Network, NetworkFactory, ValidatorNode, chain_view
+from vm.crypto import VALOPER_HRP, address_from_pubkey, encode_address
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -66,6 +70,21 @@ def test_double_signer_is_reported_once_and_the_chain_goes_on(network_factory: N
     reference = chain_view(honest[0], heights)
     for node in honest[1:]:
         assert chain_view(node, heights) == reference, node.name
+    check_double_signer_punished(honest[0], maverick, first)
+
+
+def check_double_signer_punished(node: ValidatorNode, maverick: ValidatorNode, height: int) -> None:
+    """Slashed 5% (nothing had changed its stake), jailed for good, tombstoned, and out of
+    the set two heights after the evidence's block."""
+    operator = address_from_pubkey(maverick.account_key.public_key, VALOPER_HRP)
+    slashed = node.rpc("validator_staking", address=operator)
+    assert slashed["jailed"] is True
+    assert int(slashed["tokens"]) == VALIDATOR_STAKE - VALIDATOR_STAKE * 5 // 100
+    cons = encode_address(bytes.fromhex(maverick.validator_address), VALCONS_HRP)
+    info = httpx.get(f"{node.rest_url}/cosmos/slashing/v1beta1/signing_infos/{cons}", timeout=10).json()
+    assert info["val_signing_info"]["tombstoned"] is True
+    set_after = node.rpc("validators", height=height + 2)["validators"]
+    assert maverick.validator_address not in {v["address"] for v in set_after}
 
 
 def wait_for_evidence(node: ValidatorNode, timeout: float) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from node.testnet import ACCOUNT_FUNDS, ACCOUNTS_FILE
+from node.testnet import ACCOUNT_FUNDS, ACCOUNTS_FILE, VALIDATOR_STAKE
 from tests.e2e.harness import FEE, PacedLoad, RPCFailure, Wallet, b64, e2e_key, tx_hash
 from tests.e2e.network import (
     NetworkFactory,
@@ -50,7 +50,7 @@ def test_single_validator_network(network_factory: NetworkFactory) -> None:
     hash_ = send(Wallet(node, node.account_key), node, recipient, AMOUNT)
     assert node.wait_tx(hash_)["tx_result"]["code"] == 0
     assert node.balance(recipient) == AMOUNT
-    assert node.balance(node.account_address) == ACCOUNT_FUNDS - AMOUNT - FEE
+    assert node.balance(node.account_address) == ACCOUNT_FUNDS - VALIDATOR_STAKE - AMOUNT - FEE
     assert commit_signers(node, 2) == {node.validator_address}
 
     heights = range(1, 4)
@@ -87,7 +87,7 @@ def test_tx_sent_to_one_node_is_seen_by_another(network_factory: NetworkFactory)
     assert committed["tx_result"]["code"] == 0
     height = int(committed["height"])
     assert node3.balance(recipient) == AMOUNT
-    assert node3.balance(node0.account_address) == ACCOUNT_FUNDS - AMOUNT - FEE
+    assert node3.balance(node0.account_address) == ACCOUNT_FUNDS - VALIDATOR_STAKE - AMOUNT - FEE
     network.wait_all_height(height, timeout=COMMIT_TIMEOUT_S)
     for node in network.nodes:
         assert node.rpc("tx", hash=hash_)["height"] == committed["height"], node.name

@@ -19,6 +19,7 @@ from cosmpy.aerial.wallet import LocalWallet
 from cosmpy.crypto.address import Address
 from mnemonic import Mnemonic
 
+from consensus.validators import address_of
 from node.config import APIConfig
 from node.services import VALCONS_HRP
 from tests.e2e.harness import (
@@ -129,8 +130,8 @@ def test_latest_block_and_block_by_height(rest: Rest) -> None:
     assert latest["block_id"]["part_set_header"]["total"] >= 1
     proposer = latest["sdk_block"]["header"]["proposer_address"]
     assert proposer.startswith(f"{VALCONS_HRP}1")
-    validator = rest.node.genesis.validators[0].address
-    assert base64.b64decode(header["proposer_address"]).hex().upper() == validator
+    validator = address_of(rest.node.validator_pub_key)
+    assert base64.b64decode(header["proposer_address"]) == validator
     again = rest.ok(f"/cosmos/base/tendermint/v1beta1/blocks/{height}")
     assert again["block_id"] == latest["block_id"]
     too_high = rest.get(f"/cosmos/base/tendermint/v1beta1/blocks/{height + 10_000}")
@@ -251,3 +252,42 @@ def test_cosmpy_ledger_client(rest: Rest) -> None:
     found = client.query_tx(submitted.tx_hash)
     assert found.hash == submitted.tx_hash and found.height >= 1
     assert client.query_account(address).sequence == account.sequence + 1
+
+
+def test_cosmpy_staking(rest: Rest) -> None:
+    """cosmpy's staking calls, unchanged: validators, delegate, the staking summary (with the
+    rewards distribution pays), claim the rewards, undelegate."""
+    config = NetworkConfig(
+        chain_id=CHAIN_ID,
+        url=f"rest+{rest.node.rest_url}",
+        fee_minimum_gas_price=0.01,
+        fee_denomination=DENOM,
+        staking_denomination=DENOM,
+    )
+    client = LedgerClient(config, query_interval_secs=1)
+    (validator,) = client.query_validators()
+    assert str(validator.address).startswith("depinvaloper1")
+    assert validator.moniker == "e2e"
+
+    delegator = WALLET.address()
+    delegated = client.delegate_tokens(validator.address, 3_000_000, WALLET).wait_to_complete(timeout=WAIT_S)
+    assert delegated.response is not None and delegated.response.code == 0
+    (position,) = client.query_staking_summary(delegator).current_positions
+    assert (str(position.validator), position.amount) == (str(validator.address), 3_000_000)
+
+    rest.node.wait_height(delegated.response.height + 3)  # fees of later blocks earn rewards
+    balance = client.query_bank_balance(delegator)
+    claimed = client.claim_rewards(validator.address, WALLET).wait_to_complete(timeout=WAIT_S)
+    assert claimed.response is not None and claimed.response.code == 0
+    paid = claimed.response.events["withdraw_rewards"]["amount"]
+    assert paid.endswith(DENOM) and int(paid.removesuffix(DENOM)) > 0  # minted coins and fees
+    fee = int(claimed.response.events["tx"]["fee"].removesuffix(DENOM))
+    assert client.query_bank_balance(delegator) == balance + int(paid.removesuffix(DENOM)) - fee
+
+    undelegated = client.undelegate_tokens(validator.address, 1_000_000, WALLET).wait_to_complete(
+        timeout=WAIT_S
+    )
+    assert undelegated.response is not None and undelegated.response.code == 0
+    summary = client.query_staking_summary(delegator)
+    assert [p.amount for p in summary.current_positions] == [2_000_000]
+    assert [p.amount for p in summary.unbonding_positions] == [1_000_000]

@@ -13,17 +13,10 @@ from consensus.validators import address_of
 from genesis import doc as genesis_doc
 from genesis.schema import DEFAULT_DENOM, AuthGenesis, BankGenesis, CoinJSON, get_section
 from node import config as node_config
-from node.home import (
-    DEV_CHAIN_ID,
-    DEV_FUNDS,
-    DEV_KEY,
-    Home,
-    HomeError,
-    add_genesis_account,
-    init_dev_home,
-    init_home,
-)
+from node.home import Home, HomeError, add_genesis_account, init_home, validator_address
 from node.keys.hd import PrivateKey
+from node.validator_home import DEV_CHAIN_ID, DEV_FUNDS, DEV_KEY, SELF_STAKE, init_dev_home, init_solo_home
+from vm.crypto import VALOPER_HRP, decode_address
 
 ALICE = PrivateKey(bytes([1]) * 32).address
 BOB = PrivateKey(bytes([2]) * 32).address
@@ -67,16 +60,26 @@ def test_init_key_and_folders_are_private(home: Home) -> None:
         assert mode(folder) == 0o700
 
 
-def test_init_genesis_names_this_validator(home: Home) -> None:
+def test_init_genesis_has_no_validators_yet(home: Home) -> None:
     doc = init_home(home, "val-1", "depin-test-1")
-    pub = privval.public_key(privval.read_key_file(home.key_file))
-    (validator,) = doc.validators
-    assert base64.b64decode(validator.pub_key) == pub
-    assert validator.address == address_of(pub).hex().upper()
-    assert validator.name == "val-1"
-    assert validator.power > 0
+    assert doc.validators == []
+    assert doc.app_state["genutil"] == {"gen_txs": []}
     assert get_section(doc, "auth", AuthGenesis).accounts == []
     genesis_doc.parse_time(doc.genesis_time)
+    pub = privval.public_key(privval.read_key_file(home.key_file))
+    assert validator_address(home) == address_of(pub).hex().upper()
+
+
+def test_init_solo_home_has_a_gentx_for_this_validator(home: Home) -> None:
+    doc = init_solo_home(home, "val-1", "depin-test-1")
+    pub = privval.public_key(privval.read_key_file(home.key_file))
+    (gentx,) = doc.app_state["genutil"]["gen_txs"]
+    (message,) = gentx["body"]["messages"]
+    assert message["@type"] == "/cosmos.staking.v1beta1.MsgCreateValidator"
+    assert base64.b64decode(message["pubkey"]["key"]) == pub
+    assert message["value"] == {"denom": DEFAULT_DENOM, "amount": str(SELF_STAKE)}
+    assert message["description"]["moniker"] == "val-1"
+    assert doc.validators == []
 
 
 def test_invalid_reinit(home: Home) -> None:
@@ -144,6 +147,10 @@ def test_init_dev_home_funds_the_dev_key(home: Home) -> None:
     assert balances(home, address) == {DEFAULT_DENOM: DEV_FUNDS}
     assert home.keyring("test").show(DEV_KEY).address == address
     assert PrivateKey.from_mnemonic(mnemonic).address == address
+    (gentx,) = doc.app_state["genutil"]["gen_txs"]
+    (message,) = gentx["body"]["messages"]
+    operator = message["validator_address"]
+    assert decode_address(operator, VALOPER_HRP) == decode_address(address)
 
 
 def test_init_dev_home_prints_nothing(home: Home, capfd: pytest.CaptureFixture[str]) -> None:

@@ -31,11 +31,14 @@ from node.testnet import (
     ACCOUNT_FUNDS,
     ACCOUNTS_FILE,
     VALIDATOR_POWER,
+    VALIDATOR_STAKE,
     LocalnetError,
     NetworkNode,
     create_testnet,
 )
 from tests.node.cli.localnet import REPO, cli_env, free_port
+from vm.app import App
+from vm.store.kv import MemoryKV
 
 VALIDATORS = 4
 SCRIPT = REPO / "scripts" / "localnet.sh"
@@ -67,16 +70,28 @@ def test_genesis_is_shared_and_validates(network: list[NetworkNode]) -> None:
     assert f"chain localnet-test-1, {VALIDATORS} validators, {VALIDATORS} accounts" in result.output
 
 
-def test_every_validator_key_matches_genesis(network: list[NetworkNode]) -> None:
+def test_every_validator_key_has_its_gentx(network: list[NetworkNode]) -> None:
     doc = genesis_doc.load(network[0].home.genesis_file)
-    in_genesis = {(v.name, v.pub_key, v.address, v.power) for v in doc.validators}
-    keys = set()
+    assert doc.validators == []
+    gentxs = {}
+    for gentx in doc.app_state["genutil"]["gen_txs"]:
+        (message,) = gentx["body"]["messages"]
+        gentxs[message["description"]["moniker"]] = (message["pubkey"]["key"], message["value"]["amount"])
+    keys = {}
     for node in network:
         pub_key = privval.public_key(privval.read_key_file(node.home.key_file))
-        address = address_of(pub_key).hex().upper()
-        keys.add((node.name, base64.b64encode(pub_key).decode(), address, VALIDATOR_POWER))
-    assert keys == in_genesis
-    assert len(in_genesis) == VALIDATORS
+        assert node.validator_address == address_of(pub_key).hex().upper()
+        keys[node.name] = (base64.b64encode(pub_key).decode(), str(VALIDATOR_STAKE))
+    assert gentxs == keys
+    assert len(gentxs) == VALIDATORS
+
+
+def test_the_first_validator_set_is_the_gentxs(network: list[NetworkNode]) -> None:
+    doc = genesis_doc.load(network[0].home.genesis_file)
+    first = App(MemoryKV()).init_chain(doc, 0).validators
+    keys = {privval.public_key(privval.read_key_file(node.home.key_file)) for node in network}
+    assert {update.pub_key for update in first} == keys
+    assert {update.power for update in first} == {VALIDATOR_POWER}
 
 
 def test_ports_are_distinct(network: list[NetworkNode]) -> None:
@@ -128,7 +143,7 @@ def test_accounts_are_funded_and_recorded(network: list[NetworkNode]) -> None:
         assert PrivateKey.from_mnemonic(account["mnemonic"]).address == account["address"]
         assert balances[account["address"]] == [("udepin", ACCOUNT_FUNDS)]
         assert recorded["home"] == str(node.home.root)
-        assert recorded["validator_address"] == node.validator.address
+        assert recorded["validator_address"] == node.validator_address
 
 
 def test_cli_writes_a_network(tmp_path: Path) -> None:

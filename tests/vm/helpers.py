@@ -23,6 +23,9 @@ from genesis.schema import (
     CoinJSON,
     GenesisAccount,
     GenesisDoc,
+    MinterJSON,
+    MintGenesis,
+    MintParams,
     ProviderGenesis,
     ProviderParams,
     app_state,
@@ -75,6 +78,12 @@ def coins(amount: int, denom: str = DENOM) -> list[Coin]:
     return [Coin(denom, amount)]
 
 
+NO_INFLATION = MintGenesis(
+    minter=MinterJSON(inflation="0"), params=MintParams(inflation_min="0", inflation_max="0")
+)
+"""Mint genesis that mints nothing, so that tests can assert exact supplies and balances."""
+
+
 def make_genesis(
     funded: Mapping[Any, int | Sequence[Coin]] | None = None,  # PrivateKey or bech32 -> funds
     *,
@@ -82,8 +91,10 @@ def make_genesis(
     auth_params: AuthParams | None = None,
     provider_params: ProviderParams | None = None,
     initial_height: int = 1,
+    mint: MintGenesis = NO_INFLATION,
 ) -> GenesisDoc:
-    """A genesis whose accounts hold the given funds (an int means that many udepin)."""
+    """A genesis whose accounts hold the given funds (an int means that many udepin), with
+    no inflation unless ``mint`` says otherwise."""
     if funded is None:
         funded = {ALICE: FUNDS, BOB: FUNDS, CAROL: FUNDS}
     accounts, balances = [], []
@@ -102,6 +113,7 @@ def make_genesis(
             auth=AuthGenesis(params=auth_params or AuthParams(), accounts=accounts),
             bank=BankGenesis(balances=balances),
             provider=ProviderGenesis(params=provider_params or ProviderParams()),
+            mint=mint,
         ),
     )
 
@@ -235,6 +247,7 @@ SECTIONS: dict[str, type[msgspec.Struct]] = {
     "auth": AuthGenesis,
     "bank": BankGenesis,
     "provider": ProviderGenesis,
+    "mint": MintGenesis,
 }
 
 

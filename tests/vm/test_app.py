@@ -424,7 +424,16 @@ def test_query_account_balances_and_params() -> None:
         "balances": [{"denom": "uatom", "amount": "0"}]
     }
     params: Any = query_json(app, "/params")
-    assert set(params) == {"auth", "bank", "consensus", "provider"}
+    assert set(params) == {
+        "auth",
+        "bank",
+        "staking",
+        "mint",
+        "distribution",
+        "slashing",
+        "consensus",
+        "provider",
+    }
     assert params["auth"] == msgspec.to_builtins(AuthParams())
     assert query_json(app, "/params", {"module": "bank"}) == {"bank": {"default_send_enabled": True}}
 
@@ -438,7 +447,7 @@ def test_invalid_query_requests() -> None:
     assert_code(app.query("/bank/balances", b"{}"), 18)
     assert_code(app.query("/bank/balances", b'{"address": "depin1xyz"}'), 7)
     assert_code(app.query("/auth/account", msgspec.json.encode({"address": STRANGER.address})), 38)
-    assert_code(app.query("/params", b'{"module": "staking"}'), 38)
+    assert_code(app.query("/params", b'{"module": "nope"}'), 38)
 
 
 # -- simulate ----------------------------------------------------------------------------------

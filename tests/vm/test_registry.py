@@ -121,7 +121,17 @@ def test_params_change_only_through_the_authority() -> None:
 def test_module_params_are_queried_together() -> None:
     params = query_json(faucet_app(), "/params")
     assert isinstance(params, dict)
-    assert list(params) == ["auth", "bank", "consensus", "provider", NAME]
+    assert list(params) == [
+        "auth",
+        "bank",
+        "staking",
+        "mint",
+        "distribution",
+        "slashing",
+        "consensus",
+        "provider",
+        NAME,
+    ]
 
 
 def test_invalid_unknown_app_state_section() -> None:
@@ -205,7 +215,9 @@ def test_blocked_addresses_are_the_registered_module_accounts() -> None:
     assert {format_address(a) for a in blocked} == {
         format_address(account.address) for account in default_registry().accounts.values()
     }
-    assert len(blocked) == 2  # the fee collector and the provider pool
+    # the fee collector, the two staking pools, mint's account and the PoUW reward pool,
+    # distribution's account and the provider pool
+    assert len(blocked) == 7
 
 
 # -- mint and burn by permission only ------------------------------------------------------------

@@ -38,6 +38,7 @@ from genesis.schema import (
 from node.keys.hd import PrivateKey
 from protos.depind.provider.v1 import provider_pb2
 from protos.depind.provider.v1 import tx_pb2 as provider_tx_pb2
+from tests.vm.distribution.vectors import DISTRIBUTION_MESSAGES
 from tests.vm.helpers import (
     ALICE,
     BOB,
@@ -60,13 +61,18 @@ from tests.vm.helpers import (
     send,
     sign_tx,
 )
+from tests.vm.slashing.vectors import SLASHING_MESSAGES
+from tests.vm.staking.vectors import STAKING_MESSAGES
 from vm.app import App
 from vm.auth.msgs import MsgUpdateParams as AuthUpdateParams
 from vm.bank.msgs import Input, MsgMultiSend, MsgSend, Output
 from vm.bank.msgs import MsgUpdateParams as BankUpdateParams
 from vm.consensus_params.msgs import MsgUpdateParams as ConsensusUpdateParams
 from vm.crypto import SECP256K1_N
+from vm.dec import parse as parse_dec
 from vm.errors import InvalidTx
+from vm.mint.msgs import MsgUpdateParams as MintUpdateParams
+from vm.mint.params import Params as MintParams
 from vm.modules import default_registry
 from vm.msg import Msg
 from vm.protowire import RawTx, encode_tx_raw
@@ -207,6 +213,21 @@ EVERY_MESSAGE: list[Msg] = [
             validator=ValidatorParams(pub_key_types=["ed25519", "secp256k1"]),
         ),
     ),
+    *STAKING_MESSAGES,
+    MintUpdateParams(
+        ALICE.address,
+        MintParams(
+            DENOM,
+            parse_dec("0.13"),
+            parse_dec("0.2"),
+            parse_dec("0.07"),
+            parse_dec("0.67"),
+            6_311_520,
+            parse_dec("0.1"),
+        ),
+    ),
+    *DISTRIBUTION_MESSAGES,
+    *SLASHING_MESSAGES,
 ]
 
 

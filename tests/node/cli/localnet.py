@@ -16,7 +16,8 @@ from typing import IO, Any
 
 from node import config as node_config
 from node.client import Client, ClientError
-from node.home import Home, init_dev_home
+from node.home import Home
+from node.validator_home import init_dev_home
 
 REPO = Path(__file__).resolve().parents[3]
 BLOCK_INTERVAL_S = 0.2  # short blocks keep the tests quick; the rules do not depend on it

@@ -21,9 +21,10 @@ from genesis.schema import AuthParams
 from node.cli import chain_info
 from node.cli.main import cli
 from node.client import Client, ClientError
-from node.home import Home, init_home
+from node.home import Home
 from node.node import Node
 from node.rpc.errors import RPCError
+from node.validator_home import init_solo_home
 from tests.node.cli.localnet import LocalNode, free_port, run_cli
 from tests.node.rpc.support import rpc
 
@@ -55,7 +56,7 @@ class InProcessClient(Client):
 
 def open_node(root: Path, chain_id: str) -> Node:
     home = Home(root)
-    init_home(home, "keplr", chain_id)
+    init_solo_home(home, "keplr", chain_id)
     return Node.open(home)
 
 

@@ -50,11 +50,83 @@ def test_add_account_by_key_name(runner: CliRunner, home: Path) -> None:
     assert balances(home) == {VECTOR_ADDRESS: {"udepin": 7}}
 
 
-def test_validate_accepts_a_fresh_genesis(runner: CliRunner, home: Path) -> None:
+def add_alice(runner: CliRunner, home: Path, coins: str) -> None:
+    keys = ["keys", "add", "alice", "--recover", "--home", str(home), "--keyring-backend", "test"]
+    runner.invoke(cli, keys, input=VECTOR_MNEMONIC + "\n")
+    assert genesis(runner, home, "add-account", VECTOR_ADDRESS, coins).exit_code == 0
+
+
+def gentx(runner: CliRunner, home: Path, *args: str) -> Result:
+    return genesis(runner, home, "gentx", *args, "--keyring-backend", "test")
+
+
+def test_invalid_validate_a_genesis_without_validators(runner: CliRunner, home: Path) -> None:
     genesis(runner, home, "add-account", VECTOR_ADDRESS, "100udepin")
+    result = genesis(runner, home, "validate")
+    assert result.exit_code == 1
+    assert "has no validators; add them with `depind genesis gentx`" in result.stderr
+
+
+def test_gentx_collect_and_validate(runner: CliRunner, home: Path) -> None:
+    add_alice(runner, home, "50000000udepin")
+    result = gentx(runner, home, "alice", "20000000udepin", "--commission-rate", "0.05")
+    assert result.exit_code == 0, result.output
+    (path,) = (home / "config" / "gentx").glob("gentx-*.json")
+    assert result.stdout == f"genesis transaction written to {path}\n"
+    document = json.loads(path.read_text())
+    (message,) = document["body"]["messages"]
+    assert message["@type"] == "/cosmos.staking.v1beta1.MsgCreateValidator"
+    assert message["description"]["moniker"] == "n"  # the home's moniker
+    assert message["commission"]["rate"] == "50000000000000000"  # LegacyDec atomics on the wire
+    result = genesis(runner, home, "collect-gentxs")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("collected 1 gentxs into ")
     result = genesis(runner, home, "validate")
     assert result.exit_code == 0, result.output
     assert "is valid: chain test-1, 1 validators, 1 accounts" in result.stdout
+
+
+def test_invalid_gentx_without_the_funds(runner: CliRunner, home: Path) -> None:
+    add_alice(runner, home, "5udepin")
+    result = gentx(runner, home, "alice", "20000000udepin")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {VECTOR_ADDRESS} holds 5udepin in genesis, less than the stake 20000000udepin\n"
+    )
+    assert not (home / "config" / "gentx").exists()
+
+
+def test_invalid_gentx_in_another_denom(runner: CliRunner, home: Path) -> None:
+    add_alice(runner, home, "50000000foo")
+    result = gentx(runner, home, "alice", "20000000foo")
+    assert result.exit_code == 1
+    assert "the stake must be in the bond denom udepin" in result.stderr
+
+
+def test_invalid_gentx_commission_above_its_maximum(runner: CliRunner, home: Path) -> None:
+    add_alice(runner, home, "50000000udepin")
+    result = gentx(runner, home, "alice", "20000000udepin", "--commission-rate", "0.5")
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1 and "commission" in result.stderr
+
+
+def test_invalid_collect_without_gentxs(runner: CliRunner, home: Path) -> None:
+    result = genesis(runner, home, "collect-gentxs")
+    assert result.exit_code == 1 and "no gentx folder at" in result.stderr
+
+
+def test_invalid_collect_a_tampered_gentx(runner: CliRunner, home: Path) -> None:
+    add_alice(runner, home, "50000000udepin")
+    assert gentx(runner, home, "alice", "20000000udepin").exit_code == 0
+    (path,) = (home / "config" / "gentx").glob("gentx-*.json")
+    document = json.loads(path.read_text())
+    document["body"]["messages"][0]["value"]["amount"] = "30000000"
+    path.write_text(json.dumps(document))
+    before = (home / "config" / "genesis.json").read_bytes()
+    result = genesis(runner, home, "collect-gentxs")
+    assert result.exit_code == 1
+    assert "gentx 0 failed: signature verification failed" in result.stderr
+    assert (home / "config" / "genesis.json").read_bytes() == before
 
 
 def test_invalid_add_account_unknown_key(runner: CliRunner, home: Path) -> None:

@@ -25,10 +25,11 @@ from mnemonic import Mnemonic
 
 from genesis.schema import CoinJSON
 from node.client import build_tx
-from node.home import Home, add_genesis_account, init_home
+from node.home import Home, add_genesis_account
 from node.keys.hd import PrivateKey
 from node.node import Node
 from node.rest.server import build_app
+from node.validator_home import init_solo_home
 from vm.bank.msgs import MsgSend
 from vm.types import Coin
 
@@ -58,7 +59,7 @@ class Chain:
 
 def open_node(root: Path) -> Node:
     home = Home(root / "home")
-    init_home(home, "rest", CHAIN_ID)
+    init_solo_home(home, "rest", CHAIN_ID)
     for address in (ALICE.address, str(WALLET.address())):
         add_genesis_account(home, address, [CoinJSON(denom=DENOM, amount=FUNDS)])
     node = Node.open(home)

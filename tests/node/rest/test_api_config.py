@@ -14,10 +14,11 @@ import trio
 
 from node import config as node_config
 from node.config import APIConfig, Config, ConfigError, RPCConfig, from_dict, render
-from node.home import Home, init_home
+from node.home import Home
 from node.node import Node
 from node.rest import server
 from node.testnet import ACCOUNTS_FILE, create_testnet
+from node.validator_home import init_solo_home
 
 CUSTOM = APIConfig(enable=False, address="tcp://0.0.0.0:1318", max_body_bytes=2048, max_response_bytes=4096)
 
@@ -71,7 +72,7 @@ def test_rpc_port_may_be_reused_when_rest_is_off() -> None:
 
 def test_init_serves_rest_on_1317(tmp_path: Path) -> None:
     home = Home(tmp_path / "home")
-    init_home(home, "n", "init-1")
+    init_solo_home(home, "n", "init-1")
     assert node_config.load(home.config_file).api == APIConfig()
 
 
@@ -96,7 +97,7 @@ def test_invalid_testnet_whose_rest_ports_pass_65535(tmp_path: Path) -> None:
 
 async def test_invalid_rest_port_in_use(tmp_path: Path) -> None:
     home = Home(tmp_path / "home")
-    init_home(home, "n", "busy-1")
+    init_solo_home(home, "n", "busy-1")
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -114,7 +115,7 @@ async def test_invalid_rest_port_in_use(tmp_path: Path) -> None:
 
 async def test_disabled_rest_serves_nothing(tmp_path: Path) -> None:
     home = Home(tmp_path / "home")
-    init_home(home, "n", "off-1")
+    init_solo_home(home, "n", "off-1")
     home.config_file.write_text(render(Config(api=APIConfig(enable=False, address="127.0.0.1:1"))))
     node = Node.open(home)
     try:

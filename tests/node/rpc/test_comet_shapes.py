@@ -27,19 +27,21 @@ from cosmpy.protos.cosmos.base.abci.v1beta1.abci_pb2 import TxMsgData
 
 from genesis.schema import CoinJSON
 from node.client import build_tx
-from node.home import Home, add_genesis_account, init_home
+from node.home import Home, add_genesis_account
 from node.keys.hd import PrivateKey
 from node.node import Node
 from node.rpc import methods, server
 from node.rpc.errors import HEIGHT_UNAVAILABLE, INVALID_PARAMS, METHOD_NOT_FOUND, SUBSCRIPTION
 from node.rpc.methods import Call
 from node.storage.records import TxRecord
+from node.validator_home import init_solo_home
 from tests.node.rpc.support import rpc, rpc_error
 from vm.bank.msgs import MsgSend
 from vm.provider.msgs import GpuSpec, MsgRegisterProvider
 from vm.types import Coin
 
 CHAIN_ID = "shapes-1"
+ALICE_NUMBER = 1  # account 0 is the validator's operator (its gentx)
 DENOM = "udepin"
 FUNDS = 10**12
 GAS = 200_000
@@ -67,7 +69,7 @@ class Chain:
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     home = Home(tmp_path_factory.mktemp("shapes") / "home")
-    init_home(home, "shapes", CHAIN_ID)
+    init_solo_home(home, "shapes", CHAIN_ID)
     add_genesis_account(home, ALICE.address, [CoinJSON(denom=DENOM, amount=FUNDS)])
     node = Node.open(home)
     node.app.beacon_source = None  # no beacon entries: every block holds exactly the txs sent
@@ -81,7 +83,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
 def fresh(tmp_path: Path) -> Iterator[Node]:
     """A chain with no blocks yet, alice funded."""
     home = Home(tmp_path / "home")
-    init_home(home, "fresh", CHAIN_ID)
+    init_solo_home(home, "fresh", CHAIN_ID)
     add_genesis_account(home, ALICE.address, [CoinJSON(denom=DENOM, amount=FUNDS)])
     node = Node.open(home)
     yield node
@@ -90,7 +92,13 @@ def fresh(tmp_path: Path) -> Iterator[Node]:
 
 def send(sequence: int, amount: int) -> bytes:
     return build_tx(
-        ALICE, CHAIN_ID, 0, sequence, [MsgSend(ALICE.address, BOB.address, [Coin(DENOM, amount)])], FEE, GAS
+        ALICE,
+        CHAIN_ID,
+        ALICE_NUMBER,
+        sequence,
+        [MsgSend(ALICE.address, BOB.address, [Coin(DENOM, amount)])],
+        FEE,
+        GAS,
     )
 
 
@@ -297,7 +305,7 @@ async def test_msg_data_lists_each_message_response_in_order(chain: Chain) -> No
         ALICE.address, [gpu], "eu-west", "gpu.example.com", Coin(DENOM, 0), Coin(DENOM, 1)
     )
     transfer = MsgSend(ALICE.address, BOB.address, [Coin(DENOM, 1)])
-    raw = build_tx(ALICE, CHAIN_ID, 0, 9, [register, transfer], FEE, GAS)
+    raw = build_tx(ALICE, CHAIN_ID, ALICE_NUMBER, 9, [register, transfer], FEE, GAS)
     data = methods.msg_data(Call(chain.node), raw, TxRecord(0, "", "", GAS, 1, []))
     assert response_types(b64(data)) == ["/depind.provider.v1.MsgRegisterProviderResponse", SEND_RESPONSE]
 

@@ -20,7 +20,7 @@ from consensus.tendermint.engine import PeerError, TendermintEngine
 from consensus.tendermint.messages import NO_ROUND, PROPOSAL_TYPE, Proposal, ProposalMsg, VoteMsg, block_id
 from consensus.types import BlockID, Commit, Vote, VoteType
 from genesis import doc as genesis_doc
-from node.home import Home, init_home
+from node.home import Home
 from node.node import Node
 from node.p2p.config import PeerId
 from node.p2p.errors import NotRunningError
@@ -28,6 +28,7 @@ from node.rpc.errors import EVIDENCE_REJECTED, HEIGHT_UNAVAILABLE, INVALID_PARAM
 from node.rpc.present import rfc3339
 from node.storage import chain as chain_store
 from node.testnet import NetworkNode, create_testnet
+from node.validator_home import init_solo_home
 from tests.consensus.tendermint.support import KeySigner
 from tests.node.rpc.support import rpc, rpc_error
 
@@ -42,7 +43,7 @@ STRANGER = PeerId("12D3KooWStrangerNotInTheConfigXXXXXXXXXXXXXXXXXXXXX")
 @pytest.fixture
 def solo(tmp_path: Path) -> Iterator[Node]:
     home = Home(tmp_path / "solo")
-    init_home(home, "solo", "solo-1")
+    init_solo_home(home, "solo", "solo-1")
     node = Node.open(home)
     yield node
     node.close()
@@ -393,7 +394,8 @@ async def test_status_is_catching_up_while_block_sync_runs(validator: Validator)
 async def test_validators_of_the_first_heights_and_stored_ones(validator: Validator) -> None:
     node, executor = validator.node, validator.engine.executor
     genesis = node.validators
-    assert node.validators_at(1) is genesis
+    first = node.validators_at(1)
+    assert first is not None and first.validators == genesis.validators  # stored at InitChain
     second = node.validators_at(2)
     assert second is not None
     assert second.validators == genesis.increment_priority().validators

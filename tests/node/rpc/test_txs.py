@@ -23,12 +23,13 @@ import trio
 
 from genesis.schema import CoinJSON
 from node.client import build_tx
-from node.home import Home, add_genesis_account, init_home
+from node.home import Home, add_genesis_account
 from node.keys.hd import PrivateKey
 from node.node import Node
 from node.rpc import methods, present, server
 from node.rpc.errors import INVALID_PARAMS, RESPONSE_TOO_LARGE, RPCError
 from node.rpc.methods import Call
+from node.validator_home import init_solo_home
 from tests.node.rpc.support import Turns, rpc, rpc_error
 from tests.node.rpc.test_proofs import root_from_aunts
 from vm.bank.msgs import MsgSend
@@ -71,7 +72,7 @@ class Chain:
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     home = Home(tmp_path_factory.mktemp("txs") / "home")
-    init_home(home, "txs", CHAIN_ID)
+    init_solo_home(home, "txs", CHAIN_ID)
     for sender in (ALICE, BOB):
         add_genesis_account(home, sender.address, [CoinJSON(denom=DENOM, amount=10**12)])
     node = Node.open(home)

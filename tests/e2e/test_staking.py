@@ -1,0 +1,146 @@
+"""Staking on a running network of four validators (real ``depind start`` processes): a
+delegation changes a validator's voting power two heights after its block, a fifth node
+joins the running chain with ``MsgCreateValidator``, enters the set and signs blocks, and
+leaves it two heights after unbonding its stake."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from consensus import privval
+from consensus.validators import address_of
+from genesis import doc as genesis_doc
+from node import config as node_config
+from node.gentx import ValidatorTerms, create_validator_msg
+from node.home import Home, init_home
+from node.keys.hd import PrivateKey
+from node.testnet import VALIDATOR_POWER
+from tests.e2e.harness import DENOM, POLL_S, DepindProcess, NodeFailure, Wallet, b64, free_port, tx_hash
+from tests.e2e.network import Network, NetworkFactory, commit_signers, configure_p2p
+from vm.crypto import VALOPER_HRP, address_from_pubkey
+from vm.msg import Msg
+from vm.staking.msgs import MsgDelegate, MsgUndelegate
+from vm.types import Coin
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+VALIDATORS = 4
+POWER_REDUCTION = 1_000_000  # udepin per unit of consensus power (the default)
+STAKING_GAS = 400_000
+STAKING_FEE = 4_000
+SYNC_TIMEOUT_S = 60.0
+WAIT_S = 30.0
+
+
+def test_staking_changes_the_validator_set(network_factory: NetworkFactory, tmp_path: Path) -> None:
+    network = network_factory(VALIDATORS)
+    network.wait_all_height(2)
+    check_delegation_moves_power(network)
+    check_a_new_validator_joins_and_leaves(network, tmp_path)
+
+
+def check_delegation_moves_power(network: Network) -> None:
+    node0, node1 = network.nodes[0], network.nodes[1]
+    delegator = Wallet(node0, node0.account_key)
+    operator = valoper(node1.account_key)
+    delegation = MsgDelegate(delegator.address, operator, Coin(DENOM, 5 * POWER_REDUCTION))
+    height = commit(node0, delegator, [delegation], network.chain_id)
+    node0.wait_height(height + 2)
+    assert powers(node0, height + 1)[node1.validator_address] == VALIDATOR_POWER
+    assert powers(node0, height + 2)[node1.validator_address] == VALIDATOR_POWER + 5
+
+
+def check_a_new_validator_joins_and_leaves(network: Network, tmp_path: Path) -> None:
+    node0 = network.nodes[0]
+    joiner = start_joiner(network, tmp_path / "node4")
+    operator_key = PrivateKey(bytes([77]) * 32)
+    funder = Wallet(node0, node0.account_key)
+    funding = funder.send_msg(operator_key.address, 50 * POWER_REDUCTION)
+    commit(node0, funder, [funding], network.chain_id)
+
+    operator = Wallet(node0, operator_key)
+    stake = Coin(DENOM, 20 * POWER_REDUCTION)
+    create = create_validator_msg(operator_key, joiner.validator_pub_key, stake, ValidatorTerms("node4"))
+    joined = commit(node0, operator, [create], network.chain_id)
+    address = address_of(joiner.validator_pub_key).hex().upper()
+    node0.wait_height(joined + 2)
+    assert address not in powers(node0, joined + 1)
+    assert powers(node0, joined + 2)[address] == 20
+    assert len(powers(node0, joined + 2)) == VALIDATORS + 1
+    eventually(
+        lambda: any(address in commit_signers(node0, h) for h in range(joined + 2, node0.height())),
+        "the new validator's precommits in a commit",
+    )
+
+    unbond = MsgUndelegate(operator_key.address, create.validator_address, stake)
+    left = commit(node0, operator, [unbond], network.chain_id)
+    node0.wait_height(left + 2)
+    assert powers(node0, left + 1)[address] == 20
+    assert address not in powers(node0, left + 2)
+    assert len(powers(node0, left + 2)) == VALIDATORS
+    network.wait_all_height(left + 3)  # the four go on without it
+
+
+def valoper(key: PrivateKey) -> str:
+    return address_from_pubkey(key.public_key, VALOPER_HRP)
+
+
+def commit(node: DepindProcess, wallet: Wallet, messages: Sequence[Msg], chain_id: str) -> int:
+    """Broadcast a tx of ``messages`` signed by ``wallet``; the height of the block it is in."""
+    raw = wallet.sign(messages, fee=STAKING_FEE, gas=STAKING_GAS, chain_id=chain_id)
+    checked = node.rpc("broadcast_tx_sync", tx=b64(raw))
+    if checked["code"] != 0:
+        raise NodeFailure(f"tx refused: {checked['log']}")
+    result = node.wait_tx(tx_hash(raw))
+    if result["tx_result"]["code"] != 0:
+        raise NodeFailure(f"tx failed: {result['tx_result']['log']}")
+    wallet.sequence += 1
+    return int(result["height"])
+
+
+def powers(node: DepindProcess, height: int) -> dict[str, int]:
+    """Each validator's voting power at ``height`` (the ``validators`` RPC), by address."""
+    found = node.rpc("validators", height=height, per_page=100)["validators"]
+    return {v["address"]: int(v["voting_power"]) for v in found}
+
+
+def start_joiner(network: Network, root: Path) -> DepindProcess:
+    """A fresh node on the network's genesis (its own validator and node keys, the four as
+    persistent peers), synced to the chain's height."""
+    from node.testnet import write_node_key  # imports libp2p: only here
+
+    home = Home(root / "home")
+    init_home(home, "node4", network.chain_id)
+    genesis = genesis_doc.load(network.nodes[0].home.genesis_file)
+    genesis_doc.save(genesis, home.genesis_file)
+    write_node_key(home)
+    rpc_port = free_port()
+    config = node_config.load(home.config_file)
+    config = dataclasses.replace(
+        config,
+        rpc=dataclasses.replace(config.rpc, laddr=f"127.0.0.1:{rpc_port}"),
+        api=dataclasses.replace(config.api, address=f"127.0.0.1:{free_port(other_than=rpc_port)}"),
+        consensus=node_config.load(network.nodes[0].home.config_file).consensus,
+    )
+    home.config_file.write_text(node_config.render(config))
+    peers = tuple(f"{node.p2p_laddr}/p2p/{node.node_id}" for node in network.nodes)
+    configure_p2p(home, listen_addr=f"/ip4/127.0.0.1/tcp/{free_port()}", persistent_peers=peers)
+    pub_key = privval.public_key(privval.read_key_file(home.key_file))
+    joiner = DepindProcess(home, root / "node.log", rpc_port, pub_key)
+    network.extra.append(joiner)
+    joiner.launch()
+    joiner.wait_started(network.nodes[0].height(), timeout=SYNC_TIMEOUT_S)
+    return joiner
+
+
+def eventually(check: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise NodeFailure(f"{what}: not seen within {timeout}s")
+        time.sleep(POLL_S)

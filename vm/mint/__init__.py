@@ -1,0 +1,1 @@
+"""mint: Cosmos SDK's x/mint inflation, with a share of each block's coins for the PoUW reward pool."""

@@ -1,0 +1,1 @@
+"""slashing: Cosmos SDK v0.50's x/slashing (liveness, unjail) and x/evidence's handling of double signing."""

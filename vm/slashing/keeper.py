@@ -1,0 +1,131 @@
+"""Slashing state under ``slashing/``, read and written here only.
+
+Keys (inside the module's prefix; consensus addresses are 20 raw bytes):
+
+    params                          SlashingParams
+    info/<consensus address>        SigningInfo
+    missed/<consensus address><n>   chunk n (8 bytes big-endian) of the missed-blocks bitmap
+
+The bitmap has one bit per position of the signed-blocks window, set when the validator
+missed the block that took that position (Cosmos v0.50's chunked bitmap). A chunk holds
+``CHUNK_BITS`` positions, so recording one vote reads and writes one small value
+whatever the window; a chunk with no bit set is deleted, so state never holds one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from genesis.schema import SlashingParams
+from vm.encoding import decode, encode
+from vm.module import ModuleParams
+from vm.slashing.expected import StakingKeeper
+from vm.slashing.params import Params, parse_params
+from vm.slashing.types import SigningInfo
+from vm.store.cache import ReadStore, Store
+from vm.store.kv import prefix_end
+from vm.store.prefix import PrefixStore, PrefixView
+
+INFO = b"info/"
+MISSED = b"missed/"
+CONS_ADDRESS_SIZE = 20
+CHUNK_BITS = 1024  # Cosmos's MissedBlockBitmapChunkSize
+CHUNK_BYTES = CHUNK_BITS // 8
+
+
+class SlashingKeeper:
+    def __init__(self, prefix: bytes, params: ModuleParams[SlashingParams], staking: StakingKeeper) -> None:
+        self.prefix = prefix
+        self._view = PrefixView(prefix)
+        self.params = params
+        self.staking = staking
+
+    def _kv(self, store: ReadStore) -> PrefixStore:
+        return self._view.of(store)
+
+    def get_params(self, store: ReadStore) -> SlashingParams:
+        return self.params.get(store)
+
+    def get_parsed_params(self, store: ReadStore) -> Params:
+        return parse_params(self.params.get(store))
+
+    # -- signing infos -----------------------------------------------------------------------
+
+    def get_signing_info(self, store: ReadStore, cons_address: bytes) -> SigningInfo | None:
+        raw = self._kv(store).get(INFO + cons_address)
+        return None if raw is None else decode(raw, SigningInfo)
+
+    def set_signing_info(self, store: Store, cons_address: bytes, info: SigningInfo) -> None:
+        self._kv(store).set(INFO + cons_address, encode(info))
+
+    def delete_signing_info(self, store: Store, cons_address: bytes) -> None:
+        self._kv(store).delete(INFO + cons_address)
+
+    def is_tombstoned(self, store: ReadStore, cons_address: bytes) -> bool:
+        info = self.get_signing_info(store, cons_address)
+        return info is not None and info.tombstoned
+
+    def signing_infos_from(
+        self, store: ReadStore, start: bytes
+    ) -> Iterator[tuple[bytes, tuple[bytes, SigningInfo]]]:
+        """(key, (consensus address, info)) from the consensus address ``start`` on (``b""``:
+        from the first), in address order: the entries ``vm.pagination`` pages through."""
+        for key, raw in self._kv(store).iterate(INFO + start, prefix_end(INFO)):
+            cons_address = key[len(INFO) :]
+            yield cons_address, (cons_address, decode(raw, SigningInfo))
+
+    def iterate_signing_infos(self, store: ReadStore) -> Iterator[tuple[bytes, SigningInfo]]:
+        for _, entry in self.signing_infos_from(store, b""):
+            yield entry
+
+    # -- the missed-blocks bitmap ----------------------------------------------------------------
+
+    def get_missed_block(self, store: ReadStore, cons_address: bytes, index: int) -> bool:
+        chunk = self._kv(store).get(_chunk_key(cons_address, index // CHUNK_BITS))
+        if chunk is None:
+            return False
+        position = index % CHUNK_BITS
+        return bool(chunk[position // 8] >> (position % 8) & 1)
+
+    def set_missed_block(self, store: Store, cons_address: bytes, index: int, missed: bool) -> None:
+        kv = self._kv(store)
+        key = _chunk_key(cons_address, index // CHUNK_BITS)
+        chunk = bytearray(kv.get(key) or bytes(CHUNK_BYTES))
+        position = index % CHUNK_BITS
+        if missed:
+            chunk[position // 8] |= 1 << (position % 8)
+        else:
+            chunk[position // 8] &= ~(1 << (position % 8)) & 0xFF
+        if any(chunk):
+            kv.set(key, bytes(chunk))
+        else:
+            kv.delete(key)
+
+    def delete_missed_blocks(self, store: Store, cons_address: bytes) -> None:
+        kv = self._kv(store)
+        start = MISSED + cons_address
+        for key in [key for key, _ in kv.iterate(start, prefix_end(start))]:
+            kv.delete(key)
+
+    def missed_blocks(self, store: ReadStore, cons_address: bytes) -> Iterator[int]:
+        """The window positions ``cons_address`` missed, in order."""
+        start = MISSED + cons_address
+        for key, chunk in self._kv(store).iterate(start, prefix_end(start)):
+            base = int.from_bytes(key[len(start) :], "big") * CHUNK_BITS
+            for byte_index, byte in enumerate(chunk):
+                for bit in range(8):
+                    if byte >> bit & 1:
+                        yield base + byte_index * 8 + bit
+
+    def bitmap_owners(self, store: ReadStore) -> Iterator[bytes]:
+        """Consensus addresses with a bit set in their bitmap, each once, in order."""
+        last = b""
+        for key, _ in self._kv(store).iterate(MISSED, prefix_end(MISSED)):
+            owner = key[len(MISSED) : len(MISSED) + CONS_ADDRESS_SIZE]
+            if owner != last:
+                yield owner
+                last = owner
+
+
+def _chunk_key(cons_address: bytes, chunk: int) -> bytes:
+    return MISSED + cons_address + chunk.to_bytes(8, "big")
