@@ -11,7 +11,7 @@ from genesis.schema import AuthGenesis, CoinJSON, get_section
 from node import config as node_config
 from node.cli.common import CLIError, home_option, keyring_backend_option, one_line
 from node.cli.keyring_access import find_key, open_keyring, resolve_address
-from node.cli.params import COIN, COINS
+from node.cli.params import COIN, COINS, new_validator_options
 from node.gentx import GentxError, ValidatorTerms, collect_gentxs, write_gentx
 from node.home import Home, add_genesis_account
 from vm.app import validate_genesis
@@ -65,22 +65,7 @@ def validate(file: Path | None, home: Path) -> None:
 @genesis_group.command()
 @click.argument("key_name")
 @click.argument("amount", type=COIN)
-@click.option("--moniker", help="The validator's name (default: the home's moniker).")
-@click.option("--commission-rate", default="0.1", show_default=True, help="Initial commission rate.")
-@click.option(
-    "--commission-max-rate", default="0.2", show_default=True, help="Highest rate it may ever charge."
-)
-@click.option(
-    "--commission-max-change-rate",
-    default="0.01",
-    show_default=True,
-    help="Largest change of the rate per day.",
-)
-@click.option("--min-self-delegation", default=1, show_default=True, type=click.IntRange(min=1))
-@click.option("--details", default="", help="Description of the validator.")
-@click.option("--website", default="")
-@click.option("--identity", default="", help="Identity signature (e.g. a Keybase key's 16 hex digits).")
-@click.option("--security-contact", default="")
+@new_validator_options
 @home_option
 @keyring_backend_option
 def gentx(

@@ -6,7 +6,8 @@ A bad value fails as click's BadParameter, which names the flag and exits 2.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -154,3 +155,47 @@ GAS = GasType()
 GPU = GpuType()
 ADDRESS = AddressType()
 VALOPER = ValoperType()
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def description_options(default: str | None) -> Callable[[F], F]:
+    """A validator's description flags besides --moniker; ``default`` is what an absent one means."""
+
+    def add(f: F) -> F:
+        for name, help_text in reversed(
+            [
+                ("--details", "Description of the validator."),
+                ("--website", "The validator's website."),
+                ("--identity", "Identity signature (e.g. a Keybase key's 16 hex digits)."),
+                ("--security-contact", "Security contact email."),
+            ]
+        ):
+            f = click.option(name, default=default, help=help_text)(f)
+        return f
+
+    return add
+
+
+def new_validator_options(f: F) -> F:
+    """What a new validator declares (``depind genesis gentx``, ``tx staking create-validator``):
+    --moniker, the commission, --min-self-delegation and the description."""
+    options = [
+        click.option("--moniker", help="The validator's name [default: the home's moniker]."),
+        click.option("--commission-rate", default="0.1", show_default=True, help="Initial commission rate."),
+        click.option(
+            "--commission-max-rate", default="0.2", show_default=True, help="Highest rate it may ever charge."
+        ),
+        click.option(
+            "--commission-max-change-rate",
+            default="0.01",
+            show_default=True,
+            help="Largest change of the rate per day.",
+        ),
+        click.option("--min-self-delegation", default=1, show_default=True, type=click.IntRange(min=1)),
+        description_options(default=""),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f

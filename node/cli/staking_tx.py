@@ -19,7 +19,7 @@ from consensus import privval
 from node import config as node_config
 from node.cli.broadcast import TxOptions, send_tx, tx_options
 from node.cli.common import CLIError, one_line
-from node.cli.params import COIN, VALOPER
+from node.cli.params import COIN, VALOPER, description_options, new_validator_options
 from node.gentx import GentxError, ValidatorTerms
 from node.home import Home
 from vm import dec
@@ -108,24 +108,6 @@ def staking_tx() -> None:
     """Create and edit validators; delegate, unbond and redelegate stake."""
 
 
-def description_options(default: str | None) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """The four description flags besides --moniker; ``default`` is what an absent one means."""
-
-    def add(f: Callable[..., None]) -> Callable[..., None]:
-        for name, help_text in reversed(
-            [
-                ("--details", "Description of the validator."),
-                ("--website", "The validator's website."),
-                ("--identity", "Identity signature (e.g. a Keybase key's 16 hex digits)."),
-                ("--security-contact", "Security contact email."),
-            ]
-        ):
-            f = click.option(name, default=default, help=help_text)(f)
-        return f
-
-    return add
-
-
 @staking_tx.command(name="create-validator")
 @click.argument("amount", type=COIN)
 @from_option
@@ -133,19 +115,7 @@ def description_options(default: str | None) -> Callable[[Callable[..., None]], 
     "--pubkey",
     help="Consensus key: base64 ed25519, or Cosmos's JSON [default: the home's priv_validator_key.json].",
 )
-@click.option("--moniker", help="The validator's name [default: the home's moniker].")
-@click.option("--commission-rate", default="0.1", show_default=True, help="Initial commission rate.")
-@click.option(
-    "--commission-max-rate", default="0.2", show_default=True, help="Highest rate it may ever charge."
-)
-@click.option(
-    "--commission-max-change-rate",
-    default="0.01",
-    show_default=True,
-    help="Largest change of the rate per day.",
-)
-@click.option("--min-self-delegation", default=1, show_default=True, type=click.IntRange(min=1))
-@description_options(default="")
+@new_validator_options
 @tx_options
 def create_validator(
     opts: TxOptions,
