@@ -5,17 +5,14 @@ as Cosmos's gateway writes them (proto3 JSON would give the LegacyDec atomics)."
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
 
 from consensus.abci import VoteInfo
-from node.config import APIConfig
-from node.node import Node
 from node.rest import routes
-from node.rest.server import build_app
+from tests.node.rest.app_client import app_node, get_ok, rest_client
 from tests.vm.distribution.test_begin_block import block
 from tests.vm.helpers import ALICE, BOB, FUNDS, make_genesis, new_app, raw, signed
 from tests.vm.staking.helpers import POWER, create_validator
@@ -25,17 +22,6 @@ from vm.block import COMMIT_FLAG
 from vm.staking.keeper import StakingKeeper
 
 DISTRIBUTION = "/cosmos/distribution/v1beta1"
-
-
-@dataclass
-class Config:
-    api: APIConfig = field(default_factory=APIConfig)
-
-
-@dataclass
-class AppNode:
-    app: App
-    config: Config = field(default_factory=Config)
 
 
 def rewarded_app() -> App:
@@ -52,16 +38,12 @@ def rewarded_app() -> App:
 
 @pytest.fixture
 async def rest() -> AsyncIterator[httpx.AsyncClient]:
-    node = cast(Node, AppNode(rewarded_app()))
-    transport = httpx.ASGITransport(app=build_app(node))
-    async with httpx.AsyncClient(transport=transport, base_url="http://rest") as http:
+    async with rest_client(app_node(rewarded_app())) as http:
         yield http
 
 
 async def get(rest: httpx.AsyncClient, path: str) -> Any:
-    response = await rest.get(path)
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await get_ok(rest, path)
 
 
 async def test_params(rest: httpx.AsyncClient) -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
@@ -20,45 +19,25 @@ from cosmpy.protos.cosmos.mint.v1beta1 import query_pb2 as cosmos_query
 from cosmpy.protos.cosmos.staking.v1beta1 import staking_pb2
 from google.protobuf import json_format
 
-from node.config import APIConfig
-from node.node import Node
 from node.rest import routes
 from node.rest.decimals import write_decimals
 from node.rest.gateway import to_json
-from node.rest.server import build_app
+from tests.node.rest.app_client import app_node, get_ok, rest_client
 from tests.vm.helpers import apply_block
 from tests.vm.mint.chain import mint_app
-from vm.app import App
 from vm.codec import pack
-
-
-@dataclass
-class Config:
-    api: APIConfig = field(default_factory=APIConfig)
-
-
-@dataclass
-class AppNode:
-    """What the REST app reads of a node for application queries: its app and config."""
-
-    app: App
-    config: Config = field(default_factory=Config)
 
 
 @pytest.fixture
 async def rest() -> AsyncIterator[httpx.AsyncClient]:
     app = mint_app()
     apply_block(app, [])
-    node = cast(Node, AppNode(app))
-    transport = httpx.ASGITransport(app=build_app(node))
-    async with httpx.AsyncClient(transport=transport, base_url="http://rest") as http:
+    async with rest_client(app_node(app)) as http:
         yield http
 
 
 async def get(rest: httpx.AsyncClient, path: str) -> Any:
-    response = await rest.get(path)
-    assert response.status_code == 200, response.text
-    return response.json()
+    return await get_ok(rest, path)
 
 
 async def test_inflation(rest: httpx.AsyncClient) -> None:

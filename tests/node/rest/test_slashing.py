@@ -5,52 +5,32 @@ decimal text, the jail duration as a Duration, jail times in RFC 3339)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
 
-from node.config import APIConfig
 from node.node import Node
-from node.rest.server import build_app
+from tests.node.rest.app_client import app_node, get_ok, rest_client
 from tests.vm.slashing.app_chain import ALICE_CONS, BOB_CONS, QUERY_HEIGHT, slashed_app
-from vm.app import App
 from vm.slashing.types import format_cons_address
 
 SLASHING = "/cosmos/slashing/v1beta1"
 
 
-@dataclass
-class Config:
-    api: APIConfig = field(default_factory=APIConfig)
-
-
-@dataclass
-class AppNode:
-    """What the REST app reads of a node for application queries: its app and config."""
-
-    app: App
-    config: Config = field(default_factory=Config)
-
-
 @pytest.fixture(scope="module")
 def node() -> Node:
-    return cast(Node, AppNode(slashed_app()))
+    return app_node(slashed_app())
 
 
 @pytest.fixture
 async def rest(node: Node) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=build_app(node))
-    async with httpx.AsyncClient(transport=transport, base_url="http://rest") as http:
+    async with rest_client(node) as http:
         yield http
 
 
 async def get(rest: httpx.AsyncClient, path: str, **params: Any) -> Any:
-    response = await rest.get(path, params=params)
-    assert response.status_code == 200, response.text
-    assert response.headers["x-cosmos-block-height"] == str(QUERY_HEIGHT)
-    return response.json()
+    return await get_ok(rest, path, QUERY_HEIGHT, **params)
 
 
 def alice(**changes: Any) -> dict[str, Any]:

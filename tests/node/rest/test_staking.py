@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
@@ -19,10 +18,10 @@ from cosmpy.crypto.address import Address
 from cosmpy.protos.cosmos.staking.v1beta1 import query_pb2 as query
 from google.protobuf import json_format
 
-from node.config import APIConfig
 from node.node import Node
 from node.rest import routes
 from node.rest.server import build_app
+from tests.node.rest.app_client import app_node, get_ok, rest_client
 from tests.vm.helpers import ALICE, BOB, CAROL, DAVE, DENOM, STRANGER, raw
 from tests.vm.staking.query_chain import (
     ALICE_STAKE,
@@ -35,42 +34,24 @@ from tests.vm.staking.query_chain import (
     staked_app,
 )
 from tests.vm.staking.vectors import cons_key, valoper
-from vm.app import App
 
 STAKING = "/cosmos/staking/v1beta1"
 ZERO_TIME = "1970-01-01T00:00:00Z"
 
 
-@dataclass
-class Config:
-    api: APIConfig = field(default_factory=APIConfig)
-
-
-@dataclass
-class AppNode:
-    """What the REST app reads of a node for application queries: its app and config."""
-
-    app: App
-    config: Config = field(default_factory=Config)
-
-
 @pytest.fixture(scope="module")
 def node() -> Node:
-    return cast(Node, AppNode(staked_app()))
+    return app_node(staked_app())
 
 
 @pytest.fixture
 async def rest(node: Node) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=build_app(node))
-    async with httpx.AsyncClient(transport=transport, base_url="http://rest") as http:
+    async with rest_client(node) as http:
         yield http
 
 
 async def get(rest: httpx.AsyncClient, path: str, **params: Any) -> Any:
-    response = await rest.get(path, params=params)
-    assert response.status_code == 200, response.text
-    assert response.headers["x-cosmos-block-height"] == str(QUERY_HEIGHT)
-    return response.json()
+    return await get_ok(rest, path, QUERY_HEIGHT, **params)
 
 
 async def test_validator_in_proto3_json_as_cosmos_writes_it(rest: httpx.AsyncClient) -> None:
