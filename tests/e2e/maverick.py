@@ -6,6 +6,8 @@ home ``H`` as ``depind start`` does, except that its Tendermint engine misbehave
 - ``double-sign``: every prevote it sends for a block is followed by a prevote for
   nil at the same height and round, signed with the validator key directly (past
   the ``FilePV`` guard, which would refuse it) and gossiped too;
+- ``double-sign-on-memo``: the same, but only for blocks that carry a tx whose memo
+  is ``DOUBLE_SIGN_MEMO``, so a test chooses the infraction height by sending one;
 - ``invalid-proposal``: every block it builds carries a wrong ``app_hash``, in a
   properly signed proposal, so honest validators reject it and prevote nil.
 
@@ -22,7 +24,9 @@ from pathlib import Path
 
 import click
 import msgspec
+from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from google.protobuf.message import DecodeError
 
 from consensus import privval
 from consensus.tendermint.engine import Network, TendermintEngine
@@ -37,6 +41,8 @@ from node.node import Node
 log = logging.getLogger("depind.maverick")
 
 DOUBLE_SIGN = "double-sign"
+DOUBLE_SIGN_ON_MEMO = "double-sign-on-memo"
+DOUBLE_SIGN_MEMO = "maverick: double-sign this block"
 INVALID_PROPOSAL = "invalid-proposal"
 
 
@@ -58,16 +64,35 @@ class DoubleSigningEngine(MaverickEngine):
 
     def _send(self, message: Message) -> None:
         super()._send(message)
-        if isinstance(message, VoteMsg) and is_prevote_for_block(message.vote):
+        if isinstance(message, VoteMsg) and self._equivocates_on(message.vote):
             conflicting = self._sign(nil_twin(message.vote))
             log.warning(
                 "double-signing a nil prevote at height %d round %d", conflicting.height, conflicting.round
             )
             self._queue(encode_gossip(VoteMsg(conflicting)))
 
+    def _equivocates_on(self, vote: Vote) -> bool:
+        return is_prevote_for_block(vote)
+
     def _sign(self, vote: Vote) -> Vote:
         signature = self._key.sign(vote.sign_bytes(self.executor.params.chain_id))
         return msgspec.structs.replace(vote, signature=signature)
+
+
+class MemoDoubleSigningEngine(DoubleSigningEngine):
+    """Double-signs only the prevotes for blocks that carry a tx with ``DOUBLE_SIGN_MEMO``."""
+
+    def _equivocates_on(self, vote: Vote) -> bool:
+        if not is_prevote_for_block(vote):
+            return False
+        block = self._proposed_block(vote)
+        return block is not None and any(memo_of(tx) == DOUBLE_SIGN_MEMO for tx in block.data.txs)
+
+    def _proposed_block(self, vote: Vote) -> Block | None:
+        for kept in self.machine.state.proposals.values():
+            if vote.block_id in kept:
+                return kept[vote.block_id].block
+        return None
 
 
 class InvalidProposalEngine(MaverickEngine):
@@ -88,6 +113,14 @@ def nil_twin(vote: Vote) -> Vote:
     return msgspec.structs.replace(vote, block_id=ZERO_BLOCK_ID, timestamp_ns=0, signature=b"")
 
 
+def memo_of(raw: bytes) -> str | None:
+    """The memo of a Cosmos ``TxRaw``, or None if it does not parse as one."""
+    try:
+        return tx_pb2.TxBody.FromString(tx_pb2.TxRaw.FromString(raw).body_bytes).memo
+    except DecodeError:
+        return None
+
+
 def with_wrong_app_hash(block: Block) -> Block:
     wrong = hashlib.sha256(b"wrong app hash" + block.header.app_hash).digest()
     return msgspec.structs.replace(block, header=msgspec.structs.replace(block.header, app_hash=wrong))
@@ -99,12 +132,22 @@ class DoubleSigningNode(Node):
         return DoubleSigningEngine(super().tendermint(network), secret)
 
 
+class MemoDoubleSigningNode(Node):
+    def tendermint(self, network: Network) -> TendermintEngine:
+        secret = privval.read_key_file(self.home.key_file)
+        return MemoDoubleSigningEngine(super().tendermint(network), secret)
+
+
 class InvalidProposalNode(Node):
     def tendermint(self, network: Network) -> TendermintEngine:
         return InvalidProposalEngine(super().tendermint(network))
 
 
-NODES: dict[str, type[Node]] = {DOUBLE_SIGN: DoubleSigningNode, INVALID_PROPOSAL: InvalidProposalNode}
+NODES: dict[str, type[Node]] = {
+    DOUBLE_SIGN: DoubleSigningNode,
+    DOUBLE_SIGN_ON_MEMO: MemoDoubleSigningNode,
+    INVALID_PROPOSAL: InvalidProposalNode,
+}
 
 
 def maverick_command(home: Path, misbehavior: str) -> list[str]:

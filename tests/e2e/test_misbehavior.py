@@ -1,6 +1,7 @@
 """Byzantine validators as real processes (tests/e2e/maverick.py) in a network of four:
-one that double-signs is reported once in a committed block while the chain goes on,
-and one that proposes invalid blocks is voted down and skipped by the honest three."""
+one that double-signs is reported once in a committed block while the chain goes on and
+is punished, stake that left it after the infraction pays its share, and one that
+proposes invalid blocks is voted down and skipped by the honest three."""
 
 from __future__ import annotations
 
@@ -14,18 +15,33 @@ import pytest
 
 from consensus.tendermint.evidence import decode_evidence, evidence_height
 from consensus.validators import Validator, ValidatorSet
+from node.client import build_tx
 from node.services import VALCONS_HRP
 from node.testnet import VALIDATOR_STAKE
-from tests.e2e.harness import POLL_S, NodeFailure
-from tests.e2e.maverick import DOUBLE_SIGN, INVALID_PROPOSAL, maverick_command
+from tests.e2e.harness import DENOM, POLL_S, NodeFailure, Wallet, b64, tx_hash
+from tests.e2e.maverick import (
+    DOUBLE_SIGN,
+    DOUBLE_SIGN_MEMO,
+    DOUBLE_SIGN_ON_MEMO,
+    INVALID_PROPOSAL,
+    maverick_command,
+)
 from tests.e2e.network import Network, NetworkFactory, ValidatorNode, chain_view
 from vm.crypto import VALOPER_HRP, address_from_pubkey, encode_address
+from vm.msg import Msg
+from vm.staking.msgs import MsgBeginRedelegate, MsgDelegate, MsgUndelegate
+from vm.tx import SignMode
+from vm.types import Coin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 VALIDATORS = 4
 EVIDENCE_TIMEOUT_S = 20.0
 BLOCKS_AFTER_EVIDENCE = 4
+STAKING_GAS = 600_000
+STAKING_FEE = 6_000
+MOVED = 1_000_000  # udepin per unbonding and redelegation entry
+DOUBLE_SIGN_FRACTION_PERCENT = 5
 INVALID_PROPOSAL_HEIGHT = 10  # the maverick is round-0 proposer at every 4th height: 2 or 3 of these
 WAIT_TIMEOUT_S = 40.0
 
@@ -87,10 +103,121 @@ def check_double_signer_punished(node: ValidatorNode, maverick: ValidatorNode, h
     assert maverick.validator_address not in {v["address"] for v in set_after}
 
 
-def wait_for_evidence(node: ValidatorNode, timeout: float) -> int:
-    """The first height whose committed block carries evidence, waiting for one."""
+# -- stake that leaves after the infraction ---------------------------------------------------------
+
+
+def test_stake_leaving_after_the_infraction_is_slashed(network_factory: NetworkFactory) -> None:
+    """A delegator of the maverick unbonds and redelegates twice: well before the infraction
+    (untouched) and in the very block the maverick double-signs (each entry pays 5%, the
+    redelegated one from the destination validator; the validator pays the rest)."""
+    network, honest, maverick = start_with_maverick(network_factory, DOUBLE_SIGN_ON_MEMO)
+    node, destination = honest[0], honest[1]
+    delegator = Wallet(node, node.account_key)
+    source, target = valoper(maverick), valoper(destination)
+    move = Coin(DENOM, MOVED)
+    commit(
+        node, delegator, [MsgDelegate(delegator.address, source, Coin(DENOM, 5 * MOVED))], network.chain_id
+    )
+    before = commit(
+        node,
+        delegator,
+        [
+            MsgUndelegate(delegator.address, source, move),
+            MsgBeginRedelegate(delegator.address, source, target, move),
+        ],
+        network.chain_id,
+    )
+    node.wait_height(before + 2)  # so the infraction (the block's height - 1) comes after ``before``
+    infraction_block = commit(
+        node,
+        delegator,
+        [
+            MsgUndelegate(delegator.address, source, move),
+            MsgBeginRedelegate(delegator.address, source, target, move),
+        ],
+        network.chain_id,
+        memo=DOUBLE_SIGN_MEMO,
+    )
+    evidence_block = wait_for_evidence(node, EVIDENCE_TIMEOUT_S, after=infraction_block)
+    reported = {
+        (accused(e), evidence_height(decode_evidence(e))) for e in block_evidence(node, evidence_block)
+    }
+    assert reported == {(maverick.validator_address, infraction_block)}
+    (power,) = {power for _, power in double_sign_slashes(node, evidence_block)}
+
+    owed_by_each_entry = MOVED * DOUBLE_SIGN_FRACTION_PERCENT // 100
+    unbondings = node.rpc("unbonding_delegations", delegator=delegator.address, validator=source)
+    (unbonding,) = unbondings["unbonding_responses"]
+    assert entry_balances(unbonding["entries"]) == {
+        before: MOVED,
+        infraction_block: MOVED - owed_by_each_entry,
+    }
+    # As in Cosmos, a redelegation entry is not changed: the slash unbonds its share from
+    # the delegation it made at the destination, and burns the tokens.
+    redelegations = node.rpc("redelegations", delegator=delegator.address, src_validator=source)
+    (redelegation,) = redelegations["redelegation_responses"]
+    assert sorted(entry_balances(redelegation["entries"])) == [before, infraction_block]
+    at_destination = node.rpc("delegations", delegator=delegator.address, validator=target)
+    assert (
+        int(at_destination["delegation_responses"][0]["balance"]["amount"]) == 2 * MOVED - owed_by_each_entry
+    )
+    destination_tokens = int(node.rpc("validator_staking", address=target)["tokens"])
+    assert destination_tokens == VALIDATOR_STAKE + 2 * MOVED - owed_by_each_entry
+
+    slash_amount = power * 1_000_000 * DOUBLE_SIGN_FRACTION_PERCENT // 100
+    from_validator = slash_amount - 2 * owed_by_each_entry
+    slashed = node.rpc("validator_staking", address=source)
+    assert slashed["jailed"] is True
+    assert int(slashed["tokens"]) == VALIDATOR_STAKE + MOVED - from_validator
+
+
+def commit(node: ValidatorNode, wallet: Wallet, messages: list[Msg], chain_id: str, memo: str = "") -> int:
+    """Broadcast a tx of ``messages`` signed by ``wallet``; the height of the block it is in."""
+    raw = build_tx(
+        wallet.key,
+        chain_id,
+        wallet.account_number,
+        wallet.sequence,
+        messages,
+        [Coin(DENOM, STAKING_FEE)],
+        STAKING_GAS,
+        memo=memo,
+        mode=SignMode.DIRECT,
+    )
+    checked = node.rpc("broadcast_tx_sync", tx=b64(raw))
+    if checked["code"] != 0:
+        raise NodeFailure(f"tx refused: {checked['log']}")
+    result = node.wait_tx(tx_hash(raw))
+    if result["tx_result"]["code"] != 0:
+        raise NodeFailure(f"tx failed: {result['tx_result']['log']}")
+    wallet.sequence += 1
+    return int(result["height"])
+
+
+def valoper(node: ValidatorNode) -> str:
+    return address_from_pubkey(node.account_key.public_key, VALOPER_HRP)
+
+
+def entry_balances(entries: list[dict[str, Any]]) -> dict[int, int]:
+    """Each entry's balance by the height it was created at."""
+    return {int(e["creation_height"]): int(e["balance"]) for e in entries}
+
+
+def double_sign_slashes(node: ValidatorNode, height: int) -> list[tuple[str, int]]:
+    """(address, power) of each double-sign ``slash`` event of the block at ``height``."""
+    events = node.rpc("block_results", height=height)["finalize_block_events"]
+    slashes = []
+    for event in events:
+        attributes = {a["key"]: a["value"] for a in event["attributes"]}
+        if event["type"] == "slash" and attributes.get("reason") == "double_sign":
+            slashes.append((attributes["address"], int(attributes["power"])))
+    return slashes
+
+
+def wait_for_evidence(node: ValidatorNode, timeout: float, after: int = 0) -> int:
+    """The first height above ``after`` whose committed block carries evidence, waiting for one."""
     deadline = time.monotonic() + timeout
-    checked = 0
+    checked = after
     while time.monotonic() < deadline:
         for height in range(checked + 1, node.height() + 1):
             if block_evidence(node, height):
