@@ -116,9 +116,10 @@ def nil_twin(vote: Vote) -> Vote:
 def memo_of(raw: bytes) -> str | None:
     """The memo of a Cosmos ``TxRaw``, or None if it does not parse as one."""
     try:
-        return tx_pb2.TxBody.FromString(tx_pb2.TxRaw.FromString(raw).body_bytes).memo
+        memo: str = tx_pb2.TxBody.FromString(tx_pb2.TxRaw.FromString(raw).body_bytes).memo
     except DecodeError:
         return None
+    return memo
 
 
 def with_wrong_app_hash(block: Block) -> Block:
