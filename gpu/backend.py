@@ -22,11 +22,21 @@ from numpy.typing import NDArray
 
 from gpu import prng
 from gpu.errors import BackendError
+from gpu.header import EXACT_LIMIT
+
+__all__ = [
+    "EXACT_LIMIT",
+    "Backend",
+    "BackendError",
+    "CupyBackend",
+    "NumpyBackend",
+    "get_backend",
+    "self_test",
+]
 
 BackendName = Literal["numpy", "cupy"]
 BACKEND_NAMES: tuple[BackendName, ...] = ("numpy", "cupy")
 BACKEND_ENV = "DEPIND_GPU_BACKEND"
-EXACT_LIMIT = 1 << 22  # K * b^2 at or below this keeps fp32 GEMM exact (docs/pouw.md)
 CUPY_HINT = "install the 'gpu' extra (cupy-cuda12x) on a machine with a CUDA device"
 
 Array = Any  # a numpy.ndarray or a cupy.ndarray
@@ -158,13 +168,16 @@ def cupy_backend(cupy: ModuleType | None = None) -> CupyBackend:
 def self_test(backend: Backend) -> None:
     """Multiply at the edge of the exactness bound and compare with int64 arithmetic.
 
-    Three cases with K * b^2 = 2^22 exactly: K = 1 with b = 2048 (inputs that FP16/BF16 round),
-    K = 4096 with b = 32 all at +b (partial sums that reach 2^22), and K = 4096 with b = 32 random
-    signs (cancellation).
+    Four cases with K * b^2 = 2^22: K = 1 with b = 2048 (inputs that FP16/BF16 round), K = 4096
+    with b = 32 all at +b (partial sums that reach 2^22), K = 4096 with entries +-31 (odd partial
+    sums between 2^21 and 2^22, with the low bit set: only an accumulator that keeps all 22 bits
+    gets them right; those of the all-at-bound case are multiples of 2^10 and fit in 12 bits), and
+    K = 4096 with b = 32 random signs (cancellation).
     """
     cases = {
         "K=1, b=2048": _seeded_pair(64, 1, 64, 2048),
         "K=4096, b=32 at the bound": (np.full((8, 4096), 32, np.int32), np.full((4096, 8), 32, np.int32)),
+        "K=4096, odd sums near 2^22": _odd_sums_pair(),
         "K=4096, b=32 random": _seeded_pair(32, 4096, 32, 32),
     }
     for label, (a, b) in cases.items():
@@ -186,6 +199,15 @@ def _started_backend(name: BackendName) -> Backend:
 
 def _seeded_pair(m: int, k: int, n: int, bound: int) -> tuple[HostArray, HostArray]:
     return prng.matrix(1, 0, m, k, bound), prng.matrix(1, 1, k, n, bound)
+
+
+def _odd_sums_pair() -> tuple[HostArray, HostArray]:
+    """Every product is +-31 * 31 = +-961 (odd), so after k terms a partial sum is +-961 k: odd for
+    odd k and up to 3,936,256 > 2^21 in magnitude. Rows and columns alternate signs."""
+    signs = np.where(np.arange(8) % 2, -1, 1).astype(np.int32)
+    return np.full((8, 4096), 31, np.int32) * signs[:, None], np.full((4096, 8), 31, np.int32) * signs[
+        None, :
+    ]
 
 
 def _import_cupy() -> ModuleType | None:

@@ -6,7 +6,8 @@
    takes about `target_s` at rate R and fits in the claimed memory, and a deadline
    D = slack * F / R + (output bytes) / HASH_FLOOR + latency.
 3. The provider computes and commits; the verifier times seed -> result root.
-4. The verifier checks the result with Freivalds, drawing its challenge seed after the root.
+4. The verifier checks the result with Freivalds, under a challenge seed derived from the root,
+   its own identity and a beacon value drawn after the root arrived (gpu/challenge.py).
 5. Pass = verified and elapsed <= D. The figure reported is F / elapsed.
 
 Bound: whatever the hardware, passing requires F exact multiply-adds' worth of work within D, so
@@ -25,15 +26,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gpu.backend import EXACT_LIMIT, Backend
-from gpu.jobs import MAX_DIM, MAX_INNER, GemmSpec, SeededMatrix
+from gpu.challenge import derive_challenge_seed
+from gpu.header import MAX_DIM, MAX_INNER
+from gpu.jobs import GemmSpec, SeededMatrix
 from gpu.run import K_TILE, JobResult, run_job
 from gpu.verify import DEFAULT_ROUNDS, Verdict, verify_result
 
 DEFAULT_TARGET_S = 2.0
 DEFAULT_SLACK = 1.25
 DEFAULT_LATENCY_S = 0.5
-# A floor for the leaf hash, BLAKE3, on one core of any current server CPU (3-7 GB/s with SIMD,
-# ~1 GB/s without): the provider hashes its output before it can answer, and must not fail for that.
+# A floor for the leaf hash (keyed BLAKE3 of 1 KiB chunks, gpu/hash_kernels.py) on one core of any
+# current server CPU (1.6 GB/s measured with AVX-512, and the provider hashes in parts on every
+# core): the provider hashes its output before it can answer, and must not fail for that.
 HASH_FLOOR_BYTES_PER_S = 500_000_000
 MIN_SIDE = 256
 K_STEP = 256
@@ -113,11 +117,14 @@ def judge_capacity(
     outputs: Sequence[NDArray[np.int32]],
     committed_root: bytes,
     elapsed_s: float,
-    challenge_seed: bytes,
+    verifier: bytes,
+    beacon: bytes,
     rounds: int = DEFAULT_ROUNDS,
 ) -> CapacityVerdict:
-    """Pass when the committed result verifies and arrived within the deadline."""
-    verdict = verify_result(challenge.spec, outputs, committed_root, challenge_seed, rounds)
+    """Pass when the committed result verifies and arrived within the deadline; `beacon` is drawn
+    after the result root arrived (a chain beacon value, or fresh random bytes off chain)."""
+    seed = derive_challenge_seed(committed_root, verifier, beacon)
+    verdict = verify_result(challenge.spec, outputs, committed_root, seed, rounds)
     measured = challenge.flops / elapsed_s / 1e9 if elapsed_s > 0 else math.inf
     if verdict.status != "valid":
         return CapacityVerdict(

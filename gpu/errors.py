@@ -23,3 +23,15 @@ class OutputShapeError(GpuError):
 
 class InvalidFraudProof(GpuError):
     """A fraud proof that does not show the committed result to be wrong."""
+
+
+class InvalidOpening(GpuError):
+    """Leaves whose bytes or Merkle proof do not lead to the root they are checked against."""
+
+
+class InvalidDispute(GpuError):
+    """An attestation dispute that does not show the attested C r entry to be wrong."""
+
+
+class EncodingError(GpuError):
+    """Bytes that do not decode as the documented binary layout of a proof or attestation."""

@@ -11,9 +11,13 @@ an integer of magnitude <= 2^22 < 2^24 (docs/pouw.md).
 
 Matrix ids: gemm A = 0, B = 1; batched_gemm item t: A = 2t, B = 2t + 1; mlp input X = 0,
 layer l: weights 2l + 1, bias 2l + 2.
+
+What goes on chain is the spec's header (gpu/header.py): the spec with each supplied tensor
+replaced by a Merkle root over its rows (left operands), its columns (right operands) or its
+1 KiB chunks (biases). `job_header` computes it, and the spec digest is the header's digest, so
+the chain checks a result root without the supplied data.
 """
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Annotated, Any
@@ -23,32 +27,34 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gpu import prng
-from gpu.backend import EXACT_LIMIT
+from gpu.commit import tree_of
 from gpu.errors import JobSpecError
+from gpu.header import (
+    INT8_BOUND,
+    MAX_SUPPLIED_BYTES,
+    SPEC_VERSION,
+    Batch,
+    BatchedGemmHeader,
+    BiasBound,
+    Bound,
+    Dim,
+    GemmHeader,
+    Inner,
+    Int8Bound,
+    JobHeader,
+    MlpHeader,
+    Seed,
+    Shifts,
+    Widths,
+    check_fields,
+    check_gemm_rules,
+    check_layer_list,
+    check_mlp_rules,
+    header_digest,
+)
+from gpu.merkle import ChunkedCommitment, ChunkLayout, Digest, MerkleTree, commit_chunks, leaf_hash
 
-SPEC_VERSION = 1
-SPEC_TAG = b"depind/pouw/spec/v1"
-MAX_DIM = 1 << 14  # rows and columns of any matrix
-MAX_INNER = 1 << 18  # a gemm's K (long K keeps large work in small outputs: capacity proofs)
-MAX_BATCH = 256
-MAX_LAYERS = 32
-MAX_OUTPUT_ENTRIES = 1 << 28  # all output tensors together: 1 GiB of int32
-# Operand entries of all GEMMs together: what a verifier regenerates and reads (~20 s on 2 cores).
-MAX_INPUT_ENTRIES = 1 << 33
-MAX_SUPPLIED_BYTES = 1 << 26  # supplied tensors together
 MAX_SPEC_BYTES = 1 << 27  # a JSON spec file, base64 data included
-INT8_BOUND = 128  # |x| for any int8, and for clamped activations
-MAX_BIAS_BOUND = EXACT_LIMIT  # so accumulator + bias stays within 2^23 in int32
-MAX_SHIFT = 31
-
-Dim = Annotated[int, msgspec.Meta(ge=1, le=MAX_DIM)]
-Inner = Annotated[int, msgspec.Meta(ge=1, le=MAX_INNER)]
-MAX_SPEC_SEED = (1 << 63) - 1  # msgspec checks int64 ranges; 63 bits is plenty for a seed
-Seed = Annotated[int, msgspec.Meta(ge=0, le=MAX_SPEC_SEED)]
-Bound = Annotated[int, msgspec.Meta(ge=1, le=2048)]  # K >= 1 and K * b^2 <= 2^22 give b <= 2^11
-Int8Bound = Annotated[int, msgspec.Meta(ge=1, le=INT8_BOUND)]
-BiasBound = Annotated[int, msgspec.Meta(ge=0, le=MAX_BIAS_BOUND)]
-Shift = Annotated[int, msgspec.Meta(ge=0, le=MAX_SHIFT)]
 Data = Annotated[bytes, msgspec.Meta(max_length=MAX_SUPPLIED_BYTES)]
 
 
@@ -71,7 +77,7 @@ class GemmSpec(_Spec, tag="gemm", frozen=True):
 class BatchedGemmSpec(_Spec, tag="batched_gemm", frozen=True):
     """`batch` independent GEMMs of one shape; item t is output tensor t."""
 
-    batch: Annotated[int, msgspec.Meta(ge=1, le=MAX_BATCH)]
+    batch: Batch
     m: Dim
     k: Inner
     n: Dim
@@ -90,8 +96,8 @@ class MlpSpec(_Spec, tag="mlp", frozen=True):
     """
 
     rows: Dim
-    widths: Annotated[list[Dim], msgspec.Meta(min_length=2, max_length=MAX_LAYERS + 1)]
-    shifts: Annotated[list[Shift], msgspec.Meta(max_length=MAX_LAYERS)]
+    widths: Widths
+    shifts: Shifts
     weight_bound: Int8Bound
     bias_bound: BiasBound
     input_bound: Int8Bound = INT8_BOUND - 1
@@ -283,24 +289,14 @@ def encode_spec(spec: JobSpec) -> bytes:
     return msgspec.json.encode(spec)
 
 
-def canonical_spec_bytes(spec: JobSpec) -> bytes:
-    """MessagePack with fields in declaration order: the same spec always gives the same bytes."""
-    return msgspec.msgpack.encode(spec)
-
-
-def spec_digest(spec: JobSpec) -> bytes:
-    """SHA-256 over a domain tag and the canonical encoding; it binds supplied data too."""
-    return hashlib.sha256(SPEC_TAG + canonical_spec_bytes(spec)).digest()
+def spec_digest(spec: JobSpec) -> Digest:
+    """The digest of the spec's header (gpu/header.py): it binds supplied data through its roots."""
+    return header_digest(job_header(spec))
 
 
 def validate_spec(spec: JobSpec) -> None:
     """Every rule, including the field constraints msgspec checks only when decoding."""
-    try:
-        msgspec.msgpack.decode(canonical_spec_bytes(spec), type=JobSpec)
-    except msgspec.ValidationError as err:
-        raise JobSpecError(f"invalid job spec: {err}") from None
-    if spec.version != SPEC_VERSION:
-        raise JobSpecError(f"unsupported job spec version {spec.version} (this build reads {SPEC_VERSION})")
+    check_fields(spec, JobSpec, "job spec")
     if isinstance(spec, GemmSpec):
         _validate_gemm(spec.m, spec.k, spec.n, spec.bound, spec.a, spec.b, batch=1)
     elif isinstance(spec, BatchedGemmSpec):
@@ -310,60 +306,25 @@ def validate_spec(spec: JobSpec) -> None:
 
 
 def _validate_gemm(m: int, k: int, n: int, bound: int, a: bytes | None, b: bytes | None, batch: int) -> None:
-    _check_exact(f"k * bound^2 = {k} * {bound}^2", k * bound * bound)
-    _check_work(batch * m * n, batch * (m * k + k * n))
+    check_gemm_rules(m, k, n, bound, batch)
     _check_supplied("a", a, batch * m * k, bound)
     _check_supplied("b", b, batch * k * n, bound)
     _check_supplied_total(len(a or b"") + len(b or b""))
 
 
 def _validate_mlp(spec: MlpSpec) -> None:
-    layers = len(spec.widths) - 1
-    if len(spec.shifts) != layers:
-        raise JobSpecError(f"invalid job spec: {layers} layers need {layers} shifts, got {len(spec.shifts)}")
-    fan_ins = spec.widths[:-1]
-    for layer, fan_in in enumerate(fan_ins):
-        act_bound = spec.input_bound if layer == 0 else INT8_BOUND
-        factors = f"{fan_in} * {act_bound} * {spec.weight_bound}"
-        label = f"layer {layer}: fan_in * input bound * weight_bound = {factors}"
-        _check_exact(label, fan_in * act_bound * spec.weight_bound)
-    outputs = 2 * spec.rows * sum(spec.widths[1:])
-    inputs = sum(spec.rows * i + i * o for i, o in zip(fan_ins, spec.widths[1:], strict=True))
-    _check_work(outputs, inputs)
+    check_mlp_rules(spec, seeded_biases=spec.biases is None)
+    layers = len(spec.shifts)
     _check_supplied("x", spec.x, spec.rows * spec.widths[0], spec.input_bound)
-    _check_layer_list("weights", spec.weights, layers)
-    _check_layer_list("biases", spec.biases, layers)
-    if spec.biases is None and spec.bias_bound > prng.MAX_BOUND:
-        raise JobSpecError(
-            f"invalid job spec: seeded biases need bias_bound <= {prng.MAX_BOUND}, "
-            f"got {spec.bias_bound}; supply the biases to use a larger bound"
-        )
-    for layer, (fan_in, fan_out) in enumerate(zip(fan_ins, spec.widths[1:], strict=True)):
+    check_layer_list("weights", spec.weights, layers)
+    check_layer_list("biases", spec.biases, layers)
+    for layer, (fan_in, fan_out) in enumerate(zip(spec.widths, spec.widths[1:], strict=False)):
         if spec.weights is not None:
             _check_supplied(f"weights[{layer}]", spec.weights[layer], fan_in * fan_out, spec.weight_bound)
         if spec.biases is not None:
             _check_bias(layer, spec.biases[layer], fan_out, spec.bias_bound)
     supplied = [spec.x or b"", *(spec.weights or []), *(spec.biases or [])]
     _check_supplied_total(sum(len(item) for item in supplied))
-
-
-def _check_exact(label: str, value: int) -> None:
-    if value > EXACT_LIMIT:
-        raise JobSpecError(
-            f"invalid job spec: {label} = {value} exceeds 2^22 = {EXACT_LIMIT}, "
-            "so fp32 sums would not be exact; lower the bound or the inner size"
-        )
-
-
-def _check_work(output_entries: int, input_entries: int) -> None:
-    if output_entries > MAX_OUTPUT_ENTRIES:
-        raise JobSpecError(
-            f"invalid job spec: {output_entries} output entries exceed the limit of {MAX_OUTPUT_ENTRIES}"
-        )
-    if input_entries > MAX_INPUT_ENTRIES:
-        raise JobSpecError(
-            f"invalid job spec: {input_entries} operand entries exceed the limit of {MAX_INPUT_ENTRIES}"
-        )
 
 
 def _check_supplied(name: str, data: bytes | None, count: int, bound: int) -> None:
@@ -393,13 +354,80 @@ def _check_range(name: str, values: NDArray[Any], bound: int) -> None:
         )
 
 
-def _check_layer_list(name: str, items: list[bytes] | None, layers: int) -> None:
-    if items is not None and len(items) != layers:
-        raise JobSpecError(f"invalid job spec: {name} has {len(items)} entries for {layers} layers")
-
-
 def _check_supplied_total(size: int) -> None:
     if size > MAX_SUPPLIED_BYTES:
         raise JobSpecError(
             f"invalid job spec: supplied tensors total {size} bytes, over the limit of {MAX_SUPPLIED_BYTES}"
         )
+
+
+# -- the header: supplied tensors committed by Merkle roots ---------------------------------------
+
+
+def job_header(spec: JobSpec) -> JobHeader:
+    """The spec with each supplied tensor replaced by its Merkle root (gpu/header.py)."""
+    if isinstance(spec, GemmSpec | BatchedGemmSpec):
+        a_root = None if spec.a is None else supplied_tree(spec, "a").root
+        b_root = None if spec.b is None else supplied_tree(spec, "b").root
+        fields = {"m": spec.m, "k": spec.k, "n": spec.n, "bound": spec.bound, "seed": spec.seed}
+        if isinstance(spec, GemmSpec):
+            return GemmHeader(version=spec.version, a_root=a_root, b_root=b_root, **fields)
+        return BatchedGemmHeader(
+            version=spec.version, batch=spec.batch, a_root=a_root, b_root=b_root, **fields
+        )
+    layers = range(len(spec.shifts))
+    return MlpHeader(
+        version=spec.version,
+        rows=spec.rows,
+        widths=spec.widths,
+        shifts=spec.shifts,
+        weight_bound=spec.weight_bound,
+        bias_bound=spec.bias_bound,
+        input_bound=spec.input_bound,
+        seed=spec.seed,
+        x_root=None if spec.x is None else supplied_tree(spec, "x").root,
+        weight_roots=None
+        if spec.weights is None
+        else [supplied_tree(spec, "weights", i).root for i in layers],
+        bias_roots=None if spec.biases is None else [bias_commitment(spec, i).root for i in layers],
+    )
+
+
+def supplied_lines(spec: JobSpec, name: str, layer: int = 0) -> NDArray[np.int8]:
+    """The leaves of a supplied operand's tree, one int8 line each: the rows of `a` or `x` (a
+    batched job's items one after another), the columns of `b` or `weights[layer]`."""
+    if isinstance(spec, MlpSpec):
+        if name == "x" and spec.x is not None:
+            return _int8(spec.x).reshape(spec.rows, spec.widths[0])
+        if name == "weights" and spec.weights is not None:
+            fan_in, fan_out = spec.widths[layer], spec.widths[layer + 1]
+            return _int8(spec.weights[layer]).reshape(fan_in, fan_out).T
+    else:
+        batch = spec.batch if isinstance(spec, BatchedGemmSpec) else 1
+        if name == "a" and spec.a is not None:
+            return _int8(spec.a).reshape(batch * spec.m, spec.k)
+        if name == "b" and spec.b is not None:
+            return (
+                _int8(spec.b)
+                .reshape(batch, spec.k, spec.n)
+                .transpose(0, 2, 1)
+                .reshape(batch * spec.n, spec.k)
+            )
+    raise ValueError(f"the spec supplies no tensor {name!r}")
+
+
+def supplied_tree(spec: JobSpec, name: str, layer: int = 0) -> MerkleTree:
+    lines = np.ascontiguousarray(supplied_lines(spec, name, layer))
+    return tree_of([leaf_hash(line.data) for line in lines])
+
+
+def bias_commitment(spec: MlpSpec, layer: int) -> ChunkedCommitment:
+    """A supplied bias vector (int32 little-endian) in 1 KiB chunks, like an output."""
+    if spec.biases is None:
+        raise ValueError("the spec supplies no biases")
+    data = spec.biases[layer]
+    return commit_chunks(ChunkLayout(((1, len(data) // 4),), 4), [data])
+
+
+def _int8(data: bytes) -> NDArray[np.int8]:
+    return np.frombuffer(data, dtype=np.int8)

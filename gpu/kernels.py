@@ -19,7 +19,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from gpu.prng import MIX32_M1, MIX32_M2
+from gpu.prng_scalar import MIX32_M1, MIX32_M2
 
 GROUP = 3  # vectors are taken three at a time: one pass over the entries feeds three sums
 BLOCK = 4  # rows taken at a time: one load of a vector entry feeds BLOCK sums

@@ -17,8 +17,9 @@ of 2^16 / (2b + 1) of the 2^16 preimages, within 1/15 of uniform for every b <= 
 operands), which is all a synthetic input needs. Two rows coincide only if their 32-bit words collide
 (probability <= rows^2 / 2^33), which saves a cheating provider a negligible share of the work.
 
-`entry` is the scalar reference in Python integers; `matrix_block` is the vectorised version for
-NumPy or CuPy (passed as `xp`); tests hold them equal.
+`entry` (gpu/prng_scalar.py, no NumPy: the chain imports it) is the scalar reference in Python
+integers; `matrix_block` is the vectorised version for NumPy or CuPy (passed as `xp`); tests hold
+them equal.
 """
 
 from typing import Any
@@ -26,17 +27,35 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-MASK32 = (1 << 32) - 1
-MASK64 = (1 << 64) - 1
-GOLDEN = 0x9E3779B97F4A7C15  # splitmix64's increment
-MIX64_M1 = 0xBF58476D1CE4E5B9  # splitmix64's finaliser (Stafford's Mix13)
-MIX64_M2 = 0x94D049BB133111EB
-MIX32_M1 = 0x7FEB352D  # "lowbias32" (C. Wellons, hash-prospector)
-MIX32_M2 = 0x846CA68B
-# The mapping multiplies 16 bits of the word by 2b + 1 in uint32, so 2b + 1 must stay below 2^16.
-MAX_BOUND = (1 << 15) - 1
-MAX_SEED = MASK64
-MAX_INDEX = (1 << 31) - 1
+from gpu.prng_scalar import (
+    GOLDEN,
+    MASK32,
+    MAX_BOUND,
+    MAX_INDEX,
+    MAX_SEED,
+    MIX32_M1,
+    MIX32_M2,
+    MIX64_M1,
+    MIX64_M2,
+    entry,
+    matrix_key,
+    word,
+)
+
+# The scalar reference is re-exported: gpu.prng is the one place NumPy code looks for the PRNG.
+__all__ = [
+    "GOLDEN",
+    "MAX_BOUND",
+    "MAX_INDEX",
+    "MAX_SEED",
+    "entries",
+    "entry",
+    "line_words",
+    "matrix",
+    "matrix_block",
+    "word",
+]
+
 # NumPy works on blocks of about this many entries so that temporaries stay in the L2 cache.
 NUMPY_BLOCK_ENTRIES = 1 << 16
 # CuPy works on blocks of this many entries to bound the device memory temporaries take.
@@ -45,40 +64,6 @@ DEVICE_BLOCK_ENTRIES = 1 << 26
 Span = tuple[int, int]
 ArrayModule = Any  # numpy, or cupy (untyped)
 Words = NDArray[np.uint32]
-
-
-def mix64(z: int) -> int:
-    z = ((z ^ (z >> 30)) * MIX64_M1) & MASK64
-    z = ((z ^ (z >> 27)) * MIX64_M2) & MASK64
-    return z ^ (z >> 31)
-
-
-def stream(key: int, position: int) -> int:
-    """Output number `position` of the splitmix64 generator seeded with `key`."""
-    return mix64((key + (position + 1) * GOLDEN) & MASK64)
-
-
-def mix32(x: int) -> int:
-    x = ((x ^ (x >> 16)) * MIX32_M1) & MASK32
-    x = ((x ^ (x >> 15)) * MIX32_M2) & MASK32
-    return x ^ (x >> 16)
-
-
-def matrix_key(seed: int, which: int) -> int:
-    # mix64(seed) first: with the raw seed, seeds s and s + GOLDEN would share matrices.
-    return stream(mix64(seed), which)
-
-
-def word(seed: int, which: int, i: int, j: int) -> int:
-    """The uniform 32-bit word behind entry (i, j)."""
-    key = matrix_key(seed, which)
-    return mix32((stream(key, 2 * i) ^ stream(key, 2 * j + 1)) & MASK32)
-
-
-def entry(seed: int, which: int, i: int, j: int, bound: int) -> int:
-    """Entry (i, j) of seeded matrix `which`: the scalar reference, in Python integers."""
-    _check_args(seed, bound)
-    return ((word(seed, which, i, j) >> 16) * (2 * bound + 1) >> 16) - bound
 
 
 def matrix(seed: int, which: int, rows: int, cols: int, bound: int, xp: ArrayModule = np) -> Any:
@@ -146,11 +131,6 @@ def _entries(x: Any, bound: int) -> Any:
     values = x.view(np.int32)  # now in [0, 2 * bound]
     values -= np.int32(bound)
     return values
-
-
-def _check_args(seed: int, bound: int) -> None:
-    _check_seed(seed)
-    _check_bound(bound)
 
 
 def _check_seed(seed: int) -> None:

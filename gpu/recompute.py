@@ -1,9 +1,18 @@
-"""Exact recomputation of single entries and rows, for fraud proofs and audits.
+"""Exact recomputation of single entries and rows, for fraud proofs and audits, in bounded memory.
 
 A GEMM entry needs one row of the left operand and one column of the right: O(K) work, with
-seeded operands regenerated on the spot. When the left operand is an earlier output (an MLP
-layer's input), its row comes from the committed outputs, opened against the root.
+seeded operands regenerated on the spot. A row needs the whole right operand (K x N), which at
+the largest jobs is tens of GiB in int64; a verifier that materialised it would fail exactly when
+a cheating provider's result must be proven wrong. So rows are computed against the right
+operand in blocks of STREAM_ENTRIES entries (whole rows of it), each regenerated from the
+counter-based PRNG (or sliced from supplied data) and dropped after use: memory is
+O(rows * (K + N) + STREAM_ENTRIES) whatever K and N are.
+
+When the left operand is an earlier output (an mlp layer's input), its rows come from the
+committed outputs, opened against the root.
 """
+
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -11,6 +20,7 @@ from numpy.typing import NDArray
 from gpu.jobs import GemmStep, OutputRef, RequantStep, Step, requantize
 
 Int64s = NDArray[np.int64]
+STREAM_ENTRIES = 1 << 18  # right-operand entries per block: 1 MiB of int32, 2 MiB as int64
 
 
 def input_tensor(step: Step) -> int | None:
@@ -34,11 +44,6 @@ def right_column(step: GemmStep, col: int) -> Int64s:
     return values.astype(np.int64)
 
 
-def right_matrix(step: GemmStep) -> Int64s:
-    values: NDArray[np.int32] = step.right.block((0, step.inner), (0, step.right.cols))
-    return values.astype(np.int64)
-
-
 def expected_entry(step: Step, row: int, col: int, opened: Int64s | None) -> int:
     """The correct value of entry (row, col); `opened` is the input row, if the step reads one."""
     if isinstance(step, RequantStep):
@@ -50,13 +55,29 @@ def expected_entry(step: Step, row: int, col: int, opened: Int64s | None) -> int
     return int(np.dot(left_row(step, row, opened), right_column(step, col)))
 
 
-def expected_row(step: Step, row: int, opened: Int64s | None, right: Int64s | None = None) -> Int64s:
-    """The correct row `row`; pass `right` (from `right_matrix`) to reuse it across rows."""
+def expected_rows(step: Step, rows: Sequence[int], opened: Int64s | None) -> Int64s:
+    """The correct rows `rows` (len(rows) x N); `opened` holds the input row of each, if the step
+    reads one. A GEMM streams its right operand in blocks (see the module docstring)."""
     if isinstance(step, RequantStep):
         if opened is None:
-            raise ValueError("an activation is recomputed from its accumulator row, and none was given")
+            raise ValueError("an activation is recomputed from its accumulator rows, and none were given")
         result: Int64s = requantize(opened, step.bias.astype(np.int64), step.shift, step.relu)
         return result
-    full = right if right is not None else right_matrix(step)
-    product: Int64s = left_row(step, row, opened) @ full
-    return product
+    lefts = np.stack(
+        [left_row(step, row, None if opened is None else opened[i]) for i, row in enumerate(rows)]
+    )
+    cols = step.shape[1]
+    out = np.zeros((len(rows), cols), np.int64)
+    height = max(1, STREAM_ENTRIES // cols)
+    for start in range(0, step.inner, height):
+        stop = min(start + height, step.inner)
+        block: NDArray[np.int32] = step.right.block((start, stop), (0, cols))
+        out += lefts[:, start:stop] @ block.astype(np.int64)  # exact: see expected_entry
+    return out
+
+
+def expected_row(step: Step, row: int, opened: Int64s | None) -> Int64s:
+    """The correct row `row`; `opened` is its input row, if the step reads one."""
+    rows = expected_rows(step, [row], None if opened is None else opened[None, :])
+    first: Int64s = rows[0]
+    return first

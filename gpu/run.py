@@ -10,8 +10,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gpu.backend import Array, Backend
-from gpu.commit import Commitment, commit_outputs, result_root
+from gpu.commit import commit_outputs
 from gpu.energy import EnergyMeter, Millijoules, NoEnergy, measure
+from gpu.header import result_root
 from gpu.jobs import (
     GemmStep,
     JobSpec,
@@ -24,6 +25,7 @@ from gpu.jobs import (
     spec_digest,
     validate_spec,
 )
+from gpu.merkle import ChunkedCommitment
 
 # Inner-dimension tile: a long K is multiplied in slices and summed, which bounds device memory.
 # The sum stays exact: every partial sum is bounded by K * |a| * |b| <= 2^22 (gpu/jobs.py).
@@ -34,7 +36,7 @@ K_TILE = 8192
 class JobResult:
     spec_digest: bytes
     outputs: tuple[NDArray[np.int32], ...] = field(repr=False)
-    commitment: Commitment = field(repr=False)
+    commitment: ChunkedCommitment = field(repr=False)
     result_root: bytes
     backend: str
     compute_s: float  # informational; never committed
@@ -42,7 +44,7 @@ class JobResult:
 
     @property
     def output_root(self) -> bytes:
-        return self.commitment.output_root
+        return self.commitment.root
 
 
 def run_job(spec: JobSpec, backend: Backend, meter: EnergyMeter | None = None) -> JobResult:
@@ -55,7 +57,7 @@ def run_job(spec: JobSpec, backend: Backend, meter: EnergyMeter | None = None) -
     with ThreadPoolExecutor() as pool:
         commitment = commit_outputs(outputs, pool)
     digest = spec_digest(spec)
-    root = result_root(digest, commitment.output_root)
+    root = result_root(digest, commitment.root)
     return JobResult(digest, outputs, commitment, root, backend.name, compute_s, energy)
 
 

@@ -24,9 +24,15 @@ Work. The products run in gpu/kernels.py (compiled, GIL released) in chunks of r
 pool, while one task of the same pool hashes the outputs for the commitment: the whole check uses
 every core. `freivalds_sides_reference` computes the sides in plain NumPy int64; tests hold the
 two equal.
+
+Attestation. A valid verdict carries the verifier's `Attestation`: the verdict and the root of its
+vectors C r (gpu/attestation.py), and the `CrCommitment` itself, to open any entry later. The
+vectors come from the verifier's own challenge seed (gpu/challenge.py: bound to the result root,
+to the verifier and to a beacon value drawn after the result was on chain), so an attestation
+cannot be copied from another member, and one made without computing C r is shown wrong by one
+opened entry.
 """
 
-import hashlib
 import os
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -36,9 +42,12 @@ from typing import Any, Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from gpu.commit import commit_outputs, result_root
+from gpu.attestation import CR_ENTRY_BYTES, CrCommitment, cr_layout
+from gpu.challenge import FREIVALDS_BITS, MIN_ROUNDS, SEED_BYTES, check_rounds, vector_stream
+from gpu.commit import OUTPUT_DTYPE, commit_arrays, output_layout, start_commit
 from gpu.errors import OutputShapeError
 from gpu.fraud import FraudProof, build_fraud_proof
+from gpu.header import result_root
 from gpu.jobs import (
     DataMatrix,
     GemmStep,
@@ -53,15 +62,12 @@ from gpu.jobs import (
     validate_spec,
 )
 from gpu.prng import Span
-from gpu.recompute import Int64s, expected_entry, expected_row
+from gpu.proofs import Attestation
+from gpu.recompute import Int64s, expected_entry, expected_row, input_tensor
 
-FREIVALDS_BITS = 20
-DEFAULT_ROUNDS = 3
-MAX_ROUNDS = 16
-FREIVALDS_TAG = b"depind/pouw/freivalds/v1"
-ATTESTATION_TAG = b"depind/pouw/attestation/v1"
-MAX_CHALLENGE_SEED_BYTES = 64
+DEFAULT_ROUNDS = MIN_ROUNDS
 CHUNK_ENTRIES = 1 << 21  # operand entries per task (~1 ms): small enough for the threads to end together
+NO_CR_ROOT = bytes(32)  # a fraud verdict's attestation: a fraud proof, not C r, backs it
 
 VerdictStatus = Literal["valid", "fraud", "mismatch"]
 Source = SeededMatrix | DataMatrix | NDArray[np.int32]
@@ -70,13 +76,15 @@ Entry = tuple[int, int, int]  # (tensor, row, col)
 
 @dataclass(frozen=True)
 class Verdict:
-    """`valid`, `fraud` (with a proof anyone can check), or `mismatch`: the outputs given are not
-    the ones committed, so nothing can be said about the result."""
+    """`valid` (with an attestation and the C r it commits to), `fraud` (with a proof anyone can
+    check), or `mismatch`: the outputs given are not the ones committed, so nothing can be said
+    about the result."""
 
     status: VerdictStatus
     reason: str
     proof: FraudProof | None = None
-    attestation: bytes | None = None  # valid only: H(result root, seed, C r): proof of having checked
+    attestation: Attestation | None = None
+    cr: CrCommitment | None = None
 
 
 class Blocks(Protocol):
@@ -84,11 +92,10 @@ class Blocks(Protocol):
 
 
 def challenge_vectors(challenge_seed: bytes, tensor: int, length: int, rounds: int) -> Int64s:
-    """`rounds` columns in [0, 2^20)^length from SHAKE-256: unpredictable before the seed is."""
-    _check_challenge(challenge_seed, rounds)
-    framed = len(challenge_seed).to_bytes(1, "big") + challenge_seed
-    xof = hashlib.shake_256(FREIVALDS_TAG + framed + tensor.to_bytes(4, "big"))
-    words = np.frombuffer(xof.digest(4 * length * rounds), dtype="<u4").reshape(rounds, length)
+    """Vectors 0 .. rounds - 1 of output `tensor` as the columns of a (length x rounds) array
+    (gpu/challenge.py defines them; `challenge_vector` is the pure-integer reference)."""
+    stream = vector_stream(challenge_seed, tensor, length, rounds)
+    words = np.frombuffer(stream, dtype="<u4").reshape(rounds, length)
     return np.ascontiguousarray((words & ((1 << FREIVALDS_BITS) - 1)).T, dtype=np.int64)
 
 
@@ -100,29 +107,45 @@ def verify_result(
     rounds: int = DEFAULT_ROUNDS,
     workers: int | None = None,
 ) -> Verdict:
-    """Check `outputs` against the spec and the committed result root, on `workers` threads."""
+    """Check `outputs` against the spec and the committed result root, on `workers` threads.
+
+    `challenge_seed` must be `derive_challenge_seed(committed_root, verifier, beacon)` with a
+    beacon value from after the result was on chain (gpu/challenge.py), and `rounds` the chain's
+    parameter (at least MIN_ROUNDS).
+    """
     validate_spec(spec)
     _check_challenge(challenge_seed, rounds)
     steps = plan(spec)
     check_output_shapes(steps, outputs)
+    canonical = [np.ascontiguousarray(out, dtype=OUTPUT_DTYPE) for out in outputs]
     with ThreadPoolExecutor(workers or os.cpu_count() or 2, thread_name_prefix="depind-verify") as pool:
-        # One task hashes every row (first in the queue: it is the longest), the others take the
-        # products' row chunks in turn; this thread judges the steps as their products complete.
-        pending = pool.submit(commit_outputs, outputs)
+        # The chunk hashing goes first in the queue, in parts, then the products' row chunks; this
+        # thread judges the steps as their products complete.
+        pending = start_commit(output_layout(outputs), canonical, pool)
         sides = start_freivalds(steps, outputs, challenge_seed, rounds, pool)
         failure, checked = _first_failure(steps, outputs, sides)
         commitment = pending.result()
-    if result_root(spec_digest(spec), commitment.output_root) != committed_root:
-        return Verdict("mismatch", "the outputs do not hash to the committed result root")
-    if failure is None:
-        attestation = _attestation(committed_root, challenge_seed, checked)
-        return Verdict("valid", _valid_reason(steps, rounds), attestation=attestation)
-    proof = build_fraud_proof(spec, outputs, commitment, *failure)
-    opened = proof.inputs[0].values().astype(np.int64) if proof.inputs else None
-    expected = expected_entry(steps[proof.tensor], proof.row, proof.col, opened)
-    where = f"output {proof.tensor} entry ({proof.row}, {proof.col})"
-    reason = f"{where} is {proof.claimed}, the correct value is {expected}"
-    return Verdict("fraud", reason, proof)
+        if result_root(spec_digest(spec), commitment.root) != committed_root:
+            return Verdict("mismatch", "the outputs do not hash to the committed result root")
+        if failure is None:
+            cr = commit_cr_arrays(checked, rounds, pool)
+            attestation = Attestation("valid", rounds, committed_root, cr.root)
+            return Verdict("valid", _valid_reason(steps, rounds), attestation=attestation, cr=cr)
+    tensor, row, col = failure
+    proof = build_fraud_proof(spec, commitment, tensor, row, col)
+    source = input_tensor(steps[tensor])
+    opened = None if source is None else outputs[source][row].astype(np.int64)
+    expected = expected_entry(steps[tensor], row, col, opened)
+    reason = f"output {tensor} entry ({row}, {col}) is {proof.claimed}, the correct value is {expected}"
+    return Verdict("fraud", reason, proof, Attestation("fraud", rounds, committed_root, NO_CR_ROOT))
+
+
+def commit_cr_arrays(checked: dict[int, Int64s], rounds: int, pool: Executor | None = None) -> CrCommitment:
+    """The commitment to C r (`checked[t]` is M x rounds for GEMM output t), on the fast path."""
+    tensors = tuple(sorted(checked))
+    arrays = [np.ascontiguousarray(checked[t].T, dtype=f"<i{CR_ENTRY_BYTES}") for t in tensors]
+    layout = cr_layout([len(checked[t]) for t in tensors], rounds)
+    return CrCommitment(tensors, commit_arrays(layout, arrays, pool))
 
 
 def check_output_shapes(steps: Sequence[Step], outputs: Sequence[NDArray[np.int32]]) -> None:
@@ -264,14 +287,14 @@ def _product_rows(
 
 def _first_failure(
     steps: Sequence[Step], outputs: Sequence[NDArray[np.int32]], sides: dict[int, Sides]
-) -> tuple[Entry | None, list[bytes]]:
-    checked: list[bytes] = []
+) -> tuple[Entry | None, dict[int, Int64s]]:
+    """The first wrong entry, in output order, and C r of every GEMM output checked before it."""
+    checked: dict[int, Int64s] = {}
     for tensor, step in enumerate(steps):
         if isinstance(step, RequantStep):
             failure = _check_requant(step, outputs[tensor], outputs[step.source])
         else:
-            failure, c_r = _check_gemm(step, outputs, sides[tensor])
-            checked.append(c_r)
+            failure, checked[tensor] = _check_gemm(step, outputs, sides[tensor])
         if failure is not None:
             return (tensor, *failure), checked
     return None, checked
@@ -279,19 +302,20 @@ def _first_failure(
 
 def _check_gemm(
     step: GemmStep, outputs: Sequence[NDArray[np.int32]], sides: Sides
-) -> tuple[tuple[int, int] | None, bytes]:
+) -> tuple[tuple[int, int] | None, Int64s]:
+    """The first wrong entry of a GEMM output (None: it passed), and its C r."""
     l_w_r, c_r, out_of_range = sides.result()
     if out_of_range is not None:
-        return out_of_range, b""
+        return out_of_range, c_r
     bad_rows = np.flatnonzero((l_w_r != c_r).any(axis=1))
     if not bad_rows.size:
-        return None, c_r.astype("<i8").tobytes()
+        return None, c_r
     row = int(bad_rows[0])
     opened = outputs[step.left.tensor][row].astype(np.int64) if isinstance(step.left, OutputRef) else None
     wrong = np.flatnonzero(expected_row(step, row, opened) != sides.claimed[row])
     if not wrong.size:
         raise RuntimeError(f"Freivalds flagged row {row} of a GEMM output, yet it recomputes correctly")
-    return (row, int(wrong[0])), b""
+    return (row, int(wrong[0])), c_r
 
 
 def _check_requant(
@@ -308,13 +332,6 @@ def _blocks(operand: Blocks | OutputRef, outputs: Sequence[NDArray[np.int32]]) -
     return operand
 
 
-def _attestation(root: bytes, seed: bytes, checked: list[bytes]) -> bytes:
-    digest = hashlib.sha256(ATTESTATION_TAG + root + len(seed).to_bytes(1, "big") + seed)
-    for c_r in checked:
-        digest.update(hashlib.sha256(c_r).digest())
-    return digest.digest()
-
-
 def _valid_reason(steps: Sequence[Step], rounds: int) -> str:
     gemms = sum(isinstance(step, GemmStep) for step in steps)
     text = f"{gemms} GEMM output(s) passed {rounds} Freivalds rounds (error <= 2^-{FREIVALDS_BITS * rounds})"
@@ -323,7 +340,6 @@ def _valid_reason(steps: Sequence[Step], rounds: int) -> str:
 
 
 def _check_challenge(seed: bytes, rounds: int) -> None:
-    if not 1 <= len(seed) <= MAX_CHALLENGE_SEED_BYTES:
-        raise ValueError(f"a challenge seed is 1 to {MAX_CHALLENGE_SEED_BYTES} bytes, not {len(seed)}")
-    if not 1 <= rounds <= MAX_ROUNDS:
-        raise ValueError(f"Freivalds rounds must be 1 to {MAX_ROUNDS}, not {rounds}")
+    if len(seed) != SEED_BYTES:
+        raise ValueError(f"a challenge seed is {SEED_BYTES} bytes (gpu/challenge.py), not {len(seed)}")
+    check_rounds(rounds)

@@ -11,21 +11,27 @@ from pathlib import Path
 from typing import Any
 
 import click
-import msgspec
 
 from gpu.backend import BACKEND_NAMES, Backend, get_backend
 from gpu.capacity import measure_gemm_throughput
+from gpu.challenge import BEACON_BYTES, MAX_ROUNDS, MAX_VERIFIER_BYTES, MIN_ROUNDS, derive_challenge_seed
 from gpu.energy import energy_meter
 from gpu.errors import BackendError, GpuError
-from gpu.fraud import check_fraud_proof, decode_fraud_proof
+from gpu.fraud import check_fraud_proof
 from gpu.hardware import HardwareReport, detect_gpus
-from gpu.jobs import MAX_DIM, MAX_SPEC_BYTES, JobSpec, decode_spec
+from gpu.header import MAX_DIM
+from gpu.jobs import MAX_SPEC_BYTES, JobSpec, decode_spec
+from gpu.proofs import (
+    FRAUD_PROOF_KIND,
+    MAX_ENCODED_BYTES,
+    decode_fraud_proof,
+    encode_attestation,
+    encode_fraud_proof,
+)
 from gpu.results import OUTPUT_FORMATS, RESULT_FILE, read_result, write_result
 from gpu.run import run_job
-from gpu.verify import DEFAULT_ROUNDS, MAX_CHALLENGE_SEED_BYTES, MAX_ROUNDS, Verdict, verify_result
+from gpu.verify import Verdict, verify_result
 from node.cli.common import CLIError, emit, one_line, output_option
-
-CHALLENGE_SEED_BYTES = 32
 
 
 class GpuGroup(click.Group):
@@ -108,25 +114,73 @@ def run_command(spec_file: Path, out_dir: Path, fmt: str, backend: str | None, o
 @click.argument("spec_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("result_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
-    "--challenge-seed",
-    help=f"Hex seed for Freivalds' vectors (default: {CHALLENGE_SEED_BYTES} fresh random bytes).",
+    "--verifier",
+    default="",
+    help=f"Your identity as hex, 0 to {MAX_VERIFIER_BYTES} bytes (on chain: your validator address).",
 )
-@click.option("--rounds", type=click.IntRange(1, MAX_ROUNDS), default=DEFAULT_ROUNDS, show_default=True)
+@click.option(
+    "--beacon",
+    help=f"The chain's {BEACON_BYTES}-byte beacon value (hex) from after the result root was on chain "
+    "(default: fresh random bytes, for a local check).",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(MIN_ROUNDS, MAX_ROUNDS),
+    default=MIN_ROUNDS,
+    show_default=True,
+    help=f"Freivalds rounds: the chain parameter, at least {MIN_ROUNDS} (2^-60).",
+)
+@click.option(
+    "--proof-out", type=click.Path(dir_okay=False, path_type=Path), help="Write a fraud proof's bytes here."
+)
+@click.option(
+    "--attestation-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the attestation's bytes here.",
+)
 @click.pass_context
 def verify(
-    ctx: click.Context, spec_file: Path, result_dir: Path, challenge_seed: str | None, rounds: int
+    ctx: click.Context,
+    spec_file: Path,
+    result_dir: Path,
+    verifier: str,
+    beacon: str | None,
+    rounds: int,
+    proof_out: Path | None,
+    attestation_out: Path | None,
 ) -> None:
     """Check RESULT_DIR against SPEC_FILE on the CPU; print the verdict as JSON.
 
-    Exit code 1 when the result is wrong; the printed fraud proof lets anyone check that.
+    The challenge seed is derived from the result root, --verifier and --beacon (docs/pouw.md), never
+    chosen. Exit code 1 when the result is wrong; the fraud proof lets anyone check that.
     """
     spec = load_spec(spec_file)
     stored = read_result(result_dir, spec)
-    seed = _challenge_seed(challenge_seed)
+    who = _hex_bytes("--verifier", verifier, 0, MAX_VERIFIER_BYTES)
+    value = (
+        os.urandom(BEACON_BYTES)
+        if beacon is None
+        else _hex_bytes("--beacon", beacon, BEACON_BYTES, BEACON_BYTES)
+    )
+    seed = derive_challenge_seed(stored.result_root, who, value)
     verdict = verify_result(spec, stored.outputs, stored.result_root, seed, rounds)
     if verdict.status == "mismatch":
         raise CLIError(f"{result_dir}: {verdict.reason} in {RESULT_FILE}; the files were changed or mixed up")
-    click.echo(json.dumps(_verdict_json(verdict, stored.result_root, seed, rounds), indent=2))
+    if proof_out is not None and verdict.proof is not None:
+        proof_out.write_bytes(encode_fraud_proof(verdict.proof))
+    if attestation_out is not None and verdict.attestation is not None:
+        attestation_out.write_bytes(encode_attestation(verdict.attestation))
+    document = {
+        "verdict": verdict.status,
+        "reason": verdict.reason,
+        "result_root": stored.result_root.hex(),
+        "verifier": who.hex(),
+        "beacon": value.hex(),
+        "challenge_seed": seed.hex(),
+        "rounds": rounds,
+        **_verdict_json(verdict),
+    }
+    click.echo(json.dumps(document, indent=2))
     if verdict.status == "fraud":
         ctx.exit(1)
 
@@ -136,17 +190,10 @@ def verify(
 @click.argument("proof_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--result-root", required=True, help="The committed result root (hex), e.g. from the chain.")
 def check_proof(spec_file: Path, proof_file: Path, result_root: str) -> None:
-    """Check a fraud proof (a bare proof, or `depind gpu verify` output) against a result root."""
+    """Check a fraud proof (its binary encoding, or `depind gpu verify` output) against a result root."""
     spec = load_spec(spec_file)
     root = _hex_bytes("--result-root", result_root, 32, 32)
-    raw = proof_file.read_bytes()
-    try:
-        document = json.loads(raw)
-    except ValueError:
-        document = None
-    if isinstance(document, dict) and "fraud_proof" in document:
-        raw = json.dumps(document["fraud_proof"]).encode()
-    proof = decode_fraud_proof(raw)
+    proof = decode_fraud_proof(_proof_bytes(proof_file))
     check_fraud_proof(spec, root, proof)
     click.echo(f"valid fraud proof: output {proof.tensor} entry ({proof.row}, {proof.col}) is wrong")
 
@@ -161,10 +208,21 @@ def load_spec(path: Path) -> JobSpec:
         raise CLIError(f"{path}: {one_line(exc)}") from None
 
 
-def _challenge_seed(text: str | None) -> bytes:
-    if text is None:
-        return os.urandom(CHALLENGE_SEED_BYTES)
-    return _hex_bytes("--challenge-seed", text, 1, MAX_CHALLENGE_SEED_BYTES)
+def _proof_bytes(path: Path) -> bytes:
+    """A proof file's binary encoding: the file itself, or the encoding in a verdict document."""
+    size = path.stat().st_size
+    if size > 4 * MAX_ENCODED_BYTES:
+        raise CLIError(f"{path} is {size} bytes, too large for a fraud proof")
+    raw = path.read_bytes()
+    if raw[:1] == bytes([FRAUD_PROOF_KIND]):
+        return raw
+    try:
+        document = json.loads(raw)
+        return bytes.fromhex(document["fraud_proof"]["encoded"])
+    except (ValueError, KeyError, TypeError):
+        raise CLIError(
+            f"{path} is neither a fraud proof's bytes nor `depind gpu verify` output with one"
+        ) from None
 
 
 def _hex_bytes(option: str, text: str, low: int, high: int) -> bytes:
@@ -178,16 +236,20 @@ def _hex_bytes(option: str, text: str, low: int, high: int) -> bytes:
     return value
 
 
-def _verdict_json(verdict: Verdict, root: bytes, seed: bytes, rounds: int) -> dict[str, Any]:
-    return {
-        "verdict": verdict.status,
-        "reason": verdict.reason,
-        "result_root": root.hex(),
-        "challenge_seed": seed.hex(),
-        "rounds": rounds,
-        "attestation": verdict.attestation.hex() if verdict.attestation else None,
-        "fraud_proof": msgspec.to_builtins(verdict.proof) if verdict.proof else None,
-    }
+def _verdict_json(verdict: Verdict) -> dict[str, Any]:
+    attestation = proof = None
+    if verdict.attestation is not None:
+        encoded = encode_attestation(verdict.attestation)
+        attestation = {
+            "cr_root": verdict.attestation.cr_root.hex(),
+            "bytes": len(encoded),
+            "encoded": encoded.hex(),
+        }
+    if verdict.proof is not None:
+        encoded = encode_fraud_proof(verdict.proof)
+        where = {"tensor": verdict.proof.tensor, "row": verdict.proof.row, "col": verdict.proof.col}
+        proof = {**where, "claimed": verdict.proof.claimed, "bytes": len(encoded), "encoded": encoded.hex()}
+    return {"attestation": attestation, "fraud_proof": proof}
 
 
 def _backend_summary(backend: Backend) -> dict[str, Any]:

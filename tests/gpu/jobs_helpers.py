@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 from collections.abc import Sequence
@@ -12,8 +13,11 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 
 from gpu.backend import EXACT_LIMIT
-from gpu.commit import Commitment, commit_outputs, result_root
+from gpu.challenge import derive_challenge_seed
+from gpu.commit import commit_outputs
+from gpu.header import result_root
 from gpu.jobs import BatchedGemmSpec, GemmSpec, JobSpec, MlpSpec, spec_digest
+from gpu.merkle import ChunkedCommitment
 
 GEMM = GemmSpec(m=12, k=20, n=9, bound=40, seed=11)
 BATCHED = BatchedGemmSpec(batch=3, m=5, k=7, n=4, bound=100, seed=12)
@@ -27,11 +31,16 @@ class Committed:
 
     spec: JobSpec
     outputs: tuple[NDArray[np.int32], ...]
-    commitment: Commitment
+    commitment: ChunkedCommitment
 
     @property
     def root(self) -> bytes:
-        return result_root(spec_digest(self.spec), self.commitment.output_root)
+        return result_root(spec_digest(self.spec), self.commitment.root)
+
+
+def challenge_seed(label: bytes, result: bytes = bytes(32)) -> bytes:
+    """A verifier's seed as the chain derives it; `label` stands for its beacon value."""
+    return derive_challenge_seed(result, b"verifier", hashlib.sha256(label).digest())
 
 
 def commit(spec: JobSpec, outputs: Sequence[NDArray[np.int32]]) -> Committed:

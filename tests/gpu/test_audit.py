@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pytest
 
-from gpu.audit import CommittedRows, audit_leaves, audit_result
+from gpu.audit import audit_result, audit_rows
 from gpu.backend import NumpyBackend
-from gpu.commit import RowOpening
 from gpu.fraud import check_fraud_proof
 from gpu.jobs import JobSpec
+from gpu.merkle import ChunkedCommitment, Opening
 from gpu.run import run_job
-from tests.gpu.jobs_helpers import GEMM, MLP, SPECS, commit, corrupted
+from tests.gpu.jobs_helpers import GEMM, MLP, SPECS, challenge_seed, commit, corrupted
 
-SEED = b"audit seed"
+SEED = challenge_seed(b"audit")
 
 
-def _source(spec: JobSpec, tensor: int | None = None, row: int = 0) -> tuple[CommittedRows, bytes]:
+def _source(spec: JobSpec, tensor: int | None = None, row: int = 0) -> tuple[ChunkedCommitment, bytes]:
     outputs = run_job(spec, NumpyBackend()).outputs
     if tensor is not None:
         outputs = tuple(corrupted(outputs, tensor, row, 0, int(outputs[tensor][row, 0]) + 1))
     committed = commit(spec, outputs)
-    return CommittedRows(committed.outputs, committed.commitment), committed.root
+    return committed.commitment, committed.root
 
 
 @pytest.mark.parametrize("kind", sorted(SPECS))
@@ -32,12 +33,12 @@ def test_honest_result_passes_audit(kind: str) -> None:
     assert verdict.status == "valid", verdict.reason
 
 
-def test_audit_leaves_are_distinct_sorted_and_seeded() -> None:
-    leaves = audit_leaves(SEED, 1000, 50)
-    assert leaves == sorted(set(leaves)) and all(0 <= leaf < 1000 for leaf in leaves)
-    assert audit_leaves(SEED, 1000, 50) == leaves
-    assert audit_leaves(b"other", 1000, 50) != leaves
-    assert audit_leaves(SEED, 4, 200) == [0, 1, 2, 3]
+def test_audit_rows_are_distinct_sorted_and_seeded() -> None:
+    rows = audit_rows(SEED, 1000, 50)
+    assert rows == sorted(set(rows)) and all(0 <= row < 1000 for row in rows)
+    assert audit_rows(SEED, 1000, 50) == rows
+    assert audit_rows(challenge_seed(b"other"), 1000, 50) != rows
+    assert audit_rows(SEED, 4, 200) == [0, 1, 2, 3]
 
 
 @pytest.mark.parametrize(("tensor", "row"), [(0, 3), (2, 5), (3, 1), (5, 0)])
@@ -51,7 +52,7 @@ def test_audit_catches_a_sampled_wrong_row(tensor: int, row: int) -> None:
 
 def test_audit_misses_rows_it_does_not_sample() -> None:
     """The documented limit: one wrong row is found only if sampled (that is Freivalds' job)."""
-    sampled = set(audit_leaves(SEED, 12, 3))
+    sampled = set(audit_rows(SEED, 12, 3))
     unsampled = next(leaf for leaf in range(12) if leaf not in sampled)
     source, root = _source(GEMM, 0, unsampled)
     assert audit_result(GEMM, root, source, SEED, samples=3).status == "valid"
@@ -59,22 +60,44 @@ def test_audit_misses_rows_it_does_not_sample() -> None:
 
 @dataclass(frozen=True)
 class LyingSource:
-    """Serves a valid root but rows whose proofs do not verify."""
+    """Serves a valid root but openings whose proofs do not verify."""
 
-    honest: CommittedRows
+    honest: ChunkedCommitment
 
     @property
-    def output_root(self) -> bytes:
-        return self.honest.output_root
+    def root(self) -> bytes:
+        return self.honest.root
 
-    def open_row(self, leaf: int) -> RowOpening:
-        opening = self.honest.open_row(leaf)
-        return RowOpening(opening.leaf, opening.row, [*opening.path[::-1], b"\x00" * 32])
+    def open_entries(self, tensor: int, first: int, count: int) -> Opening:
+        opening = self.honest.open_entries(tensor, first, count)
+        return dataclasses.replace(opening, proof=(*opening.proof[::-1], b"\x00" * 32))
+
+
+@dataclass(frozen=True)
+class TwoFacedSource:
+    """Serves a wrong row for the audit, but the correct chunk when asked for the proof's."""
+
+    wrong: ChunkedCommitment
+    right: ChunkedCommitment
+
+    @property
+    def root(self) -> bytes:
+        return self.wrong.root
+
+    def open_entries(self, tensor: int, first: int, count: int) -> Opening:
+        if count > 1:
+            return self.wrong.open_entries(tensor, first, count)
+        return dataclasses.replace(
+            self.right.open_entries(tensor, first, count), proof=self.wrong.tree.path(0)
+        )
 
 
 def test_audit_rejects_unproven_rows_and_foreign_roots() -> None:
     source, root = _source(GEMM)
     assert audit_result(GEMM, root, LyingSource(source), SEED).status == "mismatch"
+    wrong, wrong_root = _source(GEMM, 0, 3)
+    verdict = audit_result(GEMM, wrong_root, TwoFacedSource(wrong, source), SEED, samples=100)
+    assert verdict.status == "mismatch" and "do not hold" in verdict.reason
     other_source, _ = _source(MLP)
     verdict = audit_result(GEMM, root, other_source, SEED)
     assert verdict.status == "mismatch" and "output root" in verdict.reason

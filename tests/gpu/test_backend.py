@@ -111,8 +111,36 @@ class RoundingInputsBackend(NumpyBackend):
         return np.matmul(bf16(a), bf16(b)).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class NarrowAccumulatorBackend(NumpyBackend):
+    """A device whose accumulator keeps 21 significant bits (one short of 2^22): it starts from
+    the first product exactly and rounds each partial sum after that. Products are exact."""
+
+    bits: int = 21
+
+    def matmul_fp32(self, a: Any, b: Any) -> Any:
+        a64, b64 = a.astype(np.float64), b.astype(np.float64)
+        acc = np.outer(a64[:, 0], b64[0])
+        for k in range(1, a64.shape[1]):
+            acc = _round_to_bits(acc + np.outer(a64[:, k], b64[k]), self.bits)
+        return acc.astype(np.float32)
+
+
+def _round_to_bits(x: Any, bits: int) -> Any:
+    mantissa, exponent = np.frexp(x)
+    return np.ldexp(np.round(mantissa * 2.0**bits) / 2.0**bits, exponent)
+
+
+def test_self_test_catches_an_accumulator_one_bit_short() -> None:
+    """Partial sums near 2^22 with the low bit set: a 21-bit accumulator rounds them, though it
+    gets every other case right (their sums fit 21 bits, or are multiples of 2^10)."""
+    with pytest.raises(BackendError, match=r"self-test \(K=4096, odd sums near 2\^22\)"):
+        self_test(NarrowAccumulatorBackend())
+    self_test(NarrowAccumulatorBackend(bits=22))  # all 22 bits: exact, and passes
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # FP16 overflows to inf, which is the point
-@pytest.mark.parametrize("backend", [Fp16Backend(), RoundingInputsBackend()])
+@pytest.mark.parametrize("backend", [Fp16Backend(), RoundingInputsBackend(), NarrowAccumulatorBackend()])
 def test_invalid_backend_fails_self_test(backend: NumpyBackend) -> None:
     with pytest.raises(BackendError, match="failed the exactness self-test"):
         self_test(backend)

@@ -14,10 +14,12 @@ from gpu.capacity import (
     judge_capacity,
     measure_gemm_throughput,
 )
-from gpu.jobs import MAX_DIM, MAX_INNER, validate_spec
+from gpu.header import MAX_DIM, MAX_INNER
+from gpu.jobs import validate_spec
 from tests.gpu.jobs_helpers import commit, corrupted
 
-SEED = b"capacity"
+VERIFIER = b"capacity verifier"
+BEACON = bytes(range(32))  # drawn after the result root arrived
 QUICK_S = 0.05  # a short target keeps the tests fast; sizing is tested above
 
 
@@ -58,7 +60,7 @@ def test_honest_answer_in_time_passes() -> None:
     challenge = capacity_challenge(CapacityClaim(5, 1000), seed=3, target_s=QUICK_S)
     result, elapsed = answer_challenge(challenge, NumpyBackend(), clock=_fake_clock(0.5).__next__)
     assert elapsed == 0.5
-    verdict = judge_capacity(challenge, result.outputs, result.result_root, elapsed, SEED)
+    verdict = judge_capacity(challenge, result.outputs, result.result_root, elapsed, VERIFIER, BEACON)
     assert verdict.passed, verdict.reason
     assert verdict.measured_gflops == pytest.approx(challenge.flops / 0.5 / 1e9)
 
@@ -66,7 +68,9 @@ def test_honest_answer_in_time_passes() -> None:
 def test_late_answer_fails() -> None:
     challenge = capacity_challenge(CapacityClaim(5, 1000), seed=3, target_s=QUICK_S)
     result, _ = answer_challenge(challenge, NumpyBackend())
-    verdict = judge_capacity(challenge, result.outputs, result.result_root, challenge.deadline_s + 0.01, SEED)
+    verdict = judge_capacity(
+        challenge, result.outputs, result.result_root, challenge.deadline_s + 0.01, VERIFIER, BEACON
+    )
     assert not verdict.passed and verdict.reason.startswith("too slow")
 
 
@@ -74,7 +78,7 @@ def test_wrong_answer_fails_however_fast() -> None:
     challenge = capacity_challenge(CapacityClaim(5, 1000), seed=3, target_s=QUICK_S)
     result, _ = answer_challenge(challenge, NumpyBackend())
     cheat = commit(challenge.spec, corrupted(result.outputs, 0, 1, 2, 0))
-    verdict = judge_capacity(challenge, cheat.outputs, cheat.root, 0.001, SEED)
+    verdict = judge_capacity(challenge, cheat.outputs, cheat.root, 0.001, VERIFIER, BEACON)
     assert not verdict.passed and verdict.verdict.status == "fraud"
 
 

@@ -10,8 +10,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from gpu.backend import select_backend_name
+from gpu.challenge import derive_challenge_seed
 from gpu.commit import commit_outputs, result_root
 from gpu.jobs import GemmSpec, JobSpec, encode_spec, spec_digest
+from gpu.proofs import decode_attestation, decode_fraud_proof
 from gpu.results import RESULT_FILE
 from node.cli.main import cli
 from tests.gpu.jobs_helpers import MLP
@@ -66,11 +68,20 @@ def test_run_then_verify_valid(runner: CliRunner, tmp_path: Path, fmt: str) -> N
     record = json.loads(ran.stdout)
     assert record["spec_digest"] == spec_digest(MLP).hex()
     assert record["energy_mj"] is None and record["backend"] == "numpy"
-    verified = _invoke(runner, "verify", spec_file, out, "--challenge-seed", "00ff")
+    beacon = "ab" * 32
+    verified = _invoke(runner, "verify", spec_file, out, "--verifier", "0102", "--beacon", beacon)
     assert verified.exit_code == 0, verified.output
     verdict = json.loads(verified.stdout)
     assert verdict["verdict"] == "valid" and verdict["fraud_proof"] is None
-    assert verdict["result_root"] == record["result_root"] and verdict["challenge_seed"] == "00ff"
+    assert verdict["result_root"] == record["result_root"] and verdict["rounds"] == 3
+    root = bytes.fromhex(record["result_root"])
+    seed = derive_challenge_seed(root, b"\x01\x02", bytes.fromhex(beacon))
+    assert (verdict["verifier"], verdict["beacon"], verdict["challenge_seed"]) == ("0102", beacon, seed.hex())
+    attestation = decode_attestation(bytes.fromhex(verdict["attestation"]["encoded"]))
+    assert attestation.verdict == "valid" and attestation.result_root == root
+    assert attestation.cr_root.hex() == verdict["attestation"]["cr_root"]
+    again = _invoke(runner, "verify", spec_file, out, "--verifier", "0103", "--beacon", beacon)
+    assert json.loads(again.stdout)["attestation"]["cr_root"] != verdict["attestation"]["cr_root"]
 
 
 def test_run_text_output(runner: CliRunner, tmp_path: Path) -> None:
@@ -86,8 +97,8 @@ def _commit_fraud(out: Path, spec: JobSpec) -> str:
     outputs[0][1, 2] += 1
     np.save(out / "out0.npy", outputs[0])
     commitment = commit_outputs(outputs)
-    record["output_root"] = commitment.output_root.hex()
-    record["result_root"] = result_root(spec_digest(spec), commitment.output_root).hex()
+    record["output_root"] = commitment.root.hex()
+    record["result_root"] = result_root(spec_digest(spec), commitment.root).hex()
     (out / RESULT_FILE).write_text(json.dumps(record))
     return str(record["result_root"])
 
@@ -96,20 +107,21 @@ def test_verify_fraud_exits_1_with_a_proof_anyone_can_check(runner: CliRunner, t
     spec_file, out = _spec_file(tmp_path), tmp_path / "out"
     assert _invoke(runner, "run", spec_file, "--out", out).exit_code == 0
     root = _commit_fraud(out, GEMM_SPEC)
-    verified = _invoke(runner, "verify", spec_file, out)
+    binary = tmp_path / "proof.bin"
+    verified = _invoke(runner, "verify", spec_file, out, "--proof-out", binary)
     assert verified.exit_code == 1
     verdict = json.loads(verified.stdout)
     assert verdict["verdict"] == "fraud"
     proof = verdict["fraud_proof"]
     assert (proof["tensor"], proof["row"], proof["col"]) == (0, 1, 2)
+    assert binary.read_bytes().hex() == proof["encoded"] and proof["bytes"] == len(binary.read_bytes())
+    assert decode_fraud_proof(binary.read_bytes()).claimed == proof["claimed"]
     proof_file = tmp_path / "verdict.json"
     proof_file.write_text(verified.stdout)
     checked = _invoke(runner, "check-proof", spec_file, proof_file, "--result-root", root)
     assert checked.exit_code == 0, checked.output
     assert "valid fraud proof: output 0 entry (1, 2) is wrong" in checked.stdout
-    bare = tmp_path / "proof.json"
-    bare.write_text(json.dumps(proof))
-    assert _invoke(runner, "check-proof", spec_file, bare, "--result-root", root).exit_code == 0
+    assert _invoke(runner, "check-proof", spec_file, binary, "--result-root", root).exit_code == 0
     honest_root = "00" * 32
     rejected = _invoke(runner, "check-proof", spec_file, proof_file, "--result-root", honest_root)
     _assert_one_line_error(rejected, "the proof's output_root is not the one bound into the result root")
@@ -157,12 +169,32 @@ def test_invalid_forced_cupy_without_a_device(runner: CliRunner, tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    ("seed", "message"),
-    [("zz", "not hexadecimal"), ("", "must be 1 to 64 bytes, got 0"), ("00" * 65, "got 65")],
+    ("option", "value", "message"),
+    [
+        ("--beacon", "zz", "not hexadecimal"),
+        ("--beacon", "00" * 31, "must be 32 bytes, got 31"),
+        ("--verifier", "00" * 65, "must be 0 to 64 bytes, got 65"),
+        ("--rounds", "1", "1 is not in the range 3<=x<=16"),
+        ("--rounds", "2", "2 is not in the range 3<=x<=16"),
+        ("--challenge-seed", "00ff", "No such option '--challenge-seed'"),  # seeds are derived, never chosen
+    ],
 )
-def test_invalid_challenge_seed(runner: CliRunner, tmp_path: Path, seed: str, message: str) -> None:
+def test_invalid_challenge_options(
+    runner: CliRunner, tmp_path: Path, option: str, value: str, message: str
+) -> None:
     spec_file, out = _spec_file(tmp_path), tmp_path / "out"
     assert _invoke(runner, "run", spec_file, "--out", out).exit_code == 0
-    result = _invoke(runner, "verify", spec_file, out, "--challenge-seed", seed)
+    result = _invoke(runner, "verify", spec_file, out, option, value)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_invalid_proof_file(runner: CliRunner, tmp_path: Path) -> None:
+    spec_file = _spec_file(tmp_path)
+    bad = tmp_path / "proof.json"
+    bad.write_text('{"verdict": "valid", "fraud_proof": null}')
+    result = _invoke(runner, "check-proof", spec_file, bad, "--result-root", "00" * 32)
+    _assert_one_line_error(result, f"{bad} is neither a fraud proof's bytes nor")
+    bad.write_bytes(b"\x01\x02\x00")
+    result = _invoke(runner, "check-proof", spec_file, bad, "--result-root", "00" * 32)
+    _assert_one_line_error(result, "malformed fraud proof: truncated at byte 2")

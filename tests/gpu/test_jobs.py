@@ -4,25 +4,49 @@ from __future__ import annotations
 
 import re
 
+import msgspec
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
+from gpu import prng
 from gpu.backend import NumpyBackend
 from gpu.errors import JobSpecError
+from gpu.header import (
+    BatchedGemmHeader,
+    EarlierOutput,
+    GemmHeader,
+    GemmLayout,
+    MlpHeader,
+    RequantLayout,
+    SeededBias,
+    SeededOperand,
+    SuppliedOperand,
+    decode_header,
+    header_digest,
+    layout,
+    validate_header,
+)
 from gpu.jobs import (
     MAX_SPEC_BYTES,
     BatchedGemmSpec,
+    DataMatrix,
     GemmSpec,
     JobSpec,
     MlpSpec,
+    RequantStep,
+    SeededMatrix,
     decode_spec,
     encode_spec,
+    job_header,
     output_shapes,
+    plan,
     requantize,
     spec_digest,
+    supplied_lines,
     validate_spec,
 )
+from gpu.merkle import leaf_hash, merkle_root_reference
 from gpu.reference import reference_outputs
 from gpu.run import run_job
 from tests.gpu.jobs_helpers import GEMM, MLP, SPECS, job_specs
@@ -177,10 +201,83 @@ def test_invalid_spec_built_in_python_is_caught() -> None:
 
 def test_known_vectors() -> None:
     """Pinned digests: another implementation of the spec must reproduce them byte for byte."""
-    assert spec_digest(GEMM).hex() == "68b2d32e11e8729898c43e9be1be5243d5cb896d6180475b1526b83e9b2b55ec"
+    assert spec_digest(GEMM).hex() == "8fe398db0171db11cc4ca6858a00664e9dd0f6e000b8a9fb626591db4c5d26b3"
     assert run_job(GEMM, CPU).result_root.hex() == (
-        "fa4027464cf7c3177e16b5c2acf2c7edf9028607056132a1c43a564fbd9bdc2c"
+        "88c7c5722e02cfebe1193a8ff848e17a2752babd7f9bfedb2f58e2a3e1059cb3"
     )
     assert run_job(MLP, CPU).result_root.hex() == (
-        "b1cc519726e411ab888b925d005bf5f795926c4785e3717f90bbd7523cacbcb0"
+        "08b2de43b9032a72380f7497e34b044c307b420b663c7a03f5c05b804834aafb"
     )
+
+
+def test_header_commits_supplied_data_by_rows_and_columns() -> None:
+    a = np.arange(-6, 6, dtype=np.int8).reshape(3, 4)  # m = 3, k = 4
+    b = np.arange(8, dtype=np.int8).reshape(4, 2)  # n = 2
+    spec = GemmSpec(m=3, k=4, n=2, bound=6, a=a.tobytes(), b=b.tobytes())
+    header = job_header(spec)
+    assert isinstance(header, GemmHeader) and header.seed == 0
+    assert header.a_root == merkle_root_reference([leaf_hash(row.tobytes()) for row in a])
+    assert header.b_root == merkle_root_reference([leaf_hash(col.tobytes()) for col in b.T.copy()])
+    assert spec_digest(spec) == header_digest(header)
+    assert decode_header(msgspec.msgpack.encode(header)) == header
+    assert job_header(GEMM) == GemmHeader(m=12, k=20, n=9, bound=40, seed=11)
+
+
+def test_header_of_a_batched_job_puts_items_one_after_another() -> None:
+    a = np.arange(2 * 3 * 4, dtype=np.int8).reshape(2, 3, 4) - 12
+    b = np.arange(2 * 4 * 5, dtype=np.int8).reshape(2, 4, 5) - 20
+    spec = BatchedGemmSpec(batch=2, m=3, k=4, n=5, bound=20, a=a.tobytes(), b=b.tobytes())
+    header = job_header(spec)
+    assert isinstance(header, BatchedGemmHeader)
+    assert header.a_root == merkle_root_reference([leaf_hash(r.tobytes()) for r in a.reshape(6, 4)])
+    columns = [b[t][:, j].tobytes() for t in range(2) for j in range(5)]
+    assert header.b_root == merkle_root_reference([leaf_hash(c) for c in columns])
+    second = layout(header)[1]
+    assert isinstance(second, GemmLayout) and isinstance(second.right, SuppliedOperand)
+    assert (second.right.first, second.right.size) == (5, 10)
+
+
+def test_invalid_header() -> None:
+    header = MlpHeader(rows=1, widths=[2, 3], shifts=[1], weight_bound=3, bias_bound=0, weight_roots=[])
+    with pytest.raises(JobSpecError, match="weight_roots has 0 entries for 1 layers"):
+        validate_header(header)
+    with pytest.raises(JobSpecError, match="invalid job header: Expected `bytes` of length >= 32"):
+        decode_header(msgspec.msgpack.encode(GemmHeader(m=1, k=1, n=1, bound=1, a_root=b"short")))
+    with pytest.raises(JobSpecError, match="exceeds 2"):
+        validate_header(GemmHeader(m=1, k=2000, n=1, bound=50))
+
+
+@settings(max_examples=40, deadline=None)
+@given(job_specs())
+def test_header_layout_agrees_with_the_plan(spec: JobSpec) -> None:
+    """The chain's integer description of a job (gpu/header.py) is the NumPy plan's."""
+    steps, layouts = plan(spec), layout(job_header(spec))
+    assert [step.shape for step in steps] == [item.shape for item in layouts]
+    for step, item in zip(steps, layouts, strict=True):
+        if isinstance(step, RequantStep):
+            assert isinstance(item, RequantLayout)
+            assert (step.source, step.shift, step.relu) == (item.source, item.shift, item.relu)
+            assert step.bias.tolist() == [_bias(spec, item, col) for col in range(item.shape[1])]
+            continue
+        assert isinstance(item, GemmLayout)
+        assert step.inner == item.inner and step.output_bound == item.output_bound
+        for operand, described in ((step.left, item.left), (step.right, item.right)):
+            if isinstance(operand, SeededMatrix):
+                assert isinstance(described, SeededOperand) and operand.which == described.which
+            elif isinstance(operand, DataMatrix):
+                assert isinstance(described, SuppliedOperand)
+                axis = described.axis
+                lines = supplied_lines(spec, described.field, described.layer)[described.first :]
+                want = operand.values if axis == "rows" else operand.values.T
+                assert np.array_equal(lines[: len(want)], want)
+            else:
+                assert isinstance(described, EarlierOutput) and operand.tensor == described.tensor
+
+
+def _bias(spec: JobSpec, item: RequantLayout, col: int) -> int:
+    if item.bias is None:
+        return 0
+    if isinstance(item.bias, SeededBias):
+        return prng.entry(spec.seed, item.bias.which, 0, col, item.bias.bound)
+    assert isinstance(spec, MlpSpec) and spec.biases is not None
+    return int(np.frombuffer(spec.biases[item.bias.layer], "<i4")[col])

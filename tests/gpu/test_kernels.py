@@ -69,7 +69,16 @@ def test_prepare_vectors_pads_rounds_to_groups() -> None:
     assert np.array_equal(prepared[:2], vectors) and not prepared[2:].any()
 
 
-@pytest.mark.parametrize(("row", "col", "value"), [(0, 0, 101), (3, 4999, -101), (2, 2048, INT32_MAX)])
+@pytest.mark.parametrize(
+    ("row", "col", "value"),
+    [
+        (0, 0, 101),
+        (3, 4999, -101),
+        (2, 2048, INT32_MAX),
+        (1, 700, -101),  # its row's only entry out of range, and below -bound: the negative side alone
+        (1, 2047, -(2**31)),
+    ],
+)
 def test_dense_times_reports_the_first_row_out_of_range(row: int, col: int, value: int) -> None:
     matrix = np.full((5, 5000), 100, np.int32)
     matrix[row, col] = value

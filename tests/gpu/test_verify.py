@@ -1,24 +1,22 @@
-"""Verification: Freivalds finds any wrong entry, fraud proofs check, forged proofs do not."""
+"""Verification: Freivalds finds any wrong entry, fraud proofs check, forged proofs do not;
+valid verdicts carry an attestation committing to the verifier's C r."""
 
 from __future__ import annotations
 
-import msgspec
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gpu.attestation import check_cr_opening
 from gpu.backend import NumpyBackend
-from gpu.commit import RowOpening, canonical_bytes
+from gpu.commit import canonical_bytes
 from gpu.errors import InvalidFraudProof, OutputShapeError
-from gpu.fraud import (
-    FraudProof,
-    build_fraud_proof,
-    check_fraud_proof,
-    decode_fraud_proof,
-    encode_fraud_proof,
-)
-from gpu.jobs import GemmSpec, GemmStep, JobSpec, plan
+from gpu.fraud import FraudProof, build_fraud_proof, check_fraud_proof, decode_fraud_proof, encode_fraud_proof
+from gpu.jobs import GemmSpec, GemmStep, JobSpec, job_header, plan
+from gpu.merkle import Opening
 from gpu.recompute import expected_row, input_tensor
 from gpu.reference import reference_outputs
 from gpu.run import run_job
@@ -28,9 +26,9 @@ from gpu.verify import (
     freivalds_sides_reference,
     verify_result,
 )
-from tests.gpu.jobs_helpers import GEMM, MLP, SPECS, Committed, commit, corrupted, job_specs
+from tests.gpu.jobs_helpers import GEMM, MLP, SPECS, Committed, challenge_seed, commit, corrupted, job_specs
 
-SEED = b"challenge"
+SEED = challenge_seed(b"challenge")
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 
@@ -39,16 +37,27 @@ def honest(spec: JobSpec) -> Committed:
 
 
 @pytest.mark.parametrize("kind", sorted(SPECS))
-def test_honest_result_is_valid(kind: str) -> None:
+def test_honest_result_is_valid_with_an_attestation_to_c_r(kind: str) -> None:
     result = honest(SPECS[kind])
     verdict = verify_result(result.spec, result.outputs, result.root, SEED)
     assert verdict.status == "valid", verdict.reason
-    assert verdict.proof is None
-    assert verdict.attestation is not None and len(verdict.attestation) == 32
+    assert verdict.proof is None and verdict.attestation is not None and verdict.cr is not None
+    assert verdict.attestation.verdict == "valid" and verdict.attestation.rounds == 3
+    assert verdict.attestation.result_root == result.root
+    assert verdict.attestation.cr_root == verdict.cr.root
     again = verify_result(result.spec, result.outputs, result.root, SEED, workers=1)
-    assert again.attestation == verdict.attestation  # depends on the seed and C r only
-    other = verify_result(result.spec, result.outputs, result.root, b"another seed")
-    assert other.attestation != verdict.attestation
+    assert again.attestation == verdict.attestation  # a function of the seed and C r only
+    other = verify_result(result.spec, result.outputs, result.root, challenge_seed(b"another member"))
+    assert other.attestation is not None and other.attestation.cr_root != verdict.attestation.cr_root
+    header = job_header(result.spec)
+    steps = plan(result.spec)
+    for tensor, step in enumerate(steps):
+        if isinstance(step, GemmStep):
+            vectors = challenge_vectors(SEED, tensor, step.shape[1], 3)
+            c_r = result.outputs[tensor].astype(np.int64) @ vectors
+            entry = verdict.cr.open_entry(tensor, 2, step.shape[0] - 1)
+            assert entry.value == c_r[-1, 2]
+            assert check_cr_opening(header, 3, verdict.attestation.cr_root, entry) == entry.value
 
 
 @settings(max_examples=60, deadline=None)
@@ -65,7 +74,7 @@ def test_one_wrong_entry_anywhere_is_caught_and_proven(spec: JobSpec, data: st.D
         )
     )
     cheat = commit(spec, corrupted(outputs, tensor, row, col, wrong))
-    verdict = verify_result(spec, cheat.outputs, cheat.root, data.draw(st.binary(min_size=1, max_size=64)))
+    verdict = verify_result(spec, cheat.outputs, cheat.root, data.draw(st.binary(min_size=32, max_size=32)))
     assert verdict.status == "fraud"
     assert verdict.proof is not None
     assert (verdict.proof.tensor, verdict.proof.row, verdict.proof.col) == (tensor, row, col)
@@ -78,8 +87,10 @@ def test_fraud_in_mlp_layer_input_is_proven_with_the_input_row() -> None:
     outputs = run_job(MLP, NumpyBackend()).outputs
     cheat = commit(MLP, corrupted(outputs, 2, 1, 3, int(outputs[2][1, 3]) + 1))  # layer 1 accumulator
     verdict = verify_result(MLP, cheat.outputs, cheat.root, SEED)
-    assert verdict.proof is not None and len(verdict.proof.inputs) == 1
-    assert verdict.proof.inputs[0].leaf == cheat.commitment.leaf(1, 1)  # row 1 of layer 0's activation
+    assert verdict.proof is not None and len(verdict.proof.openings) == 2
+    width = MLP.widths[1]
+    row_leaves = cheat.commitment.layout.leaves(1, width, width)  # row 1 of layer 0's activation
+    assert (verdict.proof.openings[1].first, verdict.proof.openings[1].count) == row_leaves
     check_fraud_proof(MLP, cheat.root, verdict.proof)
     assert "output 2 entry (1, 3)" in verdict.reason
 
@@ -123,19 +134,52 @@ def test_invalid_output_shapes() -> None:
 
 def test_invalid_challenge() -> None:
     result = honest(GEMM)
-    with pytest.raises(ValueError, match="1 to 64 bytes, not 0"):
-        verify_result(GEMM, result.outputs, result.root, b"")
-    with pytest.raises(ValueError, match="rounds must be 1 to 16"):
-        verify_result(GEMM, result.outputs, result.root, SEED, rounds=0)
+    with pytest.raises(ValueError, match="a challenge seed is 32 bytes"):
+        verify_result(GEMM, result.outputs, result.root, b"a free-form seed")
+    for rounds in (0, 1, 2, 17):
+        with pytest.raises(ValueError, match=f"rounds must be 3 to 16, not {rounds}"):
+            verify_result(GEMM, result.outputs, result.root, SEED, rounds=rounds)
 
 
-def test_challenge_vectors() -> None:
-    vectors = challenge_vectors(SEED, 0, 1000, 3)
-    assert vectors.shape == (1000, 3) and vectors.dtype == np.int64
-    assert vectors.min() >= 0 and vectors.max() < 2**20 and vectors.max() > 2**19
-    assert not np.array_equal(vectors, challenge_vectors(SEED, 1, 1000, 3))
-    assert not np.array_equal(vectors, challenge_vectors(SEED + b"x", 0, 1000, 3))
-    assert np.array_equal(vectors, challenge_vectors(SEED, 0, 1000, 3))
+# A spec whose outputs may reach 2^22 (K * b^2 = 2^22), so large planted errors stay in range.
+WIDE = GemmSpec(m=4, k=4096, n=8, bound=32, seed=21)
+
+
+def test_an_error_orthogonal_to_the_first_round_is_caught_by_the_others() -> None:
+    """Row 1 is changed by e = (r0[1], -r0[0], 0, ...): e . r0 = 0, so round 0 alone passes it,
+    but e . r1 != 0. Only a verifier whose vectors reach every round catches it."""
+    outputs = run_job(WIDE, NumpyBackend()).outputs
+    vectors = challenge_vectors(SEED, 0, WIDE.n, 3)
+    error = np.zeros(WIDE.n, np.int64)
+    error[0], error[1] = vectors[1, 0], -vectors[0, 0]
+    assert error @ vectors[:, 0] == 0 and error @ vectors[:, 1] != 0
+    wrong = outputs[0].astype(np.int64)
+    wrong[1] += error
+    assert np.abs(wrong).max() <= WIDE.k * WIDE.bound**2  # in range: the range check cannot see it
+    cheat = commit(WIDE, [wrong.astype(np.int32)])
+    verdict = verify_result(WIDE, cheat.outputs, cheat.root, SEED, rounds=3)
+    assert verdict.status == "fraud" and verdict.proof is not None
+    assert (verdict.proof.tensor, verdict.proof.row, verdict.proof.col) == (0, 1, 0)
+    check_fraud_proof(WIDE, cheat.root, verdict.proof)
+
+
+@pytest.mark.parametrize("col", [1, 5, 7])
+def test_an_entry_below_minus_the_bound_alone_is_fraud_at_that_entry(col: int) -> None:
+    """The range check's negative side on its own: the row's only entry out of range is -bound - 1.
+    An entry out of range is reported before any Freivalds failure (here an in-range wrong entry
+    earlier in the row), so only a range check that sees negative values reports this column."""
+    outputs = run_job(WIDE, NumpyBackend()).outputs
+    bound = WIDE.k * WIDE.bound**2
+    wrong = corrupted(outputs, 0, 2, 0, int(outputs[0][2, 0]) + 1)
+    wrong[0][2, col] = -bound - 1
+    cheat = commit(WIDE, wrong)
+    row = cheat.outputs[0][2]
+    assert (row < -bound).sum() == 1 and (row > bound).sum() == 0
+    verdict = verify_result(WIDE, cheat.outputs, cheat.root, SEED)
+    assert verdict.status == "fraud" and verdict.proof is not None
+    assert (verdict.proof.tensor, verdict.proof.row, verdict.proof.col) == (0, 2, col)
+    assert verdict.proof.claimed == -bound - 1
+    check_fraud_proof(WIDE, cheat.root, verdict.proof)
 
 
 @settings(max_examples=40, deadline=None)
@@ -150,7 +194,7 @@ def test_fast_freivalds_equals_int64_reference(spec: JobSpec, data: st.DataObjec
     claimed = outputs[tensor].copy()
     bound = step.output_bound
     claimed[0, 0] = data.draw(st.integers(-bound, bound))  # any in-range value, right or wrong
-    vectors = challenge_vectors(data.draw(st.binary(min_size=1, max_size=8)), tensor, claimed.shape[1], 3)
+    vectors = challenge_vectors(data.draw(st.binary(min_size=32, max_size=32)), tensor, claimed.shape[1], 3)
     fast = freivalds_sides(step, outputs, claimed, vectors)
     reference = freivalds_sides_reference(step, outputs, claimed, vectors)
     assert fast[2] is None
@@ -185,51 +229,55 @@ def mlp_fraud() -> tuple[Committed, FraudProof]:
 def test_invalid_proof_against_a_correct_entry(kind: str) -> None:
     result = honest(SPECS[kind])
     for tensor, output in enumerate(result.outputs):
-        proof = build_fraud_proof(
-            result.spec, result.outputs, result.commitment, tensor, 0, output.shape[1] - 1
-        )
+        proof = build_fraud_proof(result.spec, result.commitment, tensor, 0, output.shape[1] - 1)
         with pytest.raises(InvalidFraudProof, match="is correct"):
             check_fraud_proof(result.spec, result.root, proof)
 
 
 def _forge(proof: FraudProof, **changes: object) -> FraudProof:
-    return msgspec.structs.replace(proof, **changes)
+    return dataclasses.replace(proof, **changes)  # type: ignore[arg-type]
 
 
-def _with_row(opening: RowOpening, values: list[int]) -> RowOpening:
-    return RowOpening(opening.leaf, canonical_bytes(np.array(values)), opening.path)
+def _with_data(opening: Opening, data: bytes) -> Opening:
+    return dataclasses.replace(opening, data=data)
 
 
 def test_invalid_forged_proofs(mlp_fraud: tuple[Committed, FraudProof]) -> None:
     cheat, proof = mlp_fraud
     check_fraud_proof(MLP, cheat.root, proof)
     honest_root = honest(MLP).root
-    values = proof.opening.values().tolist()
-    forged_row = [*values]
-    forged_row[proof.col] += 1
-    source = proof.inputs[0]
+    entry, accumulator = proof.openings
+    values = np.frombuffer(entry.data, "<i4").copy()
+    values[proof.col] += 1
     cases = {
         "not the one bound into the result root": (honest_root, proof),
-        "claimed value is not the one in the opened row": (
+        "the claimed value .* is not the one in the opened chunk": (
             cheat.root,
             _forge(proof, claimed=proof.claimed + 1),
         ),
-        "does not lead to the output root": (
+        "opening 0 .*does not lead to the root": (
             cheat.root,
-            _forge(proof, opening=_with_row(proof.opening, forged_row), claimed=forged_row[proof.col]),
+            _forge(
+                proof,
+                openings=(_with_data(entry, canonical_bytes(values)), accumulator),
+                claimed=int(values[proof.col]),
+            ),
         ),
-        "an opening is for leaf": (cheat.root, _forge(proof, opening=_forge_leaf(proof.opening, 0))),
+        "opening 0 .*the opening holds leaves 0": (
+            cheat.root,
+            _forge(proof, openings=(dataclasses.replace(entry, first=0), accumulator)),
+        ),
         "output 9 does not exist": (cheat.root, _forge(proof, tensor=9)),
         "is outside output 3": (cheat.root, _forge(proof, col=99)),
-        "open exactly that row": (cheat.root, _forge(proof, inputs=())),
-        "bytes, not": (
+        "needs 2 openings": (cheat.root, _forge(proof, openings=(entry,))),
+        "opening 1 .*holds 188 bytes, not 192": (
             cheat.root,
-            _forge(proof, inputs=(RowOpening(source.leaf, source.row[:-4], source.path),)),
+            _forge(proof, openings=(entry, _with_data(accumulator, accumulator.data[:-4]))),
         ),
-        "unsupported fraud proof version 2": (cheat.root, _forge(proof, version=2)),
-        "Merkle path of row": (
+        "unsupported fraud proof version 3": (cheat.root, _forge(proof, version=3)),
+        "opening 1 .*does not lead to the root": (
             cheat.root,
-            _forge(proof, inputs=(RowOpening(source.leaf, source.row, list(reversed(source.path))),)),
+            _forge(proof, openings=(entry, dataclasses.replace(accumulator, proof=accumulator.proof[::-1]))),
         ),
     }
     for message, (root, forged) in cases.items():
@@ -237,20 +285,15 @@ def test_invalid_forged_proofs(mlp_fraud: tuple[Committed, FraudProof]) -> None:
             check_fraud_proof(MLP, root, forged)
 
 
-def _forge_leaf(opening: RowOpening, leaf: int) -> RowOpening:
-    return RowOpening(leaf, opening.row, opening.path)
-
-
 def test_invalid_proof_with_a_faked_input_row() -> None:
     """Changing the opened input row (to make a correct entry look wrong) breaks its path."""
-    outputs = run_job(MLP, NumpyBackend()).outputs
-    result = commit(MLP, outputs)
-    proof = build_fraud_proof(MLP, result.outputs, result.commitment, 2, 0, 0)
-    source = proof.inputs[0]
-    faked = source.values().tolist()
+    result = commit(MLP, run_job(MLP, NumpyBackend()).outputs)
+    proof = build_fraud_proof(MLP, result.commitment, 2, 0, 0)
+    entry, source = proof.openings
+    faked = np.frombuffer(source.data, "<i4").copy()
     faked[0] += 1
-    forged = _forge(proof, inputs=(RowOpening(source.leaf, canonical_bytes(np.array(faked)), source.path),))
-    with pytest.raises(InvalidFraudProof, match="does not lead to the output root"):
+    forged = _forge(proof, openings=(entry, _with_data(source, canonical_bytes(faked))))
+    with pytest.raises(InvalidFraudProof, match=r"opening 1 .*does not lead to the root"):
         check_fraud_proof(MLP, result.root, forged)
 
 
@@ -259,18 +302,21 @@ def test_invalid_proof_opening_an_input_a_gemm_does_not_read() -> None:
     cheat = commit(GEMM, corrupted(outputs, 0, 0, 0, 0 if outputs[0][0, 0] else 1))
     verdict = verify_result(GEMM, cheat.outputs, cheat.root, SEED)
     assert verdict.proof is not None
-    extra = _forge(verdict.proof, inputs=(verdict.proof.opening,))
-    with pytest.raises(InvalidFraudProof, match="reads no committed row"):
+    extra = _forge(verdict.proof, openings=(*verdict.proof.openings, verdict.proof.openings[0]))
+    with pytest.raises(InvalidFraudProof, match="this entry needs 1 openings"):
         check_fraud_proof(GEMM, cheat.root, extra)
 
 
-@pytest.mark.parametrize(
-    ("document", "message"),
-    [(b"{", "malformed fraud proof"), (b'{"tensor": 0}', "malformed fraud proof"), (b"[]", "malformed")],
-)
-def test_invalid_proof_encoding(document: bytes, message: str) -> None:
-    with pytest.raises(InvalidFraudProof, match=message):
-        decode_fraud_proof(document)
+def test_proofs_are_a_few_kilobytes_at_n_16384() -> None:
+    """An entry travels with its 1 KiB chunk and path, not its 64 KiB row."""
+    spec = GemmSpec(m=2, k=8, n=16384, bound=64, seed=4)
+    outputs = run_job(spec, NumpyBackend()).outputs
+    cheat = commit(spec, corrupted(outputs, 0, 1, 9000, int(outputs[0][1, 9000]) + 1))
+    verdict = verify_result(spec, cheat.outputs, cheat.root, SEED)
+    assert verdict.proof is not None
+    encoded = encode_fraud_proof(verdict.proof)
+    assert len(encoded) == 49 + 13 + 1024 + 32 * 7  # 128 chunks: a 7-hash path
+    check_fraud_proof(spec, cheat.root, decode_fraud_proof(encoded))
 
 
 def test_reference_outputs_pass_verification() -> None:
