@@ -45,6 +45,11 @@ def encode_address(raw: bytes, hrp: str = ACCOUNT_HRP) -> str:
     """Encode a 20-byte address as bech32 (not bech32m) under a human-readable prefix."""
     if len(raw) != ADDRESS_SIZE:
         raise InvalidAddress(f"address must be {ADDRESS_SIZE} bytes, got {len(raw)}")
+    return _encode_address(bytes(raw), hrp)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _encode_address(raw: bytes, hrp: str) -> str:
     words = bech32.convertbits(raw, 8, 5)
     if words is None:  # unreachable for bytes input; keeps the type checker exact
         raise InvalidAddress("address bytes cannot be converted to bech32")

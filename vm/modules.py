@@ -14,6 +14,7 @@ from vm.beacon.module import MODULE as BEACON
 from vm.consensus_params.module import MODULE as CONSENSUS
 from vm.distribution.module import MODULE as DISTRIBUTION
 from vm.genutil.module import MODULE as GENUTIL
+from vm.market.module import MODULE as MARKET
 from vm.mint.module import MODULE as MINT
 from vm.module import ModuleDef
 from vm.provider.module import MODULE as PROVIDER
@@ -37,6 +38,7 @@ MODULES: tuple[ModuleDef, ...] = (
     CONSENSUS,
     BEACON,
     PROVIDER,
+    MARKET,
 )
 
 

@@ -12,10 +12,10 @@ every node), whatever users have created. See docs/architecture.md.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vm.store.cache import ReadStore, Store
-from vm.store.prefix import PrefixStore
+from vm.store.prefix import PrefixStore, PrefixView
 
 HEIGHT_BYTES = 8
 PRESENT = b"\x01"  # state never holds empty values: an empty answer always means absent
@@ -26,9 +26,13 @@ class DueQueue:
     """Items under ``prefix`` (inside a module's store), ordered by due height then key."""
 
     prefix: bytes
+    _view: PrefixView = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_view", PrefixView(self.prefix))
 
     def _kv(self, store: ReadStore) -> PrefixStore:
-        return PrefixStore(store, self.prefix)
+        return self._view.of(store)
 
     def key(self, due: int, item: bytes) -> bytes:
         """The entry's key in the store the queue was made for (for proofs)."""
@@ -47,6 +51,14 @@ class DueQueue:
         for key in keys:
             kv.delete(key)
         return [key[HEIGHT_BYTES:] for key in keys]
+
+    def peek_due(self, store: ReadStore, height: int, budget: int) -> list[tuple[int, bytes]]:
+        """(due, item) of at most ``budget`` items due at or before ``height``, oldest first,
+        left in place (``remove`` pops each)."""
+        pairs = self._kv(store).iterate(b"", (height + 1).to_bytes(HEIGHT_BYTES, "big"))
+        return [
+            (int.from_bytes(key[:HEIGHT_BYTES], "big"), key[HEIGHT_BYTES:]) for key, _ in _take(pairs, budget)
+        ]
 
     def items(self, store: ReadStore) -> Iterator[tuple[int, bytes]]:
         for key, _ in self._kv(store).iterate(b""):

@@ -13,6 +13,7 @@ from node.cli.node_cmds import init, start, status
 from node.cli.query import query
 from node.cli.testnet_cmd import testnet_command
 from node.cli.tx import tx
+from node.cli.worker_cmd import worker_command
 
 
 @click.group(cls=DepindGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,6 +27,7 @@ for command in (init, start, status, keys, tx, query, genesis_group):
 cli.add_command(gpu_group)
 cli.add_command(testnet_command)
 cli.add_command(chain_info)
+cli.add_command(worker_command)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ import click
 from node.cli import views
 from node.cli.common import emit, node_option, output_option
 from node.cli.distribution import distribution_query
+from node.cli.market_query import market_query
 from node.cli.params import ADDRESS
 from node.cli.slashing import slashing_query
 from node.cli.staking_query import staking_query
@@ -74,6 +75,7 @@ def list_providers(limit: int, next_key: str, node: str, output: str) -> None:
 query.add_command(staking_query)
 query.add_command(distribution_query)
 query.add_command(slashing_query)
+query.add_command(market_query)
 
 
 @query.group()

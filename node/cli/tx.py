@@ -9,6 +9,7 @@ import click
 from node.cli.broadcast import TxOptions, send_tx, tx_options
 from node.cli.distribution import distribution_tx
 from node.cli.hardware import GPU_FLAG_HINT, declared_gpus, gpu_options
+from node.cli.market_tx import market_tx
 from node.cli.params import ADDRESS, COIN, COINS, PRICE
 from node.cli.slashing import slashing_tx
 from node.cli.staking_tx import staking_tx
@@ -45,6 +46,7 @@ def send(opts: TxOptions, from_key: str, to_address: str, amount: list[Coin]) ->
 tx.add_command(staking_tx)
 tx.add_command(distribution_tx)
 tx.add_command(slashing_tx)
+tx.add_command(market_tx)
 
 
 @tx.group()

@@ -19,6 +19,9 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from node.services import ServiceError, Status
+from vm.errors import InvalidTx
+from vm.market.msgs import validate_gpu_class
+from vm.market.types import GpuClass
 from vm.protowire import RawTx, encode_tx_raw
 
 M = TypeVar("M", bound=Message)
@@ -160,3 +163,13 @@ def simulate_tx_bytes(request: Any) -> None:
     )
     request.tx_bytes = encode_tx_raw(raw)
     request.ClearField("tx")
+
+
+def require_gpu_class(request: Any) -> None:
+    """``QueryPriceIndexRequest``: a whole GPU class (``gpu_class.model``,
+    ``gpu_class.memory_mib``, ``gpu_class.compute_capability``), checked as offers are."""
+    wanted = request.gpu_class
+    try:
+        validate_gpu_class(GpuClass(wanted.model, wanted.memory_mib, wanted.compute_capability))
+    except InvalidTx as error:
+        raise invalid(f"gpu_class: {error.detail}") from None

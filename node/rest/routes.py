@@ -27,6 +27,7 @@ from google.protobuf.message import Message
 
 from node.rest import messages
 from node.rest.errors import method_not_allowed, not_found
+from protos.depind.market.v1 import query_pb2 as _market  # noqa: F401
 from protos.depind.mint.v1 import cosmos_pb2 as cosmos_mint
 from protos.depind.mint.v1 import query_pb2 as _depind_mint  # noqa: F401
 from protos.depind.provider.v1 import query_pb2 as _provider  # noqa: F401
@@ -101,6 +102,8 @@ STAKING = "/cosmos/staking/v1beta1"
 STAKING_QUERY = "cosmos.staking.v1beta1.Query"
 DISTRIBUTION = "/cosmos/distribution/v1beta1"
 DISTRIBUTION_QUERY = "cosmos.distribution.v1beta1.Query"
+MARKET = "/depind/market/v1"
+MARKET_QUERY = "depind.market.v1.Query"
 ROUTES = [
     Route("GET", "/cosmos/auth/v1beta1/accounts/{address}", "cosmos.auth.v1beta1.Query.Account"),
     Route("GET", "/cosmos/bank/v1beta1/balances/{address}", "cosmos.bank.v1beta1.Query.AllBalances"),
@@ -131,6 +134,14 @@ ROUTES = [
     Route("GET", "/depind/provider/v1/providers", "depind.provider.v1.Query.Providers"),
     Route("GET", "/depind/provider/v1/providers/{owner}", "depind.provider.v1.Query.Provider"),
     Route("GET", "/depind/provider/v1/params", "depind.provider.v1.Query.Params"),
+    Route("GET", f"{MARKET}/offers", f"{MARKET_QUERY}.Offers"),
+    Route("GET", f"{MARKET}/offers/{{id}}", f"{MARKET_QUERY}.Offer"),
+    Route("GET", f"{MARKET}/orders", f"{MARKET_QUERY}.Orders"),
+    Route("GET", f"{MARKET}/orders/{{id}}", f"{MARKET_QUERY}.Order"),
+    Route("GET", f"{MARKET}/leases", f"{MARKET_QUERY}.Leases"),
+    Route("GET", f"{MARKET}/leases/{{id}}", f"{MARKET_QUERY}.Lease"),
+    Route("GET", f"{MARKET}/price_index", f"{MARKET_QUERY}.PriceIndex", messages.require_gpu_class),
+    Route("GET", f"{MARKET}/params", f"{MARKET_QUERY}.Params"),
     Route("GET", f"{STAKING}/validators", f"{STAKING_QUERY}.Validators"),
     Route("GET", f"{STAKING}/validators/{{validator_addr}}", f"{STAKING_QUERY}.Validator"),
     Route(

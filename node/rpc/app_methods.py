@@ -9,6 +9,9 @@ from node import services
 from node.rpc import present
 from node.rpc.errors import INVALID_PARAMS, NOT_FOUND, QUERY_FAILED, RPCError
 from node.rpc.methods import Call, decode_tx_param
+from vm.errors import InvalidTx
+from vm.market.msgs import validate_gpu_class
+from vm.market.types import GpuClass
 
 NOT_FOUND_CODE = 38  # the sdk codespace's "not found"
 
@@ -86,6 +89,63 @@ async def provider(ctx: Call, owner: str) -> Any:
 async def providers(ctx: Call, limit: int = 100, next_key: str = "") -> Any:
     """GPU providers in owner order, ``limit`` per page; pass ``next_key`` to continue."""
     return run_query(ctx, "/provider/providers", {"limit": limit, "next_key": next_key})
+
+
+async def offers(
+    ctx: Call, provider: str = "", gpu_model: str = "", state: str = "", limit: int = 100, next_key: str = ""
+) -> Any:
+    """GPU market offers in id order, filtered by ``provider``, ``gpu_model`` and ``state``
+    (active, paused, closed), ``limit`` per page; pass ``next_key`` to continue."""
+    request = {"provider": provider, "gpu_model": gpu_model, "state": state}
+    return run_query(ctx, "/market/offers", request | {"limit": limit, "next_key": next_key})
+
+
+async def offer(ctx: Call, id: int) -> Any:
+    """A GPU market offer by id, with its price per GPU-hour now."""
+    return run_query(ctx, "/market/offer", {"id": id})
+
+
+async def orders(
+    ctx: Call, requester: str = "", state: str = "", limit: int = 100, next_key: str = ""
+) -> Any:
+    """GPU market orders in id order, filtered by ``requester`` and ``state`` (open, matched,
+    cancelled, expired), ``limit`` per page; pass ``next_key`` to continue."""
+    request = {"requester": requester, "state": state, "limit": limit, "next_key": next_key}
+    return run_query(ctx, "/market/orders", request)
+
+
+async def order(ctx: Call, id: int) -> Any:
+    """A GPU market order by id."""
+    return run_query(ctx, "/market/order", {"id": id})
+
+
+async def leases(
+    ctx: Call,
+    provider: str = "",
+    requester: str = "",
+    state: str = "",
+    limit: int = 100,
+    next_key: str = "",
+) -> Any:
+    """GPU leases in id order, filtered by ``provider``, ``requester`` and ``state`` (pending,
+    active, closed), each with its escrow now; ``limit`` per page, ``next_key`` to continue."""
+    request = {"provider": provider, "requester": requester, "state": state}
+    return run_query(ctx, "/market/leases", request | {"limit": limit, "next_key": next_key})
+
+
+async def lease(ctx: Call, id: int) -> Any:
+    """A GPU lease by id, with its escrow exact at the last block's time (null once closed)."""
+    return run_query(ctx, "/market/lease", {"id": id})
+
+
+async def price_index(ctx: Call, model: str, memory_mib: int, compute_capability: str) -> Any:
+    """A GPU class's reference price per GPU-hour and its history, oldest first."""
+    try:
+        validate_gpu_class(GpuClass(model, max(memory_mib, 0), compute_capability))
+    except InvalidTx as error:
+        raise RPCError(INVALID_PARAMS, error.detail) from None
+    request = {"model": model, "memory_mib": memory_mib, "compute_capability": compute_capability}
+    return run_query(ctx, "/market/price_index", request)
 
 
 async def inflation(ctx: Call) -> Any:

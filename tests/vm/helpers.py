@@ -337,15 +337,17 @@ def committed_values(app: App) -> dict[bytes, bytes]:
 
 
 def changed_keys(before: Mapping[bytes, bytes], after: Mapping[bytes, bytes]) -> set[bytes]:
-    """Keys whose values differ, leaving out the beacon, which every block moves."""
+    """Keys whose values differ, leaving out the beacon and the market's clock, which every
+    block moves."""
     return {
         k
         for k in before.keys() | after.keys()
-        if before.get(k) != after.get(k) and not k.startswith(BEACON_PREFIX)
+        if before.get(k) != after.get(k) and not k.startswith(EVERY_BLOCK)
     }
 
 
 BEACON_PREFIX = b"beacon/"
+EVERY_BLOCK = (BEACON_PREFIX, b"market/clock")  # keys every block writes
 
 
 def clone(app: App) -> App:

@@ -433,6 +433,7 @@ def test_query_account_balances_and_params() -> None:
         "slashing",
         "consensus",
         "provider",
+        "market",
     }
     assert params["auth"] == msgspec.to_builtins(AuthParams())
     assert query_json(app, "/params", {"module": "bank"}) == {"bank": {"default_send_enabled": True}}

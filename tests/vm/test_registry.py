@@ -130,6 +130,7 @@ def test_module_params_are_queried_together() -> None:
         "slashing",
         "consensus",
         "provider",
+        "market",
         NAME,
     ]
 
@@ -216,8 +217,8 @@ def test_blocked_addresses_are_the_registered_module_accounts() -> None:
         format_address(account.address) for account in default_registry().accounts.values()
     }
     # the fee collector, the two staking pools, mint's account and the PoUW reward pool,
-    # distribution's account and the provider pool
-    assert len(blocked) == 7
+    # distribution's account, the provider pool and the market's escrow
+    assert len(blocked) == 8
 
 
 # -- mint and burn by permission only ------------------------------------------------------------

@@ -61,6 +61,7 @@ from tests.vm.helpers import (
     send,
     sign_tx,
 )
+from tests.vm.market.vectors import MARKET_MESSAGES
 from tests.vm.slashing.vectors import SLASHING_MESSAGES
 from tests.vm.staking.vectors import STAKING_MESSAGES
 from vm.app import App
@@ -228,6 +229,7 @@ EVERY_MESSAGE: list[Msg] = [
     ),
     *DISTRIBUTION_MESSAGES,
     *SLASHING_MESSAGES,
+    *MARKET_MESSAGES,
 ]
 
 

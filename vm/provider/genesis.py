@@ -19,7 +19,7 @@ def validate_genesis(state: ProviderGenesis) -> None:
     owners: set[str] = set()
     uuid_hashes: set[bytes] = set()
     for entry in state.providers:
-        provider = from_json(entry)
+        provider = from_json(entry, state.params.initial_reputation)
         if entry.owner in owners:
             raise InvalidRequest(f"duplicate provider {entry.owner}")
         owners.add(entry.owner)
@@ -32,6 +32,8 @@ def validate_genesis(state: ProviderGenesis) -> None:
         if hashes & uuid_hashes:
             raise InvalidRequest(f"provider {entry.owner} declares a gpu another provider registered")
         uuid_hashes |= hashes
+        if provider.reputation > state.params.max_reputation:
+            raise InvalidRequest(f"reputation of {entry.owner} is above max_reputation")
 
 
 def init_genesis(keeper: ProviderKeeper, ctx: Context, state: ProviderGenesis) -> None:
@@ -39,7 +41,7 @@ def init_genesis(keeper: ProviderKeeper, ctx: Context, state: ProviderGenesis) -
     (the ``collateral-backed`` invariant, checked once genesis is written)."""
     keeper.params.set(ctx.store, state.params)
     for entry in state.providers:
-        provider = from_json(entry)
+        provider = from_json(entry, state.params.initial_reputation)
         keeper.set_provider(ctx.store, provider)
         keeper.index_gpus(ctx.store, Address(provider.owner), provider.gpus)
         if provider.status == Status.EXITING:
@@ -51,7 +53,7 @@ def export_genesis(keeper: ProviderKeeper, store: ReadStore) -> ProviderGenesis:
     return ProviderGenesis(params=keeper.get_params(store), providers=providers)
 
 
-def from_json(entry: ProviderJSON) -> Provider:
+def from_json(entry: ProviderJSON, initial_reputation: int) -> Provider:
     if entry.status not in _STATUS:
         raise InvalidRequest(f"provider status must be one of {sorted(_STATUS)}")
     gpus = [
@@ -68,7 +70,8 @@ def from_json(entry: ProviderJSON) -> Provider:
         _STATUS[entry.status],
         entry.registered_height,
         entry.exit_height,
-        0,
+        initial_reputation if entry.reputation is None else entry.reputation,
+        entry.measured_capacity,
     )
 
 
@@ -93,6 +96,8 @@ def to_json(provider: Provider) -> ProviderJSON:
         status=status,
         registered_height=provider.registered_height,
         exit_height=provider.exit_height,
+        reputation=provider.reputation,
+        measured_capacity=provider.measured_capacity,
     )
 
 

@@ -14,11 +14,10 @@ from vm.provider.errors import (
     ProviderNotFound,
 )
 from vm.provider.events import ProviderExited, ProviderExiting, ProviderRegistered, ProviderUpdated
+from vm.provider.keeper import POOL as POOL  # the collateral pool, named here as before
 from vm.provider.keeper import Provider, ProviderKeeper, Status
 from vm.provider.msgs import GpuSpec, MsgExitProvider, MsgRegisterProvider, MsgUpdateProvider
 from vm.types import Address, Coin, format_address, parse_address
-
-POOL = "provider"  # the module account that holds bonded collateral
 
 
 def handle_register(keeper: ProviderKeeper, ctx: Context, msg: MsgRegisterProvider) -> None:
@@ -38,7 +37,8 @@ def handle_register(keeper: ProviderKeeper, ctx: Context, msg: MsgRegisterProvid
         status=Status.ACTIVE,
         registered_height=ctx.env.height,
         exit_height=0,
-        reputation=0,
+        reputation=keeper.get_params(ctx.store).initial_reputation,
+        measured_capacity=0,
     )
     keeper.set_provider(ctx.store, provider)
     keeper.index_gpus(ctx.store, owner, msg.gpus)
@@ -50,6 +50,7 @@ def handle_update(keeper: ProviderKeeper, ctx: Context, msg: MsgUpdateProvider) 
     provider = _active(keeper, ctx, owner, msg.owner)
     gpus = provider.gpus
     if msg.gpus:
+        keeper.before_gpus_changed(ctx, owner, msg.gpus)  # the market refuses to drop committed GPUs
         keeper.unindex_gpus(ctx.store, provider.gpus)
         _check_gpus_free(keeper, ctx, owner, msg.gpus)
         keeper.index_gpus(ctx.store, owner, msg.gpus)
@@ -75,6 +76,8 @@ def handle_update(keeper: ProviderKeeper, ctx: Context, msg: MsgUpdateProvider) 
 def handle_exit(keeper: ProviderKeeper, ctx: Context, msg: MsgExitProvider) -> None:
     owner = parse_address(msg.owner, "owner")
     provider = _active(keeper, ctx, owner, msg.owner)
+    keeper.before_provider_exit(ctx, owner)  # the market closes its leases and offers first
+    provider = keeper.get_provider(ctx.store, owner) or provider  # as the hooks left it
     release = ctx.env.height + keeper.get_params(ctx.store).unbonding_blocks
     keeper.set_provider(
         ctx.store, msgspec.structs.replace(provider, status=Status.EXITING, exit_height=release)

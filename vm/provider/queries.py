@@ -58,6 +58,7 @@ def provider_pb(provider: Provider) -> provider_pb2.Provider:
         registered_height=provider.registered_height,
         exit_height=provider.exit_height,
         reputation=provider.reputation,
+        measured_capacity=provider.measured_capacity,
     )
 
 
@@ -80,6 +81,8 @@ def params(module_params: ModuleParams[Any], store: ReadStore, _: Any) -> query_
             min_collateral=coin_pb(value.min_collateral),
             unbonding_blocks=value.unbonding_blocks,
             max_exits_per_block=value.max_exits_per_block,
+            initial_reputation=value.initial_reputation,
+            max_reputation=value.max_reputation,
         )
     )
 

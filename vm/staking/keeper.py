@@ -5,6 +5,8 @@ the getters and iterators of ``StakingStore``."""
 
 from __future__ import annotations
 
+from itertools import islice
+
 from vm import dec
 from vm.block import ValidatorUpdate
 from vm.context import Context
@@ -82,6 +84,14 @@ class StakingKeeper(StakingStore):
         if supply <= 0:
             return dec.ZERO
         return dec.quo_int(dec.from_int(self.total_bonded_tokens(store)), supply)
+
+    def delegated_tokens(self, store: ReadStore, delegator: bytes, max_entries: int) -> int:
+        """What the delegator's first ``max_entries`` delegations (by validator address) are
+        worth now, each truncated to whole tokens: a bounded read for the market's premium tier."""
+        delegations = islice(self.delegations_of(store, delegator), max_entries)
+        return sum(
+            dec.truncate_int(self.delegation_tokens(store, delegator, d.validator)) for d in delegations
+        )
 
     def delegation_tokens(self, store: ReadStore, delegator: bytes, operator: bytes) -> Dec:
         """What a delegation's shares are worth now (LegacyDec atomics; zero without one)."""

@@ -8,7 +8,6 @@ flushed on success and dropped on failure, so a failed tx leaves no trace.
 
 from __future__ import annotations
 
-import heapq
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from typing import Protocol
@@ -68,8 +67,10 @@ class CacheStore:
 
     def _sorted_keys(self) -> list[bytes]:
         if self._unsorted:
-            self._unsorted.sort()
-            self._sorted = list(heapq.merge(self._sorted, self._unsorted))
+            # Timsort merges the sorted list with the sorted new keys as two runs, in C (an
+            # iteration copies its slice of the list, so changing it in place is safe).
+            self._sorted += self._unsorted
+            self._sorted.sort()
             self._unsorted = []
         return self._sorted
 

@@ -4,6 +4,7 @@ The vm never touches a database directly: it reads and iterates through `KVStore
 and hands every block's changes to one atomic `write`.
 """
 
+import weakref
 from bisect import bisect_left, insort
 from collections.abc import Iterator, Mapping
 from typing import Protocol
@@ -53,6 +54,7 @@ class MemoryKV:
         self._data: dict[bytes, bytes] = dict(items or {})
         self._keys: list[bytes] = sorted(self._data)
         self._keys_stale = False
+        self._open: weakref.WeakSet[_Snapshot] = weakref.WeakSet()  # iterations not yet done
 
     def __len__(self) -> int:
         return len(self._data)
@@ -64,10 +66,14 @@ class MemoryKV:
         keys = self._sorted_keys()
         lo = bisect_left(keys, start)
         hi = len(keys) if end is None else max(lo, bisect_left(keys, end))
-        # Copy the range now so that writes during iteration do not disturb it.
-        return iter([(key, self._data[key]) for key in keys[lo:hi]])
+        snapshot = _Snapshot(self._data, keys, lo, hi)
+        self._open.add(snapshot)
+        return snapshot
 
     def write(self, changes: Mapping[bytes, bytes | None]) -> None:
+        for snapshot in list(self._open):  # they must not see this write
+            snapshot.detach()
+        self._open.clear()
         added: list[bytes] = []
         removed: list[bytes] = []
         for key, value in changes.items():
@@ -96,3 +102,37 @@ class MemoryKV:
             self._keys = sorted(self._data)
             self._keys_stale = False
         return self._keys
+
+
+class _Snapshot:
+    """An iteration over a MemoryKV's items in ``keys[lo:hi]`` as they were when it began. It
+    reads the store as it goes (costing what it reads, not the whole range); a write to the
+    store first makes it copy what it has not read yet."""
+
+    __slots__ = ("__weakref__", "_data", "_hi", "_index", "_keys", "_rest")
+
+    def __init__(self, data: dict[bytes, bytes], keys: list[bytes], lo: int, hi: int) -> None:
+        self._data = data
+        self._keys = keys
+        self._index = lo
+        self._hi = hi
+        self._rest: Iterator[tuple[bytes, bytes]] | None = None
+
+    def __iter__(self) -> Iterator[tuple[bytes, bytes]]:
+        return self
+
+    def __next__(self) -> tuple[bytes, bytes]:
+        if self._rest is not None:
+            return next(self._rest)
+        index = self._index
+        if index >= self._hi:
+            raise StopIteration
+        self._index = index + 1
+        key = self._keys[index]
+        return key, self._data[key]
+
+    def detach(self) -> None:
+        """Copy the items not yet read: the store is about to change."""
+        if self._rest is None:
+            keys = self._keys[self._index : self._hi]
+            self._rest = iter(list(zip(keys, map(self._data.__getitem__, keys), strict=True)))

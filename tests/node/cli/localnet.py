@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -72,8 +73,11 @@ class LocalNode:
     log: IO[bytes]
 
     @classmethod
-    def start(cls, home: Path) -> LocalNode:
+    def start(cls, home: Path, prepare: Callable[[Home], None] | None = None) -> LocalNode:
+        """Start a new dev chain; ``prepare`` may change its home (its genesis) first."""
         dev_address, _ = init_dev_home(Home(home))
+        if prepare is not None:
+            prepare(Home(home))
         url = configure(Home(home), f"127.0.0.1:{free_port()}")
         log = (home.parent / "node.log").open("wb")
         process = subprocess.Popen(

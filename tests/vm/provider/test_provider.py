@@ -328,6 +328,8 @@ def test_query_provider() -> None:
         "status": "active",
         "registered_height": 1,
         "exit_height": 0,
+        "reputation": 5_000,
+        "measured_capacity": 0,
     }
 
 

@@ -75,3 +75,14 @@ def test_memory_kv_matches_a_sorted_dict(
     expected = sorted((k, v) for k, v in model.items() if k >= start and (end is None or k < end))
     assert list(kv.iterate(start, end)) == expected
     assert all(kv.get(key) == value for key, value in model.items())
+
+
+def test_an_iteration_half_read_keeps_its_snapshot_through_writes() -> None:
+    kv = MemoryKV({b"a": b"1", b"b": b"2", b"c": b"3"})
+    items = kv.iterate(b"")
+    assert next(items) == (b"a", b"1")
+    kv.write({b"b": None, b"bb": b"new", b"c": b"changed"})
+    later = kv.iterate(b"")
+    kv.write({b"a": b"again"})
+    assert list(items) == [(b"b", b"2"), (b"c", b"3")]
+    assert list(later) == [(b"a", b"1"), (b"bb", b"new"), (b"c", b"changed")]

@@ -25,19 +25,19 @@ _sym_db = _symbol_database.Default()
 from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2 as cosmos_dot_base_dot_v1beta1_dot_coin__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!depind/provider/v1/provider.proto\x12\x12\x64\x65pind.provider.v1\x1a\x1e\x63osmos/base/v1beta1/coin.proto\"l\n\x07GpuSpec\x12\r\n\x05model\x18\x01 \x01(\t\x12\x12\n\nmemory_mib\x18\x02 \x01(\x04\x12\x1a\n\x12\x63ompute_capability\x18\x03 \x01(\t\x12\r\n\x05\x63ount\x18\x04 \x01(\x04\x12\x13\n\x0buuid_hashes\x18\x05 \x03(\x0c\"r\n\x06Params\x12\x31\n\x0emin_collateral\x18\x01 \x01(\x0b\x32\x19.cosmos.base.v1beta1.Coin\x12\x18\n\x10unbonding_blocks\x18\x02 \x01(\x04\x12\x1b\n\x13max_exits_per_block\x18\x03 \x01(\x04\"\xbc\x02\n\x08Provider\x12\r\n\x05owner\x18\x01 \x01(\t\x12)\n\x04gpus\x18\x02 \x03(\x0b\x32\x1b.depind.provider.v1.GpuSpec\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x04 \x01(\t\x12-\n\nprice_hint\x18\x05 \x01(\x0b\x32\x19.cosmos.base.v1beta1.Coin\x12-\n\ncollateral\x18\x06 \x01(\x0b\x32\x19.cosmos.base.v1beta1.Coin\x12\x32\n\x06status\x18\x07 \x01(\x0e\x32\".depind.provider.v1.ProviderStatus\x12\x19\n\x11registered_height\x18\x08 \x01(\x04\x12\x13\n\x0b\x65xit_height\x18\t \x01(\x04\x12\x12\n\nreputation\x18\n \x01(\x04*j\n\x0eProviderStatus\x12\x1f\n\x1bPROVIDER_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PROVIDER_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17PROVIDER_STATUS_EXITING\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!depind/provider/v1/provider.proto\x12\x12\x64\x65pind.provider.v1\x1a\x1e\x63osmos/base/v1beta1/coin.proto\"l\n\x07GpuSpec\x12\r\n\x05model\x18\x01 \x01(\t\x12\x12\n\nmemory_mib\x18\x02 \x01(\x04\x12\x1a\n\x12\x63ompute_capability\x18\x03 \x01(\t\x12\r\n\x05\x63ount\x18\x04 \x01(\x04\x12\x13\n\x0buuid_hashes\x18\x05 \x03(\x0c\"\xa6\x01\n\x06Params\x12\x31\n\x0emin_collateral\x18\x01 \x01(\x0b\x32\x19.cosmos.base.v1beta1.Coin\x12\x18\n\x10unbonding_blocks\x18\x02 \x01(\x04\x12\x1b\n\x13max_exits_per_block\x18\x03 \x01(\x04\x12\x1a\n\x12initial_reputation\x18\x04 \x01(\x04\x12\x16\n\x0emax_reputation\x18\x05 \x01(\x04\"\xd7\x02\n\x08Provider\x12\r\n\x05owner\x18\x01 \x01(\t\x12)\n\x04gpus\x18\x02 \x03(\x0b\x32\x1b.depind.provider.v1.GpuSpec\x12\x0e\n\x06region\x18\x03 \x01(\t\x12\x10\n\x08\x65ndpoint\x18\x04 \x01(\t\x12-\n\nprice_hint\x18\x05 \x01(\x0b\x32\x19.cosmos.base.v1beta1.Coin\x12-\n\ncollateral\x18\x06 \x01(\x0b\x32\x19.cosmos.base.v1beta1.Coin\x12\x32\n\x06status\x18\x07 \x01(\x0e\x32\".depind.provider.v1.ProviderStatus\x12\x19\n\x11registered_height\x18\x08 \x01(\x04\x12\x13\n\x0b\x65xit_height\x18\t \x01(\x04\x12\x12\n\nreputation\x18\n \x01(\x04\x12\x19\n\x11measured_capacity\x18\x0b \x01(\x04*j\n\x0eProviderStatus\x12\x1f\n\x1bPROVIDER_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16PROVIDER_STATUS_ACTIVE\x10\x01\x12\x1b\n\x17PROVIDER_STATUS_EXITING\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'depind.provider.v1.provider_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROVIDERSTATUS']._serialized_start=634
-  _globals['_PROVIDERSTATUS']._serialized_end=740
+  _globals['_PROVIDERSTATUS']._serialized_start=714
+  _globals['_PROVIDERSTATUS']._serialized_end=820
   _globals['_GPUSPEC']._serialized_start=89
   _globals['_GPUSPEC']._serialized_end=197
-  _globals['_PARAMS']._serialized_start=199
-  _globals['_PARAMS']._serialized_end=313
-  _globals['_PROVIDER']._serialized_start=316
-  _globals['_PROVIDER']._serialized_end=632
+  _globals['_PARAMS']._serialized_start=200
+  _globals['_PARAMS']._serialized_end=366
+  _globals['_PROVIDER']._serialized_start=369
+  _globals['_PROVIDER']._serialized_end=712
 # @@protoc_insertion_point(module_scope)

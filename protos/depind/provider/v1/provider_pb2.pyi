@@ -32,17 +32,21 @@ class GpuSpec(_message.Message):
     def __init__(self, model: _Optional[str] = ..., memory_mib: _Optional[int] = ..., compute_capability: _Optional[str] = ..., count: _Optional[int] = ..., uuid_hashes: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class Params(_message.Message):
-    __slots__ = ("min_collateral", "unbonding_blocks", "max_exits_per_block")
+    __slots__ = ("min_collateral", "unbonding_blocks", "max_exits_per_block", "initial_reputation", "max_reputation")
     MIN_COLLATERAL_FIELD_NUMBER: _ClassVar[int]
     UNBONDING_BLOCKS_FIELD_NUMBER: _ClassVar[int]
     MAX_EXITS_PER_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_REPUTATION_FIELD_NUMBER: _ClassVar[int]
+    MAX_REPUTATION_FIELD_NUMBER: _ClassVar[int]
     min_collateral: _coin_pb2.Coin
     unbonding_blocks: int
     max_exits_per_block: int
-    def __init__(self, min_collateral: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., unbonding_blocks: _Optional[int] = ..., max_exits_per_block: _Optional[int] = ...) -> None: ...
+    initial_reputation: int
+    max_reputation: int
+    def __init__(self, min_collateral: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., unbonding_blocks: _Optional[int] = ..., max_exits_per_block: _Optional[int] = ..., initial_reputation: _Optional[int] = ..., max_reputation: _Optional[int] = ...) -> None: ...
 
 class Provider(_message.Message):
-    __slots__ = ("owner", "gpus", "region", "endpoint", "price_hint", "collateral", "status", "registered_height", "exit_height", "reputation")
+    __slots__ = ("owner", "gpus", "region", "endpoint", "price_hint", "collateral", "status", "registered_height", "exit_height", "reputation", "measured_capacity")
     OWNER_FIELD_NUMBER: _ClassVar[int]
     GPUS_FIELD_NUMBER: _ClassVar[int]
     REGION_FIELD_NUMBER: _ClassVar[int]
@@ -53,6 +57,7 @@ class Provider(_message.Message):
     REGISTERED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     EXIT_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     REPUTATION_FIELD_NUMBER: _ClassVar[int]
+    MEASURED_CAPACITY_FIELD_NUMBER: _ClassVar[int]
     owner: str
     gpus: _containers.RepeatedCompositeFieldContainer[GpuSpec]
     region: str
@@ -63,4 +68,5 @@ class Provider(_message.Message):
     registered_height: int
     exit_height: int
     reputation: int
-    def __init__(self, owner: _Optional[str] = ..., gpus: _Optional[_Iterable[_Union[GpuSpec, _Mapping]]] = ..., region: _Optional[str] = ..., endpoint: _Optional[str] = ..., price_hint: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., collateral: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., status: _Optional[_Union[ProviderStatus, str]] = ..., registered_height: _Optional[int] = ..., exit_height: _Optional[int] = ..., reputation: _Optional[int] = ...) -> None: ...
+    measured_capacity: int
+    def __init__(self, owner: _Optional[str] = ..., gpus: _Optional[_Iterable[_Union[GpuSpec, _Mapping]]] = ..., region: _Optional[str] = ..., endpoint: _Optional[str] = ..., price_hint: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., collateral: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., status: _Optional[_Union[ProviderStatus, str]] = ..., registered_height: _Optional[int] = ..., exit_height: _Optional[int] = ..., reputation: _Optional[int] = ..., measured_capacity: _Optional[int] = ...) -> None: ...

@@ -1,0 +1,189 @@
+"""The provider's side of its leases: what ``depind worker`` runs (docs/market.md).
+
+The worker follows the chain over the node's WebSocket, one ``NewBlock`` event per
+block, and on each block:
+
+- accepts the provider's pending leases (``MsgAcceptLease``), so none closes with
+  ``provider_fault`` for want of an answer; a lease is charged from the block that
+  carries its acceptance;
+- every ``withdraw_every`` blocks, withdraws the earnings of its leases
+  (``MsgWithdrawLease``) that have at least ``min_withdraw`` to pay.
+
+What it reads it asks the node's JSON-RPC ``leases`` query, so a block missed while
+disconnected changes nothing: the next one finds what is still pending. A tx it sent
+is not sent again for ``resend_after`` blocks, the time it needs to be included.
+When the node goes away the worker reconnects, waiting a little longer each time up
+to ``reconnect_max_s``, and goes on where the chain is.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from websockets.exceptions import WebSocketException
+from websockets.sync.client import ClientConnection, connect
+
+from node.client import Client, ClientError, Signer
+from vm.errors import WrongSequence
+from vm.market.msgs import MsgAcceptLease, MsgWithdrawLease
+from vm.msg import Msg
+
+log = logging.getLogger("depind.worker")
+
+NEW_BLOCK_QUERY = "tm.event='NewBlock'"
+PAGE_LIMIT = 100
+MAX_PAGES = 100  # 10,000 leases per pass: bounded, and more than a provider's GPUs
+RECEIVE_TIMEOUT_S = 1.0  # how often the loop looks at the stop flag while the chain is quiet
+FIRST_RECONNECT_S = 0.5
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    withdraw_every: int = 10  # blocks between withdrawals
+    min_withdraw: int = 1  # the least a lease must have earned to be withdrawn
+    max_msgs_per_tx: int = 50
+    resend_after: int = 5  # blocks before a tx that did not land is sent again
+    reconnect_max_s: float = 30.0
+
+
+@dataclass
+class Worker:
+    """Acts for one provider key; ``on_block`` does one block's work."""
+
+    client: Client
+    signer: Signer
+    config: WorkerConfig = field(default_factory=WorkerConfig)
+    last_withdraw: int = 0
+    _sent: dict[tuple[str, int], int] = field(default_factory=dict)  # (action, lease) -> height
+
+    @property
+    def provider(self) -> str:
+        return self.signer.key.address
+
+    def on_block(self, height: int) -> None:
+        self._forget_sent_before(height - self.config.resend_after)
+        self.accept_pending(height)
+        if height - self.last_withdraw >= self.config.withdraw_every:
+            self.withdraw_earnings(height)
+            self.last_withdraw = height
+
+    def accept_pending(self, height: int) -> None:
+        pending = [int(entry["lease"]["id"]) for entry in self.leases("pending")]
+        self._act("accept", pending, height, lambda lease: MsgAcceptLease(self.provider, lease))
+
+    def withdraw_earnings(self, height: int) -> None:
+        due = [
+            int(entry["lease"]["id"])
+            for entry in self.leases("active")
+            if int(entry["escrow"]["withdrawable"]) >= self.config.min_withdraw
+        ]
+        self._act("withdraw", due, height, lambda lease: MsgWithdrawLease(self.provider, lease))
+
+    def leases(self, state: str) -> Iterator[dict[str, Any]]:
+        """The provider's leases in ``state``, page by page."""
+        next_key = ""
+        for _ in range(MAX_PAGES):
+            page = self.client.call(
+                "leases", provider=self.provider, state=state, limit=PAGE_LIMIT, next_key=next_key
+            )
+            yield from page["leases"]
+            next_key = page["next_key"]
+            if not next_key:
+                return
+
+    def _act(self, action: str, leases: list[int], height: int, message: Any) -> None:
+        todo = [lease for lease in leases if (action, lease) not in self._sent]
+        for chunk in chunks(todo, self.config.max_msgs_per_tx):
+            if self._send([message(lease) for lease in chunk], f"{action} lease(s) {ids_text(chunk)}"):
+                self._sent.update({(action, lease): height for lease in chunk})
+
+    def _send(self, messages: Sequence[Msg], what: str) -> bool:
+        try:
+            result = self.signer.send(messages)
+        except ClientError as exc:
+            log.warning("could not %s: %s", what, exc)
+            return False
+        if result.code == WrongSequence.code:
+            self.signer.refresh()  # another client used the key: take the chain's sequence
+        if result.code != 0:
+            log.warning("could not %s: %s (code %d)", what, result.log, result.code)
+            return False
+        log.info("%s: tx %s", what, result.hash)
+        return True
+
+    def _forget_sent_before(self, height: int) -> None:
+        self._sent = {key: sent for key, sent in self._sent.items() if sent > height}
+
+
+def chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def ids_text(ids: list[int]) -> str:
+    return ", ".join(str(i) for i in ids)
+
+
+# -- following the chain ---------------------------------------------------------------------------
+
+
+def websocket_url(node: str) -> str:
+    """``http://host:port`` (or ``tcp://``, or bare ``host:port``) as its ``ws://.../websocket``."""
+    parts = urlsplit(node if "://" in node else f"http://{node}")
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return urlunsplit((scheme, parts.netloc, "/websocket", "", ""))
+
+
+def run(worker: Worker, node: str, stop: threading.Event) -> None:
+    """Follow the chain until ``stop`` is set, reconnecting whenever the node goes away."""
+    delay = FIRST_RECONNECT_S
+    while not stop.is_set():
+        try:
+            follow(worker, websocket_url(node), stop)
+            delay = FIRST_RECONNECT_S
+        except (OSError, TimeoutError, WebSocketException, ClientError) as exc:
+            log.warning("lost the node at %s (%s); reconnecting in %.1fs", node, exc, delay)
+            stop.wait(delay)
+            delay = min(delay * 2, worker.config.reconnect_max_s)
+
+
+def follow(worker: Worker, url: str, stop: threading.Event) -> None:
+    """One connection: subscribe to new blocks and act on each until ``stop`` or a failure."""
+    with connect(url, open_timeout=10, close_timeout=2, max_size=2**24) as connection:
+        subscribe(connection)
+        worker.signer.refresh()  # the node may have restarted from elsewhere: take its view
+        log.info("following %s as provider %s", url, worker.provider)
+        worker.on_block(worker.client.height())
+        while not stop.is_set():
+            height = next_block(connection)
+            if height is not None:
+                worker.on_block(height)
+
+
+def subscribe(connection: ClientConnection) -> None:
+    request = {"jsonrpc": "2.0", "id": 1, "method": "subscribe", "params": {"query": NEW_BLOCK_QUERY}}
+    connection.send(json.dumps(request))
+    answer = json.loads(connection.recv(timeout=10))
+    if "error" in answer:
+        raise ClientError(f"subscribe refused: {answer['error'].get('message')}")
+
+
+def next_block(connection: ClientConnection) -> int | None:
+    """The height of the next ``NewBlock`` event, or None if none came within a second."""
+    try:
+        text = connection.recv(timeout=RECEIVE_TIMEOUT_S)
+    except TimeoutError:
+        return None
+    message = json.loads(text)
+    if "error" in message:  # the node dropped the subscription (we fell behind): resubscribe
+        raise ClientError(f"subscription ended: {message['error'].get('data') or message['error']}")
+    data = message.get("result", {}).get("data", {})
+    if data.get("type") != "tendermint/event/NewBlock":
+        return None
+    return int(data["value"]["block"]["header"]["height"])
