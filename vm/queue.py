@@ -7,6 +7,12 @@ created, and each block pops at most ``budget`` due items in key order. Work
 beyond the budget stays queued and is taken first in the next block, so the
 cost of a block's hooks is bounded by the budgets (chain parameters, equal on
 every node), whatever users have created. See docs/architecture.md.
+
+Each queue also keeps how many items it holds, so that a block's look at an
+empty queue reads one key and no range. That matters on LevelDB: a removed item
+stays a tombstone until compaction, and an iterator steps over every tombstone
+from where it starts to the next live key, past the end of the queue's range
+when the queue is empty, into the ranges of the queues after it.
 """
 
 from __future__ import annotations
@@ -19,16 +25,21 @@ from vm.store.prefix import PrefixStore, PrefixView
 
 HEIGHT_BYTES = 8
 PRESENT = b"\x01"  # state never holds empty values: an empty answer always means absent
+COUNT = b"#count"
 
 
 @dataclass(frozen=True)
 class DueQueue:
-    """Items under ``prefix`` (inside a module's store), ordered by due height then key."""
+    """Items under ``prefix`` (inside a module's store, ending in ``/``), ordered by due
+    height then key; their count is at the sibling key ``prefix[:-1] + b"#count"``, outside
+    the items' range."""
 
     prefix: bytes
     _view: PrefixView = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not self.prefix.endswith(b"/"):
+            raise ValueError(f"a queue prefix ends with '/': {self.prefix!r}")
         object.__setattr__(self, "_view", PrefixView(self.prefix))
 
     def _kv(self, store: ReadStore) -> PrefixStore:
@@ -36,33 +47,74 @@ class DueQueue:
 
     def key(self, due: int, item: bytes) -> bytes:
         """The entry's key in the store the queue was made for (for proofs)."""
-        return self.prefix + due.to_bytes(HEIGHT_BYTES, "big") + item
+        return self.prefix + _due(due) + item
 
     def push(self, store: Store, due: int, item: bytes) -> None:
-        self._kv(store).set(due.to_bytes(HEIGHT_BYTES, "big") + item, PRESENT)
+        kv, key = self._kv(store), _due(due) + item
+        if kv.get(key) is None:
+            self._set_count(store, self.count(store) + 1)
+        kv.set(key, PRESENT)
 
     def remove(self, store: Store, due: int, item: bytes) -> None:
-        self._kv(store).delete(due.to_bytes(HEIGHT_BYTES, "big") + item)
+        kv, key = self._kv(store), _due(due) + item
+        if kv.get(key) is not None:
+            kv.delete(key)
+            self._set_count(store, self.count(store) - 1)
 
     def pop_due(self, store: Store, height: int, budget: int) -> list[bytes]:
         """At most ``budget`` items due at or before ``height``, oldest first, removed."""
+        if budget <= 0:
+            return []
+        due = self._due_keys(store, height, budget)
         kv = self._kv(store)
-        keys = [key for key, _ in _take(kv.iterate(b"", (height + 1).to_bytes(HEIGHT_BYTES, "big")), budget)]
-        for key in keys:
+        for key in due:
             kv.delete(key)
-        return [key[HEIGHT_BYTES:] for key in keys]
+        if due:
+            self._set_count(store, self.count(store) - len(due))
+        return [key[HEIGHT_BYTES:] for key in due]
 
     def peek_due(self, store: ReadStore, height: int, budget: int) -> list[tuple[int, bytes]]:
         """(due, item) of at most ``budget`` items due at or before ``height``, oldest first,
         left in place (``remove`` pops each)."""
-        pairs = self._kv(store).iterate(b"", (height + 1).to_bytes(HEIGHT_BYTES, "big"))
-        return [
-            (int.from_bytes(key[:HEIGHT_BYTES], "big"), key[HEIGHT_BYTES:]) for key, _ in _take(pairs, budget)
-        ]
+        if budget <= 0:
+            return []
+        due = self._due_keys(store, height, budget)
+        return [(_due_of(key), key[HEIGHT_BYTES:]) for key in due]
 
     def items(self, store: ReadStore) -> Iterator[tuple[int, bytes]]:
         for key, _ in self._kv(store).iterate(b""):
-            yield int.from_bytes(key[:HEIGHT_BYTES], "big"), key[HEIGHT_BYTES:]
+            yield _due_of(key), key[HEIGHT_BYTES:]
+
+    def count(self, store: ReadStore) -> int:
+        return _number(store.get(self.prefix[:-1] + COUNT))
+
+    def _due_keys(self, store: ReadStore, height: int, budget: int) -> list[bytes]:
+        if self.count(store) == 0:
+            return []  # read nothing: an empty queue's range may be all tombstones
+        pairs = self._kv(store).iterate(b"", _due(height + 1))
+        return [key for key, _ in _take(pairs, budget)]
+
+    def _set_count(self, store: Store, count: int) -> None:
+        _set_number(store, self.prefix[:-1] + COUNT, count)
+
+
+def _due(due: int) -> bytes:
+    return due.to_bytes(HEIGHT_BYTES, "big")
+
+
+def _due_of(key: bytes) -> int:
+    return int.from_bytes(key[:HEIGHT_BYTES], "big")
+
+
+def _number(raw: bytes | None) -> int:
+    return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def _set_number(store: Store, key: bytes, value: int) -> None:
+    if value:
+        store.set(key, value.to_bytes(HEIGHT_BYTES, "big"))
+    else:
+        store.delete(key)  # state holds no zero values: absent reads as 0
 
 
 def _take(pairs: Iterator[tuple[bytes, bytes]], count: int) -> Iterator[tuple[bytes, bytes]]:

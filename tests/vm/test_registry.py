@@ -154,7 +154,7 @@ def test_invalid_unknown_field_in_a_section() -> None:
 def test_queue_larger_than_the_budget_drains_over_blocks_identically_on_every_node() -> None:
     """40 jobs, 3 per block: 14 blocks, the same app hash on three nodes at every height."""
     nodes = [faucet_app() for _ in range(3)]
-    enqueue = signed(nodes[0], ALICE, [MsgEnqueue(ALICE.address, 40)])
+    enqueue = signed(nodes[0], ALICE, [MsgEnqueue(ALICE.address, 40)], fee=4_000, gas=400_000)
     done: list[int] = []
     for height in range(1, 17):
         txs = [enqueue] if height == 1 else []
