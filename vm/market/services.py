@@ -86,6 +86,9 @@ def order_pb(order: Order, denom: str) -> pb.Order:
         lease_id=order.lease_id,
         closed_height=order.closed_height,
         refunded=order.refunded,
+        created_ns=order.created_ns,
+        closed_ns=order.closed_ns,
+        queued_height=order.queued_height,
     )
 
 
@@ -121,6 +124,8 @@ def lease_pb(lease: Lease) -> pb.Lease:
         start_ns=lease.start_ns,
         state=pb.LeaseState.Name(lease.state),
         closed=record,
+        matched_ns=lease.matched_ns,
+        warn_ns=lease.warn_ns,
     )
 
 

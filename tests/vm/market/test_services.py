@@ -70,6 +70,15 @@ def test_orders_and_lease_with_escrow() -> None:
         escrow.time_ns,
     )
     assert found.lease.state == market_pb2.LEASE_STATE_ACTIVE
+    lease = market.lease(1)
+    assert (found.lease.matched_ns, found.lease.warn_ns) == (lease.matched_ns, lease.warn_ns)
+    assert found.lease.matched_ns > 0
+    order = market.keeper.get_order(market.store, 2)
+    assert order is not None and order.created_ns > 0
+    assert (listed.orders[0].created_ns, listed.orders[0].queued_height) == (
+        order.created_ns,
+        order.queued_height,
+    )
     leases = call(
         market, "Leases", query_pb2.QueryLeasesRequest(requester=BOB.address), query_pb2.QueryLeasesResponse
     )

@@ -185,7 +185,7 @@ class Offer(_message.Message):
     def __init__(self, id: _Optional[int] = ..., provider: _Optional[str] = ..., gpu_class: _Optional[_Union[GpuClass, _Mapping]] = ..., count: _Optional[int] = ..., leased: _Optional[int] = ..., pricing: _Optional[_Union[Pricing, _Mapping]] = ..., min_duration_s: _Optional[int] = ..., max_duration_s: _Optional[int] = ..., job_kinds: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[OfferState, str]] = ..., created_height: _Optional[int] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("id", "requester", "requirements", "duration_s", "max_price", "deposit", "expires_ns", "state", "premium", "created_height", "lease_id", "closed_height", "refunded")
+    __slots__ = ("id", "requester", "requirements", "duration_s", "max_price", "deposit", "expires_ns", "state", "premium", "created_height", "lease_id", "closed_height", "refunded", "created_ns", "closed_ns", "queued_height")
     ID_FIELD_NUMBER: _ClassVar[int]
     REQUESTER_FIELD_NUMBER: _ClassVar[int]
     REQUIREMENTS_FIELD_NUMBER: _ClassVar[int]
@@ -199,6 +199,9 @@ class Order(_message.Message):
     LEASE_ID_FIELD_NUMBER: _ClassVar[int]
     CLOSED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     REFUNDED_FIELD_NUMBER: _ClassVar[int]
+    CREATED_NS_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_NS_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     id: int
     requester: str
     requirements: Requirements
@@ -212,7 +215,10 @@ class Order(_message.Message):
     lease_id: int
     closed_height: int
     refunded: int
-    def __init__(self, id: _Optional[int] = ..., requester: _Optional[str] = ..., requirements: _Optional[_Union[Requirements, _Mapping]] = ..., duration_s: _Optional[int] = ..., max_price: _Optional[int] = ..., deposit: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., expires_ns: _Optional[int] = ..., state: _Optional[_Union[OrderState, str]] = ..., premium: bool = ..., created_height: _Optional[int] = ..., lease_id: _Optional[int] = ..., closed_height: _Optional[int] = ..., refunded: _Optional[int] = ...) -> None: ...
+    created_ns: int
+    closed_ns: int
+    queued_height: int
+    def __init__(self, id: _Optional[int] = ..., requester: _Optional[str] = ..., requirements: _Optional[_Union[Requirements, _Mapping]] = ..., duration_s: _Optional[int] = ..., max_price: _Optional[int] = ..., deposit: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., expires_ns: _Optional[int] = ..., state: _Optional[_Union[OrderState, str]] = ..., premium: bool = ..., created_height: _Optional[int] = ..., lease_id: _Optional[int] = ..., closed_height: _Optional[int] = ..., refunded: _Optional[int] = ..., created_ns: _Optional[int] = ..., closed_ns: _Optional[int] = ..., queued_height: _Optional[int] = ...) -> None: ...
 
 class LeaseClose(_message.Message):
     __slots__ = ("reason", "height", "time_ns", "earned", "fee", "refunded", "penalty")
@@ -233,7 +239,7 @@ class LeaseClose(_message.Message):
     def __init__(self, reason: _Optional[_Union[CloseReason, str]] = ..., height: _Optional[int] = ..., time_ns: _Optional[int] = ..., earned: _Optional[int] = ..., fee: _Optional[int] = ..., refunded: _Optional[int] = ..., penalty: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ...) -> None: ...
 
 class Lease(_message.Message):
-    __slots__ = ("id", "order_id", "offer_id", "provider", "requester", "gpu_class", "gpus", "rate", "take_rate_bps", "deposit", "withdrawn", "duration_s", "matched_height", "accept_deadline", "accepted_height", "start_ns", "state", "closed")
+    __slots__ = ("id", "order_id", "offer_id", "provider", "requester", "gpu_class", "gpus", "rate", "take_rate_bps", "deposit", "withdrawn", "duration_s", "matched_height", "accept_deadline", "accepted_height", "start_ns", "state", "closed", "matched_ns", "warn_ns")
     ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     OFFER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -252,6 +258,8 @@ class Lease(_message.Message):
     START_NS_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     CLOSED_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_NS_FIELD_NUMBER: _ClassVar[int]
+    WARN_NS_FIELD_NUMBER: _ClassVar[int]
     id: int
     order_id: int
     offer_id: int
@@ -270,7 +278,9 @@ class Lease(_message.Message):
     start_ns: int
     state: LeaseState
     closed: LeaseClose
-    def __init__(self, id: _Optional[int] = ..., order_id: _Optional[int] = ..., offer_id: _Optional[int] = ..., provider: _Optional[str] = ..., requester: _Optional[str] = ..., gpu_class: _Optional[_Union[GpuClass, _Mapping]] = ..., gpus: _Optional[int] = ..., rate: _Optional[int] = ..., take_rate_bps: _Optional[int] = ..., deposit: _Optional[int] = ..., withdrawn: _Optional[int] = ..., duration_s: _Optional[int] = ..., matched_height: _Optional[int] = ..., accept_deadline: _Optional[int] = ..., accepted_height: _Optional[int] = ..., start_ns: _Optional[int] = ..., state: _Optional[_Union[LeaseState, str]] = ..., closed: _Optional[_Union[LeaseClose, _Mapping]] = ...) -> None: ...
+    matched_ns: int
+    warn_ns: int
+    def __init__(self, id: _Optional[int] = ..., order_id: _Optional[int] = ..., offer_id: _Optional[int] = ..., provider: _Optional[str] = ..., requester: _Optional[str] = ..., gpu_class: _Optional[_Union[GpuClass, _Mapping]] = ..., gpus: _Optional[int] = ..., rate: _Optional[int] = ..., take_rate_bps: _Optional[int] = ..., deposit: _Optional[int] = ..., withdrawn: _Optional[int] = ..., duration_s: _Optional[int] = ..., matched_height: _Optional[int] = ..., accept_deadline: _Optional[int] = ..., accepted_height: _Optional[int] = ..., start_ns: _Optional[int] = ..., state: _Optional[_Union[LeaseState, str]] = ..., closed: _Optional[_Union[LeaseClose, _Mapping]] = ..., matched_ns: _Optional[int] = ..., warn_ns: _Optional[int] = ...) -> None: ...
 
 class Escrow(_message.Message):
     __slots__ = ("time_ns", "earned", "withdrawable", "remaining", "due_ns", "runs_out")
