@@ -37,8 +37,10 @@ from vm.auth.ante import FEE_COLLECTOR
 from vm.auth.keeper import Account, AuthKeeper
 from vm.bank.keeper import BankKeeper
 from vm.bank.msgs import MsgSend
-from vm.context import Event
+from vm.context import BlockEnv, Context, Event
+from vm.errors import InvalidTx
 from vm.execute import TxResult
+from vm.gas import GasMeter
 from vm.modules import default_registry
 from vm.msg import Msg
 from vm.protowire import RawTx, encode_tx_raw, parse_tx_raw
@@ -46,6 +48,7 @@ from vm.provider.keeper import Provider, ProviderKeeper
 from vm.provider.msgs import GpuSpec, MsgRegisterProvider
 from vm.registry import Registry
 from vm.state import VALUE_PREFIX
+from vm.store.cache import CacheStore
 from vm.store.kv import MemoryKV, prefix_end
 from vm.tx import Fee, SignMode, Tx, sign_bytes, unsigned_tx
 from vm.types import Address, Coin, module_address, parse_address
@@ -400,3 +403,48 @@ def assert_code(result: Any, code: int, codespace: str = "sdk") -> None:
     """``result`` (a TxResult or QueryResult) carries this stable code (0: accepted)."""
     want = (codespace if code else "", code)
     assert (result.codespace, result.code) == want, f"expected {want}: {result.log}"
+
+
+CHAIN_BLOCK_NS = 5 * 10**9  # header time between ModuleChain's blocks
+
+
+class ModuleChain:
+    """Blocks of module work on a cache over a genesis, for keeper-level tests: ``run``
+    routes a message as a tx would (its writes kept only if it succeeds); subclasses add
+    the block hooks and reads their module needs."""
+
+    def __init__(self, doc: Any, registry: Registry | None = None) -> None:
+        self.app: App = new_app(doc, registry=registry)
+        self.registry = self.app.registry
+        self.store = CacheStore(self.app.state.values)
+        self.height = 1
+        self.time_ns = GENESIS_TIME_NS + CHAIN_BLOCK_NS
+        self.events: list[Event] = []
+
+    @property
+    def bank(self) -> BankKeeper:
+        bank: BankKeeper = self.registry.keeper("bank")
+        return bank
+
+    def env(self) -> BlockEnv:
+        return BlockEnv("depin-test-1", self.height, self.time_ns, b"", b"")
+
+    def ctx(self, store: Any = None) -> Context:
+        return Context(store if store is not None else self.store, self.env(), GasMeter(10**12))
+
+    def run(self, msg: Msg) -> list[Event]:
+        """Route ``msg`` after its stateless checks; raises its ``InvalidTx``, leaving no trace."""
+        msg.validate()
+        tx = CacheStore(self.store)
+        ctx = self.ctx(tx)
+        self.registry.route(ctx, msg)
+        tx.write()
+        self.events.extend(ctx.events)
+        return ctx.events
+
+    def fails(self, msg: Msg) -> InvalidTx:
+        try:
+            self.run(msg)
+        except InvalidTx as error:
+            return error
+        raise AssertionError(f"{type(msg).__name__} was accepted")

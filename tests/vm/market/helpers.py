@@ -18,21 +18,17 @@ from tests.vm.helpers import (
     ALICE,
     BOB,
     CAROL,
+    CHAIN_BLOCK_NS,
     DAVE,
     DENOM,
     FUNDS,
-    GENESIS_TIME_NS,
+    ModuleChain,
     make_genesis,
-    new_app,
     raw,
     register_msg,
     with_app_state,
 )
-from vm.app import App
-from vm.bank.keeper import BankKeeper
-from vm.context import BlockEnv, Context, Event
-from vm.errors import InvalidTx
-from vm.gas import GasMeter
+from vm.context import Event
 from vm.market.keeper import MarketKeeper
 from vm.market.msgs import MsgCreateOffer, MsgCreateOrder
 from vm.market.pricing import compute_required_deposit
@@ -42,12 +38,11 @@ from vm.msg import Msg
 from vm.provider.keeper import Provider, ProviderKeeper
 from vm.provider.msgs import GpuSpec
 from vm.registry import Registry
-from vm.store.cache import CacheStore
 from vm.types import Address, Coin, module_address
 
 SECOND = 10**9
 HOUR = 3_600 * SECOND
-BLOCK_NS = 5 * SECOND
+BLOCK_NS = CHAIN_BLOCK_NS
 COLLATERAL = 10_000_000
 PRICE = 3_600_000  # udepin per GPU-hour: 1,000 udepin per GPU-second
 H100 = GpuClass("NVIDIA H100 80GB HBM3", 81_559, "9.0")
@@ -134,17 +129,12 @@ def order_msg(
     )
 
 
-class Market:
+class Market(ModuleChain):
     """Blocks of market work on a cache over a genesis. ``block`` runs one whole block;
     ``begin``/``run``/``end`` run its parts, for tests that look between them."""
 
     def __init__(self, doc: Any = None, registry: Registry | None = None) -> None:
-        self.app: App = new_app(doc if doc is not None else market_genesis(), registry=registry)
-        self.registry = self.app.registry
-        self.store = CacheStore(self.app.state.values)
-        self.height = 1
-        self.time_ns = GENESIS_TIME_NS + BLOCK_NS
-        self.events: list[Event] = []
+        super().__init__(doc if doc is not None else market_genesis(), registry)
 
     # -- driving blocks ----------------------------------------------------------------------
 
@@ -158,39 +148,11 @@ class Market:
         keeper: ProviderKeeper = self.registry.keeper("provider")
         return keeper
 
-    @property
-    def bank(self) -> BankKeeper:
-        bank: BankKeeper = self.registry.keeper("bank")
-        return bank
-
-    def env(self) -> BlockEnv:
-        return BlockEnv("depin-test-1", self.height, self.time_ns, b"", b"")
-
-    def ctx(self, store: Any = None) -> Context:
-        return Context(store if store is not None else self.store, self.env(), GasMeter(10**12))
-
     def begin(self) -> list[Event]:
         ctx = self.ctx()
         self.registry.begin_block(ctx)
         self.events.extend(ctx.events)
         return ctx.events
-
-    def run(self, msg: Msg) -> list[Event]:
-        """Route ``msg`` after its stateless checks; raises its ``InvalidTx``, leaving no trace."""
-        msg.validate()
-        tx = CacheStore(self.store)
-        ctx = self.ctx(tx)
-        self.registry.route(ctx, msg)
-        tx.write()
-        self.events.extend(ctx.events)
-        return ctx.events
-
-    def fails(self, msg: Msg) -> InvalidTx:
-        try:
-            self.run(msg)
-        except InvalidTx as error:
-            return error
-        raise AssertionError(f"{type(msg).__name__} was accepted")
 
     def end(self, gap_ns: int = BLOCK_NS) -> list[Event]:
         """End this block; the next one comes ``gap_ns`` later."""

@@ -13,36 +13,29 @@ from tests.vm.helpers import (
     ALICE,
     BOB,
     CAROL,
+    CHAIN_BLOCK_NS,
     DAVE,
     DENOM,
     FUNDS,
-    GENESIS_TIME_NS,
+    ModuleChain,
     make_genesis,
-    new_app,
     raw,
     with_app_state,
 )
 from tests.vm.staking.vectors import RATES, cons_key, valoper
-from vm.app import App
-from vm.bank.keeper import BankKeeper
 from vm.block import ValidatorUpdate
-from vm.context import BlockEnv, Context, Event
-from vm.errors import InvalidTx
-from vm.gas import GasMeter
 from vm.modules import AUTHORITY, MODULES
-from vm.msg import Msg
 from vm.registry import Registry
 from vm.staking.keeper import StakingKeeper
 from vm.staking.msgs import Ed25519PubKey, MsgCreateValidator, MsgDelegate, MsgUndelegate
 from vm.staking.store import BONDED_POOL, NOT_BONDED_POOL
 from vm.staking.types import CommissionRates, Delegation, Description, Validator
-from vm.store.cache import CacheStore
 from vm.types import Coin, module_address
 
 UNBONDING = 3  # blocks
 POWER = 1_000_000  # tokens per unit of power (the default power reduction)
 PARAMS = StakingParams(unbonding_blocks=UNBONDING, max_validators=3, max_completions_per_block=10)
-BLOCK_NS = 5 * 10**9
+BLOCK_NS = CHAIN_BLOCK_NS
 OPERATORS = (ALICE, BOB, CAROL, DAVE)
 
 
@@ -84,51 +77,18 @@ def fresh_registry() -> Registry:
     return Registry(MODULES, AUTHORITY)
 
 
-class Chain:
+class Chain(ModuleChain):
     """Blocks of staking work on a cache over a genesis: ``run`` routes a message as a tx
     would (its writes kept only if it succeeds), ``end_block`` runs every module's end
     block and moves to the next height."""
 
     def __init__(self, doc: Any = None, registry: Registry | None = None) -> None:
-        self.app: App = new_app(doc if doc is not None else staking_genesis(), registry=registry)
-        self.registry = self.app.registry
-        self.store = CacheStore(self.app.state.values)
-        self.height = 1
-        self.time_ns = GENESIS_TIME_NS + BLOCK_NS
-        self.events: list[Event] = []
+        super().__init__(doc if doc is not None else staking_genesis(), registry)
 
     @property
     def keeper(self) -> StakingKeeper:
         keeper: StakingKeeper = self.registry.keeper("staking")
         return keeper
-
-    @property
-    def bank(self) -> BankKeeper:
-        bank: BankKeeper = self.registry.keeper("bank")
-        return bank
-
-    def env(self) -> BlockEnv:
-        return BlockEnv("depin-test-1", self.height, self.time_ns, b"", b"")
-
-    def ctx(self, store: Any = None) -> Context:
-        return Context(store if store is not None else self.store, self.env(), GasMeter(10**12))
-
-    def run(self, msg: Msg) -> list[Event]:
-        """Route ``msg`` after its stateless checks; raises its ``InvalidTx``, leaving no trace."""
-        msg.validate()
-        tx = CacheStore(self.store)
-        ctx = self.ctx(tx)
-        self.registry.route(ctx, msg)
-        tx.write()
-        self.events.extend(ctx.events)
-        return ctx.events
-
-    def fails(self, msg: Msg) -> InvalidTx:
-        try:
-            self.run(msg)
-        except InvalidTx as error:
-            return error
-        raise AssertionError(f"{type(msg).__name__} was accepted")
 
     def end_block(self) -> list[ValidatorUpdate]:
         ctx = self.ctx()
