@@ -242,8 +242,19 @@ def is_catching_up(node: Node) -> bool:
 
 
 async def genesis(ctx: Call) -> dict[str, Any]:
-    """The genesis document."""
-    return {"genesis": msgspec.to_builtins(ctx.node.genesis)}
+    """The genesis document, written as CometBFT writes its own."""
+    return {"genesis": present.genesis_doc(ctx.node.genesis)}
+
+
+async def consensus_params(ctx: Call, height: int | None = None) -> dict[str, Any]:
+    """The consensus params in force at ``height`` (latest if omitted). Only the params in
+    state now are kept, so an older height is answered when its header's consensus hash
+    shows the same params were in force then."""
+    h = resolve_height(ctx, height)
+    params = ctx.node.app.consensus_params()
+    if load_block(ctx, h).header.consensus_hash != params.hash():
+        raise RPCError(NOT_FOUND, f"consensus params of height {h} are no longer kept")
+    return {"block_height": str(h), "consensus_params": present.consensus_params(params)}
 
 
 async def abci_info(ctx: Call) -> dict[str, Any]:

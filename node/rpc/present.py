@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from consensus.abci import TxResultLike
 from consensus.tendermint.messages import PROPOSAL_TYPE, Proposal
-from consensus.types import ZERO_BLOCK_ID, Block, BlockID, Commit, Header, Vote, VoteType
+from consensus.types import APP_VERSION, ZERO_BLOCK_ID, Block, BlockID, Commit, Header, Vote, VoteType
 from consensus.validators import Validator, ValidatorSet
+from genesis.schema import ConsensusParams, GenesisDoc, GenesisValidator
 from node.rpc.proofs import TxProof
 from node.storage.records import BlockResults, EventRecord, TxRecord, events_of
 
@@ -181,6 +182,46 @@ def tx_proof(value: TxProof) -> dict[str, Any]:
             "leaf_hash": b64(value.leaf_hash),
             "aunts": [b64(aunt) for aunt in value.aunts],
         },
+    }
+
+
+def genesis_doc(doc: GenesisDoc) -> dict[str, Any]:
+    """The genesis document as CometBFT writes it: 64-bit integers as strings, typed keys."""
+    return {
+        "genesis_time": doc.genesis_time,
+        "chain_id": doc.chain_id,
+        "initial_height": str(doc.initial_height),
+        "consensus_params": consensus_params(doc.consensus_params),
+        "validators": [genesis_validator(v) for v in doc.validators],
+        "app_hash": doc.app_hash,
+        "app_state": doc.app_state,
+    }
+
+
+def genesis_validator(value: GenesisValidator) -> dict[str, Any]:
+    return {
+        "address": value.address.upper(),
+        "pub_key": {"type": "tendermint/PubKeyEd25519", "value": value.pub_key},
+        "power": str(value.power),
+        "name": value.name,
+    }
+
+
+def consensus_params(value: ConsensusParams) -> dict[str, Any]:
+    """CometBFT's fields, and depind's ``max_tx_bytes`` beside them (its evidence age is in
+    blocks only)."""
+    return {
+        "block": {
+            "max_bytes": str(value.block.max_bytes),
+            "max_gas": str(value.block.max_gas),
+            "max_tx_bytes": str(value.block.max_tx_bytes),
+        },
+        "evidence": {
+            "max_age_num_blocks": str(value.evidence.max_age_num_blocks),
+            "max_bytes": str(value.evidence.max_bytes),
+        },
+        "validator": {"pub_key_types": list(value.validator.pub_key_types)},
+        "version": {"app": str(APP_VERSION)},
     }
 
 

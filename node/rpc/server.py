@@ -62,6 +62,7 @@ CHAIN_METHODS = [
     "commit",
     "blockchain",
     "validators",
+    "consensus_params",
     "tx",
     "tx_search",
     "broadcast_tx_async",
