@@ -281,6 +281,17 @@ class DepindProcess:
             time.sleep(POLL_S)
         raise NodeFailure(f"tx {tx_hash} not committed in {timeout}s\n{self.log_tail()}")
 
+    def commit_tx(self, raw: bytes) -> dict[str, Any]:
+        """Broadcast ``raw`` and wait for its block; its ``tx`` answer. Raises NodeFailure if
+        CheckTx refuses it or it fails in its block."""
+        checked = self.rpc("broadcast_tx_sync", tx=b64(raw))
+        if checked["code"] != 0:
+            raise NodeFailure(f"tx refused: {checked['log']}")
+        result = self.wait_tx(tx_hash(raw))
+        if result["tx_result"]["code"] != 0:
+            raise NodeFailure(f"tx failed: {result['tx_result']['log']}")
+        return result
+
     # -- accounts and txs -------------------------------------------------------------
 
     def balance(self, address: str, denom: str = DENOM) -> int:

@@ -25,7 +25,7 @@ from genesis.schema import GenesisDoc, MarketGenesis, MarketParams, set_section
 from node.keys.hd import PrivateKey
 from node.keys.keyring import Keyring
 from node.light import parse_rfc3339
-from tests.e2e.harness import DENOM, KEYS, REPO_ROOT, NodeFactory, NodeProcess, Wallet, b64, tx_hash
+from tests.e2e.harness import DENOM, KEYS, REPO_ROOT, NodeFactory, NodeProcess, Wallet
 from vm.market.msgs import (
     MsgCloseLease,
     MsgCreateOffer,
@@ -252,10 +252,7 @@ def minimum_deposit(duration_s: int) -> int:
 def submit(node: NodeProcess, wallet: Wallet, messages: list[Msg]) -> int:
     """Broadcast a tx of ``messages``; the height of its block (it must succeed)."""
     raw = wallet.sign(messages, fee=FEE, gas=GAS)
-    checked = node.rpc("broadcast_tx_sync", tx=b64(raw))
-    assert checked["code"] == 0, checked["log"]
-    result = node.wait_tx(tx_hash(raw))
-    assert result["tx_result"]["code"] == 0, result["tx_result"]["log"]
+    result = node.commit_tx(raw)
     wallet.sequence += 1
     return int(result["height"])
 

@@ -18,7 +18,7 @@ from consensus.validators import Validator, ValidatorSet
 from node.client import build_tx
 from node.services import VALCONS_HRP
 from node.testnet import VALIDATOR_STAKE
-from tests.e2e.harness import DENOM, POLL_S, NodeFailure, Wallet, b64, tx_hash
+from tests.e2e.harness import DENOM, POLL_S, NodeFailure, Wallet
 from tests.e2e.maverick import (
     DOUBLE_SIGN,
     DOUBLE_SIGN_MEMO,
@@ -184,12 +184,7 @@ def commit(node: ValidatorNode, wallet: Wallet, messages: list[Msg], chain_id: s
         memo=memo,
         mode=SignMode.DIRECT,
     )
-    checked = node.rpc("broadcast_tx_sync", tx=b64(raw))
-    if checked["code"] != 0:
-        raise NodeFailure(f"tx refused: {checked['log']}")
-    result = node.wait_tx(tx_hash(raw))
-    if result["tx_result"]["code"] != 0:
-        raise NodeFailure(f"tx failed: {result['tx_result']['log']}")
+    result = node.commit_tx(raw)
     wallet.sequence += 1
     return int(result["height"])
 

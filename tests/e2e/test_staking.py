@@ -20,7 +20,7 @@ from node.gentx import ValidatorTerms, create_validator_msg
 from node.home import Home, init_home
 from node.keys.hd import PrivateKey
 from node.testnet import VALIDATOR_POWER
-from tests.e2e.harness import DENOM, POLL_S, DepindProcess, NodeFailure, Wallet, b64, free_port, tx_hash
+from tests.e2e.harness import DENOM, POLL_S, DepindProcess, NodeFailure, Wallet, free_port
 from tests.e2e.network import Network, NetworkFactory, commit_signers, configure_p2p
 from vm.crypto import VALOPER_HRP, address_from_pubkey
 from vm.msg import Msg
@@ -93,12 +93,7 @@ def valoper(key: PrivateKey) -> str:
 def commit(node: DepindProcess, wallet: Wallet, messages: Sequence[Msg], chain_id: str) -> int:
     """Broadcast a tx of ``messages`` signed by ``wallet``; the height of the block it is in."""
     raw = wallet.sign(messages, fee=STAKING_FEE, gas=STAKING_GAS, chain_id=chain_id)
-    checked = node.rpc("broadcast_tx_sync", tx=b64(raw))
-    if checked["code"] != 0:
-        raise NodeFailure(f"tx refused: {checked['log']}")
-    result = node.wait_tx(tx_hash(raw))
-    if result["tx_result"]["code"] != 0:
-        raise NodeFailure(f"tx failed: {result['tx_result']['log']}")
+    result = node.commit_tx(raw)
     wallet.sequence += 1
     return int(result["height"])
 
