@@ -45,12 +45,17 @@ class EventLike(Protocol):
 
 
 class TxResultLike(Protocol):
+    """CometBFT's ``ExecTxResult``; ``data`` is the application's answer, opaque to consensus
+    (part of the results hash)."""
+
     @property
     def code(self) -> int: ...
     @property
     def codespace(self) -> str: ...
     @property
     def log(self) -> str: ...
+    @property
+    def data(self) -> bytes: ...
     @property
     def events(self) -> Sequence[EventLike]: ...
     @property

@@ -580,3 +580,120 @@ class MarketGenesis(Doc):
     last_lease_id: Uint64 = 0
     price_cursor: GpuClassJSON | None = None  # the class the last reference update ended at
     clock: MarketClockJSON = msgspec.field(default_factory=MarketClockJSON)
+
+
+# -- proof of useful work (vm/compute, docs/compute.md) ---------------------------------------
+
+
+class ComputeParams(Doc):
+    """The PoUW rules. Deposits, rewards and the dispute reward are in ``denom``; heights and
+    windows are blocks; fractions are LegacyDec text; shares are basis points."""
+
+    denom: str = DEFAULT_DENOM
+    # Verification.
+    committee_size: Annotated[int, msgspec.Meta(ge=1, le=100)] = 3
+    freivalds_rounds: Annotated[int, msgspec.Meta(ge=3, le=16)] = 3  # gpu/challenge.py's bounds
+    attest_blocks: Positive = 10  # after sampling, for members to attest
+    challenge_window_blocks: Positive = 20  # after sampling, for disputes; >= attest_blocks
+    # Jobs.
+    max_deadline_blocks: Positive = 1_000
+    max_header_bytes: Positive = 4_096
+    max_open_jobs_per_lease: Positive = 16
+    max_jobs_per_block: Positive = 100  # per queue: assignments, deadlines, liveness, verdicts
+    # Gas for the checks run on chain, per entry of the row or column they read.
+    fraud_proof_gas_base: Uint64 = 50_000
+    fraud_proof_gas_per_entry: Uint64 = 20
+    dispute_gas_base: Uint64 = 50_000
+    dispute_gas_per_entry: Uint64 = 20
+    # Consequences.
+    provider_slash_fraction: str = "0.100000000000000000"  # of the collateral, on a wrong result
+    requester_share_bps: Bps = 5_000  # of what is slashed; the rest after the prover's is burnt
+    prover_share_bps: Bps = 2_500
+    false_attestation_slash_fraction: str = "0.050000000000000000"  # and jail
+    # Zero until every validator runs the verifier service: a missed attestation then costs
+    # nothing but the reward of being counted.
+    liveness_slash_fraction: str = "0.000000000000000000"
+    dispute_reward: Uint64 = 100_000  # from the PoUW pool to whoever proves an attestation wrong
+    reward_per_gigaunit: Uint64 = 1_000  # from the PoUW pool per 10^9 verified multiply-adds
+    valid_reputation_reward: Uint64 = 10
+    invalid_reputation_penalty: Uint64 = 1_000
+    fault_reputation_penalty: Uint64 = 100
+    fault_closes_lease: bool = True  # a missed deadline closes the lease (provider_fault)
+    slash_closes_lease: bool = True  # a proven wrong result closes the lease (slashed)
+
+
+class ComputeResultJSON(Doc):
+    output_root: str  # hex, 32 bytes
+    result_root: str  # hex: SHA-256("depind/pouw/result/v1" || spec_digest || output_root)
+    energy_mj: Uint64 = 0
+    energy_known: bool = False
+    compute_ms: Uint64 = 0
+    height: Uint64 = 0
+
+
+class CommitteeMemberJSON(Doc):
+    operator: str  # the operator's account address (depin1...)
+    power: Positive
+
+
+class CommitteeJSON(Doc):
+    beacon: str  # hex, 32 bytes: the beacon value when the committee was sampled
+    rounds: Annotated[int, msgspec.Meta(ge=3, le=16)]
+    sampled_height: Uint64
+    attest_deadline_height: Uint64
+    window_end_height: Uint64
+    members: list[CommitteeMemberJSON] = msgspec.field(default_factory=list)
+    total_power: Uint64 = 0
+    attest_closed: bool = False  # missed attestations were settled
+
+
+class FraudJSON(Doc):
+    prover: str
+    height: Uint64
+
+
+class JobJSON(Doc):
+    id: Positive
+    lease_id: Positive
+    requester: str
+    provider: str
+    header: str  # hex of the job header's canonical MessagePack (gpu/header.py)
+    price: Uint64  # the deposit, in the params' denom
+    submitted_height: Uint64
+    deadline_height: Uint64
+    state: str = "pending"  # pending, committed, verifying, valid, invalid, provider_fault, unverified
+    result: ComputeResultJSON | None = None
+    committee: CommitteeJSON | None = None
+    fraud: FraudJSON | None = None
+    verdict_height: Uint64 = 0
+
+
+class DisputeJSON(Doc):
+    disputer: str
+    height: Uint64
+
+
+class AttestationJSON(Doc):
+    job_id: Positive
+    member: str  # the operator's account address
+    verdict: str  # valid or fraud
+    cr_root: str  # hex, 32 bytes (zeros for a fraud verdict)
+    height: Uint64
+    punished: bool = False
+    dispute: DisputeJSON | None = None
+
+
+class ProviderStatsJSON(Doc):
+    provider: str
+    verified_jobs: Uint64 = 0
+    verified_work_units: Uint64 = 0
+    energy_mj: Uint64 = 0  # of the verified jobs whose energy was known
+    energy_jobs: Uint64 = 0  # verified jobs whose energy was known
+
+
+class ComputeGenesis(Doc):
+    params: ComputeParams = msgspec.field(default_factory=ComputeParams)
+    jobs: list[JobJSON] = msgspec.field(default_factory=list)
+    attestations: list[AttestationJSON] = msgspec.field(default_factory=list)
+    provider_stats: list[ProviderStatsJSON] = msgspec.field(default_factory=list)
+    last_job_id: Uint64 = 0

@@ -113,6 +113,19 @@ def result_root(spec_digest: Digest, output_root: Digest) -> Digest:
     return hashlib.sha256(RESULT_TAG + spec_digest + output_root).digest()
 
 
+def work_units(header: JobHeader) -> int:
+    """The multiply-adds a correct result takes: what the chain rewards per verified job.
+
+    gemm m k n; batched_gemm batch m k n; mlp rows times the sum over layers of fan_in fan_out
+    (the requantisation steps are element-wise and not counted)."""
+    if isinstance(header, GemmHeader):
+        return header.m * header.k * header.n
+    if isinstance(header, BatchedGemmHeader):
+        return header.batch * header.m * header.k * header.n
+    pairs = zip(header.widths, header.widths[1:], strict=False)
+    return header.rows * sum(fan_in * fan_out for fan_in, fan_out in pairs)
+
+
 def decode_header(data: bytes) -> JobHeader:
     """A header from its canonical MessagePack, validated."""
     try:

@@ -431,3 +431,34 @@ def bias_commitment(spec: MlpSpec, layer: int) -> ChunkedCommitment:
 
 def _int8(data: bytes) -> NDArray[np.int8]:
     return np.frombuffer(data, dtype=np.int8)
+
+
+# -- from the header back to the spec -------------------------------------------------------------
+
+
+class SuppliedInputs(JobSpecError):
+    """The header commits to supplied tensors: the spec needs their data, which is off chain."""
+
+
+def is_seeded(header: JobHeader) -> bool:
+    """Whether every operand of the job comes from its seed (no supplied tensor)."""
+    if isinstance(header, GemmHeader | BatchedGemmHeader):
+        return header.a_root is None and header.b_root is None
+    return header.x_root is None and header.weight_roots is None and header.bias_roots is None
+
+
+def spec_from_header(header: JobHeader) -> JobSpec:
+    """The spec of a seeded job, rebuilt from its header alone: its header is the spec with
+    nothing replaced, so ``job_header(spec_from_header(h)) == h``. A header that commits to
+    supplied tensors raises SuppliedInputs: their data is not on chain."""
+    if not is_seeded(header):
+        raise SuppliedInputs(f"the {header.__struct_config__.tag} job's inputs are supplied, not seeded")
+    fields = {name: getattr(header, name) for name in header.__struct_fields__}
+    if isinstance(header, GemmHeader):
+        del fields["a_root"], fields["b_root"]
+        return GemmSpec(**fields)
+    if isinstance(header, BatchedGemmHeader):
+        del fields["a_root"], fields["b_root"]
+        return BatchedGemmSpec(**fields)
+    del fields["x_root"], fields["weight_roots"], fields["bias_roots"]
+    return MlpSpec(**fields)

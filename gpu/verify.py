@@ -67,6 +67,7 @@ from gpu.recompute import Int64s, expected_entry, expected_row, input_tensor
 
 DEFAULT_ROUNDS = MIN_ROUNDS
 CHUNK_ENTRIES = 1 << 21  # operand entries per task (~1 ms): small enough for the threads to end together
+REQUANT_BLOCK_ENTRIES = 1 << 18  # activation entries checked at a time (2 MiB per int64 temporary)
 NO_CR_ROOT = bytes(32)  # a fraud verdict's attestation: a fraud proof, not C r, backs it
 
 VerdictStatus = Literal["valid", "fraud", "mismatch"]
@@ -321,9 +322,17 @@ def _check_gemm(
 def _check_requant(
     step: RequantStep, claimed: NDArray[np.int32], acc: NDArray[np.int32]
 ) -> tuple[int, int] | None:
-    expected = requantize(acc.astype(np.int64), step.bias.astype(np.int64), step.shift, step.relu)
-    wrong = np.argwhere(expected != claimed)
-    return (int(wrong[0][0]), int(wrong[0][1])) if len(wrong) else None
+    """The first wrong entry (row-major) of an activation, computed in blocks of rows so that the
+    int64 temporaries stay at a few MiB rather than several times the output."""
+    bias = step.bias.astype(np.int64)
+    height = max(1, REQUANT_BLOCK_ENTRIES // claimed.shape[1])
+    for start in range(0, len(claimed), height):
+        rows = slice(start, start + height)
+        expected = requantize(acc[rows].astype(np.int64), bias, step.shift, step.relu)
+        wrong = np.argwhere(expected != claimed[rows])
+        if len(wrong):
+            return start + int(wrong[0][0]), int(wrong[0][1])
+    return None
 
 
 def _blocks(operand: Blocks | OutputRef, outputs: Sequence[NDArray[np.int32]]) -> Blocks:

@@ -42,6 +42,7 @@ class BroadcastResult:
     height: int = 0
     gas_wanted: int = 0
     gas_used: int = 0
+    data: bytes = b""  # a committed tx's TxMsgData: each message's response
 
 
 class Client:
@@ -145,6 +146,7 @@ class Client:
             int(result["height"]),
             int(outcome.get("gas_wanted", 0)),
             int(outcome.get("gas_used", 0)),
+            base64.b64decode(outcome.get("data", "")),
         )
 
 

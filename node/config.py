@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from node.errors import ConfigError as ConfigError  # re-exported: callers catch node.config.ConfigError
+from node.keys.keyring import BACKENDS as KEYRING_BACKENDS
 from node.p2p import config as p2p_config
 from node.p2p.config import P2PConfig
 
@@ -59,6 +60,24 @@ class ConsensusSettings:
 
 
 @dataclass(frozen=True)
+class VerifierConfig:
+    """The verifier service (node/verifier.py): a validator's node checks and attests the
+    compute results its operator is sampled to judge (docs/compute.md)."""
+
+    enable: bool = False
+    key: str = ""  # the keyring name of the validator's operator account: it signs MsgAttest
+    keyring_backend: str = "test"  # "file" reads its passphrase from DEPIND_KEYRING_PASSPHRASE
+    work_dir: str = ""  # fetched outputs and saved C r commitments; "" is data/verifier
+    max_work_units: int = 1 << 40  # larger jobs are left to other members
+    max_output_bytes: int = 1 << 30  # 1 GiB: the largest outputs it downloads
+    fetch_range_bytes: int = 4 << 20  # asked for per request
+    fetch_timeout_s: float = 300.0  # for one job's whole download
+    request_timeout_s: float = 30.0  # to connect, and between bytes
+    retry_after_blocks: int = 3  # after a failed fetch or check, before trying the job again
+    check_threads: int = 0  # threads for the check; 0: every core
+
+
+@dataclass(frozen=True)
 class Config:
     moniker: str = "depind-node"
     log_level: str = "info"
@@ -67,6 +86,7 @@ class Config:
     mempool: MempoolSettings = field(default_factory=MempoolSettings)
     consensus: ConsensusSettings = field(default_factory=ConsensusSettings)
     p2p: P2PConfig = field(default_factory=P2PConfig)
+    verifier: VerifierConfig = field(default_factory=VerifierConfig)
 
 
 TEMPLATE = """\
@@ -145,6 +165,28 @@ send_stall_timeout_s = {p2p.send_stall_timeout_s}
 invalid_penalty = {p2p.invalid_penalty}
 ban_threshold = {p2p.ban_threshold}
 ban_duration_s = {p2p.ban_duration_s}
+
+[verifier]
+# Proof of useful work: when this node's validator is sampled into a compute job's
+# committee, fetch the job's outputs from its provider, check them and attest (MsgAttest),
+# signed by the validator's operator account: the key named here, in this home's keyring.
+enable = {verifier_enable}
+key = {verifier_key}
+keyring_backend = {verifier_keyring_backend}
+# Fetched outputs (deleted once checked) and C r commitments (kept to answer disputes);
+# empty: data/verifier in this home.
+work_dir = {verifier_work_dir}
+# Jobs above either limit are not checked (the other members judge them).
+max_work_units = {verifier.max_work_units}
+max_output_bytes = {verifier.max_output_bytes}
+# Downloads: bytes per request, the time for one job's outputs, the time to connect and
+# between bytes; after a failed fetch or check the job is tried again this many blocks later.
+fetch_range_bytes = {verifier.fetch_range_bytes}
+fetch_timeout_s = {verifier.fetch_timeout_s}
+request_timeout_s = {verifier.request_timeout_s}
+retry_after_blocks = {verifier.retry_after_blocks}
+# Threads for Freivalds' check; 0: every core.
+check_threads = {verifier.check_threads}
 """
 
 
@@ -165,6 +207,11 @@ def render(config: Config) -> str:
         persistent_peers=_toml_array(config.p2p.persistent_peers),
         seeds=_toml_array(config.p2p.seeds),
         topics=_toml_array(config.p2p.topics),
+        verifier=config.verifier,
+        verifier_enable=str(config.verifier.enable).lower(),
+        verifier_key=_toml_string(config.verifier.key),
+        verifier_keyring_backend=_toml_string(config.verifier.keyring_backend),
+        verifier_work_dir=_toml_string(config.verifier.work_dir),
     )
 
 
@@ -194,7 +241,7 @@ def load(path: Path) -> Config:
 
 
 def from_dict(data: dict[str, object]) -> Config:
-    known = {"moniker", "log_level", "rpc", "api", "mempool", "consensus", "p2p"}
+    known = {"moniker", "log_level", "rpc", "api", "mempool", "consensus", "p2p", "verifier"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
@@ -206,11 +253,24 @@ def from_dict(data: dict[str, object]) -> Config:
         mempool=_section(data, "mempool", MempoolSettings),
         consensus=_section(data, "consensus", ConsensusSettings),
         p2p=p2p_config.from_dict(_table(data, "p2p")),
+        verifier=_section(data, "verifier", VerifierConfig),
     )
     parse_laddr(config.rpc.laddr)
     check_api(config.api, config.rpc)
     check_consensus(config.consensus)
+    check_verifier(config.verifier)
     return config
+
+
+def check_verifier(verifier: VerifierConfig) -> None:
+    """An enabled verifier knows which key signs; its limits let it fetch something."""
+    if verifier.enable and not verifier.key:
+        raise ConfigError("verifier.enable is true but verifier.key names no key")
+    if verifier.keyring_backend not in KEYRING_BACKENDS:
+        raise ConfigError(f"verifier.keyring_backend must be one of {', '.join(KEYRING_BACKENDS)}")
+    for name in ("max_output_bytes", "fetch_range_bytes", "fetch_timeout_s", "request_timeout_s"):
+        if getattr(verifier, name) <= 0:
+            raise ConfigError(f"verifier.{name} must be positive")
 
 
 def check_api(api: APIConfig, rpc: RPCConfig) -> None:

@@ -44,6 +44,7 @@ from vm.store.kv import MemoryKV
 
 if TYPE_CHECKING:
     from node.network import NetworkServices
+    from node.verifier import Verifier
 
 log = logging.getLogger("depind.node")
 
@@ -196,6 +197,7 @@ class Node:
         return len(encode(block))
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        verifier = self._verifier()
         async with trio.open_nursery() as nursery:
             if self.is_solo():
                 await nursery.start(serve, self)
@@ -205,8 +207,19 @@ class Node:
                 await nursery.start(self._run_networked)
                 await nursery.start(serve, self)
                 await nursery.start(serve_rest, self)
+            if verifier is not None:
+                await nursery.start(verifier.run)
             nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
             task_status.started()
+
+    def _verifier(self) -> Verifier | None:
+        """The verifier service, if ``[verifier]`` enables it (imported only then: it loads
+        gpu/'s compiled kernels)."""
+        if not self.config.verifier.enable:
+            return None
+        from node.verifier import open_verifier
+
+        return open_verifier(self)
 
     async def _run_networked(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         # libp2p takes about a second to import: only a networked node pays for it.

@@ -166,7 +166,7 @@ async def get_tx(node: Node, request: Any) -> Any:
         raise ServiceError(Status.NotFound, f"tx not found: {request.hash}")
     found = await methods.load_tx_block(Call(node), location.height, prove=False)
     tx = stored_tx(found.block.data.txs[location.index])
-    return service_pb2.GetTxResponse(tx=tx, tx_response=tx_response(node, found, location.index, tx))
+    return service_pb2.GetTxResponse(tx=tx, tx_response=tx_response(found, location.index, tx))
 
 
 async def get_txs_event(node: Node, request: Any) -> Any:
@@ -189,7 +189,7 @@ async def get_txs_event(node: Node, request: Any) -> Any:
     for found, index in await _load_txs(node, locations):
         tx = stored_tx(found.block.data.txs[index])
         response.txs.append(tx)
-        response.tx_responses.append(tx_response(node, found, index, tx))
+        response.tx_responses.append(tx_response(found, index, tx))
     return response
 
 
@@ -233,7 +233,7 @@ def stored_tx(raw: bytes) -> Any:
     return tx_pb2.Tx(body=body, auth_info=auth_info, signatures=parts.signatures)
 
 
-def tx_response(node: Node, found: TxBlock, index: int, tx: Any) -> Any:
+def tx_response(found: TxBlock, index: int, tx: Any) -> Any:
     """Cosmos's ``TxResponse`` of the tx at ``index`` of a committed block."""
     record = found.results.txs_results[index]
     response = abci_pb2.TxResponse(
@@ -241,7 +241,7 @@ def tx_response(node: Node, found: TxBlock, index: int, tx: Any) -> Any:
         txhash=hashlib.sha256(found.block.data.txs[index]).hexdigest().upper(),
         codespace=record.codespace,
         code=record.code,
-        data=methods.msg_data(Call(node), found.block.data.txs[index], record).hex().upper(),
+        data=record.data.hex().upper(),
         raw_log=record.log,
         gas_wanted=record.gas_wanted,
         gas_used=record.gas_used,

@@ -18,7 +18,9 @@ hold value.
 
 Each ``config.toml`` has the moniker ``nodeI``, the node's JSON-RPC and REST
 ports, and a ``[p2p]`` table with its ``listen_addr`` and every other node in
-``persistent_peers`` as ``/ip4/127.0.0.1/tcp/PORT/p2p/<peer id>``.
+``persistent_peers`` as ``/ip4/127.0.0.1/tcp/PORT/p2p/<peer id>``, and a ``[verifier]``
+table that enables the compute verifier with the node's account key ``nodeI`` (its
+validator's operator) as the key that signs attestations.
 The node started in each home (``depind start``) is one of the validators of
 that genesis.
 """
@@ -199,6 +201,7 @@ def write_node_config(node: NetworkNode, nodes: list[NetworkNode]) -> None:
         rpc=node_config.RPCConfig(laddr=node.rpc_laddr),
         api=node_config.APIConfig(address=node.rest_laddr),
         p2p=P2PConfig(listen_addr=node.p2p_laddr, persistent_peers=peers),
+        verifier=node_config.VerifierConfig(enable=True, key=node.name, keyring_backend=KEYRING_BACKEND),
     )
     node.home.config_file.write_text(node_config.render(config))
 

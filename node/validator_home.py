@@ -4,9 +4,11 @@ genesis as any other does, through a gentx (node/gentx.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 from genesis.schema import DEFAULT_DENOM, CoinJSON, GenesisDoc
+from node import config as node_config
 from node.gentx import ValidatorTerms, collect_gentxs, write_gentx
 from node.home import Home, HomeError, add_genesis_account, init_home
 from node.keys.hd import PrivateKey
@@ -48,7 +50,7 @@ def init_solo_home(
 
 def init_dev_home(home: Home) -> tuple[str, str]:
     """A ready-to-run dev chain: init, a funded ``dev`` key in the test keyring that is also
-    the validator's operator.
+    the validator's operator and signs its compute attestations (``[verifier]``).
 
     Returns (address, mnemonic); the mnemonic is shown once and never stored.
     The home is built beside its final place and renamed in, so an interrupted
@@ -63,7 +65,15 @@ def init_dev_home(home: Home) -> tuple[str, str]:
     keyring = staging.keyring("test")
     info, mnemonic = keyring.add(DEV_KEY)
     add_self_validator(staging, keyring.private_key(DEV_KEY), DEV_FUNDS, SELF_STAKE, "dev")
+    enable_verifier(staging, DEV_KEY, "test")
     if home.root.exists():
         home.root.rmdir()
     staging.root.rename(home.root)
     return info.address, mnemonic
+
+
+def enable_verifier(home: Home, key: str, keyring_backend: str) -> None:
+    """Turn on the home's compute verifier, signing with ``key`` (the validator's operator)."""
+    config = node_config.load(home.config_file)
+    verifier = dataclasses.replace(config.verifier, enable=True, key=key, keyring_backend=keyring_backend)
+    home.config_file.write_text(node_config.render(dataclasses.replace(config, verifier=verifier)))

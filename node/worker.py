@@ -7,9 +7,12 @@ block, and on each block:
   ``provider_fault`` for want of an answer; a lease is charged from the block that
   carries its acceptance;
 - every ``withdraw_every`` blocks, withdraws the earnings of its leases
-  (``MsgWithdrawLease``) that have at least ``min_withdraw`` to pay.
+  (``MsgWithdrawLease``) that have at least ``min_withdraw`` to pay;
+- with a job runner (node/worker_jobs.py), runs its pending compute jobs, each on the
+  runner's thread, and submits each result (``MsgSubmitResult``) once its folder is written
+  and served.
 
-What it reads it asks the node's JSON-RPC ``leases`` query, so a block missed while
+What it reads it asks the node's JSON-RPC ``leases`` and ``jobs`` queries, so a block missed while
 disconnected changes nothing: the next one finds what is still pending. A tx it sent
 is not sent again for ``resend_after`` blocks, the time it needs to be included.
 When the node goes away the worker reconnects, waiting a little longer each time up
@@ -29,7 +32,11 @@ from urllib.parse import urlsplit, urlunsplit
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
+from gpu.errors import GpuError
+from gpu.header import JobHeader, decode_header
 from node.client import Client, ClientError, Signer
+from node.worker_jobs import FinishedJob, JobRunner
+from vm.compute.msgs import MsgSubmitResult
 from vm.errors import WrongSequence
 from vm.market.msgs import MsgAcceptLease, MsgWithdrawLease
 from vm.msg import Msg
@@ -59,8 +66,9 @@ class Worker:
     client: Client
     signer: Signer
     config: WorkerConfig = field(default_factory=WorkerConfig)
+    jobs: JobRunner | None = None  # None: leases only, no compute jobs
     last_withdraw: int = 0
-    _sent: dict[tuple[str, int], int] = field(default_factory=dict)  # (action, lease) -> height
+    _sent: dict[tuple[str, int], int] = field(default_factory=dict)  # (action, lease or job) -> height
 
     @property
     def provider(self) -> str:
@@ -69,6 +77,8 @@ class Worker:
     def on_block(self, height: int) -> None:
         self._forget_sent_before(height - self.config.resend_after)
         self.accept_pending(height)
+        if self.jobs is not None:
+            self.run_jobs(self.jobs, height)
         if height - self.last_withdraw >= self.config.withdraw_every:
             self.withdraw_earnings(height)
             self.last_withdraw = height
@@ -85,15 +95,37 @@ class Worker:
         ]
         self._act("withdraw", due, height, lambda lease: MsgWithdrawLease(self.provider, lease))
 
+    def run_jobs(self, runner: JobRunner, height: int) -> None:
+        """Each pending job still due: submit its result if it has one on disk, else run it."""
+        for job in self.pending_jobs():
+            job_id = int(job["id"])
+            if int(job["deadline_height"]) < height or ("result", job_id) in self._sent:
+                continue
+            header = header_of(job)
+            if header is None:
+                continue
+            finished = runner.finished(job_id, header)
+            if finished is None:
+                runner.schedule(job_id, header)
+            elif self._send([submit_result_msg(self.provider, finished)], f"submit job {job_id}'s result"):
+                self._sent[("result", job_id)] = height
+
     def leases(self, state: str) -> Iterator[dict[str, Any]]:
         """The provider's leases in ``state``, page by page."""
+        return self._pages("leases", "leases", state=state)
+
+    def pending_jobs(self) -> Iterator[dict[str, Any]]:
+        """The provider's compute jobs waiting for a result, page by page."""
+        return self._pages("jobs", "jobs", state="pending")
+
+    def _pages(self, method: str, field_name: str, **params: Any) -> Iterator[dict[str, Any]]:
         next_key = ""
         for _ in range(MAX_PAGES):
             page = self.client.call(
-                "leases", provider=self.provider, state=state, limit=PAGE_LIMIT, next_key=next_key
+                method, provider=self.provider, limit=PAGE_LIMIT, next_key=next_key, **params
             )
-            yield from page["leases"]
-            next_key = page["next_key"]
+            yield from page[field_name]
+            next_key = page["next_key"] or ""
             if not next_key:
                 return
 
@@ -119,6 +151,23 @@ class Worker:
 
     def _forget_sent_before(self, height: int) -> None:
         self._sent = {key: sent for key, sent in self._sent.items() if sent > height}
+
+
+def header_of(job: dict[str, Any]) -> JobHeader | None:
+    """The job's header as the chain holds it (None, logged, if this build cannot read it)."""
+    try:
+        return decode_header(bytes.fromhex(job["header"]))
+    except (GpuError, ValueError) as err:
+        log.warning("job %s: cannot read its header: %s", job["id"], err)
+        return None
+
+
+def submit_result_msg(provider: str, finished: FinishedJob) -> MsgSubmitResult:
+    known = finished.energy_mj is not None
+    energy = finished.energy_mj if finished.energy_mj is not None else 0
+    return MsgSubmitResult(
+        provider, finished.job_id, finished.output_root, energy, known, max(finished.compute_ms, 0)
+    )
 
 
 def chunks(items: list[int], size: int) -> Iterator[list[int]]:

@@ -3,6 +3,8 @@ its messages. CheckTx, DeliverTx and simulate differ only in their mode.
 
 Ante changes (fee, sequence) are kept once the ante passes; message changes
 are kept only if every message succeeds, so a failed tx still pays its fee.
+A tx whose messages all succeed answers with their responses, in message order,
+as Cosmos SDK v0.50 does: ``data`` is the marshalled ``TxMsgData {msg_responses}``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import ClassVar, NamedTuple
+
+from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
+from google.protobuf.any_pb2 import Any as AnyPb
 
 from vm.auth.ante import AnteHandler, Mode, validate_basic
 from vm.context import BlockEnv, Context, Event, TypedEvent
@@ -34,6 +39,7 @@ class TxResult:
     code: int = 0
     codespace: str = ""
     log: str = ""
+    data: bytes = b""  # TxMsgData of the messages' responses; empty unless they all succeeded
     gas_wanted: int = 0
     gas_used: int = 0
     events: list[Event] = field(default_factory=list)
@@ -54,7 +60,9 @@ def failure(error: InvalidTx, meter: GasMeter | None = None, events: list[Event]
     if meter is None:
         return TxResult(error.code, error.codespace, error.log)
     used = min(meter.consumed, meter.limit)
-    return TxResult(error.code, error.codespace, error.log, meter.limit, used, events or [])
+    return TxResult(
+        error.code, error.codespace, error.log, gas_wanted=meter.limit, gas_used=used, events=events or []
+    )
 
 
 class Admitted(NamedTuple):
@@ -125,8 +133,7 @@ class TxPipeline:
         ctx.emit(TxFee(fee=format_coins(tx.auth_info.fee.amount), fee_payer=tx.body.messages[0].signer()))
         fee_paid = list(ctx.events)  # a failed tx still paid its fee: keep that event
         try:
-            for message in tx.body.messages:
-                self.registry.route(ctx, message)
+            responses = [self.registry.route(ctx, message) for message in tx.body.messages]
         except InvalidTx as error:
             return failure(error, meter, fee_paid)
         except NODE_FAULTS as fault:
@@ -135,12 +142,19 @@ class TxPipeline:
             return failure(Panic(type(error).__name__), meter, fee_paid)
         messages.write()
         return TxResult(
+            data=encode_msg_data(responses),
             gas_wanted=meter.limit,
             gas_used=meter.consumed,
             events=ctx.events,
             sender=admitted.signer,
             sequence=tx.auth_info.sequence or 0,  # None only when simulating
         )
+
+
+def encode_msg_data(responses: list[AnyPb]) -> bytes:
+    """A successful tx's result data (Cosmos's ``makeABCIData``): ``TxMsgData`` with one
+    packed ``<Msg>Response`` per message, in message order."""
+    return bytes(abci_pb2.TxMsgData(msg_responses=responses).SerializeToString(deterministic=True))
 
 
 def hook_context(store: Store, env: BlockEnv, gas_limit: int) -> Context:

@@ -52,7 +52,9 @@ class ModuleAccount:
         return module_address(self.name)
 
 
-Handler = Callable[[Context, Any], None]
+Handler = Callable[[Context, Any], ProtoMessage | None]
+"""A message handler (Cosmos's ``msg_server.go`` method): it returns the message's
+``<Msg>Response`` protobuf, or None for the empty one; the tx's result data carries it."""
 Hook = Callable[[Context], None]
 EndBlock = Callable[[Context], list[ValidatorUpdate] | None]
 """An end-block hook; the one module that manages the validator set (staking) returns

@@ -11,6 +11,7 @@ from functools import cache
 from vm.auth.module import MODULE as AUTH
 from vm.bank.module import MODULE as BANK
 from vm.beacon.module import MODULE as BEACON
+from vm.compute.module import MODULE as COMPUTE
 from vm.consensus_params.module import MODULE as CONSENSUS
 from vm.distribution.module import MODULE as DISTRIBUTION
 from vm.genutil.module import MODULE as GENUTIL
@@ -39,6 +40,7 @@ MODULES: tuple[ModuleDef, ...] = (
     BEACON,
     PROVIDER,
     MARKET,
+    COMPUTE,
 )
 
 

@@ -25,7 +25,7 @@ from vm.execute import Admitted, TxResult, failure
 from vm.gas import GasMeter
 from vm.protowire import RawTx, WireError, encode_tx_raw, parse_strict
 from vm.store.cache import CacheStore
-from vm.tx import Tx, decode_tx, msg_responses
+from vm.tx import decode_tx
 
 if TYPE_CHECKING:
     from vm.app import App
@@ -82,11 +82,6 @@ def simulate(app: App, tx_bytes: bytes) -> TxResult:
 
     The fee check is skipped too, so a client can learn the gas before it
     picks a fee (``--gas auto``)."""
-    return _simulate(app, tx_bytes)[0]
-
-
-def _simulate(app: App, tx_bytes: bytes) -> tuple[TxResult, Tx | None]:
-    """The simulation's result, and the tx if it could be decoded."""
     env = app.next_env()
     pipeline = app.pipeline
     max_tx_bytes = app.consensus_params().block.max_tx_bytes
@@ -97,14 +92,14 @@ def _simulate(app: App, tx_bytes: bytes) -> tuple[TxResult, Tx | None]:
             size += 2  # the signature's field tag and length in the TxRaw
         admitted = Admitted(tx, size, validate_basic(tx, env.height, simulate=True))
     except InvalidTx as error:
-        return failure(error), None
+        return failure(error)
     meter = GasMeter(SIMULATE_GAS)
     scratch = CacheStore(app.check_state)
     try:
         pipeline.run_ante(scratch, env, admitted, Mode.SIMULATE, meter).write()
     except InvalidTx as error:
-        return failure(error, meter), tx
-    return pipeline.run_messages(scratch, env, admitted, meter), tx
+        return failure(error, meter)
+    return pipeline.run_messages(scratch, env, admitted, meter)
 
 
 def _simulation(result: TxResult) -> dict[str, Any]:
@@ -113,6 +108,7 @@ def _simulation(result: TxResult) -> dict[str, Any]:
         "codespace": result.codespace,
         "log": result.log,
         "gas_used": result.gas_used,
+        "data": result.data,  # base64 in JSON, as CometBFT writes a result's data
     }
 
 
@@ -123,12 +119,16 @@ def simulate_service(app: App, data: bytes) -> bytes:
     except WireError as error:
         raise InvalidRequest(str(error)) from None
     tx_bytes = request.tx_bytes or _tx_raw(request.tx)
-    result, tx = _simulate(app, tx_bytes)
-    if result.code != 0 or tx is None:
+    result = simulate(app, tx_bytes)
+    if result.code != 0:
         raise SimulationFailed(result)
     answer = service_pb2.SimulateResponse(
         gas_info=abci_pb2.GasInfo(gas_wanted=result.gas_wanted, gas_used=result.gas_used),
-        result=abci_pb2.Result(events=abci_events(result.events), msg_responses=msg_responses(tx)),
+        result=abci_pb2.Result(
+            data=result.data,  # deprecated in Cosmos, still filled: the same TxMsgData
+            events=abci_events(result.events),
+            msg_responses=abci_pb2.TxMsgData.FromString(result.data).msg_responses,
+        ),
     )
     return bytes(answer.SerializeToString(deterministic=True))
 

@@ -18,7 +18,7 @@ from google.protobuf.message import Message as ProtoMessage
 
 from genesis.schema import GenesisDoc
 from vm.block import ValidatorUpdate
-from vm.codec import ConversionError, codec_for
+from vm.codec import ConversionError, codec_for, pack, proto_class
 from vm.context import Context, TypedEvent
 from vm.errors import InvalidRequest, NotFound, UnknownRequest
 from vm.module import NAME, Handler, Module, ModuleAccount, ModuleDef, Service, Wiring
@@ -62,6 +62,7 @@ class Registry:
                 self._handlers[msg_type] = (module.name, handler)
         self.message_types = tuple(self._handlers)
         self._codecs = {codec.type_url: codec for codec in map(codec_for, self.message_types)}
+        self._responses = {t: _response_class(codec_for(t).proto) for t in self.message_types}
         self._services: dict[str, Service] = {}
         for module in self.modules:
             for path, service in module.services.items():
@@ -100,13 +101,16 @@ class Registry:
         except (WireError, ConversionError) as error:
             raise InvalidRequest(f"{codec.type_url}: {error}") from None
 
-    def route(self, ctx: Context, msg: Msg) -> None:
+    def route(self, ctx: Context, msg: Msg) -> AnyPb:
+        """Run ``msg``'s handler; returns its response packed as Cosmos's router packs it
+        (one entry of ``TxMsgData.msg_responses``): the empty ``<Msg>Response`` if it gave none."""
         entry = self._handlers.get(type(msg))
         if entry is None:
             raise UnknownRequest(f"no handler for {type(msg).__name__}")
         module, handler = entry
         ctx.emit(Message(action=str(type(msg).__struct_config__.tag), sender=msg.signer(), module=module))
-        handler(ctx, msg)
+        response = handler(ctx, msg)
+        return pack(self._responses[type(msg)]() if response is None else response)
 
     # -- block hooks ------------------------------------------------------------------------
 
@@ -218,6 +222,12 @@ class Registry:
         broken = self.broken_invariants(store)
         if broken:
             raise InvariantBroken("; ".join(broken))
+
+
+def _response_class(message: type[ProtoMessage]) -> type[ProtoMessage]:
+    """The ``<Msg>Response`` of a message: Cosmos names every service method's answer so,
+    and it lives in the same generated module."""
+    return proto_class(message.DESCRIPTOR.full_name + "Response")
 
 
 def _check_names(names: list[str]) -> None:

@@ -29,7 +29,7 @@ from google.protobuf.any_pb2 import Any as AnyPb
 from google.protobuf.message import Message
 
 from vm import amino
-from vm.codec import ConversionError, MessageCodec, codec_for, pack, proto_class, type_url
+from vm.codec import ConversionError, MessageCodec, codec_for, pack, type_url
 from vm.errors import (
     InvalidPubKey,
     InvalidRequest,
@@ -275,12 +275,6 @@ def unsigned_tx(
     return Tx(
         TxBody(list(messages), memo, timeout_height, wire), AuthInfo(pubkey, sequence, mode, fee), b"", raw
     )
-
-
-def msg_responses(tx: Tx) -> list[AnyPb]:
-    """What each message answers (``TxMsgData.msg_responses``): its ``<Msg>Response`` type,
-    empty, since no depind handler returns data."""
-    return [pack(proto_class(m.DESCRIPTOR.full_name + "Response")()) for m in tx.body.wire]
 
 
 def signed(tx: Tx, signature: bytes) -> bytes:

@@ -5,6 +5,7 @@ Messages are built and checked before the key is unlocked, so a typo costs no pa
 
 from __future__ import annotations
 
+import base64
 import functools
 import math
 import sys
@@ -27,7 +28,7 @@ from node.cli.common import (
 )
 from node.cli.keyring_access import find_key, open_keyring
 from node.cli.params import COINS, GAS
-from node.cli.views import fields, message_line, message_view
+from node.cli.views import fields, message_line, message_view, response_lines
 from node.client import BroadcastResult, Client, ClientError, Signer
 from node.rpc.errors import NOT_FOUND
 from vm.modules import default_registry
@@ -67,6 +68,7 @@ class TxOutcome:
     raw_log: str
     gas_wanted: int
     gas_used: int
+    data: str  # hex of the TxMsgData (each message's response), as Cosmos prints it
 
 
 _TX_FLAGS: list[Callable[[Any], Any]] = [
@@ -205,6 +207,7 @@ def outcome_of_broadcast(result: BroadcastResult) -> TxOutcome:
         result.log,
         result.gas_wanted,
         result.gas_used,
+        result.data.hex().upper(),
     )
 
 
@@ -218,6 +221,7 @@ def outcome_of_committed(found: Any) -> TxOutcome:
         outcome["log"],
         int(outcome["gas_wanted"]),
         int(outcome["gas_used"]),
+        base64.b64decode(outcome["data"]).hex().upper(),
     )
 
 
@@ -238,4 +242,5 @@ def outcome_text(outcome: dict[str, Any]) -> str:
     ]
     if outcome["gas_used"]:
         pairs.append(("gas used", f"{outcome['gas_used']} of {outcome['gas_wanted']}"))
+    pairs += [("response", line) for line in response_lines(bytes.fromhex(outcome["data"]))]
     return fields(pairs)

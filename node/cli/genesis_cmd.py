@@ -14,6 +14,7 @@ from node.cli.keyring_access import find_key, open_keyring, resolve_address
 from node.cli.params import COIN, COINS, new_validator_options
 from node.gentx import GentxError, ValidatorTerms, collect_gentxs, write_gentx
 from node.home import Home, add_genesis_account
+from node.validator_home import enable_verifier
 from vm.app import validate_genesis
 from vm.errors import InvalidTx
 from vm.types import Coin, format_coins
@@ -84,7 +85,10 @@ def gentx(
     keyring_backend: str,
 ) -> None:
     """Sign a genesis tx making this home's validator key a validator operated by KEY_NAME,
-    which self-delegates AMOUNT (it must hold it in genesis: `depind genesis add-account`)."""
+    which self-delegates AMOUNT (it must hold it in genesis: `depind genesis add-account`).
+    With the test keyring, the home's [verifier] is enabled with KEY_NAME as the key that
+    signs its compute attestations; with the file keyring, set it in config.toml (the node
+    then reads the passphrase from DEPIND_KEYRING_PASSPHRASE)."""
     node_home = Home(home)
     if not node_home.genesis_file.exists():
         raise CLIError(f"no genesis at {node_home.genesis_file}; run `depind init` first")
@@ -105,6 +109,8 @@ def gentx(
         path = write_gentx(node_home, keyring.private_key(key_name), amount, terms)
     except (GentxError, InvalidTx) as exc:
         raise CLIError(one_line(exc)) from None
+    if keyring_backend == "test":
+        enable_verifier(node_home, find_key(keyring, key_name).name, keyring_backend)
     click.echo(f"genesis transaction written to {path}")
 
 

@@ -32,6 +32,7 @@ from gpu.results import OUTPUT_FORMATS, RESULT_FILE, read_result, write_result
 from gpu.run import run_job
 from gpu.verify import Verdict, verify_result
 from node.cli.common import CLIError, emit, one_line, output_option
+from vm.crypto import ACCOUNT_HRP, VALOPER_HRP, InvalidAddress, decode_address
 
 
 class GpuGroup(click.Group):
@@ -116,7 +117,8 @@ def run_command(spec_file: Path, out_dir: Path, fmt: str, backend: str | None, o
 @click.option(
     "--verifier",
     default="",
-    help=f"Your identity as hex, 0 to {MAX_VERIFIER_BYTES} bytes (on chain: your validator address).",
+    help=f"Your identity: hex, 0 to {MAX_VERIFIER_BYTES} bytes, or on chain your validator's operator "
+    "address (depin1... or depinvaloper1...).",
 )
 @click.option(
     "--beacon",
@@ -156,7 +158,7 @@ def verify(
     """
     spec = load_spec(spec_file)
     stored = read_result(result_dir, spec)
-    who = _hex_bytes("--verifier", verifier, 0, MAX_VERIFIER_BYTES)
+    who = _verifier_bytes(verifier)
     value = (
         os.urandom(BEACON_BYTES)
         if beacon is None
@@ -223,6 +225,18 @@ def _proof_bytes(path: Path) -> bytes:
         raise CLIError(
             f"{path} is neither a fraud proof's bytes nor `depind gpu verify` output with one"
         ) from None
+
+
+def _verifier_bytes(text: str) -> bytes:
+    """A committee member's identity: its operator address's 20 bytes when given as an
+    address, as the chain derives seeds, else hex."""
+    for hrp in (ACCOUNT_HRP, VALOPER_HRP):
+        if text.lower().startswith(hrp + "1"):
+            try:
+                return decode_address(text, hrp)
+            except InvalidAddress as exc:
+                raise click.BadParameter(str(exc), param_hint="'--verifier'") from None
+    return _hex_bytes("--verifier", text, 0, MAX_VERIFIER_BYTES)
 
 
 def _hex_bytes(option: str, text: str, low: int, high: int) -> bytes:

@@ -12,6 +12,7 @@ import click
 
 from node.cli import views
 from node.cli.common import emit, node_option, output_option
+from node.cli.compute_query import compute_query
 from node.cli.distribution import distribution_query
 from node.cli.market_query import market_query
 from node.cli.params import ADDRESS
@@ -76,6 +77,7 @@ query.add_command(staking_query)
 query.add_command(distribution_query)
 query.add_command(slashing_query)
 query.add_command(market_query)
+query.add_command(compute_query)
 
 
 @query.group()

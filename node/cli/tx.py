@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import click
 
 from node.cli.broadcast import TxOptions, send_tx, tx_options
+from node.cli.compute_tx import compute_tx
 from node.cli.distribution import distribution_tx
 from node.cli.hardware import GPU_FLAG_HINT, declared_gpus, gpu_options
 from node.cli.market_tx import market_tx
@@ -47,6 +48,7 @@ tx.add_command(staking_tx)
 tx.add_command(distribution_tx)
 tx.add_command(slashing_tx)
 tx.add_command(market_tx)
+tx.add_command(compute_tx)
 
 
 @tx.group()

@@ -11,8 +11,12 @@ import json
 from typing import Any
 
 import msgspec
+from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import DecodeError
 
 from node.keys.keyring import KeyInfo
+from vm.codec import proto_class
 from vm.errors import InvalidTx
 from vm.modules import default_registry
 from vm.tx import decode_tx
@@ -143,6 +147,28 @@ def message_line(message: dict[str, Any]) -> str:
     return f"{message.get('@type', '?')} {json.dumps(rest, separators=(',', ':'))}"
 
 
+def response_lines(data: bytes) -> list[str]:
+    """The responses in a tx result's data (``TxMsgData``) that say more than that their
+    message succeeded (the new offer's id, the coins withdrawn), one line each; a type this
+    client does not know shows its bytes in hex."""
+    try:
+        packed = abci_pb2.TxMsgData.FromString(data).msg_responses
+    except DecodeError:
+        return []
+    lines = []
+    for response in packed:
+        if not response.value:
+            continue  # an empty <Msg>Response
+        try:
+            view = MessageToDict(
+                proto_class(response.type_url).FromString(response.value), preserving_proto_field_name=True
+            )
+        except (KeyError, DecodeError):
+            view = {"value": response.value.hex()}
+        lines.append(f"{response.type_url} {json.dumps(view, separators=(',', ':'))}")
+    return lines
+
+
 def tx_text(result: dict[str, Any]) -> str:
     outcome = result["tx_result"]
     pairs: list[tuple[str, Any]] = [
@@ -154,6 +180,7 @@ def tx_text(result: dict[str, Any]) -> str:
     if outcome["code"] != 0:
         pairs.append(("log", outcome["log"]))
     pairs += [("message", message_line(m)) for m in messages_in(result["tx"])]
+    pairs += [("response", line) for line in response_lines(base64.b64decode(outcome["data"]))]
     return fields(pairs)
 
 

@@ -27,6 +27,7 @@ from google.protobuf.message import Message
 
 from node.rest import messages
 from node.rest.errors import method_not_allowed, not_found
+from protos.depind.compute.v1 import query_pb2 as _compute  # noqa: F401
 from protos.depind.market.v1 import query_pb2 as _market  # noqa: F401
 from protos.depind.mint.v1 import cosmos_pb2 as cosmos_mint
 from protos.depind.mint.v1 import query_pb2 as _depind_mint  # noqa: F401
@@ -104,6 +105,8 @@ DISTRIBUTION = "/cosmos/distribution/v1beta1"
 DISTRIBUTION_QUERY = "cosmos.distribution.v1beta1.Query"
 MARKET = "/depind/market/v1"
 MARKET_QUERY = "depind.market.v1.Query"
+COMPUTE = "/depind/compute/v1"
+COMPUTE_QUERY = "depind.compute.v1.Query"
 ROUTES = [
     Route("GET", "/cosmos/auth/v1beta1/accounts/{address}", "cosmos.auth.v1beta1.Query.Account"),
     Route("GET", "/cosmos/bank/v1beta1/balances/{address}", "cosmos.bank.v1beta1.Query.AllBalances"),
@@ -142,6 +145,12 @@ ROUTES = [
     Route("GET", f"{MARKET}/leases/{{id}}", f"{MARKET_QUERY}.Lease"),
     Route("GET", f"{MARKET}/price_index", f"{MARKET_QUERY}.PriceIndex", messages.require_gpu_class),
     Route("GET", f"{MARKET}/params", f"{MARKET_QUERY}.Params"),
+    Route("GET", f"{COMPUTE}/jobs", f"{COMPUTE_QUERY}.Jobs"),
+    Route("GET", f"{COMPUTE}/jobs/{{id}}", f"{COMPUTE_QUERY}.Job"),
+    Route("GET", f"{COMPUTE}/jobs/{{job_id}}/attestations", f"{COMPUTE_QUERY}.Attestations"),
+    Route("GET", f"{COMPUTE}/jobs/{{job_id}}/verdict", f"{COMPUTE_QUERY}.Verdict"),
+    Route("GET", f"{COMPUTE}/providers/{{provider}}/stats", f"{COMPUTE_QUERY}.ProviderStats"),
+    Route("GET", f"{COMPUTE}/params", f"{COMPUTE_QUERY}.Params"),
     Route("GET", f"{STAKING}/validators", f"{STAKING_QUERY}.Validators"),
     Route("GET", f"{STAKING}/validators/{{validator_addr}}", f"{STAKING_QUERY}.Validator"),
     Route(

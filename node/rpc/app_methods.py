@@ -148,6 +148,45 @@ async def price_index(ctx: Call, model: str, memory_mib: int, compute_capability
     return run_query(ctx, "/market/price_index", request)
 
 
+async def jobs(
+    ctx: Call,
+    lease_id: int = 0,
+    provider: str = "",
+    requester: str = "",
+    state: str = "",
+    limit: int = 100,
+    next_key: str = "",
+) -> Any:
+    """Compute jobs in id order, filtered by ``lease_id``, ``provider``, ``requester`` and
+    ``state`` (pending, committed, verifying, valid, invalid, provider_fault, unverified);
+    ``limit`` per page, ``next_key`` to continue."""
+    request: dict[str, Any] = {"provider": provider, "requester": requester, "state": state}
+    if lease_id:
+        request["lease_id"] = lease_id
+    return run_query(ctx, "/compute/jobs", request | {"limit": limit, "next_key": next_key})
+
+
+async def job(ctx: Call, id: int) -> Any:
+    """A compute job by id, with its result, committee and fraud record."""
+    return run_query(ctx, "/compute/job", {"id": id})
+
+
+async def attestations(ctx: Call, job_id: int) -> Any:
+    """A compute job's attestations, in member address order."""
+    return run_query(ctx, "/compute/attestations", {"job_id": job_id})
+
+
+async def verdict(ctx: Call, job_id: int) -> Any:
+    """Where a compute job's verification stands: its state, whether final, the valid and
+    total committee power, and any fraud record."""
+    return run_query(ctx, "/compute/verdict", {"job_id": job_id})
+
+
+async def provider_stats(ctx: Call, provider: str) -> Any:
+    """A provider's verified compute jobs, work units and known energy."""
+    return run_query(ctx, "/compute/provider_stats", {"provider": provider})
+
+
 async def inflation(ctx: Call) -> Any:
     """The current annual inflation rate (x/mint), as LegacyDec text."""
     return run_query(ctx, "/mint/inflation", {})
@@ -239,7 +278,8 @@ async def params(ctx: Call, module: str | None = None) -> Any:
 
 
 async def simulate(ctx: Call, tx: str) -> Any:
-    """Gas a tx would use now; signature and fee are not checked."""
+    """Gas a tx would use now and its result ``data`` (its messages' responses); signature
+    and fee are not checked."""
     raw = decode_tx_param(tx)
     result = ctx.node.app.query("/simulate", raw, 0, False)
     return json.loads(result.value)

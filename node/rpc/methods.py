@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 import trio
-from cosmpy.protos.cosmos.base.abci.v1beta1.abci_pb2 import TxMsgData
 
 from consensus.tendermint.messages import block_id as compute_block_id
 from consensus.types import APP_VERSION, BLOCK_PROTOCOL, Block, BlockID
@@ -28,9 +27,7 @@ from node.rpc.errors import (
     RPCError,
 )
 from node.rpc.proofs import TxTree
-from node.storage.records import BlockResults, TxLocation, TxRecord
-from vm.errors import InvalidTx
-from vm.tx import decode_tx, msg_responses
+from node.storage.records import BlockResults, TxLocation
 
 if TYPE_CHECKING:
     from node.events import EventBus, Subscription
@@ -297,13 +294,9 @@ async def block_by_hash(ctx: Call, hash: str) -> dict[str, Any]:
 async def block_results(ctx: Call, height: int | None = None) -> dict[str, Any]:
     """Tx results, events and app hash of the block at ``height``."""
     h = resolve_height(ctx, height)
-    txs = load_block(ctx, h).data.txs
     results = load_results(ctx, h)
     what = f'the tx results of block {h} (page through them with tx_search "tx.height={h}")'
-    pairs = list(zip(txs, results.txs_results, strict=True))
-    txs_results = await present_within(
-        pairs, lambda pair: exec_tx_result(ctx, *pair), ctx.response_budget, what
-    )
+    txs_results = await present_within(results.txs_results, present.tx_result, ctx.response_budget, what)
     return present.block_results(results, txs_results)
 
 
@@ -378,28 +371,11 @@ class TxBlock:
     results: BlockResults
     tree: TxTree | None  # when proofs are asked for
 
-    def tx_json(self, ctx: Call, index: int) -> dict[str, Any]:
+    def tx_json(self, index: int) -> dict[str, Any]:
         proof = None if self.tree is None else self.tree.prove(index)
         tx_bytes = self.block.data.txs[index]
-        result = exec_tx_result(ctx, tx_bytes, self.results.txs_results[index])
+        result = present.tx_result(self.results.txs_results[index])
         return present.tx(tx_bytes, self.height, index, result, proof)
-
-
-def exec_tx_result(ctx: Call, tx_bytes: bytes, record: TxRecord) -> dict[str, Any]:
-    return present.tx_result(record, msg_data(ctx, tx_bytes, record))
-
-
-def msg_data(ctx: Call, tx_bytes: bytes, record: TxRecord) -> bytes:
-    """A committed tx's result data as the Cosmos SDK fills it: ``TxMsgData`` with each message's
-    response, in message order; empty for a failed tx, or bytes that are no ``TxRaw`` (the
-    proposer's beacon entry). Built from the tx itself, since the results store no data."""
-    if record.code != 0:
-        return b""
-    try:
-        decoded = decode_tx(tx_bytes, ctx.node.app.registry, max_bytes=len(tx_bytes))
-    except InvalidTx:
-        return b""
-    return bytes(TxMsgData(msg_responses=msg_responses(decoded)).SerializeToString(deterministic=True))
 
 
 async def load_tx_block(ctx: Call, height: int, prove: bool) -> TxBlock:
@@ -418,7 +394,7 @@ async def tx(ctx: Call, hash: str, prove: bool = False) -> dict[str, Any]:
     location = ctx.node.chain.locate_tx(decode_hash(hash))
     if location is None:
         raise RPCError(NOT_FOUND, f"tx ({hash}) not found")
-    return (await load_tx_block(ctx, location.height, prove)).tx_json(ctx, location.index)
+    return (await load_tx_block(ctx, location.height, prove)).tx_json(location.index)
 
 
 async def tx_search(
@@ -541,7 +517,7 @@ async def txs_json(ctx: Call, locations: list[TxLocation], prove: bool) -> list[
     for location in locations:
         if loaded is None or loaded.height != location.height:
             loaded = await load_tx_block(ctx, location.height, prove)
-        presented.append(loaded.tx_json(ctx, location.index))
+        presented.append(loaded.tx_json(location.index))
     return presented
 
 
@@ -574,7 +550,7 @@ async def broadcast_tx_commit(ctx: Call, tx: str) -> dict[str, Any]:
             return answer | {"height": "0"}
         with trio.move_on_after(ctx.node.config.rpc.timeout_broadcast_tx_commit_s):
             committed = await waiter.receive()
-            result = exec_tx_result(ctx, raw, committed.record)
+            result = present.tx_result(committed.record)
             return answer | {"tx_result": result, "height": str(committed.height)}
         raise RPCError(
             TIMEOUT, "timed out waiting for the tx to be committed; it may still be included later"

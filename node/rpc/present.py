@@ -106,13 +106,13 @@ def events(records: list[EventRecord]) -> list[dict[str, Any]]:
     ]
 
 
-def tx_result(record: TxRecord, data: bytes = b"") -> dict[str, Any]:
+def tx_result(record: TxRecord) -> dict[str, Any]:
     """CometBFT's ``ExecTxResult``; ``data`` is the app's answer (the SDK's ``TxMsgData``)."""
     return {
         "code": record.code,
         "codespace": record.codespace,
         "log": record.log,
-        "data": b64(data),
+        "data": b64(record.data),
         "info": "",
         "gas_wanted": str(record.gas_wanted),
         "gas_used": str(record.gas_used),
@@ -126,7 +126,7 @@ def check_tx_result(result: TxResultLike) -> dict[str, Any]:
         "code": result.code,
         "codespace": result.codespace,
         "log": result.log,
-        "data": "",
+        "data": b64(result.data),  # empty: CheckTx runs no messages, as in Cosmos SDK v0.50
         "info": "",
         "gas_wanted": str(result.gas_wanted),
         "gas_used": str(result.gas_used),

@@ -37,8 +37,9 @@ META_HEIGHT = b"M/height"
 META_BASE = b"M/base"
 
 
-def results_hash(results: list[tuple[int, int, int]]) -> bytes:
-    """The Merkle root over each tx's (code, gas_wanted, gas_used)."""
+def results_hash(results: list[tuple[int, bytes, int, int]]) -> bytes:
+    """The Merkle root over each tx's deterministic result fields, CometBFT's
+    (code, data, gas_wanted, gas_used), each tuple in the canonical encoding."""
     return merkle_root([encode(list(fields)) for fields in results])
 
 
@@ -117,7 +118,7 @@ class ChainStore:
         results = self.load_results(height)
         if results is None:
             return merkle_root([])
-        return results_hash([(r.code, r.gas_wanted, r.gas_used) for r in results.txs_results])
+        return results_hash([(r.code, r.data, r.gas_wanted, r.gas_used) for r in results.txs_results])
 
     def stage_block(self, block: Block, commit: Commit, result: FinalizeResultLike) -> None:
         height = block.header.height
@@ -126,7 +127,7 @@ class ChainStore:
         staged[COMMIT + height_key(height)] = encode(commit)
         staged[RESULTS + height_key(height)] = msgspec.msgpack.encode(block_results(height, result))
         staged[RESULTS_HASH + height_key(height)] = results_hash(
-            [(r.code, r.gas_wanted, r.gas_used) for r in result.tx_results]
+            [(r.code, r.data, r.gas_wanted, r.gas_used) for r in result.tx_results]
         )
         staged[BLOCK_HASH + block.hash()] = height_key(height)
         staged[META_HEIGHT] = height_key(height)

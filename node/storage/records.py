@@ -27,6 +27,7 @@ class TxRecord(msgspec.Struct, array_like=True, frozen=True):
     gas_wanted: int
     gas_used: int
     events: list[EventRecord]
+    data: bytes = b""  # the app's answer (the SDK's TxMsgData), in the results hash; older records: none
 
 
 class BlockResults(msgspec.Struct, array_like=True, frozen=True):
@@ -53,6 +54,7 @@ def tx_record(result: TxResultLike) -> TxRecord:
         result.gas_wanted,
         result.gas_used,
         events_of(result.events),
+        result.data,
     )
 
 

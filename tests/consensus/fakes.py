@@ -51,6 +51,7 @@ class FakeTxResult:
     events: list[FakeEvent] = field(default_factory=list)
     gas_wanted: int = 100
     gas_used: int = 50
+    data: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ class FakeBlockStore:
         result = self.results.get(height)
         if result is None:
             return merkle_root([])
-        return merkle_root([encode([r.code, r.gas_wanted, r.gas_used]) for r in result.tx_results])
+        return merkle_root([encode([r.code, r.data, r.gas_wanted, r.gas_used]) for r in result.tx_results])
 
     def stage_block(self, block: Block, commit: Commit, result: Any) -> None:
         height = block.header.height

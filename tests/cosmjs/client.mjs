@@ -1,8 +1,9 @@
 // Drives a depind node with cosmjs's own clients, unchanged: the queries a wallet
 // makes, a send signed in SIGN_MODE_DIRECT and one in SIGN_MODE_LEGACY_AMINO_JSON
 // (each with "auto" gas), then the tx, a search and a block, then staking: a
-// delegation signed in each mode and a rewards withdrawal. Prints one JSON object
-// with what it saw; tests/e2e/test_cosmjs.py checks it.
+// delegation signed in each mode, a rewards withdrawal and an undelegation. Prints one
+// JSON object with what it saw, each tx's msgResponses (decoded by cosmjs from the
+// result's TxMsgData) with their values in base64; tests/e2e/test_cosmjs.py checks it.
 //
 //   node client.mjs <rpc url> <mnemonic> <recipient> <denom> <validator operator>
 
@@ -13,12 +14,22 @@ import { GasPrice, SigningStargateClient, StargateClient } from "@cosmjs/stargat
 const [rpc, mnemonic, recipient, denom, validator] = process.argv.slice(2);
 const options = { gasPrice: GasPrice.fromString(`0.01${denom}`) };
 
+function responses(result) {
+  return result.msgResponses.map((r) => ({ typeUrl: r.typeUrl, value: Buffer.from(r.value).toString("base64") }));
+}
+
 async function send(wallet, amount, memo) {
   const [account] = await wallet.getAccounts();
   const client = await SigningStargateClient.connectWithSigner(rpc, wallet, options);
   try {
     const result = await client.sendTokens(account.address, recipient, [{ denom, amount }], "auto", memo);
-    return { code: result.code, hash: result.transactionHash, height: result.height, gasUsed: String(result.gasUsed) };
+    return {
+      code: result.code,
+      hash: result.transactionHash,
+      height: result.height,
+      gasUsed: String(result.gasUsed),
+      msgResponses: responses(result),
+    };
   } finally {
     client.disconnect();
   }
@@ -29,7 +40,13 @@ async function signAndReport(wallet, act) {
   const client = await SigningStargateClient.connectWithSigner(rpc, wallet, options);
   try {
     const result = await act(client, account.address);
-    return { code: result.code, hash: result.transactionHash, height: result.height, rawLog: result.rawLog };
+    return {
+      code: result.code,
+      hash: result.transactionHash,
+      height: result.height,
+      rawLog: result.rawLog,
+      msgResponses: responses(result),
+    };
   } finally {
     client.disconnect();
   }
@@ -61,6 +78,8 @@ async function main() {
   seen.delegateAmino = await signAndReport(amino, (c, a) => c.delegateTokens(a, validator, stake, "auto"));
   seen.delegation = await client.getDelegation(address, validator);
   seen.withdraw = await signAndReport(direct, (c, a) => c.withdrawRewards(a, validator, "auto"));
+  const unstake = { denom, amount: "1000000" };
+  seen.undelegate = await signAndReport(direct, (c, a) => c.undelegateTokens(a, validator, unstake, "auto"));
   client.disconnect();
   console.log(JSON.stringify(seen, (_, v) => (typeof v === "bigint" ? String(v) : v)));
 }

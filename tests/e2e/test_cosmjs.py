@@ -1,18 +1,23 @@
 """cosmjs (@cosmjs/stargate 0.39) runs unchanged against a live node: the queries a
 wallet makes, sends signed with DirectSecp256k1HdWallet (SIGN_MODE_DIRECT) and
 Secp256k1HdWallet (SIGN_MODE_LEGACY_AMINO_JSON) with "auto" gas, then getTx,
-searchTx and getBlock. The npm packages come from tests/cosmjs/package-lock.json."""
+searchTx and getBlock, staking, and the msgResponses cosmjs decodes from each result's
+data. The npm packages come from tests/cosmjs/package-lock.json."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
+from cosmpy.protos.cosmos.distribution.v1beta1 import tx_pb2 as distribution_tx
+from cosmpy.protos.cosmos.staking.v1beta1 import tx_pb2 as staking_tx
+from google.protobuf.message import Message
 from mnemonic import Mnemonic
 
 from node.keys.hd import PrivateKey
@@ -24,6 +29,7 @@ PROJECT = Path(__file__).resolve().parents[1] / "cosmjs"
 MNEMONIC = Mnemonic("english").to_mnemonic(hashlib.sha256(b"e2e-cosmjs").digest())
 CLIENT_TIMEOUT_S = 180
 INSTALL_TIMEOUT_S = 600
+M = TypeVar("M", bound=Message)
 
 
 def ensure_node() -> str:
@@ -67,6 +73,13 @@ def run_client(node_bin: str, rpc_url: str, recipient: str, validator: str) -> d
     return answer
 
 
+def responses(report: dict[str, Any], kind: type[M]) -> list[M]:
+    """A tx's msgResponses as cosmjs reported them, each decoded as ``kind``."""
+    found = report["msgResponses"]
+    assert [r["typeUrl"] for r in found] == ["/" + kind.DESCRIPTOR.full_name] * len(found)
+    return [kind.FromString(base64.b64decode(r["value"])) for r in found]
+
+
 def test_cosmjs_queries_sends_and_stakes_in_both_sign_modes(cosmjs: str, node_factory: NodeFactory) -> None:
     address = PrivateKey.from_mnemonic(MNEMONIC).address
     recipient = KEYS[4].address
@@ -100,7 +113,19 @@ def test_cosmjs_queries_sends_and_stakes_in_both_sign_modes(cosmjs: str, node_fa
     assert seen["recipientBalance"] == {"denom": DENOM, "amount": "3000"}
     assert node.balance(recipient) == 3000
 
-    for staked in (seen["delegateDirect"], seen["delegateAmino"], seen["withdraw"]):
+    for staked in (seen["delegateDirect"], seen["delegateAmino"], seen["withdraw"], seen["undelegate"]):
         assert staked["code"] == 0, json.dumps(seen)
     assert seen["delegation"] == {"denom": DENOM, "amount": "4000000"}
     assert seen["withdraw"]["height"] > seen["delegateAmino"]["height"]
+
+    # What cosmjs decoded from each result's TxMsgData.
+    for sent in (seen["directSend"], seen["aminoSend"]):
+        assert sent["msgResponses"] == [{"typeUrl": "/cosmos.bank.v1beta1.MsgSendResponse", "value": ""}]
+    assert [r["typeUrl"] for r in seen["delegateDirect"]["msgResponses"]] == [
+        "/cosmos.staking.v1beta1.MsgDelegateResponse"
+    ]
+    [withdrawn] = responses(seen["withdraw"], distribution_tx.MsgWithdrawDelegatorRewardResponse)
+    assert all(coin.denom == DENOM and int(coin.amount) > 0 for coin in withdrawn.amount)
+    [undelegated] = responses(seen["undelegate"], staking_tx.MsgUndelegateResponse)
+    assert (undelegated.amount.denom, undelegated.amount.amount) == (DENOM, "1000000")
+    assert undelegated.HasField("completion_time")  # zero: a completion is a height (docs/staking.md)

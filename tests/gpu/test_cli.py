@@ -17,6 +17,7 @@ from gpu.proofs import decode_attestation, decode_fraud_proof
 from gpu.results import RESULT_FILE
 from node.cli.main import cli
 from tests.gpu.jobs_helpers import MLP
+from vm.crypto import VALOPER_HRP, encode_address
 
 GEMM_SPEC = GemmSpec(m=40, k=64, n=24, bound=100, seed=5)
 
@@ -82,6 +83,10 @@ def test_run_then_verify_valid(runner: CliRunner, tmp_path: Path, fmt: str) -> N
     assert attestation.cr_root.hex() == verdict["attestation"]["cr_root"]
     again = _invoke(runner, "verify", spec_file, out, "--verifier", "0103", "--beacon", beacon)
     assert json.loads(again.stdout)["attestation"]["cr_root"] != verdict["attestation"]["cr_root"]
+    operator = bytes(range(20))
+    for address in (encode_address(operator), encode_address(operator, VALOPER_HRP)):
+        named = _invoke(runner, "verify", spec_file, out, "--verifier", address, "--beacon", beacon)
+        assert json.loads(named.stdout)["verifier"] == operator.hex(), named.output
 
 
 def test_run_text_output(runner: CliRunner, tmp_path: Path) -> None:
@@ -174,6 +179,7 @@ def test_invalid_forced_cupy_without_a_device(runner: CliRunner, tmp_path: Path)
         ("--beacon", "zz", "not hexadecimal"),
         ("--beacon", "00" * 31, "must be 32 bytes, got 31"),
         ("--verifier", "00" * 65, "must be 0 to 64 bytes, got 65"),
+        ("--verifier", "depin1qqqqqqqq", "not bech32 or bad checksum"),
         ("--rounds", "1", "1 is not in the range 3<=x<=16"),
         ("--rounds", "2", "2 is not in the range 3<=x<=16"),
         ("--challenge-seed", "00ff", "No such option '--challenge-seed'"),  # seeds are derived, never chosen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from typing import Any
 
@@ -29,6 +30,7 @@ def result_for(txs: list[bytes]) -> FakeResult:
         FakeTxResult(
             code=0 if tx != TO_CAROL else 5,
             log="" if tx != TO_CAROL else "insufficient funds",
+            data=b"" if tx == TO_CAROL else b"answer to " + tx,
             events=[event("transfer", recipient=tx.decode().split()[-1], amount="10udepin")],
         )
         for tx in txs
@@ -146,10 +148,15 @@ def test_tx_delivery() -> None:
     publish(bus, 4, [TO_BOB, TO_CAROL])
     first, second = drain(subscription.receive)
     assert first["data"]["type"] == "tendermint/event/Tx"
+    assert (
+        first["data"]["value"]["TxResult"]["result"]["data"]
+        == base64.b64encode(b"answer to " + TO_BOB).decode()
+    )
     tx_result = second["data"]["value"]["TxResult"]
     assert (tx_result["height"], tx_result["index"]) == ("4", 1)
     assert tx_result["result"]["code"] == 5
     assert tx_result["result"]["log"] == "insufficient funds"
+    assert tx_result["result"]["data"] == ""
     assert second["events"]["tx.hash"] == [tx_hash_hex(TO_CAROL)]
     assert second["events"]["tx.height"] == ["4"]
     assert second["events"]["transfer.recipient"] == ["carol"]

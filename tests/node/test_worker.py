@@ -1,5 +1,8 @@
 """The worker's plumbing: where it connects, and that it waits for a missing node and stops
-when told (its work on leases is tested against a real node in tests/e2e/test_market.py)."""
+when told (its work on leases is tested against a real node in tests/e2e/test_market.py);
+and its job loop against a fake node: a pending seeded job is run on the runner's thread,
+written, served and submitted; a restart serves and submits what is on disk without running
+it again; supplied-input jobs are refused (end to end: tests/e2e/test_compute.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +10,23 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
 
+import msgspec
 import pytest
 
-from node.client import Client, Signer
+from gpu.backend import NumpyBackend
+from gpu.jobs import GemmSpec, SuppliedInputs, job_header, spec_from_header
+from gpu.run import JobResult, run_job
+from node.client import BroadcastResult, Client, Signer
 from node.keys.hd import PrivateKey
 from node.worker import Worker, WorkerConfig, chunks, run, websocket_url
+from node.worker_jobs import JobRunner
+from vm.compute.msgs import MsgSubmitResult
+from vm.msg import Msg
 
 
 @pytest.mark.parametrize(
@@ -53,3 +67,114 @@ def test_waits_for_a_missing_node_and_stops_when_told(caplog: pytest.LogCaptureF
     retries = [r.getMessage() for r in caplog.records if "reconnecting" in r.getMessage()]
     assert len(retries) >= 3, retries  # 0.5 s, then at most reconnect_max_s between tries
     assert all(f"127.0.0.1:{port}" in text for text in retries)
+
+
+# -- compute jobs ------------------------------------------------------------------------------------
+
+
+class FakeClient:
+    """The node as the worker reads it: pages of pending jobs."""
+
+    def __init__(self, jobs: list[dict[str, Any]]) -> None:
+        self.jobs = jobs
+
+    def call(self, method: str, **params: Any) -> Any:
+        if method == "leases":
+            return {"leases": [], "next_key": None}
+        assert (method, params["state"]) == ("jobs", "pending")
+        return {"jobs": self.jobs, "next_key": None}
+
+
+@dataclass
+class FakeSigner:
+    """Records what the worker sends; every tx is admitted."""
+
+    key: PrivateKey
+    sent: list[Msg] = field(default_factory=list)
+
+    def send(self, messages: Sequence[Msg]) -> BroadcastResult:
+        self.sent.extend(messages)
+        return BroadcastResult("AB" * 32, 0, "", "")
+
+    def refresh(self) -> None:
+        pass
+
+
+PROVIDER_KEY = PrivateKey(bytes([7]) * 32)
+SEEDED = GemmSpec(m=24, k=16, n=20, bound=8, seed=3)
+SUPPLIED = GemmSpec(m=2, k=2, n=2, bound=8, a=bytes([1, 2, 3, 4]))
+
+
+def pending_job(job_id: int, spec: GemmSpec, deadline: int = 100) -> dict[str, Any]:
+    header = msgspec.msgpack.encode(job_header(spec))
+    return {"id": job_id, "header": header.hex(), "deadline_height": deadline, "state": "pending"}
+
+
+def jobs_worker(tmp_path: Path, jobs: list[dict[str, Any]]) -> tuple[Worker, FakeSigner, JobRunner]:
+    runner = JobRunner(tmp_path / "work", NumpyBackend())
+    signer = FakeSigner(PROVIDER_KEY)
+    worker = Worker(cast(Client, FakeClient(jobs)), cast(Signer, signer), WorkerConfig(), runner)
+    return worker, signer, runner
+
+
+def wait_idle(runner: JobRunner) -> None:
+    deadline = time.monotonic() + 30
+    while runner.pending_runs() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not runner.pending_runs()
+
+
+def test_spec_from_header_gives_back_a_seeded_spec() -> None:
+    assert spec_from_header(job_header(SEEDED)) == SEEDED
+    with pytest.raises(SuppliedInputs):
+        spec_from_header(job_header(SUPPLIED))
+
+
+def test_runs_a_pending_job_then_submits_its_served_result(tmp_path: Path) -> None:
+    worker, signer, runner = jobs_worker(tmp_path, [pending_job(4, SEEDED)])
+    worker.on_block(10)  # the job runs on the runner's thread; nothing to submit yet
+    assert signer.sent == []
+    wait_idle(runner)
+    worker.on_block(11)
+    (message,) = signer.sent
+    expected = run_job(SEEDED, NumpyBackend())
+    assert isinstance(message, MsgSubmitResult)
+    assert (message.job_id, message.output_root) == (4, expected.output_root)
+    assert (message.energy_known, message.energy_mj) == (False, 0)  # no NVML on the CPU
+    assert runner.store.lookup(expected.result_root) is not None  # served under its result root
+    worker.on_block(12)
+    assert len(signer.sent) == 1  # not sent again while it may still land
+
+
+def test_a_restart_republishes_and_resubmits_without_running_again(tmp_path: Path) -> None:
+    worker, _, runner = jobs_worker(tmp_path, [pending_job(4, SEEDED)])
+    worker.on_block(10)
+    wait_idle(runner)
+    runner.close()
+    root = run_job(SEEDED, NumpyBackend()).result_root
+    runner.store.withdraw(root)
+
+    def no_run(*args: object) -> JobResult:
+        raise AssertionError("a job with a result on disk runs again")
+
+    again = JobRunner(tmp_path / "work", NumpyBackend(), run=no_run)
+    assert again.republish() == 1 and again.store.lookup(root) is not None
+    signer = FakeSigner(PROVIDER_KEY)
+    Worker(
+        cast(Client, FakeClient([pending_job(4, SEEDED)])), cast(Signer, signer), WorkerConfig(), again
+    ).on_block(20)
+    assert [m.job_id for m in signer.sent if isinstance(m, MsgSubmitResult)] == [4]
+
+
+def test_refuses_supplied_inputs_and_skips_past_deadlines(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    jobs = [pending_job(5, SUPPLIED), pending_job(6, SEEDED, deadline=9)]
+    worker, signer, runner = jobs_worker(tmp_path, jobs)
+    with caplog.at_level(logging.WARNING, logger="depind.worker"):
+        worker.on_block(10)
+        worker.on_block(11)
+    wait_idle(runner)
+    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refusals) == 1 and "job 5" in refusals[0] and "supplied" in refusals[0]
+    assert signer.sent == [] and not any(runner.results_dir.iterdir())

@@ -52,7 +52,8 @@ class FaucetGenesis(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 def _wire_types() -> str:
     """The faucet's protobuf package, built here as a .proto file would declare it:
-    ``tests.faucet.v1`` with one message per struct below. Returns the package name."""
+    ``tests.faucet.v1`` with one message per struct below, and an empty ``<Msg>Response``
+    for each Msg. Returns the package name."""
     package = "tests.faucet.v1"
     file = descriptor_pb2.FileDescriptorProto(
         name="tests/faucet/v1/tx.proto",
@@ -74,6 +75,8 @@ def _wire_types() -> str:
         "Params": [("max_mint", uint64), ("jobs_per_block", uint64)],
         "MsgUpdateParams": [("authority", string), ("params", (message, f".{package}.Params", False))],
     }
+    for name in [name for name in shapes if name.startswith("Msg")]:
+        shapes[f"{name}Response"] = []  # each message's answer in a tx's result data
     for name, fields in shapes.items():
         declared = file.message_type.add(name=name)
         for number, (field_name, kind) in enumerate(fields, start=1):

@@ -12,7 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
+from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
 from cosmpy.protos.cosmos.tx.v1beta1 import tx_pb2
+from google.protobuf.any_pb2 import Any as AnyPb
+from google.protobuf.message import Message
 
 from consensus.abci import FinalizeBlockRequest
 from genesis.schema import (
@@ -37,6 +40,7 @@ from vm.auth.ante import FEE_COLLECTOR
 from vm.auth.keeper import Account, AuthKeeper
 from vm.bank.keeper import BankKeeper
 from vm.bank.msgs import MsgSend
+from vm.codec import proto_class
 from vm.context import BlockEnv, Context, Event
 from vm.errors import InvalidTx
 from vm.execute import TxResult
@@ -399,6 +403,16 @@ def register_msg(
     )
 
 
+def unpack(packed: AnyPb) -> Message:
+    """A packed ``<Msg>Response`` as its own class."""
+    return proto_class(packed.type_url).FromString(packed.value)
+
+
+def msg_responses(data: bytes) -> list[Message]:
+    """The responses in a tx result's ``data`` (``TxMsgData``), unpacked, in message order."""
+    return [unpack(packed) for packed in abci_pb2.TxMsgData.FromString(data).msg_responses]
+
+
 def assert_code(result: Any, code: int, codespace: str = "sdk") -> None:
     """``result`` (a TxResult or QueryResult) carries this stable code (0: accepted)."""
     want = (codespace if code else "", code)
@@ -433,14 +447,21 @@ class ModuleChain:
         return Context(store if store is not None else self.store, self.env(), GasMeter(10**12))
 
     def run(self, msg: Msg) -> list[Event]:
-        """Route ``msg`` after its stateless checks; raises its ``InvalidTx``, leaving no trace."""
+        """Route ``msg`` after its stateless checks; raises its ``InvalidTx``, leaving no trace.
+        Returns the events it emitted."""
+        emitted = len(self.events)
+        self.answer(msg)
+        return self.events[emitted:]
+
+    def answer(self, msg: Msg) -> Message:
+        """``run``, returning the message's response instead (unpacked)."""
         msg.validate()
         tx = CacheStore(self.store)
         ctx = self.ctx(tx)
-        self.registry.route(ctx, msg)
+        response = self.registry.route(ctx, msg)
         tx.write()
         self.events.extend(ctx.events)
-        return ctx.events
+        return unpack(response)
 
     def fails(self, msg: Msg) -> InvalidTx:
         try:

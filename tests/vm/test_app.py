@@ -434,6 +434,7 @@ def test_query_account_balances_and_params() -> None:
         "consensus",
         "provider",
         "market",
+        "compute",
     }
     assert params["auth"] == msgspec.to_builtins(AuthParams())
     assert query_json(app, "/params", {"module": "bank"}) == {"bank": {"default_send_enabled": True}}
@@ -506,7 +507,9 @@ def test_simulate_query_path() -> None:
     result = app.query("/simulate", unsigned(tx))
     assert_code(result, 0)
     answer = msgspec.json.decode(result.value)
-    assert answer == {"code": 0, "codespace": "", "log": "", "gas_used": app.simulate(tx).gas_used}
+    simulated = app.simulate(tx)
+    data = base64.b64encode(simulated.data).decode()
+    assert answer == {"code": 0, "codespace": "", "log": "", "gas_used": simulated.gas_used, "data": data}
 
 
 # -- genesis validation --------------------------------------------------------------------------

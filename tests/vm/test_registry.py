@@ -131,6 +131,7 @@ def test_module_params_are_queried_together() -> None:
         "consensus",
         "provider",
         "market",
+        "compute",
         NAME,
     ]
 
@@ -217,8 +218,8 @@ def test_blocked_addresses_are_the_registered_module_accounts() -> None:
         format_address(account.address) for account in default_registry().accounts.values()
     }
     # the fee collector, the two staking pools, mint's account and the PoUW reward pool,
-    # distribution's account, the provider pool and the market's escrow
-    assert len(blocked) == 8
+    # distribution's account, the provider pool, the market's escrow and compute's deposits
+    assert len(blocked) == 9
 
 
 # -- mint and burn by permission only ------------------------------------------------------------

@@ -38,6 +38,7 @@ from genesis.schema import (
 from node.keys.hd import PrivateKey
 from protos.depind.provider.v1 import provider_pb2
 from protos.depind.provider.v1 import tx_pb2 as provider_tx_pb2
+from tests.vm.compute.vectors import COMPUTE_MESSAGES
 from tests.vm.distribution.vectors import DISTRIBUTION_MESSAGES
 from tests.vm.helpers import (
     ALICE,
@@ -230,6 +231,7 @@ EVERY_MESSAGE: list[Msg] = [
     *DISTRIBUTION_MESSAGES,
     *SLASHING_MESSAGES,
     *MARKET_MESSAGES,
+    *COMPUTE_MESSAGES,
 ]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from cosmpy.protos.cosmos.distribution.v1beta1 import tx_pb2
+
+from vm.codec import coin_pb
 from vm.context import Context
 from vm.distribution import events
 from vm.distribution.errors import EmptyDelegationDistInfo, NoValidatorDistInfo, SetWithdrawAddrDisabled
@@ -37,8 +40,8 @@ def handle_set_withdraw_address(keeper: DistributionKeeper, ctx: Context, msg: M
 
 def handle_withdraw_delegator_reward(
     keeper: DistributionKeeper, ctx: Context, msg: MsgWithdrawDelegatorReward
-) -> None:
-    """Pay the rewards so far and start counting again from now."""
+) -> tx_pb2.MsgWithdrawDelegatorRewardResponse:
+    """Pay the rewards so far and start counting again from now; answers with the coins paid."""
     operator = parse_valoper(msg.validator_address, "invalid validator address")
     delegator = parse_address(msg.delegator_address, "invalid delegator address")
     validator = keeper.staking.get_validator(ctx.store, operator)
@@ -47,16 +50,18 @@ def handle_withdraw_delegator_reward(
     delegation = keeper.staking.get_delegation(ctx.store, delegator, operator)
     if delegation is None:
         raise EmptyDelegationDistInfo()
-    withdraw_delegation_rewards(keeper, ctx, validator, delegation)
+    paid = withdraw_delegation_rewards(keeper, ctx, validator, delegation)
     initialize_delegation(keeper, ctx.store, ctx.env.height, validator, delegation)
+    return tx_pb2.MsgWithdrawDelegatorRewardResponse(amount=[coin_pb(coin) for coin in paid])
 
 
 def handle_withdraw_validator_commission(
     keeper: DistributionKeeper, ctx: Context, msg: MsgWithdrawValidatorCommission
-) -> None:
-    withdraw_validator_commission(
-        keeper, ctx, parse_valoper(msg.validator_address, "invalid validator address")
-    )
+) -> tx_pb2.MsgWithdrawValidatorCommissionResponse:
+    """Answers with the coins paid."""
+    operator = parse_valoper(msg.validator_address, "invalid validator address")
+    paid = withdraw_validator_commission(keeper, ctx, operator)
+    return tx_pb2.MsgWithdrawValidatorCommissionResponse(amount=[coin_pb(coin) for coin in paid])
 
 
 def handle_fund_community_pool(keeper: DistributionKeeper, ctx: Context, msg: MsgFundCommunityPool) -> None:

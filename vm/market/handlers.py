@@ -1,10 +1,13 @@
-"""market message handlers, one per message: the checks that need state, then the keeper."""
+"""market message handlers, one per message: the checks that need state, then the keeper.
+Creating an offer or an order answers with its new id (``MsgCreateOfferResponse``,
+``MsgCreateOrderResponse``); the other messages answer with an empty response."""
 
 from __future__ import annotations
 
 import msgspec
 
 from genesis.schema import MarketParams
+from protos.depind.market.v1 import tx_pb2
 from vm.context import Context
 from vm.errors import InvalidCoins, InvalidRequest, Unauthorized
 from vm.market import errors
@@ -44,7 +47,9 @@ MAX_AMOUNT = 2**63 - 1
 # -- offers --------------------------------------------------------------------------------------
 
 
-def handle_create_offer(keeper: MarketKeeper, ctx: Context, msg: MsgCreateOffer) -> None:
+def handle_create_offer(
+    keeper: MarketKeeper, ctx: Context, msg: MsgCreateOffer
+) -> tx_pb2.MsgCreateOfferResponse:
     store = ctx.store
     owner = parse_address(msg.provider, "provider")
     params = keeper.get_params(store)
@@ -73,6 +78,7 @@ def handle_create_offer(keeper: MarketKeeper, ctx: Context, msg: MsgCreateOffer)
             offer_id=str(offer.id), provider=msg.provider, model=offer.gpu_class.model, count=str(offer.count)
         )
     )
+    return tx_pb2.MsgCreateOfferResponse(offer_id=offer.id)
 
 
 def handle_update_offer(keeper: MarketKeeper, ctx: Context, msg: MsgUpdateOffer) -> None:
@@ -155,7 +161,9 @@ def check_committable(
 # -- orders --------------------------------------------------------------------------------------
 
 
-def handle_create_order(keeper: MarketKeeper, ctx: Context, msg: MsgCreateOrder) -> None:
+def handle_create_order(
+    keeper: MarketKeeper, ctx: Context, msg: MsgCreateOrder
+) -> tx_pb2.MsgCreateOrderResponse:
     store, env = ctx.store, ctx.env
     requester = parse_address(msg.requester, "requester")
     params = keeper.get_params(store)
@@ -192,6 +200,7 @@ def handle_create_order(keeper: MarketKeeper, ctx: Context, msg: MsgCreateOrder)
             premium=str(premium).lower(),
         )
     )
+    return tx_pb2.MsgCreateOrderResponse(order_id=order.id)
 
 
 def check_order(msg: MsgCreateOrder, params: MarketParams, now_ns: int) -> None:

@@ -61,3 +61,16 @@ class Misbehavior(TypedEvent, tag="misbehavior", frozen=True):
     kind: str
     validator: str
     height: str
+
+
+class AttestationSlash(TypedEvent, tag="slash", frozen=True):
+    """Slashed for an attestation the compute module judged (``false_attestation`` or
+    ``missed_attestation``); ``jailed`` is empty when the validator was not jailed for it."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"address", "reason"})
+
+    address: str
+    power: str
+    reason: str
+    jailed: str
+    burned_coins: str

@@ -16,12 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import msgspec
+
 from genesis.schema import SlashingParams
+from vm.context import Context
+from vm.dec import Dec
 from vm.encoding import decode, encode
 from vm.module import ModuleParams
+from vm.slashing.events import AttestationSlash
 from vm.slashing.expected import StakingKeeper
 from vm.slashing.params import Params, parse_params
-from vm.slashing.types import SigningInfo
+from vm.slashing.types import SigningInfo, Timestamp, format_cons_address, new_signing_info
 from vm.store.cache import ReadStore, Store
 from vm.store.kv import prefix_end
 from vm.store.prefix import PrefixStore, PrefixView
@@ -77,6 +82,52 @@ class SlashingKeeper:
     def iterate_signing_infos(self, store: ReadStore) -> Iterator[tuple[bytes, SigningInfo]]:
         for _, entry in self.signing_infos_from(store, b""):
             yield entry
+
+    # -- for the compute module -----------------------------------------------------------------
+
+    def punish_attestation(
+        self,
+        ctx: Context,
+        operator: bytes,
+        infraction_height: int,
+        power: int,
+        fraction: Dec,
+        jail: bool,
+        reason: str,
+    ) -> int:
+        """Punish a validator for an attestation (vm/compute): burn ``fraction`` of the stake
+        behind ``power`` at ``infraction_height`` and, with ``jail``, jail it for
+        ``downtime_jail_duration_ns`` of header time, after which ``MsgUnjail`` frees it (never
+        tombstoned: the fault is one result, not an attack on consensus). A validator gone or
+        unbonded has no stake left to answer and is left alone. Returns the tokens burnt."""
+        validator = self.staking.get_validator(ctx.store, operator)
+        if validator is None or validator.is_unbonded():
+            return 0
+        cons_address = validator.cons_address
+        burned = self.staking.slash(ctx, cons_address, infraction_height, power, fraction) if fraction else 0
+        if jail:
+            self._extend_jail(ctx, cons_address)
+            if not validator.jailed:
+                self.staking.jail(ctx, cons_address)
+        address = format_cons_address(cons_address)
+        ctx.emit(
+            AttestationSlash(
+                address=address,
+                power=str(power),
+                reason=reason,
+                jailed=address if jail else "",
+                burned_coins=str(burned),
+            )
+        )
+        return burned
+
+    def _extend_jail(self, ctx: Context, cons_address: bytes) -> None:
+        """Jailed until the downtime jail duration from now, unless already jailed longer."""
+        info = self.get_signing_info(ctx.store, cons_address) or new_signing_info(ctx.env.height)
+        until = ctx.env.time_ns + self.get_params(ctx.store).downtime_jail_duration_ns
+        if until > info.jailed_until.ns():
+            info = msgspec.structs.replace(info, jailed_until=Timestamp.from_ns(until))
+        self.set_signing_info(ctx.store, cons_address, info)
 
     # -- the missed-blocks bitmap ----------------------------------------------------------------
 

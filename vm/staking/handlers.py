@@ -4,9 +4,12 @@ block: the validator set update, then the completions that are due."""
 from __future__ import annotations
 
 import msgspec
+from cosmpy.protos.cosmos.staking.v1beta1 import tx_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from vm import dec
 from vm.block import ValidatorUpdate
+from vm.codec import coin_pb
 from vm.context import Context
 from vm.errors import InvalidRequest, NotFound, Unauthorized
 from vm.staking import events
@@ -191,23 +194,30 @@ def handle_delegate(keeper: StakingStore, ctx: Context, msg: MsgDelegate) -> Non
     )
 
 
-def handle_undelegate(keeper: StakingStore, ctx: Context, msg: MsgUndelegate) -> None:
+def handle_undelegate(keeper: StakingStore, ctx: Context, msg: MsgUndelegate) -> tx_pb2.MsgUndelegateResponse:
+    """Answers with what was undelegated (Cosmos v0.50's ``amount``); the completion is a
+    height, in the event, so ``completion_time`` is the zero timestamp (docs/staking.md)."""
     delegator = parse_address(msg.delegator_address, "delegator address")
     operator = parse_valoper(msg.validator_address)
     shares = validate_unbond_amount(keeper, ctx.store, delegator, operator, msg.amount.amount)
     _check_denom(keeper, ctx, msg.amount)
     completion, amount = undelegate(keeper, ctx, delegator, operator, shares)
+    undelegated = Coin(msg.amount.denom, amount)
     ctx.emit(
         events.Unbond(
             validator=msg.validator_address,
             delegator=msg.delegator_address,
-            amount=_coin_text(Coin(msg.amount.denom, amount)),
+            amount=_coin_text(undelegated),
             completion_height=str(completion),
         )
     )
+    return tx_pb2.MsgUndelegateResponse(completion_time=Timestamp(), amount=coin_pb(undelegated))
 
 
-def handle_begin_redelegate(keeper: StakingStore, ctx: Context, msg: MsgBeginRedelegate) -> None:
+def handle_begin_redelegate(
+    keeper: StakingStore, ctx: Context, msg: MsgBeginRedelegate
+) -> tx_pb2.MsgBeginRedelegateResponse:
+    """Answers with the zero ``completion_time``, as ``handle_undelegate``."""
     delegator = parse_address(msg.delegator_address, "delegator address")
     source = parse_valoper(msg.validator_src_address, "source validator address")
     destination = parse_valoper(msg.validator_dst_address, "destination validator address")
@@ -223,6 +233,7 @@ def handle_begin_redelegate(keeper: StakingStore, ctx: Context, msg: MsgBeginRed
             completion_height=str(completion),
         )
     )
+    return tx_pb2.MsgBeginRedelegateResponse(completion_time=Timestamp())
 
 
 def handle_cancel_unbonding_delegation(

@@ -1,7 +1,8 @@
 """``depind tx market ...`` and ``depind query market ...`` against a real dev node, as a
 provider and a requester run them: register, offer, order, see the lease matched, accept,
-deposit, withdraw, close, and read the closed lease's figures; and each failure as one
-``Error:`` line with a non-zero exit, never a traceback.
+deposit, withdraw, close, and read the closed lease's figures; a job run on a lease
+(``depind tx compute`` and ``depind query compute``); and each failure as one ``Error:``
+line with a non-zero exit, never a traceback.
 
 The chain's accept timeout is raised in its genesis: every CLI call is a fresh
 interpreter, slower than the 20 short blocks a provider is given by default."""
@@ -13,6 +14,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -20,9 +22,13 @@ import pytest
 
 from genesis import doc as genesis_doc
 from genesis.schema import MarketGenesis, get_section, set_section
+from gpu.jobs import GemmSpec, encode_spec
 from node.client import Client
 from node.home import Home
+from protos.depind.compute.v1 import tx_pb2 as compute_pb
+from protos.depind.market.v1 import tx_pb2 as market_pb
 from tests.node.cli.localnet import LocalNode, run_cli, run_json
+from tests.vm.helpers import msg_responses
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -133,7 +139,7 @@ def wait_for_lease(node: LocalNode, requester: str) -> dict[str, Any]:
 def test_rent_a_gpu_from_offer_to_closed_lease(market: Market) -> None:
     node, provider, requester = market.node, market.provider, market.requester
     # The provider offers its one registered class: the class flags may be left out.
-    ok(
+    created = ok(
         market_tx(
             node,
             "create-offer",
@@ -151,6 +157,9 @@ def test_rent_a_gpu_from_offer_to_closed_lease(market: Market) -> None:
         )
     )
     [offer] = query(node, "offers", "--provider", provider)["offers"]
+    assert msg_responses(bytes.fromhex(created["data"])) == [
+        market_pb.MsgCreateOfferResponse(offer_id=offer["id"])
+    ]
     assert offer["gpu_class"] == {"model": L4[0], "memory_mib": L4[1], "compute_capability": L4[2]}
     assert (offer["count"], offer["pricing"]["price"], offer["state"]) == (2, PRICE, "active")
     assert (offer["min_duration_s"], offer["max_duration_s"], offer["job_kinds"]) == (
@@ -164,8 +173,13 @@ def test_rent_a_gpu_from_offer_to_closed_lease(market: Market) -> None:
 
     # The requester orders one L4 for an hour; the deposit defaults to the least it needs.
     order_args = ["--gpus", "1", "--duration", "1h", "--max-price", str(PRICE), "--gpu-models", L4[0]]
-    ok(market_tx(node, "create-order", *order_args, "--job-kind", "gemm", "--expires-in", "1h", key="renter"))
+    ordered = ok(
+        market_tx(node, "create-order", *order_args, "--job-kind", "gemm", "--expires-in", "1h", key="renter")
+    )
     [order] = rpc(node, "orders", requester=requester)["orders"]
+    assert msg_responses(bytes.fromhex(ordered["data"])) == [
+        market_pb.MsgCreateOrderResponse(order_id=order["id"])
+    ]
     assert (order["deposit"], order["duration_s"]) == (PRICE, 3_600) and order["expires_ns"] > 0
 
     # A block matches it to the offer: a pending lease the provider sees.
@@ -275,3 +289,47 @@ def test_invalid_txs_the_chain_rejects(market: Market) -> None:
 def test_json_output_is_the_raw_answer(market: Market) -> None:
     raw = run_cli(*on(market.node, "query", "market", "params", "--output", "json"))
     assert json.loads(raw.stdout)["market"]["accept_timeout_blocks"] == ACCEPT_TIMEOUT_BLOCKS
+
+
+def pending_lease(node: LocalNode, requester: str) -> dict[str, Any]:
+    """The requester's pending lease, once a block's matching has opened it."""
+    deadline = time.monotonic() + MATCH_WAIT_S
+    for _ in range(int(MATCH_WAIT_S / POLL_S)):
+        found = rpc(node, "leases", requester=requester, state="pending")["leases"]
+        if found:
+            lease: dict[str, Any] = found[0]["lease"]
+            return lease
+        if time.monotonic() > deadline:
+            break
+        time.sleep(POLL_S)
+    raise TimeoutError(f"no pending lease for {requester} within {MATCH_WAIT_S}s")
+
+
+def test_run_a_compute_job_on_a_lease(market: Market, tmp_path: Path) -> None:
+    node, provider = market.node, market.provider
+    order_args = ["--duration", "1h", "--max-price", str(PRICE), "--gpu-models", L4[0], "--job-kind", "gemm"]
+    ok(market_tx(node, "create-order", *order_args, key="renter"))
+    lease_id = str(pending_lease(node, market.requester)["id"])
+    ok(market_tx(node, "accept-lease", lease_id, key="gpu-op"))
+
+    spec = tmp_path / "job.json"
+    spec.write_bytes(encode_spec(GemmSpec(m=16, k=16, n=16, bound=8, seed=3)))
+    submit = ["submit-job", str(spec), "--lease", lease_id, "--deadline-blocks", "1000"]
+    wrong_denom = fails(tx(node, "compute", *submit, "--price", "5foo", "--from", "renter"))
+    assert wrong_denom == "Error: --price is in the compute denom udepin, not foo"
+    submitted = ok(tx(node, "compute", *submit, "--price", "1000udepin", "--from", "renter"))
+    [job] = run_json(*on(node, "query", "compute", "jobs", "--lease", lease_id))["jobs"]
+    assert msg_responses(bytes.fromhex(submitted["data"])) == [
+        compute_pb.MsgSubmitJobResponse(job_id=job["id"])
+    ]
+    assert (job["state"], job["provider"], job["price"], job["kind"]) == ("pending", provider, 1_000, "gemm")
+
+    out = tmp_path / "result"
+    ran = run_cli("gpu", "run", str(spec), "--out", str(out), "--backend", "numpy")
+    assert ran.returncode == 0, ran.stderr
+    ok(tx(node, "compute", "submit-result", str(job["id"]), "--result", str(out), "--from", "gpu-op"))
+    committed = rpc(node, "job", id=job["id"])["job"]
+    assert committed["result"]["output_root"] == json.loads((out / "result.json").read_text())["output_root"]
+    assert committed["state"] in ("committed", "verifying")
+    shown = run_cli(*on(node, "query", "compute", "verdict", str(job["id"])))
+    assert re.search(r"^valid power: 0 of [0-9]+$", shown.stdout, re.MULTILINE), shown.stdout

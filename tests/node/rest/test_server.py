@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cosmpy.protos.cosmos.bank.v1beta1 import tx_pb2 as bank_tx
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2
 from google.protobuf.json_format import ParseDict
 
@@ -24,6 +25,7 @@ from node.rest.gateway import app_error
 from node.rest.server import build_app
 from node.services import VALCONS_HRP, Status
 from tests.node.rest.conftest import ALICE, BOB, CAROL, CHAIN_ID, DENOM, FUNDS, Chain, client, send
+from tests.vm.helpers import msg_responses
 from vm.app import QueryResult
 from vm.crypto import encode_address
 
@@ -65,7 +67,7 @@ async def test_get_tx(chain: Chain, rest: httpx.AsyncClient) -> None:
     assert result["codespace"] == result["raw_log"] == result["info"] == "" and result["logs"] == []
     assert int(result["gas_wanted"]) >= int(result["gas_used"]) > 0
     assert result["timestamp"].endswith("Z") and "." not in result["timestamp"]  # Go's time.RFC3339
-    assert bytes.fromhex(result["data"])  # TxMsgData with the MsgSend's response
+    assert msg_responses(bytes.fromhex(result["data"])) == [bank_tx.MsgSendResponse()]  # hex, as Cosmos
     assert {"tx", "transfer", "message"} <= {event["type"] for event in result["events"]}
     assert result["tx"]["@type"] == "/cosmos.tx.v1beta1.Tx"
     assert result["tx"]["body"] == found["tx"]["body"]

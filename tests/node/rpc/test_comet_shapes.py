@@ -30,14 +30,16 @@ from node.client import build_tx
 from node.home import Home, add_genesis_account
 from node.keys.hd import PrivateKey
 from node.node import Node
-from node.rpc import methods, server
+from node.rpc import server
 from node.rpc.errors import HEIGHT_UNAVAILABLE, INVALID_PARAMS, METHOD_NOT_FOUND, SUBSCRIPTION
 from node.rpc.methods import Call
-from node.storage.records import TxRecord
 from node.validator_home import init_solo_home
+from protos.depind.market.v1 import tx_pb2 as market_tx
+from protos.depind.provider.v1 import tx_pb2 as provider_tx
 from tests.node.rpc.support import rpc, rpc_error
+from tests.vm.helpers import msg_responses, register_msg
+from tests.vm.market.helpers import H100, gpu_spec, offer_msg
 from vm.bank.msgs import MsgSend
-from vm.provider.msgs import GpuSpec, MsgRegisterProvider
 from vm.types import Coin
 
 CHAIN_ID = "shapes-1"
@@ -299,19 +301,27 @@ async def test_block_results_carry_the_tx_data(chain: Chain) -> None:
     assert [response_types(r["data"]) for r in results] == [[SEND_RESPONSE], []]
 
 
-async def test_msg_data_lists_each_message_response_in_order(chain: Chain) -> None:
-    gpu = GpuSpec("ACME:X1 80GB", 81920, "9.0", 1, [])
-    register = MsgRegisterProvider(
-        ALICE.address, [gpu], "eu-west", "gpu.example.com", Coin(DENOM, 0), Coin(DENOM, 1)
-    )
-    transfer = MsgSend(ALICE.address, BOB.address, [Coin(DENOM, 1)])
-    raw = build_tx(ALICE, CHAIN_ID, ALICE_NUMBER, 9, [register, transfer], FEE, GAS)
-    data = methods.msg_data(Call(chain.node), raw, TxRecord(0, "", "", GAS, 1, []))
-    assert response_types(b64(data)) == ["/depind.provider.v1.MsgRegisterProviderResponse", SEND_RESPONSE]
-
-
-async def test_msg_data_of_bytes_that_are_no_tx_is_empty(chain: Chain) -> None:
-    assert methods.msg_data(Call(chain.node), b"\xc1beacon", TxRecord(0, "", "", 0, 0, [])) == b""
+async def test_tx_data_is_what_the_block_stored(fresh: Node) -> None:
+    """A provider registers and offers in one tx: ``tx``, ``tx_search`` and ``block_results``
+    answer the data its block stored (and hashed), each message's response in order, the
+    new offer's id among them."""
+    msgs = [register_msg(ALICE, [gpu_spec(H100, 1)]), offer_msg(ALICE, 1)]
+    raw = build_tx(ALICE, CHAIN_ID, ALICE_NUMBER, 0, msgs, [Coin(DENOM, 10_000)], 1_000_000)
+    assert (await fresh.submit_tx(raw)).code == 0
+    await fresh.solo().produce_block()
+    found = await rpc(fresh, "tx", hash=tx_hash(raw))
+    stored = fresh.chain.load_results(1)
+    assert stored is not None
+    data = stored.txs_results[found["index"]].data
+    assert msg_responses(data) == [
+        provider_tx.MsgRegisterProviderResponse(),
+        market_tx.MsgCreateOfferResponse(offer_id=1),
+    ]
+    assert found["tx_result"]["data"] == b64(data)
+    [searched] = (await rpc(fresh, "tx_search", query=f"tx.hash='{tx_hash(raw)}'"))["txs"]
+    assert searched["tx_result"]["data"] == b64(data)
+    results = (await rpc(fresh, "block_results", height=1))["txs_results"]
+    assert results[found["index"]]["data"] == b64(data)
 
 
 # -- blocks -------------------------------------------------------------------------------

@@ -21,7 +21,14 @@ from consensus.tendermint.evidence import InvalidEvidence, encode_evidence, evid
 from consensus.tendermint.messages import duplicate_vote_evidence
 from consensus.types import Block, Commit, Data, VoteType
 from consensus.validators import ValidatorSet, apply_updates
-from node.storage.chain import RESULTS, RESULTS_HASH, ChainStore, event_key_prefix, height_key
+from node.storage.chain import (
+    RESULTS,
+    RESULTS_HASH,
+    ChainStore,
+    event_key_prefix,
+    height_key,
+    results_hash,
+)
 from node.storage.leveldb import open_leveldb
 from node.storage.records import Attribute, TxLocation
 from tests.consensus import vectors
@@ -50,6 +57,7 @@ def make_block(height: int, txs: list[bytes]) -> tuple[Block, Commit, FakeResult
     results = [
         FakeTxResult(
             code=0 if b"fail" not in tx else 5,
+            data=b"" if b"fail" in tx else b"answer to " + tx,
             events=[event("transfer", recipient=tx.decode().split("-")[0], amount="1udepin")],
             gas_wanted=1000 + n,
             gas_used=500 + n,
@@ -155,9 +163,9 @@ def test_results(store: ChainStore) -> None:
     assert results is not None
     assert results.height == 1
     assert results.app_hash == bytes([1]) * 32
-    assert [(r.code, r.gas_wanted, r.gas_used) for r in results.txs_results] == [
-        (0, 1000, 500),
-        (5, 1001, 501),
+    assert [(r.code, r.data, r.gas_wanted, r.gas_used) for r in results.txs_results] == [
+        (0, b"answer to bob-1", 1000, 500),
+        (5, b"", 1001, 501),
     ]
     assert results.txs_results[0].events[0].attributes[0].value == "bob"
     assert results.finalize_block_events[0].type == "rewards"
@@ -165,11 +173,19 @@ def test_results(store: ChainStore) -> None:
 
 def test_results_hash(store: ChainStore) -> None:
     commit_block(store, 1, [b"bob-1", b"carol-fail"])
-    expected = merkle_root([encode([0, 1000, 500]), encode([5, 1001, 501])])
+    expected = merkle_root([encode([0, b"answer to bob-1", 1000, 500]), encode([5, b"", 1001, 501])])
     assert store.load_results_hash(1) == expected
     assert store.load_results_hash(2) == EMPTY_HASH
     store.db.delete(RESULTS_HASH + height_key(1))  # as a block stored before the hash was
     assert store.load_results_hash(1) == expected
+
+
+def test_results_hash_covers_data(store: ChainStore) -> None:
+    """Nodes whose txs answered different data disagree on the next header's
+    ``last_results_hash``: CometBFT hashes ``data`` with the code and gas."""
+    commit_block(store, 1, [b"bob-1"])
+    other_answer = results_hash([(0, b"another answer", 1000, 500)])
+    assert store.load_results_hash(1) == results_hash([(0, b"answer to bob-1", 1000, 500)]) != other_answer
 
 
 def test_tx_index(store: ChainStore) -> None:

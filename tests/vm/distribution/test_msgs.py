@@ -4,6 +4,8 @@ rejection with Cosmos's code."""
 from __future__ import annotations
 
 import pytest
+from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
+from cosmpy.protos.cosmos.distribution.v1beta1 import tx_pb2
 
 from genesis.schema import DistributionGenesis, DistributionParams
 from tests.vm.distribution.chain import FEES, RewardChain, reward_genesis, vote
@@ -27,6 +29,10 @@ from vm.types import Coin, format_address, module_address
 
 def code(error: InvalidTx) -> tuple[str, int]:
     return error.codespace, error.code
+
+
+def udepin(amount: int) -> coin_pb2.Coin:
+    return coin_pb2.Coin(denom=DENOM, amount=str(amount))
 
 
 # -- withdraw address ------------------------------------------------------------------------
@@ -84,6 +90,24 @@ def test_invalid_commission_withdrawal_with_nothing_accumulated() -> None:
     error = chain.fails(MsgWithdrawValidatorCommission(valoper(ALICE)))
     assert code(error) == ("distribution", 7)
     assert error.log == "no validator commission to withdraw"
+
+
+def test_withdrawals_answer_with_the_coins_paid() -> None:
+    """Cosmos v0.50's responses: the whole coins paid, to whichever withdraw address."""
+    chain = one_validator()
+    chain.run(MsgSetWithdrawAddress(CAROL.address, DAVE.address))
+    chain.pass_blocks(5, [vote(ALICE, 4)], FEES)
+    reward = chain.answer(MsgWithdrawDelegatorReward(CAROL.address, valoper(ALICE)))
+    commission = chain.answer(MsgWithdrawValidatorCommission(valoper(ALICE)))
+    assert reward == tx_pb2.MsgWithdrawDelegatorRewardResponse(amount=[udepin(40_831)])
+    assert commission == tx_pb2.MsgWithdrawValidatorCommissionResponse(amount=[udepin(6_049)])
+
+
+def test_withdrawing_nothing_answers_no_coins() -> None:
+    """The event shows a zero coin; the response's ``amount``, like Cosmos's, is empty."""
+    chain = one_validator()
+    response = chain.answer(MsgWithdrawDelegatorReward(CAROL.address, valoper(ALICE)))
+    assert response == tx_pb2.MsgWithdrawDelegatorRewardResponse(amount=[])
 
 
 def test_withdrawing_nothing_reports_a_zero_coin() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from protos.depind.market.v1 import tx_pb2
 from tests.vm.helpers import ALICE, BOB, DAVE
 from tests.vm.market.helpers import (
     H100,
@@ -64,6 +65,17 @@ def test_create_offer_puts_it_on_the_book() -> None:
     created = [{a.key: a.value for a in e.attributes} for e in events if e.type == "offer_created"]
     assert created == [{"offer_id": "1", "provider": ALICE.address, "model": H100.model, "count": "3"}]
     assert market.broken() == []
+
+
+def test_create_offer_answers_with_its_id() -> None:
+    """``MsgCreateOfferResponse.offer_id``: the provider learns the id from the tx result."""
+    market = Market()
+    market.register(ALICE)
+    market.begin()
+    assert market.answer(offer_msg(ALICE, 1)) == tx_pb2.MsgCreateOfferResponse(offer_id=1)
+    assert market.answer(offer_msg(ALICE, 2)) == tx_pb2.MsgCreateOfferResponse(offer_id=2)
+    assert market.answer(update(2, count=1)) == tx_pb2.MsgUpdateOfferResponse()
+    market.end()
 
 
 def test_offers_of_one_provider_share_its_gpus() -> None:

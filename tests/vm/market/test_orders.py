@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from protos.depind.market.v1 import tx_pb2
 from tests.vm.helpers import ALICE, BOB, CAROL, DENOM, FUNDS
 from tests.vm.market.helpers import (
     BLOCK_NS,
@@ -48,6 +49,15 @@ def test_create_order_moves_the_deposit_to_escrow() -> None:
     created = [{a.key: a.value for a in e.attributes} for e in events if e.type == "order_created"]
     assert created == [{"order_id": "1", "requester": BOB.address, "deposit": "5000000", "premium": "false"}]
     assert market.broken() == []
+
+
+def test_create_order_answers_with_its_id() -> None:
+    """``MsgCreateOrderResponse.order_id``: the requester learns the id from the tx result."""
+    market = Market()
+    market.begin()
+    assert market.answer(order_msg(BOB)) == tx_pb2.MsgCreateOrderResponse(order_id=1)
+    assert market.answer(order_msg(CAROL)) == tx_pb2.MsgCreateOrderResponse(order_id=2)
+    market.end()
 
 
 def test_unmatched_order_waits_and_matches_when_an_offer_comes() -> None:

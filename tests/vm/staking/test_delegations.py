@@ -4,6 +4,9 @@ entries and their maturity, with Cosmos's rounding worked out by hand."""
 from __future__ import annotations
 
 import msgspec
+from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
+from cosmpy.protos.cosmos.staking.v1beta1 import tx_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from node.keys.hd import PrivateKey
 from tests.vm.helpers import ALICE, BOB, CAROL, DAVE, DENOM, FUNDS, events_of, raw
@@ -124,6 +127,33 @@ def test_undelegate_unbonds_for_the_unbonding_period() -> None:
     assert chain.broken() == []
 
 
+def test_undelegate_answers_the_amount_and_a_zero_completion_time() -> None:
+    """Cosmos v0.50's ``MsgUndelegateResponse``. The completion is a height (in the event),
+    so ``completion_time`` is the zero timestamp the queries show too, present as gogoproto's
+    non-nullable field always is."""
+    chain = bonded_chain()
+    chain.run(delegate(BOB, ALICE, 4 * POWER))
+    response = chain.answer(undelegate(BOB, ALICE, POWER))
+    assert response == tx_pb2.MsgUndelegateResponse(
+        completion_time=Timestamp(), amount=coin_pb2.Coin(denom=DENOM, amount=str(POWER))
+    )
+    assert response.HasField("completion_time")
+
+
+def test_undelegate_answers_the_tokens_its_shares_were_worth() -> None:
+    """Slashed to 90 tokens for 100 shares, then 9 of Bob's (10 shares): 99 tokens, 110 shares.
+    7 tokens are trunc(7 * 110 / 99) = 7.777777777777777777 shares, worth 6.99...9 tokens, so
+    6 come back, and the response says 6, as Cosmos's does, not the 7 asked for."""
+    chain = Chain(staking_genesis(msgspec.structs.replace(PARAMS, power_reduction=1)))
+    chain.run(create_validator(ALICE, 100))
+    chain.end_block()
+    chain.keeper.slash(chain.ctx(), chain.validator(ALICE).cons_address, chain.height, 100, dec.parse("0.1"))
+    chain.run(delegate(BOB, ALICE, 9))
+    assert chain.answer(undelegate(BOB, ALICE, 7)) == tx_pb2.MsgUndelegateResponse(
+        completion_time=Timestamp(), amount=coin_pb2.Coin(denom=DENOM, amount="6")
+    )
+
+
 def test_undelegations_in_one_block_share_one_entry_up_to_max_entries() -> None:
     chain = Chain(staking_genesis(msgspec.structs.replace(PARAMS, unbonding_blocks=100)))
     chain.run(create_validator(ALICE, 10 * POWER))
@@ -183,7 +213,8 @@ def test_cancel_unbonding_delegates_back() -> None:
             "creation_height": str(started),
         }
     ]
-    chain.run(cancel(BOB, ALICE, 2 * POWER, started))  # the rest: the entry goes
+    response = chain.answer(cancel(BOB, ALICE, 2 * POWER, started))  # the rest: the entry goes
+    assert response == tx_pb2.MsgCancelUnbondingDelegationResponse()
     assert chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE)) is None
     assert list(chain.keeper.ubd_queue.items(chain.store)) == []
     chain.blocks(UNBONDING + 1)

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import msgspec
+from cosmpy.protos.cosmos.staking.v1beta1 import tx_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from node.keys.hd import PrivateKey
 from tests.vm.helpers import ALICE, BOB, CAROL, DAVE, DENOM, FUNDS, events_of, raw
@@ -64,6 +66,14 @@ def test_redelegate_between_bonded_validators() -> None:
         }
     ]
     assert chain.broken() == []
+
+
+def test_redelegate_answers_a_zero_completion_time() -> None:
+    """As ``MsgUndelegateResponse``: the completion is a height, in the event."""
+    chain = two_validators()
+    response = chain.answer(redelegate(CAROL, ALICE, BOB, POWER))
+    assert response == tx_pb2.MsgBeginRedelegateResponse(completion_time=Timestamp())
+    assert response.HasField("completion_time")
 
 
 def test_redelegate_to_an_unbonded_validator_moves_pools() -> None:

@@ -29,8 +29,10 @@ class MsgCreateOffer(_message.Message):
     def __init__(self, provider: _Optional[str] = ..., gpu_class: _Optional[_Union[_market_pb2.GpuClass, _Mapping]] = ..., count: _Optional[int] = ..., pricing: _Optional[_Union[_market_pb2.Pricing, _Mapping]] = ..., min_duration_s: _Optional[int] = ..., max_duration_s: _Optional[int] = ..., job_kinds: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MsgCreateOfferResponse(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("offer_id",)
+    OFFER_ID_FIELD_NUMBER: _ClassVar[int]
+    offer_id: int
+    def __init__(self, offer_id: _Optional[int] = ...) -> None: ...
 
 class MsgUpdateOffer(_message.Message):
     __slots__ = ("provider", "offer_id", "pricing", "count", "min_duration_s", "max_duration_s", "job_kinds", "pause", "resume")
@@ -87,8 +89,10 @@ class MsgCreateOrder(_message.Message):
     def __init__(self, requester: _Optional[str] = ..., requirements: _Optional[_Union[_market_pb2.Requirements, _Mapping]] = ..., duration_s: _Optional[int] = ..., max_price: _Optional[int] = ..., deposit: _Optional[_Union[_coin_pb2.Coin, _Mapping]] = ..., expires_ns: _Optional[int] = ...) -> None: ...
 
 class MsgCreateOrderResponse(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("order_id",)
+    ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    order_id: int
+    def __init__(self, order_id: _Optional[int] = ...) -> None: ...
 
 class MsgCancelOrder(_message.Message):
     __slots__ = ("requester", "order_id")

@@ -1,0 +1,11 @@
+"""Moving a job's outputs from the provider that computed them to the verifiers that check them.
+
+- ``server``: the provider's output server, ``GET /outputs/{result_root}`` by byte ranges, over
+  result folders (gpu/results.py) published under their result roots;
+- ``fetch``: a verifier downloads a result's outputs into a file, bounded in size, time and
+  memory, and accepts them only if they hash to the committed root;
+- ``check``: Freivalds' check of the downloaded file under the verifier's own challenge seed,
+  and what its attestation (or fraud proof) needs.
+
+docs/pouw.md ("Serving outputs") specifies the endpoint.
+"""

@@ -1,0 +1,367 @@
+"""The verifier service: a validator's node judges the compute results its operator is
+sampled to check (docs/compute.md, "Running the agents"; docs/pouw.md sections 4 and 12).
+
+After each committed block it looks, in the committed state, for jobs in state
+``verifying`` whose committee holds its operator, whose attest deadline has not passed, and
+that the operator has not attested. It takes the one due first and, on a worker thread so
+consensus never waits:
+
+1. fetches the outputs from the provider's registered endpoint (node/outputs/fetch.py:
+   bounded in size, time and memory, accepted only if they hash to the committed result);
+2. checks them with Freivalds' test under its own challenge seed: the committee's beacon
+   value and rounds, and its operator's address bytes as the verifier's identity
+   (node/outputs/check.py);
+3. saves its C r commitment under ``work_dir/cr/<job id>`` (to answer disputes) and
+   deletes the fetched outputs.
+
+Back on the event loop it signs ``MsgAttest`` (the attestation; with the fraud proof when
+the result is wrong) with the operator's key and puts it in its own node's mempool, which
+gossips it. One job is checked at a time. A fetch or check that fails is logged and tried
+again ``retry_after_blocks`` later; an attestation that did not land is sent again after
+``RESEND_AFTER`` blocks; nothing here stops the node.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import trio
+
+from consensus.tasks import TaskStatus
+from genesis.schema import AuthParams
+from gpu.errors import GpuError
+from gpu.header import JobHeader, decode_header, work_units
+from gpu.jobs import spec_from_header
+from node.client import GAS_ADJUSTMENT_DEN, GAS_ADJUSTMENT_NUM, build_tx, tx_hash_hex
+from node.config import VerifierConfig
+from node.keys.hd import PrivateKey
+from node.outputs.check import CheckResult, OutputsMismatch, check_outputs, save_cr
+from node.outputs.fetch import FetchError, FetchLimits, fetch_outputs
+from node.outputs.layout import expected_outputs
+from vm.auth.keeper import required_fee
+from vm.compute.msgs import MsgAttest
+from vm.errors import WrongSequence
+from vm.types import Coin, parse_address
+
+if TYPE_CHECKING:
+    from node.node import Node
+
+log = logging.getLogger("depind.verifier")
+
+POLL_S = 0.1  # how often the service looks for a new committed block
+PAGE_LIMIT = 100
+MAX_PAGES = 20  # verifying jobs read per block: 2,000
+RESEND_AFTER = 5  # blocks before an attestation that did not land is sent again
+PROBE_GAS = 2_000_000  # the gas limit of the tx simulated to price an attestation
+FETCH_DIR = "fetch"
+CR_DIR = "cr"
+PASSPHRASE_ENV = "DEPIND_KEYRING_PASSPHRASE"  # the file keyring's passphrase, as the CLI reads it
+
+
+class QueryFailed(Exception):
+    """The node's own state answered a query with an error."""
+
+
+class NotCheckable(Exception):
+    """The job is one this verifier does not check (too large, or its inputs are off chain)."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A job this verifier must judge, with what its check needs from the chain."""
+
+    job_id: int
+    provider: str
+    header: JobHeader
+    result_root: bytes
+    beacon: bytes
+    rounds: int
+    attest_deadline: int
+
+    @classmethod
+    def from_job(cls, job: dict[str, Any]) -> Assignment:
+        committee = job["committee"]
+        return cls(
+            job_id=int(job["id"]),
+            provider=job["provider"],
+            header=decode_header(bytes.fromhex(job["header"])),
+            result_root=bytes.fromhex(job["result"]["result_root"]),
+            beacon=bytes.fromhex(committee["beacon"]),
+            rounds=int(committee["rounds"]),
+            attest_deadline=int(committee["attest_deadline_height"]),
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A checked job: what its MsgAttest carries."""
+
+    job_id: int
+    verdict: str
+    reason: str
+    attestation: bytes
+    fraud_proof: bytes
+
+
+# -- which jobs are ours ----------------------------------------------------------------------------
+
+
+def is_assigned(job: dict[str, Any], operator: str, height: int) -> bool:
+    """The job is verifying, its committee holds ``operator``, and attesting is still open."""
+    committee = job.get("committee")
+    return (
+        job["state"] == "verifying"
+        and committee is not None
+        and int(committee["attest_deadline_height"]) > height  # the next block may still hold it
+        and any(member["operator"] == operator for member in committee["members"])
+    )
+
+
+def has_attested(attestations: list[dict[str, Any]], operator: str) -> bool:
+    return any(record["member"] == operator for record in attestations)
+
+
+def first_due(assignments: list[Assignment]) -> Assignment | None:
+    """The assignment whose attest deadline comes first (then the lowest id)."""
+    return min(assignments, key=lambda a: (a.attest_deadline, a.job_id), default=None)
+
+
+def check_size(assignment: Assignment, config: VerifierConfig) -> None:
+    units = work_units(assignment.header)
+    if units > config.max_work_units:
+        raise NotCheckable(f"{units} work units, over verifier.max_work_units {config.max_work_units}")
+    size = expected_outputs(assignment.header, assignment.result_root).size
+    if size > config.max_output_bytes:
+        raise NotCheckable(f"{size} output bytes, over verifier.max_output_bytes {config.max_output_bytes}")
+
+
+# -- the check, on a worker thread --------------------------------------------------------------------
+
+
+def http_endpoint(endpoint: str) -> str:
+    """A provider's registered endpoint (``host[:port][/path]``, maybe with a scheme) as a URL."""
+    return endpoint if "://" in endpoint else f"http://{endpoint}"
+
+
+def fetch_limits(config: VerifierConfig) -> FetchLimits:
+    return FetchLimits(
+        range_bytes=config.fetch_range_bytes,
+        deadline_s=config.fetch_timeout_s,
+        request_timeout_s=config.request_timeout_s,
+    )
+
+
+def check_assignment(
+    assignment: Assignment, endpoint: str, operator: bytes, work_dir: Path, config: VerifierConfig
+) -> Outcome:
+    """Fetch, check and keep C r: everything but the attestation's signature. Blocking."""
+    check_size(assignment, config)
+    try:
+        spec = spec_from_header(assignment.header)
+    except GpuError as err:
+        raise NotCheckable(str(err)) from None
+    expected = expected_outputs(assignment.header, assignment.result_root)
+    outputs = fetch_outputs(http_endpoint(endpoint), expected, work_dir / FETCH_DIR, fetch_limits(config))
+    try:
+        result = check_outputs(
+            spec,
+            outputs,
+            assignment.result_root,
+            operator,
+            assignment.beacon,
+            assignment.rounds,
+            config.check_threads or None,
+        )
+    finally:
+        outputs.unlink(missing_ok=True)
+    if result.cr is not None:
+        save_cr(work_dir / CR_DIR / str(assignment.job_id), result.cr)
+    return outcome_of(assignment.job_id, result)
+
+
+def outcome_of(job_id: int, result: CheckResult) -> Outcome:
+    return Outcome(
+        job_id, result.verdict, result.reason, result.encoded_attestation, result.fraud_proof or b""
+    )
+
+
+# -- the service --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Verifier:
+    """Acts for one operator key in one node; ``run`` follows its committed blocks."""
+
+    node: Node
+    key: PrivateKey
+    config: VerifierConfig
+    work_dir: Path
+    _sent: dict[int, int] = field(default_factory=dict)  # job -> height its attestation was sent
+    _retry_at: dict[int, int] = field(default_factory=dict)  # job -> height to try it again
+    _next_sequence: int = 0  # past the last attestation admitted to the mempool
+
+    @property
+    def operator(self) -> str:
+        return self.key.address
+
+    async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        log.info("verifying compute results for operator %s in %s", self.operator, self.work_dir)
+        task_status.started()
+        seen = 0
+        while True:
+            height = self.node.app.state.height()
+            if height > seen:
+                seen = height
+                await self.on_block(height)
+            else:
+                await trio.sleep(POLL_S)
+
+    async def on_block(self, height: int) -> None:
+        """Judge the job due first, if any; a failure is logged and the job tried again later."""
+        try:
+            assignment = first_due(list(self.assignments(height)))
+            if assignment is None:
+                return
+            endpoint = self.endpoint_of(assignment.provider)
+            outcome = await self.check(assignment, endpoint)
+            if outcome is not None:
+                await self.attest(outcome, assignment)
+        except QueryFailed as err:
+            log.warning("cannot read the committed state: %s", err)
+        except Exception:  # a service of the node: report and go on, never stop consensus
+            log.exception("verifier: unexpected failure at height %d", height)
+
+    def assignments(self, height: int) -> Iterator[Assignment]:
+        """Verifying jobs this operator must still attest, and may try now."""
+        self._forget(height)
+        for job in self.verifying_jobs():
+            job_id = int(job["id"])
+            if (
+                not is_assigned(job, self.operator, height)
+                or job_id in self._sent
+                or job_id in self._retry_at
+            ):
+                continue
+            if has_attested(
+                self.query("/compute/attestations", {"job_id": job_id})["attestations"], self.operator
+            ):
+                continue
+            try:
+                yield Assignment.from_job(job)
+            except GpuError as err:
+                log.warning("job %d: cannot read its header: %s", job_id, err)
+                self._retry_at[job_id] = height + self.config.retry_after_blocks
+
+    async def check(self, assignment: Assignment, endpoint: str) -> Outcome | None:
+        job_id = assignment.job_id
+        log.info("job %d: checking the outputs served at %s", job_id, endpoint)
+        operator = parse_address(self.operator)
+        try:
+            return await trio.to_thread.run_sync(
+                check_assignment, assignment, endpoint, operator, self.work_dir, self.config
+            )
+        except (FetchError, OutputsMismatch, NotCheckable, GpuError, OSError) as err:
+            retry = self.node.app.state.height() + self.config.retry_after_blocks
+            self._retry_at[job_id] = retry
+            log.warning(
+                "job %d: not checked (%s: %s); trying again at height %d",
+                job_id,
+                type(err).__name__,
+                err,
+                retry,
+            )
+            return None
+
+    async def attest(self, outcome: Outcome, assignment: Assignment) -> None:
+        """Sign the attestation and put it in this node's mempool (which gossips it)."""
+        height = self.node.app.state.height()
+        if height >= assignment.attest_deadline:
+            log.warning(
+                "job %d: checked too late: its attest deadline %d has passed",
+                outcome.job_id,
+                assignment.attest_deadline,
+            )
+            return
+        message = MsgAttest(self.operator, outcome.job_id, outcome.attestation, outcome.fraud_proof)
+        tx = self.sign([message])
+        result = await self.node.submit_tx(tx)
+        if result.code == WrongSequence.code:
+            self._next_sequence = 0  # another client used the key: take the chain's sequence
+        if result.code != 0:
+            self._retry_at[outcome.job_id] = height + 1
+            log.warning("job %d: attestation refused: %s (code %d)", outcome.job_id, result.log, result.code)
+            return
+        self._next_sequence += 1
+        self._sent[outcome.job_id] = height
+        log.info(
+            "job %d: attested %s (%s): tx %s",
+            outcome.job_id,
+            outcome.verdict,
+            outcome.reason,
+            tx_hash_hex(tx),
+        )
+
+    # -- reading the committed state ---------------------------------------------------------------
+
+    def query(self, path: str, request: dict[str, Any]) -> Any:
+        result = self.node.app.query(path, json.dumps(request).encode())
+        if result.code != 0:
+            raise QueryFailed(f"{path}: {result.codespace} code {result.code}: {result.log}")
+        return json.loads(result.value)
+
+    def verifying_jobs(self) -> Iterator[dict[str, Any]]:
+        next_key = ""
+        for _ in range(MAX_PAGES):
+            page = self.query(
+                "/compute/jobs", {"state": "verifying", "limit": PAGE_LIMIT, "next_key": next_key}
+            )
+            yield from page["jobs"]
+            next_key = page["next_key"] or ""
+            if not next_key:
+                return
+
+    def endpoint_of(self, provider: str) -> str:
+        return str(self.query("/provider/provider", {"owner": provider})["endpoint"])
+
+    # -- signing -------------------------------------------------------------------------------------
+
+    def sign(self, messages: list[MsgAttest]) -> bytes:
+        """A tx of ``messages`` from the operator, priced as the node would price it."""
+        account = self.query("/auth/account", {"address": self.operator})
+        number, sequence = int(account["account_number"]), int(account["sequence"])
+        sequence = max(sequence, self._next_sequence)
+        self._next_sequence = sequence
+        params = AuthParams(**self.query("/params", {"module": "auth"})["auth"])
+        chain_id = self.node.chain_id
+
+        def build(gas: int) -> bytes:
+            fee = required_fee(params, gas)
+            coins = [Coin(params.fee_denom, fee)] if fee else []
+            return build_tx(self.key, chain_id, number, sequence, messages, coins, gas)
+
+        simulated = self.node.app.simulate(build(PROBE_GAS))
+        if simulated.code != 0:
+            log.warning("attestation simulation failed: %s (code %d)", simulated.log, simulated.code)
+        gas = max(simulated.gas_used, 1) * GAS_ADJUSTMENT_NUM // GAS_ADJUSTMENT_DEN
+        return build(gas)
+
+    def _forget(self, height: int) -> None:
+        self._sent = {job: sent for job, sent in self._sent.items() if sent > height - RESEND_AFTER}
+        self._retry_at = {job: at for job, at in self._retry_at.items() if at > height}
+
+
+def open_verifier(node: Node) -> Verifier:
+    """The verifier that ``[verifier]`` in the node's config.toml describes."""
+    config = node.config.verifier
+    passphrase = os.environ.get(PASSPHRASE_ENV)
+    keyring = node.home.keyring(config.keyring_backend, passphrase)
+    key = keyring.private_key(config.key)
+    work_dir = Path(config.work_dir) if config.work_dir else node.home.data_dir / "verifier"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    return Verifier(node, key, config, work_dir)

@@ -1,0 +1,171 @@
+"""Running a provider's compute jobs for ``depind worker`` (docs/compute.md, "Running the agents").
+
+A job is run from its on-chain header alone: a seeded job's spec is its header
+(``gpu.jobs.spec_from_header``); a job whose header commits to supplied inputs needs their
+data, which is not on chain, and is refused with a logged reason. Jobs run one at a time on a
+thread of their own, so the worker's block loop (accepting leases, withdrawing, submitting
+results) never waits for one; at most ``max_queued`` wait behind it.
+
+Each result is a folder (gpu/results.py) named by its job id under ``work_dir/results``,
+written beside it and renamed in once complete, then published in the output store
+(node/outputs/server.py) under its result root. What is on disk survives a restart:
+``republish`` serves every folder again, and a pending job whose folder holds a result for
+its header is submitted without being run again.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from gpu.backend import Backend
+from gpu.energy import EnergyMeter, energy_meter
+from gpu.errors import GpuError, ResultFileError
+from gpu.header import JobHeader, header_digest, work_units
+from gpu.jobs import JobSpec, SuppliedInputs, spec_from_header
+from gpu.results import ResultRecord, read_record, write_result
+from gpu.run import JobResult, run_job
+from node.outputs.server import OutputStore
+
+log = logging.getLogger("depind.worker")
+
+RESULTS_DIR = "results"
+OUTPUTS_DIR = "outputs"  # the output store's links, one per published result root
+STAGING_SUFFIX = ".partial"
+
+JobId = int
+RunJob = Callable[[JobSpec, Backend, EnergyMeter], JobResult]
+
+
+@dataclass(frozen=True)
+class FinishedJob:
+    """A result on disk, ready to be submitted: what ``MsgSubmitResult`` carries."""
+
+    job_id: JobId
+    output_root: bytes
+    energy_mj: int | None  # None: not measured (no NVML, as on a CPU)
+    compute_ms: int
+
+    @classmethod
+    def from_record(cls, job_id: JobId, record: ResultRecord) -> FinishedJob:
+        return cls(
+            job_id, bytes.fromhex(record.output_root), record.energy_mj, round(record.compute_s * 1000)
+        )
+
+
+class JobRunner:
+    """Runs jobs on ``backend``, one at a time, into result folders under ``work_dir``."""
+
+    def __init__(
+        self,
+        work_dir: Path,
+        backend: Backend,
+        max_queued: int = 4,
+        run: RunJob | None = None,
+        meter: Callable[[Backend], EnergyMeter] = energy_meter,
+    ) -> None:
+        self.results_dir = work_dir / RESULTS_DIR
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        self.store = OutputStore(work_dir / OUTPUTS_DIR)
+        self.backend = backend
+        self.max_queued = max_queued
+        self._run = run or run_job
+        self._meter = meter
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="depind-job")
+        self._running: dict[JobId, Future[None]] = {}
+        self._refused: set[JobId] = set()
+
+    def folder(self, job_id: JobId) -> Path:
+        return self.results_dir / str(job_id)
+
+    def republish(self) -> int:
+        """Serve every result folder in the work dir again (after a restart); how many."""
+        published = 0
+        for folder in sorted(self.results_dir.iterdir()):
+            if folder.name.endswith(STAGING_SUFFIX):
+                shutil.rmtree(folder, ignore_errors=True)  # a run cut short: run it again
+                continue
+            try:
+                self.store.publish(folder)
+                published += 1
+            except ResultFileError as err:
+                log.warning("not serving %s: %s", folder, err)
+        return published
+
+    def finished(self, job_id: JobId, header: JobHeader) -> FinishedJob | None:
+        """The job's result on disk, if one was written for this header."""
+        folder = self.folder(job_id)
+        if not folder.is_dir():
+            return None
+        try:
+            record = read_record(folder)
+        except ResultFileError as err:
+            log.warning("job %d: its result folder is unreadable (%s); running it again", job_id, err)
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+        if record.spec_digest != header_digest(header).hex():
+            log.warning("job %d: %s holds another job's result; running it again", job_id, folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+        return FinishedJob.from_record(job_id, record)
+
+    def schedule(self, job_id: JobId, header: JobHeader) -> bool:
+        """Queue the job unless it is queued, running, refused, or the queue is full."""
+        self.collect()
+        if job_id in self._running or job_id in self._refused or len(self._running) > self.max_queued:
+            return False
+        try:
+            spec = spec_from_header(header)
+        except SuppliedInputs as err:
+            self._refused.add(job_id)
+            log.warning("job %d: refused: %s, and this worker runs only seeded jobs", job_id, err)
+            return False
+        self._running[job_id] = self._executor.submit(self._run_into_folder, job_id, spec, header)
+        return True
+
+    def collect(self) -> None:
+        """Forget jobs that are done; log those that failed (they are tried again later)."""
+        for job_id, future in list(self._running.items()):
+            if not future.done():
+                continue
+            del self._running[job_id]
+            error = future.exception()
+            if error is not None:
+                log.error("job %d: failed: %s: %s", job_id, type(error).__name__, error)
+
+    def pending_runs(self) -> int:
+        self.collect()
+        return len(self._running)
+
+    def close(self) -> None:
+        """Drop queued jobs; a running one finishes in its thread (NumPy and CUDA cannot be
+        interrupted) and its folder is used after the next start."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _run_into_folder(self, job_id: JobId, spec: JobSpec, header: JobHeader) -> None:
+        kind = header.__struct_config__.tag
+        log.info(
+            "job %d: running %s (%d work units) on %s", job_id, kind, work_units(header), self.backend.name
+        )
+        try:
+            result = self._run(spec, self.backend, self._meter(self.backend))
+        except GpuError as err:
+            log.error("job %d: cannot run: %s", job_id, err)
+            raise
+        staging = self.folder(job_id).with_name(f"{job_id}{STAGING_SUFFIX}")
+        shutil.rmtree(staging, ignore_errors=True)
+        write_result(staging, spec, result)
+        staging.replace(self.folder(job_id))
+        self.store.publish(self.folder(job_id))
+        energy = "unknown" if result.energy_mj is None else f"{result.energy_mj} mJ"
+        log.info(
+            "job %d: done in %.2f s (energy %s), result root %s",
+            job_id,
+            result.compute_s,
+            energy,
+            result.result_root.hex(),
+        )

@@ -1,0 +1,211 @@
+from cosmpy.protos.amino import amino_pb2 as _amino_pb2
+from cosmpy.protos.cosmos_proto import cosmos_pb2 as _cosmos_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class JobState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    JOB_STATE_UNSPECIFIED: _ClassVar[JobState]
+    JOB_STATE_PENDING: _ClassVar[JobState]
+    JOB_STATE_COMMITTED: _ClassVar[JobState]
+    JOB_STATE_VERIFYING: _ClassVar[JobState]
+    JOB_STATE_VALID: _ClassVar[JobState]
+    JOB_STATE_INVALID: _ClassVar[JobState]
+    JOB_STATE_PROVIDER_FAULT: _ClassVar[JobState]
+    JOB_STATE_UNVERIFIED: _ClassVar[JobState]
+JOB_STATE_UNSPECIFIED: JobState
+JOB_STATE_PENDING: JobState
+JOB_STATE_COMMITTED: JobState
+JOB_STATE_VERIFYING: JobState
+JOB_STATE_VALID: JobState
+JOB_STATE_INVALID: JobState
+JOB_STATE_PROVIDER_FAULT: JobState
+JOB_STATE_UNVERIFIED: JobState
+
+class Params(_message.Message):
+    __slots__ = ("denom", "committee_size", "freivalds_rounds", "attest_blocks", "challenge_window_blocks", "max_deadline_blocks", "max_header_bytes", "max_open_jobs_per_lease", "max_jobs_per_block", "fraud_proof_gas_base", "fraud_proof_gas_per_entry", "dispute_gas_base", "dispute_gas_per_entry", "provider_slash_fraction", "requester_share_bps", "prover_share_bps", "false_attestation_slash_fraction", "liveness_slash_fraction", "dispute_reward", "reward_per_gigaunit", "valid_reputation_reward", "invalid_reputation_penalty", "fault_reputation_penalty", "fault_closes_lease", "slash_closes_lease")
+    DENOM_FIELD_NUMBER: _ClassVar[int]
+    COMMITTEE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    FREIVALDS_ROUNDS_FIELD_NUMBER: _ClassVar[int]
+    ATTEST_BLOCKS_FIELD_NUMBER: _ClassVar[int]
+    CHALLENGE_WINDOW_BLOCKS_FIELD_NUMBER: _ClassVar[int]
+    MAX_DEADLINE_BLOCKS_FIELD_NUMBER: _ClassVar[int]
+    MAX_HEADER_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_OPEN_JOBS_PER_LEASE_FIELD_NUMBER: _ClassVar[int]
+    MAX_JOBS_PER_BLOCK_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_PROOF_GAS_BASE_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_PROOF_GAS_PER_ENTRY_FIELD_NUMBER: _ClassVar[int]
+    DISPUTE_GAS_BASE_FIELD_NUMBER: _ClassVar[int]
+    DISPUTE_GAS_PER_ENTRY_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_SLASH_FRACTION_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_SHARE_BPS_FIELD_NUMBER: _ClassVar[int]
+    PROVER_SHARE_BPS_FIELD_NUMBER: _ClassVar[int]
+    FALSE_ATTESTATION_SLASH_FRACTION_FIELD_NUMBER: _ClassVar[int]
+    LIVENESS_SLASH_FRACTION_FIELD_NUMBER: _ClassVar[int]
+    DISPUTE_REWARD_FIELD_NUMBER: _ClassVar[int]
+    REWARD_PER_GIGAUNIT_FIELD_NUMBER: _ClassVar[int]
+    VALID_REPUTATION_REWARD_FIELD_NUMBER: _ClassVar[int]
+    INVALID_REPUTATION_PENALTY_FIELD_NUMBER: _ClassVar[int]
+    FAULT_REPUTATION_PENALTY_FIELD_NUMBER: _ClassVar[int]
+    FAULT_CLOSES_LEASE_FIELD_NUMBER: _ClassVar[int]
+    SLASH_CLOSES_LEASE_FIELD_NUMBER: _ClassVar[int]
+    denom: str
+    committee_size: int
+    freivalds_rounds: int
+    attest_blocks: int
+    challenge_window_blocks: int
+    max_deadline_blocks: int
+    max_header_bytes: int
+    max_open_jobs_per_lease: int
+    max_jobs_per_block: int
+    fraud_proof_gas_base: int
+    fraud_proof_gas_per_entry: int
+    dispute_gas_base: int
+    dispute_gas_per_entry: int
+    provider_slash_fraction: str
+    requester_share_bps: int
+    prover_share_bps: int
+    false_attestation_slash_fraction: str
+    liveness_slash_fraction: str
+    dispute_reward: int
+    reward_per_gigaunit: int
+    valid_reputation_reward: int
+    invalid_reputation_penalty: int
+    fault_reputation_penalty: int
+    fault_closes_lease: bool
+    slash_closes_lease: bool
+    def __init__(self, denom: _Optional[str] = ..., committee_size: _Optional[int] = ..., freivalds_rounds: _Optional[int] = ..., attest_blocks: _Optional[int] = ..., challenge_window_blocks: _Optional[int] = ..., max_deadline_blocks: _Optional[int] = ..., max_header_bytes: _Optional[int] = ..., max_open_jobs_per_lease: _Optional[int] = ..., max_jobs_per_block: _Optional[int] = ..., fraud_proof_gas_base: _Optional[int] = ..., fraud_proof_gas_per_entry: _Optional[int] = ..., dispute_gas_base: _Optional[int] = ..., dispute_gas_per_entry: _Optional[int] = ..., provider_slash_fraction: _Optional[str] = ..., requester_share_bps: _Optional[int] = ..., prover_share_bps: _Optional[int] = ..., false_attestation_slash_fraction: _Optional[str] = ..., liveness_slash_fraction: _Optional[str] = ..., dispute_reward: _Optional[int] = ..., reward_per_gigaunit: _Optional[int] = ..., valid_reputation_reward: _Optional[int] = ..., invalid_reputation_penalty: _Optional[int] = ..., fault_reputation_penalty: _Optional[int] = ..., fault_closes_lease: bool = ..., slash_closes_lease: bool = ...) -> None: ...
+
+class Result(_message.Message):
+    __slots__ = ("output_root", "result_root", "energy_mj", "energy_known", "compute_ms", "height")
+    OUTPUT_ROOT_FIELD_NUMBER: _ClassVar[int]
+    RESULT_ROOT_FIELD_NUMBER: _ClassVar[int]
+    ENERGY_MJ_FIELD_NUMBER: _ClassVar[int]
+    ENERGY_KNOWN_FIELD_NUMBER: _ClassVar[int]
+    COMPUTE_MS_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    output_root: bytes
+    result_root: bytes
+    energy_mj: int
+    energy_known: bool
+    compute_ms: int
+    height: int
+    def __init__(self, output_root: _Optional[bytes] = ..., result_root: _Optional[bytes] = ..., energy_mj: _Optional[int] = ..., energy_known: bool = ..., compute_ms: _Optional[int] = ..., height: _Optional[int] = ...) -> None: ...
+
+class CommitteeMember(_message.Message):
+    __slots__ = ("operator", "power")
+    OPERATOR_FIELD_NUMBER: _ClassVar[int]
+    POWER_FIELD_NUMBER: _ClassVar[int]
+    operator: str
+    power: int
+    def __init__(self, operator: _Optional[str] = ..., power: _Optional[int] = ...) -> None: ...
+
+class Committee(_message.Message):
+    __slots__ = ("beacon", "rounds", "sampled_height", "attest_deadline_height", "window_end_height", "members", "total_power", "attest_closed")
+    BEACON_FIELD_NUMBER: _ClassVar[int]
+    ROUNDS_FIELD_NUMBER: _ClassVar[int]
+    SAMPLED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    ATTEST_DEADLINE_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_END_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_POWER_FIELD_NUMBER: _ClassVar[int]
+    ATTEST_CLOSED_FIELD_NUMBER: _ClassVar[int]
+    beacon: bytes
+    rounds: int
+    sampled_height: int
+    attest_deadline_height: int
+    window_end_height: int
+    members: _containers.RepeatedCompositeFieldContainer[CommitteeMember]
+    total_power: int
+    attest_closed: bool
+    def __init__(self, beacon: _Optional[bytes] = ..., rounds: _Optional[int] = ..., sampled_height: _Optional[int] = ..., attest_deadline_height: _Optional[int] = ..., window_end_height: _Optional[int] = ..., members: _Optional[_Iterable[_Union[CommitteeMember, _Mapping]]] = ..., total_power: _Optional[int] = ..., attest_closed: bool = ...) -> None: ...
+
+class Fraud(_message.Message):
+    __slots__ = ("prover", "height")
+    PROVER_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    prover: str
+    height: int
+    def __init__(self, prover: _Optional[str] = ..., height: _Optional[int] = ...) -> None: ...
+
+class Job(_message.Message):
+    __slots__ = ("id", "lease_id", "requester", "provider", "header", "spec_digest", "work_units", "kind", "price", "submitted_height", "deadline_height", "state", "result", "committee", "fraud", "verdict_height")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LEASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTER_FIELD_NUMBER: _ClassVar[int]
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    HEADER_FIELD_NUMBER: _ClassVar[int]
+    SPEC_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    WORK_UNITS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    COMMITTEE_FIELD_NUMBER: _ClassVar[int]
+    FRAUD_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    lease_id: int
+    requester: str
+    provider: str
+    header: bytes
+    spec_digest: bytes
+    work_units: int
+    kind: str
+    price: int
+    submitted_height: int
+    deadline_height: int
+    state: JobState
+    result: Result
+    committee: Committee
+    fraud: Fraud
+    verdict_height: int
+    def __init__(self, id: _Optional[int] = ..., lease_id: _Optional[int] = ..., requester: _Optional[str] = ..., provider: _Optional[str] = ..., header: _Optional[bytes] = ..., spec_digest: _Optional[bytes] = ..., work_units: _Optional[int] = ..., kind: _Optional[str] = ..., price: _Optional[int] = ..., submitted_height: _Optional[int] = ..., deadline_height: _Optional[int] = ..., state: _Optional[_Union[JobState, str]] = ..., result: _Optional[_Union[Result, _Mapping]] = ..., committee: _Optional[_Union[Committee, _Mapping]] = ..., fraud: _Optional[_Union[Fraud, _Mapping]] = ..., verdict_height: _Optional[int] = ...) -> None: ...
+
+class Dispute(_message.Message):
+    __slots__ = ("disputer", "height")
+    DISPUTER_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    disputer: str
+    height: int
+    def __init__(self, disputer: _Optional[str] = ..., height: _Optional[int] = ...) -> None: ...
+
+class Attestation(_message.Message):
+    __slots__ = ("job_id", "member", "verdict", "cr_root", "height", "punished", "dispute")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    CR_ROOT_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    PUNISHED_FIELD_NUMBER: _ClassVar[int]
+    DISPUTE_FIELD_NUMBER: _ClassVar[int]
+    job_id: int
+    member: str
+    verdict: str
+    cr_root: bytes
+    height: int
+    punished: bool
+    dispute: Dispute
+    def __init__(self, job_id: _Optional[int] = ..., member: _Optional[str] = ..., verdict: _Optional[str] = ..., cr_root: _Optional[bytes] = ..., height: _Optional[int] = ..., punished: bool = ..., dispute: _Optional[_Union[Dispute, _Mapping]] = ...) -> None: ...
+
+class ProviderStats(_message.Message):
+    __slots__ = ("provider", "verified_jobs", "verified_work_units", "energy_mj", "energy_jobs")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    VERIFIED_JOBS_FIELD_NUMBER: _ClassVar[int]
+    VERIFIED_WORK_UNITS_FIELD_NUMBER: _ClassVar[int]
+    ENERGY_MJ_FIELD_NUMBER: _ClassVar[int]
+    ENERGY_JOBS_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    verified_jobs: int
+    verified_work_units: int
+    energy_mj: int
+    energy_jobs: int
+    def __init__(self, provider: _Optional[str] = ..., verified_jobs: _Optional[int] = ..., verified_work_units: _Optional[int] = ..., energy_mj: _Optional[int] = ..., energy_jobs: _Optional[int] = ...) -> None: ...

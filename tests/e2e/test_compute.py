@@ -1,0 +1,325 @@
+"""Proof of useful work end to end: real ``depind start`` validators running the verifier
+service, a provider running ``depind worker``, a requester's jobs on an active lease.
+
+One network for the module: four validators (``depind testnet``, which enables each node's
+``[verifier]`` with its operator key), committees of three, short windows. Two providers
+register their output servers as their endpoints: an honest one (``depind worker``, NumPy)
+and a dishonest one (tests/e2e/corrupt_worker.py, one output entry off by one), each with a
+requester's active lease.
+
+- An honest 512 x 512 x 512 GEMM is run, served, checked by its committee and ends valid:
+  the provider is paid the deposit and the PoUW reward, its reputation and verified totals
+  rise, its energy is unknown (a CPU), and every member attested valid.
+- A corrupted result is caught: a member's fraud verdict carries the fraud proof, the job is
+  invalid at once, the provider's collateral is slashed, the requester refunded its deposit
+  with its share of the slash, and the lease closed ``slashed``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from genesis import doc as genesis_doc
+from genesis.schema import ComputeGenesis, ComputeParams, set_section
+from gpu.header import work_units
+from gpu.jobs import GemmSpec, job_header
+from node import config as node_config
+from node.keys.hd import PrivateKey
+from node.keys.keyring import Keyring
+from tests.e2e.harness import DENOM, REPO_ROOT, Wallet, free_port
+from tests.e2e.network import Network, ValidatorNode
+from vm.compute.msgs import MsgSubmitJob
+from vm.market.msgs import MsgCreateOffer, MsgCreateOrder
+from vm.market.types import GpuClass, Pricing, Requirements
+from vm.msg import Msg
+from vm.provider.msgs import GpuSpec, MsgRegisterProvider
+from vm.types import Coin
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+VALIDATORS = 4
+COMMITTEE_SIZE = 3
+ATTEST_BLOCKS = 16  # room for a first check to compile gpu/'s kernels
+WINDOW_BLOCKS = 18
+REWARD_PER_GIGAUNIT = 1_000
+VALID_REPUTATION_REWARD = 10
+GAS = 500_000
+FEE = 5_000
+RATE = 3_600_000  # udepin per GPU-hour
+LEASE_S = 3_600
+DEPOSIT = RATE * LEASE_S // 3_600  # one GPU for the lease
+COLLATERAL = 5_000_000
+FUNDS = 100_000_000
+PRICE = 2_000_000  # each job's deposit
+N = 512
+JOB = GemmSpec(m=N, k=N, n=N, bound=64, seed=7)
+DEADLINE_BLOCKS = 60
+H100 = GpuClass("NVIDIA H100 80GB HBM3", 81_559, "9.0")
+L4 = GpuClass("NVIDIA L4", 23_034, "8.9")
+WAIT_S = 60.0
+START_TIMEOUT_S = 90.0  # four nodes starting at once on two busy cores
+POLL_S = 0.2
+
+
+def compute_genesis(doc: Any) -> None:
+    params = ComputeParams(
+        committee_size=COMMITTEE_SIZE,
+        attest_blocks=ATTEST_BLOCKS,
+        challenge_window_blocks=WINDOW_BLOCKS,
+        reward_per_gigaunit=REWARD_PER_GIGAUNIT,
+        valid_reputation_reward=VALID_REPUTATION_REWARD,
+    )
+    set_section(doc, "compute", ComputeGenesis(params=params))
+
+
+# -- the network, the providers and their leases -----------------------------------------------------
+
+
+class WorkerProcess:
+    """``depind worker`` (or the corrupting variant) for the key ``provider`` in ``home``."""
+
+    def __init__(self, module: str, home: Path, node: ValidatorNode, outputs_port: int) -> None:
+        self.log_path = home / "worker.log"
+        self._log = self.log_path.open("wb")
+        command = [sys.executable, "-m", module, "worker", "--home", str(home), "--keyring-backend", "test"]
+        command += ["--from", "provider", "--node", node.url, "--backend", "numpy"]
+        command += ["--outputs-listen", f"127.0.0.1:{outputs_port}", "--withdraw-every", "1000"]
+        self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self._log.close()
+        return code
+
+
+@dataclass
+class Market:
+    """A provider, its worker, and a requester's active lease on one of its GPUs."""
+
+    provider: Wallet
+    requester: Wallet
+    lease_id: int
+    worker: WorkerProcess
+
+
+@dataclass
+class World:
+    network: Network
+    node: ValidatorNode
+    honest: Market
+    dishonest: Market
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("compute")
+    network = Network(root / "net", VALIDATORS)
+    workers: list[WorkerProcess] = []
+    try:
+        for node in network.nodes:
+            assert node_config.load(node.home.config_file).verifier.enable
+            doc = genesis_doc.load(node.home.genesis_file)
+            compute_genesis(doc)
+            genesis_doc.save(doc, node.home.genesis_file)
+        network.start_all(timeout=START_TIMEOUT_S)
+        node = network.nodes[0]
+        funder = Wallet(node, node.account_key)
+        honest = open_market(node, funder, root / "honest", H100, "node.cli.main", workers)
+        dishonest = open_market(node, funder, root / "dishonest", L4, "tests.e2e.corrupt_worker", workers)
+        yield World(network, node, honest, dishonest)
+    finally:
+        with contextlib.ExitStack() as cleanup:
+            for worker in workers:
+                cleanup.callback(worker.stop)
+            cleanup.callback(network.close)
+    for node in network.nodes:
+        assert not node.logged_tracebacks(), node.log_tail()
+    for worker in workers:
+        assert "Traceback" not in worker.log(), worker.log()
+
+
+def open_market(
+    node: ValidatorNode,
+    funder: Wallet,
+    home: Path,
+    gpu_class: GpuClass,
+    module: str,
+    workers: list[WorkerProcess],
+) -> Market:
+    """A funded provider registered with its worker's output server as its endpoint, the
+    worker started, and a funded requester's lease on it accepted."""
+    provider_key = key_in_keyring(home, "provider")
+    requester_key = key_in_keyring(home / "requester", "requester")
+    submit(
+        node,
+        funder,
+        [funder.send_msg(provider_key.address, FUNDS), funder.send_msg(requester_key.address, FUNDS)],
+    )
+    provider, requester = Wallet(node, provider_key), Wallet(node, requester_key)
+    outputs_port = free_port()
+    register = MsgRegisterProvider(
+        provider.address,
+        [GpuSpec(gpu_class.model, gpu_class.memory_mib, gpu_class.compute_capability, 4, [])],
+        "eu-west",
+        f"http://127.0.0.1:{outputs_port}",  # the worker's output server: where verifiers fetch
+        Coin(DENOM, 0),
+        Coin(DENOM, COLLATERAL),
+    )
+    offer = MsgCreateOffer(provider.address, gpu_class, 4, Pricing(RATE, 0, 0, 0), 60, LEASE_S, ["gemm"])
+    submit(node, provider, [register])
+    submit(node, provider, [offer])
+    worker = WorkerProcess(module, home, node, outputs_port)
+    workers.append(worker)
+    wanted = Requirements([gpu_class.model], 0, "", 1, [], 0, 0, "")
+    submit(
+        node, requester, [MsgCreateOrder(requester.address, wanted, LEASE_S, RATE, Coin(DENOM, DEPOSIT), 0)]
+    )
+    (entry,) = node.rpc("leases", requester=requester.address)["leases"]
+    lease_id = int(entry["lease"]["id"])
+    eventually(
+        lambda: node.rpc("lease", id=lease_id)["lease"]["state"] == "active", "the worker's acceptance"
+    )
+    return Market(provider, requester, lease_id, worker)
+
+
+def key_in_keyring(home: Path, name: str) -> PrivateKey:
+    keyring = Keyring(home, backend="test")
+    keyring.add(name)
+    return keyring.private_key(name)
+
+
+# -- the tests ------------------------------------------------------------------------------------
+
+
+def test_an_honest_result_is_verified_and_paid(world: World) -> None:
+    node, market = world.node, world.honest
+    reputation = provider_of(node, market.provider.address)["reputation"]
+    job_id = submit_job(node, market)
+    job = eventually(
+        lambda: job_in(node, job_id, "valid", "invalid", "unverified"), "the verdict", timeout=90
+    )
+    assert job["state"] == "valid"
+    result = job["result"]
+    assert result["energy_known"] is False and int(result["energy_mj"]) == 0  # NumPy: no NVML
+    members = {member["operator"] for member in job["committee"]["members"]}
+    validators = {v.account_address for v in world.network.nodes}
+    assert len(members) == COMMITTEE_SIZE and members <= validators
+    attestations = node.rpc("attestations", job_id=job_id)["attestations"]
+    assert {a["member"] for a in attestations} == members
+    assert {a["verdict"] for a in attestations} == {"valid"}
+    reward = REWARD_PER_GIGAUNIT * work_units(job_header(JOB)) // 10**9
+    verdict = event_at(node, int(job["verdict_height"]), "job_verdict", job_id)
+    assert (verdict["verdict"], verdict["paid"], verdict["reward"]) == (
+        "valid",
+        str(PRICE),
+        str(reward),
+    )
+    assert provider_of(node, market.provider.address)["reputation"] == reputation + VALID_REPUTATION_REWARD
+    stats = node.rpc("provider_stats", provider=market.provider.address)["stats"]
+    assert int(stats["verified_jobs"]) == 1 and int(stats["verified_work_units"]) == N**3
+    assert int(stats["energy_jobs"]) == 0
+    log = market.worker.log()
+    assert f"job {job_id}: running gemm" in log and f"job {job_id}: done" in log
+
+
+def test_a_corrupted_result_is_proven_wrong(world: World) -> None:
+    node, market = world.node, world.dishonest
+    collateral = int(provider_of(node, market.provider.address)["collateral"]["amount"])
+    job_id = submit_job(node, market)
+    balance = node.balance(market.requester.address)  # after the job's deposit and fee
+    job = eventually(
+        lambda: job_in(node, job_id, "valid", "invalid", "unverified"), "the verdict", timeout=90
+    )
+    assert job["state"] == "invalid"
+    members = {member["operator"] for member in job["committee"]["members"]}
+    assert job["fraud"]["prover"] in members
+    height = int(job["verdict_height"])
+    fraud = event_at(node, height, "fraud_proven", job_id)
+    assert (fraud["tensor"], fraud["row"], fraud["col"]) == ("0", "0", "0")
+    slashed = coin_amount(fraud["slashed"])
+    assert slashed == COLLATERAL // 10  # provider_slash_fraction 0.1
+    assert int(provider_of(node, market.provider.address)["collateral"]["amount"]) == collateral - slashed
+    refunded = coin_amount(event_at(node, height, "job_verdict", job_id)["refunded"])
+    assert refunded == PRICE
+    lease = node.rpc("lease", id=market.lease_id)["lease"]
+    assert lease["state"] == "closed" and lease["closed"]["reason"] == "slashed"
+    lease_refund = int(lease["closed"]["refunded"])
+    expected = balance + refunded + coin_amount(fraud["to_requester"]) + lease_refund
+    assert node.balance(market.requester.address) == expected
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+
+def submit_job(node: ValidatorNode, market: Market) -> int:
+    header = msgspec.msgpack.encode(job_header(JOB))
+    message = MsgSubmitJob(
+        market.requester.address, market.lease_id, header, DEADLINE_BLOCKS, Coin(DENOM, PRICE)
+    )
+    height = submit(node, market.requester, [message])
+    jobs = node.rpc("jobs", lease_id=market.lease_id)["jobs"]
+    (job,) = [job for job in jobs if int(job["submitted_height"]) == height]
+    return int(job["id"])
+
+
+def job_in(node: ValidatorNode, job_id: int, *states: str) -> dict[str, Any] | None:
+    job: dict[str, Any] = node.rpc("job", id=job_id)["job"]
+    return job if job["state"] in states else None
+
+
+def provider_of(node: ValidatorNode, owner: str) -> dict[str, Any]:
+    answer: dict[str, Any] = node.rpc("provider", owner=owner)
+    return answer
+
+
+def event_at(node: ValidatorNode, height: int, kind: str, job_id: int) -> dict[str, str]:
+    """The ``kind`` event of the job in the block at ``height`` (its txs' or its own)."""
+    results = node.rpc("block_results", height=height)
+    events = list(results["finalize_block_events"])
+    for tx in results["txs_results"] or []:
+        events += tx["events"]
+    for event in events:
+        attributes = {a["key"]: a["value"] for a in event["attributes"]}
+        if event["type"] == kind and attributes.get("job_id") == str(job_id):
+            return attributes
+    raise AssertionError(f"no {kind} event for job {job_id} at height {height}")
+
+
+def coin_amount(text: str) -> int:
+    return int(text.removesuffix(DENOM)) if text else 0
+
+
+def submit(node: ValidatorNode, wallet: Wallet, messages: list[Msg]) -> int:
+    """Broadcast a tx of ``messages``; the height of its block (it must succeed)."""
+    result = node.commit_tx(wallet.sign(messages, fee=FEE, gas=GAS))
+    wallet.sequence += 1
+    return int(result["height"])
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = WAIT_S) -> Any:
+    deadline = time.monotonic() + timeout
+    while (found := check()) is None or found is False:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not seen within {timeout}s")
+        time.sleep(POLL_S)
+    return found

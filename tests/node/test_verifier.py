@@ -1,0 +1,121 @@
+"""The verifier service against the committed chain of tests/node/compute_chain.py (job 2
+verifying, its committee CAROL and DAVE, ALICE its provider) and a real output server on
+127.0.0.1 serving ALICE's result: which jobs a member must judge, the attestation it signs
+(admitted by the chain's CheckTx), the C r it keeps, and what it does when the provider is
+unreachable (end to end: tests/e2e/test_compute.py)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import cast
+
+import pytest
+import trio
+
+from gpu.backend import NumpyBackend
+from gpu.proofs import decode_attestation
+from gpu.results import write_result
+from gpu.run import run_job
+from node.config import VerifierConfig
+from node.node import Node
+from node.outputs.check import load_cr
+from node.outputs.server import OutputLimits, OutputStore, serve
+from node.verifier import CR_DIR, FETCH_DIR, Verifier, first_due, has_attested
+from tests.node.compute_chain import JOB, QUERY_HEIGHT, compute_app
+from tests.vm.helpers import ALICE, CAROL, DAVE
+from vm.app import App
+from vm.compute.msgs import MsgAttest
+from vm.execute import TxResult
+
+VERIFYING_JOB = 2
+ATTEST_DEADLINE = 40  # job 2's committee was sampled at height 30, attest_blocks 10
+
+
+@dataclass
+class AppNode:
+    """What the verifier uses of its node: the committed state, and the mempool's door."""
+
+    app: App
+    submitted: list[bytes] = field(default_factory=list)
+
+    @property
+    def chain_id(self) -> str:
+        return self.app.state.chain_id()
+
+    async def submit_tx(self, tx: bytes) -> TxResult:
+        result = self.app.check_tx(tx, keep=False)
+        if result.code == 0:
+            self.submitted.append(tx)
+        return result
+
+
+@pytest.fixture
+def node() -> AppNode:
+    return AppNode(compute_app())
+
+
+def verifier_for(node: AppNode, member: object, work_dir: Path, **settings: object) -> Verifier:
+    config = VerifierConfig(enable=True, key="operator", check_threads=1, **settings)  # type: ignore[arg-type]
+    return Verifier(cast(Node, node), member, config, work_dir)  # type: ignore[arg-type]
+
+
+def test_finds_the_jobs_its_operator_must_attest(node: AppNode, tmp_path: Path) -> None:
+    carol = verifier_for(node, CAROL, tmp_path)
+    assert [a.job_id for a in carol.assignments(QUERY_HEIGHT)] == [VERIFYING_JOB]
+    (assignment,) = carol.assignments(QUERY_HEIGHT)
+    assert assignment.provider == ALICE.address and assignment.attest_deadline == ATTEST_DEADLINE
+    assert list(carol.assignments(ATTEST_DEADLINE)) == []  # the next block would be too late
+    assert list(verifier_for(node, ALICE, tmp_path).assignments(QUERY_HEIGHT)) == []  # no member
+
+
+def test_selection_helpers() -> None:
+    assert has_attested([{"member": CAROL.address}], CAROL.address)
+    assert not has_attested([{"member": DAVE.address}], CAROL.address)
+    assert first_due([]) is None
+
+
+def test_checks_served_outputs_and_attests_valid(node: AppNode, tmp_path: Path) -> None:
+    store = OutputStore(tmp_path / "served")
+    result = run_job(JOB, NumpyBackend())  # what ALICE committed for job 2
+    write_result(tmp_path / "result", JOB, result)
+    store.publish(tmp_path / "result")
+    carol = verifier_for(node, CAROL, tmp_path / "verifier")
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            url = await nursery.start(serve, store, "127.0.0.1:0", OutputLimits())
+            carol.endpoint_of = lambda provider: url  # type: ignore[method-assign]
+            await carol.on_block(QUERY_HEIGHT)
+            await carol.on_block(QUERY_HEIGHT + 1)  # sent: not checked again
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
+    (tx,) = node.submitted  # admitted by CheckTx: signed by CAROL, with her sequence and fee
+    (message,) = node.app.pipeline.decode(tx, len(tx)).body.messages
+    assert isinstance(message, MsgAttest) and message.job_id == VERIFYING_JOB
+    attestation = decode_attestation(message.attestation)
+    assert attestation.verdict == "valid" and message.fraud_proof == b""
+    assert attestation.result_root == result.result_root
+    cr = load_cr(tmp_path / "verifier" / CR_DIR / str(VERIFYING_JOB), attestation.cr_root)
+    assert cr.root == attestation.cr_root
+    assert not any((tmp_path / "verifier" / FETCH_DIR).iterdir())  # outputs deleted once checked
+
+
+def test_an_unreachable_provider_is_tried_again_later(
+    node: AppNode, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens here once the socket closes
+    carol = verifier_for(node, CAROL, tmp_path, fetch_timeout_s=0.5, retry_after_blocks=3)
+    carol.endpoint_of = lambda provider: f"127.0.0.1:{port}"  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING, logger="depind.verifier"):
+        trio.run(carol.on_block, QUERY_HEIGHT)
+    assert node.submitted == []
+    (warning,) = [r.getMessage() for r in caplog.records if "not checked" in r.getMessage()]
+    assert f"job {VERIFYING_JOB}" in warning and f"height {QUERY_HEIGHT + 3}" in warning
+    assert list(carol.assignments(QUERY_HEIGHT + 2)) == []
+    assert [a.job_id for a in carol.assignments(QUERY_HEIGHT + 3)] == [VERIFYING_JOB]

@@ -1,0 +1,48 @@
+"""compute message vectors: one of each message, every field set (tests/vm/test_tx.py signs and
+decodes them in both sign modes)."""
+
+from __future__ import annotations
+
+from gpu.proofs import Attestation, encode_attestation
+from tests.vm.compute.helpers import (
+    GEMM,
+    PARAMS,
+    beacon_at,
+    corrupted,
+    dispute_msg,
+    fraud_proof,
+    header_bytes,
+    honest,
+    member_cr,
+)
+from tests.vm.helpers import ALICE, BOB, CAROL, DENOM, raw
+from vm.compute.msgs import (
+    NO_CR_ROOT,
+    MsgAttest,
+    MsgDisputeAttestation,
+    MsgSubmitFraudProof,
+    MsgSubmitJob,
+    MsgSubmitResult,
+    MsgUpdateParams,
+)
+from vm.compute.params import parse_params
+from vm.msg import Msg
+from vm.types import Coin
+
+WORK = honest(GEMM)
+WRONG = corrupted(WORK, 0, 3, 4)
+PROOF = fraud_proof(WRONG, 0, 3, 4)
+VALID = encode_attestation(Attestation("valid", 3, WORK.result_root, bytes(range(32))))
+FRAUD = encode_attestation(Attestation("fraud", 3, WRONG.result_root, NO_CR_ROOT))
+DISPUTE = dispute_msg(7, WORK, CAROL, member_cr(WORK, raw(CAROL), beacon_at(9)), 0, 1, 2).dispute
+
+COMPUTE_MESSAGES: list[Msg] = [
+    MsgSubmitJob(BOB.address, 3, header_bytes(GEMM), 20, Coin(DENOM, 1_000_000)),
+    MsgSubmitResult(ALICE.address, 7, WORK.output_root, 12_345, True, 250),
+    MsgSubmitResult(ALICE.address, 7, WORK.output_root, 0, False, 0),
+    MsgAttest(CAROL.address, 7, VALID, b""),
+    MsgAttest(CAROL.address, 7, FRAUD, PROOF),
+    MsgSubmitFraudProof(CAROL.address, 7, PROOF),
+    MsgDisputeAttestation(BOB.address, 7, CAROL.address, DISPUTE),
+    MsgUpdateParams(ALICE.address, parse_params(PARAMS)),
+]

@@ -1,0 +1,116 @@
+"""compute events. Providers' workers watch ``job_submitted`` (indexed by provider);
+validators' verifier services watch ``committee_assigned`` (its ``members`` list names
+them); requesters watch ``job_verdict``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from vm.context import TypedEvent
+
+JOB = frozenset({"job_id", "provider", "requester"})
+
+
+class JobSubmitted(TypedEvent, tag="job_submitted", frozen=True):
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "lease_id", "provider", "requester"})
+
+    job_id: str
+    lease_id: str
+    provider: str
+    requester: str
+    kind: str
+    spec_digest: str  # hex
+    work_units: str
+    price: str
+    deadline_height: str
+
+
+class ResultSubmitted(TypedEvent, tag="result_submitted", frozen=True):
+    indexed: ClassVar[frozenset[str]] = JOB
+
+    job_id: str
+    provider: str
+    requester: str
+    result_root: str  # hex
+    output_root: str  # hex
+    energy_mj: str  # empty when unknown
+    compute_ms: str
+
+
+class CommitteeAssigned(TypedEvent, tag="committee_assigned", frozen=True):
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "provider"})
+
+    job_id: str
+    provider: str
+    beacon: str  # hex: with the result root and a member's address, its challenge seed
+    rounds: str
+    members: str  # operator account addresses, comma-separated, in draw order
+    powers: str  # their powers, in the same order
+    attest_deadline_height: str
+    window_end_height: str
+
+
+class Attested(TypedEvent, tag="attested", frozen=True):
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "member"})
+
+    job_id: str
+    member: str
+    verdict: str  # valid or fraud
+    cr_root: str  # hex
+
+
+class FraudProven(TypedEvent, tag="fraud_proven", frozen=True):
+    """A fraud proof held: the result is wrong, and the provider's collateral is slashed."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "provider", "prover"})
+
+    job_id: str
+    provider: str
+    prover: str
+    tensor: str
+    row: str
+    col: str
+    slashed: str  # collateral taken, as a coin ("" when there was none)
+    to_requester: str
+    to_prover: str
+    burned: str
+
+
+class AttestationDisputed(TypedEvent, tag="attestation_disputed", frozen=True):
+    """A dispute held: the member's attested C r entry is wrong."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "member", "disputer"})
+
+    job_id: str
+    member: str
+    disputer: str
+    reward: str  # paid to the disputer from the PoUW pool
+
+
+class AttesterSlashed(TypedEvent, tag="attester_slashed", frozen=True):
+    """A committee member punished for its attestation: ``false_attestation`` (a disputed
+    attestation, or a valid verdict on a result proven wrong; jailed) or
+    ``missed_attestation`` (none by the attest deadline)."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "member", "reason"})
+
+    job_id: str
+    member: str
+    reason: str
+    burned: str
+    jailed: str  # "true" or "false"
+
+
+class JobVerdict(TypedEvent, tag="job_verdict", frozen=True):
+    """A job's end: ``valid`` (``paid`` to the provider, ``reward`` from the PoUW pool),
+    ``invalid``, ``provider_fault`` or ``unverified`` (``refunded`` to the requester)."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "provider", "requester", "verdict"})
+
+    job_id: str
+    provider: str
+    requester: str
+    verdict: str
+    paid: str
+    reward: str
+    refunded: str

@@ -1,0 +1,319 @@
+"""compute genesis: validate, init, export (export then init round-trips).
+
+The section holds the params, the jobs (with their results, committees and fraud
+records), the attestations, the providers' totals and the job counter; the indexes, the
+open-job counts and the four queues are derived from the jobs at init, exactly as the
+handlers keep them. A job's spec digest and work units are derived from its header.
+Deposits of unsettled jobs must be in the compute account's genesis balance (the
+``deposits-backed`` invariant, checked once genesis is written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from genesis.schema import (
+    AttestationJSON,
+    CommitteeJSON,
+    CommitteeMemberJSON,
+    ComputeGenesis,
+    ComputeResultJSON,
+    DisputeJSON,
+    FraudJSON,
+    JobJSON,
+    ProviderStatsJSON,
+)
+from gpu.header import header_digest, result_root, work_units
+from vm.compute.keeper import ComputeKeeper
+from vm.compute.msgs import DIGEST_BYTES, parse_header
+from vm.compute.params import format_params, parse_params, validate_params
+from vm.compute.settlement import enqueue
+from vm.compute.types import (
+    AttestationRecord,
+    Committee,
+    Dispute,
+    Fraud,
+    Job,
+    JobState,
+    Member,
+    ProviderStats,
+    Result,
+    Verdict,
+)
+from vm.context import Context
+from vm.errors import InvalidRequest
+from vm.store.cache import ReadStore
+from vm.types import Address, format_address, parse_address
+
+JOB_STATES = {state.name.lower(): state for state in JobState}
+VERDICTS = {"valid": Verdict.VALID, "fraud": Verdict.FRAUD}
+
+
+# -- validate ------------------------------------------------------------------------------------
+
+
+def validate_genesis(state: ComputeGenesis) -> None:
+    validate_params(state.params)
+    jobs = {entry.id: from_job_json(entry) for entry in state.jobs}
+    if len(jobs) != len(state.jobs):
+        raise InvalidRequest("duplicate job id")
+    if jobs and max(jobs) > state.last_job_id:
+        raise InvalidRequest(f"job id {max(jobs)} is above last_job_id {state.last_job_id}")
+    for job in jobs.values():
+        validate_job(job)
+    seen: set[tuple[int, bytes]] = set()
+    for entry in state.attestations:
+        record = from_attestation_json(entry)
+        if (record.job_id, record.member) in seen:
+            raise InvalidRequest(f"duplicate attestation of job {record.job_id} by {entry.member}")
+        seen.add((record.job_id, record.member))
+        validate_attestation(record, jobs.get(record.job_id))
+    providers = [from_stats_json(entry).provider for entry in state.provider_stats]
+    if len(set(providers)) != len(providers):
+        raise InvalidRequest("duplicate provider stats")
+
+
+def validate_job(job: Job) -> None:
+    """The fields its state needs, and only those, each well formed."""
+    state = JobState(job.state)
+    has_result = state not in (JobState.PENDING, JobState.PROVIDER_FAULT)
+    has_committee = state in (JobState.VERIFYING, JobState.VALID, JobState.UNVERIFIED)
+    if (job.result is not None) != has_result or (job.fraud is not None) != (state == JobState.INVALID):
+        raise InvalidRequest(f"job {job.id}: a {state.name.lower()} job has the wrong result or fraud record")
+    if job.committee is None and has_committee:
+        raise InvalidRequest(f"job {job.id}: a {state.name.lower()} job lacks its committee")
+    if job.committee is not None and state in (JobState.PENDING, JobState.COMMITTED, JobState.PROVIDER_FAULT):
+        raise InvalidRequest(f"job {job.id}: a {state.name.lower()} job cannot have a committee yet")
+    if state.is_terminal != (job.verdict_height > 0) or job.price == 0:
+        raise InvalidRequest(f"job {job.id}: only a settled job has a verdict height; every job a price")
+    if job.result is not None and job.result.result_root != result_root(
+        job.spec_digest, job.result.output_root
+    ):
+        raise InvalidRequest(f"job {job.id}: its result root does not bind its output root to its header")
+    if job.committee is not None:
+        validate_committee(job.id, job.committee)
+
+
+def validate_committee(job_id: int, committee: Committee) -> None:
+    operators = [member.operator for member in committee.members]
+    if len(set(operators)) != len(operators) or any(member.power == 0 for member in committee.members):
+        raise InvalidRequest(f"job {job_id}: committee members repeat or have no power")
+    if committee.total_power != sum(member.power for member in committee.members):
+        raise InvalidRequest(f"job {job_id}: committee total_power is not its members' sum")
+    if len(committee.beacon) != DIGEST_BYTES:
+        raise InvalidRequest(f"job {job_id}: a beacon value is {DIGEST_BYTES} bytes")
+    heights = (committee.sampled_height, committee.attest_deadline_height, committee.window_end_height)
+    if sorted(heights) != list(heights):
+        raise InvalidRequest(f"job {job_id}: committee heights are out of order")
+
+
+def validate_attestation(record: AttestationRecord, job: Job | None) -> None:
+    if job is None or job.committee is None or job.committee.member(record.member) is None:
+        raise InvalidRequest(f"attestation of job {record.job_id}: no such job or committee member")
+    if record.dispute is not None and not (record.punished and record.verdict == Verdict.VALID):
+        raise InvalidRequest(f"attestation of job {record.job_id}: only a punished valid one is disputed")
+
+
+# -- init and export -----------------------------------------------------------------------------
+
+
+def init_genesis(keeper: ComputeKeeper, ctx: Context, state: ComputeGenesis) -> None:
+    """Write the records and derive every index and queue from them. Runs after the market's
+    genesis: every job is on a lease it holds."""
+    store = ctx.store
+    keeper.params.set(store, format_params(parse_params(state.params)))
+    keeper.set_last_job_id(store, state.last_job_id)
+    for entry in state.jobs:
+        job = from_job_json(entry)
+        if keeper.market.get_lease(store, job.lease_id) is None:
+            raise InvalidRequest(f"job {job.id}: lease {job.lease_id} does not exist")
+        keeper.set_job(store, job)
+        enqueue(keeper, store, job)
+    for attestation in state.attestations:
+        keeper.set_attestation(store, from_attestation_json(attestation))
+    for stats in state.provider_stats:
+        keeper.set_stats(store, from_stats_json(stats))
+
+
+def export_genesis(keeper: ComputeKeeper, store: ReadStore) -> ComputeGenesis:
+    return ComputeGenesis(
+        params=keeper.params.get(store),
+        jobs=[to_job_json(job) for job in keeper.iterate_jobs(store)],
+        attestations=[to_attestation_json(record) for record in keeper.iterate_attestations(store)],
+        provider_stats=[to_stats_json(stats) for stats in keeper.iterate_stats(store)],
+        last_job_id=keeper.last_job_id(store),
+    )
+
+
+# -- JSON <-> records ----------------------------------------------------------------------------
+
+
+def _named(table: Mapping[str, int], name: str, what: str) -> int:
+    if name not in table:
+        raise InvalidRequest(f"{what} must be one of {sorted(table)}")
+    return table[name]
+
+
+def _name(table: Mapping[str, int], value: int) -> str:
+    return next(name for name, known in table.items() if known == value)
+
+
+def _digest(text: str, what: str) -> bytes:
+    try:
+        value = bytes.fromhex(text)
+    except ValueError:
+        raise InvalidRequest(f"{what} must be hex") from None
+    if len(value) != DIGEST_BYTES:
+        raise InvalidRequest(f"{what} must be {DIGEST_BYTES} bytes")
+    return value
+
+
+def _hex(text: str, what: str) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise InvalidRequest(f"{what} must be hex") from None
+
+
+def _address(value: bytes) -> str:
+    return format_address(Address(value))
+
+
+def from_job_json(entry: JobJSON) -> Job:
+    header_bytes = _hex(entry.header, f"job {entry.id} header")
+    header = parse_header(header_bytes)
+    return Job(
+        id=entry.id,
+        lease_id=entry.lease_id,
+        requester=parse_address(entry.requester, "job requester"),
+        provider=parse_address(entry.provider, "job provider"),
+        header=header_bytes,
+        spec_digest=header_digest(header),
+        work_units=work_units(header),
+        price=entry.price,
+        submitted_height=entry.submitted_height,
+        deadline_height=entry.deadline_height,
+        state=_named(JOB_STATES, entry.state, "job state"),
+        result=None if entry.result is None else from_result_json(entry.result),
+        committee=None if entry.committee is None else from_committee_json(entry.committee),
+        fraud=None if entry.fraud is None else Fraud(parse_address(entry.fraud.prover), entry.fraud.height),
+        verdict_height=entry.verdict_height,
+    )
+
+
+def to_job_json(job: Job) -> JobJSON:
+    return JobJSON(
+        id=job.id,
+        lease_id=job.lease_id,
+        requester=_address(job.requester),
+        provider=_address(job.provider),
+        header=job.header.hex(),
+        price=job.price,
+        submitted_height=job.submitted_height,
+        deadline_height=job.deadline_height,
+        state=_name(JOB_STATES, job.state),
+        result=None if job.result is None else to_result_json(job.result),
+        committee=None if job.committee is None else to_committee_json(job.committee),
+        fraud=None
+        if job.fraud is None
+        else FraudJSON(prover=_address(job.fraud.prover), height=job.fraud.height),
+        verdict_height=job.verdict_height,
+    )
+
+
+def from_result_json(entry: ComputeResultJSON) -> Result:
+    return Result(
+        output_root=_digest(entry.output_root, "output_root"),
+        result_root=_digest(entry.result_root, "result_root"),
+        energy_mj=entry.energy_mj,
+        energy_known=entry.energy_known,
+        compute_ms=entry.compute_ms,
+        height=entry.height,
+    )
+
+
+def to_result_json(result: Result) -> ComputeResultJSON:
+    return ComputeResultJSON(
+        output_root=result.output_root.hex(),
+        result_root=result.result_root.hex(),
+        energy_mj=result.energy_mj,
+        energy_known=result.energy_known,
+        compute_ms=result.compute_ms,
+        height=result.height,
+    )
+
+
+def from_committee_json(entry: CommitteeJSON) -> Committee:
+    return Committee(
+        beacon=_hex(entry.beacon, "committee beacon"),
+        rounds=entry.rounds,
+        sampled_height=entry.sampled_height,
+        attest_deadline_height=entry.attest_deadline_height,
+        window_end_height=entry.window_end_height,
+        members=[Member(parse_address(m.operator, "committee member"), m.power) for m in entry.members],
+        total_power=entry.total_power,
+        attest_closed=entry.attest_closed,
+    )
+
+
+def to_committee_json(committee: Committee) -> CommitteeJSON:
+    return CommitteeJSON(
+        beacon=committee.beacon.hex(),
+        rounds=committee.rounds,
+        sampled_height=committee.sampled_height,
+        attest_deadline_height=committee.attest_deadline_height,
+        window_end_height=committee.window_end_height,
+        members=[
+            CommitteeMemberJSON(operator=_address(m.operator), power=m.power) for m in committee.members
+        ],
+        total_power=committee.total_power,
+        attest_closed=committee.attest_closed,
+    )
+
+
+def from_attestation_json(entry: AttestationJSON) -> AttestationRecord:
+    dispute = entry.dispute
+    return AttestationRecord(
+        job_id=entry.job_id,
+        member=parse_address(entry.member, "attestation member"),
+        verdict=_named(VERDICTS, entry.verdict, "attestation verdict"),
+        cr_root=_digest(entry.cr_root, "cr_root"),
+        height=entry.height,
+        punished=entry.punished,
+        dispute=None if dispute is None else Dispute(parse_address(dispute.disputer), dispute.height),
+    )
+
+
+def to_attestation_json(record: AttestationRecord) -> AttestationJSON:
+    dispute = record.dispute
+    return AttestationJSON(
+        job_id=record.job_id,
+        member=_address(record.member),
+        verdict=_name(VERDICTS, record.verdict),
+        cr_root=record.cr_root.hex(),
+        height=record.height,
+        punished=record.punished,
+        dispute=None
+        if dispute is None
+        else DisputeJSON(disputer=_address(dispute.disputer), height=dispute.height),
+    )
+
+
+def from_stats_json(entry: ProviderStatsJSON) -> ProviderStats:
+    return ProviderStats(
+        provider=parse_address(entry.provider, "stats provider"),
+        verified_jobs=entry.verified_jobs,
+        verified_work_units=entry.verified_work_units,
+        energy_mj=entry.energy_mj,
+        energy_jobs=entry.energy_jobs,
+    )
+
+
+def to_stats_json(stats: ProviderStats) -> ProviderStatsJSON:
+    return ProviderStatsJSON(
+        provider=_address(stats.provider),
+        verified_jobs=stats.verified_jobs,
+        verified_work_units=stats.verified_work_units,
+        energy_mj=stats.energy_mj,
+        energy_jobs=stats.energy_jobs,
+    )

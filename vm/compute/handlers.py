@@ -1,0 +1,320 @@
+"""compute message handlers, one per message: the checks that need state, then the keeper."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+
+from gpu.errors import GpuError
+from gpu.header import GemmLayout, JobHeader, StepLayout, header_digest, layout, result_root, work_units
+from gpu.onchain import check_attestation_dispute, check_fraud_proof
+from gpu.proofs import Attestation, FraudProof
+from protos.depind.compute.v1 import tx_pb2
+from vm.compute import errors
+from vm.compute.events import AttestationDisputed, Attested, JobSubmitted, ResultSubmitted
+from vm.compute.expected import LeaseI, is_lease_active
+from vm.compute.keeper import ComputeKeeper
+from vm.compute.msgs import (
+    MsgAttest,
+    MsgDisputeAttestation,
+    MsgSubmitFraudProof,
+    MsgSubmitJob,
+    MsgSubmitResult,
+    MsgUpdateParams,
+    parse_attestation,
+    parse_dispute,
+    parse_fraud_proof,
+    parse_header,
+)
+from vm.compute.params import Params, format_params
+from vm.compute.settlement import enqueue, move, pay_from_pool, punish_false_attester, settle_invalid
+from vm.compute.store import DEPOSITS
+from vm.compute.types import AttestationRecord, Committee, Dispute, Job, JobState, Result, Verdict
+from vm.context import Context
+from vm.errors import InvalidCoins, InvalidRequest, Unauthorized
+from vm.store.cache import ReadStore
+from vm.types import Address, format_address, parse_address
+
+# -- jobs ----------------------------------------------------------------------------------------
+
+
+def handle_submit_job(keeper: ComputeKeeper, ctx: Context, msg: MsgSubmitJob) -> tx_pb2.MsgSubmitJobResponse:
+    store = ctx.store
+    requester = parse_address(msg.requester, "requester")
+    header, lease = check_job(keeper, store, msg, requester)
+    keeper.bank.send_to_module(store, requester, DEPOSITS, [msg.price])
+    job = Job(
+        id=keeper.next_job_id(store),
+        lease_id=lease.id,
+        requester=requester,
+        provider=lease.provider,
+        header=msg.header,
+        spec_digest=header_digest(header),
+        work_units=work_units(header),
+        price=msg.price.amount,
+        submitted_height=ctx.env.height,
+        deadline_height=ctx.env.height + msg.deadline_blocks,
+        state=JobState.PENDING,
+        result=None,
+        committee=None,
+        fraud=None,
+        verdict_height=0,
+    )
+    keeper.set_job(store, job)
+    enqueue(keeper, store, job)
+    ctx.emit(
+        JobSubmitted(
+            job_id=str(job.id),
+            lease_id=str(lease.id),
+            provider=format_address(Address(job.provider)),
+            requester=msg.requester,
+            kind=job_kind(header),
+            spec_digest=job.spec_digest.hex(),
+            work_units=str(job.work_units),
+            price=str(job.price),
+            deadline_height=str(job.deadline_height),
+        )
+    )
+    return tx_pb2.MsgSubmitJobResponse(job_id=job.id)
+
+
+def check_job(
+    keeper: ComputeKeeper, store: ReadStore, msg: MsgSubmitJob, requester: Address
+) -> tuple[JobHeader, LeaseI]:
+    """The job's header and lease, once the lease, the header and the terms allow the job."""
+    params = keeper.get_params(store)
+    header = checked_header(msg.header, params)
+    lease = active_lease(keeper, store, msg.lease_id)
+    if lease.requester != requester:
+        raise errors.NotLeaseRequester(
+            f"lease {lease.id} belongs to {format_address(Address(lease.requester))}"
+        )
+    check_kind_served(keeper, store, lease, job_kind(header))
+    if keeper.open_jobs_of_lease(store, lease.id) >= params.max_open_jobs_per_lease:
+        raise errors.TooManyOpenJobs(
+            f"a lease has at most {params.max_open_jobs_per_lease} jobs awaiting verdicts"
+        )
+    if not 1 <= msg.deadline_blocks <= params.max_deadline_blocks:
+        raise errors.InvalidDeadline(f"deadline_blocks must be 1 to {params.max_deadline_blocks}")
+    if msg.price.denom != params.denom:
+        raise InvalidCoins(f"the price is paid in {params.denom}, not {msg.price.denom}")
+    return header, lease
+
+
+def checked_header(data: bytes, params: Params) -> JobHeader:
+    if len(data) > params.max_header_bytes:
+        raise errors.InvalidHeader(f"{len(data)} bytes; the most is {params.max_header_bytes}")
+    return parse_header(data)
+
+
+def job_kind(header: JobHeader) -> str:
+    """The header's kind tag (gpu/header.py): gemm, batched_gemm or mlp."""
+    return str(type(header).__struct_config__.tag)
+
+
+def active_lease(keeper: ComputeKeeper, store: ReadStore, lease_id: int) -> LeaseI:
+    lease = keeper.market.get_lease(store, lease_id)
+    if lease is None or not is_lease_active(lease):
+        raise errors.LeaseNotActive(f"lease {lease_id}")
+    return lease
+
+
+def check_kind_served(keeper: ComputeKeeper, store: ReadStore, lease: LeaseI, kind: str) -> None:
+    offer = keeper.market.get_offer(store, lease.offer_id)
+    kinds = [] if offer is None else list(offer.job_kinds)
+    if kinds and kind not in kinds:
+        raise errors.JobKindNotServed(f"{kind}; the offer serves {', '.join(kinds)}")
+
+
+def handle_submit_result(keeper: ComputeKeeper, ctx: Context, msg: MsgSubmitResult) -> None:
+    store, height = ctx.store, ctx.env.height
+    job = keeper.job(store, msg.job_id)
+    if job.provider != parse_address(msg.provider, "provider"):
+        raise errors.NotJobProvider(f"job {job.id} is for {format_address(Address(job.provider))}")
+    require_state(job, JobState.PENDING)
+    if height > job.deadline_height:
+        raise errors.DeadlinePassed(f"job {job.id}'s result was due by height {job.deadline_height}")
+    result = Result(
+        output_root=msg.output_root,
+        result_root=result_root(job.spec_digest, msg.output_root),
+        energy_mj=msg.energy_mj,
+        energy_known=msg.energy_known,
+        compute_ms=msg.compute_ms,
+        height=height,
+    )
+    # Queued for the next block: its beacon mixes a reveal that did not exist when this
+    # result was committed, so no one can know the members' challenge seeds now.
+    move(keeper, store, job, msgspec.structs.replace(job, state=JobState.COMMITTED, result=result))
+    ctx.emit(
+        ResultSubmitted(
+            job_id=str(job.id),
+            provider=msg.provider,
+            requester=format_address(Address(job.requester)),
+            result_root=result.result_root.hex(),
+            output_root=result.output_root.hex(),
+            energy_mj=str(result.energy_mj) if result.energy_known else "",
+            compute_ms=str(result.compute_ms),
+        )
+    )
+
+
+def require_state(job: Job, *states: JobState) -> None:
+    if job.state not in states:
+        wanted = " or ".join(state.name.lower() for state in states)
+        raise errors.WrongJobState(f"job {job.id} is {JobState(job.state).name.lower()}, not {wanted}")
+
+
+# -- attestations --------------------------------------------------------------------------------
+
+
+def handle_attest(keeper: ComputeKeeper, ctx: Context, msg: MsgAttest) -> None:
+    """Record a member's verdict; a fraud verdict's proof, once checked, makes the job invalid
+    at once, with the member as its prover."""
+    store, height = ctx.store, ctx.env.height
+    member = parse_address(msg.validator, "validator")
+    job = keeper.job(store, msg.job_id)
+    attestation = check_attestation(keeper, store, job, member, height, msg)
+    verdict = Verdict.VALID if attestation.verdict == "valid" else Verdict.FRAUD
+    proof = None
+    if verdict == Verdict.FRAUD:
+        proof = checked_fraud_proof(keeper, ctx, job, parse_fraud_proof(msg.fraud_proof))
+    keeper.set_attestation(
+        store, AttestationRecord(job.id, member, verdict, attestation.cr_root, height, False, None)
+    )
+    ctx.emit(
+        Attested(
+            job_id=str(job.id),
+            member=msg.validator,
+            verdict=attestation.verdict,
+            cr_root=attestation.cr_root.hex(),
+        )
+    )
+    if proof is not None:
+        settle_invalid(keeper, ctx, job, member, proof)
+
+
+def check_attestation(
+    keeper: ComputeKeeper, store: ReadStore, job: Job, member: bytes, height: int, msg: MsgAttest
+) -> Attestation:
+    """The attestation, once it is a member's first, in time, on the job's result and rounds."""
+    require_state(job, JobState.VERIFYING)
+    committee, result = verifying(job)
+    if committee.member(member) is None:
+        raise errors.NotCommitteeMember(f"{msg.validator} is not on job {job.id}'s committee")
+    if height > committee.attest_deadline_height:
+        raise errors.DeadlinePassed(f"attestations were due by height {committee.attest_deadline_height}")
+    if keeper.get_attestation(store, job.id, member) is not None:
+        raise errors.AlreadyAttested(f"{msg.validator} on job {job.id}")
+    attestation = parse_attestation(msg.attestation)
+    if attestation.result_root != result.result_root:
+        raise errors.InvalidAttestation("the attestation is for another result root")
+    if attestation.rounds != committee.rounds:
+        raise errors.InvalidAttestation(
+            f"the committee checks {committee.rounds} rounds, not {attestation.rounds}"
+        )
+    return attestation
+
+
+def verifying(job: Job) -> tuple[Committee, Result]:
+    """A verifying job's committee and result (both exist in that state)."""
+    if job.committee is None or job.result is None:
+        raise errors.WrongJobState(f"job {job.id} has no committee yet")
+    return job.committee, job.result
+
+
+# -- fraud proofs and disputes -------------------------------------------------------------------
+
+
+def handle_submit_fraud_proof(keeper: ComputeKeeper, ctx: Context, msg: MsgSubmitFraudProof) -> None:
+    prover = parse_address(msg.prover, "prover")
+    job = keeper.job(ctx.store, msg.job_id)
+    require_state(job, JobState.COMMITTED, JobState.VERIFYING)
+    proof = checked_fraud_proof(keeper, ctx, job, parse_fraud_proof(msg.proof))
+    settle_invalid(keeper, ctx, job, prover, proof)
+
+
+def checked_fraud_proof(keeper: ComputeKeeper, ctx: Context, job: Job, proof: FraudProof) -> FraudProof:
+    """``proof``, once it shows the job's result wrong (gpu/onchain.py). Its gas is charged
+    first: the check recomputes one entry, O(K) multiply-adds and regenerated inputs."""
+    if job.result is None:
+        raise errors.WrongJobState(f"job {job.id} has no result")
+    params = keeper.get_params(ctx.store)
+    header = stored_header(job)
+    gas = params.fraud_proof_gas_base + params.fraud_proof_gas_per_entry * inner_size(layout(header))
+    ctx.gas.consume(gas, "fraud proof check")
+    try:
+        check_fraud_proof(header, job.result.result_root, proof)
+    except (GpuError, ValueError) as error:
+        raise errors.InvalidFraudProof(str(error)) from None
+    return proof
+
+
+def handle_dispute_attestation(keeper: ComputeKeeper, ctx: Context, msg: MsgDisputeAttestation) -> None:
+    """Slash and jail a member whose attested C r entry is shown wrong (gpu/onchain.py); its
+    attestation no longer counts, and the disputer is paid from the PoUW pool."""
+    store, height = ctx.store, ctx.env.height
+    disputer = parse_address(msg.disputer, "disputer")
+    member = parse_address(msg.member, "member")
+    job = keeper.job(store, msg.job_id)
+    require_state(job, JobState.VERIFYING)
+    committee, result = verifying(job)
+    if height > committee.window_end_height:
+        raise errors.DeadlinePassed(f"disputes closed at height {committee.window_end_height}")
+    record = keeper.get_attestation(store, job.id, member)
+    if record is None or record.verdict != Verdict.VALID:
+        raise errors.NotAttested(f"{msg.member} on job {job.id}")
+    if record.punished:
+        raise errors.AlreadyPunished(f"{msg.member} on job {job.id}")
+    dispute = parse_dispute(msg.dispute)
+    params = keeper.get_params(store)
+    header = stored_header(job)
+    steps = layout(header)
+    gas = params.dispute_gas_base + params.dispute_gas_per_entry * row_length(steps, dispute.entry.tensor)
+    ctx.gas.consume(gas, "attestation dispute check")
+    attestation = Attestation("valid", committee.rounds, result.result_root, record.cr_root)
+    try:
+        check_attestation_dispute(
+            header, result.result_root, member, committee.beacon, committee.rounds, attestation, dispute
+        )
+    except (GpuError, ValueError) as error:
+        raise errors.InvalidDispute(str(error)) from None
+    disputed = msgspec.structs.replace(record, dispute=Dispute(disputer, height))
+    punish_false_attester(keeper, ctx, job, disputed, params)
+    reward = pay_from_pool(keeper, store, disputer, params.dispute_reward, params.denom)
+    ctx.emit(
+        AttestationDisputed(job_id=str(job.id), member=msg.member, disputer=msg.disputer, reward=str(reward))
+    )
+
+
+def stored_header(job: Job) -> JobHeader:
+    """A job's header (checked when the job was submitted)."""
+    return parse_header(job.header)
+
+
+def inner_size(steps: Sequence[StepLayout]) -> int:
+    """The longest row times column a fraud proof may recompute: the largest K of the job's GEMMs."""
+    return max((step.inner for step in steps if isinstance(step, GemmLayout)), default=1)
+
+
+def row_length(steps: Sequence[StepLayout], tensor: int) -> int:
+    """The length of a row of output ``tensor`` (the widest output's, for one that does not exist)."""
+    if 0 <= tensor < len(steps):
+        return steps[tensor].shape[1]
+    return max(step.shape[1] for step in steps)
+
+
+# -- params --------------------------------------------------------------------------------------
+
+
+def handle_update_params(
+    keeper: ComputeKeeper, authority: Address, ctx: Context, msg: MsgUpdateParams
+) -> None:
+    """Only the authority changes params; the denom only while no deposit is held in the old one."""
+    if msg.authority != format_address(authority):
+        raise Unauthorized(f"expected {format_address(authority)} as authority, got {msg.authority}")
+    old = keeper.get_params(ctx.store).denom
+    held = keeper.bank.get_balance(ctx.store, keeper.bank.module_address(DEPOSITS), old)
+    if msg.params.denom != old and held:
+        raise InvalidRequest(f"the compute denom cannot change while deposits hold {held}{old}")
+    keeper.params.set(ctx.store, format_params(msg.params))

@@ -1,0 +1,60 @@
+"""compute invariants: deposits are fully backed, and every queue, count and index agrees
+with the jobs it is derived from."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from vm.compute.keeper import ComputeKeeper
+from vm.compute.store import DEPOSITS, id_bytes
+from vm.compute.types import JobState
+from vm.store.cache import ReadStore
+
+
+def deposits_backed(keeper: ComputeKeeper, store: ReadStore) -> str | None:
+    """The compute account holds exactly the deposits of the jobs not settled."""
+    denom = keeper.get_params(store).denom
+    held = keeper.bank.get_balance(store, keeper.bank.module_address(DEPOSITS), denom)
+    owed = keeper.deposits_owed(store)
+    if held != owed:
+        return f"the compute account holds {held}{denom}; unsettled jobs account for {owed}{denom}"
+    return None
+
+
+def jobs_queued(keeper: ComputeKeeper, store: ReadStore) -> str | None:
+    """Each queue holds exactly the jobs whose state and heights name it."""
+    deadlines, assigns, attests, windows = set(), set(), set(), set()
+    for job in keeper.iterate_jobs(store):
+        item = id_bytes(job.id)
+        if job.state == JobState.PENDING:
+            deadlines.add((job.deadline_height, item))
+        elif job.state == JobState.COMMITTED and job.result is not None:
+            assigns.add((job.result.height + 1, item))
+        elif job.state == JobState.VERIFYING and job.committee is not None:
+            if not job.committee.attest_closed:
+                attests.add((job.committee.attest_deadline_height, item))
+            windows.add((job.committee.window_end_height, item))
+    for name, queue, expected in (
+        ("deadline", keeper.deadline_queue, deadlines),
+        ("assign", keeper.assign_queue, assigns),
+        ("attest", keeper.attest_queue, attests),
+        ("window", keeper.window_queue, windows),
+    ):
+        if set(queue.items(store)) != expected:
+            return f"the {name} queue differs from the jobs that wait in it"
+    return None
+
+
+def open_jobs_counted(keeper: ComputeKeeper, store: ReadStore) -> str | None:
+    """The open-job counts per lease and the index per provider list the jobs not settled."""
+    per_lease: Counter[int] = Counter()
+    per_provider: set[tuple[bytes, int]] = set()
+    for job in keeper.iterate_jobs(store):
+        if not JobState(job.state).is_terminal:
+            per_lease[job.lease_id] += 1
+            per_provider.add((job.provider, job.id))
+    if dict(keeper.iterate_open_counts(store)) != dict(per_lease):
+        return "the open-job counts per lease differ from the jobs"
+    if set(keeper.iterate_open_by_provider(store)) != per_provider:
+        return "the open-job index per provider differs from the jobs"
+    return None

@@ -1,0 +1,106 @@
+"""compute params: ``genesis.schema.ComputeParams`` is their JSON and stored form (fractions
+as LegacyDec text); ``Params`` holds the same values with the fractions as ``Dec`` atomics,
+as the rules compute with them and as ``MsgUpdateParams`` carries them on the wire."""
+
+from __future__ import annotations
+
+from genesis.schema import ComputeParams
+from gpu.challenge import MAX_ROUNDS, MIN_ROUNDS
+from vm import dec
+from vm.dec import Dec
+from vm.encoding import Canonical
+from vm.errors import InvalidRequest
+from vm.types import Uint64, is_valid_denom
+
+BPS = 10_000
+MAX_COMMITTEE = 100  # the staking module's default max validators
+MAX_HEADER_BYTES = 1 << 16  # what max_header_bytes may be raised to: a header is a few hundred bytes
+
+
+class Params(Canonical, frozen=True):
+    """The fields of ``depind.compute.v1.Params``, in its order."""
+
+    denom: str
+    committee_size: Uint64
+    freivalds_rounds: Uint64
+    attest_blocks: Uint64
+    challenge_window_blocks: Uint64
+    max_deadline_blocks: Uint64
+    max_header_bytes: Uint64
+    max_open_jobs_per_lease: Uint64
+    max_jobs_per_block: Uint64
+    fraud_proof_gas_base: Uint64
+    fraud_proof_gas_per_entry: Uint64
+    dispute_gas_base: Uint64
+    dispute_gas_per_entry: Uint64
+    provider_slash_fraction: Dec
+    requester_share_bps: Uint64
+    prover_share_bps: Uint64
+    false_attestation_slash_fraction: Dec
+    liveness_slash_fraction: Dec
+    dispute_reward: Uint64
+    reward_per_gigaunit: Uint64
+    valid_reputation_reward: Uint64
+    invalid_reputation_penalty: Uint64
+    fault_reputation_penalty: Uint64
+    fault_closes_lease: bool
+    slash_closes_lease: bool
+
+
+FRACTIONS = ("provider_slash_fraction", "false_attestation_slash_fraction", "liveness_slash_fraction")
+
+
+def parse_params(params: ComputeParams) -> Params:
+    fields = {name: getattr(params, name) for name in Params.__struct_fields__}
+    for name in FRACTIONS:
+        fields[name] = parse_dec(fields[name], name)
+    return Params(**fields)
+
+
+def format_params(params: Params) -> ComputeParams:
+    """The JSON form, fractions written as Cosmos writes them ("0.050000000000000000")."""
+    fields = {name: getattr(params, name) for name in Params.__struct_fields__}
+    for name in FRACTIONS:
+        fields[name] = dec.format(fields[name])
+    return ComputeParams(**fields)
+
+
+def validate_params(params: ComputeParams) -> None:
+    check_params(parse_params(params))
+
+
+def check_params(params: Params) -> None:
+    if not is_valid_denom(params.denom):
+        raise InvalidRequest(f"compute denom {params.denom[:128]!r} is invalid")
+    if not 1 <= params.committee_size <= MAX_COMMITTEE:
+        raise InvalidRequest(f"committee_size must be 1 to {MAX_COMMITTEE}")
+    if not MIN_ROUNDS <= params.freivalds_rounds <= MAX_ROUNDS:
+        raise InvalidRequest(f"freivalds_rounds must be {MIN_ROUNDS} to {MAX_ROUNDS}")
+    _check_positive(params, "attest_blocks", "max_deadline_blocks", "max_open_jobs_per_lease")
+    _check_positive(params, "max_jobs_per_block", "max_header_bytes")
+    if params.challenge_window_blocks < params.attest_blocks:
+        raise InvalidRequest("challenge_window_blocks must be at least attest_blocks")
+    if params.max_header_bytes > MAX_HEADER_BYTES:
+        raise InvalidRequest(f"max_header_bytes must be at most {MAX_HEADER_BYTES}")
+    for name in FRACTIONS:
+        _check_fraction(getattr(params, name), name)
+    if params.requester_share_bps + params.prover_share_bps > BPS:
+        raise InvalidRequest("requester_share_bps and prover_share_bps together exceed 10,000")
+
+
+def _check_positive(params: Params, *names: str) -> None:
+    for name in names:
+        if getattr(params, name) <= 0:
+            raise InvalidRequest(f"{name} must be positive")
+
+
+def _check_fraction(value: Dec, what: str) -> None:
+    if not 0 <= value <= dec.ONE:
+        raise InvalidRequest(f"{what} must be within [0, 1], not {dec.format(value)}")
+
+
+def parse_dec(text: str, what: str) -> Dec:
+    try:
+        return dec.parse(text)
+    except dec.DecError as error:
+        raise InvalidRequest(f"{what}: {error}") from None

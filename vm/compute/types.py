@@ -1,0 +1,119 @@
+"""The compute module's records as the state holds them, and the names of their states.
+
+Addresses are 20 raw bytes; a committee member is named by its validator's operator
+address (the same bytes as the operator's account). Heights are block heights; amounts
+are in the params' denom.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from vm.encoding import Canonical
+from vm.types import Amount, Uint64
+
+
+class JobState(IntEnum):
+    PENDING = 1  # waiting for the provider's result, until its deadline
+    COMMITTED = 2  # result on chain; its committee is sampled in the next block
+    VERIFYING = 3  # the committee attests; disputes and fraud proofs are open
+    VALID = 4  # enough of the committee attested valid and no fraud proof landed
+    INVALID = 5  # a fraud proof showed the result wrong
+    PROVIDER_FAULT = 6  # no result by the deadline
+    UNVERIFIED = 7  # the window ended without enough valid attestations: refunded, no blame
+
+    @property
+    def is_terminal(self) -> bool:
+        return self >= JobState.VALID
+
+
+class Verdict(IntEnum):
+    """A member's attested verdict, numbered as gpu/proofs.py encodes it."""
+
+    VALID = 1
+    FRAUD = 2
+
+
+class Result(Canonical, frozen=True):
+    output_root: bytes  # 32 bytes: the root of the provider's output tree
+    result_root: bytes  # 32 bytes: gpu.header.result_root(spec_digest, output_root)
+    energy_mj: Uint64
+    energy_known: bool  # NVML measured it (unknown on CPUs)
+    compute_ms: Uint64
+    height: Uint64
+
+
+class Member(Canonical, frozen=True):
+    operator: bytes
+    power: Uint64  # consensus power when sampled: its weight in the two-thirds
+
+
+class Committee(Canonical, frozen=True):
+    beacon: bytes  # the beacon value when sampled: part of every member's challenge seed
+    rounds: Uint64  # Freivalds rounds fixed at sampling; later param changes do not apply
+    sampled_height: Uint64
+    attest_deadline_height: Uint64  # the last height at which members may attest
+    window_end_height: Uint64  # the last height for disputes; the verdict is taken at its end
+    members: list[Member]  # in draw order
+    total_power: Uint64
+    attest_closed: bool  # missed attestations were settled at the attest deadline
+
+    def member(self, operator: bytes) -> Member | None:
+        return next((m for m in self.members if m.operator == operator), None)
+
+
+class Fraud(Canonical, frozen=True):
+    """The fraud proof that made a job invalid."""
+
+    prover: bytes
+    height: Uint64
+
+
+class Job(Canonical, frozen=True):
+    id: Uint64
+    lease_id: Uint64
+    requester: bytes
+    provider: bytes
+    header: bytes  # canonical MessagePack of the gpu/header.py JobHeader
+    spec_digest: bytes  # gpu.header.header_digest of it
+    work_units: Uint64  # multiply-adds: what the PoUW pool rewards
+    price: Amount  # the deposit the module holds until the verdict
+    submitted_height: Uint64
+    deadline_height: Uint64  # the last height at which its result may be submitted
+    state: int  # JobState
+    result: Result | None
+    committee: Committee | None
+    fraud: Fraud | None
+    verdict_height: Uint64  # when it reached its terminal state; 0 before
+
+
+class Dispute(Canonical, frozen=True):
+    """An upheld dispute of a member's attestation."""
+
+    disputer: bytes
+    height: Uint64
+
+
+class AttestationRecord(Canonical, frozen=True):
+    """A member's attestation of a job's result (its rounds and result root are the job's,
+    checked when it was accepted)."""
+
+    job_id: Uint64
+    member: bytes
+    verdict: int  # Verdict
+    cr_root: bytes  # 32 bytes: the root of its C r vectors (zeros with a fraud verdict)
+    height: Uint64
+    punished: bool  # slashed for it: disputed, or valid on a result proven wrong
+    dispute: Dispute | None
+
+    def counts(self) -> bool:
+        """Whether it counts toward the two-thirds: a valid verdict no dispute overturned."""
+        return self.verdict == Verdict.VALID and self.dispute is None
+
+
+class ProviderStats(Canonical, frozen=True):
+    provider: bytes
+    verified_jobs: Uint64
+    verified_work_units: Uint64  # saturates at 2^63 - 1
+    energy_mj: Uint64  # of the verified jobs whose energy was known; saturates
+    energy_jobs: Uint64  # verified jobs whose energy was known
