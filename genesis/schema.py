@@ -620,6 +620,12 @@ class ComputeParams(Doc):
     fault_reputation_penalty: Uint64 = 100
     fault_closes_lease: bool = True  # a missed deadline closes the lease (provider_fault)
     slash_closes_lease: bool = True  # a proven wrong result closes the lease (slashed)
+    # Data availability: chunks of the output sampled by a challenge, blocks to post them, the
+    # challenger's bond (to the provider when it answers, back when it does not), gas per byte posted.
+    availability_samples: Annotated[int, msgspec.Meta(ge=1, le=64)] = 4
+    availability_blocks: Positive = 10
+    availability_bond: Uint64 = 1_000_000
+    availability_gas_per_byte: Uint64 = 30
 
 
 class ComputeResultJSON(Doc):
@@ -652,6 +658,15 @@ class FraudJSON(Doc):
     height: Uint64
 
 
+class AvailabilityChallengeJSON(Doc):
+    challenger: str
+    bond: Uint64  # in the params' denom, held until the answer or the job's settlement
+    chunks: list[Uint64]  # sampled leaves of the output tree, ascending
+    opened_height: Uint64
+    deadline_height: Uint64
+    answered_height: Uint64 = 0  # 0 while open
+
+
 class JobJSON(Doc):
     id: Positive
     lease_id: Positive
@@ -666,6 +681,7 @@ class JobJSON(Doc):
     committee: CommitteeJSON | None = None
     fraud: FraudJSON | None = None
     verdict_height: Uint64 = 0
+    availability: AvailabilityChallengeJSON | None = None
 
 
 class DisputeJSON(Doc):

@@ -223,6 +223,16 @@ class ChunkedCommitment:
         data = bytes(memoryview(self.tensors[tensor]).cast("B")[start:stop])
         return Opening(leaf, leaves, data, self.tree.range_proof(leaf, leaves))
 
+    def open_leaf(self, leaf: int) -> Opening:
+        """Leaf `leaf` of the tree (a chunk of whichever tensor holds it) with its path: what an
+        availability challenge asks for."""
+        if not 0 <= leaf < self.layout.size:
+            raise IndexError(f"leaf {leaf} is outside a tree of {self.layout.size} leaves")
+        tensor = max(t for t, first in enumerate(self.layout.offsets[:-1]) if first <= leaf)
+        start, stop = self.layout.span_bytes(tensor, leaf, 1)
+        data = bytes(memoryview(self.tensors[tensor]).cast("B")[start:stop])
+        return Opening(leaf, 1, data, self.tree.path(leaf))
+
 
 def commit_chunks(layout: ChunkLayout, tensors: Sequence[bytes | memoryview]) -> ChunkedCommitment:
     """Commit tensors given as canonical bytes (the reference; gpu/commit.py has the fast path)."""

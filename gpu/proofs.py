@@ -5,6 +5,7 @@ one encoding, and decoding then encoding gives the same bytes), little-endian, f
 for length-prefixed byte strings, and starts with a kind byte and a version byte:
 
     Opening      first u32 | count u32 | data_len u32 | data | hashes u8 | hashes x 32 bytes
+                 (also on its own, with no kind or version byte: encode_opening)
     FraudProof   0x01 | version 2 | tensor u16 | row u32 | col u32 | claimed i32 | output_root 32
                  | openings u8 (1 to 3) | openings
     Attestation  0x02 | version 1 | verdict u8 (1 valid, 2 fraud) | rounds u8 | result_root 32
@@ -128,6 +129,19 @@ def encode_dispute(dispute: AttestationDispute) -> bytes:
     return out.bytes()
 
 
+def encode_opening(opening: Opening) -> bytes:
+    """An opening on its own, as section 7's Opening layout (no kind or version byte): what
+    an availability answer carries for each sampled chunk."""
+    return _Writer(None, 0).opening(opening).bytes()
+
+
+def decode_opening(data: bytes) -> Opening:
+    src = _Reader(data, "opening", None, 0)
+    opening = src.opening()
+    src.end()
+    return opening
+
+
 def decode_fraud_proof(data: bytes) -> FraudProof:
     src = _Reader(data, "fraud proof", FRAUD_PROOF_KIND, FRAUD_PROOF_VERSION)
     tensor, row, col, claimed = src.uint(2), src.uint(4), src.uint(4), src.sint(4)
@@ -175,8 +189,9 @@ def _write_entry_fields(out: "_Writer", entry: CrOpening) -> None:
 
 
 class _Writer:
-    def __init__(self, kind: int, version: int) -> None:
-        self._parts = [bytes([kind]), version.to_bytes(1, "little")]
+    def __init__(self, kind: int | None, version: int) -> None:
+        """Starts with the kind and version bytes (none for a bare opening: ``kind`` None)."""
+        self._parts = [] if kind is None else [bytes([kind]), version.to_bytes(1, "little")]
 
     def uint(self, value: int, width: int) -> "_Writer":
         self._parts.append(value.to_bytes(width, "little"))  # OverflowError for a value too wide
@@ -209,10 +224,12 @@ class _Writer:
 
 
 class _Reader:
-    def __init__(self, data: bytes, what: str, kind: int, version: int) -> None:
+    def __init__(self, data: bytes, what: str, kind: int | None, version: int) -> None:
         if len(data) > MAX_ENCODED_BYTES:
             raise EncodingError(f"{what} of {len(data)} bytes is over the {MAX_ENCODED_BYTES}-byte limit")
         self._data, self._what, self._at = bytes(data), what, 0
+        if kind is None:
+            return
         found = self.uint(1)
         if found != kind:
             raise EncodingError(f"malformed {what}: kind byte {found:#04x}, expected {kind:#04x}")

@@ -10,7 +10,9 @@ block, and on each block:
   (``MsgWithdrawLease``) that have at least ``min_withdraw`` to pay;
 - with a job runner (node/worker_jobs.py), runs its pending compute jobs, each on the
   runner's thread, and submits each result (``MsgSubmitResult``) once its folder is written
-  and served.
+  and served;
+- with a job runner, answers the availability challenges of its verifying jobs
+  (``MsgPostChunks``): the sampled chunks, opened from the job's result folder.
 
 What it reads it asks the node's JSON-RPC ``leases`` and ``jobs`` queries, so a block missed while
 disconnected changes nothing: the next one finds what is still pending. A tx it sent
@@ -34,9 +36,10 @@ from websockets.sync.client import ClientConnection, connect
 
 from gpu.errors import GpuError
 from gpu.header import JobHeader, decode_header
+from gpu.proofs import encode_opening
 from node.client import Client, ClientError, Signer
 from node.worker_jobs import FinishedJob, JobRunner
-from vm.compute.msgs import MsgSubmitResult
+from vm.compute.msgs import MsgPostChunks, MsgSubmitResult
 from vm.errors import WrongSequence
 from vm.market.msgs import MsgAcceptLease, MsgWithdrawLease
 from vm.msg import Msg
@@ -79,6 +82,7 @@ class Worker:
         self.accept_pending(height)
         if self.jobs is not None:
             self.run_jobs(self.jobs, height)
+            self.answer_challenges(self.jobs, height)
         if height - self.last_withdraw >= self.config.withdraw_every:
             self.withdraw_earnings(height)
             self.last_withdraw = height
@@ -110,6 +114,26 @@ class Worker:
             elif self._send([submit_result_msg(self.provider, finished)], f"submit job {job_id}'s result"):
                 self._sent[("result", job_id)] = height
 
+    def answer_challenges(self, runner: JobRunner, height: int) -> None:
+        """Each verifying job with an availability challenge still open and due: post its
+        sampled chunks, opened from the result folder."""
+        for job in self.verifying_jobs():
+            challenge = job.get("availability")
+            job_id = int(job["id"])
+            if challenge is None or not is_open(challenge, height) or ("chunks", job_id) in self._sent:
+                continue
+            header = header_of(job)
+            if header is None:
+                continue
+            try:
+                openings = runner.open_chunks(job_id, header, [int(c) for c in challenge["chunks"]])
+            except (GpuError, IndexError) as err:
+                log.warning("job %d: cannot answer its availability challenge: %s", job_id, err)
+                continue
+            message = MsgPostChunks(self.provider, job_id, [encode_opening(o) for o in openings])
+            if self._send([message], f"answer job {job_id}'s availability challenge"):
+                self._sent[("chunks", job_id)] = height
+
     def leases(self, state: str) -> Iterator[dict[str, Any]]:
         """The provider's leases in ``state``, page by page."""
         return self._pages("leases", "leases", state=state)
@@ -117,6 +141,10 @@ class Worker:
     def pending_jobs(self) -> Iterator[dict[str, Any]]:
         """The provider's compute jobs waiting for a result, page by page."""
         return self._pages("jobs", "jobs", state="pending")
+
+    def verifying_jobs(self) -> Iterator[dict[str, Any]]:
+        """The provider's compute jobs under verification, page by page."""
+        return self._pages("jobs", "jobs", state="verifying")
 
     def _pages(self, method: str, field_name: str, **params: Any) -> Iterator[dict[str, Any]]:
         next_key = ""
@@ -160,6 +188,11 @@ def header_of(job: dict[str, Any]) -> JobHeader | None:
     except (GpuError, ValueError) as err:
         log.warning("job %s: cannot read its header: %s", job["id"], err)
         return None
+
+
+def is_open(challenge: dict[str, Any], height: int) -> bool:
+    """Whether a job answer's availability challenge waits for an answer that can still land."""
+    return int(challenge["answered_height"]) == 0 and int(challenge["deadline_height"]) >= height
 
 
 def submit_result_msg(provider: str, finished: FinishedJob) -> MsgSubmitResult:

@@ -10,25 +10,31 @@ Each result is a folder (gpu/results.py) named by its job id under ``work_dir/re
 written beside it and renamed in once complete, then published in the output store
 (node/outputs/server.py) under its result root. What is on disk survives a restart:
 ``republish`` serves every folder again, and a pending job whose folder holds a result for
-its header is submitted without being run again.
+its header is submitted without being run again. The same folder answers availability
+challenges: ``open_chunks`` opens sampled leaves of its output tree.
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from gpu.backend import Backend
+from gpu.commit import OUTPUT_DTYPE, commit_arrays
 from gpu.energy import EnergyMeter, energy_meter
 from gpu.errors import GpuError, ResultFileError
-from gpu.header import JobHeader, header_digest, work_units
+from gpu.header import JobHeader, header_digest, layout, output_layout, work_units
 from gpu.jobs import JobSpec, SuppliedInputs, spec_from_header
+from gpu.merkle import Opening
 from gpu.results import ResultRecord, read_record, write_result
 from gpu.run import JobResult, run_job
+from node.outputs.files import open_result_files
 from node.outputs.server import OutputStore
 
 log = logging.getLogger("depind.worker")
@@ -113,6 +119,10 @@ class JobRunner:
             return None
         return FinishedJob.from_record(job_id, record)
 
+    def open_chunks(self, job_id: JobId, header: JobHeader, chunks: Sequence[int]) -> list[Opening]:
+        """Leaves ``chunks`` of the job's output tree with their Merkle paths, from its folder."""
+        return open_result_chunks(self.folder(job_id), header, chunks)
+
     def schedule(self, job_id: JobId, header: JobHeader) -> bool:
         """Queue the job unless it is queued, running, refused, or the queue is full."""
         self.collect()
@@ -169,3 +179,24 @@ class JobRunner:
             energy,
             result.result_root.hex(),
         )
+
+
+def open_result_chunks(folder: Path, header: JobHeader, chunks: Sequence[int]) -> list[Opening]:
+    """Leaves ``chunks`` of the output tree of the result in ``folder`` (node/outputs/files.py
+    reads its canonical bytes) with their Merkle paths: what ``MsgPostChunks`` carries.
+    ResultFileError if the folder is missing, holds another header's result, or does not hash
+    to the output root its record holds; IndexError for a leaf outside the tree."""
+    if not folder.is_dir():
+        raise ResultFileError(f"{folder} is missing")
+    files = open_result_files(folder)
+    if files.record.spec_digest != header_digest(header).hex():
+        raise ResultFileError(f"{folder} holds another job's result")
+    chunked = output_layout(layout(header))
+    data, arrays, start = files.read(0, files.size), [], 0
+    for rows, cols in chunked.shapes:
+        arrays.append(np.frombuffer(data, dtype=OUTPUT_DTYPE, count=rows * cols, offset=start))
+        start += rows * cols * OUTPUT_DTYPE.itemsize
+    commitment = commit_arrays(chunked, arrays)
+    if commitment.root.hex() != files.record.output_root.lower():
+        raise ResultFileError(f"{folder}: the outputs do not hash to the recorded output root")
+    return [commitment.open_leaf(chunk) for chunk in chunks]

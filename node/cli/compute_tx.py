@@ -4,7 +4,9 @@ by the ``--from`` key.
 Requesters submit jobs to run on their active leases (``submit-job``) and providers commit
 the results (``submit-result``); committee members attest them (``attest``), and anyone
 proves a result wrong (``fraud-proof``) or a member's valid attestation false
-(``dispute-attestation``).
+(``dispute-attestation``). A member or the requester challenges the availability of a
+verifying job's outputs (``challenge-availability``); its provider answers with the sampled
+chunks from its result folder (``post-chunks``).
 
 Files are read as ``depind gpu`` writes them: a job spec as JSON (what goes on chain is its
 header, gpu/jobs.py ``job_header``, in canonical MessagePack), a result folder
@@ -24,7 +26,8 @@ from typing import Any
 import click
 import msgspec
 
-from gpu.errors import GpuError
+from gpu.errors import GpuError, ResultFileError
+from gpu.header import decode_header
 from gpu.jobs import MAX_SPEC_BYTES, decode_spec, job_header
 from gpu.proofs import (
     ATTESTATION_KIND,
@@ -34,6 +37,7 @@ from gpu.proofs import (
     decode_attestation,
     decode_dispute,
     decode_fraud_proof,
+    encode_opening,
 )
 from gpu.results import ResultRecord, read_record
 from node.cli.broadcast import TxOptions, send_tx, tx_options
@@ -41,10 +45,14 @@ from node.cli.common import CLIError, one_line
 from node.cli.market_tx import AMOUNT, ID, ParsedType, from_option
 from node.cli.params import ADDRESS, MAX_AMOUNT
 from node.client import Client
+from node.outputs.files import open_result_files
+from node.worker_jobs import open_result_chunks
 from vm.compute.msgs import (
     DIGEST_BYTES,
     MsgAttest,
+    MsgChallengeAvailability,
     MsgDisputeAttestation,
+    MsgPostChunks,
     MsgSubmitFraudProof,
     MsgSubmitJob,
     MsgSubmitResult,
@@ -134,7 +142,14 @@ class FileType(click.ParamType[Any]):
             self.fail(f"{path}: {one_line(exc)}", param, ctx)
 
 
+def read_result_folder(path: Path) -> Path:
+    """A result folder whose files hold exactly the outputs its record describes."""
+    open_result_files(path)
+    return path
+
+
 SPEC_FILE = FileType("spec_file", read_header)
+RESULT_FOLDER = FileType("result_dir", read_result_folder, folder=True)
 RESULT_DIR = FileType("result_dir", read_record, folder=True)
 ATTESTATION_FILE = FileType("attestation_file", read_attestation)
 FRAUD_PROOF_FILE = FileType("proof_file", read_fraud_proof)
@@ -308,6 +323,50 @@ def dispute_attestation(opts: TxOptions, job_id: int, member: str, dispute: byte
     """Prove MEMBER's valid attestation of job JOB_ID false with the dispute in DISPUTE_FILE
     (binary): the member is slashed and jailed, and the --from disputer rewarded."""
     send_tx(opts, from_key, _one(lambda disputer: MsgDisputeAttestation(disputer, job_id, member, dispute)))
+
+
+@compute_tx.command(name="challenge-availability")
+@click.argument("job_id", type=ID)
+@from_option
+@tx_options
+def challenge_availability(opts: TxOptions, job_id: int, from_key: str) -> None:
+    """Have the provider of verifying job JOB_ID post sampled chunks of its outputs, as a
+    committee member's operator account or the job's requester (--from). The bond
+    (`availability_bond`) goes to the provider if it answers, and back if it does not; then
+    the job is invalid and --from is paid as its prover."""
+    send_tx(opts, from_key, _one(lambda challenger: MsgChallengeAvailability(challenger, job_id)))
+
+
+@compute_tx.command(name="post-chunks")
+@click.argument("job_id", type=ID)
+@from_option
+@click.option(
+    "--result",
+    "folder",
+    metavar="DIR",
+    type=RESULT_FOLDER,
+    required=True,
+    help="The job's `depind gpu run` result folder, which the chunks are opened from.",
+)
+@tx_options
+def post_chunks(opts: TxOptions, job_id: int, from_key: str, folder: Path) -> None:
+    """Answer the open availability challenge of job JOB_ID, as its provider (--from): the
+    chunks it samples, opened with their Merkle paths from the result folder (--result)."""
+
+    def messages(provider: str) -> list[Msg]:
+        with Client(opts.node) as client:
+            job = client.call("job", id=job_id)["job"]
+        challenge = job.get("availability")
+        if challenge is None or int(challenge["answered_height"]):
+            raise CLIError(f"job {job_id} has no open availability challenge")
+        try:
+            header = decode_header(bytes.fromhex(job["header"]))
+            openings = open_result_chunks(folder, header, [int(c) for c in challenge["chunks"]])
+        except (GpuError, ResultFileError, IndexError) as exc:
+            raise CLIError(f"--result {folder}: {one_line(exc)}") from None
+        return [MsgPostChunks(provider, job_id, [encode_opening(o) for o in openings])]
+
+    send_tx(opts, from_key, messages)
 
 
 def _one(make: Callable[[str], Msg]) -> Callable[[str], list[Msg]]:

@@ -5,12 +5,19 @@ One network for the module: four validators (``depind testnet``, which enables e
 ``[verifier]`` with its operator key), committees of three, short windows. Two providers
 register their output servers as their endpoints: an honest one (``depind worker``, NumPy)
 and a dishonest one (tests/e2e/corrupt_worker.py, one output entry off by one), each with a
-requester's active lease.
+requester's active lease. The last validator is lazy (tests/e2e/lazy_verifier.py): it attests
+every result valid without checking it, committing to C r vectors of zeros.
 
 - An honest 512 x 512 x 512 GEMM is run, served, checked by its committee and ends valid:
   the provider is paid the deposit and the PoUW reward, its reputation and verified totals
   rise, its energy is unknown (a CPU), and every member attested valid.
-- A corrupted result is caught: a member's fraud verdict carries the fraud proof, the job is
+- A lazy attestation is disputed: on a job whose committee holds the lazy member, a third
+  party fetches the outputs from the provider, finds an entry of C r the member committed to
+  that is not row i of C times its vector r, and sends the opened entry and row as
+  ``MsgDisputeAttestation``: the member is slashed and jailed, the disputer paid the dispute
+  reward, and without the member's attestation the job ends unverified.
+- A corrupted result is caught (the lazy member is jailed by then, so the committee is the
+  three honest members): a member's fraud verdict carries the fraud proof, the job is
   invalid at once, the provider's collateral is slashed, the requester refunded its deposit
   with its share of the slash, and the lease closed ``slashed``.
 """
@@ -18,6 +25,7 @@ requester's active lease.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import signal
 import subprocess
 import sys
@@ -28,23 +36,35 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import numpy as np
 import pytest
 
 from genesis import doc as genesis_doc
 from genesis.schema import ComputeGenesis, ComputeParams, set_section
-from gpu.header import work_units
+from gpu.attestation import CrCommitment
+from gpu.challenge import challenge_vector, derive_challenge_seed
+from gpu.header import JobHeader, decode_header, layout, output_layout, work_units
 from gpu.jobs import GemmSpec, job_header
+from gpu.merkle import commit_chunks
+from gpu.prng_scalar import dot
+from gpu.proofs import AttestationDispute, encode_dispute
 from node import config as node_config
 from node.keys.hd import PrivateKey
 from node.keys.keyring import Keyring
+from node.outputs.check import load_cr
+from node.outputs.fetch import fetch_outputs
+from node.outputs.layout import expected_outputs
+from node.verifier import CR_DIR
 from tests.e2e.harness import DENOM, REPO_ROOT, Wallet, free_port
+from tests.e2e.lazy_verifier import lazy_command
 from tests.e2e.network import Network, ValidatorNode
-from vm.compute.msgs import MsgSubmitJob
+from vm.compute.msgs import MsgDisputeAttestation, MsgSubmitJob
+from vm.crypto import VALOPER_HRP, address_from_pubkey
 from vm.market.msgs import MsgCreateOffer, MsgCreateOrder
 from vm.market.types import GpuClass, Pricing, Requirements
 from vm.msg import Msg
 from vm.provider.msgs import GpuSpec, MsgRegisterProvider
-from vm.types import Coin
+from vm.types import Coin, parse_address
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -54,6 +74,9 @@ ATTEST_BLOCKS = 16  # room for a first check to compile gpu/'s kernels
 WINDOW_BLOCKS = 18
 REWARD_PER_GIGAUNIT = 1_000
 VALID_REPUTATION_REWARD = 10
+DISPUTE_REWARD = 50_000  # the PoUW pool gets about 8,000 udepin a block: it holds that by then
+FALSE_ATTESTATION_SLASH_PERCENT = 5  # the default false_attestation_slash_fraction, 0.05
+COMMITTEE_TRIES = 10  # jobs submitted until one's committee holds the lazy member: misses 4^-10
 GAS = 500_000
 FEE = 5_000
 RATE = 3_600_000  # udepin per GPU-hour
@@ -79,6 +102,7 @@ def compute_genesis(doc: Any) -> None:
         challenge_window_blocks=WINDOW_BLOCKS,
         reward_per_gigaunit=REWARD_PER_GIGAUNIT,
         valid_reputation_reward=VALID_REPUTATION_REWARD,
+        dispute_reward=DISPUTE_REWARD,
     )
     set_section(doc, "compute", ComputeGenesis(params=params))
 
@@ -128,6 +152,8 @@ class World:
     node: ValidatorNode
     honest: Market
     dishonest: Market
+    lazy: ValidatorNode  # attests valid without checking (tests/e2e/lazy_verifier.py)
+    disputer: Wallet  # a funded account of no one else's: validator, provider or requester
 
 
 @pytest.fixture(scope="module")
@@ -141,12 +167,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             doc = genesis_doc.load(node.home.genesis_file)
             compute_genesis(doc)
             genesis_doc.save(doc, node.home.genesis_file)
+        lazy = network.nodes[-1]
+        lazy.command = lazy_command(lazy.home.root)
         network.start_all(timeout=START_TIMEOUT_S)
         node = network.nodes[0]
         funder = Wallet(node, node.account_key)
+        disputer_key = PrivateKey(hashlib.sha256(b"compute e2e disputer").digest())
+        submit(node, funder, [funder.send_msg(disputer_key.address, FUNDS)])
+        disputer = Wallet(node, disputer_key)
         honest = open_market(node, funder, root / "honest", H100, "node.cli.main", workers)
         dishonest = open_market(node, funder, root / "dishonest", L4, "tests.e2e.corrupt_worker", workers)
-        yield World(network, node, honest, dishonest)
+        yield World(network, node, honest, dishonest, lazy, disputer)
     finally:
         with contextlib.ExitStack() as cleanup:
             for worker in workers:
@@ -190,6 +221,9 @@ def open_market(
     submit(node, provider, [offer])
     worker = WorkerProcess(module, home, node, outputs_port)
     workers.append(worker)
+    # A lease not accepted within the market's accept window closes: order only once the worker
+    # follows the chain (it takes seconds to start on a loaded machine).
+    eventually(lambda: "depind.worker: following" in worker.log(), "the worker's start")
     wanted = Requirements([gpu_class.model], 0, "", 1, [], 0, 0, "")
     submit(
         node, requester, [MsgCreateOrder(requester.address, wanted, LEASE_S, RATE, Coin(DENOM, DEPOSIT), 0)]
@@ -242,6 +276,47 @@ def test_an_honest_result_is_verified_and_paid(world: World) -> None:
     assert f"job {job_id}: running gemm" in log and f"job {job_id}: done" in log
 
 
+def test_a_lazy_attestation_is_disputed_and_slashed(world: World, tmp_path: Path) -> None:
+    node, market, lazy, disputer = world.node, world.honest, world.lazy, world.disputer
+    member = lazy.account_address
+    job = job_judged_by(node, market, member)
+    job_id = int(job["id"])
+    (record,) = eventually(
+        lambda: attestations_of(node, job_id, member) or None, "the lazy member's attestation"
+    )
+    assert record["verdict"] == "valid"
+    cr = load_cr(verifier_dir(lazy) / CR_DIR / str(job_id), bytes.fromhex(record["cr_root"]))
+    header = decode_header(bytes.fromhex(job["header"]))
+    outputs = fetched_outputs(node, job, header, tmp_path)
+    dispute = false_entry_dispute(job, header, member, cr, outputs)
+    validator = valoper(lazy)
+    tokens = int(node.rpc("validator_staking", address=validator)["tokens"])
+    slash = tokens * FALSE_ATTESTATION_SLASH_PERCENT // 100
+    balance = node.balance(disputer.address)
+
+    message = MsgDisputeAttestation(disputer.address, job_id, member, encode_dispute(dispute))
+    height = submit(node, disputer, [message])
+
+    disputed = event_at(node, height, "attestation_disputed", job_id)
+    assert (disputed["member"], disputed["disputer"]) == (member, disputer.address)
+    assert disputed["reward"] == str(DISPUTE_REWARD)
+    slashed = event_at(node, height, "attester_slashed", job_id)
+    assert (slashed["member"], slashed["reason"]) == (member, "false_attestation")
+    assert (slashed["burned"], slashed["jailed"]) == (str(slash), "true")
+    after = node.rpc("validator_staking", address=validator)
+    assert after["jailed"] is True
+    assert int(after["tokens"]) == tokens - slash
+    assert node.balance(disputer.address) == balance - FEE + DISPUTE_REWARD
+    (record,) = attestations_of(node, job_id, member)
+    assert record["punished"] is True
+    assert record["dispute"] == {"disputer": disputer.address, "height": height}
+    # Two honest valid attestations of three equal powers are not more than two thirds.
+    ended = eventually(
+        lambda: job_in(node, job_id, "valid", "invalid", "unverified"), "the verdict", timeout=90
+    )
+    assert ended["state"] == "unverified"
+
+
 def test_a_corrupted_result_is_proven_wrong(world: World) -> None:
     node, market = world.node, world.dishonest
     collateral = int(provider_of(node, market.provider.address)["collateral"]["amount"])
@@ -253,6 +328,7 @@ def test_a_corrupted_result_is_proven_wrong(world: World) -> None:
     assert job["state"] == "invalid"
     members = {member["operator"] for member in job["committee"]["members"]}
     assert job["fraud"]["prover"] in members
+    assert world.lazy.account_address not in members  # jailed by its dispute: not eligible
     height = int(job["verdict_height"])
     fraud = event_at(node, height, "fraud_proven", job_id)
     assert (fraud["tensor"], fraud["row"], fraud["col"]) == ("0", "0", "0")
@@ -266,6 +342,68 @@ def test_a_corrupted_result_is_proven_wrong(world: World) -> None:
     lease_refund = int(lease["closed"]["refunded"])
     expected = balance + refunded + coin_amount(fraud["to_requester"]) + lease_refund
     assert node.balance(market.requester.address) == expected
+
+
+# -- the dispute ----------------------------------------------------------------------------------
+
+
+def job_judged_by(node: ValidatorNode, market: Market, member: str) -> dict[str, Any]:
+    """A verifying job of ``market`` whose committee holds ``member``: jobs are submitted one
+    by one until one is sampled so (a committee of 3 of 4 holds it with probability 3/4)."""
+    for _ in range(COMMITTEE_TRIES):
+        job = verifying_job(node, submit_job(node, market))
+        if member in {entry["operator"] for entry in job["committee"]["members"]}:
+            return job
+    raise AssertionError(f"{member} was in none of {COMMITTEE_TRIES} committees")
+
+
+def verifying_job(node: ValidatorNode, job_id: int) -> dict[str, Any]:
+    found: dict[str, Any] = eventually(
+        lambda: job_in(node, job_id, "verifying"), f"job {job_id}'s committee", timeout=90
+    )
+    return found
+
+
+def attestations_of(node: ValidatorNode, job_id: int, member: str) -> list[dict[str, Any]]:
+    return [a for a in node.rpc("attestations", job_id=job_id)["attestations"] if a["member"] == member]
+
+
+def verifier_dir(node: ValidatorNode) -> Path:
+    """Where the node's verifier service keeps its files (as node.verifier.open_verifier says)."""
+    work_dir = node_config.load(node.home.config_file).verifier.work_dir
+    return Path(work_dir) if work_dir else node.home.data_dir / "verifier"
+
+
+def fetched_outputs(node: ValidatorNode, job: dict[str, Any], header: JobHeader, work_dir: Path) -> bytes:
+    """The job's outputs from its provider's registered endpoint, accepted only if committed."""
+    endpoint = provider_of(node, job["provider"])["endpoint"]
+    expected = expected_outputs(header, bytes.fromhex(job["result"]["result_root"]))
+    return fetch_outputs(endpoint, expected, work_dir).read_bytes()
+
+
+def false_entry_dispute(
+    job: dict[str, Any], header: JobHeader, member: str, cr: CrCommitment, outputs: bytes
+) -> AttestationDispute:
+    """The member's first C r entry (output 0, round 0) that is not row i of C times its r_0,
+    opened in its C r tree, with row i opened in the output tree."""
+    committee = job["committee"]
+    seed = derive_challenge_seed(
+        bytes.fromhex(job["result"]["result_root"]), parse_address(member), bytes.fromhex(committee["beacon"])
+    )
+    committed = commit_chunks(output_layout(layout(header)), [outputs])
+    rows, cols = layout(header)[0].shape
+    c = np.frombuffer(outputs, dtype="<i4").reshape(rows, cols)
+    r = challenge_vector(seed, 0, cols, 0)
+    for i in range(rows):
+        attested = cr.open_entry(0, 0, i)
+        if attested.value != dot(c[i].tolist(), r):
+            row = committed.open_entries(0, i * cols, cols)
+            return AttestationDispute(attested, committed.root, row)
+    raise AssertionError("every entry of the member's C r is right")
+
+
+def valoper(node: ValidatorNode) -> str:
+    return address_from_pubkey(node.account_key.public_key, VALOPER_HRP)
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gpu.errors import EncodingError
-from gpu.merkle import Opening
+from gpu.merkle import ChunkLayout, Opening, commit_chunks, opened_leaf
 from gpu.proofs import (
     MAX_ENCODED_BYTES,
     MAX_OPENING_BYTES,
@@ -24,10 +24,12 @@ from gpu.proofs import (
     decode_cr_opening,
     decode_dispute,
     decode_fraud_proof,
+    decode_opening,
     encode_attestation,
     encode_cr_opening,
     encode_dispute,
     encode_fraud_proof,
+    encode_opening,
 )
 
 DIGEST = bytes(range(32))
@@ -193,3 +195,19 @@ def test_invalid_values_cannot_be_encoded() -> None:
         encode_fraud_proof(
             FraudProof(0, 0, 0, 0, DIGEST, (Opening(0, 1, b"\x00" * (MAX_OPENING_BYTES + 1), ()),))
         )
+
+
+def test_a_bare_opening_round_trips_and_opens_a_leaf_of_any_tensor() -> None:
+    layout = ChunkLayout(((3, 300), (2, 10)), 4)  # 4 + 1 leaves, the last two short
+    tensors = [bytes(range(256)) * 14 + bytes(16), bytes(80)]
+    commitment = commit_chunks(layout, tensors)
+    for leaf in range(layout.size):
+        opening = commitment.open_leaf(leaf)
+        encoded = encode_opening(opening)
+        assert decode_opening(encoded) == opening and encode_opening(decode_opening(encoded)) == encoded
+        assert opened_leaf(opening, leaf, layout.size, commitment.root) == opening.data
+    assert commitment.open_leaf(4).data == bytes(80)
+    with pytest.raises(EncodingError, match="bytes after the end"):
+        decode_opening(encode_opening(commitment.open_leaf(0)) + b"\x00")
+    with pytest.raises(IndexError):
+        commitment.open_leaf(5)

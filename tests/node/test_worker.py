@@ -20,12 +20,14 @@ import pytest
 
 from gpu.backend import NumpyBackend
 from gpu.jobs import GemmSpec, SuppliedInputs, job_header, spec_from_header
+from gpu.proofs import decode_opening
 from gpu.run import JobResult, run_job
 from node.client import BroadcastResult, Client, Signer
 from node.keys.hd import PrivateKey
 from node.worker import Worker, WorkerConfig, chunks, run, websocket_url
 from node.worker_jobs import JobRunner
-from vm.compute.msgs import MsgSubmitResult
+from vm.compute.availability import opened_chunks, output_chunk_count
+from vm.compute.msgs import MsgPostChunks, MsgSubmitResult
 from vm.msg import Msg
 
 
@@ -73,7 +75,7 @@ def test_waits_for_a_missing_node_and_stops_when_told(caplog: pytest.LogCaptureF
 
 
 class FakeClient:
-    """The node as the worker reads it: pages of pending jobs."""
+    """The node as the worker reads it: pages of jobs, filtered by state."""
 
     def __init__(self, jobs: list[dict[str, Any]]) -> None:
         self.jobs = jobs
@@ -81,8 +83,8 @@ class FakeClient:
     def call(self, method: str, **params: Any) -> Any:
         if method == "leases":
             return {"leases": [], "next_key": None}
-        assert (method, params["state"]) == ("jobs", "pending")
-        return {"jobs": self.jobs, "next_key": None}
+        assert method == "jobs" and params["state"] in ("pending", "verifying")
+        return {"jobs": [j for j in self.jobs if j["state"] == params["state"]], "next_key": None}
 
 
 @dataclass
@@ -178,3 +180,43 @@ def test_refuses_supplied_inputs_and_skips_past_deadlines(
     refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert len(refusals) == 1 and "job 5" in refusals[0] and "supplied" in refusals[0]
     assert signer.sent == [] and not any(runner.results_dir.iterdir())
+
+
+def challenged_job(job_id: int, spec: GemmSpec, chunks: list[int], deadline: int = 30) -> dict[str, Any]:
+    """A verifying job whose availability challenge samples ``chunks``, as the ``jobs`` query
+    answers it."""
+    challenge = {"chunks": chunks, "deadline_height": deadline, "answered_height": 0}
+    return pending_job(job_id, spec) | {"state": "verifying", "availability": challenge}
+
+
+def test_answers_an_availability_challenge_from_the_result_folder(tmp_path: Path) -> None:
+    worker, signer, runner = jobs_worker(tmp_path, [pending_job(4, SEEDED)])
+    worker.on_block(10)
+    wait_idle(runner)
+    worker.on_block(11)  # the result goes on chain
+    output_root = run_job(SEEDED, NumpyBackend()).output_root
+    count = output_chunk_count(job_header(SEEDED))
+    assert count == 2  # 24 x 20 int32: 1,920 bytes
+    cast(FakeClient, worker.client).jobs = [challenged_job(4, SEEDED, [0, 1])]
+    worker.on_block(12)
+    message = signer.sent[-1]
+    assert isinstance(message, MsgPostChunks) and message.job_id == 4
+    openings = [decode_opening(data) for data in message.openings]
+    data = opened_chunks([0, 1], count, output_root, openings)  # each checked against the root
+    assert [len(chunk) for chunk in data] == [1024, 896]
+    worker.on_block(13)
+    assert signer.sent[-1] is message  # not sent again while it may still land
+
+
+def test_leaves_answered_and_expired_challenges_and_logs_a_missing_result(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    answered = challenged_job(7, SEEDED, [0])
+    answered["availability"]["answered_height"] = 20
+    jobs = [answered, challenged_job(8, SEEDED, [0], deadline=19), challenged_job(9, SEEDED, [1])]
+    worker, signer, _ = jobs_worker(tmp_path, jobs)
+    with caplog.at_level(logging.WARNING, logger="depind.worker"):
+        worker.on_block(20)
+    assert signer.sent == []
+    [warning] = [r.getMessage() for r in caplog.records if "availability" in r.getMessage()]
+    assert "job 9" in warning and "missing" in warning

@@ -12,7 +12,10 @@ height counts):
 1. pending jobs past their deadline: provider_fault;
 2. jobs at their attest deadline: members that did not attest lose
    ``liveness_slash_fraction``;
-3. jobs at the end of their challenge window: valid if members with more than two thirds
+3. availability challenges at their deadline without an answer: the job is invalid, with
+   the challenger as its prover (vm/compute/availability.py);
+4. jobs whose verdict is due (the end of their challenge window, or later while an
+   availability challenge waits for its answer): valid if members with more than two thirds
    of the committee's power attested valid (and were not disputed), else unverified. A
    fraud proof settles a job at once, so none reaches this step with one.
 """
@@ -28,6 +31,7 @@ from vm.compute.params import Params
 from vm.compute.settlement import (
     move,
     settle_fault,
+    settle_invalid,
     settle_missed_attestations,
     settle_unverified,
     settle_valid,
@@ -45,6 +49,7 @@ def begin_block(keeper: ComputeKeeper, ctx: Context) -> None:
 def end_block(keeper: ComputeKeeper, ctx: Context) -> None:
     fault_late_jobs(keeper, ctx)
     close_attestations(keeper, ctx)
+    expire_availability_challenges(keeper, ctx)
     take_verdicts(keeper, ctx)
 
 
@@ -122,6 +127,15 @@ def close_attestations(keeper: ComputeKeeper, ctx: Context) -> None:
             settle_missed_attestations(keeper, ctx, job)
 
 
+def expire_availability_challenges(keeper: ComputeKeeper, ctx: Context) -> None:
+    """Unanswered challenges at their deadline: the outputs are unavailable, which counts as a
+    wrong result proven by the challenger."""
+    for job in due_jobs(keeper, ctx, keeper.availability_queue):
+        challenge = job.open_challenge()
+        if job.state == JobState.VERIFYING and challenge is not None:
+            settle_invalid(keeper, ctx, job, challenge.challenger, None)
+
+
 def take_verdicts(keeper: ComputeKeeper, ctx: Context) -> None:
     for job in due_jobs(keeper, ctx, keeper.window_queue):
         if job.state == JobState.VERIFYING:
@@ -131,8 +145,12 @@ def take_verdicts(keeper: ComputeKeeper, ctx: Context) -> None:
 def take_verdict(keeper: ComputeKeeper, ctx: Context, job: Job) -> Job:
     """Valid with more than two thirds of the committee's power attesting valid, else
     unverified (an empty committee verifies nothing). Missed attestations left by a backlog
-    are settled first."""
+    are settled first, and an availability challenge past its deadline (due no later than the
+    verdict) makes the job invalid."""
     job = settle_missed_attestations(keeper, ctx, job)
+    challenge = job.open_challenge()
+    if challenge is not None:
+        return settle_invalid(keeper, ctx, job, challenge.challenger, None)
     total = 0 if job.committee is None else job.committee.total_power
     if 3 * keeper.valid_power(ctx.store, job) > 2 * total:
         return settle_valid(keeper, ctx, job)

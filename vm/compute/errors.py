@@ -25,3 +25,11 @@ NotAttested = make_error("NotAttested", 17, "the member has no valid attestation
 AlreadyPunished = make_error("AlreadyPunished", 18, "the member was already punished for this job", CODESPACE)
 InvalidPrice = make_error("InvalidPrice", 19, "invalid price", CODESPACE)
 JobsOpen = make_error("JobsOpen", 20, "the provider has jobs that are not settled", CODESPACE)
+NotChallenger = make_error(
+    "NotChallenger", 21, "only a committee member or the requester may challenge availability", CODESPACE
+)
+AlreadyChallenged = make_error(
+    "AlreadyChallenged", 22, "the job's availability was already challenged", CODESPACE
+)
+NoOpenChallenge = make_error("NoOpenChallenge", 23, "the job has no open availability challenge", CODESPACE)
+InvalidChunks = make_error("InvalidChunks", 24, "invalid chunk openings", CODESPACE)

@@ -101,9 +101,53 @@ class AttesterSlashed(TypedEvent, tag="attester_slashed", frozen=True):
     jailed: str  # "true" or "false"
 
 
+class AvailabilityChallenged(TypedEvent, tag="availability_challenged", frozen=True):
+    """The provider must post these chunks of the job's output tree by ``deadline_height``."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "provider", "challenger"})
+
+    job_id: str
+    provider: str
+    challenger: str
+    chunks: str  # leaf indices, comma-separated, ascending
+    bond: str
+    deadline_height: str
+
+
+class ChunksPosted(TypedEvent, tag="chunks_posted", frozen=True):
+    """The provider answered: the sampled chunks, checked against the output root. The
+    challenger's bond went to the provider."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "provider"})
+
+    job_id: str
+    provider: str
+    chunks: str  # leaf indices, comma-separated, in the challenge's order
+    data: str  # the chunks' bytes, hex, comma-separated in the same order
+    bond: str  # paid to the provider
+
+
+class AvailabilityFailed(TypedEvent, tag="availability_failed", frozen=True):
+    """No answer by the deadline: the result counts as wrong, the challenger as its prover."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "provider", "challenger"})
+
+    job_id: str
+    provider: str
+    challenger: str
+    chunks: str
+    slashed: str  # collateral taken, as a coin ("" when there was none)
+    to_requester: str
+    to_challenger: str
+    burned: str
+    bond: str  # refunded to the challenger
+
+
 class JobVerdict(TypedEvent, tag="job_verdict", frozen=True):
     """A job's end: ``valid`` (``paid`` to the provider, ``reward`` from the PoUW pool),
-    ``invalid``, ``provider_fault`` or ``unverified`` (``refunded`` to the requester)."""
+    ``invalid``, ``provider_fault`` or ``unverified`` (``refunded`` to the requester).
+    ``reason`` says why an invalid job is invalid: ``fraud_proof`` or ``unavailable``
+    (empty for the other verdicts)."""
 
     indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "provider", "requester", "verdict"})
 
@@ -114,3 +158,4 @@ class JobVerdict(TypedEvent, tag="job_verdict", frozen=True):
     paid: str
     reward: str
     refunded: str
+    reason: str

@@ -1,10 +1,11 @@
 """compute genesis: validate, init, export (export then init round-trips).
 
-The section holds the params, the jobs (with their results, committees and fraud
-records), the attestations, the providers' totals and the job counter; the indexes, the
-open-job counts and the four queues are derived from the jobs at init, exactly as the
+The section holds the params, the jobs (with their results, committees, fraud records
+and availability challenges), the attestations, the providers' totals and the job counter; the indexes, the
+open-job counts and the five queues are derived from the jobs at init, exactly as the
 handlers keep them. A job's spec digest and work units are derived from its header.
-Deposits of unsettled jobs must be in the compute account's genesis balance (the
+Deposits of unsettled jobs and bonds of open challenges must be in the compute account's
+genesis balance (the
 ``deposits-backed`` invariant, checked once genesis is written).
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 
 from genesis.schema import (
     AttestationJSON,
+    AvailabilityChallengeJSON,
     CommitteeJSON,
     CommitteeMemberJSON,
     ComputeGenesis,
@@ -24,12 +26,14 @@ from genesis.schema import (
     ProviderStatsJSON,
 )
 from gpu.header import header_digest, result_root, work_units
+from vm.compute.availability import output_chunk_count
 from vm.compute.keeper import ComputeKeeper
 from vm.compute.msgs import DIGEST_BYTES, parse_header
-from vm.compute.params import format_params, parse_params, validate_params
+from vm.compute.params import MAX_AVAILABILITY_SAMPLES, format_params, parse_params, validate_params
 from vm.compute.settlement import enqueue
 from vm.compute.types import (
     AttestationRecord,
+    AvailabilityChallenge,
     Committee,
     Dispute,
     Fraud,
@@ -92,6 +96,30 @@ def validate_job(job: Job) -> None:
         raise InvalidRequest(f"job {job.id}: its result root does not bind its output root to its header")
     if job.committee is not None:
         validate_committee(job.id, job.committee)
+    if job.availability is not None:
+        validate_challenge(job, job.availability)
+
+
+def validate_challenge(job: Job, challenge: AvailabilityChallenge) -> None:
+    """Only a job that was verifying is challenged; its chunks are distinct leaves of its
+    output tree, ascending; an answer comes between the challenge and its deadline."""
+    if job.committee is None:
+        raise InvalidRequest(f"job {job.id}: an availability challenge needs a committee")
+    chunks = list(challenge.chunks)
+    count = output_chunk_count(parse_header(job.header))
+    if (
+        not chunks
+        or len(chunks) > MAX_AVAILABILITY_SAMPLES
+        or chunks != sorted(set(chunks))
+        or chunks[-1] >= count
+    ):
+        raise InvalidRequest(f"job {job.id}: challenged chunks must be distinct leaves, ascending")
+    if not challenge.opened_height < challenge.deadline_height:
+        raise InvalidRequest(f"job {job.id}: a challenge's deadline comes after it")
+    if challenge.answered_height and not (
+        challenge.opened_height <= challenge.answered_height <= challenge.deadline_height
+    ):
+        raise InvalidRequest(f"job {job.id}: a challenge is answered by its deadline")
 
 
 def validate_committee(job_id: int, committee: Committee) -> None:
@@ -198,6 +226,7 @@ def from_job_json(entry: JobJSON) -> Job:
         committee=None if entry.committee is None else from_committee_json(entry.committee),
         fraud=None if entry.fraud is None else Fraud(parse_address(entry.fraud.prover), entry.fraud.height),
         verdict_height=entry.verdict_height,
+        availability=None if entry.availability is None else from_challenge_json(entry.availability),
     )
 
 
@@ -218,6 +247,29 @@ def to_job_json(job: Job) -> JobJSON:
         if job.fraud is None
         else FraudJSON(prover=_address(job.fraud.prover), height=job.fraud.height),
         verdict_height=job.verdict_height,
+        availability=None if job.availability is None else to_challenge_json(job.availability),
+    )
+
+
+def from_challenge_json(entry: AvailabilityChallengeJSON) -> AvailabilityChallenge:
+    return AvailabilityChallenge(
+        challenger=parse_address(entry.challenger, "challenger"),
+        bond=entry.bond,
+        chunks=list(entry.chunks),
+        opened_height=entry.opened_height,
+        deadline_height=entry.deadline_height,
+        answered_height=entry.answered_height,
+    )
+
+
+def to_challenge_json(challenge: AvailabilityChallenge) -> AvailabilityChallengeJSON:
+    return AvailabilityChallengeJSON(
+        challenger=_address(challenge.challenger),
+        bond=challenge.bond,
+        chunks=list(challenge.chunks),
+        opened_height=challenge.opened_height,
+        deadline_height=challenge.deadline_height,
+        answered_height=challenge.answered_height,
     )
 
 

@@ -12,29 +12,57 @@ from gpu.onchain import check_attestation_dispute, check_fraud_proof
 from gpu.proofs import Attestation, FraudProof
 from protos.depind.compute.v1 import tx_pb2
 from vm.compute import errors
-from vm.compute.events import AttestationDisputed, Attested, JobSubmitted, ResultSubmitted
+from vm.compute.availability import opened_chunks, output_chunk_count, sample_chunks
+from vm.compute.events import (
+    AttestationDisputed,
+    Attested,
+    AvailabilityChallenged,
+    ChunksPosted,
+    JobSubmitted,
+    ResultSubmitted,
+)
 from vm.compute.expected import LeaseI, is_lease_active
 from vm.compute.keeper import ComputeKeeper
 from vm.compute.msgs import (
     MsgAttest,
+    MsgChallengeAvailability,
     MsgDisputeAttestation,
+    MsgPostChunks,
     MsgSubmitFraudProof,
     MsgSubmitJob,
     MsgSubmitResult,
     MsgUpdateParams,
     parse_attestation,
+    parse_chunk_opening,
     parse_dispute,
     parse_fraud_proof,
     parse_header,
 )
 from vm.compute.params import Params, format_params
-from vm.compute.settlement import enqueue, move, pay_from_pool, punish_false_attester, settle_invalid
+from vm.compute.settlement import (
+    enqueue,
+    format_chunks,
+    move,
+    pay,
+    pay_from_pool,
+    punish_false_attester,
+    settle_invalid,
+)
 from vm.compute.store import DEPOSITS
-from vm.compute.types import AttestationRecord, Committee, Dispute, Job, JobState, Result, Verdict
+from vm.compute.types import (
+    AttestationRecord,
+    AvailabilityChallenge,
+    Committee,
+    Dispute,
+    Job,
+    JobState,
+    Result,
+    Verdict,
+)
 from vm.context import Context
 from vm.errors import InvalidCoins, InvalidRequest, Unauthorized
 from vm.store.cache import ReadStore
-from vm.types import Address, format_address, parse_address
+from vm.types import Address, Coin, format_address, parse_address
 
 # -- jobs ----------------------------------------------------------------------------------------
 
@@ -302,6 +330,85 @@ def row_length(steps: Sequence[StepLayout], tensor: int) -> int:
     if 0 <= tensor < len(steps):
         return steps[tensor].shape[1]
     return max(step.shape[1] for step in steps)
+
+
+# -- data availability ---------------------------------------------------------------------------
+
+
+def handle_challenge_availability(keeper: ComputeKeeper, ctx: Context, msg: MsgChallengeAvailability) -> None:
+    """Sample chunks of a verifying job's output tree from this block's beacon and hold the
+    challenger's bond; the verdict waits until the provider posts them or the deadline passes."""
+    store, height = ctx.store, ctx.env.height
+    challenger = parse_address(msg.challenger, "challenger")
+    job = keeper.job(store, msg.job_id)
+    require_state(job, JobState.VERIFYING)
+    committee, _ = verifying(job)
+    if height > committee.window_end_height:
+        raise errors.DeadlinePassed(f"challenges closed at height {committee.window_end_height}")
+    if challenger != job.requester and committee.member(challenger) is None:
+        raise errors.NotChallenger(
+            f"{msg.challenger} is neither on job {job.id}'s committee nor its requester"
+        )
+    if job.availability is not None:
+        raise errors.AlreadyChallenged(f"job {job.id} at height {job.availability.opened_height}")
+    params = keeper.get_params(store)
+    if params.availability_bond:
+        keeper.bank.send_to_module(
+            store, challenger, DEPOSITS, [Coin(params.denom, params.availability_bond)]
+        )
+    chunk_count = output_chunk_count(stored_header(job))
+    challenge = AvailabilityChallenge(
+        challenger=challenger,
+        bond=params.availability_bond,
+        chunks=sample_chunks(ctx.env.beacon, job.id, params.availability_samples, chunk_count),
+        opened_height=height,
+        deadline_height=height + params.availability_blocks,
+        answered_height=0,
+    )
+    move(keeper, store, job, msgspec.structs.replace(job, availability=challenge))
+    ctx.emit(
+        AvailabilityChallenged(
+            job_id=str(job.id),
+            provider=format_address(Address(job.provider)),
+            challenger=msg.challenger,
+            chunks=format_chunks(challenge),
+            bond=str(challenge.bond),
+            deadline_height=str(challenge.deadline_height),
+        )
+    )
+
+
+def handle_post_chunks(keeper: ComputeKeeper, ctx: Context, msg: MsgPostChunks) -> None:
+    """Answer a job's open challenge: every sampled chunk, opened against the output root. Gas
+    is charged per byte posted before the check; the bond goes to the provider."""
+    store, height = ctx.store, ctx.env.height
+    job = keeper.job(store, msg.job_id)
+    if job.provider != parse_address(msg.provider, "provider"):
+        raise errors.NotJobProvider(f"job {job.id} is for {format_address(Address(job.provider))}")
+    require_state(job, JobState.VERIFYING)
+    _, result = verifying(job)
+    challenge = job.open_challenge()
+    if challenge is None:
+        raise errors.NoOpenChallenge(f"job {job.id}")
+    if height > challenge.deadline_height:
+        raise errors.DeadlinePassed(f"the chunks were due by height {challenge.deadline_height}")
+    params = keeper.get_params(store)
+    ctx.gas.consume(params.availability_gas_per_byte * sum(map(len, msg.openings)), "chunk openings")
+    openings = [parse_chunk_opening(data) for data in msg.openings]
+    chunk_count = output_chunk_count(stored_header(job))
+    data = opened_chunks(challenge.chunks, chunk_count, result.output_root, openings)
+    answered = msgspec.structs.replace(challenge, answered_height=height)
+    move(keeper, store, job, msgspec.structs.replace(job, availability=answered))
+    pay(keeper, store, job.provider, challenge.bond, params.denom)
+    ctx.emit(
+        ChunksPosted(
+            job_id=str(job.id),
+            provider=msg.provider,
+            chunks=format_chunks(challenge),
+            data=",".join(chunk.hex() for chunk in data),
+            bond=str(challenge.bond),
+        )
+    )
 
 
 # -- params --------------------------------------------------------------------------------------

@@ -6,24 +6,26 @@ from __future__ import annotations
 from collections import Counter
 
 from vm.compute.keeper import ComputeKeeper
+from vm.compute.settlement import verdict_due_height
 from vm.compute.store import DEPOSITS, id_bytes
 from vm.compute.types import JobState
 from vm.store.cache import ReadStore
 
 
 def deposits_backed(keeper: ComputeKeeper, store: ReadStore) -> str | None:
-    """The compute account holds exactly the deposits of the jobs not settled."""
+    """The compute account holds exactly the deposits of the jobs not settled and the bonds of
+    the open availability challenges."""
     denom = keeper.get_params(store).denom
     held = keeper.bank.get_balance(store, keeper.bank.module_address(DEPOSITS), denom)
     owed = keeper.deposits_owed(store)
     if held != owed:
-        return f"the compute account holds {held}{denom}; unsettled jobs account for {owed}{denom}"
+        return f"the compute account holds {held}{denom}; unsettled jobs and bonds account for {owed}{denom}"
     return None
 
 
 def jobs_queued(keeper: ComputeKeeper, store: ReadStore) -> str | None:
     """Each queue holds exactly the jobs whose state and heights name it."""
-    deadlines, assigns, attests, windows = set(), set(), set(), set()
+    deadlines, assigns, attests, windows, challenges = set(), set(), set(), set(), set()
     for job in keeper.iterate_jobs(store):
         item = id_bytes(job.id)
         if job.state == JobState.PENDING:
@@ -33,12 +35,16 @@ def jobs_queued(keeper: ComputeKeeper, store: ReadStore) -> str | None:
         elif job.state == JobState.VERIFYING and job.committee is not None:
             if not job.committee.attest_closed:
                 attests.add((job.committee.attest_deadline_height, item))
-            windows.add((job.committee.window_end_height, item))
+            challenge = job.open_challenge()
+            windows.add((verdict_due_height(job.committee, challenge), item))
+            if challenge is not None:
+                challenges.add((challenge.deadline_height, item))
     for name, queue, expected in (
         ("deadline", keeper.deadline_queue, deadlines),
         ("assign", keeper.assign_queue, assigns),
         ("attest", keeper.attest_queue, attests),
         ("window", keeper.window_queue, windows),
+        ("availability", keeper.availability_queue, challenges),
     ):
         if set(queue.items(store)) != expected:
             return f"the {name} queue differs from the jobs that wait in it"

@@ -25,9 +25,17 @@ class ComputeKeeper(ComputeStore):
         return sum(powers.get(r.member, 0) for r in self.attestations_of(store, job.id) if r.counts())
 
     def deposits_owed(self, store: ReadStore) -> int:
-        """What the deposits account must hold: the price of every job not settled."""
-        return sum(job.price for job in self.iterate_jobs(store) if not JobState(job.state).is_terminal)
+        """What the deposits account must hold: the price of every job not settled and the
+        bond of every open availability challenge."""
+        return sum(held_for(job) for job in self.iterate_jobs(store) if not JobState(job.state).is_terminal)
 
     def check_provider_exit(self, store: ReadStore, provider: Address) -> None:
         if self.has_open_jobs(store, provider):
             raise JobsOpen(f"{format_address(provider)} has jobs awaiting their verdict")
+
+
+def held_for(job: Job) -> int:
+    """What the deposits account holds for an unsettled job: its price, and its open
+    availability challenge's bond."""
+    challenge = job.open_challenge()
+    return job.price + (0 if challenge is None else challenge.bond)

@@ -13,7 +13,9 @@ from vm.compute.hooks import ComputeProviderHooks
 from vm.compute.keeper import ComputeKeeper
 from vm.compute.msgs import (
     MsgAttest,
+    MsgChallengeAvailability,
     MsgDisputeAttestation,
+    MsgPostChunks,
     MsgSubmitFraudProof,
     MsgSubmitJob,
     MsgSubmitResult,
@@ -67,6 +69,8 @@ def build(wiring: Wiring) -> Module:
             MsgAttest: partial(handlers.handle_attest, keeper),
             MsgSubmitFraudProof: partial(handlers.handle_submit_fraud_proof, keeper),
             MsgDisputeAttestation: partial(handlers.handle_dispute_attestation, keeper),
+            MsgChallengeAvailability: partial(handlers.handle_challenge_availability, keeper),
+            MsgPostChunks: partial(handlers.handle_post_chunks, keeper),
             MsgUpdateParams: partial(handlers.handle_update_params, keeper, wiring.authority),
         },
         queries={

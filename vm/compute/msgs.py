@@ -9,6 +9,7 @@ import msgspec
 
 from gpu.errors import GpuError
 from gpu.header import JobHeader, decode_header
+from gpu.merkle import CHUNK_BYTES, Opening
 from gpu.proofs import (
     Attestation,
     AttestationDispute,
@@ -16,17 +17,19 @@ from gpu.proofs import (
     decode_attestation,
     decode_dispute,
     decode_fraud_proof,
+    decode_opening,
 )
 from protos.depind.compute.v1 import tx_pb2
 from vm.codec import type_url
 from vm.compute.errors import (
     InvalidAttestation,
+    InvalidChunks,
     InvalidDeadline,
     InvalidDispute,
     InvalidFraudProof,
     InvalidHeader,
 )
-from vm.compute.params import MAX_HEADER_BYTES, Params, check_params
+from vm.compute.params import MAX_AVAILABILITY_SAMPLES, MAX_HEADER_BYTES, Params, check_params
 from vm.errors import InvalidRequest
 from vm.msg import Msg
 from vm.types import Coin, Uint64, parse_address, validate_coin
@@ -73,6 +76,17 @@ def parse_dispute(data: bytes) -> AttestationDispute:
         return decode_dispute(data)
     except GpuError as error:
         raise InvalidDispute(str(error)) from None
+
+
+def parse_chunk_opening(data: bytes) -> Opening:
+    """One sampled chunk's opening: a single leaf of at most 1 KiB with its path."""
+    try:
+        opening = decode_opening(data)
+    except GpuError as error:
+        raise InvalidChunks(str(error)) from None
+    if opening.count != 1 or not 1 <= len(opening.data) <= CHUNK_BYTES:
+        raise InvalidChunks(f"an opening holds one chunk of 1 to {CHUNK_BYTES} bytes")
+    return opening
 
 
 def validate_id(value: int, what: str) -> None:
@@ -176,6 +190,40 @@ class MsgDisputeAttestation(Msg, tag=type_url(tx_pb2.MsgDisputeAttestation), fro
         validate_id(self.job_id, "job_id")
         parse_address(self.member, "member")
         parse_dispute(self.dispute)
+
+
+class MsgChallengeAvailability(Msg, tag=type_url(tx_pb2.MsgChallengeAvailability), frozen=True):
+    """A committee member or the requester asks the provider to post sampled output chunks."""
+
+    challenger: str
+    job_id: Uint64
+
+    def signer(self) -> str:
+        return self.challenger
+
+    def validate(self) -> None:
+        parse_address(self.challenger, "challenger")
+        validate_id(self.job_id, "job_id")
+
+
+class MsgPostChunks(Msg, tag=type_url(tx_pb2.MsgPostChunks), frozen=True):
+    """The provider's answer: one opening (gpu/proofs.py ``encode_opening``) per sampled
+    chunk, in the challenge's order."""
+
+    provider: str
+    job_id: Uint64
+    openings: list[bytes]
+
+    def signer(self) -> str:
+        return self.provider
+
+    def validate(self) -> None:
+        parse_address(self.provider, "provider")
+        validate_id(self.job_id, "job_id")
+        if not 1 <= len(self.openings) <= MAX_AVAILABILITY_SAMPLES:
+            raise InvalidChunks(f"1 to {MAX_AVAILABILITY_SAMPLES} openings, not {len(self.openings)}")
+        for data in self.openings:
+            parse_chunk_opening(data)
 
 
 class MsgUpdateParams(Msg, tag=type_url(tx_pb2.MsgUpdateParams), frozen=True):

@@ -15,6 +15,7 @@ from vm.types import Uint64, is_valid_denom
 BPS = 10_000
 MAX_COMMITTEE = 100  # the staking module's default max validators
 MAX_HEADER_BYTES = 1 << 16  # what max_header_bytes may be raised to: a header is a few hundred bytes
+MAX_AVAILABILITY_SAMPLES = 64  # chunks one availability challenge samples: 64 KiB posted at most
 
 
 class Params(Canonical, frozen=True):
@@ -45,6 +46,10 @@ class Params(Canonical, frozen=True):
     fault_reputation_penalty: Uint64
     fault_closes_lease: bool
     slash_closes_lease: bool
+    availability_samples: Uint64
+    availability_blocks: Uint64
+    availability_bond: Uint64
+    availability_gas_per_byte: Uint64
 
 
 FRACTIONS = ("provider_slash_fraction", "false_attestation_slash_fraction", "liveness_slash_fraction")
@@ -77,7 +82,9 @@ def check_params(params: Params) -> None:
     if not MIN_ROUNDS <= params.freivalds_rounds <= MAX_ROUNDS:
         raise InvalidRequest(f"freivalds_rounds must be {MIN_ROUNDS} to {MAX_ROUNDS}")
     _check_positive(params, "attest_blocks", "max_deadline_blocks", "max_open_jobs_per_lease")
-    _check_positive(params, "max_jobs_per_block", "max_header_bytes")
+    _check_positive(params, "max_jobs_per_block", "max_header_bytes", "availability_blocks")
+    if not 1 <= params.availability_samples <= MAX_AVAILABILITY_SAMPLES:
+        raise InvalidRequest(f"availability_samples must be 1 to {MAX_AVAILABILITY_SAMPLES}")
     if params.challenge_window_blocks < params.attest_blocks:
         raise InvalidRequest("challenge_window_blocks must be at least attest_blocks")
     if params.max_header_bytes > MAX_HEADER_BYTES:

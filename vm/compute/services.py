@@ -15,7 +15,16 @@ from vm.compute.keeper import ComputeKeeper
 from vm.compute.params import FRACTIONS
 from vm.compute.queries import JobFilter, filtered_jobs, found_job
 from vm.compute.store import id_bytes
-from vm.compute.types import AttestationRecord, Committee, Job, JobState, ProviderStats, Result, Verdict
+from vm.compute.types import (
+    AttestationRecord,
+    AvailabilityChallenge,
+    Committee,
+    Job,
+    JobState,
+    ProviderStats,
+    Result,
+    Verdict,
+)
 from vm.errors import InvalidRequest
 from vm.module import Service
 from vm.pagination import paginate
@@ -77,6 +86,18 @@ def job_pb(job: Job) -> pb.Job:
         if job.fraud is None
         else pb.Fraud(prover=_address(job.fraud.prover), height=job.fraud.height),
         verdict_height=job.verdict_height,
+        availability=None if job.availability is None else challenge_pb(job.availability),
+    )
+
+
+def challenge_pb(challenge: AvailabilityChallenge) -> pb.AvailabilityChallenge:
+    return pb.AvailabilityChallenge(
+        challenger=_address(challenge.challenger),
+        bond=challenge.bond,
+        chunks=challenge.chunks,
+        opened_height=challenge.opened_height,
+        deadline_height=challenge.deadline_height,
+        answered_height=challenge.answered_height,
     )
 
 

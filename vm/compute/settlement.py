@@ -3,8 +3,10 @@ payment leaves the deposits account or the PoUW pool here.
 
 A job waits in one queue per state: pending, in the deadline queue at its deadline;
 committed, in the assign queue at the block after its result; verifying, in the attest
-queue at its attest deadline (until missed attestations are settled) and in the window
-queue at its window's end. ``move`` changes a job's record and its queues together.
+queue at its attest deadline (until missed attestations are settled), in the window
+queue at the height its verdict is due (``verdict_due_height``) and, while an availability
+challenge waits for its answer, in the availability queue at the challenge's deadline.
+``move`` changes a job's record and its queues together.
 
 Settlement, once per job:
 
@@ -15,6 +17,9 @@ Settlement, once per job:
   down, and every member that attested the wrong result valid slashed and jailed;
 - provider_fault: the deposit refunded, reputation down, the lease closed (provider_fault);
 - unverified: the deposit refunded; no one is blamed.
+
+An availability challenge still open when its job settles (at its deadline, or by a fraud
+proof before) gives its bond back to the challenger.
 """
 
 from __future__ import annotations
@@ -24,10 +29,19 @@ import msgspec
 from gpu.proofs import FraudProof
 from vm import dec
 from vm.compute import expected
-from vm.compute.events import AttesterSlashed, FraudProven, JobVerdict
+from vm.compute.events import AttesterSlashed, AvailabilityFailed, FraudProven, JobVerdict
 from vm.compute.params import BPS, Params
 from vm.compute.store import DEPOSITS, REWARD_POOL, ComputeStore, id_bytes
-from vm.compute.types import AttestationRecord, Committee, Fraud, Job, JobState, ProviderStats, Verdict
+from vm.compute.types import (
+    AttestationRecord,
+    AvailabilityChallenge,
+    Committee,
+    Fraud,
+    Job,
+    JobState,
+    ProviderStats,
+    Verdict,
+)
 from vm.context import Context
 from vm.store.cache import Store
 from vm.types import Address, Coin, format_address
@@ -36,9 +50,19 @@ GIGA = 10**9
 MAX_TOTAL = 2**63 - 1
 FALSE_ATTESTATION = "false_attestation"
 MISSED_ATTESTATION = "missed_attestation"
+FRAUD_PROOF = "fraud_proof"  # why an invalid job is invalid: a fraud proof held
+UNAVAILABLE = "unavailable"  # or its provider did not answer an availability challenge
 
 
 # -- queues --------------------------------------------------------------------------------------
+
+
+def verdict_due_height(committee: Committee, challenge: AvailabilityChallenge | None) -> int:
+    """The window's end; while an availability challenge waits for its answer, not before
+    the challenge's deadline (the verdict waits until it is answered or expires)."""
+    if challenge is None:
+        return committee.window_end_height
+    return max(committee.window_end_height, challenge.deadline_height)
 
 
 def enqueue(keeper: ComputeStore, store: Store, job: Job) -> None:
@@ -49,9 +73,12 @@ def enqueue(keeper: ComputeStore, store: Store, job: Job) -> None:
     elif job.state == JobState.COMMITTED and job.result is not None:
         keeper.assign_queue.push(store, job.result.height + 1, item)
     elif job.state == JobState.VERIFYING and job.committee is not None:
+        challenge = job.open_challenge()
         if not job.committee.attest_closed:
             keeper.attest_queue.push(store, job.committee.attest_deadline_height, item)
-        keeper.window_queue.push(store, job.committee.window_end_height, item)
+        keeper.window_queue.push(store, verdict_due_height(job.committee, challenge), item)
+        if challenge is not None:
+            keeper.availability_queue.push(store, challenge.deadline_height, item)
 
 
 def dequeue(keeper: ComputeStore, store: Store, job: Job) -> None:
@@ -61,8 +88,11 @@ def dequeue(keeper: ComputeStore, store: Store, job: Job) -> None:
     elif job.state == JobState.COMMITTED and job.result is not None:
         keeper.assign_queue.remove(store, job.result.height + 1, item)
     elif job.state == JobState.VERIFYING and job.committee is not None:
+        challenge = job.open_challenge()
         keeper.attest_queue.remove(store, job.committee.attest_deadline_height, item)
-        keeper.window_queue.remove(store, job.committee.window_end_height, item)
+        keeper.window_queue.remove(store, verdict_due_height(job.committee, challenge), item)
+        if challenge is not None:
+            keeper.availability_queue.remove(store, challenge.deadline_height, item)
 
 
 def move(keeper: ComputeStore, store: Store, old: Job, new: Job) -> Job:
@@ -74,9 +104,14 @@ def move(keeper: ComputeStore, store: Store, old: Job, new: Job) -> Job:
 
 
 def finish(keeper: ComputeStore, ctx: Context, job: Job, state: JobState, fraud: Fraud | None = None) -> Job:
-    """Give a job its terminal state; it leaves every queue."""
+    """Give a job its terminal state; it leaves every queue. An availability challenge still
+    open ends with it: its bond goes back to the challenger."""
     done = msgspec.structs.replace(job, state=state, fraud=fraud, verdict_height=ctx.env.height)
-    return move(keeper, ctx.store, job, done)
+    move(keeper, ctx.store, job, done)
+    challenge = job.open_challenge()
+    if challenge is not None:
+        pay(keeper, ctx.store, challenge.challenger, challenge.bond, keeper.get_params(ctx.store).denom)
+    return done
 
 
 # -- payments ------------------------------------------------------------------------------------
@@ -135,8 +170,13 @@ def settle_fault(keeper: ComputeStore, ctx: Context, job: Job) -> Job:
     return done
 
 
-def settle_invalid(keeper: ComputeStore, ctx: Context, job: Job, prover: bytes, proof: FraudProof) -> Job:
+def settle_invalid(
+    keeper: ComputeStore, ctx: Context, job: Job, prover: bytes, proof: FraudProof | None
+) -> Job:
+    """The result is wrong: shown by ``proof``, or, with no proof, by the provider's failure to
+    answer an availability challenge (``prover`` is then the challenger)."""
     store, params = ctx.store, keeper.get_params(ctx.store)
+    challenge = job.open_challenge()
     done = finish(keeper, ctx, job, JobState.INVALID, Fraud(prover, ctx.env.height))
     taken, to_requester, to_prover = slash_collateral(keeper, store, done, prover, params)
     pay(keeper, store, job.requester, job.price, params.denom)
@@ -144,23 +184,46 @@ def settle_invalid(keeper: ComputeStore, ctx: Context, job: Job, prover: bytes, 
         keeper.market.slash_lease(ctx, job.lease_id)
     if params.invalid_reputation_penalty:
         keeper.providers.adjust_reputation(store, Address(job.provider), -params.invalid_reputation_penalty)
-    ctx.emit(
-        FraudProven(
-            job_id=str(job.id),
-            provider=format_address(Address(job.provider)),
-            prover=format_address(Address(prover)),
-            tensor=str(proof.tensor),
-            row=str(proof.row),
-            col=str(proof.col),
-            slashed="" if taken is None else f"{taken.amount}{taken.denom}",
-            to_requester=str(to_requester),
-            to_prover=str(to_prover),
-            burned=str(0 if taken is None else taken.amount - to_requester - to_prover),
+    slashed = "" if taken is None else f"{taken.amount}{taken.denom}"
+    burned = str(0 if taken is None else taken.amount - to_requester - to_prover)
+    provider, prover_text = format_address(Address(job.provider)), format_address(Address(prover))
+    if proof is not None:
+        ctx.emit(
+            FraudProven(
+                job_id=str(job.id),
+                provider=provider,
+                prover=prover_text,
+                tensor=str(proof.tensor),
+                row=str(proof.row),
+                col=str(proof.col),
+                slashed=slashed,
+                to_requester=str(to_requester),
+                to_prover=str(to_prover),
+                burned=burned,
+            )
         )
-    )
+    else:
+        ctx.emit(
+            AvailabilityFailed(
+                job_id=str(job.id),
+                provider=provider,
+                challenger=prover_text,
+                chunks=format_chunks(challenge),
+                slashed=slashed,
+                to_requester=str(to_requester),
+                to_challenger=str(to_prover),
+                burned=burned,
+                bond=str(0 if challenge is None else challenge.bond),
+            )
+        )
     punish_valid_attesters(keeper, ctx, done, params)
-    emit_verdict(ctx, done, "invalid", refunded=job.price)
+    reason = FRAUD_PROOF if proof is not None else UNAVAILABLE
+    emit_verdict(ctx, done, "invalid", refunded=job.price, reason=reason)
     return done
+
+
+def format_chunks(challenge: AvailabilityChallenge | None) -> str:
+    return "" if challenge is None else ",".join(str(chunk) for chunk in challenge.chunks)
 
 
 def slash_collateral(
@@ -209,7 +272,7 @@ def add_verified(keeper: ComputeStore, store: Store, job: Job) -> None:
 
 
 def emit_verdict(
-    ctx: Context, job: Job, verdict: str, paid: int = 0, reward: int = 0, refunded: int = 0
+    ctx: Context, job: Job, verdict: str, paid: int = 0, reward: int = 0, refunded: int = 0, reason: str = ""
 ) -> None:
     ctx.emit(
         JobVerdict(
@@ -220,6 +283,7 @@ def emit_verdict(
             paid=str(paid),
             reward=str(reward),
             refunded=str(refunded),
+            reason=reason,
         )
     )
 

@@ -16,7 +16,8 @@ Keys (inside the module's prefix; ids are 8 bytes big-endian, addresses 20 raw b
     q/assign/<height><id>               committed results, by the block that samples their committee
     q/deadline/<height><id>             pending jobs, by their deadline
     q/attest/<height><id>               verifying jobs, by their attest deadline
-    q/window/<height><id>               verifying jobs, by the end of their challenge window
+    q/window/<height><id>               verifying jobs, by the height their verdict is due
+    q/avail/<height><id>                open availability challenges, by their deadline
 
 Every index and queue is derived from the jobs (genesis rebuilds them that way); index
 values are a single ``0x01``: state never holds empty values.
@@ -83,6 +84,7 @@ class ComputeStore:
         self.deadline_queue = DueQueue(prefix + b"q/deadline/")
         self.attest_queue = DueQueue(prefix + b"q/attest/")
         self.window_queue = DueQueue(prefix + b"q/window/")
+        self.availability_queue = DueQueue(prefix + b"q/avail/")
 
     def _kv(self, store: ReadStore) -> PrefixStore:
         return self._view.of(store)

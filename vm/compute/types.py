@@ -69,6 +69,21 @@ class Fraud(Canonical, frozen=True):
     height: Uint64
 
 
+class AvailabilityChallenge(Canonical, frozen=True):
+    """A challenge to post sampled chunks of a job's outputs (at most one per job)."""
+
+    challenger: bytes  # a committee member's operator account, or the requester
+    bond: Amount  # held in the deposits account: to the provider on an answer, else back
+    chunks: list[Uint64]  # sampled leaves of the output tree, ascending
+    opened_height: Uint64
+    deadline_height: Uint64  # the last height at which the provider may post them
+    answered_height: Uint64  # 0 while open
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_height == 0
+
+
 class Job(Canonical, frozen=True):
     id: Uint64
     lease_id: Uint64
@@ -85,6 +100,12 @@ class Job(Canonical, frozen=True):
     committee: Committee | None
     fraud: Fraud | None
     verdict_height: Uint64  # when it reached its terminal state; 0 before
+    availability: AvailabilityChallenge | None = None
+
+    def open_challenge(self) -> AvailabilityChallenge | None:
+        """Its availability challenge while it waits for an answer."""
+        challenge = self.availability
+        return challenge if challenge is not None and challenge.is_open else None
 
 
 class Dispute(Canonical, frozen=True):

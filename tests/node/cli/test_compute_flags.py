@@ -139,6 +139,11 @@ def tx_cases() -> list[tuple[list[str], str]]:
         (["dispute-attestation", "1", "depin1x", "{junk}"], "'MEMBER'"),
         (["dispute-attestation", "1", ALICE.address, "{junk}"], "malformed attestation dispute: kind byte"),
         (["dispute-attestation", "1", ALICE.address], "Missing argument 'DISPUTE_FILE'"),
+        (["challenge-availability", "0"], "'JOB_ID'"),
+        (["challenge-availability", "1"], "Missing option '--from'"),
+        (["post-chunks", "1"], "Missing option '--result'"),
+        (["post-chunks", "1", "--result", "{empty_dir}"], "result.json is missing"),
+        (["post-chunks", "1", "--result", "{spec}"], "'--result'"),
         (["fraud-proof", "1", "{proof}"], "Missing option '--from'"),
     ]
 

@@ -69,6 +69,7 @@ def test_valid_result_pays_the_provider_rewards_it_and_records_its_work() -> Non
         "paid": str(PRICE),
         "reward": str(reward),
         "refunded": "0",
+        "reason": "",
     }
     assert chain.lease_reason() is None  # the lease runs on
     assert chain.broken() == []

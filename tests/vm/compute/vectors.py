@@ -3,7 +3,7 @@ decodes them in both sign modes)."""
 
 from __future__ import annotations
 
-from gpu.proofs import Attestation, encode_attestation
+from gpu.proofs import Attestation, encode_attestation, encode_opening
 from tests.vm.compute.helpers import (
     GEMM,
     PARAMS,
@@ -19,7 +19,9 @@ from tests.vm.helpers import ALICE, BOB, CAROL, DENOM, raw
 from vm.compute.msgs import (
     NO_CR_ROOT,
     MsgAttest,
+    MsgChallengeAvailability,
     MsgDisputeAttestation,
+    MsgPostChunks,
     MsgSubmitFraudProof,
     MsgSubmitJob,
     MsgSubmitResult,
@@ -34,6 +36,7 @@ WRONG = corrupted(WORK, 0, 3, 4)
 PROOF = fraud_proof(WRONG, 0, 3, 4)
 VALID = encode_attestation(Attestation("valid", 3, WORK.result_root, bytes(range(32))))
 FRAUD = encode_attestation(Attestation("fraud", 3, WRONG.result_root, NO_CR_ROOT))
+CHUNKS = [encode_opening(WORK.commitment.open_leaf(chunk)) for chunk in (1, 3)]
 DISPUTE = dispute_msg(7, WORK, CAROL, member_cr(WORK, raw(CAROL), beacon_at(9)), 0, 1, 2).dispute
 
 COMPUTE_MESSAGES: list[Msg] = [
@@ -44,5 +47,7 @@ COMPUTE_MESSAGES: list[Msg] = [
     MsgAttest(CAROL.address, 7, FRAUD, PROOF),
     MsgSubmitFraudProof(CAROL.address, 7, PROOF),
     MsgDisputeAttestation(BOB.address, 7, CAROL.address, DISPUTE),
+    MsgChallengeAvailability(BOB.address, 7),
+    MsgPostChunks(ALICE.address, 7, CHUNKS),
     MsgUpdateParams(ALICE.address, parse_params(PARAMS)),
 ]

@@ -29,7 +29,7 @@ JOB_STATE_PROVIDER_FAULT: JobState
 JOB_STATE_UNVERIFIED: JobState
 
 class Params(_message.Message):
-    __slots__ = ("denom", "committee_size", "freivalds_rounds", "attest_blocks", "challenge_window_blocks", "max_deadline_blocks", "max_header_bytes", "max_open_jobs_per_lease", "max_jobs_per_block", "fraud_proof_gas_base", "fraud_proof_gas_per_entry", "dispute_gas_base", "dispute_gas_per_entry", "provider_slash_fraction", "requester_share_bps", "prover_share_bps", "false_attestation_slash_fraction", "liveness_slash_fraction", "dispute_reward", "reward_per_gigaunit", "valid_reputation_reward", "invalid_reputation_penalty", "fault_reputation_penalty", "fault_closes_lease", "slash_closes_lease")
+    __slots__ = ("denom", "committee_size", "freivalds_rounds", "attest_blocks", "challenge_window_blocks", "max_deadline_blocks", "max_header_bytes", "max_open_jobs_per_lease", "max_jobs_per_block", "fraud_proof_gas_base", "fraud_proof_gas_per_entry", "dispute_gas_base", "dispute_gas_per_entry", "provider_slash_fraction", "requester_share_bps", "prover_share_bps", "false_attestation_slash_fraction", "liveness_slash_fraction", "dispute_reward", "reward_per_gigaunit", "valid_reputation_reward", "invalid_reputation_penalty", "fault_reputation_penalty", "fault_closes_lease", "slash_closes_lease", "availability_samples", "availability_blocks", "availability_bond", "availability_gas_per_byte")
     DENOM_FIELD_NUMBER: _ClassVar[int]
     COMMITTEE_SIZE_FIELD_NUMBER: _ClassVar[int]
     FREIVALDS_ROUNDS_FIELD_NUMBER: _ClassVar[int]
@@ -55,6 +55,10 @@ class Params(_message.Message):
     FAULT_REPUTATION_PENALTY_FIELD_NUMBER: _ClassVar[int]
     FAULT_CLOSES_LEASE_FIELD_NUMBER: _ClassVar[int]
     SLASH_CLOSES_LEASE_FIELD_NUMBER: _ClassVar[int]
+    AVAILABILITY_SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    AVAILABILITY_BLOCKS_FIELD_NUMBER: _ClassVar[int]
+    AVAILABILITY_BOND_FIELD_NUMBER: _ClassVar[int]
+    AVAILABILITY_GAS_PER_BYTE_FIELD_NUMBER: _ClassVar[int]
     denom: str
     committee_size: int
     freivalds_rounds: int
@@ -80,7 +84,11 @@ class Params(_message.Message):
     fault_reputation_penalty: int
     fault_closes_lease: bool
     slash_closes_lease: bool
-    def __init__(self, denom: _Optional[str] = ..., committee_size: _Optional[int] = ..., freivalds_rounds: _Optional[int] = ..., attest_blocks: _Optional[int] = ..., challenge_window_blocks: _Optional[int] = ..., max_deadline_blocks: _Optional[int] = ..., max_header_bytes: _Optional[int] = ..., max_open_jobs_per_lease: _Optional[int] = ..., max_jobs_per_block: _Optional[int] = ..., fraud_proof_gas_base: _Optional[int] = ..., fraud_proof_gas_per_entry: _Optional[int] = ..., dispute_gas_base: _Optional[int] = ..., dispute_gas_per_entry: _Optional[int] = ..., provider_slash_fraction: _Optional[str] = ..., requester_share_bps: _Optional[int] = ..., prover_share_bps: _Optional[int] = ..., false_attestation_slash_fraction: _Optional[str] = ..., liveness_slash_fraction: _Optional[str] = ..., dispute_reward: _Optional[int] = ..., reward_per_gigaunit: _Optional[int] = ..., valid_reputation_reward: _Optional[int] = ..., invalid_reputation_penalty: _Optional[int] = ..., fault_reputation_penalty: _Optional[int] = ..., fault_closes_lease: bool = ..., slash_closes_lease: bool = ...) -> None: ...
+    availability_samples: int
+    availability_blocks: int
+    availability_bond: int
+    availability_gas_per_byte: int
+    def __init__(self, denom: _Optional[str] = ..., committee_size: _Optional[int] = ..., freivalds_rounds: _Optional[int] = ..., attest_blocks: _Optional[int] = ..., challenge_window_blocks: _Optional[int] = ..., max_deadline_blocks: _Optional[int] = ..., max_header_bytes: _Optional[int] = ..., max_open_jobs_per_lease: _Optional[int] = ..., max_jobs_per_block: _Optional[int] = ..., fraud_proof_gas_base: _Optional[int] = ..., fraud_proof_gas_per_entry: _Optional[int] = ..., dispute_gas_base: _Optional[int] = ..., dispute_gas_per_entry: _Optional[int] = ..., provider_slash_fraction: _Optional[str] = ..., requester_share_bps: _Optional[int] = ..., prover_share_bps: _Optional[int] = ..., false_attestation_slash_fraction: _Optional[str] = ..., liveness_slash_fraction: _Optional[str] = ..., dispute_reward: _Optional[int] = ..., reward_per_gigaunit: _Optional[int] = ..., valid_reputation_reward: _Optional[int] = ..., invalid_reputation_penalty: _Optional[int] = ..., fault_reputation_penalty: _Optional[int] = ..., fault_closes_lease: bool = ..., slash_closes_lease: bool = ..., availability_samples: _Optional[int] = ..., availability_blocks: _Optional[int] = ..., availability_bond: _Optional[int] = ..., availability_gas_per_byte: _Optional[int] = ...) -> None: ...
 
 class Result(_message.Message):
     __slots__ = ("output_root", "result_root", "energy_mj", "energy_known", "compute_ms", "height")
@@ -135,7 +143,7 @@ class Fraud(_message.Message):
     def __init__(self, prover: _Optional[str] = ..., height: _Optional[int] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ("id", "lease_id", "requester", "provider", "header", "spec_digest", "work_units", "kind", "price", "submitted_height", "deadline_height", "state", "result", "committee", "fraud", "verdict_height")
+    __slots__ = ("id", "lease_id", "requester", "provider", "header", "spec_digest", "work_units", "kind", "price", "submitted_height", "deadline_height", "state", "result", "committee", "fraud", "verdict_height", "availability")
     ID_FIELD_NUMBER: _ClassVar[int]
     LEASE_ID_FIELD_NUMBER: _ClassVar[int]
     REQUESTER_FIELD_NUMBER: _ClassVar[int]
@@ -152,6 +160,7 @@ class Job(_message.Message):
     COMMITTEE_FIELD_NUMBER: _ClassVar[int]
     FRAUD_FIELD_NUMBER: _ClassVar[int]
     VERDICT_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    AVAILABILITY_FIELD_NUMBER: _ClassVar[int]
     id: int
     lease_id: int
     requester: str
@@ -168,7 +177,24 @@ class Job(_message.Message):
     committee: Committee
     fraud: Fraud
     verdict_height: int
-    def __init__(self, id: _Optional[int] = ..., lease_id: _Optional[int] = ..., requester: _Optional[str] = ..., provider: _Optional[str] = ..., header: _Optional[bytes] = ..., spec_digest: _Optional[bytes] = ..., work_units: _Optional[int] = ..., kind: _Optional[str] = ..., price: _Optional[int] = ..., submitted_height: _Optional[int] = ..., deadline_height: _Optional[int] = ..., state: _Optional[_Union[JobState, str]] = ..., result: _Optional[_Union[Result, _Mapping]] = ..., committee: _Optional[_Union[Committee, _Mapping]] = ..., fraud: _Optional[_Union[Fraud, _Mapping]] = ..., verdict_height: _Optional[int] = ...) -> None: ...
+    availability: AvailabilityChallenge
+    def __init__(self, id: _Optional[int] = ..., lease_id: _Optional[int] = ..., requester: _Optional[str] = ..., provider: _Optional[str] = ..., header: _Optional[bytes] = ..., spec_digest: _Optional[bytes] = ..., work_units: _Optional[int] = ..., kind: _Optional[str] = ..., price: _Optional[int] = ..., submitted_height: _Optional[int] = ..., deadline_height: _Optional[int] = ..., state: _Optional[_Union[JobState, str]] = ..., result: _Optional[_Union[Result, _Mapping]] = ..., committee: _Optional[_Union[Committee, _Mapping]] = ..., fraud: _Optional[_Union[Fraud, _Mapping]] = ..., verdict_height: _Optional[int] = ..., availability: _Optional[_Union[AvailabilityChallenge, _Mapping]] = ...) -> None: ...
+
+class AvailabilityChallenge(_message.Message):
+    __slots__ = ("challenger", "bond", "chunks", "opened_height", "deadline_height", "answered_height")
+    CHALLENGER_FIELD_NUMBER: _ClassVar[int]
+    BOND_FIELD_NUMBER: _ClassVar[int]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    OPENED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    challenger: str
+    bond: int
+    chunks: _containers.RepeatedScalarFieldContainer[int]
+    opened_height: int
+    deadline_height: int
+    answered_height: int
+    def __init__(self, challenger: _Optional[str] = ..., bond: _Optional[int] = ..., chunks: _Optional[_Iterable[int]] = ..., opened_height: _Optional[int] = ..., deadline_height: _Optional[int] = ..., answered_height: _Optional[int] = ...) -> None: ...
 
 class Dispute(_message.Message):
     __slots__ = ("disputer", "height")

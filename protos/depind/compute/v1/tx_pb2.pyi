@@ -2,9 +2,10 @@ from cosmpy.protos.amino import amino_pb2 as _amino_pb2
 from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2 as _coin_pb2
 from cosmpy.protos.cosmos.msg.v1 import msg_pb2 as _msg_pb2
 from protos.depind.compute.v1 import compute_pb2 as _compute_pb2
+from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
@@ -92,6 +93,32 @@ class MsgDisputeAttestation(_message.Message):
     def __init__(self, disputer: _Optional[str] = ..., job_id: _Optional[int] = ..., member: _Optional[str] = ..., dispute: _Optional[bytes] = ...) -> None: ...
 
 class MsgDisputeAttestationResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MsgChallengeAvailability(_message.Message):
+    __slots__ = ("challenger", "job_id")
+    CHALLENGER_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    challenger: str
+    job_id: int
+    def __init__(self, challenger: _Optional[str] = ..., job_id: _Optional[int] = ...) -> None: ...
+
+class MsgChallengeAvailabilityResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MsgPostChunks(_message.Message):
+    __slots__ = ("provider", "job_id", "openings")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    OPENINGS_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    job_id: int
+    openings: _containers.RepeatedScalarFieldContainer[bytes]
+    def __init__(self, provider: _Optional[str] = ..., job_id: _Optional[int] = ..., openings: _Optional[_Iterable[bytes]] = ...) -> None: ...
+
+class MsgPostChunksResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
