@@ -3,9 +3,18 @@
 gpu/prng.py documents the definition and vectorises it; this module is what the chain imports to
 regenerate single entries, rows and columns of seeded inputs when it checks a fraud proof. No
 NumPy, no floats, no randomness.
+
+Rows and columns are what a fraud proof needs, K entries each, so they are computed in lanes: the
+K generator states sit in 128-bit lanes of one Python integer and each step of the mixers is one
+big-integer operation over all of them (a lane's products stay below 2^128, and each shift is
+masked back to its lane, so no lane reaches another). The result is the same as entry by entry
+(`row_entries_reference`), about four times faster.
 """
 
+import operator
+import struct
 from collections.abc import Sequence
+from functools import lru_cache
 
 MASK32 = (1 << 32) - 1
 MASK64 = (1 << 64) - 1
@@ -72,12 +81,28 @@ def row_entries(seed: int, which: int, i: int, cols: int, bound: int) -> list[in
     """Entries (i, 0) ... (i, cols - 1): O(cols), the row's word computed once."""
     check_args(seed, bound)
     key = matrix_key(seed, which)
-    word_i = row_word(key, i)
-    return [map_word(word_i ^ col_word(key, j), bound) for j in range(cols)]
+    # Column j's word is stream(key, 2 j + 1): positions 1, 3, 5, ...
+    return _line(key, 2 * GOLDEN, cols, row_word(key, i), bound)
 
 
 def column_entries(seed: int, which: int, j: int, rows: int, bound: int) -> list[int]:
     """Entries (0, j) ... (rows - 1, j): O(rows), the column's word computed once."""
+    check_args(seed, bound)
+    key = matrix_key(seed, which)
+    # Row i's word is stream(key, 2 i): positions 0, 2, 4, ...
+    return _line(key, GOLDEN, rows, col_word(key, j), bound)
+
+
+def row_entries_reference(seed: int, which: int, i: int, cols: int, bound: int) -> list[int]:
+    """`row_entries` entry by entry: the definition the lanes must match."""
+    check_args(seed, bound)
+    key = matrix_key(seed, which)
+    word_i = row_word(key, i)
+    return [map_word(word_i ^ col_word(key, j), bound) for j in range(cols)]
+
+
+def column_entries_reference(seed: int, which: int, j: int, rows: int, bound: int) -> list[int]:
+    """`column_entries` entry by entry."""
     check_args(seed, bound)
     key = matrix_key(seed, which)
     word_j = col_word(key, j)
@@ -88,7 +113,66 @@ def dot(left: Sequence[int], right: Sequence[int]) -> int:
     """The exact integer dot product of two equally long sequences."""
     if len(left) != len(right):
         raise ValueError(f"a dot product of lengths {len(left)} and {len(right)}")
-    return sum(a * b for a, b in zip(left, right, strict=True))
+    return sum(map(operator.mul, left, right))
+
+
+# -- lanes ----------------------------------------------------------------------------------------
+
+LANE_BYTES = 16
+
+
+class _Lanes:
+    """For n lanes: ones (1 in each lane), iota (lane i holds i) and the lane masks."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.ones = int.from_bytes((b"\x01" + bytes(LANE_BYTES - 1)) * n, "little")
+        halves = [0] * (2 * n)
+        halves[0::2] = range(n)
+        self.iota = int.from_bytes(struct.pack(f"<{2 * n}Q", *halves), "little")
+        self.mask64 = self.ones * MASK64
+        self.mask32 = self.ones * MASK32
+        self.mask16 = self.ones * 0xFFFF
+
+    def unpack(self, packed: int) -> tuple[int, ...]:
+        """Each lane's value (below 2^64), lane 0 first."""
+        return struct.unpack(f"<{2 * self.n}Q", packed.to_bytes(LANE_BYTES * self.n, "little"))[0::2]
+
+
+@lru_cache(maxsize=4)
+def _lanes(n: int) -> _Lanes:
+    return _Lanes(n)
+
+
+def clear_lane_cache() -> None:
+    """Forget the lane constants kept for the last few lengths (benchmarks time a cold check)."""
+    _lanes.cache_clear()
+
+
+def _line(key: int, first: int, n: int, other_word: int, bound: int) -> list[int]:
+    """map_word(mix64((key + first + t * 2 GOLDEN) mod 2^64) mod 2^32 ^ other_word) for t < n:
+    a row's or a column's entries, one lane per entry."""
+    if n == 0:
+        return []
+    lanes = _lanes(n)
+    step = (2 * GOLDEN) & MASK64
+    states = (lanes.ones * ((key + first) & MASK64) + lanes.iota * step) & lanes.mask64
+    words = _mix64_lanes(states, lanes.mask64) & lanes.mask32
+    mixed = _mix32_lanes(words ^ (lanes.ones * other_word), lanes.mask32)
+    offsets = ((((mixed >> 16) & lanes.mask16) * (2 * bound + 1)) >> 16) & lanes.mask16
+    return [value - bound for value in lanes.unpack(offsets)]
+
+
+def _mix64_lanes(z: int, mask: int) -> int:
+    z = ((z ^ ((z >> 30) & mask)) * MIX64_M1) & mask
+    z = ((z ^ ((z >> 27) & mask)) * MIX64_M2) & mask
+    return z ^ ((z >> 31) & mask)
+
+
+def _mix32_lanes(x: int, mask: int) -> int:
+    x = ((x ^ ((x >> 16) & mask)) * MIX32_M1) & mask
+    x = ((x ^ ((x >> 15) & mask)) * MIX32_M2) & mask
+    return x ^ ((x >> 16) & mask)
 
 
 def check_args(seed: int, bound: int) -> None:

@@ -43,6 +43,8 @@ ALLOWED_IMPORTS = {
     "functools",
     "typing",
     "hashlib",
+    "operator",
+    "struct",  # explicit little-endian formats only: the same on every host
     "blake3",
     "msgspec",
     "gpu",

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpu import prng
+from gpu import prng, prng_scalar
 
 seeds = st.integers(0, prng.MAX_SEED)
 whiches = st.integers(0, 2**32)
@@ -80,3 +80,27 @@ def test_invalid_span() -> None:
         prng.matrix_block(1, 0, (5, 3), (0, 1), 5)
     with pytest.raises(ValueError, match="index span"):
         prng.matrix_block(1, 0, (0, 1), (0, prng.MAX_INDEX + 2), 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seeds,
+    whiches,
+    st.integers(0, prng_scalar.MAX_INDEX),
+    st.integers(0, 300),
+    st.integers(1, prng_scalar.MAX_BOUND),
+)
+def test_lanes_equal_entry_by_entry(seed: int, which: int, index: int, length: int, bound: int) -> None:
+    """Rows and columns computed in lanes (what the chain runs) equal the definition."""
+    row = prng_scalar.row_entries(seed, which, index, length, bound)
+    column = prng_scalar.column_entries(seed, which, index, length, bound)
+    assert row == prng_scalar.row_entries_reference(seed, which, index, length, bound)
+    assert column == prng_scalar.column_entries_reference(seed, which, index, length, bound)
+    assert row[:3] == [prng_scalar.entry(seed, which, index, j, bound) for j in range(min(3, length))]
+
+
+def test_lanes_at_the_largest_values() -> None:
+    top = prng_scalar.MAX_INDEX
+    for seed in (0, prng_scalar.MAX_SEED):
+        got = prng_scalar.column_entries(seed, 2**32, top, 1_000, prng_scalar.MAX_BOUND)
+        assert got == prng_scalar.column_entries_reference(seed, 2**32, top, 1_000, prng_scalar.MAX_BOUND)
