@@ -65,7 +65,7 @@ class VerifierConfig:
     compute results its operator is sampled to judge (docs/compute.md)."""
 
     enable: bool = False
-    key: str = ""  # the keyring name of the validator's operator account: it signs MsgAttest
+    key: str = ""  # the validator's operator account in the keyring: it signs MsgAttest and challenges
     keyring_backend: str = "test"  # "file" reads its passphrase from DEPIND_KEYRING_PASSPHRASE
     work_dir: str = ""  # fetched outputs and saved C r commitments; "" is data/verifier
     max_work_units: int = 1 << 40  # larger jobs are left to other members
@@ -74,6 +74,7 @@ class VerifierConfig:
     fetch_timeout_s: float = 300.0  # for one job's whole download
     request_timeout_s: float = 30.0  # to connect, and between bytes
     retry_after_blocks: int = 3  # after a failed fetch or check, before trying the job again
+    challenge_after_failures: int = 2  # failed fetches before challenging availability; 0: never
     check_threads: int = 0  # threads for the check; 0: every core
 
 
@@ -185,6 +186,10 @@ fetch_range_bytes = {verifier.fetch_range_bytes}
 fetch_timeout_s = {verifier.fetch_timeout_s}
 request_timeout_s = {verifier.request_timeout_s}
 retry_after_blocks = {verifier.retry_after_blocks}
+# After this many failed fetches of a job (the provider's fault: no answer, a refusal, the
+# wrong bytes), challenge its availability (MsgChallengeAvailability), once per job, if the
+# operator account holds the compute param availability_bond; 0: never.
+challenge_after_failures = {verifier.challenge_after_failures}
 # Threads for Freivalds' check; 0: every core.
 check_threads = {verifier.check_threads}
 """

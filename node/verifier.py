@@ -19,6 +19,12 @@ the result is wrong) with the operator's key and puts it in its own node's mempo
 gossips it. One job is checked at a time. A fetch or check that fails is logged and tried
 again ``retry_after_blocks`` later; an attestation that did not land is sent again after
 ``RESEND_AFTER`` blocks; nothing here stops the node.
+
+A provider that does not serve its outputs is challenged (docs/compute.md, "Data
+availability"): after ``challenge_after_failures`` failed fetches of a job (no answer, a
+timeout, a refusal, the wrong bytes: the provider's fault, not this node's disk), while the
+job has no challenge and its window is open, the service sends ``MsgChallengeAvailability``
+the same way, once per job, if the operator holds the compute ``availability_bond``.
 """
 
 from __future__ import annotations
@@ -45,8 +51,10 @@ from node.outputs.check import CheckResult, OutputsMismatch, check_outputs, save
 from node.outputs.fetch import FetchError, FetchLimits, fetch_outputs
 from node.outputs.layout import expected_outputs
 from vm.auth.keeper import required_fee
-from vm.compute.msgs import MsgAttest
+from vm.compute.msgs import MsgAttest, MsgChallengeAvailability
 from vm.errors import WrongSequence
+from vm.execute import TxResult
+from vm.msg import Msg
 from vm.types import Coin, parse_address
 
 if TYPE_CHECKING:
@@ -83,6 +91,8 @@ class Assignment:
     beacon: bytes
     rounds: int
     attest_deadline: int
+    window_end: int  # the last height for an availability challenge
+    challenged: bool  # the job's availability was challenged already
 
     @classmethod
     def from_job(cls, job: dict[str, Any]) -> Assignment:
@@ -95,6 +105,8 @@ class Assignment:
             beacon=bytes.fromhex(committee["beacon"]),
             rounds=int(committee["rounds"]),
             attest_deadline=int(committee["attest_deadline_height"]),
+            window_end=int(committee["window_end_height"]),
+            challenged=job.get("availability") is not None,
         )
 
 
@@ -130,6 +142,18 @@ def has_attested(attestations: list[dict[str, Any]], operator: str) -> bool:
 def first_due(assignments: list[Assignment]) -> Assignment | None:
     """The assignment whose attest deadline comes first (then the lowest id)."""
     return min(assignments, key=lambda a: (a.attest_deadline, a.job_id), default=None)
+
+
+def is_challengeable(
+    assignment: Assignment, failed_fetches: int, height: int, config: VerifierConfig
+) -> bool:
+    """Enough fetches failed, no one has challenged the job, and the next block is in its window."""
+    return (
+        config.challenge_after_failures > 0
+        and failed_fetches >= config.challenge_after_failures
+        and not assignment.challenged
+        and height < assignment.window_end
+    )
 
 
 def check_size(assignment: Assignment, config: VerifierConfig) -> None:
@@ -204,7 +228,9 @@ class Verifier:
     work_dir: Path
     _sent: dict[int, int] = field(default_factory=dict)  # job -> height its attestation was sent
     _retry_at: dict[int, int] = field(default_factory=dict)  # job -> height to try it again
-    _next_sequence: int = 0  # past the last attestation admitted to the mempool
+    _failed_fetches: dict[int, int] = field(default_factory=dict)  # job -> fetches the provider failed
+    _challenged: set[int] = field(default_factory=set)  # jobs whose challenge this service sent
+    _next_sequence: int = 0  # past the last tx admitted to the mempool
 
     @property
     def operator(self) -> str:
@@ -232,6 +258,8 @@ class Verifier:
             outcome = await self.check(assignment, endpoint)
             if outcome is not None:
                 await self.attest(outcome, assignment)
+            elif self.may_challenge(assignment, height):
+                await self.challenge(assignment)
         except QueryFailed as err:
             log.warning("cannot read the committed state: %s", err)
         except Exception:  # a service of the node: report and go on, never stop consensus
@@ -240,13 +268,13 @@ class Verifier:
     def assignments(self, height: int) -> Iterator[Assignment]:
         """Verifying jobs this operator must still attest, and may try now."""
         self._forget(height)
+        assigned: set[int] = set()
         for job in self.verifying_jobs():
             job_id = int(job["id"])
-            if (
-                not is_assigned(job, self.operator, height)
-                or job_id in self._sent
-                or job_id in self._retry_at
-            ):
+            if not is_assigned(job, self.operator, height):
+                continue
+            assigned.add(job_id)
+            if job_id in self._sent or job_id in self._retry_at:
                 continue
             if has_attested(
                 self.query("/compute/attestations", {"job_id": job_id})["attestations"], self.operator
@@ -257,6 +285,7 @@ class Verifier:
             except GpuError as err:
                 log.warning("job %d: cannot read its header: %s", job_id, err)
                 self._retry_at[job_id] = height + self.config.retry_after_blocks
+        self._forget_settled(assigned)
 
     async def check(self, assignment: Assignment, endpoint: str) -> Outcome | None:
         job_id = assignment.job_id
@@ -267,6 +296,8 @@ class Verifier:
                 check_assignment, assignment, endpoint, operator, self.work_dir, self.config
             )
         except (FetchError, OutputsMismatch, NotCheckable, GpuError, OSError) as err:
+            if isinstance(err, FetchError):  # the provider's fault
+                self._failed_fetches[job_id] = self._failed_fetches.get(job_id, 0) + 1
             retry = self.node.app.state.height() + self.config.retry_after_blocks
             self._retry_at[job_id] = retry
             log.warning(
@@ -289,21 +320,61 @@ class Verifier:
             )
             return
         message = MsgAttest(self.operator, outcome.job_id, outcome.attestation, outcome.fraud_proof)
-        tx = self.sign([message])
-        result = await self.node.submit_tx(tx)
-        if result.code == WrongSequence.code:
-            self._next_sequence = 0  # another client used the key: take the chain's sequence
+        tx, result = await self.send(message)
         if result.code != 0:
             self._retry_at[outcome.job_id] = height + 1
             log.warning("job %d: attestation refused: %s (code %d)", outcome.job_id, result.log, result.code)
             return
-        self._next_sequence += 1
         self._sent[outcome.job_id] = height
         log.info(
             "job %d: attested %s (%s): tx %s",
             outcome.job_id,
             outcome.verdict,
             outcome.reason,
+            tx_hash_hex(tx),
+        )
+
+    # -- data availability -------------------------------------------------------------------------
+
+    def may_challenge(self, assignment: Assignment, height: int) -> bool:
+        failed = self._failed_fetches.get(assignment.job_id, 0)
+        return assignment.job_id not in self._challenged and is_challengeable(
+            assignment, failed, height, self.config
+        )
+
+    async def challenge(self, assignment: Assignment) -> None:
+        """Challenge the provider to post sampled chunks of the outputs it does not serve,
+        if the operator can pay the bond (held until the provider answers)."""
+        job_id = assignment.job_id
+        params = self.query("/params", {"module": "compute"})["compute"]
+        bond, denom = int(params["availability_bond"]), str(params["denom"])
+        held = self.balance(denom)
+        if held < bond:
+            log.warning(
+                "job %d: cannot challenge its availability: the bond is %d%s and operator %s holds %d%s",
+                job_id,
+                bond,
+                denom,
+                self.operator,
+                held,
+                denom,
+            )
+            return
+        tx, result = await self.send(MsgChallengeAvailability(self.operator, job_id))
+        if result.code != 0:
+            log.warning(
+                "job %d: availability challenge refused: %s (code %d)", job_id, result.log, result.code
+            )
+            return
+        self._challenged.add(job_id)
+        log.info(
+            "job %d: challenged the availability of provider %s's outputs (bond %d%s) after %d failed "
+            "fetches: tx %s",
+            job_id,
+            assignment.provider,
+            bond,
+            denom,
+            self._failed_fetches.get(job_id, 0),
             tx_hash_hex(tx),
         )
 
@@ -329,9 +400,23 @@ class Verifier:
     def endpoint_of(self, provider: str) -> str:
         return str(self.query("/provider/provider", {"owner": provider})["endpoint"])
 
+    def balance(self, denom: str) -> int:
+        (coin,) = self.query("/bank/balances", {"address": self.operator, "denom": denom})["balances"]
+        return int(coin["amount"])
+
     # -- signing -------------------------------------------------------------------------------------
 
-    def sign(self, messages: list[MsgAttest]) -> bytes:
+    async def send(self, message: Msg) -> tuple[bytes, TxResult]:
+        """Sign ``message`` and put it in this node's mempool: the tx and CheckTx's answer."""
+        tx = self.sign([message])
+        result = await self.node.submit_tx(tx)
+        if result.code == WrongSequence.code:
+            self._next_sequence = 0  # another client used the key: take the chain's sequence
+        elif result.code == 0:
+            self._next_sequence += 1
+        return tx, result
+
+    def sign(self, messages: list[Msg]) -> bytes:
         """A tx of ``messages`` from the operator, priced as the node would price it."""
         account = self.query("/auth/account", {"address": self.operator})
         number, sequence = int(account["account_number"]), int(account["sequence"])
@@ -347,13 +432,18 @@ class Verifier:
 
         simulated = self.node.app.simulate(build(PROBE_GAS))
         if simulated.code != 0:
-            log.warning("attestation simulation failed: %s (code %d)", simulated.log, simulated.code)
+            log.warning("simulation failed: %s (code %d)", simulated.log, simulated.code)
         gas = max(simulated.gas_used, 1) * GAS_ADJUSTMENT_NUM // GAS_ADJUSTMENT_DEN
         return build(gas)
 
     def _forget(self, height: int) -> None:
         self._sent = {job: sent for job, sent in self._sent.items() if sent > height - RESEND_AFTER}
         self._retry_at = {job: at for job, at in self._retry_at.items() if at > height}
+
+    def _forget_settled(self, assigned: set[int]) -> None:
+        """Drop the fetch counts and challenges of jobs no longer this operator's to attest."""
+        self._failed_fetches = {job: n for job, n in self._failed_fetches.items() if job in assigned}
+        self._challenged &= assigned
 
 
 def open_verifier(node: Node) -> Verifier:

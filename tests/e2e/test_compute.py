@@ -3,9 +3,11 @@ service, a provider running ``depind worker``, a requester's jobs on an active l
 
 One network for the module: four validators (``depind testnet``, which enables each node's
 ``[verifier]`` with its operator key), committees of three, short windows. Two providers
-register their output servers as their endpoints: an honest one (``depind worker``, NumPy)
-and a dishonest one (tests/e2e/corrupt_worker.py, one output entry off by one), each with a
-requester's active lease. The last validator is lazy (tests/e2e/lazy_verifier.py): it attests
+Three providers
+register their output servers as their endpoints: an honest one (``depind worker``, NumPy),
+a dishonest one (tests/e2e/corrupt_worker.py, one output entry off by one) and a withholding
+one (tests/e2e/withholding_worker.py, which serves nothing and answers no challenge), each
+with a requester's active lease. The last validator is lazy (tests/e2e/lazy_verifier.py): it attests
 every result valid without checking it, committing to C r vectors of zeros.
 
 - An honest 512 x 512 x 512 GEMM is run, served, checked by its committee and ends valid:
@@ -20,6 +22,11 @@ every result valid without checking it, committing to C r vectors of zeros.
   three honest members): a member's fraud verdict carries the fraud proof, the job is
   invalid at once, the provider's collateral is slashed, the requester refunded its deposit
   with its share of the slash, and the lease closed ``slashed``.
+- Withheld outputs are challenged: the members' verifier services fail to fetch them, one
+  sends ``MsgChallengeAvailability``, no chunks are posted by the deadline, and the job ends
+  invalid (``unavailable``): the provider's collateral is slashed, the requester refunded with
+  its share, the lease closed ``slashed``, and the challenger's bond returned with the
+  prover's share.
 """
 
 from __future__ import annotations
@@ -90,6 +97,8 @@ JOB = GemmSpec(m=N, k=N, n=N, bound=64, seed=7)
 DEADLINE_BLOCKS = 60
 H100 = GpuClass("NVIDIA H100 80GB HBM3", 81_559, "9.0")
 L4 = GpuClass("NVIDIA L4", 23_034, "8.9")
+A100 = GpuClass("NVIDIA A100-SXM4-80GB", 81_920, "8.0")
+AVAILABILITY_BOND = 1_000_000  # the default availability_bond
 WAIT_S = 60.0
 START_TIMEOUT_S = 90.0  # four nodes starting at once on two busy cores
 POLL_S = 0.2
@@ -111,7 +120,7 @@ def compute_genesis(doc: Any) -> None:
 
 
 class WorkerProcess:
-    """``depind worker`` (or the corrupting variant) for the key ``provider`` in ``home``."""
+    """``depind worker`` (or a misbehaving variant) for the key ``provider`` in ``home``."""
 
     def __init__(self, module: str, home: Path, node: ValidatorNode, outputs_port: int) -> None:
         self.log_path = home / "worker.log"
@@ -152,6 +161,7 @@ class World:
     node: ValidatorNode
     honest: Market
     dishonest: Market
+    withholding: Market
     lazy: ValidatorNode  # attests valid without checking (tests/e2e/lazy_verifier.py)
     disputer: Wallet  # a funded account of no one else's: validator, provider or requester
 
@@ -177,7 +187,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         disputer = Wallet(node, disputer_key)
         honest = open_market(node, funder, root / "honest", H100, "node.cli.main", workers)
         dishonest = open_market(node, funder, root / "dishonest", L4, "tests.e2e.corrupt_worker", workers)
-        yield World(network, node, honest, dishonest, lazy, disputer)
+        withholding = open_market(
+            node, funder, root / "withholding", A100, "tests.e2e.withholding_worker", workers
+        )
+        yield World(network, node, honest, dishonest, withholding, lazy, disputer)
     finally:
         with contextlib.ExitStack() as cleanup:
             for worker in workers:
@@ -342,6 +355,51 @@ def test_a_corrupted_result_is_proven_wrong(world: World) -> None:
     lease_refund = int(lease["closed"]["refunded"])
     expected = balance + refunded + coin_amount(fraud["to_requester"]) + lease_refund
     assert node.balance(market.requester.address) == expected
+
+
+def test_withheld_outputs_are_challenged_and_slashed(world: World) -> None:
+    node, market = world.node, world.withholding
+    collateral = int(provider_of(node, market.provider.address)["collateral"]["amount"])
+    job_id = submit_job(node, market)
+    balance = node.balance(market.requester.address)  # after the job's deposit and fee
+    challenged = eventually(
+        lambda: job_in(node, job_id, "verifying") if job_availability(node, job_id) else None,
+        "a member's availability challenge",
+        timeout=90,
+    )
+    challenge = challenged["availability"]
+    challenger = challenge["challenger"]
+    assert challenger in {member["operator"] for member in challenged["committee"]["members"]}
+    assert int(challenge["bond"]) == AVAILABILITY_BOND
+    bonded = node.balance(challenger)  # after the bond and the challenge's fee
+    job = eventually(
+        lambda: job_in(node, job_id, "valid", "invalid", "unverified"), "the verdict", timeout=90
+    )
+    assert job["state"] == "invalid"
+    height = int(job["verdict_height"])
+    failed = event_at(node, height, "availability_failed", job_id)
+    assert failed["challenger"] == challenger and failed["bond"] == str(AVAILABILITY_BOND)
+    verdict = event_at(node, height, "job_verdict", job_id)
+    assert (verdict["verdict"], verdict["reason"]) == ("invalid", "unavailable")
+    slashed = coin_amount(failed["slashed"])
+    assert slashed == COLLATERAL // 10  # provider_slash_fraction 0.1
+    assert int(provider_of(node, market.provider.address)["collateral"]["amount"]) == collateral - slashed
+    refunded = coin_amount(verdict["refunded"])
+    assert refunded == PRICE
+    lease = node.rpc("lease", id=market.lease_id)["lease"]
+    assert lease["state"] == "closed" and lease["closed"]["reason"] == "slashed"
+    lease_refund = int(lease["closed"]["refunded"])
+    expected = balance + refunded + coin_amount(failed["to_requester"]) + lease_refund
+    assert node.balance(market.requester.address) == expected
+    to_challenger = coin_amount(failed["to_challenger"])
+    assert node.balance(challenger) == bonded + AVAILABILITY_BOND + to_challenger
+    log = market.worker.log()
+    assert f"job {job_id}: done" in log and f"answer job {job_id}'s" not in log
+
+
+def job_availability(node: ValidatorNode, job_id: int) -> dict[str, Any] | None:
+    challenge: dict[str, Any] | None = node.rpc("job", id=job_id)["job"].get("availability")
+    return challenge
 
 
 # -- the dispute ----------------------------------------------------------------------------------

@@ -2,13 +2,14 @@
 verifying, its committee CAROL and DAVE, ALICE its provider) and a real output server on
 127.0.0.1 serving ALICE's result: which jobs a member must judge, the attestation it signs
 (admitted by the chain's CheckTx), the C r it keeps, and what it does when the provider is
-unreachable (end to end: tests/e2e/test_compute.py)."""
+unreachable: tried again later, and challenged to show its outputs once enough fetches
+failed (end to end: tests/e2e/test_compute.py)."""
 
 from __future__ import annotations
 
 import logging
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
@@ -16,6 +17,7 @@ import pytest
 import trio
 
 from gpu.backend import NumpyBackend
+from gpu.jobs import job_header
 from gpu.proofs import decode_attestation
 from gpu.results import write_result
 from gpu.run import run_job
@@ -23,15 +25,16 @@ from node.config import VerifierConfig
 from node.node import Node
 from node.outputs.check import load_cr
 from node.outputs.server import OutputLimits, OutputStore, serve
-from node.verifier import CR_DIR, FETCH_DIR, Verifier, first_due, has_attested
+from node.verifier import CR_DIR, FETCH_DIR, Assignment, Verifier, first_due, has_attested, is_challengeable
 from tests.node.compute_chain import JOB, QUERY_HEIGHT, compute_app
 from tests.vm.helpers import ALICE, CAROL, DAVE
 from vm.app import App
-from vm.compute.msgs import MsgAttest
+from vm.compute.msgs import MsgAttest, MsgChallengeAvailability
 from vm.execute import TxResult
 
 VERIFYING_JOB = 2
 ATTEST_DEADLINE = 40  # job 2's committee was sampled at height 30, attest_blocks 10
+JOB_HEADER = job_header(JOB)
 
 
 @dataclass
@@ -119,3 +122,56 @@ def test_an_unreachable_provider_is_tried_again_later(
     assert f"job {VERIFYING_JOB}" in warning and f"height {QUERY_HEIGHT + 3}" in warning
     assert list(carol.assignments(QUERY_HEIGHT + 2)) == []
     assert [a.job_id for a in carol.assignments(QUERY_HEIGHT + 3)] == [VERIFYING_JOB]
+
+
+def refused_endpoint() -> str:
+    """A local address nothing listens on: every connection is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"127.0.0.1:{port}"
+
+
+def test_a_provider_that_keeps_refusing_is_challenged_once(
+    node: AppNode, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    carol = verifier_for(node, CAROL, tmp_path, fetch_timeout_s=0.5, retry_after_blocks=1)
+    endpoint = refused_endpoint()
+    carol.endpoint_of = lambda provider: endpoint  # type: ignore[method-assign]
+    with caplog.at_level(logging.INFO, logger="depind.verifier"):
+        trio.run(carol.on_block, QUERY_HEIGHT)
+        assert node.submitted == []  # one failed fetch: not yet
+        trio.run(carol.on_block, QUERY_HEIGHT + 1)
+        trio.run(carol.on_block, QUERY_HEIGHT + 2)  # not challenged twice
+    (tx,) = node.submitted  # admitted by CheckTx: CAROL, a member, holds the bond
+    (message,) = node.app.pipeline.decode(tx, len(tx)).body.messages
+    assert message == MsgChallengeAvailability(CAROL.address, VERIFYING_JOB)
+    (line,) = [r.getMessage() for r in caplog.records if "challenged the availability" in r.getMessage()]
+    assert f"job {VERIFYING_JOB}" in line and "after 2 failed fetches" in line
+
+
+def test_no_challenge_when_disabled_or_the_bond_is_out_of_reach(
+    node: AppNode, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    endpoint = refused_endpoint()
+    never = verifier_for(node, CAROL, tmp_path, fetch_timeout_s=0.5, challenge_after_failures=0)
+    poor = verifier_for(node, CAROL, tmp_path, fetch_timeout_s=0.5, challenge_after_failures=1)
+    poor.balance = lambda denom: 0  # type: ignore[method-assign]
+    for verifier in (never, poor):
+        verifier.endpoint_of = lambda provider: endpoint  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING, logger="depind.verifier"):
+        trio.run(never.on_block, QUERY_HEIGHT)
+        trio.run(poor.on_block, QUERY_HEIGHT)
+    assert node.submitted == []
+    (warning,) = [r.getMessage() for r in caplog.records if "cannot challenge" in r.getMessage()]
+    assert "the bond is 1000000udepin" in warning and f"operator {CAROL.address} holds 0udepin" in warning
+
+
+def test_challenges_only_while_the_job_has_none_and_its_window_is_open() -> None:
+    job = Assignment(1, ALICE.address, JOB_HEADER, b"", b"", 3, 40, 50, challenged=False)
+    config = VerifierConfig(challenge_after_failures=2)
+    assert is_challengeable(job, 2, 49, config)
+    assert not is_challengeable(job, 1, 49, config)  # too few failed fetches
+    assert not is_challengeable(job, 2, 50, config)  # the next block is past the window
+    assert not is_challengeable(replace(job, challenged=True), 2, 49, config)
+    assert not is_challengeable(job, 5, 49, VerifierConfig(challenge_after_failures=0))
