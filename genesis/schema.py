@@ -626,6 +626,11 @@ class ComputeParams(Doc):
     availability_blocks: Positive = 10
     availability_bond: Uint64 = 1_000_000
     availability_gas_per_byte: Uint64 = 30
+    # The largest fraud proof or attestation dispute a job may need (gpu/proof_sizes.py): 64 KiB
+    # (block.max_tx_bytes) less 1 KiB for the signed tx around it (signature, fee, the message's
+    # other fields: about 330 bytes). A job whose proofs could be larger is refused. 1 KiB to
+    # 1 MiB (the proofs' decoding limit): vm/compute's bounds.
+    max_proof_bytes: Annotated[int, msgspec.Meta(ge=1 << 10, le=1 << 20)] = 65_536 - 1_024
 
 
 class ComputeResultJSON(Doc):

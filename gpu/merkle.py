@@ -137,6 +137,20 @@ def range_root(leaves: Sequence[Digest], first: int, size: int, proof: Sequence[
     return nodes[0] if used == len(proof) else None
 
 
+def max_proof_hashes(size: int, count: int) -> int:
+    """The most hashes `MerkleTree.range_proof` gives for a run of `count` leaves anywhere in a
+    `size`-leaf tree. At each level a run of c nodes short of the whole level takes one hash
+    beside it if c is odd (its ends cannot both need one) and at most two if c is even, and has
+    at most c // 2 + 1 parents; ceil(log2 size) for a single leaf."""
+    hashes, span = 0, min(count, size)
+    while size > 1:
+        if span < size:
+            hashes += 1 if span % 2 else min(2, size - span)
+        size = (size + 1) // 2
+        span = min(span // 2 + 1, size)
+    return hashes
+
+
 def verify_range(
     leaves: Sequence[Digest], first: int, size: int, proof: Sequence[Digest], root: Digest
 ) -> bool:

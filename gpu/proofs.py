@@ -40,6 +40,10 @@ MAX_ENCODED_BYTES = 1 << 20
 MAX_OPENING_BYTES = 1 << 18
 MAX_PROOF_HASHES = 64  # two per level of a tree of fewer than 2^32 leaves
 MAX_FRAUD_OPENINGS = 3  # the entry, and at most two rows, columns or chunks it is computed from
+# Encoded sizes of the fixed parts of the layouts above.
+OPENING_FIXED_BYTES = 4 + 4 + 4 + 1  # first, count, data_len, hashes
+FRAUD_PROOF_FIXED_BYTES = 2 + 2 + 4 + 4 + 4 + DIGEST_BYTES + 1  # kind .. output_root, openings
+DISPUTE_FIXED_BYTES = 2 + 2 + 1 + 4 + 8 + DIGEST_BYTES  # kind .. output_root
 AttestedVerdict = Literal["valid", "fraud"]
 VERDICT_CODES: dict[AttestedVerdict, int] = {"valid": 1, "fraud": 2}
 
@@ -127,6 +131,11 @@ def encode_dispute(dispute: AttestationDispute) -> bytes:
     _write_entry_fields(out, dispute.entry)
     out.digest(dispute.output_root).opening(dispute.entry.opening).opening(dispute.row_opening)
     return out.bytes()
+
+
+def opening_bytes(data_bytes: int, hashes: int) -> int:
+    """The encoded size of an opening of `data_bytes` bytes with `hashes` proof hashes."""
+    return OPENING_FIXED_BYTES + data_bytes + DIGEST_BYTES * hashes
 
 
 def encode_opening(opening: Opening) -> bytes:

@@ -8,6 +8,7 @@ from node.cli.chain_info import chain_info
 from node.cli.common import CLIError, DepindGroup, cli_errors
 from node.cli.genesis_cmd import genesis_group
 from node.cli.gpu_cmd import gpu_group
+from node.cli.job_cmd import job_group
 from node.cli.keys import keys
 from node.cli.node_cmds import init, start, status
 from node.cli.query import query
@@ -28,6 +29,7 @@ cli.add_command(gpu_group)
 cli.add_command(testnet_command)
 cli.add_command(chain_info)
 cli.add_command(worker_command)
+cli.add_command(job_group)
 
 
 def main() -> None:

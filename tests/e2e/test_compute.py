@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import signal
 import subprocess
 import sys
@@ -49,12 +50,15 @@ import pytest
 from genesis import doc as genesis_doc
 from genesis.schema import ComputeGenesis, ComputeParams, set_section
 from gpu.attestation import CrCommitment
+from gpu.backend import NumpyBackend
 from gpu.challenge import challenge_vector, derive_challenge_seed
+from gpu.commit import canonical_bytes
 from gpu.header import JobHeader, decode_header, layout, output_layout, work_units
-from gpu.jobs import GemmSpec, job_header
+from gpu.jobs import GemmSpec, encode_spec, job_header
 from gpu.merkle import commit_chunks
 from gpu.prng_scalar import dot
 from gpu.proofs import AttestationDispute, encode_dispute
+from gpu.run import run_job
 from node import config as node_config
 from node.keys.hd import PrivateKey
 from node.keys.keyring import Keyring
@@ -153,6 +157,7 @@ class Market:
     requester: Wallet
     lease_id: int
     worker: WorkerProcess
+    home: Path  # the provider's keyring; the requester's is in home / "requester"
 
 
 @dataclass
@@ -246,7 +251,7 @@ def open_market(
     eventually(
         lambda: node.rpc("lease", id=lease_id)["lease"]["state"] == "active", "the worker's acceptance"
     )
-    return Market(provider, requester, lease_id, worker)
+    return Market(provider, requester, lease_id, worker, home)
 
 
 def key_in_keyring(home: Path, name: str) -> PrivateKey:
@@ -287,6 +292,30 @@ def test_an_honest_result_is_verified_and_paid(world: World) -> None:
     assert int(stats["energy_jobs"]) == 0
     log = market.worker.log()
     assert f"job {job_id}: running gemm" in log and f"job {job_id}: done" in log
+
+
+def test_depind_job_run_waits_for_the_verdict_and_saves_the_checked_outputs(
+    world: World, tmp_path: Path
+) -> None:
+    node, market = world.node, world.honest
+    spec = GemmSpec(m=64, k=96, n=80, bound=64, seed=11)
+    spec_file = tmp_path / "job.json"
+    spec_file.write_bytes(encode_spec(spec))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "node.cli.main", "job", "run", str(spec_file)]
+    command += ["--lease", str(market.lease_id), "--from", "requester", "--price", f"{PRICE}{DENOM}"]
+    command += ["--home", str(market.home / "requester"), "--keyring-backend", "test", "--node", node.url]
+    command += ["--gas", str(GAS), "--fees", f"{FEE}{DENOM}", "--out", str(out), "--yes"]
+    command += ["--verdict-timeout", "120"]
+    ran = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=180, check=False)
+    market.requester.sequence += 1
+    assert ran.returncode == 0, ran.stderr
+    answer = json.loads(ran.stdout)
+    assert answer["state"] == "valid" and answer["outputs"] == str(out / "output.bin")
+    assert "verifying: " in ran.stderr and "verdict: valid" in ran.stderr
+    expected = b"".join(canonical_bytes(o) for o in run_job(spec, NumpyBackend()).outputs)
+    assert (out / "output.bin").read_bytes() == expected
+    assert node.rpc("job", id=answer["job_id"])["job"]["state"] == "valid"
 
 
 def test_a_lazy_attestation_is_disputed_and_slashed(world: World, tmp_path: Path) -> None:

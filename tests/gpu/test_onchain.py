@@ -36,7 +36,17 @@ from gpu.run import run_job
 from gpu.verify import challenge_vectors, verify_result
 from tests.gpu.jobs_helpers import BATCHED, GEMM, MLP, Committed, commit, corrupted, job_specs
 
-CHAIN_MODULES = ["onchain", "attestation", "proofs", "challenge", "header", "merkle", "prng_scalar", "errors"]
+CHAIN_MODULES = [
+    "onchain",
+    "attestation",
+    "proofs",
+    "proof_sizes",
+    "challenge",
+    "header",
+    "merkle",
+    "prng_scalar",
+    "errors",
+]
 ALLOWED_IMPORTS = {
     "collections.abc",
     "dataclasses",

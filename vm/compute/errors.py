@@ -33,3 +33,4 @@ AlreadyChallenged = make_error(
 )
 NoOpenChallenge = make_error("NoOpenChallenge", 23, "the job has no open availability challenge", CODESPACE)
 InvalidChunks = make_error("InvalidChunks", 24, "invalid chunk openings", CODESPACE)
+JobTooLargeToProve = make_error("JobTooLargeToProve", 25, "job too large to prove", CODESPACE)

@@ -9,6 +9,7 @@ import msgspec
 from gpu.errors import GpuError
 from gpu.header import GemmLayout, JobHeader, StepLayout, header_digest, layout, result_root, work_units
 from gpu.onchain import check_attestation_dispute, check_fraud_proof
+from gpu.proof_sizes import max_dispute_bytes, max_fraud_proof_bytes
 from gpu.proofs import Attestation, FraudProof
 from protos.depind.compute.v1 import tx_pb2
 from vm.compute import errors
@@ -113,6 +114,7 @@ def check_job(
     """The job's header and lease, once the lease, the header and the terms allow the job."""
     params = keeper.get_params(store)
     header = checked_header(msg.header, params)
+    check_provable(header, params)
     lease = active_lease(keeper, store, msg.lease_id)
     if lease.requester != requester:
         raise errors.NotLeaseRequester(
@@ -134,6 +136,17 @@ def checked_header(data: bytes, params: Params) -> JobHeader:
     if len(data) > params.max_header_bytes:
         raise errors.InvalidHeader(f"{len(data)} bytes; the most is {params.max_header_bytes}")
     return parse_header(data)
+
+
+def check_provable(header: JobHeader, params: Params) -> None:
+    """Every fraud proof and attestation dispute the job could need fits ``max_proof_bytes``: a
+    wrong result or a false attestation that no tx can carry the proof of would stand."""
+    sizes = (("a fraud proof", max_fraud_proof_bytes(header)), ("a dispute", max_dispute_bytes(header)))
+    for proof, size in sizes:
+        if size > params.max_proof_bytes:
+            raise errors.JobTooLargeToProve(
+                f"{proof} could take {size} bytes, more than max_proof_bytes {params.max_proof_bytes}"
+            )
 
 
 def job_kind(header: JobHeader) -> str:

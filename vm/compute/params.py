@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from genesis.schema import ComputeParams
 from gpu.challenge import MAX_ROUNDS, MIN_ROUNDS
+from gpu.proofs import MAX_ENCODED_BYTES
 from vm import dec
 from vm.dec import Dec
 from vm.encoding import Canonical
@@ -16,6 +17,7 @@ BPS = 10_000
 MAX_COMMITTEE = 100  # the staking module's default max validators
 MAX_HEADER_BYTES = 1 << 16  # what max_header_bytes may be raised to: a header is a few hundred bytes
 MAX_AVAILABILITY_SAMPLES = 64  # chunks one availability challenge samples: 64 KiB posted at most
+MIN_PROOF_BYTES = 1 << 10  # what max_proof_bytes may be lowered to: a small job's proofs fit
 
 
 class Params(Canonical, frozen=True):
@@ -50,6 +52,7 @@ class Params(Canonical, frozen=True):
     availability_blocks: Uint64
     availability_bond: Uint64
     availability_gas_per_byte: Uint64
+    max_proof_bytes: Uint64
 
 
 FRACTIONS = ("provider_slash_fraction", "false_attestation_slash_fraction", "liveness_slash_fraction")
@@ -89,6 +92,8 @@ def check_params(params: Params) -> None:
         raise InvalidRequest("challenge_window_blocks must be at least attest_blocks")
     if params.max_header_bytes > MAX_HEADER_BYTES:
         raise InvalidRequest(f"max_header_bytes must be at most {MAX_HEADER_BYTES}")
+    if not MIN_PROOF_BYTES <= params.max_proof_bytes <= MAX_ENCODED_BYTES:
+        raise InvalidRequest(f"max_proof_bytes must be {MIN_PROOF_BYTES} to {MAX_ENCODED_BYTES}")
     for name in FRACTIONS:
         _check_fraction(getattr(params, name), name)
     if params.requester_share_bps + params.prover_share_bps > BPS:

@@ -11,13 +11,16 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cosmpy.protos.cosmos.base.abci.v1beta1.abci_pb2 import TxMsgData
 
 from gpu.jobs import encode_spec
 from gpu.proofs import Attestation, encode_attestation
 from gpu.results import ResultRecord
-from node.cli import compute_query, compute_tx
+from node.cli import compute_query, compute_tx, job_cmd
 from node.cli.common import CLIError
 from node.cli.main import cli
+from node.keys.keyring import Keyring
+from protos.depind.compute.v1 import tx_pb2
 from tests.node.compute_chain import JOB, compute_app
 from tests.vm.compute.helpers import corrupted, fraud_proof, header_bytes, honest
 from tests.vm.helpers import ALICE, CAROL, query_json
@@ -214,3 +217,38 @@ def test_text_views_of_real_answers() -> None:
     assert compute_query.attestations_text({"attestations": []}) == "no attestations"
     stats = query_json(app, "/compute/provider_stats", {"provider": ALICE.address})
     assert "energy:        1.500 J over 1 measured jobs" in compute_query.stats_text(stats)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["{nothing}", "--lease", "1", "--price", "1"], "'SPEC_FILE'"),
+        (["{bad_spec}", "--lease", "1", "--price", "1"], "invalid job spec"),
+        (["{spec}", "--price", "1"], "Missing option '--lease'"),
+        (["{spec}", "--lease", "1"], "Missing option '--price'"),
+        (["{spec}", "--lease", "1", "--price", "1", "--verdict-timeout", "0"], "'--verdict-timeout'"),
+        (["{spec}", "--lease", "1", "--price", "1", "--out", "{spec}"], "'--out'"),
+    ],
+)
+def test_invalid_job_run_flags(runner: CliRunner, files: dict[str, str], args: list[str], says: str) -> None:
+    filled = [arg.format(nothing="no-such-file", **files) for arg in args]
+    result = runner.invoke(cli, ["job", "run", *filled, "--from", "renter", "--keyring-backend", "test"])
+    assert result.exit_code == 2, result.output
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert says in line and "Traceback" not in result.output, result.output
+
+
+def test_job_run_without_a_node_is_one_line(runner: CliRunner, files: dict[str, str], tmp_path: Path) -> None:
+    Keyring(tmp_path, backend="test").add("renter")
+    args = ["job", "run", files["spec"], "--lease", "1", "--price", "1", "--from", "renter"]
+    args += ["--home", str(tmp_path), "--keyring-backend", "test", "--node", "http://127.0.0.1:9", "--yes"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert "127.0.0.1:9" in line and "Traceback" not in result.output, result.output
+
+
+def test_submitted_job_id_is_read_from_the_result_data() -> None:
+    packed = TxMsgData()
+    packed.msg_responses.add().Pack(tx_pb2.MsgSubmitJobResponse(job_id=42))
+    assert job_cmd.submitted_job_id(packed.SerializeToString().hex()) == 42

@@ -142,6 +142,8 @@ def test_params_round_trip_between_their_json_and_wire_forms() -> None:
         {"max_deadline_blocks": 0},
         {"max_header_bytes": 0},
         {"max_header_bytes": 70_000},
+        {"max_proof_bytes": 1_023},
+        {"max_proof_bytes": (1 << 20) + 1},
         {"max_open_jobs_per_lease": 0},
         {"max_jobs_per_block": 0},
         {"provider_slash_fraction": "1.5"},

@@ -29,7 +29,7 @@ JOB_STATE_PROVIDER_FAULT: JobState
 JOB_STATE_UNVERIFIED: JobState
 
 class Params(_message.Message):
-    __slots__ = ("denom", "committee_size", "freivalds_rounds", "attest_blocks", "challenge_window_blocks", "max_deadline_blocks", "max_header_bytes", "max_open_jobs_per_lease", "max_jobs_per_block", "fraud_proof_gas_base", "fraud_proof_gas_per_entry", "dispute_gas_base", "dispute_gas_per_entry", "provider_slash_fraction", "requester_share_bps", "prover_share_bps", "false_attestation_slash_fraction", "liveness_slash_fraction", "dispute_reward", "reward_per_gigaunit", "valid_reputation_reward", "invalid_reputation_penalty", "fault_reputation_penalty", "fault_closes_lease", "slash_closes_lease", "availability_samples", "availability_blocks", "availability_bond", "availability_gas_per_byte")
+    __slots__ = ("denom", "committee_size", "freivalds_rounds", "attest_blocks", "challenge_window_blocks", "max_deadline_blocks", "max_header_bytes", "max_open_jobs_per_lease", "max_jobs_per_block", "fraud_proof_gas_base", "fraud_proof_gas_per_entry", "dispute_gas_base", "dispute_gas_per_entry", "provider_slash_fraction", "requester_share_bps", "prover_share_bps", "false_attestation_slash_fraction", "liveness_slash_fraction", "dispute_reward", "reward_per_gigaunit", "valid_reputation_reward", "invalid_reputation_penalty", "fault_reputation_penalty", "fault_closes_lease", "slash_closes_lease", "availability_samples", "availability_blocks", "availability_bond", "availability_gas_per_byte", "max_proof_bytes")
     DENOM_FIELD_NUMBER: _ClassVar[int]
     COMMITTEE_SIZE_FIELD_NUMBER: _ClassVar[int]
     FREIVALDS_ROUNDS_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +59,7 @@ class Params(_message.Message):
     AVAILABILITY_BLOCKS_FIELD_NUMBER: _ClassVar[int]
     AVAILABILITY_BOND_FIELD_NUMBER: _ClassVar[int]
     AVAILABILITY_GAS_PER_BYTE_FIELD_NUMBER: _ClassVar[int]
+    MAX_PROOF_BYTES_FIELD_NUMBER: _ClassVar[int]
     denom: str
     committee_size: int
     freivalds_rounds: int
@@ -88,7 +89,8 @@ class Params(_message.Message):
     availability_blocks: int
     availability_bond: int
     availability_gas_per_byte: int
-    def __init__(self, denom: _Optional[str] = ..., committee_size: _Optional[int] = ..., freivalds_rounds: _Optional[int] = ..., attest_blocks: _Optional[int] = ..., challenge_window_blocks: _Optional[int] = ..., max_deadline_blocks: _Optional[int] = ..., max_header_bytes: _Optional[int] = ..., max_open_jobs_per_lease: _Optional[int] = ..., max_jobs_per_block: _Optional[int] = ..., fraud_proof_gas_base: _Optional[int] = ..., fraud_proof_gas_per_entry: _Optional[int] = ..., dispute_gas_base: _Optional[int] = ..., dispute_gas_per_entry: _Optional[int] = ..., provider_slash_fraction: _Optional[str] = ..., requester_share_bps: _Optional[int] = ..., prover_share_bps: _Optional[int] = ..., false_attestation_slash_fraction: _Optional[str] = ..., liveness_slash_fraction: _Optional[str] = ..., dispute_reward: _Optional[int] = ..., reward_per_gigaunit: _Optional[int] = ..., valid_reputation_reward: _Optional[int] = ..., invalid_reputation_penalty: _Optional[int] = ..., fault_reputation_penalty: _Optional[int] = ..., fault_closes_lease: bool = ..., slash_closes_lease: bool = ..., availability_samples: _Optional[int] = ..., availability_blocks: _Optional[int] = ..., availability_bond: _Optional[int] = ..., availability_gas_per_byte: _Optional[int] = ...) -> None: ...
+    max_proof_bytes: int
+    def __init__(self, denom: _Optional[str] = ..., committee_size: _Optional[int] = ..., freivalds_rounds: _Optional[int] = ..., attest_blocks: _Optional[int] = ..., challenge_window_blocks: _Optional[int] = ..., max_deadline_blocks: _Optional[int] = ..., max_header_bytes: _Optional[int] = ..., max_open_jobs_per_lease: _Optional[int] = ..., max_jobs_per_block: _Optional[int] = ..., fraud_proof_gas_base: _Optional[int] = ..., fraud_proof_gas_per_entry: _Optional[int] = ..., dispute_gas_base: _Optional[int] = ..., dispute_gas_per_entry: _Optional[int] = ..., provider_slash_fraction: _Optional[str] = ..., requester_share_bps: _Optional[int] = ..., prover_share_bps: _Optional[int] = ..., false_attestation_slash_fraction: _Optional[str] = ..., liveness_slash_fraction: _Optional[str] = ..., dispute_reward: _Optional[int] = ..., reward_per_gigaunit: _Optional[int] = ..., valid_reputation_reward: _Optional[int] = ..., invalid_reputation_penalty: _Optional[int] = ..., fault_reputation_penalty: _Optional[int] = ..., fault_closes_lease: bool = ..., slash_closes_lease: bool = ..., availability_samples: _Optional[int] = ..., availability_blocks: _Optional[int] = ..., availability_bond: _Optional[int] = ..., availability_gas_per_byte: _Optional[int] = ..., max_proof_bytes: _Optional[int] = ...) -> None: ...
 
 class Result(_message.Message):
     __slots__ = ("output_root", "result_root", "energy_mj", "energy_known", "compute_ms", "height")
