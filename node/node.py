@@ -37,7 +37,7 @@ from node.mempool import Mempool, MempoolConfig
 from node.rest.server import serve as serve_rest
 from node.rpc.server import serve
 from node.storage.chain import ChainStore
-from node.storage.leveldb import open_leveldb
+from node.storage.leveldb import cached, open_leveldb
 from vm.app import App
 from vm.execute import TxResult
 from vm.store.kv import MemoryKV
@@ -77,7 +77,7 @@ class Node:
         db = open_leveldb(home.db_path)
         chain = ChainStore(db)
         pv = FilePV(home.key_file, home.state_file)
-        app = App(chain.state_kv, beacon_source=ValidatorOnions(pv.secret, genesis.chain_id))
+        app = App(cached(chain.state_kv), beacon_source=ValidatorOnions(pv.secret, genesis.chain_id))
         mempool = Mempool(app, MempoolConfig(**config.mempool.__dict__))
         validators = first_validators(chain, app, genesis)
         node = cls(home, config, genesis, chain, app, mempool, EventBus(), pv, validators)

@@ -21,8 +21,9 @@ State is built through the keepers' own message handlers, as scripts/bench_staki
 in a MemoryKV; with ``--store leveldb`` (the default) it is then written into LevelDB (the
 node's store, in a temporary folder), compacted and read once, as a long-running node's store
 would hold it (building in LevelDB directly leaves the tombstones of every queue and book key
-the build deleted, which a manual compaction does not always drop), and with ``--store
-memory`` the blocks run on that MemoryKV. Each timed block runs on a cache over the store, as
+the build deleted, which a manual compaction does not always drop), and read through the
+caches the node keeps over it (``node.storage.leveldb.cached``); with ``--store memory`` the
+blocks run on that MemoryKV. Each timed block runs on a cache over the store, as
 a node runs a block over its committed state; its writes are flushed afterwards, outside the
 timing. The garbage collector is tuned as ``depind start`` tunes it. The block hooks timed
 are every module's (the registry's), as a node runs them; with one validator, no signatures
@@ -60,7 +61,7 @@ from genesis.schema import (
     app_state,
 )
 from node.cli.node_cmds import tune_gc
-from node.storage.leveldb import LevelDBKV, open_leveldb
+from node.storage.leveldb import LevelDBKV, cached, open_leveldb
 from vm.app import App
 from vm.bank.keeper import BankKeeper
 from vm.context import BlockEnv, Context
@@ -347,7 +348,8 @@ def open_store(kind: str) -> Iterator[OpenStore]:
             """Write the built state into LevelDB (only live keys: building there directly
             would leave the tombstones of every queue and book key the build deleted, which a
             manual compaction does not always drop, and a long-running node's compactions
-            would have), compact it, read it once into the block cache, and go on there."""
+            would have), compact it, read it once into the block cache, and go on there,
+            through the node's caches (empty at first, as after a restart)."""
             kv = LevelDBKV(db)
             items = bench.kv.iterate(b"")
             while batch := dict(islice(items, 100_000)):
@@ -355,8 +357,8 @@ def open_store(kind: str) -> Iterator[OpenStore]:
             db.compact_range(start=b"", stop=b"\xff")  # without bounds plyvel compacts nothing
             for _ in db.iterator(include_value=False):
                 pass
-            bench.kv = kv
-            bench.store = CacheStore(kv)
+            bench.kv = cached(kv)  # as the node reads its state (node/node.py)
+            bench.store = CacheStore(bench.kv)
 
         try:
             yield OpenStore(settle)

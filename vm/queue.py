@@ -12,7 +12,8 @@ Each queue also keeps how many items it holds, so that a block's look at an
 empty queue reads one key and no range. That matters on LevelDB: a removed item
 stays a tombstone until compaction, and an iterator steps over every tombstone
 from where it starts to the next live key, past the end of the queue's range
-when the queue is empty, into the ranges of the queues after it.
+when the queue is empty, into the ranges of the queues after it. (The node's
+store seeks past what a queue popped at its head: vm/store/gaps.py.)
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ class DueQueue:
 
     prefix: bytes
     _view: PrefixView = field(init=False, repr=False, compare=False)
+    _count_key: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.prefix.endswith(b"/"):
             raise ValueError(f"a queue prefix ends with '/': {self.prefix!r}")
         object.__setattr__(self, "_view", PrefixView(self.prefix))
+        object.__setattr__(self, "_count_key", self.prefix[:-1] + COUNT)
 
     def _kv(self, store: ReadStore) -> PrefixStore:
         return self._view.of(store)
@@ -55,6 +58,12 @@ class DueQueue:
             self._set_count(store, self.count(store) + 1)
         kv.set(key, PRESENT)
 
+    def push_new(self, store: Store, due: int, item: bytes) -> None:
+        """``push`` for an item that cannot be queued yet (one named by a new id): counted
+        without reading its key, which a store may only find absent at a cost (LevelDB)."""
+        self._set_count(store, self.count(store) + 1)
+        self._kv(store).set(_due(due) + item, PRESENT)
+
     def remove(self, store: Store, due: int, item: bytes) -> None:
         kv, key = self._kv(store), _due(due) + item
         if kv.get(key) is not None:
@@ -63,6 +72,10 @@ class DueQueue:
 
     def pop_due(self, store: Store, height: int, budget: int) -> list[bytes]:
         """At most ``budget`` items due at or before ``height``, oldest first, removed."""
+        return [item for _, item in self.pop_due_entries(store, height, budget)]
+
+    def pop_due_entries(self, store: Store, height: int, budget: int) -> list[tuple[int, bytes]]:
+        """``pop_due``, each item with its due height."""
         if budget <= 0:
             return []
         due = self._due_keys(store, height, budget)
@@ -71,7 +84,7 @@ class DueQueue:
             kv.delete(key)
         if due:
             self._set_count(store, self.count(store) - len(due))
-        return [key[HEIGHT_BYTES:] for key in due]
+        return [(_due_of(key), key[HEIGHT_BYTES:]) for key in due]
 
     def peek_due(self, store: ReadStore, height: int, budget: int) -> list[tuple[int, bytes]]:
         """(due, item) of at most ``budget`` items due at or before ``height``, oldest first,
@@ -86,7 +99,7 @@ class DueQueue:
             yield _due_of(key), key[HEIGHT_BYTES:]
 
     def count(self, store: ReadStore) -> int:
-        return _number(store.get(self.prefix[:-1] + COUNT))
+        return _number(store.get(self._count_key))
 
     def _due_keys(self, store: ReadStore, height: int, budget: int) -> list[bytes]:
         if self.count(store) == 0:
@@ -95,7 +108,7 @@ class DueQueue:
         return [key for key, _ in _take(pairs, budget)]
 
     def _set_count(self, store: Store, count: int) -> None:
-        _set_number(store, self.prefix[:-1] + COUNT, count)
+        _set_number(store, self._count_key, count)
 
 
 def _due(due: int) -> bytes:

@@ -5,7 +5,9 @@ from collections.abc import Iterator, Mapping
 
 import plyvel
 
-from vm.store.kv import StorageFailure, prefix_end
+from vm.store.gaps import GapKV
+from vm.store.kv import KVStore, StorageFailure, prefix_end
+from vm.store.reads import ReadCacheKV
 
 # Enough cache for the upper state-tree nodes and the hot state of a busy chain,
 # and a write buffer that holds several blocks' batches before a flush.
@@ -38,6 +40,13 @@ def open_leveldb(path: str | os.PathLike[str]) -> plyvel.DB:
         raise StorageError(f"database {name} is corrupt: {exc}") from exc
     except (plyvel.Error, OSError) as exc:
         raise StorageError(f"cannot open database {name}: {exc}") from exc
+
+
+def cached(kv: KVStore) -> KVStore:
+    """The state store as the node reads it: ``kv`` (LevelDB) under the values read last
+    (vm/store/reads.py) and the ranges found empty (vm/store/gaps.py), both kept as long as
+    the node runs. Every write must go through what this returns."""
+    return GapKV(ReadCacheKV(kv))
 
 
 class LevelDBKV:

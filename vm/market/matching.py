@@ -34,15 +34,17 @@ dearer offer; and an order whose eligible offers lie beyond the budget waits, as
 one whose best match the budget cut short of a cheaper, equally eligible offer.
 
 The cost. A block's matching reads what its searches share once (``BlockBook``): the
-classes on the book, each class's reference price, the books themselves (read lazily, only
-as deep as some order's search went), the offers and providers a search reads, and each
-requester's tier. Nothing matching does adds to a book, moves a reference price, changes a
-provider or moves stake, so these reads stay exact for the whole block, given that every
-offer a lease takes GPUs from is updated and, once full, skipped (``BlockBook.took``). The
-due orders are read in one go, and read again only when one is queued again at this height
-(a changed tier). So an order costs its own reads and writes and the candidates it
-evaluates, not a walk over the queue, the books and the records they name. Results are
-those of the plain form, one queue pop and one store read per step
+classes on the book, each class's reference price, the books themselves (a class's two
+books merged into one stream in unclamped-price order, read lazily, only as deep as some
+order's search went), the offers a search reads with their providers and prices
+(``Candidate``), and each requester's tier. Nothing matching does adds to a book, moves a
+reference price, changes a provider or moves stake, so these reads stay exact for the whole
+block, given that every offer a lease takes GPUs from is updated and, once full, skipped
+(``BlockBook.took``). The due orders are popped and read in one go; when one is queued again
+at this height (a changed tier), those not yet tried go back and the queue is read again.
+So an order costs its own reads and writes and the candidates it evaluates, not a walk over
+the queue, the books and the records they name. Results are those of the plain form, one
+queue pop and one store read per step, each class's books as two streams
 (tests/vm/market/reference_matching.py, checked against this in
 test_matching_equivalence.py).
 """
@@ -62,15 +64,33 @@ from vm.market.premium import is_premium
 from vm.market.pricing import compute_offer_price, compute_unclamped
 from vm.market.settlement import open_lease, refund_order, take_gpus
 from vm.market.store import MarketStore, match_item
-from vm.market.types import GpuClass, Offer, Order, OrderState, Requirements, parse_capability
+from vm.market.types import (
+    GpuClass,
+    Offer,
+    Order,
+    OrderState,
+    Requirements,
+    model_prefix,
+    parse_capability,
+)
 from vm.store.cache import ReadStore, Store
 from vm.types import Address
 
 
 class Candidate(NamedTuple):
+    """An offer on the book as this block's searches see it: its price now, its provider, and
+    what every order checks of them worked out once."""
+
     price: int
     reputation: int
     offer: Offer
+    provider: ProviderI
+    free: int  # the offer's free GPUs
+    active: bool  # whether its provider is active
+
+    @classmethod
+    def of(cls, offer: Offer, provider: ProviderI, price: int) -> Candidate:
+        return cls(price, provider.reputation, offer, provider, offer.free(), provider.is_active())
 
     def rank(self) -> tuple[int, int, int]:
         """Lower is better: cheaper, then higher reputation, then older."""
@@ -82,20 +102,23 @@ class BookedClass(NamedTuple):
     gpu_class: GpuClass
     capability: tuple[int, int]
     reference: int  # the class's reference price
-    fixed: BookRead  # its fixed-price book, by price
-    indexed: BookRead  # its indexed book, by factor
+    book: ClassBook
 
 
-class BookRead:
-    """One class book as this block's matching has read it so far: its first entries, in
-    order, and the iteration that reads the rest when a search goes deeper."""
+class ClassBook:
+    """One class's offers on the book as this block's matching has read them: its fixed-price
+    and its indexed book merged in order of unclamped price, then id (a search's order), the
+    entries read so far, and the merge that reads the rest when a search goes deeper."""
 
     __slots__ = ("_rest", "entries", "start")
 
-    def __init__(self, rest: Iterator[tuple[int, int]]) -> None:
-        self.entries: list[tuple[int, int]] = []  # (price or factor, offer id)
+    def __init__(
+        self, fixed: Iterator[tuple[int, int]], indexed: Iterator[tuple[int, int]], reference: int
+    ) -> None:
+        self.entries: list[tuple[int, int]] = []  # (unclamped price, offer id)
         self.start = 0  # every entry before it has left the book
-        self._rest: Iterator[tuple[int, int]] | None = rest
+        unclamped = ((compute_unclamped(reference, factor), offer_id) for factor, offer_id in indexed)
+        self._rest: Iterator[tuple[int, int]] | None = heapq.merge(fixed, unclamped)
 
     def live(self, index: int, unbooked: set[int]) -> int:
         """The index of the first entry at or after ``index`` still on the book; -1 if none."""
@@ -126,12 +149,13 @@ class BlockBook:
         self.keeper = keeper
         self.store = store
         self.params = params
+        self._booked: list[bytes] | None = None  # the classes on the book
         self._models: dict[str | None, list[bytes]] = {}
         self._classes: dict[bytes, BookedClass] = {}
         self._emptied: set[bytes] = set()  # classes whose last offer left the book
         self._left: dict[bytes, int] = {}  # offers on a class's book, once one has left it
         self.unbooked: set[int] = set()  # offers that left the book
-        self._offers: dict[int, Offer | None] = {}
+        self._candidates: dict[int, Candidate | None] = {}
         self._providers: dict[bytes, ProviderI | None] = {}
         self._premium: dict[bytes, bool] = {}
         self._wanted: dict[tuple[str, ...], list[BookedClass]] = {}
@@ -158,7 +182,10 @@ class BlockBook:
         """The keys of the classes on the book, of one model or of all, in key order."""
         keys = self._models.get(model)
         if keys is None:
-            keys = self._models[model] = list(self.keeper.booked_classes(self.store, model))
+            if self._booked is None:  # read once for every model
+                self._booked = list(self.keeper.booked_classes(self.store, None))
+            first = b"" if model is None else model_prefix(model)
+            keys = self._models[model] = [key for key in self._booked if key.startswith(first)]
         if self._emptied:
             return [key for key in keys if key not in self._emptied]
         return keys
@@ -167,20 +194,27 @@ class BlockBook:
         found = self._classes.get(key)
         if found is None:
             gpu_class = GpuClass.from_key(key)
-            found = self._classes[key] = BookedClass(
-                key,
-                gpu_class,
-                parse_capability(gpu_class.compute_capability),
-                self.keeper.reference_price(self.store, key),
-                BookRead(self.keeper.book(self.store, gpu_class, indexed=False)),
-                BookRead(self.keeper.book(self.store, gpu_class, indexed=True)),
+            reference = self.keeper.reference_price(self.store, key)
+            book = ClassBook(
+                self.keeper.book(self.store, gpu_class, indexed=False),
+                self.keeper.book(self.store, gpu_class, indexed=True),
+                reference,
             )
+            capability = parse_capability(gpu_class.compute_capability)
+            found = self._classes[key] = BookedClass(key, gpu_class, capability, reference, book)
         return found
 
-    def offer(self, offer_id: int) -> Offer | None:
-        if offer_id in self._offers:
-            return self._offers[offer_id]
-        found = self._offers[offer_id] = self.keeper.get_offer(self.store, offer_id)
+    def candidate(self, offer_id: int, reference: int) -> Candidate | None:
+        """The offer at its price now (its class's reference price given) with its provider;
+        None if either is gone."""
+        if offer_id in self._candidates:
+            return self._candidates[offer_id]
+        offer = self.keeper.get_offer(self.store, offer_id)
+        provider = None if offer is None else self.provider(offer.provider)
+        found = None
+        if offer is not None and provider is not None:
+            found = Candidate.of(offer, provider, compute_offer_price(offer.pricing, reference))
+        self._candidates[offer_id] = found
         return found
 
     def provider(self, owner: bytes) -> ProviderI | None:
@@ -197,10 +231,11 @@ class BlockBook:
             )
         return premium
 
-    def took(self, offer: Offer, gpus: int) -> None:
+    def took(self, found: Candidate, gpus: int) -> None:
         """A new lease took ``gpus`` of the offer's GPUs; off the book once it has none free."""
-        taken = self._offers[offer.id] = take_gpus(offer, gpus)
-        if not taken.free():
+        offer = found.offer
+        taken = self._candidates[offer.id] = Candidate.of(take_gpus(offer, gpus), found.provider, found.price)
+        if not taken.free:
             self.unbooked.add(offer.id)
             key = offer.gpu_class.key()
             left = self._left.get(key)
@@ -218,30 +253,28 @@ def match_orders(keeper: MarketStore, ctx: Context) -> None:
     shared = BlockBook(keeper, store, params)
     budget = params.max_matches_per_block
     while budget:
-        due = keeper.match_queue.peek_due(store, height, budget)
+        popped = keeper.match_queue.pop_due_entries(store, height, budget)
         # The orders and their requesters' tiers, read before any of them is tried (trying
         # one changes no other order and no stake): the reads come before the writes.
-        orders = [keeper.get_order(store, int.from_bytes(item[-8:], "big")) for _, item in due]
+        orders = [keeper.get_order(store, int.from_bytes(item[-8:], "big")) for _, item in popped]
         for order in orders:
             if order is not None and order.state == OrderState.OPEN:
                 shared.is_premium(order.requester)
-        requeued = False
-        for (queued_height, item), order in zip(due, orders, strict=True):
-            keeper.match_queue.remove(store, queued_height, item)  # popped
+        for index, order in enumerate(orders):
             budget -= 1
-            if order is not None and order.state == OrderState.OPEN:
-                requeued = try_order(keeper, ctx, order, params, shared)
-                if requeued:
-                    break  # queued again at this height: it may now come before the rest
-        if not requeued:
+            if order is not None and order.state == OrderState.OPEN and try_order(keeper, ctx, order, shared):
+                # Queued again at this height, it may now come before the orders not yet
+                # tried: they go back, and the queue is read again.
+                for queued_height, item in popped[index + 1 :]:
+                    keeper.match_queue.push(store, queued_height, item)
+                break
+        else:
             return  # the budget is spent, or no order is left due
 
 
-def try_order(
-    keeper: MarketStore, ctx: Context, order: Order, params: MarketParams, shared: BlockBook
-) -> bool:
+def try_order(keeper: MarketStore, ctx: Context, order: Order, shared: BlockBook) -> bool:
     """Match, requeue or expire one popped order; returns whether it was queued again at this
-    height (which may put it ahead of the orders read after it)."""
+    height (which may put it ahead of the orders popped after it)."""
     store, env = ctx.store, ctx.env
     if order.expires_ns and order.expires_ns <= env.time_ns:
         refund_order(keeper, ctx, order, OrderState.EXPIRED)  # one the expiry budget left over
@@ -250,12 +283,12 @@ def try_order(
     if premium != order.premium:
         requeue(keeper, store, msgspec.structs.replace(order, premium=premium), env.height)
         return True
-    found = find_offer(shared, order, params)
+    found = find_offer(shared, order, shared.params)
     if found is None:
         requeue(keeper, store, order, env.height + 1)
         return False
-    open_lease(keeper, ctx, order, found.offer, found.price, premium, params)
-    shared.took(found.offer, order.requirements.gpus)
+    open_lease(keeper, ctx, order, found.offer, found.price, premium, shared.params)
+    shared.took(found, order.requirements.gpus)
     return False
 
 
@@ -268,33 +301,24 @@ def requeue(keeper: MarketStore, store: Store, order: Order, height: int) -> Non
 
 def find_offer(shared: BlockBook, order: Order, params: MarketParams) -> Candidate | None:
     """The best eligible offer for ``order`` within the candidate budget (module docstring).
-    Its streams are the fixed-price and the indexed book of each class, read in unclamped-price
-    order; the heap holds each stream's next entry as (unclamped price, offer id, stream, index
-    in its book)."""
+    Its streams are the books of the classes it can use, each in unclamped-price order; the
+    heap holds each stream's next entry as (unclamped price, offer id, stream, index in its
+    book)."""
     wanted = order.requirements
     budget = params.max_candidates_per_order
     unbooked = shared.unbooked
-    books: list[BookRead] = []
-    references: list[int] = []  # per stream: its class's reference price
-    factors: list[bool] = []  # per stream: whether its entries are factors (indexed)
+    streams: list[BookedClass] = []
     heap: list[tuple[int, int, int, int]] = []
     minimum = parse_capability(wanted.min_compute_capability) if wanted.min_compute_capability else None
     for booked in shared.classes_for(wanted):
         if budget == 0:
             break
         budget -= 1
-        if not booked_meets(booked, wanted, minimum):
-            continue
-        reference = booked.reference
-        for book, indexed in ((booked.fixed, False), (booked.indexed, True)):
-            index = book.first(unbooked)
+        if booked_meets(booked, wanted, minimum):
+            index = booked.book.first(unbooked)
             if index >= 0:
-                value, offer_id = book.entries[index]
-                unclamped = compute_unclamped(reference, value) if indexed else value
-                heap.append((unclamped, offer_id, len(books), index))
-            books.append(book)
-            references.append(reference)
-            factors.append(indexed)
+                heap.append((*booked.book.entries[index], len(streams), index))
+            streams.append(booked)
     heapq.heapify(heap)
     best: Candidate | None = None
     max_price = order.max_price
@@ -303,21 +327,18 @@ def find_offer(shared: BlockBook, order: Order, params: MarketParams) -> Candida
         if unclamped > max_price or (best is not None and unclamped > best.price):
             break
         budget -= 1
-        reference = references[stream]
-        offer = shared.offer(offer_id)
-        if offer is not None:  # the offer as a candidate at its price now, if eligible
-            provider = shared.provider(offer.provider)
-            price = compute_offer_price(offer.pricing, reference)
-            if provider is not None and price <= max_price and fits(order, offer, provider):
-                found = Candidate(price, provider.reputation, offer)
-                if best is None or found.rank() < best.rank():
-                    best = found
-        book = books[stream]
-        index = book.live(index + 1, unbooked)
+        booked = streams[stream]
+        found = shared.candidate(offer_id, booked.reference)
+        if (
+            found is not None
+            and found.price <= max_price
+            and fits(order, found)
+            and (best is None or found.rank() < best.rank())
+        ):
+            best = found
+        index = booked.book.live(index + 1, unbooked)
         if index >= 0:
-            value, offer_id = book.entries[index]
-            unclamped = compute_unclamped(reference, value) if factors[stream] else value
-            heapq.heappush(heap, (unclamped, offer_id, stream, index))
+            heapq.heappush(heap, (*booked.book.entries[index], stream, index))
     return best
 
 
@@ -346,15 +367,15 @@ def is_eligible(order: Order, offer: Offer, provider: ProviderI) -> bool:
     )
 
 
-def fits(order: Order, offer: Offer, provider: ProviderI) -> bool:
-    """``is_eligible`` for an offer read from a book whose class meets the order."""
-    wanted = order.requirements
+def fits(order: Order, found: Candidate) -> bool:
+    """``is_eligible`` for a candidate read from a book whose class meets the order."""
+    wanted, offer, provider = order.requirements, found.offer, found.provider
     return (
-        offer.free() >= wanted.gpus
+        found.free >= wanted.gpus
         and offer.provider != order.requester
         and offer.min_duration_s <= order.duration_s <= offer.max_duration_s
         and (not wanted.job_kind or wanted.job_kind in offer.job_kinds)
-        and provider.is_active()
+        and found.active
         and (not wanted.regions or provider.region in wanted.regions)
         and provider.reputation >= wanted.min_reputation
         and provider.measured_capacity >= wanted.min_capacity

@@ -121,8 +121,8 @@ def open_lease(
         closed=None,
     )
     keeper.set_lease(store, lease)
-    keeper.accept_queue.push(store, lease.accept_deadline, id_bytes(lease.id))
-    keeper.save_offer(store, offer, take_gpus(offer, gpus))
+    keeper.accept_queue.push_new(store, lease.accept_deadline, id_bytes(lease.id))
+    keeper.lease_gpus(store, offer, gpus)
     keeper.add_class_gpus(store, offer.gpu_class, offered=0, leased=gpus)
     keeper.update_order(store, msgspec.structs.replace(order, state=OrderState.MATCHED, lease_id=lease.id))
     if order.expires_ns:  # a matched order no longer expires

@@ -36,6 +36,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import msgspec
+
 from genesis.schema import MarketParams
 from vm.encoding import decode, encode
 from vm.market.errors import LeaseNotFound, OfferNotFound, OrderNotFound
@@ -178,11 +180,12 @@ class MarketStore:
         kv = self._kv(store)
         provider, item = new.provider, id_bytes(new.id)
         kv.set(OFFER + item, encode(new))
-        is_open = new.state != OfferState.CLOSED
         if old is None:
             kv.set(OFFER_BY_PROVIDER + provider + item, PRESENT)
-        if old is None or is_open != (old.state != OfferState.CLOSED):
-            self._set_present(kv, OPEN_OFFER + provider + item, is_open)
+        if old is None or old.state != new.state:
+            is_open = new.state != OfferState.CLOSED
+            if old is None or is_open != (old.state != OfferState.CLOSED):
+                self._set_present(kv, OPEN_OFFER + provider + item, is_open)
         # Only what changes is written: an offer that stays on the book at the same place
         # (a lease took some of its GPUs) keeps its entry and its class's count.
         booked_before = old is not None and old.free() > 0
@@ -196,6 +199,20 @@ class MarketStore:
         before = (old.commitment(), old.offered()) if old is not None else (0, 0)
         self.add_commitment(store, Address(provider), new.gpu_class, new.commitment() - before[0])
         self.add_class_gpus(store, new.gpu_class, offered=new.offered() - before[1], leased=0)
+
+    def lease_gpus(self, store: Store, offer: Offer, gpus: int) -> Offer:
+        """``save_offer`` for an offer a new lease takes ``gpus`` of its free GPUs from: only its
+        record and, once none is free, its place on the book change (its provider's commitment
+        and its class's GPUs on offer count a leased GPU as they counted it free)."""
+        free = offer.free()
+        if not 0 < gpus <= free:
+            raise ValueError(f"offer {offer.id} has {free} free gpus, not {gpus}")
+        taken = msgspec.structs.replace(offer, leased=offer.leased + gpus)
+        kv = self._kv(store)
+        kv.set(OFFER + id_bytes(offer.id), encode(taken))
+        if gpus == free:
+            self._unbook(kv, offer)
+        return taken
 
     def _book(self, kv: PrefixStore, offer: Offer) -> None:
         kv.set(book_key(offer), PRESENT)

@@ -23,6 +23,12 @@ class OfferState(IntEnum):
     CLOSED = 3  # off the book for good; its open leases run on
 
 
+# Bound once for the Offer methods below, which matching calls for every offer it reads:
+# reading a member from its Enum class goes through EnumType's attribute hook (Python 3.11).
+_ACTIVE = OfferState.ACTIVE
+_CLOSED = OfferState.CLOSED
+
+
 class OrderState(IntEnum):
     OPEN = 1  # waiting in the matching queue
     MATCHED = 2  # its deposit went to a lease
@@ -106,17 +112,17 @@ class Offer(Canonical, frozen=True):
 
     def free(self) -> int:
         """GPUs a new lease may take: only an active offer has any."""
-        return max(self.count - self.leased, 0) if self.state == OfferState.ACTIVE else 0
+        return max(self.count - self.leased, 0) if self.state == _ACTIVE else 0
 
     def offered(self) -> int:
         """GPUs it puts in its class's utilisation: all of an active offer's, and the leased
         GPUs of a paused or closed one."""
-        return max(self.count, self.leased) if self.state == OfferState.ACTIVE else self.leased
+        return max(self.count, self.leased) if self.state == _ACTIVE else self.leased
 
     def commitment(self) -> int:
         """GPUs of its provider it holds: a closed offer only its leased GPUs, any other all
         it offers (a paused offer may resume)."""
-        return self.leased if self.state == OfferState.CLOSED else max(self.count, self.leased)
+        return self.leased if self.state == _CLOSED else max(self.count, self.leased)
 
 
 class Requirements(Canonical, frozen=True):

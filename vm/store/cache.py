@@ -95,24 +95,29 @@ class CacheStore:
 def _merge(
     mine: list[bytes], changes: Mapping[bytes, bytes | None], theirs: Iterator[tuple[bytes, bytes]]
 ) -> Iterator[tuple[bytes, bytes]]:
-    index = 0
+    """The parent's pairs (``theirs``) with this buffer's changes to the range (``mine``: the
+    changed keys, sorted) put over them, in key order."""
+    index, count = 0, len(mine)
     for key, value in theirs:
-        while index < len(mine) and mine[index] < key:
-            yield from _present(mine[index], changes)
+        while index < count and mine[index] < key:
+            own = changes[mine[index]]
+            if own is not None:
+                yield mine[index], own
             index += 1
-        if index < len(mine) and mine[index] == key:
-            yield from _present(key, changes)
+        if index < count and mine[index] == key:
+            own = changes[key]
+            if own is not None:
+                yield key, own
             index += 1
         else:
             yield key, value
+        if index == count:
+            yield from theirs  # no change is left in the range: the rest are the parent's
+            return
     for key in mine[index:]:
-        yield from _present(key, changes)
-
-
-def _present(key: bytes, changes: Mapping[bytes, bytes | None]) -> Iterator[tuple[bytes, bytes]]:
-    value = changes[key]
-    if value is not None:
-        yield key, value
+        own = changes[key]
+        if own is not None:
+            yield key, own
 
 
 class GasStore:

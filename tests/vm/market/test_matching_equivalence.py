@@ -186,3 +186,19 @@ def test_a_class_that_leaves_the_book_in_the_block_stops_counting_against_the_bu
         order_msg(CAROL, max_price=3 * price, models=[A100.model, H100.model], job_kind="gemm"),
     )
     assert [market.lease(i).offer_id for i in (1, 2)] == [1, 3]
+
+
+def test_offers_at_the_same_unclamped_price_are_read_oldest_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed-price offer and an indexed one of the same class at the same unclamped price:
+    with a candidate budget of the class and one offer, the order reads (and takes) the older."""
+    monkeypatch.setattr(blocks, "match_orders", twin_matching)
+    params = msgspec.structs.replace(TWIN_PARAMS, max_candidates_per_order=2)
+    market = Market(market_genesis(params))
+    market.register(ALICE, gpu_spec(H100, 2))
+    reference = params.min_reference_price  # H100 was never priced
+    market.block(
+        offer_msg(ALICE, 1, 2 * reference),
+        offer_msg(ALICE, 1, pricing=Pricing(0, 20_000, 1, 3 * reference)),  # unclamped: 2 x reference
+    )
+    market.block(order_msg(BOB, max_price=3 * reference))
+    assert market.lease(1).offer_id == 1
