@@ -122,6 +122,29 @@ def compute_genesis(doc: Any) -> None:
 
 # -- the network, the providers and their leases -----------------------------------------------------
 
+# gpu/'s compiled kernels are cached on disk (numba cache=True). On a fresh checkout the first
+# job would compile them in every worker and validator at once, minutes on two cores: compile
+# them once here, through the paths the agents take (run, commit, check a fetched file).
+WARM_UP = """
+import sys
+from pathlib import Path
+from gpu.backend import NumpyBackend
+from gpu.commit import canonical_bytes
+from gpu.jobs import GemmSpec
+from gpu.run import run_job
+from node.outputs.check import check_outputs
+spec = GemmSpec(m=64, k=64, n=64, bound=8, seed=1)
+result = run_job(spec, NumpyBackend())
+path = Path(sys.argv[1])
+path.write_bytes(b"".join(canonical_bytes(output) for output in result.outputs))
+assert check_outputs(spec, path, result.result_root, b"warm-up", bytes(32), 3).verdict == "valid"
+"""
+
+
+def warm_up_kernels(work: Path) -> None:
+    command = [sys.executable, "-c", WARM_UP, str(work / "warm-up.bin")]
+    subprocess.run(command, cwd=REPO_ROOT, check=True, timeout=600, capture_output=True)
+
 
 class WorkerProcess:
     """``depind worker`` (or a misbehaving variant) for the key ``provider`` in ``home``."""
@@ -174,6 +197,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("compute")
+    warm_up_kernels(root)
     network = Network(root / "net", VALIDATORS)
     workers: list[WorkerProcess] = []
     try:
