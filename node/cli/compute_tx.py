@@ -191,19 +191,39 @@ def compute_tx() -> None:
     """Submit jobs and results, attest results, and prove results or attestations wrong."""
 
 
+def job_options(deadline_default: int | None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """SPEC_FILE, --from, --lease, --deadline-blocks (required without a default) and --price:
+    what submitting a job takes, here and in `depind job run`."""
+    flags = [
+        click.argument("header", metavar="SPEC_FILE", type=SPEC_FILE),
+        from_option,
+        click.option("--lease", "lease_id", type=ID, required=True, help="The active lease the job runs on."),
+        click.option(
+            "--deadline-blocks",
+            type=click.IntRange(1, MAX_AMOUNT),
+            required=deadline_default is None,
+            default=deadline_default,
+            show_default=deadline_default is not None,
+            help="Blocks the provider has to submit the result.",
+        ),
+        click.option(
+            "--price",
+            type=AMOUNT,
+            required=True,
+            help="Deposit paid for a verified result, e.g. 1000000udepin.",
+        ),
+    ]
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        for flag in reversed(flags):
+            command = flag(command)
+        return command
+
+    return decorate
+
+
 @compute_tx.command(name="submit-job")
-@click.argument("header", metavar="SPEC_FILE", type=SPEC_FILE)
-@from_option
-@click.option("--lease", "lease_id", type=ID, required=True, help="The active lease the job runs on.")
-@click.option(
-    "--deadline-blocks",
-    type=click.IntRange(1, MAX_AMOUNT),
-    required=True,
-    help="Blocks the provider has to submit the result.",
-)
-@click.option(
-    "--price", type=AMOUNT, required=True, help="Deposit paid for a verified result, e.g. 1000000udepin."
-)
+@job_options(deadline_default=None)
 @tx_options
 def submit_job(
     opts: TxOptions, header: bytes, from_key: str, lease_id: int, deadline_blocks: int, price: Coin

@@ -27,10 +27,8 @@ from cosmpy.protos.cosmos.base.abci.v1beta1.abci_pb2 import TxMsgData
 from gpu.header import decode_header
 from node.cli.broadcast import TxOptions, broadcast, confirm, tx_options
 from node.cli.common import CLIError
-from node.cli.compute_tx import SPEC_FILE, compute_denom, in_denom
+from node.cli.compute_tx import compute_denom, in_denom, job_options
 from node.cli.keyring_access import find_key, open_keyring
-from node.cli.market_tx import AMOUNT, ID, from_option
-from node.cli.params import MAX_AMOUNT
 from node.client import Client, Signer
 from node.outputs.fetch import DEFAULT_LIMITS, FetchError, fetch_outputs
 from node.outputs.layout import expected_outputs
@@ -41,6 +39,7 @@ from vm.tx import decode_tx
 from vm.types import Coin
 
 POLL_S = 1.0
+DEFAULT_DEADLINE_BLOCKS = 50
 DEFAULT_TIMEOUT_S = 600.0
 OUTPUT_FILE = "output.bin"
 JOB_FILE = "job.json"
@@ -53,19 +52,7 @@ def job_group() -> None:
 
 
 @job_group.command(name="run")
-@click.argument("header", metavar="SPEC_FILE", type=SPEC_FILE)
-@from_option
-@click.option("--lease", "lease_id", type=ID, required=True, help="The active lease the job runs on.")
-@click.option(
-    "--deadline-blocks",
-    type=click.IntRange(1, MAX_AMOUNT),
-    default=50,
-    show_default=True,
-    help="Blocks the provider has to submit the result.",
-)
-@click.option(
-    "--price", type=AMOUNT, required=True, help="Deposit paid for a verified result, e.g. 1000000udepin."
-)
+@job_options(deadline_default=DEFAULT_DEADLINE_BLOCKS)
 @click.option(
     "--out",
     "out_dir",
