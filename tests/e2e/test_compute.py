@@ -133,11 +133,15 @@ from gpu.commit import canonical_bytes
 from gpu.jobs import GemmSpec
 from gpu.run import run_job
 from node.outputs.check import check_outputs
-spec = GemmSpec(m=64, k=64, n=64, bound=8, seed=1)
+from node.outputs.hashing import OutputHasher
+spec = GemmSpec(m=256, k=64, n=512, bound=8, seed=1)  # 512 KiB: past gpu/commit.py's FAST_LEAVES
 result = run_job(spec, NumpyBackend())
 path = Path(sys.argv[1])
 path.write_bytes(b"".join(canonical_bytes(output) for output in result.outputs))
 assert check_outputs(spec, path, result.result_root, b"warm-up", bytes(32), 3).verdict == "valid"
+hasher = OutputHasher([(256, 512)])  # a fetch hashes what it receives: read-only bytes
+hasher.update(path.read_bytes())
+assert hasher.root() == result.output_root
 """
 
 
