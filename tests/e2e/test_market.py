@@ -11,43 +11,31 @@ after the node restarts. The provider's exit closes its last lease with a refund
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from genesis.schema import GenesisDoc, MarketGenesis, MarketParams, set_section
-from node.keys.hd import PrivateKey
-from node.keys.keyring import Keyring
 from node.light import parse_rfc3339
-from tests.e2e.harness import DENOM, KEYS, REPO_ROOT, NodeFactory, NodeProcess, Wallet
+from tests.e2e.harness import DENOM, KEYS, NodeFactory, NodeProcess, Wallet
+from tests.e2e.market_setup import FEE, H100, WorkerProcess, eventually, key_in_keyring, submit
 from vm.market.msgs import (
     MsgCloseLease,
     MsgCreateOffer,
     MsgCreateOrder,
     MsgDepositEscrow,
 )
-from vm.market.types import GpuClass, Pricing, Requirements
-from vm.msg import Msg
+from vm.market.types import Pricing, Requirements
 from vm.provider.msgs import GpuSpec, MsgExitProvider, MsgRegisterProvider
 from vm.types import Coin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-GAS = 500_000
-FEE = 5_000
 NS_PER_HOUR = 3_600 * 10**9
 RATE = 3_600_000  # udepin per GPU-hour: 1 per GPU-millisecond
 GPUS = 2
-H100 = GpuClass("NVIDIA H100 80GB HBM3", 81_559, "9.0")
 COLLATERAL = 5_000_000
-WAIT_S = 30.0
-POLL_S = 0.1
 ESCROW_LOW_WARNING_S = 3
 
 
@@ -60,14 +48,14 @@ def short_market(doc: GenesisDoc) -> None:
 def test_a_lease_from_order_to_refund(node_factory: NodeFactory, tmp_path: Path) -> None:
     node = node_factory(edit_genesis=short_market)
     worker_home = tmp_path / "worker"
-    provider_key = provider_in_keyring(worker_home)
+    provider_key = key_in_keyring(worker_home, "provider")
     funder = Wallet(node, KEYS[0])
     submit(node, funder, [funder.send_msg(provider_key.address, 50_000_000)])
     provider = Wallet(node, provider_key)
     requester = Wallet(node, KEYS[1])
     register_and_offer(node, provider)
 
-    worker = Worker(node, worker_home, tmp_path / "worker.log")
+    worker = WorkerProcess("node.cli.main", worker_home, node, withdraw_every=3)
     try:
         lease = check_matched_and_accepted(node, requester, duration_s=600)
         check_escrow_flows(node, lease)
@@ -192,45 +180,6 @@ def check_exit_closes_with_refund(
 # -- helpers ---------------------------------------------------------------------------------------
 
 
-class Worker:
-    """``depind worker`` for the provider key in ``home``'s test keyring."""
-
-    def __init__(self, node: NodeProcess, home: Path, log_path: Path) -> None:
-        self.log_path = log_path
-        self._log = log_path.open("wb")
-        command = [sys.executable, "-m", "node.cli.main", "worker", "--home", str(home)]
-        command += [
-            "--keyring-backend",
-            "test",
-            "--from",
-            "provider",
-            "--node",
-            f"http://127.0.0.1:{node.port}",
-        ]
-        command += ["--withdraw-every", "3"]
-        self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=self._log, stderr=subprocess.STDOUT)
-
-    def log(self) -> str:
-        return self.log_path.read_text()
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait()
-        self._log.close()
-        return code
-
-
-def provider_in_keyring(home: Path) -> PrivateKey:
-    keyring = Keyring(home, backend="test")
-    keyring.add("provider")
-    return keyring.private_key("provider")
-
-
 def order_msg(requester: Wallet, duration_s: int, deposit: int) -> MsgCreateOrder:
     wanted = Requirements(
         gpu_models=[H100.model],
@@ -247,14 +196,6 @@ def order_msg(requester: Wallet, duration_s: int, deposit: int) -> MsgCreateOrde
 
 def minimum_deposit(duration_s: int) -> int:
     return -(-RATE * GPUS * duration_s // 3_600)
-
-
-def submit(node: NodeProcess, wallet: Wallet, messages: list[Msg]) -> int:
-    """Broadcast a tx of ``messages``; the height of its block (it must succeed)."""
-    raw = wallet.sign(messages, fee=FEE, gas=GAS)
-    result = node.commit_tx(raw)
-    wallet.sequence += 1
-    return int(result["height"])
 
 
 def lease_of(node: NodeProcess, lease_id: str | int) -> dict[str, Any]:
@@ -283,13 +224,4 @@ def escrow_low_events(node: NodeProcess, height: int, lease_id: str | int) -> li
         attributes = {a["key"]: a["value"] for a in event["attributes"]}
         if event["type"] == "escrow_low" and attributes.get("lease_id") == str(lease_id):
             found.append(attributes)
-    return found
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = WAIT_S) -> Any:
-    deadline = time.monotonic() + timeout
-    while (found := check()) is None or found is False:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not seen within {timeout}s")
-        time.sleep(POLL_S)
     return found
