@@ -18,6 +18,13 @@ check_attestation_dispute(header, result_root, verifier, beacon, rounds, attesta
 O(N + log leaves) work: the attested entry (C r_k)_i, opened against the member's C r root, differs
 from row i of C (opened against the result's output root) times the member's vector r_k,
 regenerated from its challenge seed (gpu/challenge.py).
+
+A dispute may also come in two steps, for only the member holds its C r vectors:
+correct_cr_entry(header, result_root, verifier, beacon, rounds, attestation, row_dispute), O(N +
+log leaves), returns what entry (C r_k)_i must be, from row i of C alone (a `RowDispute`); the
+member answers with the entry opened in its tree, and answered_cr_entry(header, rounds, cr_root,
+disputed entry, answer), O(log leaves), returns the value it opens. The attestation is false if the
+two differ (or if the member does not answer).
 """
 
 from collections.abc import Iterator, Sequence
@@ -44,7 +51,7 @@ from gpu.header import (
 )
 from gpu.merkle import ChunkLayout, Digest, Opening, opened_entries, opened_leaf
 from gpu.prng_scalar import column_entries, dot, entry, row_entries
-from gpu.proofs import FRAUD_PROOF_VERSION, Attestation, AttestationDispute, FraudProof
+from gpu.proofs import FRAUD_PROOF_VERSION, Attestation, AttestationDispute, CrOpening, FraudProof, RowDispute
 
 Read = SuppliedOperand | EarlierOutput | SuppliedBias | int  # an accumulator: its output index
 Openings = Iterator[tuple[int, Opening]]  # (position in the proof, opening)
@@ -102,27 +109,57 @@ def check_attestation_dispute(
     dispute: AttestationDispute,
 ) -> None:
     """Return only if `dispute` shows that the member `verifier` attested a wrong C r entry."""
-    validate_header(header)
-    check_rounds(rounds)
-    if attestation.result_root != committed_root:
-        raise InvalidDispute("the attestation is for another result root")
-    if attestation.verdict != "valid" or attestation.rounds != rounds:
-        raise InvalidDispute(f"only a valid verdict over {rounds} rounds commits to C r")
-    steps = layout(header)
     attested = dispute.entry
-    if not 0 <= attested.tensor < len(steps) or not isinstance(steps[attested.tensor], GemmLayout):
-        raise InvalidDispute(f"output {attested.tensor} is not a GEMM output of the job")
-    _check_bound_root(header, committed_root, dispute.output_root, InvalidDispute)
+    claim = RowDispute(
+        attested.tensor, attested.round, attested.row, dispute.output_root, dispute.row_opening
+    )
+    steps = _disputed_steps(header, committed_root, rounds, attestation, claim)
     try:
         value = check_cr_opening(header, rounds, attestation.cr_root, attested)
     except InvalidOpening as err:
         raise InvalidDispute(f"the attested entry: {err}") from None
-    row = _disputed_row(steps, dispute)
-    seed = derive_challenge_seed(committed_root, verifier, beacon)
-    if dot(row, challenge_vector(seed, attested.tensor, len(row), attested.round)) == value:
+    if _correct_entry(steps, committed_root, verifier, beacon, claim) == value:
         raise InvalidDispute(
             f"the attested entry ({attested.round}, {attested.row}) of output {attested.tensor} is correct"
         )
+
+
+def correct_cr_entry(
+    header: JobHeader,
+    committed_root: Digest,
+    verifier: bytes,
+    beacon: bytes,
+    rounds: int,
+    attestation: Attestation,
+    dispute: RowDispute,
+) -> int:
+    """What entry (C r_round)_row of output `tensor` of member `verifier`'s valid attestation must
+    be: row `row` of C, opened against the committed result, times the member's vector."""
+    steps = _disputed_steps(header, committed_root, rounds, attestation, dispute)
+    rows = steps[dispute.tensor].shape[0]
+    if not (0 <= dispute.round < rounds and 0 <= dispute.row < rows):
+        raise InvalidDispute(
+            f"entry ({dispute.round}, {dispute.row}) is outside C r of output {dispute.tensor} "
+            f"({rounds} x {rows})"
+        )
+    return _correct_entry(steps, committed_root, verifier, beacon, dispute)
+
+
+def answered_cr_entry(
+    header: JobHeader, rounds: int, cr_root: Digest, disputed: tuple[int, int, int], answer: CrOpening
+) -> int:
+    """The value that `answer` opens in the member's C r tree (`cr_root`) of the `disputed` entry
+    (tensor, round, row)."""
+    if (answer.tensor, answer.round, answer.row) != disputed:
+        tensor, round_index, row = disputed
+        raise InvalidDispute(
+            f"the answer opens entry ({answer.round}, {answer.row}) of output {answer.tensor}, "
+            f"not the disputed ({round_index}, {row}) of output {tensor}"
+        )
+    try:
+        return check_cr_opening(header, rounds, cr_root, answer)
+    except InvalidOpening as err:
+        raise InvalidDispute(f"the answered entry: {err}") from None
 
 
 # -- parts ---------------------------------------------------------------------------------------
@@ -141,9 +178,36 @@ def _entry_step(steps: Sequence[StepLayout], proof: FraudProof) -> StepLayout:
     return steps[proof.tensor]
 
 
-def _disputed_row(steps: Sequence[StepLayout], dispute: AttestationDispute) -> list[int]:
-    """Row `entry.row` of the disputed output, opened against the output root."""
-    tensor, row = dispute.entry.tensor, dispute.entry.row
+def _disputed_steps(
+    header: JobHeader, committed_root: Digest, rounds: int, attestation: Attestation, dispute: RowDispute
+) -> Sequence[StepLayout]:
+    """The job's steps, once the attestation commits to C r of this result and the disputed
+    output is a GEMM output whose row is opened under the output root bound into the result."""
+    validate_header(header)
+    check_rounds(rounds)
+    if attestation.result_root != committed_root:
+        raise InvalidDispute("the attestation is for another result root")
+    if attestation.verdict != "valid" or attestation.rounds != rounds:
+        raise InvalidDispute(f"only a valid verdict over {rounds} rounds commits to C r")
+    steps = layout(header)
+    if not 0 <= dispute.tensor < len(steps) or not isinstance(steps[dispute.tensor], GemmLayout):
+        raise InvalidDispute(f"output {dispute.tensor} is not a GEMM output of the job")
+    _check_bound_root(header, committed_root, dispute.output_root, InvalidDispute)
+    return steps
+
+
+def _correct_entry(
+    steps: Sequence[StepLayout], committed_root: Digest, verifier: bytes, beacon: bytes, dispute: RowDispute
+) -> int:
+    """Row `row` of the disputed output times the member's vector r_round: O(N)."""
+    row = _disputed_row(steps, dispute)
+    seed = derive_challenge_seed(committed_root, verifier, beacon)
+    return dot(row, challenge_vector(seed, dispute.tensor, len(row), dispute.round))
+
+
+def _disputed_row(steps: Sequence[StepLayout], dispute: RowDispute) -> list[int]:
+    """Row `row` of the disputed output, opened against the output root."""
+    tensor, row = dispute.tensor, dispute.row
     cols = steps[tensor].shape[1]
     try:
         return opened_entries(

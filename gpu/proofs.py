@@ -1,4 +1,5 @@
-"""Fraud proofs, attestations, C r openings and attestation disputes, and their binary encoding.
+"""Fraud proofs, attestations, C r openings and attestation disputes (one-shot, or a row of C the
+member must answer), and their binary encoding.
 
 No NumPy: the chain decodes these from transactions. Every encoding is canonical (one value has
 one encoding, and decoding then encoding gives the same bytes), little-endian, fixed-width except
@@ -13,6 +14,8 @@ for length-prefixed byte strings, and starts with a kind byte and a version byte
     CrOpening    0x03 | version 1 | tensor u16 | round u8 | row u32 | value i64 | opening
     Dispute      0x04 | version 1 | tensor u16 | round u8 | row u32 | value i64 | output_root 32
                  | entry opening (C r tree) | row opening (output tree)
+    RowDispute   0x05 | version 1 | tensor u16 | round u8 | row u32 | output_root 32
+                 | row opening (output tree)
 
 Decoding checks the size limit before anything else, then rejects a wrong kind, an unknown
 version, a count or length over its limit, truncated input and trailing bytes, each with an
@@ -30,10 +33,12 @@ FRAUD_PROOF_KIND = 0x01
 ATTESTATION_KIND = 0x02
 CR_OPENING_KIND = 0x03
 DISPUTE_KIND = 0x04
+ROW_DISPUTE_KIND = 0x05
 FRAUD_PROOF_VERSION = 2
 ATTESTATION_VERSION = 1
 CR_OPENING_VERSION = 1
 DISPUTE_VERSION = 1
+ROW_DISPUTE_VERSION = 1
 MAX_ENCODED_BYTES = 1 << 20
 # The longest opened data: a supplied int8 row or column (K <= 2^18); an output row (N <= 2^14
 # int32 entries) spans at most 65 KiB of chunks.
@@ -102,6 +107,20 @@ class AttestationDispute:
     version: int = DISPUTE_VERSION
 
 
+@dataclass(frozen=True)
+class RowDispute:
+    """A claim on entry `row` of C r_round of GEMM output `tensor` that carries only row `row` of C,
+    opened in the output tree under `output_root`: the member, who alone holds its C r vectors,
+    must answer by opening that entry in its tree (an interactive dispute)."""
+
+    tensor: int
+    round: int
+    row: int
+    output_root: Digest
+    row_opening: Opening
+    version: int = ROW_DISPUTE_VERSION
+
+
 # -- encoding ------------------------------------------------------------------------------------
 
 
@@ -131,6 +150,12 @@ def encode_dispute(dispute: AttestationDispute) -> bytes:
     _write_entry_fields(out, dispute.entry)
     out.digest(dispute.output_root).opening(dispute.entry.opening).opening(dispute.row_opening)
     return out.bytes()
+
+
+def encode_row_dispute(dispute: RowDispute) -> bytes:
+    out = _Writer(ROW_DISPUTE_KIND, dispute.version)
+    out.uint(dispute.tensor, 2).uint(dispute.round, 1).uint(dispute.row, 4)
+    return out.digest(dispute.output_root).opening(dispute.row_opening).bytes()
 
 
 def opening_bytes(data_bytes: int, hashes: int) -> int:
@@ -191,6 +216,15 @@ def decode_dispute(data: bytes) -> AttestationDispute:
     entry, row_opening = src.opening(), src.opening()
     src.end()
     return AttestationDispute(CrOpening(tensor, round_index, row, value, entry), output_root, row_opening)
+
+
+def decode_row_dispute(data: bytes) -> RowDispute:
+    src = _Reader(data, "row dispute", ROW_DISPUTE_KIND, ROW_DISPUTE_VERSION)
+    tensor, round_index, row = src.uint(2), src.uint(1), src.uint(4)
+    output_root = src.digest()
+    row_opening = src.opening()
+    src.end()
+    return RowDispute(tensor, round_index, row, output_root, row_opening)
 
 
 def _write_entry_fields(out: "_Writer", entry: CrOpening) -> None:

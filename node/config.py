@@ -76,6 +76,8 @@ class VerifierConfig:
     retry_after_blocks: int = 3  # after a failed fetch or check, before trying the job again
     challenge_after_failures: int = 2  # failed fetches before challenging availability; 0: never
     check_threads: int = 0  # threads for the check; 0: every core
+    # Probability of auditing each other member of a checked job with a row dispute (0 to 1).
+    audit_rate: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,13 @@ retry_after_blocks = {verifier.retry_after_blocks}
 challenge_after_failures = {verifier.challenge_after_failures}
 # Threads for Freivalds' check; 0: every core.
 check_threads = {verifier.check_threads}
+# After a valid check, audit each other member of the committee with this probability (0 to 1):
+# a dispute carrying one row of C, drawn at random, which the member must answer from its C r;
+# it holds the compute param dispute_bond from the operator account until the answer (paid to
+# an honest member). With n members each is audited audit_rate x (n - 1) times a job on average:
+# at 0.05 and the default committee of 3, a member that attests without reading the outputs is
+# caught on about one job in ten, and loses more stake than the skipped work saves.
+audit_rate = {verifier.audit_rate}
 """
 
 
@@ -276,6 +285,8 @@ def check_verifier(verifier: VerifierConfig) -> None:
     for name in ("max_output_bytes", "fetch_range_bytes", "fetch_timeout_s", "request_timeout_s"):
         if getattr(verifier, name) <= 0:
             raise ConfigError(f"verifier.{name} must be positive")
+    if not 0 <= verifier.audit_rate <= 1:
+        raise ConfigError("verifier.audit_rate must be within [0, 1]")
 
 
 def check_api(api: APIConfig, rpc: RPCConfig) -> None:

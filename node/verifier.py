@@ -7,7 +7,9 @@ that the operator has not attested. It takes the one due first and, on a worker 
 consensus never waits:
 
 1. fetches the outputs from the provider's registered endpoint (node/outputs/fetch.py:
-   bounded in size, time and memory, accepted only if they hash to the committed result);
+   bounded in size, time and memory, accepted only if they hash to the committed result),
+   and first, for a job with supplied tensors, its inputs (node/outputs/inputs.py: accepted
+   only if they hash to the header's roots);
 2. checks them with Freivalds' test under its own challenge seed: the committee's beacon
    value and rounds, and its operator's address bytes as the verifier's identity
    (node/outputs/check.py);
@@ -19,6 +21,10 @@ the result is wrong) with the operator's key and puts it in its own node's mempo
 gossips it. One job is checked at a time. A fetch or check that fails is logged and tried
 again ``retry_after_blocks`` later; an attestation that did not land is sent again after
 ``RESEND_AFTER`` blocks; nothing here stops the node.
+
+Disputes are node/verifier_disputes.py's, in a task of its own: it answers the disputes of
+the operator's attestations from the saved C r, and audits the other members from rows of C the
+check keeps (``keep_audit_rows``, while the outputs are on disk).
 
 A provider that does not serve its outputs is challenged (docs/compute.md, "Data
 availability"): after ``challenge_after_failures`` failed fetches of a job (no answer, a
@@ -43,13 +49,14 @@ from consensus.tasks import TaskStatus
 from genesis.schema import AuthParams
 from gpu.errors import GpuError
 from gpu.header import JobHeader, decode_header, work_units
-from gpu.jobs import spec_from_header
 from node.client import GAS_ADJUSTMENT_DEN, GAS_ADJUSTMENT_NUM, build_tx, tx_hash_hex
 from node.config import VerifierConfig
 from node.keys.hd import PrivateKey
 from node.outputs.check import CheckResult, OutputsMismatch, check_outputs, save_cr
 from node.outputs.fetch import FetchError, FetchLimits, fetch_outputs
+from node.outputs.inputs import job_spec
 from node.outputs.layout import expected_outputs
+from node.verifier_disputes import DisputeService, keep_audit_rows
 from vm.auth.keeper import required_fee
 from vm.compute.msgs import MsgAttest, MsgChallengeAvailability
 from vm.errors import WrongSequence
@@ -77,7 +84,7 @@ class QueryFailed(Exception):
 
 
 class NotCheckable(Exception):
-    """The job is one this verifier does not check (too large, or its inputs are off chain)."""
+    """The job is one this verifier does not check (too large)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,7 @@ class Assignment:
     attest_deadline: int
     window_end: int  # the last height for an availability challenge
     challenged: bool  # the job's availability was challenged already
+    members: tuple[str, ...] = ()  # the committee's operator accounts, in draw order
 
     @classmethod
     def from_job(cls, job: dict[str, Any]) -> Assignment:
@@ -107,6 +115,7 @@ class Assignment:
             attest_deadline=int(committee["attest_deadline_height"]),
             window_end=int(committee["window_end_height"]),
             challenged=job.get("availability") is not None,
+            members=tuple(member["operator"] for member in committee["members"]),
         )
 
 
@@ -186,10 +195,7 @@ def check_assignment(
 ) -> Outcome:
     """Fetch, check and keep C r: everything but the attestation's signature. Blocking."""
     check_size(assignment, config)
-    try:
-        spec = spec_from_header(assignment.header)
-    except GpuError as err:
-        raise NotCheckable(str(err)) from None
+    spec = job_spec(assignment.header, http_endpoint(endpoint), fetch_limits(config))
     expected = expected_outputs(assignment.header, assignment.result_root)
     outputs = fetch_outputs(http_endpoint(endpoint), expected, work_dir / FETCH_DIR, fetch_limits(config))
     try:
@@ -202,6 +208,8 @@ def check_assignment(
             assignment.rounds,
             config.check_threads or None,
         )
+        if result.cr is not None:  # valid: keep the rows of C that audits of the others need
+            keep_audit_rows(assignment, outputs, operator, work_dir, config)
     finally:
         outputs.unlink(missing_ok=True)
     if result.cr is not None:
@@ -231,6 +239,7 @@ class Verifier:
     _failed_fetches: dict[int, int] = field(default_factory=dict)  # job -> fetches the provider failed
     _challenged: set[int] = field(default_factory=set)  # jobs whose challenge this service sent
     _next_sequence: int = 0  # past the last tx admitted to the mempool
+    _signing: trio.Lock = field(default_factory=trio.Lock)  # one tx at a time from the operator
 
     @property
     def operator(self) -> str:
@@ -238,15 +247,17 @@ class Verifier:
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         log.info("verifying compute results for operator %s in %s", self.operator, self.work_dir)
-        task_status.started()
-        seen = 0
-        while True:
-            height = self.node.app.state.height()
-            if height > seen:
-                seen = height
-                await self.on_block(height)
-            else:
-                await trio.sleep(POLL_S)
+        async with trio.open_nursery() as nursery:
+            await nursery.start(DisputeService(self).run)
+            task_status.started()
+            seen = 0
+            while True:
+                height = self.node.app.state.height()
+                if height > seen:
+                    seen = height
+                    await self.on_block(height)
+                else:
+                    await trio.sleep(POLL_S)
 
     async def on_block(self, height: int) -> None:
         """Judge the job due first, if any; a failure is logged and the job tried again later."""
@@ -408,13 +419,14 @@ class Verifier:
 
     async def send(self, message: Msg) -> tuple[bytes, TxResult]:
         """Sign ``message`` and put it in this node's mempool: the tx and CheckTx's answer."""
-        tx = self.sign([message])
-        result = await self.node.submit_tx(tx)
-        if result.code == WrongSequence.code:
-            self._next_sequence = 0  # another client used the key: take the chain's sequence
-        elif result.code == 0:
-            self._next_sequence += 1
-        return tx, result
+        async with self._signing:
+            tx = self.sign([message])
+            result = await self.node.submit_tx(tx)
+            if result.code == WrongSequence.code:
+                self._next_sequence = 0  # another client used the key: take the chain's sequence
+            elif result.code == 0:
+                self._next_sequence += 1
+            return tx, result
 
     def sign(self, messages: list[Msg]) -> bytes:
         """A tx of ``messages`` from the operator, priced as the node would price it."""

@@ -10,7 +10,8 @@ block, and on each block:
   (``MsgWithdrawLease``) that have at least ``min_withdraw`` to pay;
 - with a job runner (node/worker_jobs.py), runs its pending compute jobs, each on the
   runner's thread, and submits each result (``MsgSubmitResult``) once its folder is written
-  and served;
+  and served; the chain's capacity challenges (vm/compute/capacity.py) are jobs too, queued
+  ahead of the others because their deadline is timed;
 - with a job runner, answers the availability challenges of its verifying jobs
   (``MsgPostChunks``): the sampled chunks, opened from the job's result folder.
 
@@ -100,8 +101,9 @@ class Worker:
         self._act("withdraw", due, height, lambda lease: MsgWithdrawLease(self.provider, lease))
 
     def run_jobs(self, runner: JobRunner, height: int) -> None:
-        """Each pending job still due: submit its result if it has one on disk, else run it."""
-        for job in self.pending_jobs():
+        """Each pending job still due, capacity challenges first (the chain times them): submit
+        its result if it has one on disk, else run it."""
+        for job in sorted(self.pending_jobs(), key=lambda job: job.get("capacity") is None):
             job_id = int(job["id"])
             if int(job["deadline_height"]) < height or ("result", job_id) in self._sent:
                 continue
@@ -110,7 +112,8 @@ class Worker:
                 continue
             finished = runner.finished(job_id, header)
             if finished is None:
-                runner.schedule(job_id, header)
+                if runner.schedule(job_id, header) and job.get("capacity") is not None:
+                    log.info("job %d: a capacity challenge, queued first", job_id)
             elif self._send([submit_result_msg(self.provider, finished)], f"submit job {job_id}'s result"):
                 self._sent[("result", job_id)] = height
 
@@ -166,8 +169,10 @@ class Worker:
     def _send(self, messages: Sequence[Msg], what: str) -> bool:
         try:
             result = self.signer.send(messages)
-        except ClientError as exc:
+        except ClientError as exc:  # unreachable, or the simulation that prices the tx refused it
             log.warning("could not %s: %s", what, exc)
+            if exc.code == WrongSequence.code:
+                self.signer.refresh()  # another client used the key (a claim, say): take the chain's
             return False
         if result.code == WrongSequence.code:
             self.signer.refresh()  # another client used the key: take the chain's sequence

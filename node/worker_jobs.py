@@ -1,10 +1,14 @@
 """Running a provider's compute jobs for ``depind worker`` (docs/compute.md, "Running the agents").
 
-A job is run from its on-chain header alone: a seeded job's spec is its header
-(``gpu.jobs.spec_from_header``); a job whose header commits to supplied inputs needs their
-data, which is not on chain, and is refused with a logged reason. Jobs run one at a time on a
-thread of their own, so the worker's block loop (accepting leases, withdrawing, submitting
-results) never waits for one; at most ``max_queued`` wait behind it.
+A seeded job is run from its on-chain header alone: its spec is its header
+(``gpu.jobs.spec_from_header``). A job whose header commits to supplied tensors needs their data,
+which is not on chain: its requester uploads it to the output server (``PUT /inputs/{header
+digest}``, node/outputs/input_store.py under ``work_dir/inputs``). Until the upload arrives the
+job waits, logged once, and the worker asks again on each block up to the job's deadline; once it
+has arrived it is claimed for the job (kept, and served to the verifiers) and the job runs from
+it. Jobs run one at a time on a thread of their own, so the worker's block loop (accepting
+leases, withdrawing, submitting results) never waits for one; at most ``max_queued`` wait
+behind it.
 
 Each result is a folder (gpu/results.py) named by its job id under ``work_dir/results``,
 written beside it and renamed in once complete, then published in the output store
@@ -30,17 +34,20 @@ from gpu.commit import OUTPUT_DTYPE, commit_arrays
 from gpu.energy import EnergyMeter, energy_meter
 from gpu.errors import GpuError, ResultFileError
 from gpu.header import JobHeader, header_digest, layout, output_layout, work_units
-from gpu.jobs import JobSpec, SuppliedInputs, spec_from_header
+from gpu.jobs import JobSpec, is_seeded, spec_from_header
 from gpu.merkle import Opening
 from gpu.results import ResultRecord, read_record, write_result
 from gpu.run import JobResult, run_job
 from node.outputs.files import open_result_files
+from node.outputs.input_store import InputStore
+from node.outputs.layout import inputs_path
 from node.outputs.server import OutputStore
 
 log = logging.getLogger("depind.worker")
 
 RESULTS_DIR = "results"
 OUTPUTS_DIR = "outputs"  # the output store's links, one per published result root
+INPUTS_DIR = "inputs"  # supplied inputs: uploads, and those claimed by jobs
 STAGING_SUFFIX = ".partial"
 
 JobId = int
@@ -77,13 +84,14 @@ class JobRunner:
         self.results_dir = work_dir / RESULTS_DIR
         self.results_dir.mkdir(parents=True, exist_ok=True)
         self.store = OutputStore(work_dir / OUTPUTS_DIR)
+        self.inputs = InputStore(work_dir / INPUTS_DIR)
         self.backend = backend
         self.max_queued = max_queued
         self._run = run or run_job
         self._meter = meter
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="depind-job")
         self._running: dict[JobId, Future[None]] = {}
-        self._refused: set[JobId] = set()
+        self._waiting: set[JobId] = set()  # jobs whose inputs have not arrived (logged once)
 
     def folder(self, job_id: JobId) -> Path:
         return self.results_dir / str(job_id)
@@ -124,18 +132,38 @@ class JobRunner:
         return open_result_chunks(self.folder(job_id), header, chunks)
 
     def schedule(self, job_id: JobId, header: JobHeader) -> bool:
-        """Queue the job unless it is queued, running, refused, or the queue is full."""
+        """Queue the job unless it is queued, running, waits for its inputs, or the queue is full."""
         self.collect()
-        if job_id in self._running or job_id in self._refused or len(self._running) > self.max_queued:
+        if job_id in self._running or len(self._running) > self.max_queued:
             return False
-        try:
-            spec = spec_from_header(header)
-        except SuppliedInputs as err:
-            self._refused.add(job_id)
-            log.warning("job %d: refused: %s, and this worker runs only seeded jobs", job_id, err)
+        if not self.has_inputs(job_id, header):
             return False
-        self._running[job_id] = self._executor.submit(self._run_into_folder, job_id, spec, header)
+        self._running[job_id] = self._executor.submit(self._run_into_folder, job_id, header)
         return True
+
+    def has_inputs(self, job_id: JobId, header: JobHeader) -> bool:
+        """Whether the job can run: it is seeded, or its supplied inputs have been uploaded (and
+        are now claimed for it). Waiting is logged once per job."""
+        if is_seeded(header):
+            return True
+        digest = header_digest(header)
+        if self.inputs.claim(digest) is not None:
+            self._waiting.discard(job_id)
+            return True
+        if job_id not in self._waiting:
+            self._waiting.add(job_id)
+            log.info(
+                "job %d: waiting for its supplied inputs: the requester uploads them to PUT %s",
+                job_id,
+                inputs_path(digest),
+            )
+        return False
+
+    def spec_of(self, header: JobHeader) -> JobSpec:
+        """The job's spec: its header, or its claimed inputs (checked against the header)."""
+        if is_seeded(header):
+            return spec_from_header(header)
+        return self.inputs.load(header_digest(header))
 
     def collect(self) -> None:
         """Forget jobs that are done; log those that failed (they are tried again later)."""
@@ -156,8 +184,9 @@ class JobRunner:
         interrupted) and its folder is used after the next start."""
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    def _run_into_folder(self, job_id: JobId, spec: JobSpec, header: JobHeader) -> None:
+    def _run_into_folder(self, job_id: JobId, header: JobHeader) -> None:
         kind = header.__struct_config__.tag
+        spec = self.spec_of(header)
         log.info(
             "job %d: running %s (%d work units) on %s", job_id, kind, work_units(header), self.backend.name
         )

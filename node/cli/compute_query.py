@@ -1,5 +1,5 @@
 """``depind query compute <what>``, through the node's compute JSON-RPC methods (``jobs``,
-``job``, ``attestations``, ``verdict``, ``provider_stats``, and ``params`` with
+``job``, ``attestations``, ``verdict``, ``provider_stats``, ``capacity``, and ``params`` with
 ``module: "compute"``).
 
 ``--output json`` prints the RPC result as the node sent it; text shows lists as aligned
@@ -15,7 +15,7 @@ import click
 
 from node.cli import views
 from node.cli.common import node_option, output_option
-from node.cli.market_query import ID, listing, table
+from node.cli.market_query import ID, listing, table, time_text
 from node.cli.params import ADDRESS
 from node.cli.staking_query import paged, show
 from vm.compute.types import JobState
@@ -87,6 +87,15 @@ def verdict(job_id: int, node: str, output: str) -> None:
 def provider_stats(provider: str, node: str, output: str) -> None:
     """The verified jobs, work units and measured energy of provider ADDRESS."""
     show(node, output, stats_text, "provider_stats", provider=provider)
+
+
+@compute_query.command()
+@click.argument("provider", metavar="ADDRESS", type=ADDRESS)
+@node_option
+@output_option
+def capacity(provider: str, node: str, output: str) -> None:
+    """The capacity claim of provider ADDRESS, its measured capacity and its challenges."""
+    show(node, output, capacity_text, "capacity", provider=provider)
 
 
 @compute_query.command(name="params")
@@ -167,6 +176,10 @@ def job_text(result: dict[str, Any]) -> str:
             ("attest by", f"height {c['attest_deadline_height']}"),
             ("window ends", f"height {c['window_end_height']}"),
         ]
+    if j.get("capacity") is not None:
+        terms = j["capacity"]
+        due = time_text(terms["deadline_time_ns"])
+        pairs.append(("capacity challenge", f"claim {terms['claim']} multiply-adds/s, result by {due}"))
     if j["fraud"] is not None:
         pairs.append(("fraud", f"proven by {j['fraud']['prover']} at height {j['fraud']['height']}"))
     if j["verdict_height"]:
@@ -211,5 +224,20 @@ def stats_text(result: dict[str, Any]) -> str:
             ("verified jobs", s["verified_jobs"]),
             ("work units", s["verified_work_units"]),
             ("energy", f"{energy_text(s['energy_mj'], True)} over {s['energy_jobs']} measured jobs"),
+        ]
+    )
+
+
+def capacity_text(result: dict[str, Any]) -> str:
+    c = result["capacity"]
+    expiry = f"until height {c['expires_height']}" if c["expires_height"] else "none in force"
+    return views.fields(
+        [
+            ("provider", c["provider"]),
+            ("claim", f"{c['claim']} multiply-adds/s" if c["claim"] else "none"),
+            ("measured", f"{c['measured']} multiply-adds/s ({expiry})"),
+            ("open challenge", f"job {c['open_job']}" if c["open_job"] else "none"),
+            ("next due", f"height {c['due_height']}" if c["claim"] and not c["open_job"] else "-"),
+            ("challenges", f"{c['passed']} met, {c['failed']} failed"),
         ]
     )

@@ -1,6 +1,7 @@
 """``depind job run``: a requester's whole job in one command (docs/compute.md).
 
-It submits the job in a spec file on one of the requester's leases, waits for its verdict while
+It submits the job in a spec file on one of the requester's leases (first uploading the spec's
+supplied tensors, if any, to the lease's provider: node/outputs/inputs.py), waits for its verdict while
 showing each step on stderr (result committed, committee sampled, attestations), and once the
 job is verified downloads the outputs from the provider's endpoint, checks them against the
 output root the chain holds, and saves them (canonical int32 little-endian bytes, all output
@@ -22,16 +23,17 @@ from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 from cosmpy.protos.cosmos.base.abci.v1beta1.abci_pb2 import TxMsgData
 
-from gpu.header import decode_header
+from gpu.header import JobHeader
 from node.cli.broadcast import TxOptions, broadcast, confirm, tx_options
 from node.cli.common import CLIError
-from node.cli.compute_tx import compute_denom, in_denom, job_options
+from node.cli.compute_tx import JobFile, compute_denom, in_denom, job_options, upload_job_inputs
 from node.cli.keyring_access import find_key, open_keyring
 from node.client import Client, Signer
 from node.outputs.fetch import DEFAULT_LIMITS, FetchError, fetch_outputs
-from node.outputs.layout import expected_outputs
+from node.outputs.layout import expected_outputs, http_endpoint
 from protos.depind.compute.v1 import tx_pb2
 from vm.compute.msgs import MsgSubmitJob
 from vm.modules import default_registry
@@ -69,7 +71,7 @@ def job_group() -> None:
 @tx_options
 def run(
     opts: TxOptions,
-    header: bytes,
+    job_file: JobFile,
     from_key: str,
     lease_id: int,
     deadline_blocks: int,
@@ -77,16 +79,21 @@ def run(
     out_dir: Path | None,
     verdict_timeout: float,
 ) -> None:
-    """Submit the job in SPEC_FILE on --lease, wait for its verdict, download the verified
-    outputs and check them against the committed root."""
+    """Submit the job in SPEC_FILE on --lease (uploading its supplied tensors to the lease's
+    provider first), wait for its verdict, download the verified outputs and check them
+    against the committed root."""
     with Client(opts.node) as client:
+        if job_file.supplied:
+            endpoint = upload_job_inputs(client, lease_id, job_file)
+            click.echo(f"inputs uploaded to {endpoint}", err=True)
+        header = job_file.encoded_header
         job_id = submit(client, opts, from_key, MsgFields(lease_id, header, deadline_blocks, price))
         click.echo(f"job {job_id} submitted on lease {lease_id}", err=True)
         job = wait_for_verdict(client, job_id, verdict_timeout)
         if job["state"] != "valid":
             raise CLIError(f"job {job_id} ended {job['state']}{verdict_reason(job)}")
         endpoint = str(client.call("provider", owner=job["provider"])["endpoint"])
-        saved = download(job, header, endpoint, out_dir or Path(f"job-{job_id}"))
+        saved = download(job, job_file.header, endpoint, out_dir or Path(f"job-{job_id}"))
     click.echo(json.dumps({"job_id": job_id, "state": "valid", "outputs": str(saved)}))
 
 
@@ -166,15 +173,10 @@ def verdict_reason(job: dict[str, Any]) -> str:
     return f" (fraud proven by {fraud['prover']})" if fraud else ""
 
 
-def http_endpoint(endpoint: str) -> str:
-    """A provider's registered endpoint as a URL (``http://`` when it names no scheme)."""
-    return endpoint if "://" in endpoint else f"http://{endpoint}"
-
-
-def download(job: dict[str, Any], header_bytes: bytes, endpoint: str, out_dir: Path) -> Path:
+def download(job: dict[str, Any], header: JobHeader, endpoint: str, out_dir: Path) -> Path:
     """Fetch the outputs, check them against the committed root, save them under ``out_dir``."""
     result = job["result"]
-    expected = expected_outputs(decode_header(header_bytes), bytes.fromhex(result["result_root"]))
+    expected = expected_outputs(header, bytes.fromhex(result["result_root"]))
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir) as work:
         try:
@@ -186,6 +188,6 @@ def download(job: dict[str, Any], header_bytes: bytes, endpoint: str, out_dir: P
         target = out_dir / OUTPUT_FILE
         shutil.move(str(fetched), target)
     record = {key: job[key] for key in ("id", "lease_id", "provider", "spec_digest", "work_units")}
-    record.update(result, header=base64.b64encode(header_bytes).decode())
+    record.update(result, header=base64.b64encode(msgspec.msgpack.encode(header)).decode())
     (out_dir / JOB_FILE).write_text(json.dumps(record, indent=2) + "\n")
     return target

@@ -87,9 +87,10 @@ def worker_command(
     """Keep a provider's leases and run its compute jobs: follow the node's new blocks over
     its WebSocket, accept each new lease at once (a lease not accepted within the market's
     accept_blocks closes with provider_fault and costs collateral), withdraw the leases'
-    earnings every --withdraw-every blocks, run each pending seeded job on --backend and
-    submit its result, and serve the results' outputs on --outputs-listen (the provider's
-    registered endpoint must reach it: `depind tx provider update --endpoint http://HOST:PORT`).
+    earnings every --withdraw-every blocks, run each pending job on --backend (a job with
+    supplied inputs once its requester has uploaded them) and submit its result, and serve the
+    jobs' inputs and outputs on --outputs-listen (the provider's registered endpoint must reach
+    it: `depind tx provider update --endpoint http://HOST:PORT`).
     Results are kept in --work-dir and served again after a restart. It logs each job and tx,
     reconnects when the node restarts, and stops on Ctrl-C or SIGTERM."""
     logging.basicConfig(
@@ -114,7 +115,7 @@ async def serve_and_work(worker: Worker, runner: JobRunner, node: str, outputs_l
     stop = threading.Event()
     log.info("backend %s; %d result(s) in %s", runner.backend.name, runner.republish(), runner.results_dir)
     async with trio.open_nursery() as nursery:
-        url = await nursery.start(serve, runner.store, outputs_listen, OutputLimits())
+        url = await nursery.start(serve, runner.store, outputs_listen, OutputLimits(), runner.inputs)
         log.info("outputs served at %s", url)
         nursery.start_soon(stop_on_signal, stop)
         await trio.to_thread.run_sync(run, worker, node, stop)

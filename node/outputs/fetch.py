@@ -22,12 +22,16 @@ data-availability challenge) from one that serves the wrong thing (a provable li
 Each try of a range that failed for a reason that may pass (a connection error, a timeout, a cut
 body, 5xx, 429) waits twice as long as the one before (up to `max_backoff_s`, or longer if the
 server's Retry-After says so) and is tried again.
+
+`download` is that loop for any bytes whose size is known in advance: node/outputs/inputs.py
+fetches a job's supplied inputs with it, under the same limits and with the same failures.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,27 +131,57 @@ def _download(
     transport: httpx.BaseTransport | None,
 ) -> bytes:
     """Write the outputs at `url` to `path`, range by range in order; their output root."""
-    deadline = time.monotonic() + limits.deadline_s
     hasher = OutputHasher(expected.shapes)
-    with httpx.Client(transport=transport) as client, path.open("wb") as out:
-        position = 0
-        while position < expected.size:
-            stop = min(position + limits.range_bytes, expected.size)
-            data = _fetch_range(client, url, (position, stop), expected.size, limits, deadline)
+    with path.open("wb") as out:
+
+        def receive(data: bytes) -> None:
             out.write(data)
             hasher.update(data)
-            position += len(data)
+
+        download(url, Expected(expected.size, "outputs"), receive, limits, transport)
     return hasher.root()
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What a download must be: exactly `size` bytes of `what` (named in errors)."""
+
+    size: int
+    what: str
+
+
+def download(
+    url: str,
+    expected: Expected,
+    receive: Callable[[bytes], None],
+    limits: FetchLimits,
+    transport: httpx.BaseTransport | None = None,
+) -> None:
+    """Bytes 0 .. size - 1 at `url`, asked for range by range in order, each range handed to
+    `receive` as it completes: memory holds one range."""
+    deadline = time.monotonic() + limits.deadline_s
+    with httpx.Client(transport=transport) as client:
+        position = 0
+        while position < expected.size:
+            stop = min(position + limits.range_bytes, expected.size)
+            data = _fetch_range(client, url, (position, stop), expected, limits, deadline)
+            receive(data)
+            position += len(data)
+
+
 def _fetch_range(
-    client: httpx.Client, url: str, span: tuple[int, int], size: int, limits: FetchLimits, deadline: float
+    client: httpx.Client,
+    url: str,
+    span: tuple[int, int],
+    expected: Expected,
+    limits: FetchLimits,
+    deadline: float,
 ) -> bytes:
-    """Bytes span[0] .. (at most) span[1] - 1 of outputs of `size` bytes, tried up to `attempts` times."""
+    """Bytes span[0] .. (at most) span[1] - 1 of the expected bytes, tried up to `attempts` times."""
     backoff = limits.first_backoff_s
     for attempt in range(1, limits.attempts + 1):
         try:
-            return _try_range(client, url, span, size, limits, deadline)
+            return _try_range(client, url, span, expected, limits, deadline)
         except httpx.TransportError as err:
             failure, asked = f"{type(err).__name__}: {err}", 0.0
         except _Retry as err:
@@ -165,31 +199,39 @@ def _fetch_range(
 
 
 def _try_range(
-    client: httpx.Client, url: str, span: tuple[int, int], size: int, limits: FetchLimits, deadline: float
+    client: httpx.Client,
+    url: str,
+    span: tuple[int, int],
+    expected: Expected,
+    limits: FetchLimits,
+    deadline: float,
 ) -> bytes:
     left = deadline - time.monotonic()
     if left <= 0:
-        raise FetchTimeout(f"{url}: the deadline passed at byte {span[0]} of {size}")
+        raise FetchTimeout(f"{url}: the deadline passed at byte {span[0]} of {expected.size}")
     headers = {"range": f"bytes={span[0]}-{span[1] - 1}", "accept-encoding": "identity"}
     timeout = httpx.Timeout(min(limits.request_timeout_s, left))
     with client.stream("GET", url, headers=headers, timeout=timeout) as response:
         status = response.status_code
         if status == 429 or status >= 500:
-            raise _Retry(f"answered {status}", _retry_after(response))
+            raise _Retry(f"answered {status}", retry_after(response))
         if status != 206:
             raise BadAnswer(f"{url} answered {status} to a request for bytes {span[0]}-{span[1] - 1}", status)
-        first, stop = _content_range(url, response, span, size)
+        first, stop = _content_range(url, response, span, expected)
         return _read_body(url, response, stop - first, deadline)
 
 
-def _content_range(url: str, response: httpx.Response, span: tuple[int, int], size: int) -> tuple[int, int]:
+def _content_range(
+    url: str, response: httpx.Response, span: tuple[int, int], expected: Expected
+) -> tuple[int, int]:
     """The bytes a 206 answer holds: from span[0], at least one and at most what was asked."""
     match = CONTENT_RANGE.fullmatch(response.headers.get("content-range", ""))
     if match is None:
         raise BadAnswer(f"{url} answered 206 without a valid Content-Range", 206)
     first, last, total = (int(group) for group in match.groups())
-    if total != size:
-        raise WrongSize(f"{url} serves {total} bytes of outputs; the job's outputs are {size} bytes")
+    if total != expected.size:
+        what = expected.what
+        raise WrongSize(f"{url} serves {total} bytes of {what}; the job's {what} are {expected.size} bytes")
     if first != span[0] or not first <= last < span[1]:
         raise BadAnswer(f"{url} sent bytes {first}-{last} for a request for {span[0]}-{span[1] - 1}", 206)
     return first, last + 1
@@ -209,6 +251,7 @@ def _read_body(url: str, response: httpx.Response, length: int, deadline: float)
     return bytes(body)
 
 
-def _retry_after(response: httpx.Response) -> float:
+def retry_after(response: httpx.Response) -> float:
+    """The pause a 503 or 429 answer asks for, in seconds (0: none said)."""
     value = response.headers.get("retry-after", "")
     return float(value) if value.isdigit() else 0.0

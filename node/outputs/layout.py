@@ -1,9 +1,13 @@
-"""What the server and the fetcher agree on: the URL of a result's outputs and their size.
+"""What the server and the fetcher agree on: the URL of a result's outputs and their size, and
+the URL of a job's supplied inputs.
 
 A result is named by its result root (32 bytes, 64 hex digits in URLs). Its outputs are the
 canonical bytes the output root commits to (gpu/commit.py): every output tensor as int32
 little-endian, row-major, the tensors concatenated in plan order. Their size follows from the
 job's output shapes alone, so a verifier knows it before asking and refuses anything else.
+
+A job's supplied inputs (node/outputs/inputs.py) are named by its header digest, the spec digest
+the chain holds: 32 bytes, 64 hex digits in URLs too.
 """
 
 import re
@@ -14,9 +18,10 @@ from gpu.commit import OUTPUT_DTYPE
 from gpu.header import JobHeader, header_digest, layout, result_root
 
 OUTPUTS_PATH = "/outputs"
+INPUTS_PATH = "/inputs"
 RECORD_NAME = "result.json"
 ROOT_BYTES = 32
-# Exactly 64 hex digits and nothing else: a root in a URL never names anything but a root.
+# Exactly 64 hex digits and nothing else: a root (or digest) in a URL never names anything else.
 ROOT_PATTERN = re.compile(r"[0-9a-fA-F]{64}")
 
 Shape = tuple[int, int]
@@ -36,6 +41,20 @@ def outputs_path(root: bytes) -> str:
 def outputs_url(endpoint: str, root: bytes) -> str:
     """The URL of a result's outputs at a provider's `endpoint` (``http://host:port``)."""
     return endpoint.rstrip("/") + outputs_path(root)
+
+
+def http_endpoint(endpoint: str) -> str:
+    """A provider's registered endpoint (``host[:port][/path]``, maybe with a scheme) as a URL."""
+    return endpoint if "://" in endpoint else f"http://{endpoint}"
+
+
+def inputs_path(digest: bytes) -> str:
+    return f"{INPUTS_PATH}/{digest.hex()}"
+
+
+def inputs_url(endpoint: str, digest: bytes) -> str:
+    """The URL of the supplied inputs of the job with header digest `digest` at a provider."""
+    return endpoint.rstrip("/") + inputs_path(digest)
 
 
 def output_size(shapes: Sequence[Shape]) -> int:

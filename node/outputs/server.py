@@ -1,8 +1,13 @@
-"""The provider's output server: a result's canonical outputs by byte range, for its verifiers.
+"""The provider's output server: a result's canonical outputs by byte range, for its verifiers,
+and the supplied inputs of its jobs, from their requesters and for the verifiers.
 
     GET  /outputs/{result_root}              the outputs (200 whole, or 206 for one Range)
     HEAD /outputs/{result_root}              their size (Content-Length), Accept-Ranges: bytes
     GET  /outputs/{result_root}/result.json  the folder's record (gpu/results.py)
+    PUT  /inputs/{header_digest}             a job's supplied inputs (node/outputs/inputs.py):
+                                             201 stored, 200 held already
+    GET  /inputs/{header_digest}             the stored inputs (200 whole, or 206 for one Range)
+    HEAD /inputs/{header_digest}             their size
 
 A Starlette app served by hypercorn's trio worker, like the REST server (node/rest/server.py).
 Result folders are published in an `OutputStore`: a directory holding one link per result,
@@ -16,15 +21,21 @@ read from disk and sent in pieces of `piece_bytes` (memory stays at a piece per 
 must be done within `response_timeout_s`; at most `max_concurrent` requests are served at once,
 the others get 503 with Retry-After at once. HEAD ignores Range (RFC 9110 defines ranges for GET
 only) and always gives the whole size.
+
+Inputs are served only with an `InputStore` (node/outputs/input_store.py), which bounds what
+uploads may take on disk. An upload is refused with 413 past `max_upload_bytes` (from its
+Content-Length, or as its bytes arrive), with 503 while `max_concurrent_uploads` are being
+checked, and with 400 unless it decodes as the inputs of exactly the job its path names.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 import trio
@@ -41,7 +52,9 @@ from consensus.tasks import TaskStatus
 from gpu.errors import ResultFileError
 from node.config import parse_laddr
 from node.outputs.files import ResultFiles, open_result_files
-from node.outputs.layout import OUTPUTS_PATH, RECORD_NAME, parse_root
+from node.outputs.input_store import InputStore
+from node.outputs.inputs import InputsError
+from node.outputs.layout import INPUTS_PATH, OUTPUTS_PATH, RECORD_NAME, parse_root
 from node.outputs.ranges import (
     ByteRange,
     UnsatisfiableRange,
@@ -53,6 +66,13 @@ from node.outputs.ranges import (
 log = logging.getLogger("depind.outputs")
 
 OCTETS = "application/octet-stream"
+MAX_LENGTH_DIGITS = 19  # a Content-Length longer than this is over any limit: no int() of it
+
+
+class ByteSource(Protocol):
+    """What a range answer reads from: a result's outputs, or a job's inputs."""
+
+    def read(self, start: int, stop: int) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -109,9 +129,11 @@ class OutputStore:
 
 
 class OutputEndpoints:
-    def __init__(self, store: OutputStore, limits: OutputLimits) -> None:
+    def __init__(self, store: OutputStore, limits: OutputLimits, inputs: InputStore | None = None) -> None:
         self.store = store
         self.limits = limits
+        self.inputs = inputs
+        self.uploading = 0  # uploads being received or checked
 
     async def outputs(self, request: Request) -> Response:
         files = await self.published(request)
@@ -137,13 +159,57 @@ class OutputEndpoints:
             raise HTTPException(404, f"no outputs are published for the result {root.hex()}")
         return files
 
+    async def stored_inputs(self, request: Request) -> Response:
+        store, digest = self.input_store(), self.digest(request)
+        found = await trio.to_thread.run_sync(store.lookup, digest)
+        if found is None:
+            raise HTTPException(404, f"no inputs are stored for the job header {digest.hex()}")
+        if request.method == "HEAD":
+            return Response(headers={"content-length": str(found.size), "accept-ranges": "bytes"})
+        byte_range, status = self.answer_range(request.headers.get("range"), found.size)
+        return RangeResponse(found, byte_range, status, self.limits.piece_bytes)
+
+    async def upload_inputs(self, request: Request) -> Response:
+        store, digest = self.input_store(), self.digest(request)
+        if self.uploading >= store.limits.max_concurrent_uploads:
+            raise HTTPException(
+                503,
+                f"busy: {self.uploading} uploads in progress; retry later",
+                {"retry-after": str(self.limits.retry_after_s)},
+            )
+        self.uploading += 1
+        try:
+            data = await read_body(request, store.limits.max_upload_bytes)
+            stored = await trio.to_thread.run_sync(store.put, digest, data)
+        except InputsError as err:
+            raise HTTPException(400, f"not the inputs of the job header {digest.hex()}: {err}") from None
+        except OSError as err:
+            log.error("cannot store the inputs of the job header %s: %s", digest.hex(), err)
+            raise HTTPException(500, "the inputs could not be stored (the provider's log says why)") from None
+        finally:
+            self.uploading -= 1
+        if not stored:
+            return PlainTextResponse(f"the inputs of the job header {digest.hex()} are held already", 200)
+        return PlainTextResponse(f"stored the inputs of the job header {digest.hex()}", 201)
+
+    def input_store(self) -> InputStore:
+        if self.inputs is None:  # the routes exist only with a store
+            raise HTTPException(404, "this server keeps no inputs")
+        return self.inputs
+
+    def digest(self, request: Request) -> bytes:
+        digest = parse_root(request.path_params["digest"])
+        if digest is None:
+            raise HTTPException(400, "a job header digest is 64 hex digits")
+        return digest
+
     def answer_range(self, header: str | None, size: int) -> tuple[ByteRange, int]:
         """The bytes to send and the status: 200 for all of them, 206 for a range."""
         if header is None:
             if size > self.limits.max_range_bytes:
                 raise HTTPException(
                     413,
-                    f"the outputs are {size} bytes; ask by Range, at most "
+                    f"the answer would be {size} bytes; ask by Range, at most "
                     f"{self.limits.max_range_bytes} bytes per request",
                 )
             return ByteRange(0, size, size), 200
@@ -154,11 +220,26 @@ class OutputEndpoints:
         return limit_range(byte_range, self.limits.max_range_bytes), 206
 
 
-class RangeResponse(Response):
-    """Bytes of a result's outputs, read from disk in a thread a piece at a time (the event loop
-    never waits on the disk, memory holds one piece), until sent or the client goes away."""
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, refused with 413 as soon as it is known to be over `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if len(declared) > MAX_LENGTH_DIGITS or (declared.isdigit() and int(declared) > limit):
+        raise HTTPException(413, f"an upload is at most {limit} bytes")
+    body = bytearray()
+    async with aclosing(request.stream()) as pieces:
+        async for piece in pieces:
+            body += piece
+            if len(body) > limit:
+                raise HTTPException(413, f"an upload is at most {limit} bytes")
+    return bytes(body)
 
-    def __init__(self, files: ResultFiles, byte_range: ByteRange, status: int, piece: int) -> None:
+
+class RangeResponse(Response):
+    """Bytes of a result's outputs (or a job's inputs), read from disk in a thread a piece at a
+    time (the event loop never waits on the disk, memory holds one piece), until sent or the
+    client goes away."""
+
+    def __init__(self, files: ByteSource, byte_range: ByteRange, status: int, piece: int) -> None:
         headers = {"content-length": str(byte_range.length), "accept-ranges": "bytes"}
         if status == 206:
             headers["content-range"] = byte_range.content_range()
@@ -218,12 +299,17 @@ class Admission:
             self.in_flight -= 1
 
 
-def build_app(store: OutputStore, limits: OutputLimits) -> Admission:
-    endpoints = OutputEndpoints(store, limits)
+def build_app(store: OutputStore, limits: OutputLimits, inputs: InputStore | None = None) -> Admission:
+    endpoints = OutputEndpoints(store, limits, inputs)
     routes = [
         Route(OUTPUTS_PATH + "/{root}", endpoints.outputs, methods=["GET", "HEAD"]),
         Route(OUTPUTS_PATH + "/{root}/" + RECORD_NAME, endpoints.record, methods=["GET", "HEAD"]),
     ]
+    if inputs is not None:
+        routes += [
+            Route(INPUTS_PATH + "/{digest}", endpoints.stored_inputs, methods=["GET", "HEAD"]),
+            Route(INPUTS_PATH + "/{digest}", endpoints.upload_inputs, methods=["PUT"]),
+        ]
     return Admission(Starlette(routes=routes), limits)
 
 
@@ -231,11 +317,12 @@ async def serve(
     store: OutputStore,
     address: str,
     limits: OutputLimits,
+    inputs: InputStore | None = None,
     *,
     task_status: TaskStatus[str] = trio.TASK_STATUS_IGNORED,
 ) -> None:
-    """Serve `store` on `address` (``host:port``; port 0 picks a free one) until cancelled;
-    `nursery.start` returns the server's URL, ``http://host:port``."""
+    """Serve `store` (and `inputs`, if given) on `address` (``host:port``; port 0 picks a free
+    one) until cancelled; `nursery.start` returns the server's URL, ``http://host:port``."""
     host, port = parse_laddr(address)
     config = HypercornConfig()
     config.bind = [f"{host}:{port}"]
@@ -243,7 +330,7 @@ async def serve(
     config.errorlog = logging.getLogger("depind.outputs.server")
     config.graceful_timeout = 1.0
     async with trio.open_nursery() as nursery:
-        binds: list[str] = await nursery.start(_serve, build_app(store, limits), config)
+        binds: list[str] = await nursery.start(_serve, build_app(store, limits, inputs), config)
         log.info("serving outputs from %s on %s", store.directory, binds[0])
         task_status.started(binds[0])
 

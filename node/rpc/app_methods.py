@@ -187,6 +187,18 @@ async def provider_stats(ctx: Call, provider: str) -> Any:
     return run_query(ctx, "/compute/provider_stats", {"provider": provider})
 
 
+async def posted_chunks(ctx: Call, job_id: int) -> Any:
+    """The chunks a compute job's provider posted to answer its availability challenge, with
+    their bytes in hex, in the challenge's order (none while no answer was posted)."""
+    return run_query(ctx, "/compute/posted_chunks", {"job_id": job_id})
+
+
+async def capacity(ctx: Call, provider: str) -> Any:
+    """A provider's capacity claim, its measured capacity (what matching reads: multiply-adds
+    per second) and where its capacity challenges stand."""
+    return run_query(ctx, "/compute/capacity", {"provider": provider})
+
+
 async def inflation(ctx: Call) -> Any:
     """The current annual inflation rate (x/mint), as LegacyDec text."""
     return run_query(ctx, "/mint/inflation", {})

@@ -91,6 +91,8 @@ APP_METHODS = [
     "attestations",
     "verdict",
     "provider_stats",
+    "posted_chunks",
+    "capacity",
     "inflation",
     "annual_provisions",
     "validators_staking",

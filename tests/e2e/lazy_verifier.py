@@ -4,9 +4,10 @@
 ``depind start`` does, verifier service included, except that the service never fetches
 nor checks a result: it attests every job it is sampled for as valid, with the root of a
 C r commitment whose entries are all zero. It keeps that commitment under
-``work_dir/cr/<job id>`` as an honest member keeps its own, so any entry can be opened
-against the attested root, and one opened entry against the real row of C times r shows
-the attestation false (``MsgDisputeAttestation``).
+``work_dir/cr/<job id>`` as an honest member keeps its own, and its dispute service
+(node/verifier_disputes.py, unchanged) answers a row dispute from it: the zero entry it
+opens is not the row of C times r, so the answer itself shows the attestation false. Having
+read no outputs, it keeps no rows and audits no one.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The chain's checks (gpu/onchain.py): pure integers, no NumPy, and the same answers as the NumPy
-reference on random valid and corrupted results; attestation disputes."""
+reference on random valid and corrupted results; attestation disputes, one-shot and answered."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from gpu.proofs import (
     AttestationDispute,
     CrOpening,
     FraudProof,
+    RowDispute,
     decode_fraud_proof,
     encode_fraud_proof,
 )
@@ -255,3 +256,81 @@ def test_invalid_disputes() -> None:
         with pytest.raises(InvalidDispute, match=message):
             _check(header, result, attested, disputed)
     assert result_root(spec_digest(MLP), result.commitment.root) == result.root
+
+
+# -- row disputes and their answers --------------------------------------------------------------
+
+
+def _row_dispute(result: Committed, tensor: int, round_index: int, row: int) -> RowDispute:
+    cols = result.outputs[tensor].shape[1]
+    opening = result.commitment.open_entries(tensor, row * cols, cols)
+    return RowDispute(tensor, round_index, row, result.commitment.root, opening)
+
+
+@pytest.mark.parametrize("spec", [GEMM, BATCHED, MLP], ids=["gemm", "batched", "mlp"])
+def test_the_correct_entry_of_a_row_dispute_is_the_numpy_verifiers(spec: JobSpec) -> None:
+    """From the row of C alone, the chain computes the entry the NumPy verifier committed to,
+    and an honest member's answer opens exactly that value."""
+    result, attestation, cr = _attest(spec)
+    header = job_header(spec)
+    for tensor, step in enumerate(layout(header)):
+        if isinstance(step, GemmLayout):
+            for round_index in range(3):
+                for row in {0, step.shape[0] - 1}:
+                    dispute = _row_dispute(result, tensor, round_index, row)
+                    expected = onchain.correct_cr_entry(
+                        header, result.root, VERIFIER, BEACON, 3, attestation, dispute
+                    )
+                    answer = cr.open_entry(tensor, round_index, row)
+                    assert expected == answer.value
+                    disputed = (tensor, round_index, row)
+                    assert (
+                        onchain.answered_cr_entry(header, 3, attestation.cr_root, disputed, answer)
+                        == expected
+                    )
+
+
+def test_a_lazy_members_answer_differs_from_the_correct_entry() -> None:
+    result, _, _ = _attest(MLP)
+    header = job_header(MLP)
+    cr = _lazy_commitment(MLP, result, (2, 1, 4))
+    attestation = Attestation("valid", 3, result.root, cr.root)
+    expected = onchain.correct_cr_entry(
+        header, result.root, VERIFIER, BEACON, 3, attestation, _row_dispute(result, 2, 1, 4)
+    )
+    answered = onchain.answered_cr_entry(header, 3, cr.root, (2, 1, 4), cr.open_entry(2, 1, 4))
+    assert answered == expected + 1
+
+
+def test_invalid_row_disputes_and_answers() -> None:
+    result, attestation, cr = _attest(MLP)
+    header = job_header(MLP)
+    dispute = _row_dispute(result, 2, 0, 1)
+    row = dispute.row_opening
+    tampered_row = dataclasses.replace(row, data=bytes([row.data[0] ^ 1]) + row.data[1:])
+    cases = {
+        "another result root": (dataclasses.replace(attestation, result_root=bytes(32)), dispute),
+        "only a valid verdict over 3 rounds": (dataclasses.replace(attestation, verdict="fraud"), dispute),
+        "output 1 is not a GEMM output": (attestation, dataclasses.replace(dispute, tensor=1)),
+        "not the one bound into the result root": (
+            attestation,
+            dataclasses.replace(dispute, output_root=bytes(32)),
+        ),
+        r"entry \(3, 1\) is outside C r of output 2": (attestation, dataclasses.replace(dispute, round=3)),
+        "row 1 of output 2: the Merkle proof of leaf": (
+            attestation,
+            dataclasses.replace(dispute, row_opening=tampered_row),
+        ),
+    }
+    for message, (attested, disputed) in cases.items():
+        with pytest.raises(InvalidDispute, match=message):
+            onchain.correct_cr_entry(header, result.root, VERIFIER, BEACON, 3, attested, disputed)
+    answer = cr.open_entry(2, 0, 1)
+    with pytest.raises(InvalidDispute, match=r"not the disputed \(0, 2\) of output 2"):
+        onchain.answered_cr_entry(header, 3, cr.root, (2, 0, 2), answer)
+    with pytest.raises(InvalidDispute, match="the answered entry: the opened C r entry is"):
+        onchain.answered_cr_entry(
+            header, 3, cr.root, (2, 0, 1), dataclasses.replace(answer, value=answer.value + 1)
+        )
+    with pytest.raises(InvalidDispute, match="the answered entry"):
+        onchain.answered_cr_entry(header, 3, bytes(32), (2, 0, 1), answer)

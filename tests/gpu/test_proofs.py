@@ -1,5 +1,5 @@
-"""The binary encodings of fraud proofs, attestations, C r openings and disputes: layout, round
-trips, and a clear rejection of every kind of malformed input."""
+"""The binary encodings of fraud proofs, attestations, C r openings and disputes (one-shot and
+row-only): layout, round trips, and a clear rejection of every kind of malformed input."""
 
 from __future__ import annotations
 
@@ -20,16 +20,19 @@ from gpu.proofs import (
     AttestationDispute,
     CrOpening,
     FraudProof,
+    RowDispute,
     decode_attestation,
     decode_cr_opening,
     decode_dispute,
     decode_fraud_proof,
     decode_opening,
+    decode_row_dispute,
     encode_attestation,
     encode_cr_opening,
     encode_dispute,
     encode_fraud_proof,
     encode_opening,
+    encode_row_dispute,
 )
 
 DIGEST = bytes(range(32))
@@ -38,6 +41,7 @@ PROOF = FraudProof(tensor=1, row=2, col=3, claimed=-4, output_root=DIGEST, openi
 ATTESTATION = Attestation("valid", 3, DIGEST, b"\xbb" * 32)
 ENTRY = CrOpening(tensor=0, round=2, row=7, value=-(2**40), opening=OPENING)
 DISPUTE = AttestationDispute(ENTRY, DIGEST, Opening(0, 2, b"\x00" * 8, ()))
+ROW_DISPUTE = RowDispute(0, 2, 7, DIGEST, Opening(0, 2, b"\x00" * 8, ()))
 
 digests = st.binary(min_size=32, max_size=32)
 openings = st.builds(
@@ -108,6 +112,7 @@ def test_cr_opening_and_dispute_layout() -> None:
     assert encode_cr_opening(ENTRY).hex() == "0301" + fields + opening
     row = "000000000200000008000000" + "00" * 8 + "00"
     assert encode_dispute(DISPUTE).hex() == "0401" + fields + DIGEST.hex() + opening + row
+    assert encode_row_dispute(ROW_DISPUTE).hex() == "0501" + "0000" + "02" + "07000000" + DIGEST.hex() + row
 
 
 @settings(max_examples=60, deadline=None)
@@ -119,6 +124,8 @@ def test_round_trips(
     assert decode_attestation(encode_attestation(attestation)) == attestation
     assert decode_cr_opening(encode_cr_opening(entry)) == entry
     assert decode_dispute(encode_dispute(dispute)) == dispute
+    row_dispute = RowDispute(entry.tensor, entry.round, entry.row, dispute.output_root, dispute.row_opening)
+    assert decode_row_dispute(encode_row_dispute(row_dispute)) == row_dispute
     size = 49 + sum(13 + len(o.data) + 32 * len(o.proof) for o in proof.openings)
     assert len(encode_fraud_proof(proof)) == size
 
@@ -128,6 +135,7 @@ DECODERS: list[tuple[Callable[[bytes], object], bytes, str]] = [
     (decode_attestation, encode_attestation(ATTESTATION), "attestation"),
     (decode_cr_opening, encode_cr_opening(ENTRY), "C r opening"),
     (decode_dispute, encode_dispute(DISPUTE), "attestation dispute"),
+    (decode_row_dispute, encode_row_dispute(ROW_DISPUTE), "row dispute"),
 ]
 
 

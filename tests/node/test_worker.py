@@ -2,7 +2,10 @@
 when told (its work on leases is tested against a real node in tests/e2e/test_market.py);
 and its job loop against a fake node: a pending seeded job is run on the runner's thread,
 written, served and submitted; a restart serves and submits what is on disk without running
-it again; supplied-input jobs are refused (end to end: tests/e2e/test_compute.py)."""
+it again; a supplied-input job waits, logged once, until its inputs are uploaded, then runs
+from them (end to end: tests/e2e/test_compute.py); the chain's capacity challenges run before
+the other pending jobs (end to end: tests/e2e/test_capacity.py); a tx refused for a sequence
+another client moved makes it take the chain's."""
 
 from __future__ import annotations
 
@@ -16,18 +19,22 @@ from pathlib import Path
 from typing import Any, cast
 
 import msgspec
+import numpy as np
 import pytest
 
 from gpu.backend import NumpyBackend
+from gpu.header import header_digest
 from gpu.jobs import GemmSpec, SuppliedInputs, job_header, spec_from_header
 from gpu.proofs import decode_opening
 from gpu.run import JobResult, run_job
-from node.client import BroadcastResult, Client, Signer
+from node.client import BroadcastResult, Client, ClientError, Signer
 from node.keys.hd import PrivateKey
+from node.outputs.inputs import encode_inputs
 from node.worker import Worker, WorkerConfig, chunks, run, websocket_url
 from node.worker_jobs import JobRunner
 from vm.compute.availability import opened_chunks, output_chunk_count
 from vm.compute.msgs import MsgPostChunks, MsgSubmitResult
+from vm.errors import WrongSequence
 from vm.msg import Msg
 
 
@@ -105,6 +112,14 @@ class FakeSigner:
 PROVIDER_KEY = PrivateKey(bytes([7]) * 32)
 SEEDED = GemmSpec(m=24, k=16, n=20, bound=8, seed=3)
 SUPPLIED = GemmSpec(m=2, k=2, n=2, bound=8, a=bytes([1, 2, 3, 4]))
+SUPPLIED_BOTH = GemmSpec(
+    m=6,
+    k=5,
+    n=4,
+    bound=8,
+    a=(np.arange(30) % 17 - 8).astype(np.int8).tobytes(),
+    b=(np.arange(20) % 5 - 2).astype(np.int8).tobytes(),
+)
 
 
 def pending_job(job_id: int, spec: GemmSpec, deadline: int = 100) -> dict[str, Any]:
@@ -168,18 +183,42 @@ def test_a_restart_republishes_and_resubmits_without_running_again(tmp_path: Pat
     assert [m.job_id for m in signer.sent if isinstance(m, MsgSubmitResult)] == [4]
 
 
-def test_refuses_supplied_inputs_and_skips_past_deadlines(
+def test_waits_for_supplied_inputs_and_skips_past_deadlines(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     jobs = [pending_job(5, SUPPLIED), pending_job(6, SEEDED, deadline=9)]
     worker, signer, runner = jobs_worker(tmp_path, jobs)
-    with caplog.at_level(logging.WARNING, logger="depind.worker"):
+    with caplog.at_level(logging.INFO, logger="depind.worker"):
         worker.on_block(10)
         worker.on_block(11)
     wait_idle(runner)
-    refusals = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
-    assert len(refusals) == 1 and "job 5" in refusals[0] and "supplied" in refusals[0]
+    waiting = [r.getMessage() for r in caplog.records if "waiting" in r.getMessage()]
+    digest = header_digest(job_header(SUPPLIED)).hex()
+    assert len(waiting) == 1 and "job 5" in waiting[0] and f"/inputs/{digest}" in waiting[0]
     assert signer.sent == [] and not any(runner.results_dir.iterdir())
+    cast(FakeClient, worker.client).jobs = [pending_job(5, SUPPLIED, deadline=11)]
+    runner.inputs.put(header_digest(job_header(SUPPLIED)), encode_inputs(SUPPLIED))
+    worker.on_block(12)  # past its deadline: not run, though its inputs have come
+    assert runner.pending_runs() == 0 and not any(runner.results_dir.iterdir())
+
+
+def test_runs_a_supplied_job_once_its_inputs_are_uploaded(tmp_path: Path) -> None:
+    worker, signer, runner = jobs_worker(tmp_path, [pending_job(5, SUPPLIED_BOTH)])
+    worker.on_block(10)
+    assert runner.pending_runs() == 0  # waiting for its inputs
+    digest = header_digest(job_header(SUPPLIED_BOTH))
+    assert runner.inputs.put(digest, encode_inputs(SUPPLIED_BOTH))
+    worker.on_block(11)
+    wait_idle(runner)
+    worker.on_block(12)
+    (message,) = signer.sent
+    expected = run_job(SUPPLIED_BOTH, NumpyBackend())
+    assert isinstance(message, MsgSubmitResult)
+    assert (message.job_id, message.output_root) == (5, expected.output_root)
+    assert runner.store.lookup(expected.result_root) is not None
+    claimed = runner.inputs.lookup(digest)  # kept for the verifiers, out of reach of eviction
+    assert claimed is not None and claimed.path.parent == runner.inputs.jobs
+    assert runner.inputs.unclaimed() == []
 
 
 def challenged_job(job_id: int, spec: GemmSpec, chunks: list[int], deadline: int = 30) -> dict[str, Any]:
@@ -220,3 +259,47 @@ def test_leaves_answered_and_expired_challenges_and_logs_a_missing_result(
     assert signer.sent == []
     [warning] = [r.getMessage() for r in caplog.records if "availability" in r.getMessage()]
     assert "job 9" in warning and "missing" in warning
+
+
+def test_runs_capacity_challenges_before_other_jobs(tmp_path: Path) -> None:
+    seeds: list[int] = []
+
+    def recording(spec: Any, backend: Any, meter: Any) -> JobResult:
+        seeds.append(spec.seed)
+        return run_job(spec, backend, meter)
+
+    challenge = pending_job(5, msgspec.structs.replace(SEEDED, seed=9)) | {"capacity": {"claim": 10**6}}
+    runner = JobRunner(tmp_path / "work", NumpyBackend(), run=recording)
+    jobs = cast(Client, FakeClient([pending_job(4, SEEDED), challenge]))
+    Worker(jobs, cast(Signer, FakeSigner(PROVIDER_KEY)), WorkerConfig(), runner).on_block(10)
+    wait_idle(runner)
+    assert seeds == [9, SEEDED.seed]  # job 5, the challenge, then job 4
+
+
+@dataclass
+class StaleSigner(FakeSigner):
+    """A signer whose key another client used: its first tx's simulation is refused for its
+    sequence, until it takes the chain's."""
+
+    refreshed: int = 0
+
+    def send(self, messages: Sequence[Msg]) -> BroadcastResult:
+        if not self.refreshed:
+            raise ClientError("simulation failed: account sequence mismatch", WrongSequence.code)
+        return super().send(messages)
+
+    def refresh(self) -> None:
+        self.refreshed += 1
+
+
+def test_takes_the_chains_sequence_after_a_refused_simulation(tmp_path: Path) -> None:
+    runner = JobRunner(tmp_path / "work", NumpyBackend())
+    signer = StaleSigner(PROVIDER_KEY)
+    jobs = cast(Client, FakeClient([pending_job(4, SEEDED)]))
+    worker = Worker(jobs, cast(Signer, signer), WorkerConfig(), runner)
+    worker.on_block(10)
+    wait_idle(runner)
+    worker.on_block(11)  # refused: the signer takes the chain's sequence
+    worker.on_block(12)
+    assert signer.refreshed == 1
+    assert [m.job_id for m in signer.sent if isinstance(m, MsgSubmitResult)] == [4]

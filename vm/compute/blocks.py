@@ -4,7 +4,8 @@ waits for the next block.
 Begin block: the results committed in the previous block get their committees. The
 beacon module has already mixed this block's reveal into the beacon (vm/app.py applies a
 block's beacon entry before any module runs), so the value sampled here did not exist when
-those results went on chain.
+those results went on chain. Then, in a block the beacon picks, a due provider gets a
+capacity challenge seeded from that value (vm/compute/capacity.py).
 
 End block (after the block's txs, so a result, attestation or dispute sent at a deadline
 height counts):
@@ -14,17 +15,22 @@ height counts):
    ``liveness_slash_fraction``;
 3. availability challenges at their deadline without an answer: the job is invalid, with
    the challenger as its prover (vm/compute/availability.py);
-4. jobs whose verdict is due (the end of their challenge window, or later while an
-   availability challenge waits for its answer): valid if members with more than two thirds
-   of the committee's power attested valid (and were not disputed), else unverified. A
-   fraud proof settles a job at once, so none reaches this step with one.
+4. disputes at their deadline without the member's answer: upheld, the member slashed and
+   jailed (vm/compute/disputes.py);
+5. jobs whose verdict is due (the end of their challenge window, or later while an
+   availability challenge or a dispute waits for its answer): valid if members with more
+   than two thirds of the committee's power attested valid (and were not disputed), else
+   unverified. A fraud proof settles a job at once, so none reaches this step with one;
+6. capacity measurements past their last height: cleared (vm/compute/capacity.py).
 """
 
 from __future__ import annotations
 
 import msgspec
 
+from vm.compute.capacity import expire_measurements, issue_challenge
 from vm.compute.committee import sample_committee
+from vm.compute.disputes import expire_disputes, settle_unanswered_disputes
 from vm.compute.events import CommitteeAssigned
 from vm.compute.keeper import ComputeKeeper
 from vm.compute.params import Params
@@ -44,13 +50,16 @@ from vm.types import Address, format_address
 
 def begin_block(keeper: ComputeKeeper, ctx: Context) -> None:
     assign_committees(keeper, ctx)
+    issue_challenge(keeper, ctx)
 
 
 def end_block(keeper: ComputeKeeper, ctx: Context) -> None:
     fault_late_jobs(keeper, ctx)
     close_attestations(keeper, ctx)
     expire_availability_challenges(keeper, ctx)
+    expire_disputes(keeper, ctx)
     take_verdicts(keeper, ctx)
+    expire_measurements(keeper, ctx)
 
 
 def due_jobs(keeper: ComputeKeeper, ctx: Context, queue: DueQueue) -> list[Job]:
@@ -144,10 +153,11 @@ def take_verdicts(keeper: ComputeKeeper, ctx: Context) -> None:
 
 def take_verdict(keeper: ComputeKeeper, ctx: Context, job: Job) -> Job:
     """Valid with more than two thirds of the committee's power attesting valid, else
-    unverified (an empty committee verifies nothing). Missed attestations left by a backlog
-    are settled first, and an availability challenge past its deadline (due no later than the
-    verdict) makes the job invalid."""
+    unverified (an empty committee verifies nothing). Missed attestations and unanswered
+    disputes left by a backlog are settled first, and an availability challenge past its
+    deadline (due no later than the verdict) makes the job invalid."""
     job = settle_missed_attestations(keeper, ctx, job)
+    job = settle_unanswered_disputes(keeper, ctx, job)
     challenge = job.open_challenge()
     if challenge is not None:
         return settle_invalid(keeper, ctx, job, challenge.challenger, None)

@@ -34,3 +34,13 @@ AlreadyChallenged = make_error(
 NoOpenChallenge = make_error("NoOpenChallenge", 23, "the job has no open availability challenge", CODESPACE)
 InvalidChunks = make_error("InvalidChunks", 24, "invalid chunk openings", CODESPACE)
 JobTooLargeToProve = make_error("JobTooLargeToProve", 25, "job too large to prove", CODESPACE)
+DisputePending = make_error(
+    "DisputePending", 26, "the member's attestation has a dispute awaiting its answer", CODESPACE
+)
+NoPendingDispute = make_error(
+    "NoPendingDispute", 27, "no dispute of the member's attestation awaits an answer", CODESPACE
+)
+InvalidAnswer = make_error("InvalidAnswer", 28, "the answer does not open the disputed entry", CODESPACE)
+NotActiveProvider = make_error(
+    "NotActiveProvider", 30, "only an active provider may claim capacity", CODESPACE
+)

@@ -85,6 +85,8 @@ class AttestationDisputed(TypedEvent, tag="attestation_disputed", frozen=True):
     member: str
     disputer: str
     reward: str  # paid to the disputer from the PoUW pool
+    # entry_opened (the dispute opened the entry), wrong_answer or no_answer (to a row dispute)
+    proven_by: str
 
 
 class AttesterSlashed(TypedEvent, tag="attester_slashed", frozen=True):
@@ -159,3 +161,105 @@ class JobVerdict(TypedEvent, tag="job_verdict", frozen=True):
     reward: str
     refunded: str
     reason: str
+
+
+class DisputeOpened(TypedEvent, tag="dispute_opened", frozen=True):
+    """A dispute carrying only a row of C: the member must answer by ``deadline_height`` with
+    its entry (``round``, ``row``) of output ``tensor``, which must equal ``expected``."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "member", "disputer"})
+
+    job_id: str
+    member: str
+    disputer: str
+    tensor: str
+    round: str
+    row: str
+    expected: str
+    bond: str
+    deadline_height: str
+
+
+class DisputeAnswered(TypedEvent, tag="dispute_answered", frozen=True):
+    """The member opened its disputed entry: ``upheld`` "false" when it is right (the bond went
+    to the member), "true" when it is wrong (the member is slashed: ``attestation_disputed``)."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "member", "disputer"})
+
+    job_id: str
+    member: str
+    disputer: str
+    value: str  # the entry the member opened
+    expected: str
+    upheld: str  # "true" or "false"
+
+
+class DisputeClosed(TypedEvent, tag="dispute_closed", frozen=True):
+    """A dispute awaiting its answer ended without one: its job settled (a fraud proof, an
+    unanswered availability challenge), or the member was punished for the job otherwise. The
+    bond went back to the disputer."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "member", "disputer"})
+
+    job_id: str
+    member: str
+    disputer: str
+    bond: str
+
+
+class CapacityClaimed(TypedEvent, tag="capacity_claimed", frozen=True):
+    """A provider stated (or withdrew, with 0) its capacity claim."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"provider"})
+
+    provider: str
+    claim: str  # multiply-adds per second
+    due_height: str  # its next challenge comes at or after this height
+
+
+class CapacityChallenged(TypedEvent, tag="capacity_challenged", frozen=True):
+    """The chain issued a capacity challenge: job ``job_id``, a seeded GEMM of ``work_units``
+    multiply-adds, its result due in a block no later than ``deadline_time_ns`` (header time)."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "provider"})
+
+    job_id: str
+    provider: str
+    claim: str
+    work_units: str
+    deadline_time_ns: str
+    deadline_height: str  # the last height for the result at all
+
+
+class CapacityMeasured(TypedEvent, tag="capacity_measured", frozen=True):
+    """A challenge met: ``measured`` (multiply-adds per second, at most the claim) is what
+    matching reads until ``expires_height``."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "provider"})
+
+    job_id: str
+    provider: str
+    measured: str
+    elapsed_ms: str  # block time from the challenge to the result
+    expires_height: str
+
+
+class CapacityFailed(TypedEvent, tag="capacity_failed", frozen=True):
+    """A challenge failed: ``reason`` is ``late`` (a valid result after the deadline),
+    ``invalid`` (a wrong result) or ``no_result``. The measurement is cleared."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"job_id", "provider", "reason"})
+
+    job_id: str
+    provider: str
+    reason: str
+    due_height: str  # the next challenge
+
+
+class CapacityExpired(TypedEvent, tag="capacity_expired", frozen=True):
+    """A measurement reached its expiry: matching reads 0 for the provider from now on."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"provider"})
+
+    provider: str
+    measured_height: str

@@ -1,7 +1,8 @@
 """What the compute module needs from other modules: bank moves deposits, rewards and
 slashed collateral; the market owns leases (and closes them when their work fails); the
-provider keeper owns collateral and reputation; staking tells the bonded validators;
-slashing punishes a validator for an attestation."""
+provider keeper owns collateral, reputation and the measured capacity capacity challenges
+record; staking tells the bonded validators; slashing punishes a validator for an
+attestation."""
 
 from __future__ import annotations
 
@@ -73,6 +74,10 @@ class MarketKeeper(Protocol):
 class ProviderI(Protocol):
     @property
     def collateral(self) -> Coin: ...
+    @property
+    def measured_capacity(self) -> int: ...
+
+    def is_active(self) -> bool: ...
 
 
 class ProviderKeeper(Protocol):
@@ -83,6 +88,8 @@ class ProviderKeeper(Protocol):
     def take_collateral(
         self, store: Store, owner: Address, amount: int, recipient: Address
     ) -> Coin | None: ...
+
+    def set_measured_capacity(self, store: Store, owner: Address, capacity: int) -> None: ...
 
 
 class ValidatorI(Protocol):

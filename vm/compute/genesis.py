@@ -1,12 +1,14 @@
 """compute genesis: validate, init, export (export then init round-trips).
 
-The section holds the params, the jobs (with their results, committees, fraud records
-and availability challenges), the attestations, the providers' totals and the job counter; the indexes, the
-open-job counts and the five queues are derived from the jobs at init, exactly as the
-handlers keep them. A job's spec digest and work units are derived from its header.
-Deposits of unsettled jobs and bonds of open challenges must be in the compute account's
-genesis balance (the
-``deposits-backed`` invariant, checked once genesis is written).
+The section holds the params, the jobs (with their results, committees, fraud records,
+availability challenges and disputes awaiting answers), the attestations, the providers'
+totals, the chunks posted to answer challenges, the capacity records and the job counter;
+the indexes, the open-job counts and the six job queues are derived from the jobs at init,
+and the two capacity queues from the capacity records, exactly as the handlers keep them.
+A job's spec digest and work units are derived from its header.
+Deposits of unsettled jobs and bonds of open challenges and pending disputes must be in the
+compute account's genesis balance (the ``deposits-backed`` invariant, checked once genesis
+is written).
 """
 
 from __future__ import annotations
@@ -23,10 +25,23 @@ from genesis.schema import (
     DisputeJSON,
     FraudJSON,
     JobJSON,
+    PendingDisputeJSON,
+    PostedChunksJSON,
     ProviderStatsJSON,
 )
-from gpu.header import header_digest, result_root, work_units
+from gpu.attestation import gemm_tensors
+from gpu.header import header_digest, layout, result_root, work_units
+from gpu.merkle import CHUNK_BYTES
 from vm.compute.availability import output_chunk_count
+from vm.compute.capacity import (
+    export_capacities,
+    from_capacity_json,
+    from_terms_json,
+    init_capacities,
+    to_terms_json,
+    validate_capacities,
+    validate_job_terms,
+)
 from vm.compute.keeper import ComputeKeeper
 from vm.compute.msgs import DIGEST_BYTES, parse_header
 from vm.compute.params import MAX_AVAILABILITY_SAMPLES, format_params, parse_params, validate_params
@@ -40,6 +55,8 @@ from vm.compute.types import (
     Job,
     JobState,
     Member,
+    PendingDispute,
+    PostedChunks,
     ProviderStats,
     Result,
     Verdict,
@@ -65,16 +82,25 @@ def validate_genesis(state: ComputeGenesis) -> None:
         raise InvalidRequest(f"job id {max(jobs)} is above last_job_id {state.last_job_id}")
     for job in jobs.values():
         validate_job(job)
-    seen: set[tuple[int, bytes]] = set()
+    records: dict[tuple[int, bytes], AttestationRecord] = {}
     for entry in state.attestations:
         record = from_attestation_json(entry)
-        if (record.job_id, record.member) in seen:
+        if (record.job_id, record.member) in records:
             raise InvalidRequest(f"duplicate attestation of job {record.job_id} by {entry.member}")
-        seen.add((record.job_id, record.member))
+        records[(record.job_id, record.member)] = record
         validate_attestation(record, jobs.get(record.job_id))
+    for job in jobs.values():
+        for pending in job.disputes:
+            validate_dispute_target(job, records.get((job.id, pending.member)))
     providers = [from_stats_json(entry).provider for entry in state.provider_stats]
     if len(set(providers)) != len(providers):
         raise InvalidRequest("duplicate provider stats")
+    posted = [from_posted_json(chunks) for chunks in state.posted_chunks]
+    if len({chunks.job_id for chunks in posted}) != len(posted):
+        raise InvalidRequest("duplicate posted chunks")
+    for chunks in posted:
+        validate_posted_chunks(chunks, jobs.get(chunks.job_id))
+    validate_capacities([from_capacity_json(entry) for entry in state.capacities], jobs)
 
 
 def validate_job(job: Job) -> None:
@@ -88,8 +114,9 @@ def validate_job(job: Job) -> None:
         raise InvalidRequest(f"job {job.id}: a {state.name.lower()} job lacks its committee")
     if job.committee is not None and state in (JobState.PENDING, JobState.COMMITTED, JobState.PROVIDER_FAULT):
         raise InvalidRequest(f"job {job.id}: a {state.name.lower()} job cannot have a committee yet")
-    if state.is_terminal != (job.verdict_height > 0) or job.price == 0:
-        raise InvalidRequest(f"job {job.id}: only a settled job has a verdict height; every job a price")
+    if state.is_terminal != (job.verdict_height > 0):
+        raise InvalidRequest(f"job {job.id}: only a settled job has a verdict height")
+    validate_job_terms(job)
     if job.result is not None and job.result.result_root != result_root(
         job.spec_digest, job.result.output_root
     ):
@@ -98,6 +125,7 @@ def validate_job(job: Job) -> None:
         validate_committee(job.id, job.committee)
     if job.availability is not None:
         validate_challenge(job, job.availability)
+    validate_disputes(job)
 
 
 def validate_challenge(job: Job, challenge: AvailabilityChallenge) -> None:
@@ -120,6 +148,47 @@ def validate_challenge(job: Job, challenge: AvailabilityChallenge) -> None:
         challenge.opened_height <= challenge.answered_height <= challenge.deadline_height
     ):
         raise InvalidRequest(f"job {job.id}: a challenge is answered by its deadline")
+
+
+def validate_disputes(job: Job) -> None:
+    """Only a verifying job waits for answers, at most one per member, each for an entry of
+    the member's C r (a GEMM output's), due after it was opened."""
+    if not job.disputes:
+        return
+    if job.state != JobState.VERIFYING or job.committee is None:
+        raise InvalidRequest(f"job {job.id}: only a verifying job has disputes awaiting answers")
+    members = [pending.member for pending in job.disputes]
+    if members != sorted(set(members)):
+        raise InvalidRequest(f"job {job.id}: disputes awaiting answers are one per member, in member order")
+    steps = layout(parse_header(job.header))
+    for pending in job.disputes:
+        if (
+            pending.tensor not in gemm_tensors(steps)
+            or pending.round >= job.committee.rounds
+            or pending.row >= steps[pending.tensor].shape[0]
+        ):
+            raise InvalidRequest(f"job {job.id}: a dispute names no entry of C r")
+        if not pending.opened_height < pending.deadline_height:
+            raise InvalidRequest(f"job {job.id}: a dispute's deadline comes after it")
+
+
+def validate_dispute_target(job: Job, record: AttestationRecord | None) -> None:
+    """A dispute awaits the answer to a member's valid attestation that was not punished."""
+    if record is None or record.verdict != Verdict.VALID or record.punished:
+        raise InvalidRequest(f"job {job.id}: a dispute awaits the answer of no unpunished valid attestation")
+
+
+def validate_posted_chunks(posted: PostedChunks, job: Job | None) -> None:
+    """Chunks posted for a job's answered challenge: its chunks, each of 1 byte to 1 KiB."""
+    challenge = None if job is None else job.availability
+    if challenge is None or not challenge.answered_height:
+        raise InvalidRequest(f"posted chunks of job {posted.job_id}: no answered availability challenge")
+    if list(posted.chunks) != list(challenge.chunks) or len(posted.data) != len(posted.chunks):
+        raise InvalidRequest(f"posted chunks of job {posted.job_id}: not its challenge's chunks")
+    if posted.answered_height != challenge.answered_height or any(
+        not 1 <= len(data) <= CHUNK_BYTES for data in posted.data
+    ):
+        raise InvalidRequest(f"posted chunks of job {posted.job_id}: wrong height or chunk size")
 
 
 def validate_committee(job_id: int, committee: Committee) -> None:
@@ -147,13 +216,13 @@ def validate_attestation(record: AttestationRecord, job: Job | None) -> None:
 
 def init_genesis(keeper: ComputeKeeper, ctx: Context, state: ComputeGenesis) -> None:
     """Write the records and derive every index and queue from them. Runs after the market's
-    genesis: every job is on a lease it holds."""
+    genesis: every job but a capacity challenge is on a lease it holds."""
     store = ctx.store
     keeper.params.set(store, format_params(parse_params(state.params)))
     keeper.set_last_job_id(store, state.last_job_id)
     for entry in state.jobs:
         job = from_job_json(entry)
-        if keeper.market.get_lease(store, job.lease_id) is None:
+        if job.capacity is None and keeper.market.get_lease(store, job.lease_id) is None:
             raise InvalidRequest(f"job {job.id}: lease {job.lease_id} does not exist")
         keeper.set_job(store, job)
         enqueue(keeper, store, job)
@@ -161,6 +230,9 @@ def init_genesis(keeper: ComputeKeeper, ctx: Context, state: ComputeGenesis) -> 
         keeper.set_attestation(store, from_attestation_json(attestation))
     for stats in state.provider_stats:
         keeper.set_stats(store, from_stats_json(stats))
+    for posted in state.posted_chunks:
+        keeper.set_posted_chunks(store, from_posted_json(posted))
+    init_capacities(keeper, store, state.capacities)
 
 
 def export_genesis(keeper: ComputeKeeper, store: ReadStore) -> ComputeGenesis:
@@ -170,6 +242,8 @@ def export_genesis(keeper: ComputeKeeper, store: ReadStore) -> ComputeGenesis:
         attestations=[to_attestation_json(record) for record in keeper.iterate_attestations(store)],
         provider_stats=[to_stats_json(stats) for stats in keeper.iterate_stats(store)],
         last_job_id=keeper.last_job_id(store),
+        posted_chunks=[to_posted_json(posted) for posted in keeper.iterate_posted_chunks(store)],
+        capacities=export_capacities(keeper, store),
     )
 
 
@@ -227,6 +301,8 @@ def from_job_json(entry: JobJSON) -> Job:
         fraud=None if entry.fraud is None else Fraud(parse_address(entry.fraud.prover), entry.fraud.height),
         verdict_height=entry.verdict_height,
         availability=None if entry.availability is None else from_challenge_json(entry.availability),
+        disputes=[from_pending_json(pending) for pending in entry.disputes],
+        capacity=from_terms_json(entry.capacity),
     )
 
 
@@ -248,6 +324,8 @@ def to_job_json(job: Job) -> JobJSON:
         else FraudJSON(prover=_address(job.fraud.prover), height=job.fraud.height),
         verdict_height=job.verdict_height,
         availability=None if job.availability is None else to_challenge_json(job.availability),
+        disputes=[to_pending_json(pending) for pending in job.disputes],
+        capacity=to_terms_json(job.capacity),
     )
 
 
@@ -270,6 +348,52 @@ def to_challenge_json(challenge: AvailabilityChallenge) -> AvailabilityChallenge
         opened_height=challenge.opened_height,
         deadline_height=challenge.deadline_height,
         answered_height=challenge.answered_height,
+    )
+
+
+def from_pending_json(entry: PendingDisputeJSON) -> PendingDispute:
+    return PendingDispute(
+        member=parse_address(entry.member, "dispute member"),
+        disputer=parse_address(entry.disputer, "disputer"),
+        bond=entry.bond,
+        tensor=entry.tensor,
+        round=entry.round,
+        row=entry.row,
+        expected=entry.expected,
+        opened_height=entry.opened_height,
+        deadline_height=entry.deadline_height,
+    )
+
+
+def to_pending_json(pending: PendingDispute) -> PendingDisputeJSON:
+    return PendingDisputeJSON(
+        member=_address(pending.member),
+        disputer=_address(pending.disputer),
+        bond=pending.bond,
+        tensor=pending.tensor,
+        round=pending.round,
+        row=pending.row,
+        expected=pending.expected,
+        opened_height=pending.opened_height,
+        deadline_height=pending.deadline_height,
+    )
+
+
+def from_posted_json(entry: PostedChunksJSON) -> PostedChunks:
+    return PostedChunks(
+        job_id=entry.job_id,
+        answered_height=entry.answered_height,
+        chunks=list(entry.chunks),
+        data=[_hex(data, f"posted chunk of job {entry.job_id}") for data in entry.data],
+    )
+
+
+def to_posted_json(posted: PostedChunks) -> PostedChunksJSON:
+    return PostedChunksJSON(
+        job_id=posted.job_id,
+        answered_height=posted.answered_height,
+        chunks=list(posted.chunks),
+        data=[data.hex() for data in posted.data],
     )
 
 

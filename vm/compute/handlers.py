@@ -8,14 +8,14 @@ import msgspec
 
 from gpu.errors import GpuError
 from gpu.header import GemmLayout, JobHeader, StepLayout, header_digest, layout, result_root, work_units
-from gpu.onchain import check_attestation_dispute, check_fraud_proof
+from gpu.onchain import check_fraud_proof
 from gpu.proof_sizes import max_dispute_bytes, max_fraud_proof_bytes
 from gpu.proofs import Attestation, FraudProof
 from protos.depind.compute.v1 import tx_pb2
 from vm.compute import errors
 from vm.compute.availability import opened_chunks, output_chunk_count, sample_chunks
+from vm.compute.capacity import with_result_time
 from vm.compute.events import (
-    AttestationDisputed,
     Attested,
     AvailabilityChallenged,
     ChunksPosted,
@@ -27,7 +27,6 @@ from vm.compute.keeper import ComputeKeeper
 from vm.compute.msgs import (
     MsgAttest,
     MsgChallengeAvailability,
-    MsgDisputeAttestation,
     MsgPostChunks,
     MsgSubmitFraudProof,
     MsgSubmitJob,
@@ -35,7 +34,6 @@ from vm.compute.msgs import (
     MsgUpdateParams,
     parse_attestation,
     parse_chunk_opening,
-    parse_dispute,
     parse_fraud_proof,
     parse_header,
 )
@@ -45,8 +43,6 @@ from vm.compute.settlement import (
     format_chunks,
     move,
     pay,
-    pay_from_pool,
-    punish_false_attester,
     settle_invalid,
 )
 from vm.compute.store import DEPOSITS
@@ -54,9 +50,9 @@ from vm.compute.types import (
     AttestationRecord,
     AvailabilityChallenge,
     Committee,
-    Dispute,
     Job,
     JobState,
+    PostedChunks,
     Result,
     Verdict,
 )
@@ -186,7 +182,8 @@ def handle_submit_result(keeper: ComputeKeeper, ctx: Context, msg: MsgSubmitResu
     )
     # Queued for the next block: its beacon mixes a reveal that did not exist when this
     # result was committed, so no one can know the members' challenge seeds now.
-    move(keeper, store, job, msgspec.structs.replace(job, state=JobState.COMMITTED, result=result))
+    committed = msgspec.structs.replace(job, state=JobState.COMMITTED, result=result)
+    move(keeper, store, job, with_result_time(committed, ctx.env.time_ns))  # a capacity challenge's end
     ctx.emit(
         ResultSubmitted(
             job_id=str(job.id),
@@ -264,7 +261,7 @@ def verifying(job: Job) -> tuple[Committee, Result]:
     return job.committee, job.result
 
 
-# -- fraud proofs and disputes -------------------------------------------------------------------
+# -- fraud proofs --------------------------------------------------------------------------------
 
 
 def handle_submit_fraud_proof(keeper: ComputeKeeper, ctx: Context, msg: MsgSubmitFraudProof) -> None:
@@ -289,43 +286,6 @@ def checked_fraud_proof(keeper: ComputeKeeper, ctx: Context, job: Job, proof: Fr
     except (GpuError, ValueError) as error:
         raise errors.InvalidFraudProof(str(error)) from None
     return proof
-
-
-def handle_dispute_attestation(keeper: ComputeKeeper, ctx: Context, msg: MsgDisputeAttestation) -> None:
-    """Slash and jail a member whose attested C r entry is shown wrong (gpu/onchain.py); its
-    attestation no longer counts, and the disputer is paid from the PoUW pool."""
-    store, height = ctx.store, ctx.env.height
-    disputer = parse_address(msg.disputer, "disputer")
-    member = parse_address(msg.member, "member")
-    job = keeper.job(store, msg.job_id)
-    require_state(job, JobState.VERIFYING)
-    committee, result = verifying(job)
-    if height > committee.window_end_height:
-        raise errors.DeadlinePassed(f"disputes closed at height {committee.window_end_height}")
-    record = keeper.get_attestation(store, job.id, member)
-    if record is None or record.verdict != Verdict.VALID:
-        raise errors.NotAttested(f"{msg.member} on job {job.id}")
-    if record.punished:
-        raise errors.AlreadyPunished(f"{msg.member} on job {job.id}")
-    dispute = parse_dispute(msg.dispute)
-    params = keeper.get_params(store)
-    header = stored_header(job)
-    steps = layout(header)
-    gas = params.dispute_gas_base + params.dispute_gas_per_entry * row_length(steps, dispute.entry.tensor)
-    ctx.gas.consume(gas, "attestation dispute check")
-    attestation = Attestation("valid", committee.rounds, result.result_root, record.cr_root)
-    try:
-        check_attestation_dispute(
-            header, result.result_root, member, committee.beacon, committee.rounds, attestation, dispute
-        )
-    except (GpuError, ValueError) as error:
-        raise errors.InvalidDispute(str(error)) from None
-    disputed = msgspec.structs.replace(record, dispute=Dispute(disputer, height))
-    punish_false_attester(keeper, ctx, job, disputed, params)
-    reward = pay_from_pool(keeper, store, disputer, params.dispute_reward, params.denom)
-    ctx.emit(
-        AttestationDisputed(job_id=str(job.id), member=msg.member, disputer=msg.disputer, reward=str(reward))
-    )
 
 
 def stored_header(job: Job) -> JobHeader:
@@ -392,8 +352,9 @@ def handle_challenge_availability(keeper: ComputeKeeper, ctx: Context, msg: MsgC
 
 
 def handle_post_chunks(keeper: ComputeKeeper, ctx: Context, msg: MsgPostChunks) -> None:
-    """Answer a job's open challenge: every sampled chunk, opened against the output root. Gas
-    is charged per byte posted before the check; the bond goes to the provider."""
+    """Answer a job's open challenge: every sampled chunk, opened against the output root (and
+    kept for the ``posted_chunks`` query). Gas is charged per byte posted before the check; the
+    bond goes to the provider."""
     store, height = ctx.store, ctx.env.height
     job = keeper.job(store, msg.job_id)
     if job.provider != parse_address(msg.provider, "provider"):
@@ -412,6 +373,7 @@ def handle_post_chunks(keeper: ComputeKeeper, ctx: Context, msg: MsgPostChunks) 
     data = opened_chunks(challenge.chunks, chunk_count, result.output_root, openings)
     answered = msgspec.structs.replace(challenge, answered_height=height)
     move(keeper, store, job, msgspec.structs.replace(job, availability=answered))
+    keeper.set_posted_chunks(store, PostedChunks(job.id, height, list(challenge.chunks), data))
     pay(keeper, store, job.provider, challenge.bond, params.denom)
     ctx.emit(
         ChunksPosted(

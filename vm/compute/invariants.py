@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from vm.compute.keeper import ComputeKeeper
-from vm.compute.settlement import verdict_due_height
+from vm.compute.settlement import dispute_deadlines, verdict_due_height
 from vm.compute.store import DEPOSITS, id_bytes
 from vm.compute.types import JobState
 from vm.store.cache import ReadStore
@@ -14,7 +14,7 @@ from vm.store.cache import ReadStore
 
 def deposits_backed(keeper: ComputeKeeper, store: ReadStore) -> str | None:
     """The compute account holds exactly the deposits of the jobs not settled and the bonds of
-    the open availability challenges."""
+    the open availability challenges and of the disputes awaiting answers."""
     denom = keeper.get_params(store).denom
     held = keeper.bank.get_balance(store, keeper.bank.module_address(DEPOSITS), denom)
     owed = keeper.deposits_owed(store)
@@ -26,6 +26,7 @@ def deposits_backed(keeper: ComputeKeeper, store: ReadStore) -> str | None:
 def jobs_queued(keeper: ComputeKeeper, store: ReadStore) -> str | None:
     """Each queue holds exactly the jobs whose state and heights name it."""
     deadlines, assigns, attests, windows, challenges = set(), set(), set(), set(), set()
+    disputes: set[tuple[int, bytes]] = set()
     for job in keeper.iterate_jobs(store):
         item = id_bytes(job.id)
         if job.state == JobState.PENDING:
@@ -36,15 +37,17 @@ def jobs_queued(keeper: ComputeKeeper, store: ReadStore) -> str | None:
             if not job.committee.attest_closed:
                 attests.add((job.committee.attest_deadline_height, item))
             challenge = job.open_challenge()
-            windows.add((verdict_due_height(job.committee, challenge), item))
+            windows.add((verdict_due_height(job.committee, challenge, job.disputes), item))
             if challenge is not None:
                 challenges.add((challenge.deadline_height, item))
+            disputes.update((deadline, item) for deadline in dispute_deadlines(job))
     for name, queue, expected in (
         ("deadline", keeper.deadline_queue, deadlines),
         ("assign", keeper.assign_queue, assigns),
         ("attest", keeper.attest_queue, attests),
         ("window", keeper.window_queue, windows),
         ("availability", keeper.availability_queue, challenges),
+        ("dispute", keeper.dispute_queue, disputes),
     ):
         if set(queue.items(store)) != expected:
             return f"the {name} queue differs from the jobs that wait in it"
@@ -57,7 +60,8 @@ def open_jobs_counted(keeper: ComputeKeeper, store: ReadStore) -> str | None:
     per_provider: set[tuple[bytes, int]] = set()
     for job in keeper.iterate_jobs(store):
         if not JobState(job.state).is_terminal:
-            per_lease[job.lease_id] += 1
+            if job.lease_id:  # a capacity challenge is on no lease
+                per_lease[job.lease_id] += 1
             per_provider.add((job.provider, job.id))
     if dict(keeper.iterate_open_counts(store)) != dict(per_lease):
         return "the open-job counts per lease differ from the jobs"

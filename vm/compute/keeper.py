@@ -25,8 +25,8 @@ class ComputeKeeper(ComputeStore):
         return sum(powers.get(r.member, 0) for r in self.attestations_of(store, job.id) if r.counts())
 
     def deposits_owed(self, store: ReadStore) -> int:
-        """What the deposits account must hold: the price of every job not settled and the
-        bond of every open availability challenge."""
+        """What the deposits account must hold: the price of every job not settled, the bond
+        of every open availability challenge and of every dispute awaiting its answer."""
         return sum(held_for(job) for job in self.iterate_jobs(store) if not JobState(job.state).is_terminal)
 
     def check_provider_exit(self, store: ReadStore, provider: Address) -> None:
@@ -35,7 +35,8 @@ class ComputeKeeper(ComputeStore):
 
 
 def held_for(job: Job) -> int:
-    """What the deposits account holds for an unsettled job: its price, and its open
-    availability challenge's bond."""
+    """What the deposits account holds for an unsettled job: its price, its open
+    availability challenge's bond and the bonds of its disputes awaiting answers."""
     challenge = job.open_challenge()
-    return job.price + (0 if challenge is None else challenge.bond)
+    disputes = sum(dispute.bond for dispute in job.disputes)
+    return job.price + (0 if challenge is None else challenge.bond) + disputes

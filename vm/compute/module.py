@@ -8,12 +8,14 @@ from __future__ import annotations
 from functools import partial
 
 from genesis.schema import ComputeGenesis, ComputeParams
-from vm.compute import blocks, genesis, handlers, invariants, queries, services
+from vm.compute import blocks, capacity, disputes, genesis, handlers, invariants, queries, services
 from vm.compute.hooks import ComputeProviderHooks
 from vm.compute.keeper import ComputeKeeper
 from vm.compute.msgs import (
+    MsgAnswerDispute,
     MsgAttest,
     MsgChallengeAvailability,
+    MsgClaimCapacity,
     MsgDisputeAttestation,
     MsgPostChunks,
     MsgSubmitFraudProof,
@@ -68,10 +70,12 @@ def build(wiring: Wiring) -> Module:
             MsgSubmitResult: partial(handlers.handle_submit_result, keeper),
             MsgAttest: partial(handlers.handle_attest, keeper),
             MsgSubmitFraudProof: partial(handlers.handle_submit_fraud_proof, keeper),
-            MsgDisputeAttestation: partial(handlers.handle_dispute_attestation, keeper),
+            MsgDisputeAttestation: partial(disputes.handle_dispute_attestation, keeper),
+            MsgAnswerDispute: partial(disputes.handle_answer_dispute, keeper),
             MsgChallengeAvailability: partial(handlers.handle_challenge_availability, keeper),
             MsgPostChunks: partial(handlers.handle_post_chunks, keeper),
             MsgUpdateParams: partial(handlers.handle_update_params, keeper, wiring.authority),
+            MsgClaimCapacity: partial(capacity.handle_claim_capacity, keeper),
         },
         queries={
             "job": partial(queries.query_job, keeper),
@@ -79,6 +83,8 @@ def build(wiring: Wiring) -> Module:
             "attestations": partial(queries.query_attestations, keeper),
             "verdict": partial(queries.query_verdict, keeper),
             "provider_stats": partial(queries.query_provider_stats, keeper),
+            "posted_chunks": partial(queries.query_posted_chunks, keeper),
+            "capacity": partial(capacity.query_capacity, keeper),
         },
         services=services.services(keeper),
         params=params,
@@ -88,6 +94,7 @@ def build(wiring: Wiring) -> Module:
             "deposits-backed": partial(invariants.deposits_backed, keeper),
             "jobs-queued": partial(invariants.jobs_queued, keeper),
             "open-jobs-counted": partial(invariants.open_jobs_counted, keeper),
+            "capacity-queued": partial(capacity.capacity_queued, keeper),
         },
     )
 

@@ -1,5 +1,5 @@
 """compute messages (``depind.compute.v1``) and their stateless checks: addresses, ids, and
-that the header, attestation, fraud proof and dispute bytes decode (gpu/header.py,
+that the header, attestation, fraud proof, dispute and answer bytes decode (gpu/header.py,
 gpu/proofs.py). What depends on state or params (the lease, the job's state and deadlines,
 the committee, whether a proof proves anything) is checked by the handlers."""
 
@@ -11,17 +11,23 @@ from gpu.errors import GpuError
 from gpu.header import JobHeader, decode_header
 from gpu.merkle import CHUNK_BYTES, Opening
 from gpu.proofs import (
+    ROW_DISPUTE_KIND,
     Attestation,
     AttestationDispute,
+    CrOpening,
     FraudProof,
+    RowDispute,
     decode_attestation,
+    decode_cr_opening,
     decode_dispute,
     decode_fraud_proof,
     decode_opening,
+    decode_row_dispute,
 )
 from protos.depind.compute.v1 import tx_pb2
 from vm.codec import type_url
 from vm.compute.errors import (
+    InvalidAnswer,
     InvalidAttestation,
     InvalidChunks,
     InvalidDeadline,
@@ -71,11 +77,21 @@ def parse_fraud_proof(data: bytes) -> FraudProof:
         raise InvalidFraudProof(str(error)) from None
 
 
-def parse_dispute(data: bytes) -> AttestationDispute:
+def parse_dispute(data: bytes) -> AttestationDispute | RowDispute:
+    """A one-shot dispute (the entry and its row) or a row dispute (the row only), by kind byte."""
     try:
+        if data[:1] == bytes([ROW_DISPUTE_KIND]):
+            return decode_row_dispute(data)
         return decode_dispute(data)
     except GpuError as error:
         raise InvalidDispute(str(error)) from None
+
+
+def parse_cr_opening(data: bytes) -> CrOpening:
+    try:
+        return decode_cr_opening(data)
+    except GpuError as error:
+        raise InvalidAnswer(str(error)) from None
 
 
 def parse_chunk_opening(data: bytes) -> Opening:
@@ -192,6 +208,22 @@ class MsgDisputeAttestation(Msg, tag=type_url(tx_pb2.MsgDisputeAttestation), fro
         parse_dispute(self.dispute)
 
 
+class MsgAnswerDispute(Msg, tag=type_url(tx_pb2.MsgAnswerDispute), frozen=True):
+    """A disputed member's answer: the disputed entry of its C r, opened with its path."""
+
+    member: str
+    job_id: Uint64
+    entry: bytes
+
+    def signer(self) -> str:
+        return self.member
+
+    def validate(self) -> None:
+        parse_address(self.member, "member")
+        validate_id(self.job_id, "job_id")
+        parse_cr_opening(self.entry)
+
+
 class MsgChallengeAvailability(Msg, tag=type_url(tx_pb2.MsgChallengeAvailability), frozen=True):
     """A committee member or the requester asks the provider to post sampled output chunks."""
 
@@ -224,6 +256,20 @@ class MsgPostChunks(Msg, tag=type_url(tx_pb2.MsgPostChunks), frozen=True):
             raise InvalidChunks(f"1 to {MAX_AVAILABILITY_SAMPLES} openings, not {len(self.openings)}")
         for data in self.openings:
             parse_chunk_opening(data)
+
+
+class MsgClaimCapacity(Msg, tag=type_url(tx_pb2.MsgClaimCapacity), frozen=True):
+    """A provider's claimed throughput of exact int8 GEMM in multiply-adds per second, which
+    capacity challenges measure (vm/compute/capacity.py); 0 withdraws the claim."""
+
+    provider: str
+    capacity: Uint64
+
+    def signer(self) -> str:
+        return self.provider
+
+    def validate(self) -> None:
+        parse_address(self.provider, "provider")
 
 
 class MsgUpdateParams(Msg, tag=type_url(tx_pb2.MsgUpdateParams), frozen=True):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from genesis.schema import ComputeParams
 from gpu.challenge import MAX_ROUNDS, MIN_ROUNDS
+from gpu.header import MAX_DIM
 from gpu.proofs import MAX_ENCODED_BYTES
 from vm import dec
 from vm.dec import Dec
@@ -18,6 +19,7 @@ MAX_COMMITTEE = 100  # the staking module's default max validators
 MAX_HEADER_BYTES = 1 << 16  # what max_header_bytes may be raised to: a header is a few hundred bytes
 MAX_AVAILABILITY_SAMPLES = 64  # chunks one availability challenge samples: 64 KiB posted at most
 MIN_PROOF_BYTES = 1 << 10  # what max_proof_bytes may be lowered to: a small job's proofs fit
+MIN_CAPACITY_SIDE = 16  # a capacity challenge's smallest output side
 
 
 class Params(Canonical, frozen=True):
@@ -53,6 +55,17 @@ class Params(Canonical, frozen=True):
     availability_bond: Uint64
     availability_gas_per_byte: Uint64
     max_proof_bytes: Uint64
+    dispute_bond: Uint64
+    dispute_answer_blocks: Uint64
+    capacity_rate_bps: Uint64
+    capacity_target_ms: Uint64
+    capacity_slack_bps: Uint64
+    capacity_latency_ms: Uint64
+    capacity_result_blocks: Uint64
+    capacity_expiry_blocks: Uint64
+    capacity_renew_blocks: Uint64
+    capacity_retry_blocks: Uint64
+    capacity_max_side: Uint64
 
 
 FRACTIONS = ("provider_slash_fraction", "false_attestation_slash_fraction", "liveness_slash_fraction")
@@ -86,6 +99,8 @@ def check_params(params: Params) -> None:
         raise InvalidRequest(f"freivalds_rounds must be {MIN_ROUNDS} to {MAX_ROUNDS}")
     _check_positive(params, "attest_blocks", "max_deadline_blocks", "max_open_jobs_per_lease")
     _check_positive(params, "max_jobs_per_block", "max_header_bytes", "availability_blocks")
+    _check_positive(params, "dispute_answer_blocks")
+    check_capacity_params(params)
     if not 1 <= params.availability_samples <= MAX_AVAILABILITY_SAMPLES:
         raise InvalidRequest(f"availability_samples must be 1 to {MAX_AVAILABILITY_SAMPLES}")
     if params.challenge_window_blocks < params.attest_blocks:
@@ -98,6 +113,18 @@ def check_params(params: Params) -> None:
         _check_fraction(getattr(params, name), name)
     if params.requester_share_bps + params.prover_share_bps > BPS:
         raise InvalidRequest("requester_share_bps and prover_share_bps together exceed 10,000")
+
+
+def check_capacity_params(params: Params) -> None:
+    _check_positive(params, "capacity_target_ms", "capacity_result_blocks", "capacity_expiry_blocks")
+    if params.capacity_rate_bps > BPS:
+        raise InvalidRequest("capacity_rate_bps must be at most 10,000")
+    if params.capacity_slack_bps < BPS:
+        raise InvalidRequest("capacity_slack_bps must be at least 10,000: no deadline below the target")
+    if params.capacity_renew_blocks >= params.capacity_expiry_blocks:
+        raise InvalidRequest("capacity_renew_blocks must be below capacity_expiry_blocks")
+    if not MIN_CAPACITY_SIDE <= params.capacity_max_side <= MAX_DIM:
+        raise InvalidRequest(f"capacity_max_side must be {MIN_CAPACITY_SIDE} to {MAX_DIM}")
 
 
 def _check_positive(params: Params, *names: str) -> None:

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from vm.compute.genesis import JOB_STATES, to_attestation_json, to_job_json, to_stats_json
+from vm.compute.genesis import JOB_STATES, to_attestation_json, to_job_json, to_pending_json, to_stats_json
 from vm.compute.handlers import job_kind, stored_header
 from vm.compute.keeper import ComputeKeeper
-from vm.compute.types import Job, JobState, ProviderStats
+from vm.compute.types import AttestationRecord, Job, JobState, ProviderStats
 from vm.errors import InvalidRequest, NotFound
 from vm.query_args import limit_arg, text_arg
 from vm.store.cache import ReadStore
@@ -90,9 +90,17 @@ def query_jobs(keeper: ComputeKeeper, store: ReadStore, request: dict[str, Any])
 
 
 def query_attestations(keeper: ComputeKeeper, store: ReadStore, request: dict[str, Any]) -> Any:
+    """A job's attestations, each with the dispute of it awaiting the member's answer (or null)."""
     job = found_job(keeper, store, id_arg(request, "job_id"))
     records = keeper.attestations_of(store, job.id)
-    return {"attestations": [msgspec.to_builtins(to_attestation_json(r)) for r in records]}
+    return {"attestations": [attestation_json(job, record) for record in records]}
+
+
+def attestation_json(job: Job, record: AttestationRecord) -> Any:
+    answer: dict[str, Any] = msgspec.to_builtins(to_attestation_json(record))
+    pending = job.pending_dispute(record.member)
+    answer["pending_dispute"] = None if pending is None else msgspec.to_builtins(to_pending_json(pending))
+    return answer
 
 
 def query_verdict(keeper: ComputeKeeper, store: ReadStore, request: dict[str, Any]) -> Any:
@@ -119,6 +127,18 @@ def query_provider_stats(keeper: ComputeKeeper, store: ReadStore, request: dict[
     provider = parse_address(text_arg(request, "provider"), "provider")
     stats = keeper.get_stats(store, provider) or ProviderStats(provider, 0, 0, 0, 0)
     return {"stats": msgspec.to_builtins(to_stats_json(stats))}
+
+
+def query_posted_chunks(keeper: ComputeKeeper, store: ReadStore, request: dict[str, Any]) -> Any:
+    """The chunks the job's provider posted to answer its availability challenge, in the
+    challenge's order (none, answered at height 0, while no answer was posted)."""
+    job = found_job(keeper, store, id_arg(request, "job_id"))
+    posted = keeper.get_posted_chunks(store, job.id)
+    if posted is None:
+        return {"job_id": job.id, "answered_height": 0, "chunks": []}
+    pairs = zip(posted.chunks, posted.data, strict=True)
+    chunks = [{"index": index, "data": data.hex()} for index, data in pairs]
+    return {"job_id": job.id, "answered_height": posted.answered_height, "chunks": chunks}
 
 
 # -- lists ----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 
 from protos.depind.compute.v1 import compute_pb2 as pb
 from protos.depind.compute.v1 import query_pb2 as query
+from vm.compute.capacity import capacity_service, terms_pb
 from vm.compute.handlers import job_kind, stored_header
 from vm.compute.keeper import ComputeKeeper
 from vm.compute.params import FRACTIONS
@@ -21,6 +22,7 @@ from vm.compute.types import (
     Committee,
     Job,
     JobState,
+    PendingDispute,
     ProviderStats,
     Result,
     Verdict,
@@ -87,6 +89,8 @@ def job_pb(job: Job) -> pb.Job:
         else pb.Fraud(prover=_address(job.fraud.prover), height=job.fraud.height),
         verdict_height=job.verdict_height,
         availability=None if job.availability is None else challenge_pb(job.availability),
+        disputes=[pending_dispute_pb(pending) for pending in job.disputes],
+        capacity=None if job.capacity is None else terms_pb(job.capacity),
     )
 
 
@@ -101,7 +105,21 @@ def challenge_pb(challenge: AvailabilityChallenge) -> pb.AvailabilityChallenge:
     )
 
 
-def attestation_pb(record: AttestationRecord) -> pb.Attestation:
+def pending_dispute_pb(pending: PendingDispute) -> pb.PendingDispute:
+    return pb.PendingDispute(
+        member=_address(pending.member),
+        disputer=_address(pending.disputer),
+        bond=pending.bond,
+        tensor=pending.tensor,
+        round=pending.round,
+        row=pending.row,
+        expected=pending.expected,
+        opened_height=pending.opened_height,
+        deadline_height=pending.deadline_height,
+    )
+
+
+def attestation_pb(record: AttestationRecord, pending: PendingDispute | None = None) -> pb.Attestation:
     dispute = record.dispute
     return pb.Attestation(
         job_id=record.job_id,
@@ -113,6 +131,7 @@ def attestation_pb(record: AttestationRecord) -> pb.Attestation:
         dispute=None
         if dispute is None
         else pb.Dispute(disputer=_address(dispute.disputer), height=dispute.height),
+        pending_dispute=None if pending is None else pending_dispute_pb(pending),
     )
 
 
@@ -153,7 +172,9 @@ def jobs(keeper: ComputeKeeper, store: ReadStore, request: Any) -> query.QueryJo
 def attestations(keeper: ComputeKeeper, store: ReadStore, request: Any) -> query.QueryAttestationsResponse:
     found = found_job(keeper, store, request.job_id)
     records = keeper.attestations_of(store, found.id)
-    return query.QueryAttestationsResponse(attestations=[attestation_pb(r) for r in records])
+    return query.QueryAttestationsResponse(
+        attestations=[attestation_pb(r, found.pending_dispute(r.member)) for r in records]
+    )
 
 
 def verdict(keeper: ComputeKeeper, store: ReadStore, request: Any) -> query.QueryVerdictResponse:
@@ -176,6 +197,17 @@ def provider_stats(keeper: ComputeKeeper, store: ReadStore, request: Any) -> que
     return query.QueryProviderStatsResponse(stats=stats_pb(stats))
 
 
+def posted_chunks(keeper: ComputeKeeper, store: ReadStore, request: Any) -> query.QueryPostedChunksResponse:
+    found = found_job(keeper, store, request.job_id)
+    posted = keeper.get_posted_chunks(store, found.id)
+    if posted is None:
+        return query.QueryPostedChunksResponse(job_id=found.id)
+    chunks = [pb.PostedChunk(index=i, data=d) for i, d in zip(posted.chunks, posted.data, strict=True)]
+    return query.QueryPostedChunksResponse(
+        job_id=found.id, answered_height=posted.answered_height, chunks=chunks
+    )
+
+
 def params(keeper: ComputeKeeper, store: ReadStore, _: Any) -> query.QueryParamsResponse:
     """Fractions as Cosmos's protobuf carries a LegacyDec: the integer text of its atomics."""
     value = keeper.get_params(store)
@@ -196,6 +228,8 @@ def services(keeper: ComputeKeeper) -> dict[str, Service]:
         QUERY + "Verdict": service(query.QueryVerdictRequest, verdict),
         QUERY + "ProviderStats": service(query.QueryProviderStatsRequest, provider_stats),
         QUERY + "Params": service(query.QueryParamsRequest, params),
+        QUERY + "PostedChunks": service(query.QueryPostedChunksRequest, posted_chunks),
+        QUERY + "Capacity": service(query.QueryCapacityRequest, capacity_service),
     }
 
 

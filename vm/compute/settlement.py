@@ -4,9 +4,10 @@ payment leaves the deposits account or the PoUW pool here.
 A job waits in one queue per state: pending, in the deadline queue at its deadline;
 committed, in the assign queue at the block after its result; verifying, in the attest
 queue at its attest deadline (until missed attestations are settled), in the window
-queue at the height its verdict is due (``verdict_due_height``) and, while an availability
-challenge waits for its answer, in the availability queue at the challenge's deadline.
-``move`` changes a job's record and its queues together.
+queue at the height its verdict is due (``verdict_due_height``), while an availability
+challenge waits for its answer in the availability queue at the challenge's deadline, and
+while disputes wait for their members' answers in the dispute queue at each of their
+deadlines. ``move`` changes a job's record and its queues together.
 
 Settlement, once per job:
 
@@ -18,18 +19,26 @@ Settlement, once per job:
 - provider_fault: the deposit refunded, reputation down, the lease closed (provider_fault);
 - unverified: the deposit refunded; no one is blamed.
 
+A capacity challenge (vm/compute/capacity.py) is settled the same way, with what its terms
+change: no deposit, lease, payment, reward or totals, and the requester's share of a slash
+burnt (the chain asked for it); its outcome is recorded as the provider's capacity.
+
 An availability challenge still open when its job settles (at its deadline, or by a fraud
-proof before) gives its bond back to the challenger.
+proof before) gives its bond back to the challenger; so does every dispute still awaiting
+its member's answer (vm/compute/disputes.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import msgspec
 
 from gpu.proofs import FraudProof
 from vm import dec
 from vm.compute import expected
-from vm.compute.events import AttesterSlashed, AvailabilityFailed, FraudProven, JobVerdict
+from vm.compute.capacity import record_outcome
+from vm.compute.events import AttesterSlashed, AvailabilityFailed, DisputeClosed, FraudProven, JobVerdict
 from vm.compute.params import BPS, Params
 from vm.compute.store import DEPOSITS, REWARD_POOL, ComputeStore, id_bytes
 from vm.compute.types import (
@@ -39,6 +48,7 @@ from vm.compute.types import (
     Fraud,
     Job,
     JobState,
+    PendingDispute,
     ProviderStats,
     Verdict,
 )
@@ -57,12 +67,21 @@ UNAVAILABLE = "unavailable"  # or its provider did not answer an availability ch
 # -- queues --------------------------------------------------------------------------------------
 
 
-def verdict_due_height(committee: Committee, challenge: AvailabilityChallenge | None) -> int:
-    """The window's end; while an availability challenge waits for its answer, not before
-    the challenge's deadline (the verdict waits until it is answered or expires)."""
-    if challenge is None:
-        return committee.window_end_height
-    return max(committee.window_end_height, challenge.deadline_height)
+def verdict_due_height(
+    committee: Committee, challenge: AvailabilityChallenge | None, disputes: Sequence[PendingDispute] = ()
+) -> int:
+    """The window's end; while an availability challenge or disputes wait for their answers,
+    not before their deadlines (the verdict waits until each is answered or expires: a member
+    slashed by its dispute no longer counts toward the two thirds)."""
+    deadlines = [dispute.deadline_height for dispute in disputes]
+    if challenge is not None:
+        deadlines.append(challenge.deadline_height)
+    return max([committee.window_end_height, *deadlines])
+
+
+def dispute_deadlines(job: Job) -> set[int]:
+    """The heights at which the job waits in the dispute queue: its disputes' deadlines."""
+    return {dispute.deadline_height for dispute in job.disputes}
 
 
 def enqueue(keeper: ComputeStore, store: Store, job: Job) -> None:
@@ -76,9 +95,11 @@ def enqueue(keeper: ComputeStore, store: Store, job: Job) -> None:
         challenge = job.open_challenge()
         if not job.committee.attest_closed:
             keeper.attest_queue.push(store, job.committee.attest_deadline_height, item)
-        keeper.window_queue.push(store, verdict_due_height(job.committee, challenge), item)
+        keeper.window_queue.push(store, verdict_due_height(job.committee, challenge, job.disputes), item)
         if challenge is not None:
             keeper.availability_queue.push(store, challenge.deadline_height, item)
+        for deadline in dispute_deadlines(job):
+            keeper.dispute_queue.push(store, deadline, item)
 
 
 def dequeue(keeper: ComputeStore, store: Store, job: Job) -> None:
@@ -90,9 +111,11 @@ def dequeue(keeper: ComputeStore, store: Store, job: Job) -> None:
     elif job.state == JobState.VERIFYING and job.committee is not None:
         challenge = job.open_challenge()
         keeper.attest_queue.remove(store, job.committee.attest_deadline_height, item)
-        keeper.window_queue.remove(store, verdict_due_height(job.committee, challenge), item)
+        keeper.window_queue.remove(store, verdict_due_height(job.committee, challenge, job.disputes), item)
         if challenge is not None:
             keeper.availability_queue.remove(store, challenge.deadline_height, item)
+        for deadline in dispute_deadlines(job):
+            keeper.dispute_queue.remove(store, deadline, item)
 
 
 def move(keeper: ComputeStore, store: Store, old: Job, new: Job) -> Job:
@@ -105,13 +128,30 @@ def move(keeper: ComputeStore, store: Store, old: Job, new: Job) -> Job:
 
 def finish(keeper: ComputeStore, ctx: Context, job: Job, state: JobState, fraud: Fraud | None = None) -> Job:
     """Give a job its terminal state; it leaves every queue. An availability challenge still
-    open ends with it: its bond goes back to the challenger."""
-    done = msgspec.structs.replace(job, state=state, fraud=fraud, verdict_height=ctx.env.height)
+    open ends with it, and so do disputes awaiting answers: their bonds go back."""
+    done = msgspec.structs.replace(job, state=state, fraud=fraud, verdict_height=ctx.env.height, disputes=[])
     move(keeper, ctx.store, job, done)
+    denom = keeper.get_params(ctx.store).denom
     challenge = job.open_challenge()
     if challenge is not None:
-        pay(keeper, ctx.store, challenge.challenger, challenge.bond, keeper.get_params(ctx.store).denom)
+        pay(keeper, ctx.store, challenge.challenger, challenge.bond, denom)
+    for dispute in job.disputes:
+        refund_dispute(keeper, ctx, job, dispute, denom)
+    record_outcome(keeper, ctx, done)
     return done
+
+
+def refund_dispute(keeper: ComputeStore, ctx: Context, job: Job, dispute: PendingDispute, denom: str) -> None:
+    """A dispute that ends unanswered for another reason than its deadline: the bond goes back."""
+    pay(keeper, ctx.store, dispute.disputer, dispute.bond, denom)
+    ctx.emit(
+        DisputeClosed(
+            job_id=str(job.id),
+            member=format_address(Address(dispute.member)),
+            disputer=format_address(Address(dispute.disputer)),
+            bond=str(dispute.bond),
+        )
+    )
 
 
 # -- payments ------------------------------------------------------------------------------------
@@ -142,6 +182,9 @@ def compute_reward(params: Params, work_units: int) -> int:
 def settle_valid(keeper: ComputeStore, ctx: Context, job: Job) -> Job:
     store, params = ctx.store, keeper.get_params(ctx.store)
     done = finish(keeper, ctx, job, JobState.VALID)
+    if job.capacity is not None:  # the chain's measurement: it pays nothing and counts no work
+        emit_verdict(ctx, done, "valid")
+        return done
     pay(keeper, store, job.provider, job.price, params.denom)
     reward = pay_from_pool(keeper, store, job.provider, compute_reward(params, job.work_units), params.denom)
     if params.valid_reputation_reward:
@@ -240,7 +283,7 @@ def slash_collateral(
     taken = keeper.providers.take_collateral(store, Address(job.provider), amount, deposits)
     if taken is None:
         return None, 0, 0
-    to_requester = taken.amount * params.requester_share_bps // BPS
+    to_requester = 0 if job.capacity is not None else taken.amount * params.requester_share_bps // BPS
     to_prover = taken.amount * params.prover_share_bps // BPS
     pay(keeper, store, job.requester, to_requester, taken.denom)
     pay(keeper, store, prover, to_prover, taken.denom)
@@ -320,12 +363,13 @@ def punish_false_attester(
 
 def settle_missed_attestations(keeper: ComputeStore, ctx: Context, job: Job) -> Job:
     """At the attest deadline: members that did not attest lose ``liveness_slash_fraction``
-    (no jail); the committee records that this was done."""
+    (no jail), unless the job's availability was challenged (its outputs could not be
+    fetched); the committee records that this was done."""
     committee = job.committee
     if committee is None or committee.attest_closed:
         return job
     params = keeper.get_params(ctx.store)
-    if params.liveness_slash_fraction:
+    if params.liveness_slash_fraction and job.availability is None:
         for member in committee.members:
             if keeper.get_attestation(ctx.store, job.id, member.operator) is None:
                 burned = keeper.slashing.punish_attestation(

@@ -6,21 +6,27 @@ Keys (inside the module's prefix; ids are 8 bytes big-endian, addresses 20 raw b
     params                              ComputeParams
     seq/job                             the last job id given (8 bytes)
     j/<id>                              Job
-    jl/<lease><id>                      index: a lease's jobs
+    jl/<lease><id>                      index: a lease's jobs (capacity challenges are on none)
     jp/<provider><id>                   index: a provider's jobs
     jr/<requester><id>                  index: a requester's jobs
     open/<lease>                        the lease's jobs not yet settled (8 bytes)
     openp/<provider><id>                index: a provider's jobs not yet settled
     a/<id><member>                      AttestationRecord
     stats/<provider>                    ProviderStats
+    chunks/<id>                         PostedChunks: the answer to the job's availability challenge
+    cap/<provider>                      CapacityRecord: a provider's capacity claim and measurement
     q/assign/<height><id>               committed results, by the block that samples their committee
     q/deadline/<height><id>             pending jobs, by their deadline
     q/attest/<height><id>               verifying jobs, by their attest deadline
     q/window/<height><id>               verifying jobs, by the height their verdict is due
     q/avail/<height><id>                open availability challenges, by their deadline
+    q/dispute/<height><id>              jobs with disputes awaiting an answer, by each deadline
+    q/capdue/<height><provider>         providers due a capacity challenge, by the height they are due
+    q/capexp/<height><provider>         capacity measurements, by the last height they count
 
-Every index and queue is derived from the jobs (genesis rebuilds them that way); index
-values are a single ``0x01``: state never holds empty values.
+Every index and queue is derived from the jobs (genesis rebuilds them that way), the two
+capacity queues from the capacity records; index values are a single ``0x01``: state never
+holds empty values.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from genesis.schema import ComputeParams
 from vm.compute.errors import JobNotFound
 from vm.compute.expected import BankKeeper, MarketKeeper, ProviderKeeper, SlashingKeeper, StakingKeeper
 from vm.compute.params import Params, parse_params
-from vm.compute.types import AttestationRecord, Job, JobState, ProviderStats
+from vm.compute.types import AttestationRecord, CapacityRecord, Job, JobState, PostedChunks, ProviderStats
 from vm.encoding import decode, encode
 from vm.module import ModuleParams
 from vm.queue import DueQueue
@@ -51,6 +57,8 @@ OPEN_BY_LEASE = b"open/"
 OPEN_BY_PROVIDER = b"openp/"
 ATTESTATION = b"a/"
 STATS = b"stats/"
+POSTED_CHUNKS = b"chunks/"
+CAPACITY = b"cap/"
 
 PRESENT = b"\x01"
 ID_SIZE = 8
@@ -85,6 +93,9 @@ class ComputeStore:
         self.attest_queue = DueQueue(prefix + b"q/attest/")
         self.window_queue = DueQueue(prefix + b"q/window/")
         self.availability_queue = DueQueue(prefix + b"q/avail/")
+        self.dispute_queue = DueQueue(prefix + b"q/dispute/")
+        self.capacity_due_queue = DueQueue(prefix + b"q/capdue/")  # items: provider addresses
+        self.capacity_expiry_queue = DueQueue(prefix + b"q/capexp/")
 
     def _kv(self, store: ReadStore) -> PrefixStore:
         return self._view.of(store)
@@ -128,7 +139,8 @@ class ComputeStore:
         old = self.get_job(store, job.id)
         kv.set(JOB + item, encode(job))
         if old is None:
-            kv.set(JOB_BY_LEASE + id_bytes(job.lease_id) + item, PRESENT)
+            if job.lease_id:
+                kv.set(JOB_BY_LEASE + id_bytes(job.lease_id) + item, PRESENT)
             kv.set(JOB_BY_PROVIDER + job.provider + item, PRESENT)
             kv.set(JOB_BY_REQUESTER + job.requester + item, PRESENT)
         was_open = old is not None and not JobState(old.state).is_terminal
@@ -137,12 +149,13 @@ class ComputeStore:
             self._add_open(kv, job, 1 if is_open else -1)
 
     def _add_open(self, kv: PrefixStore, job: Job, delta: int) -> None:
-        key = OPEN_BY_LEASE + id_bytes(job.lease_id)
-        count = _count(kv, key) + delta
-        if count:
-            kv.set(key, id_bytes(count))
-        else:
-            kv.delete(key)
+        if job.lease_id:  # a capacity challenge counts against no lease
+            key = OPEN_BY_LEASE + id_bytes(job.lease_id)
+            count = _count(kv, key) + delta
+            if count:
+                kv.set(key, id_bytes(count))
+            else:
+                kv.delete(key)
         if delta > 0:
             kv.set(OPEN_BY_PROVIDER + job.provider + id_bytes(job.id), PRESENT)
         else:
@@ -212,6 +225,32 @@ class ComputeStore:
     def iterate_stats(self, store: ReadStore) -> Iterator[ProviderStats]:
         for _, raw in self._kv(store).iterate(STATS, prefix_end(STATS)):
             yield decode(raw, ProviderStats)
+
+    # -- posted chunks ---------------------------------------------------------------------------
+
+    def get_posted_chunks(self, store: ReadStore, job_id: int) -> PostedChunks | None:
+        raw = self._kv(store).get(POSTED_CHUNKS + id_bytes(job_id))
+        return None if raw is None else decode(raw, PostedChunks)
+
+    def set_posted_chunks(self, store: Store, posted: PostedChunks) -> None:
+        self._kv(store).set(POSTED_CHUNKS + id_bytes(posted.job_id), encode(posted))
+
+    def iterate_posted_chunks(self, store: ReadStore) -> Iterator[PostedChunks]:
+        for _, raw in self._kv(store).iterate(POSTED_CHUNKS, prefix_end(POSTED_CHUNKS)):
+            yield decode(raw, PostedChunks)
+
+    # -- capacity records ------------------------------------------------------------------------
+
+    def get_capacity(self, store: ReadStore, provider: bytes) -> CapacityRecord | None:
+        raw = self._kv(store).get(CAPACITY + provider)
+        return None if raw is None else decode(raw, CapacityRecord)
+
+    def set_capacity(self, store: Store, record: CapacityRecord) -> None:
+        self._kv(store).set(CAPACITY + record.provider, encode(record))
+
+    def iterate_capacities(self, store: ReadStore) -> Iterator[CapacityRecord]:
+        for _, raw in self._kv(store).iterate(CAPACITY, prefix_end(CAPACITY)):
+            yield decode(raw, CapacityRecord)
 
     # -- helpers ---------------------------------------------------------------------------------
 

@@ -8,9 +8,14 @@ are in the params' denom.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Annotated
+
+import msgspec
 
 from vm.encoding import Canonical
 from vm.types import Amount, Uint64
+
+Int64 = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 
 
 class JobState(IntEnum):
@@ -84,9 +89,34 @@ class AvailabilityChallenge(Canonical, frozen=True):
         return self.answered_height == 0
 
 
+class PendingDispute(Canonical, frozen=True):
+    """A dispute of a member's valid attestation that carried only row ``row`` of C: the member
+    must open entry (round, row) of output ``tensor`` of its C r by ``deadline_height``."""
+
+    member: bytes
+    disputer: bytes
+    bond: Amount  # held in the deposits account: to the member if its answer holds, else back
+    tensor: Uint64
+    round: Uint64
+    row: Uint64
+    expected: Int64  # the row of C times the member's vector: what its entry must be
+    opened_height: Uint64
+    deadline_height: Uint64  # the last height at which the member may answer
+
+
+class CapacityTerms(Canonical, frozen=True):
+    """What makes a job a capacity challenge (vm/compute/capacity.py): the claim it tests and
+    its deadline in block time. Times are header times, nanoseconds since the Unix epoch."""
+
+    claim: Uint64  # multiply-adds per second, as claimed when the challenge was issued
+    issued_time_ns: Uint64  # the issuing block's: the measurement starts here
+    deadline_time_ns: Uint64  # a result in a block after this time is late
+    result_time_ns: Uint64  # the result's block's: the measurement ends here; 0 before
+
+
 class Job(Canonical, frozen=True):
     id: Uint64
-    lease_id: Uint64
+    lease_id: Uint64  # 0 for a capacity challenge: the chain's job, on no lease
     requester: bytes
     provider: bytes
     header: bytes  # canonical MessagePack of the gpu/header.py JobHeader
@@ -101,11 +131,16 @@ class Job(Canonical, frozen=True):
     fraud: Fraud | None
     verdict_height: Uint64  # when it reached its terminal state; 0 before
     availability: AvailabilityChallenge | None = None
+    disputes: list[PendingDispute] = msgspec.field(default_factory=list)  # by member, one each
+    capacity: CapacityTerms | None = None  # set on a capacity challenge: no lease, no price
 
     def open_challenge(self) -> AvailabilityChallenge | None:
         """Its availability challenge while it waits for an answer."""
         challenge = self.availability
         return challenge if challenge is not None and challenge.is_open else None
+
+    def pending_dispute(self, member: bytes) -> PendingDispute | None:
+        return next((d for d in self.disputes if d.member == member), None)
 
 
 class Dispute(Canonical, frozen=True):
@@ -132,9 +167,37 @@ class AttestationRecord(Canonical, frozen=True):
         return self.verdict == Verdict.VALID and self.dispute is None
 
 
+class PostedChunks(Canonical, frozen=True):
+    """The chunks a provider posted to answer its job's availability challenge."""
+
+    job_id: Uint64
+    answered_height: Uint64
+    chunks: list[Uint64]  # the challenge's leaves, in its order
+    data: list[bytes]  # each chunk's bytes, in the same order
+
+
 class ProviderStats(Canonical, frozen=True):
     provider: bytes
     verified_jobs: Uint64
     verified_work_units: Uint64  # saturates at 2^63 - 1
     energy_mj: Uint64  # of the verified jobs whose energy was known; saturates
     energy_jobs: Uint64  # verified jobs whose energy was known
+
+
+class CapacityRecord(Canonical, frozen=True):
+    """A provider's capacity claim and where its challenges stand. The measurement itself is
+    the provider module's ``measured_capacity``, which matching reads."""
+
+    provider: bytes
+    claim: Uint64  # multiply-adds per second; 0: withdrawn, no further challenges
+    due_height: Uint64  # its next challenge comes at or after this height
+    open_job: Uint64  # the challenge awaiting its verdict; 0 if none
+    measured_height: Uint64  # when the measurement in force was recorded; 0 if none
+    expires_height: Uint64  # the last height the measurement counts; 0 if none
+    passed: Uint64  # challenges met
+    failed: Uint64  # challenges failed: late, wrong, or no result
+
+    @property
+    def is_due_queued(self) -> bool:
+        """Whether it waits in the due queue: a claim, and no challenge open."""
+        return self.claim > 0 and self.open_job == 0

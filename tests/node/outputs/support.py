@@ -1,5 +1,5 @@
-"""Result folders from small jobs (honest, or committed to a wrong entry), and real servers on
-127.0.0.1 on ports the OS picks."""
+"""Result folders from small jobs (honest, or committed to a wrong entry), jobs with supplied
+inputs, and real servers on 127.0.0.1 on ports the OS picks."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import numpy as np
 import trio
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio import serve as hypercorn_serve
@@ -16,15 +17,37 @@ from starlette.types import ASGIApp
 from gpu.backend import NumpyBackend
 from gpu.commit import canonical_bytes, commit_outputs
 from gpu.header import result_root
-from gpu.jobs import GemmSpec, JobSpec, MlpSpec, spec_digest
+from gpu.jobs import BatchedGemmSpec, GemmSpec, JobSpec, MlpSpec, spec_digest
 from gpu.results import RAW_FILE, RESULT_FILE, OutputFormat, ResultRecord, write_result
 from gpu.run import JobResult, run_job
+from node.outputs.input_store import InputStore
 from node.outputs.server import OutputLimits, OutputStore, serve
 
 # 48 x 40 int32 = 7,680 bytes: 7 whole 1 KiB leaves and a short one.
 GEMM = GemmSpec(m=48, k=40, n=40, bound=20, seed=7)
 # Four outputs of odd sizes, so ranges and leaves cross tensor (and file) boundaries.
 MLP = MlpSpec(rows=33, widths=[20, 37, 9], shifts=[4, 3], weight_bound=12, bias_bound=300, seed=5)
+
+
+def supplied(seed: int, count: int, bound: int, dtype: str = "i1") -> bytes:
+    """`count` values in [-bound, bound], as a spec supplies them (int8, or int32 biases)."""
+    values = np.random.default_rng(seed).integers(-bound, bound + 1, count)
+    return values.astype(dtype).tobytes()
+
+
+# Jobs with supplied inputs: both operands, only the right one of a batch, every mlp field.
+SUPPLIED_GEMM = GemmSpec(m=12, k=24, n=10, bound=20, a=supplied(1, 12 * 24, 20), b=supplied(2, 24 * 10, 20))
+SUPPLIED_BATCH = BatchedGemmSpec(batch=3, m=4, k=6, n=5, bound=9, seed=4, b=supplied(3, 3 * 6 * 5, 9))
+SUPPLIED_MLP = MlpSpec(
+    rows=9,
+    widths=[16, 12, 5],
+    shifts=[4, 3],
+    weight_bound=12,
+    bias_bound=3000,
+    x=supplied(4, 9 * 16, 127),
+    weights=[supplied(5, 16 * 12, 12), supplied(6, 12 * 5, 12)],
+    biases=[supplied(7, 12, 3000, "<i4"), supplied(8, 5, 3000, "<i4")],
+)
 
 
 def honest_result(spec: JobSpec) -> JobResult:
@@ -50,8 +73,10 @@ def write_folder(folder: Path, spec: JobSpec, result: JobResult, fmt: OutputForm
     return folder
 
 
-async def start_server(nursery: trio.Nursery, store: OutputStore, limits: OutputLimits) -> str:
-    url: str = await nursery.start(serve, store, "127.0.0.1:0", limits)
+async def start_server(
+    nursery: trio.Nursery, store: OutputStore, limits: OutputLimits, inputs: InputStore | None = None
+) -> str:
+    url: str = await nursery.start(serve, store, "127.0.0.1:0", limits, inputs)
     return url
 
 

@@ -99,6 +99,10 @@ async def test_attestations_and_verdict(rest: httpx.AsyncClient) -> None:
     assert (pending["state"], pending["final"], pending["total_power"]) == ("JOB_STATE_PENDING", False, "0")
 
 
+async def test_posted_chunks_of_a_job_never_challenged(rest: httpx.AsyncClient) -> None:
+    assert await get(rest, "/jobs/2/chunks") == {"job_id": "2", "answered_height": "0", "chunks": []}
+
+
 async def test_provider_stats_and_params(rest: httpx.AsyncClient) -> None:
     stats = (await get(rest, f"/providers/{ALICE.address}/stats"))["stats"]
     assert (stats["verified_jobs"], stats["energy_mj"], stats["energy_jobs"]) == ("1", str(ENERGY_MJ), "1")
@@ -115,6 +119,7 @@ async def test_provider_stats_and_params(rest: httpx.AsyncClient) -> None:
         ("/jobs/9", {}, 404, Status.NotFound, "job not found"),
         ("/jobs/9/verdict", {}, 404, Status.NotFound, "job not found"),
         ("/jobs/9/attestations", {}, 404, Status.NotFound, "job not found"),
+        ("/jobs/9/chunks", {}, 404, Status.NotFound, "job not found"),
         ("/jobs/x", {}, 400, Status.InvalidArgument, "parameter 'id'"),
         ("/jobs/x/verdict", {}, 400, Status.InvalidArgument, "parameter 'job_id'"),
         ("/providers/depin1x/stats", {}, 400, Status.InvalidArgument, "provider"),

@@ -133,6 +133,11 @@ def test_provider_stats_count_verified_work(node: Node) -> None:
     assert call(node, "provider_stats", provider=DAVE.address)["stats"]["verified_jobs"] == 0
 
 
+def test_posted_chunks_of_a_job_never_challenged(node: Node) -> None:
+    answer = call(node, "posted_chunks", job_id=2)
+    assert (answer["job_id"], answer["answered_height"], answer["chunks"]) == (2, 0, [])
+
+
 def test_compute_params_through_params(node: Node) -> None:
     params = call(node, "params", module="compute")["compute"]
     assert (params["denom"], params["committee_size"]) == ("udepin", 3)
@@ -144,6 +149,7 @@ def test_compute_params_through_params(node: Node) -> None:
         ("job", {"id": 9}, NOT_FOUND, "job not found"),
         ("verdict", {"job_id": 9}, NOT_FOUND, "job not found"),
         ("attestations", {"job_id": 9}, NOT_FOUND, "job not found"),
+        ("posted_chunks", {"job_id": 9}, NOT_FOUND, "job not found"),
         ("job", {"id": 0}, QUERY_FAILED, "positive integer 'id'"),
         ("verdict", {}, INVALID_PARAMS, "missing param 'job_id'"),
         ("attestations", {"job_id": "one"}, INVALID_PARAMS, "must be an integer"),

@@ -39,9 +39,12 @@ from gpu.merkle import ChunkedCommitment
 from gpu.proofs import (
     Attestation,
     AttestationDispute,
+    RowDispute,
     encode_attestation,
+    encode_cr_opening,
     encode_dispute,
     encode_fraud_proof,
+    encode_row_dispute,
 )
 from gpu.run import run_job
 from gpu.verify import challenge_vectors
@@ -64,6 +67,7 @@ from tests.vm.market.helpers import PARAMS as MARKET_PARAMS
 from tests.vm.staking.helpers import create_validator
 from vm.compute.keeper import ComputeKeeper
 from vm.compute.msgs import (
+    MsgAnswerDispute,
     MsgAttest,
     MsgDisputeAttestation,
     MsgSubmitFraudProof,
@@ -354,3 +358,28 @@ def dispute_msg(
         work.commitment.open_entries(tensor, row * cols, cols),
     )
     return MsgDisputeAttestation(WATCHER.address, job_id, member.address, encode_dispute(dispute))
+
+
+def row_dispute_msg(
+    job_id: int,
+    work: Work,
+    member: PrivateKey,
+    tensor: int,
+    round_index: int,
+    row: int,
+    disputer: PrivateKey = WATCHER,
+) -> MsgDisputeAttestation:
+    """A dispute of the member's entry (round, row) of output ``tensor`` carrying only the row of C:
+    the member must answer it."""
+    cols = work.outputs[tensor].shape[1]
+    opening = work.commitment.open_entries(tensor, row * cols, cols)
+    dispute = RowDispute(tensor, round_index, row, work.commitment.root, opening)
+    return MsgDisputeAttestation(disputer.address, job_id, member.address, encode_row_dispute(dispute))
+
+
+def answer_msg(
+    job_id: int, member: PrivateKey, cr: CrCommitment, tensor: int, round_index: int, row: int
+) -> MsgAnswerDispute:
+    """The member's answer: entry (round, row) of output ``tensor`` opened in its C r tree."""
+    entry = cr.open_entry(tensor, round_index, row)
+    return MsgAnswerDispute(member.address, job_id, encode_cr_opening(entry))

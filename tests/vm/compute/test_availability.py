@@ -193,13 +193,30 @@ def test_an_unanswered_challenge_makes_the_job_invalid_with_the_challenger_as_pr
     )
     for member in (first, second):
         assert chain.validator(member).jailed and chain.validator(member).tokens < stakes[member]
-    assert not chain.validator(idle).jailed  # its missed attestation costs liveness only
+    assert not chain.validator(idle).jailed  # its missed attestation is excused: it challenged
+    assert chain.validator(idle).tokens == stakes[idle]
     [failed] = chain.event_list("availability_failed")
     assert failed["challenger"] == idle.address and failed["slashed"] == f"{HALF}{DENOM}"
     assert failed["bond"] == str(BOND) and failed["chunks"] == "0,1,2,3"
     [verdict] = chain.event_list("job_verdict")
     assert (verdict["verdict"], verdict["reason"]) == ("invalid", "unavailable")
     assert chain.event_list("fraud_proven") == [] and chain.broken() == []
+
+
+def test_members_of_a_challenged_job_are_not_slashed_for_liveness() -> None:
+    """Outputs that could not be fetched cannot be attested: a job whose availability was
+    challenged by its attest deadline takes no liveness penalty; one that was not, does."""
+    chain = ComputeChain()
+    work = honest()
+    challenged = verifying_job(chain, work)
+    chain.block(challenge(challenged))
+    quiet = verifying_job(chain, work)
+    for job_id in (challenged, quiet):
+        committee = chain.job(job_id).committee
+        assert committee is not None
+        chain.until(committee.attest_deadline_height + 1)
+    slashed = {(e["job_id"], e["reason"]) for e in chain.event_list("attester_slashed")}
+    assert slashed == {(str(quiet), "missed_attestation")}
 
 
 def test_a_fraud_proof_before_the_answer_refunds_the_bond() -> None:

@@ -7,6 +7,7 @@ from gpu.proofs import Attestation, encode_attestation, encode_opening
 from tests.vm.compute.helpers import (
     GEMM,
     PARAMS,
+    answer_msg,
     beacon_at,
     corrupted,
     dispute_msg,
@@ -14,12 +15,15 @@ from tests.vm.compute.helpers import (
     header_bytes,
     honest,
     member_cr,
+    row_dispute_msg,
 )
 from tests.vm.helpers import ALICE, BOB, CAROL, DENOM, raw
 from vm.compute.msgs import (
     NO_CR_ROOT,
+    MsgAnswerDispute,
     MsgAttest,
     MsgChallengeAvailability,
+    MsgClaimCapacity,
     MsgDisputeAttestation,
     MsgPostChunks,
     MsgSubmitFraudProof,
@@ -37,7 +41,10 @@ PROOF = fraud_proof(WRONG, 0, 3, 4)
 VALID = encode_attestation(Attestation("valid", 3, WORK.result_root, bytes(range(32))))
 FRAUD = encode_attestation(Attestation("fraud", 3, WRONG.result_root, NO_CR_ROOT))
 CHUNKS = [encode_opening(WORK.commitment.open_leaf(chunk)) for chunk in (1, 3)]
-DISPUTE = dispute_msg(7, WORK, CAROL, member_cr(WORK, raw(CAROL), beacon_at(9)), 0, 1, 2).dispute
+CAROL_CR = member_cr(WORK, raw(CAROL), beacon_at(9))
+DISPUTE = dispute_msg(7, WORK, CAROL, CAROL_CR, 0, 1, 2).dispute
+ROW_DISPUTE = row_dispute_msg(7, WORK, CAROL, 0, 1, 2).dispute
+ANSWER = answer_msg(7, CAROL, CAROL_CR, 0, 1, 2).entry
 
 COMPUTE_MESSAGES: list[Msg] = [
     MsgSubmitJob(BOB.address, 3, header_bytes(GEMM), 20, Coin(DENOM, 1_000_000)),
@@ -47,7 +54,10 @@ COMPUTE_MESSAGES: list[Msg] = [
     MsgAttest(CAROL.address, 7, FRAUD, PROOF),
     MsgSubmitFraudProof(CAROL.address, 7, PROOF),
     MsgDisputeAttestation(BOB.address, 7, CAROL.address, DISPUTE),
+    MsgDisputeAttestation(BOB.address, 7, CAROL.address, ROW_DISPUTE),
+    MsgAnswerDispute(CAROL.address, 7, ANSWER),
     MsgChallengeAvailability(BOB.address, 7),
     MsgPostChunks(ALICE.address, 7, CHUNKS),
     MsgUpdateParams(ALICE.address, parse_params(PARAMS)),
+    MsgClaimCapacity(ALICE.address, 123_456_789_000),
 ]

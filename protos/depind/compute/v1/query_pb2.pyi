@@ -99,3 +99,31 @@ class QueryParamsResponse(_message.Message):
     PARAMS_FIELD_NUMBER: _ClassVar[int]
     params: _compute_pb2.Params
     def __init__(self, params: _Optional[_Union[_compute_pb2.Params, _Mapping]] = ...) -> None: ...
+
+class QueryCapacityRequest(_message.Message):
+    __slots__ = ("provider",)
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    def __init__(self, provider: _Optional[str] = ...) -> None: ...
+
+class QueryCapacityResponse(_message.Message):
+    __slots__ = ("capacity",)
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    capacity: _compute_pb2.Capacity
+    def __init__(self, capacity: _Optional[_Union[_compute_pb2.Capacity, _Mapping]] = ...) -> None: ...
+
+class QueryPostedChunksRequest(_message.Message):
+    __slots__ = ("job_id",)
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    job_id: int
+    def __init__(self, job_id: _Optional[int] = ...) -> None: ...
+
+class QueryPostedChunksResponse(_message.Message):
+    __slots__ = ("job_id", "answered_height", "chunks")
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    job_id: int
+    answered_height: int
+    chunks: _containers.RepeatedCompositeFieldContainer[_compute_pb2.PostedChunk]
+    def __init__(self, job_id: _Optional[int] = ..., answered_height: _Optional[int] = ..., chunks: _Optional[_Iterable[_Union[_compute_pb2.PostedChunk, _Mapping]]] = ...) -> None: ...

@@ -28,7 +28,7 @@ from cosmpy.protos.cosmos.msg.v1 import msg_pb2 as cosmos_dot_msg_dot_v1_dot_msg
 from protos.depind.compute.v1 import compute_pb2 as depind_dot_compute_dot_v1_dot_compute__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x64\x65pind/compute/v1/tx.proto\x12\x11\x64\x65pind.compute.v1\x1a\x11\x61mino/amino.proto\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x17\x63osmos/msg/v1/msg.proto\x1a\x1f\x64\x65pind/compute/v1/compute.proto\"\xae\x01\n\x0cMsgSubmitJob\x12\x11\n\trequester\x18\x01 \x01(\t\x12\x10\n\x08lease_id\x18\x02 \x01(\x04\x12\x0e\n\x06header\x18\x03 \x01(\x0c\x12\x17\n\x0f\x64\x65\x61\x64line_blocks\x18\x04 \x01(\x04\x12(\n\x05price\x18\x05 \x01(\x0b\x32\x19.cosmos.base.v1beta1.Coin:&\x82\xe7\xb0*\trequester\x8a\xe7\xb0*\x13\x64\x65pind/MsgSubmitJob\"&\n\x14MsgSubmitJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\x04\"\xaf\x01\n\x0fMsgSubmitResult\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04\x12\x13\n\x0boutput_root\x18\x03 \x01(\x0c\x12\x11\n\tenergy_mj\x18\x04 \x01(\x04\x12\x14\n\x0c\x65nergy_known\x18\x05 \x01(\x08\x12\x12\n\ncompute_ms\x18\x06 \x01(\x04:(\x82\xe7\xb0*\x08provider\x8a\xe7\xb0*\x16\x64\x65pind/MsgSubmitResult\"\x19\n\x17MsgSubmitResultResponse\"}\n\tMsgAttest\x12\x11\n\tvalidator\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04\x12\x13\n\x0b\x61ttestation\x18\x03 \x01(\x0c\x12\x13\n\x0b\x66raud_proof\x18\x04 \x01(\x0c:#\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0*\x10\x64\x65pind/MsgAttest\"\x13\n\x11MsgAttestResponse\"p\n\x13MsgSubmitFraudProof\x12\x0e\n\x06prover\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04\x12\r\n\x05proof\x18\x03 \x01(\x0c:*\x82\xe7\xb0*\x06prover\x8a\xe7\xb0*\x1a\x64\x65pind/MsgSubmitFraudProof\"\x1d\n\x1bMsgSubmitFraudProofResponse\"\x8a\x01\n\x15MsgDisputeAttestation\x12\x10\n\x08\x64isputer\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04\x12\x0e\n\x06member\x18\x03 \x01(\t\x12\x0f\n\x07\x64ispute\x18\x04 \x01(\x0c:.\x82\xe7\xb0*\x08\x64isputer\x8a\xe7\xb0*\x1c\x64\x65pind/MsgDisputeAttestation\"\x1f\n\x1dMsgDisputeAttestationResponse\"s\n\x18MsgChallengeAvailability\x12\x12\n\nchallenger\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04:3\x82\xe7\xb0*\nchallenger\x8a\xe7\xb0*\x1f\x64\x65pind/MsgChallengeAvailability\"\"\n MsgChallengeAvailabilityResponse\"k\n\rMsgPostChunks\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04\x12\x10\n\x08openings\x18\x03 \x03(\x0c:&\x82\xe7\xb0*\x08provider\x8a\xe7\xb0*\x14\x64\x65pind/MsgPostChunks\"\x17\n\x15MsgPostChunksResponse\"\x8b\x01\n\x0fMsgUpdateParams\x12\x11\n\tauthority\x18\x01 \x01(\t\x12\x30\n\x06params\x18\x02 \x01(\x0b\x32\x19.depind.compute.v1.ParamsB\x05\xa8\xe7\xb0*\x01:3\x82\xe7\xb0*\tauthority\x8a\xe7\xb0* depind/x/compute/MsgUpdateParams\"\x19\n\x17MsgUpdateParamsResponse2\xa4\x06\n\x03Msg\x12U\n\tSubmitJob\x12\x1f.depind.compute.v1.MsgSubmitJob\x1a\'.depind.compute.v1.MsgSubmitJobResponse\x12^\n\x0cSubmitResult\x12\".depind.compute.v1.MsgSubmitResult\x1a*.depind.compute.v1.MsgSubmitResultResponse\x12L\n\x06\x41ttest\x12\x1c.depind.compute.v1.MsgAttest\x1a$.depind.compute.v1.MsgAttestResponse\x12j\n\x10SubmitFraudProof\x12&.depind.compute.v1.MsgSubmitFraudProof\x1a..depind.compute.v1.MsgSubmitFraudProofResponse\x12p\n\x12\x44isputeAttestation\x12(.depind.compute.v1.MsgDisputeAttestation\x1a\x30.depind.compute.v1.MsgDisputeAttestationResponse\x12y\n\x15\x43hallengeAvailability\x12+.depind.compute.v1.MsgChallengeAvailability\x1a\x33.depind.compute.v1.MsgChallengeAvailabilityResponse\x12X\n\nPostChunks\x12 .depind.compute.v1.MsgPostChunks\x1a(.depind.compute.v1.MsgPostChunksResponse\x12^\n\x0cUpdateParams\x12\".depind.compute.v1.MsgUpdateParams\x1a*.depind.compute.v1.MsgUpdateParamsResponse\x1a\x05\x80\xe7\xb0*\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x64\x65pind/compute/v1/tx.proto\x12\x11\x64\x65pind.compute.v1\x1a\x11\x61mino/amino.proto\x1a\x1e\x63osmos/base/v1beta1/coin.proto\x1a\x17\x63osmos/msg/v1/msg.proto\x1a\x1f\x64\x65pind/compute/v1/compute.proto\"\xae\x01\n\x0cMsgSubmitJob\x12\x11\n\trequester\x18\x01 \x01(\t\x12\x10\n\x08lease_id\x18\x02 \x01(\x04\x12\x0e\n\x06header\x18\x03 \x01(\x0c\x12\x17\n\x0f\x64\x65\x61\x64line_blocks\x18\x04 \x01(\x04\x12(\n\x05price\x18\x05 \x01(\x0b\x32\x19.cosmos.base.v1beta1.Coin:&\x82\xe7\xb0*\trequester\x8a\xe7\xb0*\x13\x64\x65pind/MsgSubmitJob\"&\n\x14MsgSubmitJobResponse\x12\x0e\n\x06job_id\x18\x01 \x01(\x04\"\xaf\x01\n\x0fMsgSubmitResult\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04\x12\x13\n\x0boutput_root\x18\x03 \x01(\x0c\x12\x11\n\tenergy_mj\x18\x04 \x01(\x04\x12\x14\n\x0c\x65nergy_known\x18\x05 \x01(\x08\x12\x12\n\ncompute_ms\x18\x06 \x01(\x04:(\x82\xe7\xb0*\x08provider\x8a\xe7\xb0*\x16\x64\x65pind/MsgSubmitResult\"\x19\n\x17MsgSubmitResultResponse\"}\n\tMsgAttest\x12\x11\n\tvalidator\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04\x12\x13\n\x0b\x61ttestation\x18\x03 \x01(\x0c\x12\x13\n\x0b\x66raud_proof\x18\x04 \x01(\x0c:#\x82\xe7\xb0*\tvalidator\x8a\xe7\xb0*\x10\x64\x65pind/MsgAttest\"\x13\n\x11MsgAttestResponse\"p\n\x13MsgSubmitFraudProof\x12\x0e\n\x06prover\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04\x12\r\n\x05proof\x18\x03 \x01(\x0c:*\x82\xe7\xb0*\x06prover\x8a\xe7\xb0*\x1a\x64\x65pind/MsgSubmitFraudProof\"\x1d\n\x1bMsgSubmitFraudProofResponse\"\x8a\x01\n\x15MsgDisputeAttestation\x12\x10\n\x08\x64isputer\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04\x12\x0e\n\x06member\x18\x03 \x01(\t\x12\x0f\n\x07\x64ispute\x18\x04 \x01(\x0c:.\x82\xe7\xb0*\x08\x64isputer\x8a\xe7\xb0*\x1c\x64\x65pind/MsgDisputeAttestation\"\x1f\n\x1dMsgDisputeAttestationResponse\"j\n\x10MsgAnswerDispute\x12\x0e\n\x06member\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04\x12\r\n\x05\x65ntry\x18\x03 \x01(\x0c:\'\x82\xe7\xb0*\x06member\x8a\xe7\xb0*\x17\x64\x65pind/MsgAnswerDispute\"\x1a\n\x18MsgAnswerDisputeResponse\"s\n\x18MsgChallengeAvailability\x12\x12\n\nchallenger\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04:3\x82\xe7\xb0*\nchallenger\x8a\xe7\xb0*\x1f\x64\x65pind/MsgChallengeAvailability\"\"\n MsgChallengeAvailabilityResponse\"k\n\rMsgPostChunks\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\x04\x12\x10\n\x08openings\x18\x03 \x03(\x0c:&\x82\xe7\xb0*\x08provider\x8a\xe7\xb0*\x14\x64\x65pind/MsgPostChunks\"\x17\n\x15MsgPostChunksResponse\"a\n\x10MsgClaimCapacity\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61pacity\x18\x02 \x01(\x04:)\x82\xe7\xb0*\x08provider\x8a\xe7\xb0*\x17\x64\x65pind/MsgClaimCapacity\"\x1a\n\x18MsgClaimCapacityResponse\"\x8b\x01\n\x0fMsgUpdateParams\x12\x11\n\tauthority\x18\x01 \x01(\t\x12\x30\n\x06params\x18\x02 \x01(\x0b\x32\x19.depind.compute.v1.ParamsB\x05\xa8\xe7\xb0*\x01:3\x82\xe7\xb0*\tauthority\x8a\xe7\xb0* depind/x/compute/MsgUpdateParams\"\x19\n\x17MsgUpdateParamsResponse2\xea\x07\n\x03Msg\x12U\n\tSubmitJob\x12\x1f.depind.compute.v1.MsgSubmitJob\x1a\'.depind.compute.v1.MsgSubmitJobResponse\x12^\n\x0cSubmitResult\x12\".depind.compute.v1.MsgSubmitResult\x1a*.depind.compute.v1.MsgSubmitResultResponse\x12L\n\x06\x41ttest\x12\x1c.depind.compute.v1.MsgAttest\x1a$.depind.compute.v1.MsgAttestResponse\x12j\n\x10SubmitFraudProof\x12&.depind.compute.v1.MsgSubmitFraudProof\x1a..depind.compute.v1.MsgSubmitFraudProofResponse\x12p\n\x12\x44isputeAttestation\x12(.depind.compute.v1.MsgDisputeAttestation\x1a\x30.depind.compute.v1.MsgDisputeAttestationResponse\x12\x61\n\rAnswerDispute\x12#.depind.compute.v1.MsgAnswerDispute\x1a+.depind.compute.v1.MsgAnswerDisputeResponse\x12y\n\x15\x43hallengeAvailability\x12+.depind.compute.v1.MsgChallengeAvailability\x1a\x33.depind.compute.v1.MsgChallengeAvailabilityResponse\x12X\n\nPostChunks\x12 .depind.compute.v1.MsgPostChunks\x1a(.depind.compute.v1.MsgPostChunksResponse\x12^\n\x0cUpdateParams\x12\".depind.compute.v1.MsgUpdateParams\x1a*.depind.compute.v1.MsgUpdateParamsResponse\x12\x61\n\rClaimCapacity\x12#.depind.compute.v1.MsgClaimCapacity\x1a+.depind.compute.v1.MsgClaimCapacityResponse\x1a\x05\x80\xe7\xb0*\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,10 +45,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MSGSUBMITFRAUDPROOF']._serialized_options = b'\202\347\260*\006prover\212\347\260*\032depind/MsgSubmitFraudProof'
   _globals['_MSGDISPUTEATTESTATION']._loaded_options = None
   _globals['_MSGDISPUTEATTESTATION']._serialized_options = b'\202\347\260*\010disputer\212\347\260*\034depind/MsgDisputeAttestation'
+  _globals['_MSGANSWERDISPUTE']._loaded_options = None
+  _globals['_MSGANSWERDISPUTE']._serialized_options = b'\202\347\260*\006member\212\347\260*\027depind/MsgAnswerDispute'
   _globals['_MSGCHALLENGEAVAILABILITY']._loaded_options = None
   _globals['_MSGCHALLENGEAVAILABILITY']._serialized_options = b'\202\347\260*\nchallenger\212\347\260*\037depind/MsgChallengeAvailability'
   _globals['_MSGPOSTCHUNKS']._loaded_options = None
   _globals['_MSGPOSTCHUNKS']._serialized_options = b'\202\347\260*\010provider\212\347\260*\024depind/MsgPostChunks'
+  _globals['_MSGCLAIMCAPACITY']._loaded_options = None
+  _globals['_MSGCLAIMCAPACITY']._serialized_options = b'\202\347\260*\010provider\212\347\260*\027depind/MsgClaimCapacity'
   _globals['_MSGUPDATEPARAMS'].fields_by_name['params']._loaded_options = None
   _globals['_MSGUPDATEPARAMS'].fields_by_name['params']._serialized_options = b'\250\347\260*\001'
   _globals['_MSGUPDATEPARAMS']._loaded_options = None
@@ -75,18 +79,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MSGDISPUTEATTESTATION']._serialized_end=1012
   _globals['_MSGDISPUTEATTESTATIONRESPONSE']._serialized_start=1014
   _globals['_MSGDISPUTEATTESTATIONRESPONSE']._serialized_end=1045
-  _globals['_MSGCHALLENGEAVAILABILITY']._serialized_start=1047
-  _globals['_MSGCHALLENGEAVAILABILITY']._serialized_end=1162
-  _globals['_MSGCHALLENGEAVAILABILITYRESPONSE']._serialized_start=1164
-  _globals['_MSGCHALLENGEAVAILABILITYRESPONSE']._serialized_end=1198
-  _globals['_MSGPOSTCHUNKS']._serialized_start=1200
-  _globals['_MSGPOSTCHUNKS']._serialized_end=1307
-  _globals['_MSGPOSTCHUNKSRESPONSE']._serialized_start=1309
-  _globals['_MSGPOSTCHUNKSRESPONSE']._serialized_end=1332
-  _globals['_MSGUPDATEPARAMS']._serialized_start=1335
-  _globals['_MSGUPDATEPARAMS']._serialized_end=1474
-  _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_start=1476
-  _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_end=1501
-  _globals['_MSG']._serialized_start=1504
-  _globals['_MSG']._serialized_end=2308
+  _globals['_MSGANSWERDISPUTE']._serialized_start=1047
+  _globals['_MSGANSWERDISPUTE']._serialized_end=1153
+  _globals['_MSGANSWERDISPUTERESPONSE']._serialized_start=1155
+  _globals['_MSGANSWERDISPUTERESPONSE']._serialized_end=1181
+  _globals['_MSGCHALLENGEAVAILABILITY']._serialized_start=1183
+  _globals['_MSGCHALLENGEAVAILABILITY']._serialized_end=1298
+  _globals['_MSGCHALLENGEAVAILABILITYRESPONSE']._serialized_start=1300
+  _globals['_MSGCHALLENGEAVAILABILITYRESPONSE']._serialized_end=1334
+  _globals['_MSGPOSTCHUNKS']._serialized_start=1336
+  _globals['_MSGPOSTCHUNKS']._serialized_end=1443
+  _globals['_MSGPOSTCHUNKSRESPONSE']._serialized_start=1445
+  _globals['_MSGPOSTCHUNKSRESPONSE']._serialized_end=1468
+  _globals['_MSGCLAIMCAPACITY']._serialized_start=1470
+  _globals['_MSGCLAIMCAPACITY']._serialized_end=1567
+  _globals['_MSGCLAIMCAPACITYRESPONSE']._serialized_start=1569
+  _globals['_MSGCLAIMCAPACITYRESPONSE']._serialized_end=1595
+  _globals['_MSGUPDATEPARAMS']._serialized_start=1598
+  _globals['_MSGUPDATEPARAMS']._serialized_end=1737
+  _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_start=1739
+  _globals['_MSGUPDATEPARAMSRESPONSE']._serialized_end=1764
+  _globals['_MSG']._serialized_start=1767
+  _globals['_MSG']._serialized_end=2769
 # @@protoc_insertion_point(module_scope)

@@ -96,6 +96,20 @@ class MsgDisputeAttestationResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class MsgAnswerDispute(_message.Message):
+    __slots__ = ("member", "job_id", "entry")
+    MEMBER_FIELD_NUMBER: _ClassVar[int]
+    JOB_ID_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    member: str
+    job_id: int
+    entry: bytes
+    def __init__(self, member: _Optional[str] = ..., job_id: _Optional[int] = ..., entry: _Optional[bytes] = ...) -> None: ...
+
+class MsgAnswerDisputeResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class MsgChallengeAvailability(_message.Message):
     __slots__ = ("challenger", "job_id")
     CHALLENGER_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +133,18 @@ class MsgPostChunks(_message.Message):
     def __init__(self, provider: _Optional[str] = ..., job_id: _Optional[int] = ..., openings: _Optional[_Iterable[bytes]] = ...) -> None: ...
 
 class MsgPostChunksResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class MsgClaimCapacity(_message.Message):
+    __slots__ = ("provider", "capacity")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    capacity: int
+    def __init__(self, provider: _Optional[str] = ..., capacity: _Optional[int] = ...) -> None: ...
+
+class MsgClaimCapacityResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
