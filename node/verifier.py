@@ -8,8 +8,8 @@ consensus never waits:
 
 1. fetches the outputs from the provider's registered endpoint (node/outputs/fetch.py:
    bounded in size, time and memory, accepted only if they hash to the committed result),
-   and first, for a job with supplied tensors, its inputs (node/outputs/inputs.py: accepted
-   only if they hash to the header's roots);
+   then, for a job with supplied tensors, its inputs (node/outputs/inputs.py: accepted only
+   if they hash to the header's roots);
 2. checks them with Freivalds' test under its own challenge seed: the committee's beacon
    value and rounds, and its operator's address bytes as the verifier's identity
    (node/outputs/check.py);
@@ -30,7 +30,8 @@ A provider that does not serve its outputs is challenged (docs/compute.md, "Data
 availability"): after ``challenge_after_failures`` failed fetches of a job (no answer, a
 timeout, a refusal, the wrong bytes: the provider's fault, not this node's disk), while the
 job has no challenge and its window is open, the service sends ``MsgChallengeAvailability``
-the same way, once per job, if the operator holds the compute ``availability_bond``.
+the same way, once per job, if the operator holds the compute ``availability_bond``. Failed
+fetches of a job's inputs do not count: the challenge samples outputs (``InputsUnavailable``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from consensus.tasks import TaskStatus
 from genesis.schema import AuthParams
 from gpu.errors import GpuError
 from gpu.header import JobHeader, decode_header, work_units
+from gpu.jobs import JobSpec
 from node.client import GAS_ADJUSTMENT_DEN, GAS_ADJUSTMENT_NUM, build_tx, tx_hash_hex
 from node.config import VerifierConfig
 from node.keys.hd import PrivateKey
@@ -85,6 +87,12 @@ class QueryFailed(Exception):
 
 class NotCheckable(Exception):
     """The job is one this verifier does not check (too large)."""
+
+
+class InputsUnavailable(Exception):
+    """The provider served the outputs but not the job's supplied inputs. An availability
+    challenge samples output chunks only, which such a provider answers, so this failure does
+    not count toward one: the job ends unverified unless other members could fetch them."""
 
 
 @dataclass(frozen=True)
@@ -190,15 +198,23 @@ def fetch_limits(config: VerifierConfig) -> FetchLimits:
     )
 
 
+def spec_to_check(header: JobHeader, endpoint: str, config: VerifierConfig) -> JobSpec:
+    """The job's spec: its header, or for supplied tensors the inputs its provider serves."""
+    try:
+        return job_spec(header, http_endpoint(endpoint), fetch_limits(config))
+    except FetchError as err:
+        raise InputsUnavailable(str(err)) from err
+
+
 def check_assignment(
     assignment: Assignment, endpoint: str, operator: bytes, work_dir: Path, config: VerifierConfig
 ) -> Outcome:
     """Fetch, check and keep C r: everything but the attestation's signature. Blocking."""
     check_size(assignment, config)
-    spec = job_spec(assignment.header, http_endpoint(endpoint), fetch_limits(config))
     expected = expected_outputs(assignment.header, assignment.result_root)
     outputs = fetch_outputs(http_endpoint(endpoint), expected, work_dir / FETCH_DIR, fetch_limits(config))
     try:
+        spec = spec_to_check(assignment.header, endpoint, config)
         result = check_outputs(
             spec,
             outputs,
@@ -306,8 +322,8 @@ class Verifier:
             return await trio.to_thread.run_sync(
                 check_assignment, assignment, endpoint, operator, self.work_dir, self.config
             )
-        except (FetchError, OutputsMismatch, NotCheckable, GpuError, OSError) as err:
-            if isinstance(err, FetchError):  # the provider's fault
+        except (FetchError, InputsUnavailable, OutputsMismatch, NotCheckable, GpuError, OSError) as err:
+            if isinstance(err, FetchError):  # the provider's outputs: its fault, which a challenge shows
                 self._failed_fetches[job_id] = self._failed_fetches.get(job_id, 0) + 1
             retry = self.node.app.state.height() + self.config.retry_after_blocks
             self._retry_at[job_id] = retry

@@ -2,8 +2,8 @@
 against a real output server that serves the job's inputs and its result, on a chain where the
 job is verifying (tests/vm/compute/helpers.py): an honest result is attested valid; a corrupted
 one gets a fraud verdict whose proof opens a row of A and a column of B, and the chain takes the
-attestation and proof and finds the job invalid; a provider that serves no inputs fails the
-fetch, which the service counts as the provider's fault."""
+attestation and proof and finds the job invalid; a provider that serves no inputs is not
+checked, and the failure does not count toward an availability challenge."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ from gpu.proofs import decode_attestation, decode_fraud_proof
 from gpu.results import write_result
 from gpu.run import JobResult
 from node.config import VerifierConfig
-from node.outputs.fetch import BadAnswer
+from node.outputs.fetch import BadAnswer, FetchError
 from node.outputs.input_store import InputStore
 from node.outputs.inputs import encode_inputs
 from node.outputs.server import OutputLimits, OutputStore
-from node.verifier import Assignment, Outcome, check_assignment
+from node.verifier import FETCH_DIR, Assignment, InputsUnavailable, Outcome, check_assignment
 from tests.node.outputs.support import SUPPLIED_GEMM, dishonest_result, honest_result, start_server
 from tests.vm.compute.helpers import PROVIDER, ComputeChain, Work
 from tests.vm.helpers import raw
@@ -108,10 +108,12 @@ async def test_a_corrupted_supplied_result_is_proven_wrong_on_chain(
     assert market.chain.job(market.job_id).state == JobState.INVALID
 
 
-async def test_a_provider_that_serves_no_inputs_fails_the_fetch(
-    tmp_path: Path, nursery: trio.Nursery
-) -> None:
+async def test_a_provider_that_serves_no_inputs_is_not_checked(tmp_path: Path, nursery: trio.Nursery) -> None:
     market = Market(honest_result(SUPPLIED_GEMM), tmp_path)
-    with pytest.raises(BadAnswer, match="answered 404") as raised:
+    with pytest.raises(InputsUnavailable, match="answered 404") as raised:
         await market.check(nursery, tmp_path / "verifier")
-    assert "/inputs/" in str(raised.value)  # a FetchError: the service counts it against the provider
+    assert "/inputs/" in str(raised.value)
+    # Not a FetchError: the service does not count it toward an availability challenge, which
+    # samples output chunks that this provider serves (it would answer and take the bond).
+    assert isinstance(raised.value.__cause__, BadAnswer) and not isinstance(raised.value, FetchError)
+    assert not any((tmp_path / "verifier" / FETCH_DIR).iterdir())  # the fetched outputs deleted
