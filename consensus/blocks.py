@@ -32,9 +32,11 @@ from consensus.engine import BlockLimits, Mempool, ValidatorStore
 from consensus.merkle import merkle_root
 from consensus.privval import verify
 from consensus.tendermint.evidence import (
+    DEFAULT_POOL_LIMITS,
     EvidenceParams,
     EvidencePool,
     InvalidEvidence,
+    PoolLimits,
     decode_evidence,
     encode_evidence,
     evidence_hash,
@@ -69,14 +71,15 @@ class InvalidBlock(Exception):
 
 @dataclass(frozen=True)
 class ChainParams:
-    """What genesis fixes, and the one local setting: a cap on the blocks this node
-    builds (a proposal travels in one gossip message). Validity never reads the cap:
-    block limits come from the application's consensus params."""
+    """What genesis fixes, and local settings: a cap on the blocks this node builds (a
+    proposal travels in one gossip message) and the evidence pool's bounds. Validity
+    never reads them: block limits come from the application's consensus params."""
 
     chain_id: str
     initial_height: int
     genesis_time_ns: int
     max_proposal_bytes: int | None = None
+    evidence_limits: PoolLimits = DEFAULT_POOL_LIMITS
 
 
 class BlockExecutor:
@@ -100,6 +103,8 @@ class BlockExecutor:
             verify,
             store.height(),
             store.evidence_committed,
+            self._stored_time,
+            params.evidence_limits,
         )
 
     # ---- consensus params (application state) --------------------------------------------
@@ -110,7 +115,7 @@ class BlockExecutor:
 
     def _evidence_params(self) -> EvidenceParams:
         evidence = self.app.consensus_params().evidence
-        return EvidenceParams(evidence.max_age_num_blocks, evidence.max_bytes)
+        return EvidenceParams(evidence.max_age_num_blocks, evidence.max_bytes, evidence.max_age_duration_ns)
 
     # ---- heights and validator sets --------------------------------------------------------
 
@@ -135,15 +140,17 @@ class BlockExecutor:
 
     # ---- proposing ---------------------------------------------------------------------------
 
-    def build(self, height: int, proposer: bytes) -> Block:
-        """A new block from the mempool, on top of the last committed one."""
+    def build(self, height: int, proposer: bytes, last_commit: Commit | None = None) -> Block:
+        """A new block from the mempool, on top of the last committed one; ``last_commit``:
+        the previous height's commit with the precommits collected since it was stored."""
         params = self.app.consensus_params()
         max_bytes = params.block.max_bytes
         if self.params.max_proposal_bytes is not None:
             max_bytes = min(max_bytes, self.params.max_proposal_bytes)
         reaped = self.mempool.reap(max_bytes, params.block.max_gas)
         txs = self.app.prepare_proposal(reaped, max_bytes, params.block.max_gas, proposer)
-        last_commit = self.store.load_commit(height - 1)
+        if last_commit is None:
+            last_commit = self.store.load_commit(height - 1)
         now = max(time.time_ns(), self._previous_time(height) + MIN_BLOCK_INTERVAL_NS)
         evidence = [encode_evidence(e) for e in self.evidence.pending(params.evidence.max_bytes)]
         data = Data(txs)
@@ -240,6 +247,10 @@ class BlockExecutor:
             raise LookupError(f"block {height} is not stored")  # the pool only offers committed heights
         return block.header.time_ns
 
+    def _stored_time(self, height: int) -> int | None:
+        block = self.store.load_block(height)
+        return None if block is None else block.header.time_ns
+
     def _previous_time(self, height: int) -> int:
         previous = self.store.load_block(height - 1)
         return self.params.genesis_time_ns if previous is None else previous.header.time_ns
@@ -258,7 +269,7 @@ class BlockExecutor:
         self.app.commit()
         self.evidence.params = self._evidence_params()
         self.evidence.mark_committed(evidence)
-        self.evidence.update(height)
+        self.evidence.update(height, block.header.time_ns)
         self.mempool.update(height, block.data.txs)
         return result
 

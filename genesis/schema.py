@@ -36,7 +36,9 @@ class BlockParams(Doc):
 
 
 class EvidenceParams(Doc):
+    # Evidence expires once older than both ages, blocks and time (as CometBFT).
     max_age_num_blocks: Positive = 100_000
+    max_age_duration_ns: Positive = 48 * 3600 * 10**9  # CometBFT's default, 48 hours
     max_bytes: Uint64 = 1024 * 1024
 
 

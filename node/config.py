@@ -57,6 +57,9 @@ class ConsensusSettings:
     timeout_commit_s: float = 1.0
     create_empty_blocks: bool = True
     create_empty_blocks_interval_s: float = 0.0
+    # Pending evidence kept at most (consensus/tendermint/evidence.py PoolLimits).
+    evidence_pool_max_count: int = 4096
+    evidence_pool_max_bytes: int = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,10 @@ timeout_delta_s = {consensus.timeout_delta_s}
 timeout_commit_s = {consensus.timeout_commit_s}
 create_empty_blocks = {empty}
 create_empty_blocks_interval_s = {consensus.create_empty_blocks_interval_s}
+# Double-sign evidence waiting for a block: at most this many items and bytes. When full,
+# new evidence displaces the newest item of the validator with the most, or is refused.
+evidence_pool_max_count = {consensus.evidence_pool_max_count}
+evidence_pool_max_bytes = {consensus.evidence_pool_max_bytes}
 
 [p2p]
 # Where this node accepts peers: /ip4/<address>/tcp/<port> (or /ip6/...).
@@ -300,8 +307,17 @@ def check_api(api: APIConfig, rpc: RPCConfig) -> None:
 
 
 def check_consensus(settings: ConsensusSettings) -> None:
-    """Every step waits a positive time; the per-round increase may be 0."""
-    for name in ("timeout_propose_s", "timeout_prevote_s", "timeout_precommit_s", "timeout_commit_s"):
+    """Every step waits a positive time; the per-round increase may be 0; the evidence pool
+    holds something."""
+    positive = (
+        "timeout_propose_s",
+        "timeout_prevote_s",
+        "timeout_precommit_s",
+        "timeout_commit_s",
+        "evidence_pool_max_count",
+        "evidence_pool_max_bytes",
+    )
+    for name in positive:
         if getattr(settings, name) <= 0:
             raise ConfigError(f"consensus.{name} must be positive")
     if settings.timeout_delta_s < 0:

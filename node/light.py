@@ -3,8 +3,9 @@
 ``query_proven`` asks a node for a state key with a Merkle proof, then fetches
 the next block's signed header (whose ``app_hash`` commits to that state) and
 checks its commit exactly as consensus does (``consensus.commit.verify_commit``:
-one entry per validator in set order, more than 2/3 of the voting power signing
-the canonical precommit), the validator set against the header's
+one entry per validator in set order, every entry but an empty absent one signed
+by its validator, nil precommits included, and more than 2/3 of the voting power
+precommitting the block), the validator set against the header's
 ``validators_hash``, and the proof against the header's ``app_hash``.
 
 The validator set is where trust starts. A caller that pins it (and the chain

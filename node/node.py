@@ -21,6 +21,7 @@ from consensus.solo import SoloEngine
 from consensus.tasks import TaskStatus
 from consensus.tendermint.config import TimeoutConfig
 from consensus.tendermint.engine import EngineConfig, Network, TendermintEngine
+from consensus.tendermint.evidence import PoolLimits
 from consensus.tendermint.signer import PVSigner
 from consensus.tendermint.wal import WAL
 from consensus.types import Block, BlockID, Commit
@@ -139,11 +140,13 @@ class Node:
         )
 
     def executor(self, max_proposal_bytes: int | None = None) -> BlockExecutor:
+        settings = self.config.consensus
         params = ChainParams(
             self.chain_id,
             self.genesis.initial_height,
             genesis_doc.parse_time(self.genesis.genesis_time),
             max_proposal_bytes,
+            PoolLimits(settings.evidence_pool_max_count, settings.evidence_pool_max_bytes),
         )
         return BlockExecutor(params, self.app, self.chain, self.mempool, self.validators)
 

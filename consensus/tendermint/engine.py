@@ -15,8 +15,10 @@ handled one at a time (CometBFT's ``receiveRoutine``). Around it:
 Received proposals and votes go to the WAL before the machine sees them.
 After a decision the block is applied and the WAL marks the height ended;
 the next height starts ``timeouts.commit_s`` after the decision, so that slower
-validators' precommits still arrive. At start the engine replays the WAL of
-the height it is deciding, re-sending its own messages.
+validators' precommits still arrive: the machine counts them and our next
+proposal's last commit holds them. They are not logged: they cannot change the
+decision, and after a restart the stored commit serves instead. At start the
+engine replays the WAL of the height it is deciding, re-sending its own messages.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from consensus.privval import verify as ed25519_verify
 from consensus.tasks import TaskStatus
 from consensus.tendermint.config import TimeoutConfig
 from consensus.tendermint.evidence import (
+    BadEvidence,
     InvalidEvidence,
-    UndecodableEvidence,
     decode_evidence,
     describe,
     encode_evidence,
@@ -229,8 +231,8 @@ class TendermintEngine:
         try:
             await self.submit_evidence(payload)
         except InvalidEvidence as exc:
-            if isinstance(exc, UndecodableEvidence):
-                self.network.report_invalid(peer, str(exc))
+            if isinstance(exc, BadEvidence):  # stale evidence costs nothing: gossip races
+                self.network.report_invalid(peer, f"invalid evidence: {exc}")
             log.debug("evidence from %s not kept: %s", peer, exc)
 
     async def submit_evidence(self, payload: bytes) -> bytes:
@@ -271,14 +273,14 @@ class TendermintEngine:
     async def _on_message(self, message: Message) -> None:
         height = _height_of(message)
         state = self.machine.state
-        decided = state.decision is not None
         if height == state.height + 1:
             if len(self._future) < self.config.future_buffer:
                 self._future.append(message)
             return
-        if height != state.height or decided:
+        if height != state.height:
             return
-        self._log_received(message)
+        if state.decision is None:  # after it only late precommits count, for the last commit
+            self._log_received(message)
         await self._apply(self.machine.handle(message))
 
     def _log_received(self, message: Message) -> None:
@@ -473,7 +475,8 @@ class TendermintEngine:
     def _propose_block(self, height: int, round_: int) -> Block:
         if self.signer is None:
             raise RuntimeError("a node without a validator key cannot propose")
-        return self.executor.build(height, self.signer.address)
+        state = self.machine.state
+        return self.executor.build(height, self.signer.address, state.last_commit)
 
 
 class SyncProgress:

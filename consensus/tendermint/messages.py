@@ -176,8 +176,9 @@ class ScheduleTimeout:
 class Decide:
     """+2/3 precommits for ``block`` in ``round``: the height is decided.
 
-    ``commit`` holds the precommits counted so far, in validator-set order. The
-    machine then ignores everything until the driver calls ``start(height + 1)``."""
+    ``commit`` holds the precommits counted so far, in validator-set order. Until the
+    driver calls ``start(height + 1)`` the machine then takes only precommits of
+    ``round``, for the next height's ``last_commit``."""
 
     height: int
     round: int

@@ -12,6 +12,11 @@ round (lines 22-48) are re-checked after each firing, since one firing (a vote
 of our own, a new round) can enable another; the rules about any round
 (49, 55) are checked for the round the input was about.
 
+After the decision the machine takes only precommits of the decision round
+(CometBFT's commit step): those that arrive before the next height starts go
+into ``last_commit``, the commit the next height's proposer puts in its block,
+so a validator whose precommit came after the other +2/3 is not counted absent.
+
 Time comes from the block: the proposer's ``propose_block`` sets the header
 time, a proposal carries it, and a vote for a block carries that block's time
 (nil votes carry 0), as the single-validator engine's commits do.
@@ -81,6 +86,8 @@ class HeightState:
     valid_value: Block | None = None
     valid_round: int = NO_ROUND
     decision: Block | None = None
+    decision_round: int = NO_ROUND
+    last_commit: Commit | None = None  # the previous height's, with every precommit collected
     proposals: dict[int, dict[BlockID, ProposalMsg]] = field(default_factory=dict)
     proposers: list[ValidatorSet] = field(default_factory=list)
     validity: dict[BlockID, bool] = field(default_factory=dict)
@@ -148,8 +155,10 @@ class RoundStateMachine:
         """Take one input; return what to do about it, in order."""
         if isinstance(event, StartHeight):
             return self._on_start(event)
-        if self._state is None or self._state.decision is not None:
+        if self._state is None:
             return []
+        if self._state.decision is not None:
+            return self._on_late_precommit(self._state, event.vote) if isinstance(event, VoteMsg) else []
         if isinstance(event, ProposalMsg):
             return self._on_proposal(self._state, event)
         if isinstance(event, VoteMsg):
@@ -161,8 +170,11 @@ class RoundStateMachine:
             raise ValueError(f"cannot start height {event.height} at height {self._state.height}")
         if event.validators.total_power() <= 0:
             raise ValueError(f"no voting power at height {event.height}")
+        last_commit = self._last_commit(event.height)
         votes = HeightVoteSet(self.chain_id, event.height, event.validators, self._verify)
-        self._state = HeightState(event.height, event.validators, votes, proposers=[event.validators])
+        self._state = HeightState(
+            event.height, event.validators, votes, proposers=[event.validators], last_commit=last_commit
+        )
         outputs = self._start_round(self._state, 0)
         return outputs + self._settle(self._state)
 
@@ -182,6 +194,25 @@ class RoundStateMachine:
         if result.added:
             outputs += self._settle(state, vote.round)
         return outputs
+
+    def _on_late_precommit(self, state: HeightState, vote: Vote) -> list[Output]:
+        """A precommit of the decision round after the decision: counted for the commit
+        the next block carries (it cannot change the decision); anything else is ignored."""
+        if vote.type != VoteType.PRECOMMIT or vote.round != state.decision_round:
+            return []
+        try:
+            result = state.votes.add(vote)
+        except InvalidVote:
+            return []
+        return [] if result.evidence is None else [Evidence(result.evidence)]
+
+    def _last_commit(self, height: int) -> Commit | None:
+        """The commit of the height before ``height`` as collected until now, if this
+        machine decided it; None after a restart or a sync (the store's then serves)."""
+        previous = self._state
+        if previous is None or previous.decision is None or previous.height != height - 1:
+            return None
+        return self._commit(previous, previous.decision_round, block_id(previous.decision))
 
     def _on_timeout(self, state: HeightState, event: TimeoutEvent) -> list[Output]:
         if event.height != state.height or event.round != state.round:
@@ -373,7 +404,7 @@ class RoundStateMachine:
         msg = self._proposal_for(state, round_, majority)
         if msg is None or not self._valid(state, msg):
             return None
-        state.decision = msg.block
+        state.decision, state.decision_round = msg.block, round_
         return [Decide(state.height, round_, msg.block, self._commit(state, round_, majority))]
 
     def _skip_to_round(self, state: HeightState, round_: int) -> list[Output] | None:

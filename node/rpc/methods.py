@@ -306,15 +306,22 @@ async def header(ctx: Call, height: int | None = None) -> dict[str, Any]:
 
 
 async def commit(ctx: Call, height: int | None = None) -> dict[str, Any]:
-    """The signed header at ``height``: header plus the commit that finalized it."""
+    """The signed header at ``height``. As CometBFT: below the latest height, the commit the
+    next block carries as its last commit (``canonical``: every precommit that arrived before
+    that block, late ones too); at the latest, the commit this node saw when it decided."""
     h = resolve_height(ctx, height)
     found = load_block(ctx, h)
-    stored = ctx.node.chain.load_commit(h)
-    if stored is None:
-        raise RPCError(NOT_FOUND, f"commit of block {h} not found")
+    following = ctx.node.chain.load_block(h + 1) if h < ctx.node.chain.height() else None
+    if following is not None and following.last_commit is not None:
+        signed, canonical = following.last_commit, True
+    else:
+        seen = ctx.node.chain.load_commit(h)
+        if seen is None:
+            raise RPCError(NOT_FOUND, f"commit of block {h} not found")
+        signed, canonical = seen, False
     return {
-        "signed_header": {"header": present.header(found.header), "commit": present.commit(stored)},
-        "canonical": True,
+        "signed_header": {"header": present.header(found.header), "commit": present.commit(signed)},
+        "canonical": canonical,
     }
 
 

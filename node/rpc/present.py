@@ -208,8 +208,8 @@ def genesis_validator(value: GenesisValidator) -> dict[str, Any]:
 
 
 def consensus_params(value: ConsensusParams) -> dict[str, Any]:
-    """CometBFT's fields, and depind's ``max_tx_bytes`` beside them (its evidence age is in
-    blocks only)."""
+    """CometBFT's fields (``max_age_duration`` in nanoseconds, as CometBFT's JSON), and
+    depind's ``max_tx_bytes`` beside them."""
     return {
         "block": {
             "max_bytes": str(value.block.max_bytes),
@@ -218,6 +218,7 @@ def consensus_params(value: ConsensusParams) -> dict[str, Any]:
         },
         "evidence": {
             "max_age_num_blocks": str(value.evidence.max_age_num_blocks),
+            "max_age_duration": str(value.evidence.max_age_duration_ns),
             "max_bytes": str(value.evidence.max_bytes),
         },
         "validator": {"pub_key_types": list(value.validator.pub_key_types)},

@@ -17,7 +17,7 @@ from consensus.abci import FinalizeResultLike
 from consensus.codec import decode, encode
 from consensus.merkle import merkle_root
 from consensus.types import Block, Commit
-from consensus.validators import Validator, ValidatorSet
+from consensus.validators import ValidatorSet, ValidatorSetRecord
 from node.storage.leveldb import LevelDBKV
 from node.storage.records import BlockResults, EventRecord, TxLocation, block_results, tx_record
 from vm.store.kv import prefix_end
@@ -151,14 +151,14 @@ class ChainStore:
 
     def load_validators(self, height: int) -> ValidatorSet | None:
         raw = self.db.get(VALIDATORS + height_key(height))
-        return None if raw is None else ValidatorSet(decode(raw, list[Validator]))
+        return None if raw is None else ValidatorSet.from_record(decode(raw, ValidatorSetRecord))
 
     def save_validators(self, height: int, validators: ValidatorSet) -> None:
         """Store a set at once: the first height's, which InitChain chose and no block carries."""
-        self.db.put(VALIDATORS + height_key(height), encode(validators.validators), sync=True)
+        self.db.put(VALIDATORS + height_key(height), encode(validators.record()), sync=True)
 
     def stage_validators(self, height: int, validators: ValidatorSet) -> None:
-        self._staged[VALIDATORS + height_key(height)] = encode(validators.validators)
+        self._staged[VALIDATORS + height_key(height)] = encode(validators.record())
 
     def evidence_committed(self, evidence_id: bytes) -> bool:
         return self.db.get(EVIDENCE + evidence_id) is not None

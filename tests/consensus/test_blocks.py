@@ -29,7 +29,9 @@ from consensus.types import (
     BLOCK_PROTOCOL,
     ZERO_BLOCK_ID,
     Block,
+    BlockIDFlag,
     Commit,
+    CommitSig,
     Data,
     Version,
     VoteType,
@@ -341,6 +343,21 @@ def test_invalid_last_commit_for_another_block(chain: Chain, second: tuple[Block
     assert_invalid(chain, block, "last commit: .* another block")
 
 
+def test_invalid_last_commit_with_an_absent_entry_that_is_not_empty(
+    chain: Chain, second: tuple[Block, Block]
+) -> None:
+    _, block = second
+    assert block.last_commit is not None
+    signatures = block.last_commit.signatures
+    index = next(i for i, sig in enumerate(signatures) if sig.block_id_flag == BlockIDFlag.ABSENT)
+    filled = msgspec.structs.replace(signatures[index], signature=b"junk")
+    altered = msgspec.structs.replace(
+        block.last_commit, signatures=[*signatures[:index], filled, *signatures[index + 1 :]]
+    )
+    block = with_header(msgspec.structs.replace(block, last_commit=altered), last_commit_hash=altered.hash())
+    assert_invalid(chain, block, f"last commit: absent signature {index} is not empty")
+
+
 def test_invalid_stale_app_hash(chain: Chain, second: tuple[Block, Block]) -> None:
     _, block = second
     assert_invalid(chain, with_header(block, app_hash=GENESIS_APP_HASH), "app_hash")
@@ -416,6 +433,19 @@ def test_invalid_commit_by_the_wrong_validator_set(chain: Chain, first: Block) -
     strangers = signers(4, seed=3)
     commit = signed_commit(strangers, validator_set(strangers, [10, 10, 10, 10]), 1, 0, first)
     with pytest.raises(InvalidBlock, match="is not by validator"):
+        chain.executor.check_commit(first, commit)
+
+
+def test_invalid_commit_with_a_forged_nil_entry(chain: Chain, first: Block) -> None:
+    """Sync applies a peer's block on its commit alone: a nil entry must be the validator's."""
+    commit = chain.commit(first, KEYS[:3])
+    index = next(i for i, sig in enumerate(commit.signatures) if sig.block_id_flag == BlockIDFlag.ABSENT)
+    absent = GENESIS.validators[index].address
+    forged = CommitSig(BlockIDFlag.NIL, absent, 0, b"\x01" * 64)
+    commit = msgspec.structs.replace(
+        commit, signatures=[*commit.signatures[:index], forged, *commit.signatures[index + 1 :]]
+    )
+    with pytest.raises(InvalidBlock, match=f"bad signature from validator {absent.hex()}"):
         chain.executor.check_commit(first, commit)
 
 
@@ -502,8 +532,9 @@ def test_apply_stages_an_added_validator_for_height_plus_two() -> None:
     assert at_three.hash() == validator_set([*KEYS, NEWCOMER], [10] * 5).hash()
     found = at_three.get(NEWCOMER.address)
     assert found is not None
-    # joins at -(50 + 50 // 8) = -56 (the total after it joins), then gains its power once: -46
-    assert found[1].proposer_priority == -46
+    # joins at -(50 + 50 // 8) = -56 beside -20, -20, 20, 20; centring on floor(-56 / 5) = -12
+    # gives -44, then it gains its power once: -34
+    assert found[1].proposer_priority == -34
     block = chain.build()
     assert block.header.next_validators_hash == at_three.hash()
     chain.executor.check(block)
@@ -570,7 +601,9 @@ def test_validators_at_the_second_height_advance_priority_once(chain: Chain) -> 
     first_proposer = min(key.address for key in KEYS)
     assert GENESIS.proposer().address == first_proposer
     priorities = {v.address: v.proposer_priority for v in chain.executor.validators_at(2).validators}
-    assert priorities == {key.address: -30 if key.address == first_proposer else 10 for key in KEYS}
+    # genesis is -30, 10, 10, 10; each gains 10 and the next lowest address pays 40
+    ordered = sorted(key.address for key in KEYS)
+    assert priorities == {ordered[0]: -20, ordered[1]: -20, ordered[2]: 20, ordered[3]: 20}
     assert chain.executor.validators_at(2).proposer().address != first_proposer
 
 

@@ -180,14 +180,107 @@ def test_absent_entries_count_for_nothing() -> None:
         verify_commit(CHAIN_ID, VALIDATORS, commit, block_id(BLOCK))
 
 
-def test_absent_entry_contents_are_ignored() -> None:
-    absent = msgspec.structs.replace(precommit(3), block_id_flag=BlockIDFlag.ABSENT, signature=b"junk")
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("validator_address", KEYS[3].address), ("timestamp_ns", 1), ("signature", b"junk")],
+    ids=["address", "timestamp", "signature"],
+)
+def test_invalid_absent_entry_that_is_not_empty(field: str, value: object) -> None:
+    filled = msgspec.structs.replace(ABSENT_SIG, **{field: value})
+    commit = commit_of([precommit(0), precommit(1), precommit(2), filled])
+    with pytest.raises(InvalidCommit, match="absent signature 3 is not empty"):
+        verify_commit(CHAIN_ID, VALIDATORS, commit, block_id(BLOCK))
+
+
+def test_invalid_absent_entry_keeping_a_precommit() -> None:
+    """A quorum's spare precommit relabelled absent: it would verify, with another hash."""
+    absent = msgspec.structs.replace(precommit(3), block_id_flag=BlockIDFlag.ABSENT)
     commit = commit_of([precommit(0), precommit(1), precommit(2), absent])
-    verify_commit(CHAIN_ID, VALIDATORS, commit, block_id(BLOCK))
+    with pytest.raises(InvalidCommit, match="absent signature 3 is not empty"):
+        verify_commit(CHAIN_ID, VALIDATORS, commit, block_id(BLOCK))
 
 
 def test_invalid_absent_precommit_does_not_make_up_a_quorum() -> None:
-    absent = msgspec.structs.replace(precommit(2), block_id_flag=BlockIDFlag.ABSENT)
+    absent = msgspec.structs.replace(
+        ABSENT_SIG, validator_address=precommit(2).validator_address, signature=precommit(2).signature
+    )
     commit = commit_of([precommit(0), precommit(1), absent, ABSENT_SIG])
-    with pytest.raises(InvalidCommit, match="20 of 40 power"):
+    with pytest.raises(InvalidCommit, match="absent signature 2 is not empty"):
         verify_commit(CHAIN_ID, VALIDATORS, commit, block_id(BLOCK))
+
+
+# ---- nil entries carry a signature over the nil precommit ---------------------------------------
+
+
+def test_invalid_nil_entry_with_a_bad_signature() -> None:
+    signature = nil_precommit(3).signature
+    tampered = msgspec.structs.replace(nil_precommit(3), signature=bytes([signature[0] ^ 1]) + signature[1:])
+    commit = commit_of([precommit(0), precommit(1), precommit(2), tampered])
+    with pytest.raises(InvalidCommit, match="bad signature from validator"):
+        verify_commit(CHAIN_ID, VALIDATORS, commit, block_id(BLOCK))
+
+
+@pytest.mark.parametrize("signature", [b"", b"\x01" * 64], ids=["empty", "made-up"])
+def test_invalid_nil_entry_without_the_validators_signature(signature: bytes) -> None:
+    forged = msgspec.structs.replace(nil_precommit(3), signature=signature)
+    commit = commit_of([precommit(0), precommit(1), precommit(2), forged])
+    with pytest.raises(InvalidCommit, match="bad signature from validator"):
+        verify_commit(CHAIN_ID, VALIDATORS, commit, block_id(BLOCK))
+
+
+def test_invalid_precommit_for_the_block_presented_as_nil() -> None:
+    relabelled = msgspec.structs.replace(precommit(3), block_id_flag=BlockIDFlag.NIL)
+    commit = commit_of([precommit(0), precommit(1), precommit(2), relabelled])
+    with pytest.raises(InvalidCommit, match="bad signature from validator"):
+        verify_commit(CHAIN_ID, VALIDATORS, commit, block_id(BLOCK))
+
+
+def test_invalid_nil_precommit_presented_as_one_for_the_block() -> None:
+    relabelled = msgspec.structs.replace(nil_precommit(2), block_id_flag=BlockIDFlag.COMMIT)
+    commit = commit_of([precommit(0), precommit(1), relabelled, ABSENT_SIG])
+    with pytest.raises(InvalidCommit, match="bad signature from validator"):
+        verify_commit(CHAIN_ID, VALIDATORS, commit, block_id(BLOCK))
+
+
+# ---- no entry can change without changing validity ---------------------------------------------
+
+MIXED_KEYS = signers(5, seed=4)
+MIXED_SET = validator_set(MIXED_KEYS, [10, 10, 10, 1, 1])
+
+
+def mixed_commit() -> Commit:
+    """30 of 32 power for BLOCK, then one nil precommit and one absent entry, in set order."""
+    by_address = {key.address: key for key in MIXED_KEYS}
+    keys = [by_address[v.address] for v in MIXED_SET.validators]
+    signatures = [commit_sig(key, MIXED_SET, HEIGHT, ROUND, BLOCK) for key in keys[:3]]
+    signatures += [commit_sig(keys[3], MIXED_SET, HEIGHT, ROUND, None), ABSENT_SIG]
+    return commit_of(signatures)
+
+
+def alterations(sig: CommitSig, other_address: bytes) -> list[CommitSig]:
+    """Every one-field change of ``sig``: each other flag, address, timestamp and signature."""
+    flags = [flag for flag in BlockIDFlag if flag != sig.block_id_flag]
+    addresses = [address for address in (b"", other_address) if address != sig.validator_address]
+    signature = sig.signature or b"\x01" * 64
+    signatures = [bytes([signature[0] ^ 1]) + signature[1:], b""]
+    changes: list[dict[str, object]] = [{"block_id_flag": flag} for flag in flags]
+    changes += [{"validator_address": address} for address in addresses]
+    changes += [{"timestamp_ns": sig.timestamp_ns + 1}]
+    changes += [{"signature": s} for s in signatures if s != sig.signature]
+    return [msgspec.structs.replace(sig, **change) for change in changes]
+
+
+def test_mixed_commit_is_valid() -> None:
+    flags = [sig.block_id_flag for sig in mixed_commit().signatures]
+    assert flags == [BlockIDFlag.COMMIT] * 3 + [BlockIDFlag.NIL, BlockIDFlag.ABSENT]
+    verify_commit(CHAIN_ID, MIXED_SET, mixed_commit(), block_id(BLOCK))
+
+
+@pytest.mark.parametrize("index", range(5), ids=["commit-0", "commit-1", "commit-2", "nil", "absent"])
+def test_invalid_any_one_field_of_any_entry_changed(index: int) -> None:
+    commit = mixed_commit()
+    other_address = MIXED_SET.validators[(index + 1) % 5].address
+    for altered in alterations(commit.signatures[index], other_address):
+        signatures = [*commit.signatures[:index], altered, *commit.signatures[index + 1 :]]
+        with pytest.raises(InvalidCommit):
+            verify_commit(CHAIN_ID, MIXED_SET, commit_of(signatures), block_id(BLOCK))

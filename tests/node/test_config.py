@@ -46,6 +46,8 @@ CUSTOM = Config(
         timeout_commit_s=0.25,
         create_empty_blocks=False,
         create_empty_blocks_interval_s=30.0,
+        evidence_pool_max_count=100,
+        evidence_pool_max_bytes=65_536,
     ),
     p2p=P2PConfig(
         listen_addr="/ip4/0.0.0.0/tcp/36656",
@@ -219,6 +221,8 @@ def test_invalid_step_timeout(setting: str, value: str) -> None:
 def test_timeout_delta_may_be_zero_but_not_negative() -> None:
     assert from_dict(tomllib.loads("[consensus]\ntimeout_delta_s = 0\n")).consensus.timeout_delta_s == 0.0
     rejects("[consensus]\ntimeout_delta_s = -0.25\n", "consensus.timeout_delta_s")
+    rejects("[consensus]\nevidence_pool_max_count = 0\n", "consensus.evidence_pool_max_count")
+    rejects("[consensus]\nevidence_pool_max_bytes = -1\n", "consensus.evidence_pool_max_bytes")
 
 
 def test_invalid_toml(tmp_path: Path) -> None:

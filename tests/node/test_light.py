@@ -11,7 +11,7 @@ import msgspec
 import pytest
 
 from consensus.tendermint.messages import block_id
-from consensus.types import Block, BlockIDFlag, Commit, CommitSig, Vote, VoteType
+from consensus.types import ZERO_BLOCK_ID, Block, BlockIDFlag, Commit, CommitSig, Vote, VoteType
 from consensus.validators import ValidatorSet
 from node.light import (
     ProvenValue,
@@ -22,6 +22,7 @@ from node.light import (
     query_proven,
     validator_set_from_json,
     verified_header,
+    verify_commit,
 )
 from node.rpc import present
 from node.rpc.methods import page_bounds
@@ -83,6 +84,14 @@ def precommit(key: KeySigner, block: Block) -> CommitSig:
     )
     vote = key.sign_vote(block.header.chain_id, unsigned)
     return CommitSig(BlockIDFlag.COMMIT, key.address, vote.timestamp_ns, vote.signature)
+
+
+def nil_precommit(address: bytes, block: Block) -> CommitSig:
+    """The nil precommit, at ``block``'s height and ROUND, of the validator at ``address``."""
+    key = next(key for key in KEYS if key.address == address)
+    unsigned = Vote(VoteType.PRECOMMIT, block.header.height, ROUND, ZERO_BLOCK_ID, 0, address, 0, b"")
+    vote = key.sign_vote(block.header.chain_id, unsigned)
+    return CommitSig(BlockIDFlag.NIL, address, vote.timestamp_ns, vote.signature)
 
 
 def commit_of(block: Block, keys: Sequence[KeySigner], validators: ValidatorSet) -> Commit:
@@ -165,9 +174,14 @@ def outsiders_commit(block_validators: ValidatorSet) -> list[CommitSig]:
 
 def test_json_round_trips_to_a_commit_that_verifies() -> None:
     node = honest_node()
-    nil = CommitSig(BlockIDFlag.NIL, VALIDATORS.validators[2].address, 0, b"\x01" * 64)
-    commit = msgspec.structs.replace(node.commit, signatures=[*node.commit.signatures[:2], nil, ABSENT_SIG])
+    signatures = node.commit.signatures
+    nil = nil_precommit(VALIDATORS.validators[2].address, node.block)
+    commit = msgspec.structs.replace(node.commit, signatures=[*signatures[:2], nil, signatures[3]])
     assert commit_from_json(msgspec.json.decode(msgspec.json.encode(present.commit(commit)))) == commit
+    verify_commit(node.block.header, commit, VALIDATORS)
+    absent = msgspec.structs.replace(commit, signatures=[*signatures[:3], ABSENT_SIG])
+    assert commit_from_json(msgspec.json.decode(msgspec.json.encode(present.commit(absent)))) == absent
+    verify_commit(node.block.header, absent, VALIDATORS)
     assert header_from_json(present.header(node.block.header)) == node.block.header
     served = validator_set_from_json([present.validator(v) for v in VALIDATORS.validators])
     assert served.hash() == VALIDATORS.hash()
@@ -260,6 +274,35 @@ def test_invalid_commit_of_another_header() -> None:
     node = forging_node(VALIDATORS, honest.commit.signatures, VALIDATORS)
     node.commit = honest.commit
     with pytest.raises(VerificationError, match="another block"):
+        query_proven(node, KEY)
+
+
+def test_invalid_forged_nil_entry() -> None:
+    """The node makes up a nil precommit for the one validator that did not sign."""
+    node = honest_node()
+    node.commit = commit_of(node.block, KEYS[:3], VALIDATORS)
+    signatures = node.commit.signatures
+    index = next(i for i, sig in enumerate(signatures) if sig.block_id_flag == BlockIDFlag.ABSENT)
+    forged = CommitSig(BlockIDFlag.NIL, VALIDATORS.validators[index].address, 0, b"\x01" * 64)
+    node.commit = msgspec.structs.replace(
+        node.commit, signatures=[*signatures[:index], forged, *signatures[index + 1 :]]
+    )
+    with pytest.raises(VerificationError, match="invalid commit: bad signature"):
+        query_proven(node, KEY)
+
+
+def test_invalid_absent_entry_that_is_not_empty() -> None:
+    node = honest_node()
+    node.commit = commit_of(node.block, KEYS[:3], VALIDATORS)
+    signatures = node.commit.signatures
+    index = next(i for i, sig in enumerate(signatures) if sig.block_id_flag == BlockIDFlag.ABSENT)
+    filled = msgspec.structs.replace(
+        signatures[index], validator_address=VALIDATORS.validators[index].address
+    )
+    node.commit = msgspec.structs.replace(
+        node.commit, signatures=[*signatures[:index], filled, *signatures[index + 1 :]]
+    )
+    with pytest.raises(VerificationError, match=f"absent signature {index} is not empty"):
         query_proven(node, KEY)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from cosmpy.protos.cosmos.consensus.v1 import query_pb2 as consensus_query
 from cosmpy.protos.tendermint.types import params_pb2 as cometbft_params
+from google.protobuf.duration_pb2 import Duration
 
 from genesis.schema import ConsensusParams
 from vm.consensus_params.msgs import MsgUpdateParams
@@ -52,11 +53,17 @@ def answer_params(
     answer = cometbft_params.ConsensusParams(
         block=cometbft_params.BlockParams(max_bytes=value.block.max_bytes, max_gas=value.block.max_gas),
         evidence=cometbft_params.EvidenceParams(
-            max_age_num_blocks=value.evidence.max_age_num_blocks, max_bytes=value.evidence.max_bytes
+            max_age_num_blocks=value.evidence.max_age_num_blocks,
+            max_age_duration=duration(value.evidence.max_age_duration_ns),
+            max_bytes=value.evidence.max_bytes,
         ),
         validator=cometbft_params.ValidatorParams(pub_key_types=value.validator.pub_key_types),
     )
     return consensus_query.QueryParamsResponse(params=answer)
+
+
+def duration(ns: int) -> Duration:
+    return Duration(seconds=ns // 10**9, nanos=ns % 10**9)
 
 
 MODULE = ModuleDef(NAME, build)

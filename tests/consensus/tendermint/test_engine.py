@@ -16,20 +16,21 @@ from consensus.codec import encode
 from consensus.commit import verify_commit
 from consensus.privval import FilePV, write_key_file
 from consensus.tendermint.engine import SyncProgress, TendermintEngine
-from consensus.tendermint.messages import block_id
+from consensus.tendermint.messages import VoteMsg, block_id
 from consensus.tendermint.signer import PVSigner
 from consensus.tendermint.wire import (
     CommittedBlock,
     SyncRequest,
     SyncResponse,
+    decode_gossip,
     decode_response,
     encode_gossip,
 )
 from consensus.types import BlockID, BlockIDFlag, Commit, CommitSig, PartSetHeader, Vote, VoteType
 from consensus.validators import ValidatorSet
-from tests.consensus.fakes import FakeValidatorUpdate
+from tests.consensus.fakes import FakeApp, FakeBlockStore, FakeMempool, FakeValidatorUpdate
 from tests.consensus.tendermint.memnet import Endpoint, Hub, MemoryNode, memory_node, wait_until
-from tests.consensus.tendermint.support import CHAIN_ID, signed_vote, signers, validator_set
+from tests.consensus.tendermint.support import CHAIN_ID, signed_commit, signed_vote, signers, validator_set
 
 
 def network(tmp_path: Path, count: int) -> tuple[Hub, list[MemoryNode], ValidatorSet]:
@@ -99,6 +100,52 @@ async def test_block_interval_follows_the_commit_timeout(
     gaps = [b - a for a, b in itertools.pairwise(times)]
     # Messages are instant in memory: each height is the commit wait and nothing else.
     assert all(abs(gap - 0.5) < 0.05 for gap in gaps), gaps
+
+
+LATE_S = 0.2  # within the commit wait (0.5 s)
+
+
+class LatePrecommits(Endpoint):
+    """A validator whose precommits reach its peers ``LATE_S`` after the other three's."""
+
+    async def publish(self, payload: bytes) -> None:
+        message = decode_gossip(payload, 1 << 22)
+        if isinstance(message, VoteMsg) and message.vote.type == VoteType.PRECOMMIT:
+            await trio.sleep(LATE_S)
+        self.gossip(payload, evidence=False)
+
+
+async def test_late_precommits_go_into_the_next_blocks_last_commit(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    """The other three decide without the slow validator's precommit; it arrives during the
+    commit wait and every next block's last commit holds all four signatures."""
+    hub = Hub()
+    keys = signers(4)
+    genesis = validator_set(keys, [10] * 4)
+    nodes = [memory_node(hub, f"v{i}", tmp_path) for i in range(3)]
+    slow = MemoryNode(
+        "v3", LatePrecommits(hub, "v3"), FakeApp(), FakeBlockStore(), FakeMempool(), tmp_path / "v3" / "wal"
+    )
+    nodes.append(slow)
+    for node, key in zip(nodes, keys, strict=True):
+        node.engine(key, genesis)
+    async with trio.open_nursery() as nursery:
+        await start(nursery, nodes)
+        await wait_until(lambda: all(n.store.height() >= 9 for n in nodes), 60)
+        nursery.cancel_scope.cancel()
+    assert_one_chain(nodes, 9)
+    blocks = nodes[0].store.blocks
+    slow_index = genesis.get(keys[3].address)
+    assert slow_index is not None
+    at_decision = [nodes[0].store.commits[h].signatures[slow_index[0]] for h in range(1, 9)]
+    assert all(sig.block_id_flag == BlockIDFlag.ABSENT for sig in at_decision)  # it was late each time
+    for height in range(2, 10):
+        last_commit = blocks[height].last_commit
+        assert last_commit is not None
+        flags = [sig.block_id_flag for sig in last_commit.signatures]
+        assert flags == [BlockIDFlag.COMMIT] * 4, (height, flags)
+        verify_commit(CHAIN_ID, genesis, last_commit, block_id(blocks[height - 1]))
 
 
 async def test_a_late_validator_catches_up_by_sync(tmp_path: Path, autojump_clock: trio.abc.Clock) -> None:
@@ -296,6 +343,44 @@ async def test_a_block_with_a_forged_commit_is_refused_and_its_sender_reported(
     assert all(peer == "liar" and "invalid commit" in reason for _, peer, reason in hub.reports)
     assert follower.store.blocks[1].hash() == nodes[0].store.blocks[1].hash()
     assert follower.store.commits[1] != Commit(1, 0, block_id(follower.store.blocks[1]), [])
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        CommitSig(BlockIDFlag.NIL, signers(4)[3].address, 0, b"\x01" * 64),
+        CommitSig(BlockIDFlag.ABSENT, b"", 0, b"junk"),
+    ],
+    ids=["forged-nil", "absent-not-empty"],
+)
+async def test_a_block_whose_commit_has_a_bad_uncounted_entry_is_refused(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, missing: CommitSig
+) -> None:
+    """Three real precommits decide the block, but the fourth validator's entry is made up:
+    every entry must check, counted or not."""
+    hub, nodes, genesis = network(tmp_path, 4)
+    keys = signers(4)
+    follower = memory_node(hub, "follower", tmp_path)
+    follower.engine(None, genesis)
+
+    def altered_answer(payload: bytes) -> bytes:
+        block = nodes[0].store.blocks[1]
+        commit = signed_commit(keys[:3], genesis, 1, 0, block)
+        index = [v.address for v in genesis.validators].index(keys[3].address)
+        sigs = [*commit.signatures[:index], missing, *commit.signatures[index + 1 :]]
+        return encode(SyncResponse(50, [CommittedBlock(block, Commit(1, 0, commit.block_id, sigs))], []))
+
+    hub.endpoints["liar"] = Endpoint(hub, "liar")
+    hub.liars["liar"] = altered_answer
+    hub.cut = {frozenset((follower.name, node.name)) for node in nodes}  # only the liar to ask
+    async with trio.open_nursery() as nursery:
+        await start(nursery, nodes)
+        await wait_until(lambda: nodes[0].store.height() >= 3, 60)
+        await start(nursery, [follower])
+        await wait_until(lambda: any(peer == "liar" for _, peer, _ in hub.reports), 60)
+        assert follower.store.height() == 0
+        nursery.cancel_scope.cancel()
+    assert all(peer == "liar" and "invalid commit" in reason for _, peer, reason in hub.reports)
 
 
 def vote_for(value_id: BlockID) -> Vote:

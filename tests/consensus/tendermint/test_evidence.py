@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -10,9 +12,12 @@ import pytest
 from consensus.merkle import merkle_root
 from consensus.privval import verify
 from consensus.tendermint.evidence import (
+    DEFAULT_POOL_LIMITS,
     EvidenceParams,
     EvidencePool,
+    EvidencePoolFull,
     InvalidEvidence,
+    PoolLimits,
     decode_evidence,
     encode_evidence,
     evidence_hash,
@@ -21,6 +26,7 @@ from consensus.tendermint.messages import DuplicateVoteEvidence, duplicate_vote_
 from consensus.tendermint.votes import HeightVoteSet
 from consensus.types import Block, Vote, VoteType
 from consensus.validators import ValidatorSet
+from tests.consensus.tendermint.memnet import Hub, memory_node
 from tests.consensus.tendermint.support import (
     CHAIN_ID,
     KeySigner,
@@ -36,15 +42,24 @@ VALIDATORS = validator_set(KEYS, [10, 10, 10, 10])
 HEIGHT = 10
 A = make_block(HEIGHT, b"", [b"a"])
 B = make_block(HEIGHT, b"", [b"b"])
+C = make_block(HEIGHT, b"", [b"c"])
 PARAMS = EvidenceParams(max_age_num_blocks=100, max_bytes=1024 * 1024)
+SECOND_NS = 10**9
 
 
 def validators_at(height: int) -> ValidatorSet | None:
     return VALIDATORS if 1 <= height <= HEIGHT + 1 else None
 
 
-def new_pool(height: int = HEIGHT, params: EvidenceParams = PARAMS) -> EvidencePool:
-    return EvidencePool(CHAIN_ID, params, validators_at, verify, height)
+def new_pool(
+    height: int = HEIGHT, params: EvidenceParams = PARAMS, limits: PoolLimits = DEFAULT_POOL_LIMITS
+) -> EvidencePool:
+    return EvidencePool(CHAIN_ID, params, validators_at, verify, height, limits=limits)
+
+
+def block_time(height: int) -> int | None:
+    """A chain with one block a second: block h at h seconds."""
+    return height * SECOND_NS if height >= 1 else None
 
 
 def vote(
@@ -122,9 +137,9 @@ def test_update_drops_expired_evidence() -> None:
     pool.add(pending)
     pool.add(committed)
     pool.mark_committed([committed])
-    pool.update(HEIGHT + PARAMS.max_age_num_blocks)
+    pool.update(HEIGHT + PARAMS.max_age_num_blocks, 0)
     assert pool.size() == 1
-    pool.update(HEIGHT + PARAMS.max_age_num_blocks + 1)
+    pool.update(HEIGHT + PARAMS.max_age_num_blocks + 1, 0)  # no block times known: only blocks count
     assert pool.size() == 0
     with pytest.raises(InvalidEvidence, match="expired"):
         pool.add(committed)  # forgotten once expired: refused for its age
@@ -135,6 +150,184 @@ def test_check_block_decodes_valid_evidence() -> None:
     pooled, fresh = equivocation(KEYS[0]), equivocation(KEYS[1])
     pool.add(pooled)
     assert pool.check_block([encode_evidence(pooled), encode_evidence(fresh)]) == [pooled, fresh]
+
+
+# ---- one item per offence -----------------------------------------------------------------------
+
+
+def pair(
+    first: Block | None, second: Block, key: KeySigner = KEYS[0], round_: int = 0
+) -> DuplicateVoteEvidence:
+    return duplicate_vote_evidence(vote(key, first, round_), vote(key, second, round_), 10, 40)
+
+
+def test_one_offence_gives_one_item_however_many_conflicting_votes() -> None:
+    pool = new_pool()
+    assert pool.add(pair(A, B))
+    for other in (pair(A, C), pair(B, C), pair(None, A)):  # the same prevote offence, other pairs
+        assert not pool.add(other)
+    assert pool.pending(PARAMS.max_bytes) == [pair(A, B)]
+
+
+def test_other_rounds_and_types_are_other_offences() -> None:
+    pool = new_pool()
+    precommits = duplicate_vote_evidence(
+        vote(KEYS[0], A, vote_type=VoteType.PRECOMMIT), vote(KEYS[0], B, vote_type=VoteType.PRECOMMIT), 10, 40
+    )
+    for evidence in (pair(A, B), pair(A, B, round_=1), precommits, pair(A, B, key=KEYS[1])):
+        assert pool.add(evidence)
+    assert pool.size() == 4
+
+
+def test_a_committed_offence_is_not_taken_again_with_another_pair() -> None:
+    pool = new_pool()
+    pool.add(pair(A, C))
+    pool.mark_committed([pair(A, B)])  # a block carried another pair of the same offence
+    assert pool.size() == 0
+    assert not pool.add(pair(B, C))
+    assert pool.is_committed(pair(B, C))
+
+
+def test_invalid_one_offence_twice_in_a_block() -> None:
+    with pytest.raises(InvalidEvidence, match="same offence"):
+        new_pool().check_block([encode_evidence(pair(A, B)), encode_evidence(pair(A, C))])
+
+
+# ---- bounds -------------------------------------------------------------------------------------
+
+
+def test_a_full_pool_refuses_more_evidence_of_the_validator_that_fills_it() -> None:
+    pool = new_pool(limits=PoolLimits(max_count=2, max_bytes=1 << 20))
+    first, second = pair(A, B, round_=0), pair(A, B, round_=1)
+    assert pool.add(first)
+    assert pool.add(second)
+    with pytest.raises(EvidencePoolFull, match="evidence pool is full"):
+        pool.add(pair(A, B, round_=2))
+    assert pool.pending(PARAMS.max_bytes) == [first, second]
+
+
+def test_a_full_pool_evicts_the_newest_item_of_the_validator_with_most() -> None:
+    pool = new_pool(limits=PoolLimits(max_count=2, max_bytes=1 << 20))
+    first, second, other = pair(A, B, round_=0), pair(A, B, round_=1), pair(A, B, key=KEYS[1])
+    pool.add(first)
+    pool.add(second)
+    assert pool.add(other)  # one validator's flood does not crowd out another's offence
+    assert pool.pending(PARAMS.max_bytes) == [first, other]
+    with pytest.raises(EvidencePoolFull):
+        pool.add(pair(A, B, key=KEYS[2]))  # one item each left: nothing to evict fairly
+
+
+def test_the_pool_is_bounded_in_bytes() -> None:
+    items = [pair(A, B, round_=r) for r in range(3)]
+    room = sum(len(encode_evidence(item)) for item in items[:2])
+    pool = new_pool(limits=PoolLimits(max_count=100, max_bytes=room))
+    assert pool.add(items[0])
+    assert pool.add(items[1])
+    assert pool.pending_bytes() == room
+    with pytest.raises(EvidencePoolFull, match="bytes"):
+        pool.add(items[2])
+    assert pool.size() == 2
+
+
+def test_evidence_larger_than_the_pool_is_refused() -> None:
+    evidence = pair(A, B)
+    pool = new_pool(limits=PoolLimits(max_count=100, max_bytes=len(encode_evidence(evidence)) - 1))
+    with pytest.raises(EvidencePoolFull, match="larger than the pool"):
+        pool.add(evidence)
+
+
+def test_committed_evidence_frees_its_room() -> None:
+    pool = new_pool(limits=PoolLimits(max_count=1, max_bytes=1 << 20))
+    pool.add(pair(A, B))
+    pool.mark_committed([pair(A, B)])
+    assert pool.pending_bytes() == 0
+    assert pool.add(pair(A, B, key=KEYS[1]))
+
+
+# ---- expiry: blocks and time --------------------------------------------------------------------
+
+AGE = EvidenceParams(max_age_num_blocks=100, max_bytes=1 << 20, max_age_duration_ns=50 * SECOND_NS)
+
+
+def timed_pool(height: int, params: EvidenceParams = AGE) -> EvidencePool:
+    return EvidencePool(CHAIN_ID, params, validators_at, verify, height, time_at=block_time)
+
+
+@pytest.mark.parametrize(
+    ("age_blocks", "duration_s", "expired"),
+    [
+        (101, 50, True),  # past both limits
+        (100, 50, False),  # past the duration only: a fast chain keeps it for the blocks
+        (101, 101, False),  # past the blocks only: a slow chain keeps it for the duration
+    ],
+)
+def test_evidence_expires_only_past_both_ages(age_blocks: int, duration_s: int, expired: bool) -> None:
+    params = dataclasses.replace(AGE, max_age_duration_ns=duration_s * SECOND_NS)
+    pool = timed_pool(HEIGHT, params)
+    assert pool.add(pair(A, B))
+    pool.update(HEIGHT + age_blocks, (HEIGHT + age_blocks) * SECOND_NS)
+    assert pool.size() == (0 if expired else 1)
+    assert pool.is_expired(HEIGHT) == expired
+
+
+def test_invalid_expired_by_blocks_and_time() -> None:
+    pool = timed_pool(HEIGHT + 101)
+    with pytest.raises(InvalidEvidence, match="expired"):
+        pool.add(pair(A, B))
+
+
+def test_evidence_past_the_blocks_but_within_the_duration_is_kept() -> None:
+    params = dataclasses.replace(AGE, max_age_duration_ns=1000 * SECOND_NS)
+    assert timed_pool(HEIGHT + 101, params).add(pair(A, B))
+
+
+def test_committed_offences_are_forgotten_once_expired() -> None:
+    pool = timed_pool(HEIGHT)
+    pool.mark_committed([pair(A, B)])
+    pool.update(HEIGHT + 100, (HEIGHT + 100) * SECOND_NS)
+    assert pool.is_committed(pair(A, C))
+    pool.update(HEIGHT + 101, (HEIGHT + 101) * SECOND_NS)
+    assert not pool.is_committed(pair(A, C))
+
+
+# ---- peers that send invalid evidence -----------------------------------------------------------
+
+
+async def test_a_peer_that_sends_forged_evidence_is_penalised(tmp_path: Path) -> None:
+    hub = Hub()
+    node = memory_node(hub, "v0", tmp_path)
+    genesis = validator_set(KEYS, [10, 10, 10, 10])
+    engine = node.engine(KEYS[0], genesis)
+    at_one = [signed_vote(KEYS[1], genesis, VoteType.PREVOTE, 1, 0, block).vote for block in (A, B)]
+    evidence = duplicate_vote_evidence(at_one[0], at_one[1], 10, 40)
+    forged = encode_evidence(unsigned(evidence))
+    other = signed_vote(KEYS[2], genesis, VoteType.PREVOTE, 1, 0, B).vote
+    two_validators = duplicate_vote_evidence(at_one[0], other, 10, 40)
+    try:
+        await engine.deliver_evidence("liar", forged)
+        await engine.deliver_evidence("liar", encode_evidence(two_validators))
+        await engine.deliver_evidence("honest", encode_evidence(evidence))
+        await engine.deliver_evidence("honest", encode_evidence(evidence))  # a repeat costs nothing
+    finally:
+        engine.wal.close()
+    assert [(peer, reason) for _, peer, reason in hub.reports] == [
+        ("liar", "invalid evidence: bad signature on vote_b"),
+        ("liar", "invalid evidence: the votes are by different validators"),
+    ]
+    assert engine.executor.evidence.size() == 1
+
+
+async def test_stale_evidence_costs_its_sender_nothing(tmp_path: Path) -> None:
+    hub = Hub()
+    node = memory_node(hub, "v0", tmp_path)
+    engine = node.engine(KEYS[0], validator_set(KEYS, [10, 10, 10, 10]))
+    ahead = pair(A, B)  # height 10 while the chain is at 0: a peer further on may send it
+    try:
+        await engine.deliver_evidence("peer", encode_evidence(ahead))
+    finally:
+        engine.wal.close()
+    assert hub.reports == []
+    assert engine.executor.evidence.size() == 0
 
 
 # ---- rejections ---------------------------------------------------------------------------------
@@ -261,4 +454,4 @@ def test_invalid_forged_evidence_in_a_block() -> None:
 
 def test_invalid_update_backwards() -> None:
     with pytest.raises(ValueError, match="cannot go back"):
-        new_pool().update(HEIGHT - 1)
+        new_pool().update(HEIGHT - 1, 0)

@@ -458,6 +458,46 @@ def test_after_deciding_wait_for_the_next_height() -> None:
         node.start(2)
 
 
+def test_late_precommits_of_the_decision_round_go_into_the_last_commit() -> None:
+    """CometBFT's commit step: precommits arriving between the decision and the next
+    height are counted; the next height's last commit holds them all."""
+    node = Node(bystander(0, 1))
+    lock_on_v_in_round_0(node)
+    first, second, late = others(node.me)
+    (decide,) = decisions(node.feed(votes_by([first, second], VoteType.PRECOMMIT, 0, V)))
+    assert sum(sig.block_id_flag == BlockIDFlag.ABSENT for sig in decide.commit.signatures) == 1
+    assert node.feed(signed_vote(late, VALIDATORS, VoteType.PRECOMMIT, 1, 1, None)) == []  # another round
+    assert node.feed(signed_vote(late, VALIDATORS, VoteType.PREVOTE, 1, 0, V)) == []
+    assert node.feed(signed_vote(late, VALIDATORS, VoteType.PRECOMMIT, 1, 0, V)) == []
+    assert node.machine.state.decision == V  # still deciding nothing new
+    node.start(2)
+    last_commit = node.machine.state.last_commit
+    assert last_commit is not None and (last_commit.height, last_commit.round) == (1, 0)
+    assert last_commit.block_id == block_id(V) and verify_commit(VALIDATORS, last_commit)
+    assert [sig.block_id_flag for sig in last_commit.signatures] == [BlockIDFlag.COMMIT] * 4
+
+
+def test_a_late_conflicting_precommit_gives_evidence() -> None:
+    node = Node(bystander(0))
+    lock_on_v_in_round_0(node)
+    first, second, _ = others(node.me)
+    node.feed(votes_by([first, second], VoteType.PRECOMMIT, 0, V))
+    outputs = node.feed(signed_vote(first, VALIDATORS, VoteType.PRECOMMIT, 1, 0, W))
+    assert [type(o) for o in outputs] == [Evidence]
+
+
+def test_no_last_commit_for_a_height_the_machine_did_not_decide() -> None:
+    node = Node(bystander(0))
+    node.start()
+    node.start(2)  # height 1 came by sync: the store's commit serves
+    assert node.machine.state.last_commit is None
+    node.feed(signed_proposal(proposer_key(0), 2, 0, make_block(2, b"", [b"v"])))
+    node.feed(votes_by(others(node.me), VoteType.PRECOMMIT, 0, make_block(2, b"", [b"v"]), height=2))
+    assert node.machine.state.decision is not None
+    node.start(4)
+    assert node.machine.state.last_commit is None
+
+
 # ---- round skipping (lines 55-56) -----------------------------------------------------------------
 
 

@@ -341,6 +341,18 @@ async def test_block_ids_name_their_parts(chain: Chain) -> None:
         assert_block_id(meta["block_id"])
 
 
+async def test_commit_below_the_latest_is_the_next_blocks_last_commit(chain: Chain) -> None:
+    """As CometBFT: the canonical commit of a height is the one the next block carries; the
+    latest height's is the commit its node saw when it decided, not canonical."""
+    latest = chain.node.chain.height()
+    below = await rpc(chain.node, "commit", height=latest - 1)
+    carried = (await rpc(chain.node, "block", height=latest))["block"]["last_commit"]
+    assert below["canonical"] is True and below["signed_header"]["commit"] == carried
+    top = await rpc(chain.node, "commit", height=latest)
+    assert top["canonical"] is False
+    assert top["signed_header"]["commit"]["height"] == str(latest)
+
+
 async def test_first_block_has_an_empty_last_commit(chain: Chain) -> None:
     """As CometBFT: an object with an empty block id, which cosmjs reads as "no last commit"."""
     first = (await rpc(chain.node, "block", height=1))["block"]

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n depind/consensus/v1/params.proto\x12\x13\x64\x65pind.consensus.v1\"G\n\x0b\x42lockParams\x12\x11\n\tmax_bytes\x18\x01 \x01(\x03\x12\x0f\n\x07max_gas\x18\x02 \x01(\x03\x12\x14\n\x0cmax_tx_bytes\x18\x03 \x01(\x03\"?\n\x0e\x45videnceParams\x12\x1a\n\x12max_age_num_blocks\x18\x01 \x01(\x03\x12\x11\n\tmax_bytes\x18\x02 \x01(\x03\"(\n\x0fValidatorParams\x12\x15\n\rpub_key_types\x18\x01 \x03(\t\"\xb2\x01\n\x0f\x43onsensusParams\x12/\n\x05\x62lock\x18\x01 \x01(\x0b\x32 .depind.consensus.v1.BlockParams\x12\x35\n\x08\x65vidence\x18\x02 \x01(\x0b\x32#.depind.consensus.v1.EvidenceParams\x12\x37\n\tvalidator\x18\x03 \x01(\x0b\x32$.depind.consensus.v1.ValidatorParamsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n depind/consensus/v1/params.proto\x12\x13\x64\x65pind.consensus.v1\"G\n\x0b\x42lockParams\x12\x11\n\tmax_bytes\x18\x01 \x01(\x03\x12\x0f\n\x07max_gas\x18\x02 \x01(\x03\x12\x14\n\x0cmax_tx_bytes\x18\x03 \x01(\x03\"\\\n\x0e\x45videnceParams\x12\x1a\n\x12max_age_num_blocks\x18\x01 \x01(\x03\x12\x11\n\tmax_bytes\x18\x02 \x01(\x03\x12\x1b\n\x13max_age_duration_ns\x18\x03 \x01(\x03\"(\n\x0fValidatorParams\x12\x15\n\rpub_key_types\x18\x01 \x03(\t\"\xb2\x01\n\x0f\x43onsensusParams\x12/\n\x05\x62lock\x18\x01 \x01(\x0b\x32 .depind.consensus.v1.BlockParams\x12\x35\n\x08\x65vidence\x18\x02 \x01(\x0b\x32#.depind.consensus.v1.EvidenceParams\x12\x37\n\tvalidator\x18\x03 \x01(\x0b\x32$.depind.consensus.v1.ValidatorParamsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,9 +34,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BLOCKPARAMS']._serialized_start=57
   _globals['_BLOCKPARAMS']._serialized_end=128
   _globals['_EVIDENCEPARAMS']._serialized_start=130
-  _globals['_EVIDENCEPARAMS']._serialized_end=193
-  _globals['_VALIDATORPARAMS']._serialized_start=195
-  _globals['_VALIDATORPARAMS']._serialized_end=235
-  _globals['_CONSENSUSPARAMS']._serialized_start=238
-  _globals['_CONSENSUSPARAMS']._serialized_end=416
+  _globals['_EVIDENCEPARAMS']._serialized_end=222
+  _globals['_VALIDATORPARAMS']._serialized_start=224
+  _globals['_VALIDATORPARAMS']._serialized_end=264
+  _globals['_CONSENSUSPARAMS']._serialized_start=267
+  _globals['_CONSENSUSPARAMS']._serialized_end=445
 # @@protoc_insertion_point(module_scope)

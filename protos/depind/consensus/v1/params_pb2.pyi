@@ -17,12 +17,14 @@ class BlockParams(_message.Message):
     def __init__(self, max_bytes: _Optional[int] = ..., max_gas: _Optional[int] = ..., max_tx_bytes: _Optional[int] = ...) -> None: ...
 
 class EvidenceParams(_message.Message):
-    __slots__ = ("max_age_num_blocks", "max_bytes")
+    __slots__ = ("max_age_num_blocks", "max_bytes", "max_age_duration_ns")
     MAX_AGE_NUM_BLOCKS_FIELD_NUMBER: _ClassVar[int]
     MAX_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_AGE_DURATION_NS_FIELD_NUMBER: _ClassVar[int]
     max_age_num_blocks: int
     max_bytes: int
-    def __init__(self, max_age_num_blocks: _Optional[int] = ..., max_bytes: _Optional[int] = ...) -> None: ...
+    max_age_duration_ns: int
+    def __init__(self, max_age_num_blocks: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_age_duration_ns: _Optional[int] = ...) -> None: ...
 
 class ValidatorParams(_message.Message):
     __slots__ = ("pub_key_types",)
