@@ -12,10 +12,11 @@ settlement as open leases grow.
    block's txs (outside the timing), as running providers would. Targets: no end block
    above 100 ms, and at most 1 s of end-block time in all.
 2. Settlement: 100 or 100,000 open (accepted) leases that are not due, plus 10 leases due in
-   each timed block; begin + end block per block over ``--blocks`` blocks, the chains of
-   every size timed alternately (block 1 of each, then block 2, ...) so that the machine's
-   changes of speed fall on all of them. Settlement touches only the leases that close, so
-   the target is the same time per block within 10%.
+   each timed block, from providers that all offer the same four GPU classes (so each chain
+   moves the same reference prices a block); begin + end block per block over ``--blocks``
+   blocks, the chains of every size timed alternately (block 1 of each, then block 2, ...)
+   so that the machine's changes of speed fall on all of them. Settlement touches only the
+   leases that close, so the target is the same time per block within 10%.
 
 State is built through the keepers' own message handlers, as scripts/bench_staking.py does,
 in a MemoryKV; with ``--store leveldb`` (the default) it is then written into LevelDB (the
@@ -421,6 +422,7 @@ def _measure_matching(
 # -- 2. settlement ---------------------------------------------------------------------------
 
 DUE_PER_BLOCK = 10
+SETTLEMENT_KINDS = KINDS[:4]  # the classes every provider of the settlement chains offers
 WARMUP = 3
 SETTLE_AFTER_S = 60  # the first timed block comes this long after the leases start (min duration)
 
@@ -482,18 +484,19 @@ def count_open(bench: Bench) -> int:
 
 def build_leases(bench: Bench, leases: int, blocks: int) -> float:
     """``leases`` active leases that last a week, and ``DUE_PER_BLOCK`` more due in each of the
-    warm-up and timed blocks, from providers of 1,024 GPUs (16 entries of 64, over 4 classes,
-    one offer of 256 a class), all matched and accepted; returns the seconds it took."""
+    warm-up and timed blocks, from providers of 1,024 GPUs (16 entries of 64, over the same 4
+    classes for every provider, one offer of 256 a class), all matched and accepted; returns the
+    seconds it took. Every chain has the same classes on offer, whatever its size: each block
+    moves their reference prices, and the chains differ only in their open leases."""
     rng = random.Random(SEED)
     started = time.perf_counter()
     due = DUE_PER_BLOCK * (WARMUP + blocks)
     gpus = leases + due
     providers = -(-gpus // 1_024)
-    kinds = [rng.sample(KINDS, 4) for _ in range(providers)]
     register_providers(
         bench,
         (
-            (p, [spec(kind, 64) for kind in kinds[p] for _ in range(4)], REGIONS[p % len(REGIONS)])
+            (p, [spec(kind, 64) for kind in SETTLEMENT_KINDS for _ in range(4)], REGIONS[p % len(REGIONS)])
             for p in range(providers)
         ),
     )
@@ -509,7 +512,7 @@ def build_leases(bench: Bench, leases: int, blocks: int) -> float:
             ["gemm"],
         )
         for p in range(providers)
-        for kind in kinds[p]
+        for kind in SETTLEMENT_KINDS
     )
     bench.block()
     requesters = max(gpus // 100, 1)

@@ -5,12 +5,14 @@ declared with ``array_like=True``, so fields are encoded positionally in
 declaration order. Decoding is strict: wrong types, missing or extra fields,
 trailing bytes and oversize inputs are rejected, and so is any input whose
 re-encoding differs from it (non-minimal integers, maps instead of arrays,
-str/bin confusion), which makes the encoding of a value unique.
+str/bin confusion), which makes the encoding of a value unique. Values read
+back from the node's own state skip that check (``stored_decoder``).
 See docs/encoding.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import msgspec
@@ -32,8 +34,7 @@ class DecodeError(ValueError):
     """Bytes that are not the canonical encoding of the expected type."""
 
 
-def encode(value: Any) -> bytes:
-    return _encoder.encode(value)
+encode: Callable[[Any], bytes] = _encoder.encode  # the encoder's own method: no call in between
 
 
 def _decoder(type_: Any) -> msgspec.msgpack.Decoder[Any]:
@@ -54,3 +55,12 @@ def decode(data: bytes, type_: type[T] | Any, max_size: int | None = None) -> T:
     if _encoder.encode(value) != data:
         raise DecodeError("non-canonical encoding")
     return value  # type: ignore[no-any-return]
+
+
+def stored_decoder(type_: type[T]) -> Callable[[bytes], T]:
+    """``decode`` for values read back from the state, without the canonical check: every
+    value there was written by ``encode`` (what txs, genesis and peers bring is decoded with
+    the check before anything is stored), so re-encoding it on each read proves nothing new.
+    Hot state reads bind it once per type; bytes that do not decode (a corrupt database) still
+    raise msgspec's errors, a fault of the node and never of a tx."""
+    return _decoder(type_).decode

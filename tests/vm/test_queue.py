@@ -32,8 +32,12 @@ def test_matches_a_sorted_set(operations: list[tuple[str, int, object]]) -> None
             assert isinstance(arg, bytes)
             if (due, arg) in model:
                 QUEUE.push(store, due, arg)
+            elif len(model) % 3 == 2:  # several new items at once
+                fresh = [item for item in (arg, arg + b"+") if (due, item) not in model]
+                QUEUE.push_new_items(store, due, fresh)
+                model.update((due, item) for item in fresh)
             else:  # either form may queue an item not queued yet
-                (QUEUE.push if len(model) % 2 else QUEUE.push_new)(store, due, arg)
+                (QUEUE.push if len(model) % 3 else QUEUE.push_new)(store, due, arg)
             model.add((due, arg))
         elif name == "remove":
             assert isinstance(arg, bytes)
@@ -78,3 +82,15 @@ def test_an_empty_queue_is_not_scanned() -> None:
     QUEUE.remove(store, 2, b"x")  # gone already: not counted twice
     QUEUE.remove(store, 3, b"x")
     assert QUEUE.count(store) == 0 and QUEUE.pop_due(store, 100, 10) == [] and kv.scans == 1
+
+
+def test_an_entry_keeps_the_value_it_was_pushed_with() -> None:
+    store = CacheStore(MemoryKV())
+    QUEUE.push(store, 2, b"a", b"record a")
+    QUEUE.push(store, 1, b"b")
+    QUEUE.push(store, 2, b"a", b"record a, changed")  # the same entry: counted once
+    assert list(QUEUE.values(store)) == [(1, b"b", b"\x01"), (2, b"a", b"record a, changed")]
+    assert QUEUE.count(store) == 2
+    assert QUEUE.pop_due_values(store, 2, 1) == [(1, b"b", b"\x01")]
+    assert QUEUE.pop_due_values(store, 2, 5) == [(2, b"a", b"record a, changed")]
+    assert QUEUE.count(store) == 0

@@ -5,7 +5,10 @@ Begin block (before the block's txs, so they see leases closed at this block's t
 leases that reached their due time close (completed or insufficient_funds, charged to
 that instant), escrow_low warnings fire, expired orders are refunded, and the clock
 records this block. End block: pending leases past their accept deadline close with
-provider_fault, due orders are matched, reference prices move.
+provider_fault, due orders are matched, reference prices move. The classes whose price moves
+are read before matching, which moves no class's GPUs on offer (so none's liveness): read
+after it, they would be read through the many keys it wrote, which the block's cache then
+sorts.
 
 A settlement backlog (more leases due than the budget) closes in the next blocks; each
 such lease is still charged only to its due time, handlers treat it as closing, and the
@@ -20,7 +23,7 @@ from vm.context import Context
 from vm.market.escrow import get_run_out_ns
 from vm.market.events import EscrowLow
 from vm.market.matching import match_orders
-from vm.market.reference import update_reference_prices
+from vm.market.reference import due_classes, update_reference_prices
 from vm.market.settlement import close_lease, natural_reason, refund_order
 from vm.market.store import MarketStore
 from vm.market.types import Clock, CloseReason, LeaseState, OrderState
@@ -36,8 +39,9 @@ def begin_block(keeper: MarketStore, ctx: Context) -> None:
 
 def end_block(keeper: MarketStore, ctx: Context) -> None:
     time_out_accepts(keeper, ctx)
+    priced = due_classes(keeper, ctx.store, keeper.get_params(ctx.store).max_price_updates_per_block)
     match_orders(keeper, ctx)
-    update_reference_prices(keeper, ctx)
+    update_reference_prices(keeper, ctx, priced)
 
 
 def settle_due_leases(keeper: MarketStore, ctx: Context) -> bool:

@@ -3,13 +3,23 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 from vm.context import TypedEvent
+from vm.types import Address, format_address
 
 PROVIDER = frozenset({"provider", "offer_id"})
 REQUESTER = frozenset({"requester", "order_id"})
 LEASE = frozenset({"lease_id", "provider", "requester"})
+
+
+@lru_cache(maxsize=1 << 14)
+def bech32(address: bytes) -> str:
+    """An address as events show it. Kept for the addresses seen last: matching announces
+    every lease with its provider's and its requester's, and the same parties come back
+    block after block."""
+    return format_address(Address(address))
 
 
 class OfferCreated(TypedEvent, tag="offer_created", frozen=True):

@@ -1,10 +1,10 @@
 """What the market needs from other modules: bank moves escrow, the provider keeper owns
 providers (hardware, region, reputation, collateral), the staking keeper tells delegated
-stake for the premium tier."""
+stake for the premium tier and says, through its hooks, when a delegation is made or removed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from vm.store.cache import ReadStore, Store
@@ -57,7 +57,14 @@ class ProviderKeeper(Protocol):
     ) -> Coin | None: ...
 
 
+class DelegationI(Protocol):
+    @property
+    def delegator(self) -> bytes: ...
+
+
 class StakingKeeper(Protocol):
     def delegated_tokens(self, store: ReadStore, delegator: bytes, max_entries: int) -> int:
         """What the delegator's first ``max_entries`` delegations are worth now, in tokens."""
         ...
+
+    def iterate_delegations(self, store: ReadStore) -> Iterator[DelegationI]: ...

@@ -2,9 +2,10 @@
 
 The section holds the records (offers, orders, leases, price indexes), the id counters,
 the clock and the price cursor; everything else (the book, commitments, class totals,
-the indexes and the five queues) is derived from the records at init, exactly as the
-handlers keep it. Escrow in genesis must be in the market account's genesis balance
-(the ``escrow-backed`` invariant, checked once genesis is written).
+the indexes, the five queues, the delegators' delegation counts) is derived at init from
+the records and staking's delegations, exactly as the handlers and hooks keep it. Escrow
+in genesis must be in the market account's genesis balance (the ``escrow-backed``
+invariant, checked once genesis is written).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from vm.market.msgs import (
 )
 from vm.market.params import validate_params
 from vm.market.settlement import enqueue
-from vm.market.store import id_bytes, match_item
+from vm.market.store import id_bytes
 from vm.market.types import (
     Clock,
     CloseReason,
@@ -152,11 +153,12 @@ def init_genesis(keeper: MarketKeeper, ctx: Context, state: MarketGenesis) -> No
         keeper.save_offer(store, None, offer)
     for order_entry in state.orders:
         order = from_order_json(order_entry)
-        keeper.set_order(store, order)
         if order.state == OrderState.OPEN:
-            keeper.match_queue.push(store, order.queued_height, match_item(order))
+            keeper.queue_order(store, order, new=True)
             if order.expires_ns:
                 keeper.expiry_queue.push(store, order.expires_ns, id_bytes(order.id))
+        else:
+            keeper.set_order(store, order)
     for lease_entry in state.leases:
         init_lease(keeper, store, from_lease_json(lease_entry))
     for index in state.price_indexes:
@@ -165,6 +167,15 @@ def init_genesis(keeper: MarketKeeper, ctx: Context, state: MarketGenesis) -> No
         keeper.set_price_cursor(store, from_class_json(state.price_cursor).key())
     clock = state.clock
     keeper.set_clock(store, Clock(clock.height, clock.time_ns, clock.backlog))
+    count_delegations(keeper, store)
+
+
+def count_delegations(keeper: MarketKeeper, store: Store) -> None:
+    """Count each delegator's delegations (vm/market/hooks.py): staking's genesis ran first,
+    and an exported one makes its delegations without calling the hooks."""
+    counts: Counter[bytes] = Counter(d.delegator for d in keeper.staking.iterate_delegations(store))
+    for delegator, count in counts.items():
+        keeper.set_delegation_count(store, delegator, count)
 
 
 def init_lease(keeper: MarketKeeper, store: Store, lease: Lease) -> None:

@@ -37,7 +37,7 @@ from vm.market.msgs import (
 )
 from vm.market.pricing import compute_required_deposit
 from vm.market.settlement import accept_lease, close_lease, is_due, refund_order, top_up, withdraw
-from vm.market.store import ESCROW, id_bytes, match_item
+from vm.market.store import ESCROW, id_bytes
 from vm.market.types import CloseReason, Lease, LeaseState, Offer, OfferState, Order, OrderState, Pricing
 from vm.store.cache import ReadStore
 from vm.types import Address, format_address, parse_address
@@ -188,8 +188,7 @@ def handle_create_order(
         closed_ns=0,
         refunded=0,
     )
-    keeper.set_order(store, order)
-    keeper.match_queue.push(store, order.queued_height, match_item(order))
+    keeper.queue_order(store, order, new=True)
     if order.expires_ns:
         keeper.expiry_queue.push(store, order.expires_ns, id_bytes(order.id))
     ctx.emit(

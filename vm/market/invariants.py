@@ -1,10 +1,11 @@
 """market invariants: escrow is fully backed, no lease outlives its due time unnoticed, and
-every index, total and queue agrees with the records it is derived from."""
+every index, total, queue and count agrees with the records it is derived from."""
 
 from __future__ import annotations
 
 from collections import Counter
 
+from vm.encoding import encode
 from vm.market.escrow import get_due_ns
 from vm.market.keeper import MarketKeeper
 from vm.market.store import ESCROW, book_key, id_bytes, match_item
@@ -56,13 +57,13 @@ def offer_totals(keeper: MarketKeeper, store: ReadStore) -> str | None:
     committed: Counter[tuple[bytes, bytes]] = Counter()
     offered: Counter[bytes] = Counter()
     leased: Counter[bytes] = Counter()
-    book: set[bytes] = set()
+    book: dict[bytes, bytes] = {}
     for offer in keeper.iterate_offers(store):
         key = offer.gpu_class.key()
         committed[offer.provider, key] += offer.commitment()
         offered[key] += offer.offered()
         if offer.free():
-            book.add(book_key(offer))
+            book[book_key(offer)] = encode(offer)
     for lease in keeper.iterate_leases(store):
         if lease.state != LeaseState.CLOSED:
             leased[lease.gpu_class.key()] += lease.gpus
@@ -73,19 +74,44 @@ def offer_totals(keeper: MarketKeeper, store: ReadStore) -> str | None:
     expected = {k: (offered[k], leased[k]) for k in offered.keys() | leased.keys() if offered[k] or leased[k]}
     if stats != expected:
         return "class totals differ from the offers and leases"
-    if keeper.book_keys(store) != book:
-        return "the book differs from the offers with free gpus"
+    if keeper.book_entries(store) != book:
+        return "the book differs from the offers with free gpus (or holds other records)"
+    booked = Counter(offer.gpu_class.key() for offer in keeper.iterate_offers(store) if offer.free())
+    if any(keeper.booked_count(store, key) != count for key, count in booked.items()):
+        return "a class's count of offers on the book differs from the book"
+    if set(keeper.booked_classes(store, None)) != set(booked):
+        return "the classes counted on the book differ from the book"
     return None
 
 
 def orders_queued(keeper: MarketKeeper, store: ReadStore) -> str | None:
-    """Every open order waits in the match queue where its record says, and in the expiry queue
-    if it expires; nothing else waits in them."""
+    """Every open order waits in the match queue where its record says, with its record, and
+    in the expiry queue if it expires; nothing else waits in them."""
     open_orders = [o for o in keeper.iterate_orders(store) if o.state == OrderState.OPEN]
-    queued = set(keeper.match_queue.items(store))
-    if queued != {(o.queued_height, match_item(o)) for o in open_orders}:
-        return f"match queue holds {len(queued)} entries for {len(open_orders)} open orders"
+    queued = set(keeper.match_queue.values(store))
+    if queued != {(o.queued_height, match_item(o), encode(o)) for o in open_orders}:
+        return (
+            f"match queue holds {len(queued)} entries for {len(open_orders)} open orders (or other records)"
+        )
     expiring = set(keeper.expiry_queue.items(store))
     if expiring != {(o.expires_ns, id_bytes(o.id)) for o in open_orders if o.expires_ns}:
         return "the expiry queue differs from the open orders' expiry times"
+    return None
+
+
+def prices_kept(keeper: MarketKeeper, store: ReadStore) -> str | None:
+    """Each priced class keeps the history points its price record numbers, and no other."""
+    numbered: set[tuple[bytes, int]] = set()
+    for class_key, found in keeper.iterate_references(store):
+        numbered.update((class_key, number) for number in range(found.first, found.next))
+    if set(keeper.iterate_price_history(store)) != numbered:
+        return "the price history points differ from those the price records number"
+    return None
+
+
+def stakers_counted(keeper: MarketKeeper, store: ReadStore) -> str | None:
+    """The delegations counted for each delegator are those staking holds."""
+    counts = Counter(delegation.delegator for delegation in keeper.staking.iterate_delegations(store))
+    if dict(keeper.iterate_delegation_counts(store)) != dict(counts):
+        return "the delegators' delegation counts differ from staking's delegations"
     return None

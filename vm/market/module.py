@@ -1,6 +1,7 @@
 """market in the module registry. It comes after provider: it reads providers through the
 provider keeper and registers hooks with it (a provider's exit closes its leases and
-offers first), and after staking, whose keeper tells delegated stake for the premium tier."""
+offers first), and after staking, whose keeper tells delegated stake for the premium tier
+and whose hooks let it count each delegator's delegations."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from functools import partial
 
 from genesis.schema import MarketGenesis, MarketParams
 from vm.market import blocks, genesis, handlers, invariants, queries, services
-from vm.market.hooks import MarketProviderHooks
+from vm.market.hooks import MarketProviderHooks, MarketStakingHooks
 from vm.market.keeper import MarketKeeper
 from vm.market.msgs import (
     MsgAcceptLease,
@@ -35,11 +36,10 @@ def build(wiring: Wiring) -> Module:
             f"the market pays its take to the {FEE_COLLECTOR!r} account, which no module declares"
         )
     params = ModuleParams(MarketParams, validate_params, store_prefix(NAME))
-    providers = wiring.keeper("provider")
-    keeper = MarketKeeper(
-        store_prefix(NAME), params, wiring.keeper("bank"), providers, wiring.keeper("staking")
-    )
+    providers, staking = wiring.keeper("provider"), wiring.keeper("staking")
+    keeper = MarketKeeper(store_prefix(NAME), params, wiring.keeper("bank"), providers, staking)
     providers.set_hooks(MarketProviderHooks(keeper))
+    staking.set_hooks(MarketStakingHooks(keeper))  # after distribution's and slashing's
     return Module(
         name=NAME,
         keeper=keeper,
@@ -79,6 +79,8 @@ def build(wiring: Wiring) -> Module:
             "leases-settled": partial(invariants.leases_settled, keeper),
             "offer-totals": partial(invariants.offer_totals, keeper),
             "orders-queued": partial(invariants.orders_queued, keeper),
+            "prices-kept": partial(invariants.prices_kept, keeper),
+            "stakers-counted": partial(invariants.stakers_counted, keeper),
         },
     )
 

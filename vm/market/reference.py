@@ -4,25 +4,27 @@ Only live classes (with GPUs on offer) move, at most ``max_price_updates_per_blo
 them per block: when there are more, the update goes round-robin in class-key order from
 where the last block stopped (``pcursor``), so every live class moves at least once
 every ceil(live / budget) blocks. A class keeps its price while it is not live.
+
+An update reads the class's totals and its price record and writes that record and one
+history point (deleting the oldest kept), whatever ``price_history_length`` is.
 """
 
 from __future__ import annotations
 
 from itertools import islice
 
-import msgspec
-
 from genesis.schema import MarketParams
 from vm.context import Context
 from vm.market.pricing import compute_next_reference
 from vm.market.store import MarketStore
-from vm.market.types import PriceIndex, PricePoint
+from vm.market.types import PricePoint
 from vm.store.cache import ReadStore, Store
 
 
-def update_reference_prices(keeper: MarketStore, ctx: Context) -> None:
+def update_reference_prices(keeper: MarketStore, ctx: Context, due: list[bytes]) -> None:
+    """Move the price of each class in ``due`` (``due_classes``, read before matching: it moves
+    no class's GPUs on offer, so it changes no class's liveness)."""
     params = keeper.get_params(ctx.store)
-    due = due_classes(keeper, ctx.store, params.max_price_updates_per_block)
     for class_key in due:
         update_class_price(keeper, ctx.store, class_key, ctx.env.height, params)
     if len(due) == params.max_price_updates_per_block:
@@ -46,16 +48,13 @@ def update_class_price(
     stats = keeper.get_class_stats(store, class_key)
     if stats is None:
         return
-    index = keeper.get_price_index(store, class_key) or PriceIndex(
-        stats.gpu_class, params.min_reference_price, []
-    )
+    before = keeper.get_reference(store, class_key)
     price = compute_next_reference(
-        index.price,
+        params.min_reference_price if before is None else before.price,
         stats.leased,
         stats.offered,
         params.target_utilization_bps,
         params.max_price_change_bps,
         (params.min_reference_price, params.max_price),
     )
-    history = [*index.history, PricePoint(height, price)][-params.price_history_length :]
-    keeper.set_price_index(store, msgspec.structs.replace(index, price=price, history=history))
+    keeper.record_price(store, class_key, before, PricePoint(height, price), params.price_history_length)

@@ -112,7 +112,8 @@ class Offer(Canonical, frozen=True):
 
     def free(self) -> int:
         """GPUs a new lease may take: only an active offer has any."""
-        return max(self.count - self.leased, 0) if self.state == _ACTIVE else 0
+        free = self.count - self.leased
+        return free if free > 0 and self.state == _ACTIVE else 0
 
     def offered(self) -> int:
         """GPUs it puts in its class's utilisation: all of an active offer's, and the leased
@@ -206,7 +207,19 @@ class PricePoint(Canonical, frozen=True):
     price: Price
 
 
+class ReferencePrice(Canonical, frozen=True):
+    """A class's reference price as the state holds it: the price now, and the numbers of the
+    history points kept (``first`` to ``next - 1``, each under its own key), so that reading the
+    price reads no history and an update writes one point."""
+
+    price: Price
+    first: Uint64  # the oldest point kept
+    next: Uint64  # the number the next point takes
+
+
 class PriceIndex(Canonical, frozen=True):
+    """A class's reference price with its history, as queries and genesis show it."""
+
     gpu_class: GpuClass
     price: Price
     history: list[PricePoint]  # the last price_history_length updates, oldest first

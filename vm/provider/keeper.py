@@ -17,7 +17,7 @@ import msgspec
 
 from genesis.schema import ProviderParams
 from vm.context import Context
-from vm.encoding import Canonical, decode, encode
+from vm.encoding import Canonical, decode, encode, stored_decoder
 from vm.module import ModuleParams
 from vm.provider.expected import BankKeeper
 from vm.provider.hooks import ProviderHooks
@@ -56,6 +56,9 @@ class Provider(Canonical, frozen=True):
         return self.status == Status.ACTIVE
 
 
+_read_provider = stored_decoder(Provider)
+
+
 class ProviderKeeper:
     def __init__(self, prefix: bytes, params: ModuleParams[ProviderParams], bank: BankKeeper) -> None:
         self.prefix = prefix
@@ -89,7 +92,7 @@ class ProviderKeeper:
 
     def get_provider(self, store: ReadStore, owner: Address) -> Provider | None:
         raw = self._kv(store).get(PROVIDER_PREFIX + owner)
-        return None if raw is None else decode(raw, Provider)
+        return None if raw is None else _read_provider(raw)  # written by set_provider: canonical
 
     def set_provider(self, store: Store, provider: Provider) -> None:
         self._kv(store).set(PROVIDER_PREFIX + provider.owner, encode(provider))

@@ -41,29 +41,34 @@ class CacheStore:
         self._unsorted: list[bytes] = []
 
     def get(self, key: bytes) -> bytes | None:
-        if key in self._changes:
-            return self._changes[key]
+        changes = self._changes
+        if key in changes:
+            return changes[key]
         return self.parent.get(key)
 
+    # set and delete are the hottest calls of a block: each records its change itself.
     def set(self, key: bytes, value: bytes) -> None:
-        self._record(key, value)
+        changes = self._changes
+        if key not in changes:
+            self._unsorted.append(key)
+        changes[key] = value
 
     def delete(self, key: bytes) -> None:
-        self._record(key, None)
-
-    def _record(self, key: bytes, value: bytes | None) -> None:
-        if key not in self._changes:
+        changes = self._changes
+        if key not in changes:
             self._unsorted.append(key)
-        self._changes[key] = value
+        changes[key] = None
 
     def iterate(self, start: bytes, end: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
-        """Ascending merge of the parent's items and this buffer's, in [start, end)."""
+        """Ascending merge of the parent's items and this buffer's, in [start, end), as they
+        are at this call; with no change in the range, the parent's own iteration."""
         keys = self._sorted_keys()
         lo = bisect_left(keys, start)
         hi = len(keys) if end is None else max(lo, bisect_left(keys, end))
-        mine = keys[lo:hi]  # a copy: writes during the iteration do not disturb it
         theirs = self.parent.iterate(start, end)
-        yield from _merge(mine, self._changes, theirs)
+        if lo == hi:
+            return theirs
+        return _merge(keys[lo:hi], self._changes, theirs)  # a copy: later writes do not disturb it
 
     def _sorted_keys(self) -> list[bytes]:
         if self._unsorted:

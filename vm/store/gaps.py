@@ -9,11 +9,12 @@ was deleted there since the last compaction, ever more as a node runs.
 
 ``GapKV`` notes, for each iteration it serves, the empty range before the first key found
 and, once the iteration runs out, the one after the last key; a later iteration that starts
-in such a range seeks past it, and one that reaches such a range stops without asking the
-store below for more. A range stays known empty until a write puts a key in it, so every
-write must go through this store. The pairs an iteration yields are exactly those of the
-store below (tests/vm/store/test_gaps.py): nothing computed from them depends on what this
-remembers, only what reaching them costs.
+in such a range seeks past it, one that reaches such a range stops without asking the store
+below for more, and one left with room for a single key between them reads that key instead
+(a delegator's one delegation, read every block). A range stays known empty until a write
+puts a key in it, so every write must go through this store. The pairs an iteration yields
+are exactly those of the store below (tests/vm/store/test_gaps.py): nothing computed from
+them depends on what this remembers, only what reaching them costs.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ class GapKV:
         upper = end if tail is None else tail  # no key lies in [upper, end)
         if upper is not None and seek >= upper:
             return iter(())
+        if upper == seek + b"\x00":  # gaps all round but ``seek``: a read of it, not an iteration
+            value = self.inner.get(seek)
+            return iter(()) if value is None else iter(((seek, value),))
         # Asked here, not when the first pair is read: the pairs are the store's as of this call.
         return self._scan(self.inner.iterate(seek, upper), start, upper, self._writes)
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from vm.store.kv import KVStore
 
 CAPACITY = 1 << 16  # keys kept: a few times what a busy block reads, some tens of MiB
+_UNKEPT = b"(not kept)"  # compared by identity: no value read from the store is this object
 
 
 class ReadCacheKV:
@@ -27,9 +28,10 @@ class ReadCacheKV:
 
     def get(self, key: bytes) -> bytes | None:
         values = self._values
-        if key in values:
+        value = values.get(key, _UNKEPT)
+        if value is not _UNKEPT:
             values.move_to_end(key)
-            return values[key]
+            return value
         value = values[key] = self.inner.get(key)
         if len(values) > self.capacity:
             values.popitem(last=False)

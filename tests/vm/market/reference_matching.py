@@ -95,9 +95,9 @@ def try_order(keeper: MarketStore, ctx: Context, order: Order, params: MarketPar
 
 
 def requeue(keeper: MarketStore, store: Store, order: Order, height: int) -> None:
-    """Put an order back in the match queue, due at ``height``."""
+    """Put an order back in the match queue, due at ``height`` (the entry holds its record)."""
     queued = msgspec.structs.replace(order, queued_height=height)
-    keeper.match_queue.push(store, height, match_item(queued))
+    keeper.match_queue.push(store, height, match_item(queued), encode(queued))
     keeper.set_order(store, queued)
 
 
@@ -222,14 +222,14 @@ def save_offer(self: MarketStore, store: Store, old: Offer | None, new: Offer) -
     """Write ``new`` (which was ``old``) and move every index and total it counts in: the
     book, its provider's commitment, its class's GPUs on offer, the open-offer index."""
     kv = self._kv(store)
-    provider, item = new.provider, id_bytes(new.id)
-    kv.set(OFFER + item, encode(new))
+    provider, item, record = new.provider, id_bytes(new.id), encode(new)
+    kv.set(OFFER + item, record)
     kv.set(OFFER_BY_PROVIDER + provider + item, PRESENT)
     self._set_present(kv, OPEN_OFFER + provider + item, new.state != OfferState.CLOSED)
     if old is not None and old.free():
         self._unbook(kv, old)
     if new.free():
-        self._book(kv, new)
+        self._book(kv, new, record)
     before = (old.commitment(), old.offered()) if old is not None else (0, 0)
     self.add_commitment(store, Address(provider), new.gpu_class, new.commitment() - before[0])
     add_class_gpus(self, store, new.gpu_class, offered=new.offered() - before[1], leased=0)

@@ -23,7 +23,7 @@ from tests.vm.market.helpers import (
     offer_msg,
     order_msg,
 )
-from tests.vm.staking.helpers import create_validator, undelegate
+from tests.vm.staking.helpers import create_validator, delegate, undelegate
 from vm.market.matching import is_eligible
 from vm.market.types import LeaseState, OrderState, Pricing
 
@@ -145,6 +145,22 @@ def test_premium_is_checked_again_at_match_time() -> None:
     market.block(offer_msg(ALICE, 1))
     assert not market.order(1).premium  # moved to the standard tier
     assert (market.order(1).state, market.order(2).state) == (OrderState.OPEN, OrderState.MATCHED)
+    assert market.broken() == []
+
+
+def test_the_market_counts_each_delegators_delegations_as_staking_makes_and_removes_them() -> None:
+    """The premium check of a requester without delegations reads that count only; it follows
+    every delegation made and removed."""
+    market = premium_market()
+
+    def count(delegator: PrivateKey) -> int:
+        return market.keeper.delegation_count(market.store, raw(delegator))
+
+    assert (count(BOB), count(CAROL)) == (1, 0)
+    market.block(delegate(CAROL, BOB, PARAMS.premium_min_stake))
+    assert count(CAROL) == 1 and market.keeper.is_premium(market.store, raw(CAROL))
+    market.block(undelegate(CAROL, BOB, PARAMS.premium_min_stake))
+    assert count(CAROL) == 0 and not market.keeper.is_premium(market.store, raw(CAROL))
     assert market.broken() == []
 
 

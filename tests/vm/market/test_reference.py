@@ -18,7 +18,10 @@ from tests.vm.market.helpers import (
     order_msg,
 )
 from vm.market.pricing import compute_next_reference, compute_offer_price
+from vm.market.reference import update_class_price
+from vm.market.store import PRICE, PRICE_HISTORY
 from vm.market.types import Pricing
+from vm.store.cache import CacheStore
 
 LOW, HIGH = 1_000, 10**12
 
@@ -136,3 +139,38 @@ def test_a_class_with_nothing_offered_keeps_its_price() -> None:
     market.blocks(3)
     assert market.keeper.get_price_index(market.store, H100.key()) == index
     assert list(market.keeper.live_classes(market.store)) == []
+
+
+def test_an_update_writes_the_price_and_one_point_whatever_the_history_holds() -> None:
+    """The price record and the newest point are written and the oldest point kept deleted:
+    the history's length does not enter the cost of an update."""
+    params = msgspec.structs.replace(PARAMS, price_history_length=3)
+    market = Market(market_genesis(params))
+    market.register(ALICE)
+    market.block(offer_msg(ALICE))
+    market.blocks(4)
+    block = CacheStore(market.store)
+    update_class_price(market.keeper, block, H100.key(), market.height, params)
+    prefix = b"market/"
+    assert sorted(block.changes()) == sorted(
+        [
+            prefix + PRICE + H100.key(),
+            prefix + PRICE_HISTORY + H100.key() + (5).to_bytes(8, "big"),  # the 6th update
+            prefix + PRICE_HISTORY + H100.key() + (2).to_bytes(8, "big"),  # the 3rd, no longer kept
+        ]
+    )
+    assert block.changes()[prefix + PRICE_HISTORY + H100.key() + (2).to_bytes(8, "big")] is None
+    assert market.keeper.reference_price(block, H100.key()) == params.min_reference_price
+
+
+def test_a_shorter_history_length_drops_the_points_beyond_it_at_the_next_update() -> None:
+    params = msgspec.structs.replace(PARAMS, price_history_length=4)
+    market = Market(market_genesis(params))
+    market.register(ALICE)
+    market.block(offer_msg(ALICE))
+    market.blocks(4)
+    market.keeper.params.set(market.store, msgspec.structs.replace(params, price_history_length=2))
+    market.blocks(1)
+    index = market.keeper.get_price_index(market.store, H100.key())
+    assert index is not None and [p.height for p in index.history] == [6, 7]
+    assert market.broken() == []

@@ -85,3 +85,17 @@ def test_an_iteration_stops_at_a_range_seen_empty_up_to_its_end() -> None:
     assert list(kv.iterate(b"a", b"m")) == [(b"a", b"v"), (b"b", b"v")]
     assert inner.read == 2  # not asked for the pair after b"b", which lies past the range
     assert list(kv.iterate(b"c", b"m")) == [] and inner.seeks[-1] == b"a"  # not asked at all
+
+
+def test_a_range_with_room_for_one_key_between_ranges_seen_empty_is_read_with_a_get() -> None:
+    inner = SeekLog({b"d/a1": b"v", b"e": b"v"})
+    kv = GapKV(inner)
+    assert list(kv.iterate(b"d/a", b"d/b")) == [(b"d/a1", b"v")]  # learns the gaps around d/a1
+    seeks = len(inner.seeks)
+    assert list(kv.iterate(b"d/a", b"d/b")) == [(b"d/a1", b"v")]
+    kv.write({b"d/a1": None})
+    assert list(kv.iterate(b"d/a", b"d/b")) == []
+    assert len(inner.seeks) == seeks  # neither asked for an iteration
+    kv.write({b"d/a2": b"v"})  # a key put in a gap: iterated again
+    assert list(kv.iterate(b"d/a", b"d/b")) == [(b"d/a2", b"v")]
+    assert len(inner.seeks) == seeks + 1
