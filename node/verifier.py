@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -266,14 +266,18 @@ class Verifier:
         async with trio.open_nursery() as nursery:
             await nursery.start(DisputeService(self).run)
             task_status.started()
-            seen = 0
-            while True:
-                height = self.node.app.state.height()
-                if height > seen:
-                    seen = height
-                    await self.on_block(height)
-                else:
-                    await trio.sleep(POLL_S)
+            await self.follow(self.on_block)
+
+    async def follow(self, on_block: Callable[[int], Awaitable[None]]) -> None:
+        """Call ``on_block`` once for each new committed height, looking every ``POLL_S``."""
+        seen = 0
+        while True:
+            height = self.node.app.state.height()
+            if height > seen:
+                seen = height
+                await on_block(height)
+            else:
+                await trio.sleep(POLL_S)
 
     async def on_block(self, height: int) -> None:
         """Judge the job due first, if any; a failure is logged and the job tried again later."""

@@ -61,7 +61,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("depind.verifier")
 
 AUDIT_DIR = "audit"
-POLL_S = 0.1
 RESEND_AFTER = 5  # blocks before an answer to a dispute that still waits is sent again
 
 Entry = tuple[int, int, int]  # tensor, round, row of a member's C r
@@ -173,14 +172,7 @@ class DisputeService:
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
-        seen = 0
-        while True:
-            height = self.verifier.node.app.state.height()
-            if height > seen:
-                seen = height
-                await self.on_block(height)
-            else:
-                await trio.sleep(POLL_S)
+        await self.verifier.follow(self.on_block)
 
     async def on_block(self, height: int) -> None:
         """Answer what waits for the operator, then send the audits that are due."""
