@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from genesis.schema import ComputeParams
+from genesis.compute import ComputeParams
 from gpu.attestation import commit_cr, gemm_tensors
 from gpu.backend import EXACT_LIMIT, NumpyBackend
 from gpu.commit import commit_outputs

@@ -53,14 +53,8 @@ from dataclasses import dataclass
 from itertools import islice
 
 from consensus.abci import CommitInfo
-from genesis.schema import (
-    GenesisDoc,
-    MarketGenesis,
-    MarketParams,
-    StakingGenesis,
-    StakingParams,
-    app_state,
-)
+from genesis.market import MarketGenesis, MarketParams
+from genesis.schema import GenesisDoc, StakingGenesis, StakingParams, app_state
 from node.cli.node_cmds import tune_gc
 from node.storage.leveldb import LevelDBKV, cached, open_leveldb
 from vm.app import App

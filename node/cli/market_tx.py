@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from genesis.schema import MarketParams
+from genesis.market import MarketParams
 from gpu.jobs import JobSpec
 from node.cli.broadcast import TxOptions, send_tx, tx_options
 from node.cli.common import CLIError

@@ -24,7 +24,8 @@ from typing import Any
 import pytest
 
 from genesis import doc as genesis_doc
-from genesis.schema import ComputeGenesis, ComputeParams, set_section
+from genesis.compute import ComputeGenesis, ComputeParams
+from genesis.schema import set_section
 from tests.e2e.harness import DENOM, REPO_ROOT, Wallet
 from tests.e2e.market_setup import (
     DEPOSIT,

@@ -53,7 +53,8 @@ import numpy as np
 import pytest
 
 from genesis import doc as genesis_doc
-from genesis.schema import ComputeGenesis, ComputeParams, set_section
+from genesis.compute import ComputeGenesis, ComputeParams
+from genesis.schema import set_section
 from gpu.backend import NumpyBackend
 from gpu.commit import canonical_bytes
 from gpu.header import header_digest, work_units

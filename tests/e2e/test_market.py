@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from genesis.schema import GenesisDoc, MarketGenesis, MarketParams, set_section
+from genesis.market import MarketGenesis, MarketParams
+from genesis.schema import GenesisDoc, set_section
 from node.light import parse_rfc3339
 from tests.e2e.harness import DENOM, KEYS, NodeFactory, NodeProcess, Wallet
 from tests.e2e.market_setup import FEE, H100, WorkerProcess, eventually, key_in_keyring, submit

@@ -42,7 +42,7 @@ from typing import Any
 
 import msgspec
 
-from genesis.schema import CapacityJSON, CapacityTermsJSON
+from genesis.compute import CapacityJSON, CapacityTermsJSON
 from gpu.header import (
     EXACT_LIMIT,
     INT8_BOUND,

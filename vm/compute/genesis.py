@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from genesis.schema import (
+from genesis.compute import (
     AttestationJSON,
     AvailabilityChallengeJSON,
     CommitteeJSON,

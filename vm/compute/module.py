@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from genesis.schema import ComputeGenesis, ComputeParams
+from genesis.compute import ComputeGenesis, ComputeParams
 from vm.compute import blocks, capacity, disputes, genesis, handlers, invariants, queries, services
 from vm.compute.hooks import ComputeProviderHooks
 from vm.compute.keeper import ComputeKeeper

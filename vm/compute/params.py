@@ -1,10 +1,10 @@
-"""compute params: ``genesis.schema.ComputeParams`` is their JSON and stored form (fractions
+"""compute params: ``genesis.compute.ComputeParams`` is their JSON and stored form (fractions
 as LegacyDec text); ``Params`` holds the same values with the fractions as ``Dec`` atomics,
 as the rules compute with them and as ``MsgUpdateParams`` carries them on the wire."""
 
 from __future__ import annotations
 
-from genesis.schema import ComputeParams
+from genesis.compute import ComputeParams
 from gpu.challenge import MAX_ROUNDS, MIN_ROUNDS
 from gpu.header import MAX_DIM
 from gpu.proofs import MAX_ENCODED_BYTES

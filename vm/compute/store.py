@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from genesis.schema import ComputeParams
+from genesis.compute import ComputeParams
 from vm.compute.errors import JobNotFound
 from vm.compute.expected import BankKeeper, MarketKeeper, ProviderKeeper, SlashingKeeper, StakingKeeper
 from vm.compute.params import Params, parse_params

@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from genesis.schema import (
-    CoinJSON,
+from genesis.market import (
     GpuClassJSON,
     LeaseCloseJSON,
     LeaseJSON,
@@ -27,6 +26,7 @@ from genesis.schema import (
     PricingJSON,
     RequirementsJSON,
 )
+from genesis.schema import CoinJSON
 from vm.context import Context
 from vm.errors import InvalidRequest
 from vm.market.keeper import MarketKeeper, registered_gpus

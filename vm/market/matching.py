@@ -61,7 +61,7 @@ from typing import NamedTuple
 
 import msgspec
 
-from genesis.schema import MarketParams
+from genesis.market import MarketParams
 from vm.context import Context
 from vm.market.expected import ProviderI
 from vm.market.premium import is_premium

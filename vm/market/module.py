@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from genesis.schema import MarketGenesis, MarketParams
+from genesis.market import MarketGenesis, MarketParams
 from vm.market import blocks, genesis, handlers, invariants, queries, services
 from vm.market.hooks import MarketProviderHooks, MarketStakingHooks
 from vm.market.keeper import MarketKeeper

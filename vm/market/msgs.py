@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from genesis.schema import MarketParams
+from genesis.market import MarketParams
 from protos.depind.market.v1 import tx_pb2
 from vm.codec import type_url
 from vm.errors import InvalidRequest

@@ -1,8 +1,8 @@
-"""market params (genesis/schema.py ``MarketParams``): checked before every change."""
+"""market params (genesis/market.py ``MarketParams``): checked before every change."""
 
 from __future__ import annotations
 
-from genesis.schema import MarketParams
+from genesis.market import MarketParams
 from vm.errors import InvalidCoins, InvalidRequest
 from vm.types import is_valid_denom
 

@@ -10,7 +10,7 @@ stake, and ``premium_min_stake`` is positive: its check reads that count alone.
 
 from __future__ import annotations
 
-from genesis.schema import MarketParams
+from genesis.market import MarketParams
 from vm.market.store import MarketStore
 from vm.store.cache import ReadStore
 from vm.types import Address

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from genesis.schema import MarketParams
+from genesis.market import MarketParams
 from vm.context import Context
 from vm.market.pricing import compute_next_reference
 from vm.market.store import MarketStore

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import msgspec
 
-from genesis.schema import MarketParams
+from genesis.market import MarketParams
 from vm.context import Context
 from vm.market.escrow import (
     compute_payout,

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from genesis.schema import MarketParams
+from genesis.market import MarketParams
 from vm.encoding import encode, stored_decoder
 from vm.market.errors import LeaseNotFound, OfferNotFound, OrderNotFound
 from vm.market.expected import BankKeeper, ProviderKeeper, StakingKeeper

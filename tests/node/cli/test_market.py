@@ -21,7 +21,8 @@ import msgspec
 import pytest
 
 from genesis import doc as genesis_doc
-from genesis.schema import MarketGenesis, get_section, set_section
+from genesis.market import MarketGenesis
+from genesis.schema import get_section, set_section
 from gpu.jobs import GemmSpec, encode_spec
 from node.client import Client
 from node.home import Home

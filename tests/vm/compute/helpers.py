@@ -19,15 +19,9 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
-from genesis.schema import (
-    ComputeGenesis,
-    ComputeParams,
-    MarketGenesis,
-    SlashingGenesis,
-    SlashingParams,
-    StakingGenesis,
-    StakingParams,
-)
+from genesis.compute import ComputeGenesis, ComputeParams
+from genesis.market import MarketGenesis
+from genesis.schema import SlashingGenesis, SlashingParams, StakingGenesis, StakingParams
 from gpu.attestation import CrCommitment, commit_cr
 from gpu.backend import NumpyBackend
 from gpu.challenge import derive_challenge_seed

@@ -10,7 +10,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from genesis.schema import AvailabilityChallengeJSON, ComputeGenesis, GenesisDoc
+from genesis.compute import AvailabilityChallengeJSON, ComputeGenesis
+from genesis.schema import GenesisDoc
 from gpu.header import layout, output_layout
 from gpu.jobs import BatchedGemmSpec, job_header
 from gpu.merkle import Opening

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genesis.schema import ComputeGenesis, GenesisDoc
+from genesis.compute import ComputeGenesis
+from genesis.schema import GenesisDoc
 from gpu.header import EXACT_LIMIT, MAX_INNER, GemmHeader, decode_header, work_units
 from gpu.jobs import spec_from_header
 from gpu.proof_sizes import max_dispute_bytes, max_fraud_proof_bytes

@@ -13,7 +13,8 @@ import msgspec
 import numpy as np
 import pytest
 
-from genesis.schema import ComputeGenesis, GenesisDoc, PendingDisputeJSON
+from genesis.compute import ComputeGenesis, PendingDisputeJSON
+from genesis.schema import GenesisDoc
 from gpu.challenge import derive_challenge_seed
 from gpu.jobs import MlpSpec
 from gpu.proofs import RowDispute, decode_row_dispute, encode_cr_opening, encode_row_dispute

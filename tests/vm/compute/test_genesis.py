@@ -8,7 +8,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from genesis.schema import ComputeGenesis, GenesisDoc
+from genesis.compute import ComputeGenesis
+from genesis.schema import GenesisDoc
 from gpu.proofs import Attestation, encode_attestation
 from tests.vm.compute.helpers import (
     ComputeChain,

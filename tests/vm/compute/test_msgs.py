@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from genesis.schema import ComputeParams
+from genesis.compute import ComputeParams
 from gpu.header import GemmHeader
 from gpu.proofs import Attestation, encode_attestation
 from tests.vm.compute.helpers import GEMM, PARAMS, header_bytes

@@ -8,7 +8,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from genesis.schema import ComputeGenesis, GenesisDoc, PostedChunksJSON
+from genesis.compute import ComputeGenesis, PostedChunksJSON
+from genesis.schema import GenesisDoc
 from gpu.jobs import BatchedGemmSpec
 from gpu.proofs import encode_opening
 from protos.depind.compute.v1 import query_pb2

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from genesis.schema import MarketGenesis, MarketParams, ProviderParams
+from genesis.market import MarketGenesis, MarketParams
+from genesis.schema import ProviderParams
 from node.keys.hd import PrivateKey
 from tests.vm.helpers import (
     ALICE,

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import msgspec
 
-from genesis.schema import MarketParams
+from genesis.market import MarketParams
 from vm.context import Context
 from vm.encoding import encode
 from vm.market.events import LeaseMatched

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from genesis.schema import MarketGenesis
+from genesis.market import MarketGenesis
 from node.keys.hd import PrivateKey
 from tests.vm.helpers import (
     ALICE,

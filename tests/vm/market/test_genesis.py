@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from genesis.schema import (
+from genesis.market import (
     GpuClassJSON,
     LeaseJSON,
     MarketGenesis,

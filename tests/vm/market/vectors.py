@@ -3,7 +3,7 @@ decodes them in both sign modes)."""
 
 from __future__ import annotations
 
-from genesis.schema import MarketParams
+from genesis.market import MarketParams
 from tests.vm.helpers import ALICE, BOB, DENOM
 from vm.market.msgs import (
     MsgAcceptLease,
