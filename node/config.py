@@ -60,6 +60,8 @@ class ConsensusSettings:
     # Pending evidence kept at most (consensus/tendermint/evidence.py PoolLimits).
     evidence_pool_max_count: int = 4096
     evidence_pool_max_bytes: int = 4 * 1024 * 1024
+    # Refuse to start if the validator's key signed any of the last this many blocks (0: off).
+    double_sign_check_height: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,11 @@ create_empty_blocks_interval_s = {consensus.create_empty_blocks_interval_s}
 # new evidence displaces the newest item of the validator with the most, or is refused.
 evidence_pool_max_count = {consensus.evidence_pool_max_count}
 evidence_pool_max_bytes = {consensus.evidence_pool_max_bytes}
+# Refuse to start if this validator's key signed any of the last this many blocks, which
+# guards against one key running on two machines (after a restart, wait that many blocks
+# first); 0: off. Without data/priv_validator_state.json the node refuses to start whenever
+# the key signed any of the last 10 blocks, whatever this says.
+double_sign_check_height = {consensus.double_sign_check_height}
 
 [p2p]
 # Where this node accepts peers: /ip4/<address>/tcp/<port> (or /ip6/...).
@@ -322,6 +329,8 @@ def check_consensus(settings: ConsensusSettings) -> None:
             raise ConfigError(f"consensus.{name} must be positive")
     if settings.timeout_delta_s < 0:
         raise ConfigError("consensus.timeout_delta_s must not be negative")
+    if settings.double_sign_check_height < 0:
+        raise ConfigError("consensus.double_sign_check_height must not be negative")
 
 
 def parse_laddr(laddr: str) -> tuple[str, int]:

@@ -37,6 +37,7 @@ from node.home import Home, HomeError
 from node.mempool import Mempool, MempoolConfig
 from node.rest.server import serve as serve_rest
 from node.rpc.server import serve
+from node.sign_guard import SigningRiskError, check_signing_risk
 from node.storage.chain import ChainStore
 from node.storage.leveldb import cached, open_leveldb
 from vm.app import App
@@ -78,6 +79,13 @@ class Node:
         db = open_leveldb(home.db_path)
         chain = ChainStore(db)
         pv = FilePV(home.key_file, home.state_file)
+        try:
+            check_signing_risk(
+                chain, pv.address, home.state_file.exists(), config.consensus.double_sign_check_height
+            )
+        except SigningRiskError:
+            db.close()
+            raise
         app = App(cached(chain.state_kv), beacon_source=ValidatorOnions(pv.secret, genesis.chain_id))
         mempool = Mempool(app, MempoolConfig(**config.mempool.__dict__))
         validators = first_validators(chain, app, genesis)

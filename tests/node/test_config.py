@@ -48,6 +48,7 @@ CUSTOM = Config(
         create_empty_blocks_interval_s=30.0,
         evidence_pool_max_count=100,
         evidence_pool_max_bytes=65_536,
+        double_sign_check_height=5,
     ),
     p2p=P2PConfig(
         listen_addr="/ip4/0.0.0.0/tcp/36656",
@@ -222,6 +223,7 @@ def test_timeout_delta_may_be_zero_but_not_negative() -> None:
     assert from_dict(tomllib.loads("[consensus]\ntimeout_delta_s = 0\n")).consensus.timeout_delta_s == 0.0
     rejects("[consensus]\ntimeout_delta_s = -0.25\n", "consensus.timeout_delta_s")
     rejects("[consensus]\nevidence_pool_max_count = 0\n", "consensus.evidence_pool_max_count")
+    rejects("[consensus]\ndouble_sign_check_height = -1\n", "consensus.double_sign_check_height")
     rejects("[consensus]\nevidence_pool_max_bytes = -1\n", "consensus.evidence_pool_max_bytes")
 
 
