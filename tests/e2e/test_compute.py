@@ -257,17 +257,8 @@ def test_depind_job_run_waits_for_the_verdict_and_saves_the_checked_outputs(
 ) -> None:
     node, market = world.node, world.honest
     spec = GemmSpec(m=64, k=96, n=80, bound=64, seed=11)
-    spec_file = tmp_path / "job.json"
-    spec_file.write_bytes(encode_spec(spec))
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "node.cli.main", "job", "run", str(spec_file)]
-    command += ["--lease", str(market.lease_id), "--from", "requester", "--price", f"{PRICE}{DENOM}"]
-    command += ["--home", str(market.home / "requester"), "--keyring-backend", "test", "--node", node.url]
-    command += ["--gas", str(GAS), "--fees", f"{FEE}{DENOM}", "--out", str(out), "--yes"]
-    command += ["--verdict-timeout", "120"]
-    ran = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=180, check=False)
-    market.requester.sequence += 1
-    assert ran.returncode == 0, ran.stderr
+    ran = depind_job_run(node, market, spec, tmp_path / "job.json", out)
     answer = json.loads(ran.stdout)
     assert answer["state"] == "valid" and answer["outputs"] == str(out / "output.bin")
     assert "verifying: " in ran.stderr and "verdict: valid" in ran.stderr
@@ -284,17 +275,8 @@ def test_depind_job_run_uploads_supplied_inputs_and_the_job_is_verified_and_paid
     rng = np.random.default_rng(13)
     a, b = (rng.integers(-64, 65, 64 * 64).astype(np.int8).tobytes() for _ in range(2))
     spec = GemmSpec(m=64, k=64, n=64, bound=64, a=a, b=b)
-    spec_file = tmp_path / "job.json"
-    spec_file.write_bytes(encode_spec(spec))
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "node.cli.main", "job", "run", str(spec_file)]
-    command += ["--lease", str(market.lease_id), "--from", "requester", "--price", f"{PRICE}{DENOM}"]
-    command += ["--home", str(market.home / "requester"), "--keyring-backend", "test", "--node", node.url]
-    command += ["--gas", str(GAS), "--fees", f"{FEE}{DENOM}", "--out", str(out), "--yes"]
-    command += ["--verdict-timeout", "120"]
-    ran = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=180, check=False)
-    market.requester.sequence += 1
-    assert ran.returncode == 0, ran.stderr
+    ran = depind_job_run(node, market, spec, tmp_path / "job.json", out)
     assert "inputs uploaded to http://127.0.0.1:" in ran.stderr
     job_id = json.loads(ran.stdout)["job_id"]
     expected = b"".join(canonical_bytes(o) for o in run_job(spec, NumpyBackend()).outputs)
@@ -418,6 +400,22 @@ def submit_job(node: ValidatorNode, market: Market) -> int:
     jobs = node.rpc("jobs", lease_id=market.lease_id)["jobs"]
     (job,) = [job for job in jobs if int(job["submitted_height"]) == height]
     return int(job["id"])
+
+
+def depind_job_run(
+    node: ValidatorNode, market: Market, spec: GemmSpec, spec_file: Path, out: Path
+) -> subprocess.CompletedProcess[str]:
+    """``depind job run`` of ``spec`` on the market's lease by its requester; it must succeed."""
+    spec_file.write_bytes(encode_spec(spec))
+    command = [sys.executable, "-m", "node.cli.main", "job", "run", str(spec_file)]
+    command += ["--lease", str(market.lease_id), "--from", "requester", "--price", f"{PRICE}{DENOM}"]
+    command += ["--home", str(market.home / "requester"), "--keyring-backend", "test", "--node", node.url]
+    command += ["--gas", str(GAS), "--fees", f"{FEE}{DENOM}", "--out", str(out), "--yes"]
+    command += ["--verdict-timeout", "120"]
+    ran = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=180, check=False)
+    market.requester.sequence += 1
+    assert ran.returncode == 0, ran.stderr
+    return ran
 
 
 def all_settled(node: ValidatorNode, market: Market) -> bool:
