@@ -14,9 +14,10 @@ fixes it, so sets and blocks land in one atomic write.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import msgspec
 
 from consensus.abci import (
     EMPTY_COMMIT_INFO,
@@ -27,6 +28,8 @@ from consensus.abci import (
     ValidatorUpdateLike,
     VoteInfo,
 )
+from consensus.bfttime import MIN_BLOCK_INTERVAL_NS, median_time
+from consensus.codec import encode
 from consensus.commit import InvalidCommit, verify_commit
 from consensus.engine import BlockLimits, Mempool, ValidatorStore
 from consensus.merkle import merkle_root
@@ -59,11 +62,6 @@ from consensus.validators import ValidatorSet, apply_updates
 
 log = logging.getLogger("depind.consensus")
 
-MAX_CLOCK_DRIFT_NS = 10 * 10**9
-"""A proposal whose time is further than this ahead of our clock is not valid (yet)."""
-MIN_BLOCK_INTERVAL_NS = 1_000_000
-"""Block times strictly increase, by at least a millisecond."""
-
 
 class InvalidBlock(Exception):
     """A block that does not follow from the chain so far; the message says what differs."""
@@ -71,14 +69,12 @@ class InvalidBlock(Exception):
 
 @dataclass(frozen=True)
 class ChainParams:
-    """What genesis fixes, and local settings: a cap on the blocks this node builds (a
-    proposal travels in one gossip message) and the evidence pool's bounds. Validity
-    never reads them: block limits come from the application's consensus params."""
+    """What genesis fixes, and a local setting: the evidence pool's bounds. Validity never
+    reads it: block limits come from the application's consensus params."""
 
     chain_id: str
     initial_height: int
     genesis_time_ns: int
-    max_proposal_bytes: int | None = None
     evidence_limits: PoolLimits = DEFAULT_POOL_LIMITS
 
 
@@ -145,20 +141,16 @@ class BlockExecutor:
         the previous height's commit with the precommits collected since it was stored."""
         params = self.app.consensus_params()
         max_bytes = params.block.max_bytes
-        if self.params.max_proposal_bytes is not None:
-            max_bytes = min(max_bytes, self.params.max_proposal_bytes)
-        reaped = self.mempool.reap(max_bytes, params.block.max_gas)
-        txs = self.app.prepare_proposal(reaped, max_bytes, params.block.max_gas, proposer)
         if last_commit is None:
             last_commit = self.store.load_commit(height - 1)
-        now = max(time.time_ns(), self._previous_time(height) + MIN_BLOCK_INTERVAL_NS)
+        time_ns = self.block_time(height, last_commit)
         evidence = [encode_evidence(e) for e in self.evidence.pending(params.evidence.max_bytes)]
-        data = Data(txs)
+        data = Data([])  # the txs come once the rest is measured, then data_hash and evidence_hash
         header = Header(
             version=Version(BLOCK_PROTOCOL, APP_VERSION),
             chain_id=self.params.chain_id,
             height=height,
-            time_ns=now,
+            time_ns=time_ns,
             last_block_id=self.last_block_id(height),
             last_commit_hash=last_commit.hash() if last_commit else merkle_root([]),
             data_hash=data.hash(),
@@ -170,20 +162,21 @@ class BlockExecutor:
             evidence_hash=evidence_hash(evidence),
             proposer_address=proposer,
         )
+        evidence, room = fit_evidence(Block(header, data, evidence, last_commit), max_bytes)
+        reaped = self.mempool.reap(room, params.block.max_gas)
+        data = Data(fit_list(self.app.prepare_proposal(reaped, room, params.block.max_gas, proposer), room))
+        header = msgspec.structs.replace(header, data_hash=data.hash(), evidence_hash=evidence_hash(evidence))
         return Block(header, data, evidence, last_commit)
 
     # ---- checking ----------------------------------------------------------------------------
 
     def is_valid_proposal(self, block: Block) -> bool:
-        """``valid(v)``: the block follows from our chain, its time is plausible, and the
-        application accepts its txs."""
+        """``valid(v)``: the block follows from our chain and the application accepts its
+        txs. No clock is read: the block's time follows from its last commit."""
         try:
             self.check(block)
         except InvalidBlock as exc:
             log.warning("rejecting proposed block %d: %s", block.header.height, exc)
-            return False
-        if block.header.time_ns > time.time_ns() + MAX_CLOCK_DRIFT_NS:
-            log.warning("rejecting proposed block %d: its time is ahead of our clock", block.header.height)
             return False
         limits = self.limits()
         proposer = block.header.proposer_address
@@ -194,6 +187,8 @@ class BlockExecutor:
         that our state determines (CometBFT's ``validateBlock``)."""
         header = block.header
         height = self.next_height()
+        size, max_bytes = block_size(block), self.limits().max_bytes
+        _expect(size <= max_bytes, f"{size} bytes, over block.max_bytes ({max_bytes})")
         _expect(header.height == height, f"height {header.height}, expected {height}")
         _expect(header.chain_id == self.params.chain_id, f"chain id {header.chain_id!r}")
         _expect(header.version == Version(BLOCK_PROTOCOL, APP_VERSION), f"version {header.version}")
@@ -212,8 +207,32 @@ class BlockExecutor:
         except InvalidEvidence as exc:
             raise InvalidBlock(f"evidence: {exc}") from None
         _expect(validators.get(header.proposer_address) is not None, "proposer is not a validator")
+        self._check_time(block, height)
+
+    def _check_time(self, block: Block, height: int) -> None:
+        """BFT time, exactly (the last commit is verified by now), and at least 1 ms after
+        the last block: implied while less than a third of the power is faulty (more than
+        half of a commit's power is then honest, and honest precommits come at least 1 ms
+        after their block), checked anyway so that a commit with more faulty power cannot
+        turn the chain's time back."""
+        time_ns = block.header.time_ns
+        if height == self.params.initial_height:
+            _expect(time_ns == self.params.genesis_time_ns, "time is not the genesis time")
+            return
+        median = self.block_time(height, block.last_commit)
+        _expect(time_ns == median, "time is not the median of the last commit")
         previous = self._previous_time(height)
-        _expect(header.time_ns >= previous + MIN_BLOCK_INTERVAL_NS, "time does not follow the last block's")
+        _expect(time_ns >= previous + MIN_BLOCK_INTERVAL_NS, "time does not follow the last block's")
+
+    def block_time(self, height: int, last_commit: Commit | None) -> int:
+        """BFT time (consensus/bfttime.py): the genesis time for the first block, else the
+        weighted median of ``last_commit``'s precommit times, by the powers of the set that
+        decided the height before."""
+        if height == self.params.initial_height:
+            return self.params.genesis_time_ns
+        if last_commit is None:
+            raise LookupError(f"no commit of height {height - 1} to take the time of block {height} from")
+        return median_time(last_commit, self.validators_at(height - 1))
 
     def _check_last_commit(self, block: Block, height: int) -> None:
         last_commit = block.last_commit
@@ -320,6 +339,43 @@ def validators_at(
     if height == initial_height + 1:
         return genesis.increment_priority()
     raise LookupError(f"no validator set known for height {height}")
+
+
+def fit_evidence(empty: Block, max_bytes: int) -> tuple[list[bytes], int]:
+    """For a block without txs: the prefix of its evidence that fits in ``max_bytes`` beside
+    its header and last commit, and the room then left for the encoded tx list (CometBFT's
+    ``MaxDataBytes``, measured from the encodings: a header's size does not depend on its
+    txs or evidence, only their 32-byte hashes). Raises ``ValueError`` if not even the header
+    and last commit fit."""
+    without_evidence = block_size(msgspec.structs.replace(empty, evidence=[])) - _EMPTY_LIST_SIZE
+    if without_evidence + _EMPTY_LIST_SIZE > max_bytes:
+        raise ValueError(f"no room in {max_bytes} bytes for a header and last commit of {without_evidence}")
+    evidence = fit_list(empty.evidence, max_bytes - without_evidence)
+    without_txs = block_size(msgspec.structs.replace(empty, evidence=evidence)) - _EMPTY_LIST_SIZE
+    return evidence, max_bytes - without_txs
+
+
+def fit_list(items: Sequence[bytes], room: int) -> list[bytes]:
+    """The longest prefix of ``items`` whose canonical encoding as a list takes at most ``room`` bytes."""
+    size = 0
+    for count, item in enumerate(items):
+        size += len(encode(item))
+        if _list_header_size(count + 1) + size > room:
+            return list(items[:count])
+    return list(items)
+
+
+def block_size(block: Block) -> int:
+    """The bytes ``block.max_bytes`` bounds: the block's canonical encoding."""
+    return len(encode(block))
+
+
+_EMPTY_LIST_SIZE = len(encode([]))
+
+
+def _list_header_size(count: int) -> int:
+    """MessagePack's array header: one byte up to 15 items, 3 up to 65,535, else 5."""
+    return 1 if count < 16 else 3 if count < 1 << 16 else 5
 
 
 def _updates(updates: Sequence[ValidatorUpdateLike]) -> list[tuple[bytes, int]]:

@@ -1,20 +1,27 @@
 """The single-validator engine: the one validator proposes, signs and commits
 a block every ``timeout_commit``. It builds and commits blocks with the same
 ``BlockExecutor`` as the Tendermint engine, so its blocks, commits and stored
-validator sets look alike; only the agreement differs (there is none to reach)."""
+validator sets look alike; only the agreement differs (there is none to reach).
+
+Block times are BFT time as well: the precommit carries the validator's clock
+(at least the block's time + 1 ms), and the next block's time is the median of
+a commit with this one precommit, which is its time."""
 
 from __future__ import annotations
 
 import logging
+import time
 
 import trio
 
+from consensus.bfttime import Clock, vote_time
 from consensus.blocks import BlockExecutor
 from consensus.engine import CommitListener, ConsensusConfig
-from consensus.privval import STEP_PRECOMMIT, FilePV
+from consensus.privval import FilePV
 from consensus.tasks import TaskStatus
 from consensus.tendermint.messages import block_id
-from consensus.types import Block, BlockID, BlockIDFlag, Commit, CommitSig, VoteType, vote_sign_bytes
+from consensus.tendermint.signer import PVSigner
+from consensus.types import Block, BlockIDFlag, Commit, CommitSig, Vote, VoteType
 from consensus.validators import ValidatorSet
 from consensus.wal import BlockWAL
 
@@ -33,12 +40,17 @@ class SoloEngine:
         config: ConsensusConfig,
         on_commit: CommitListener,
         wal: BlockWAL,
+        *,
+        now: Clock = time.time_ns,
     ) -> None:
+        """``now`` is the clock the precommits' times come from."""
         validators = executor.validators_at(executor.next_height())
         if validators.get(pv.address) is None or len(validators.validators) != 1:
             raise NotAValidator("the single-validator engine needs a set of exactly this node's key")
         self.executor = executor
         self.pv = pv
+        self._signer = PVSigner(pv)
+        self._now = now
         self.config = config
         self.on_commit = on_commit
         self.wal = wal
@@ -75,7 +87,7 @@ class SoloEngine:
         height = self.executor.next_height()
         validators = self.executor.validators_at(height)
         block = self.wal.load(height) or self._propose(height)
-        commit = self._sign_commit(height, block_id(block), block.header.time_ns, validators)
+        commit = self._sign_commit(block, validators)
         result = self.executor.apply(block, commit)
         await self.on_commit(block, commit, result)
         return block
@@ -86,13 +98,17 @@ class SoloEngine:
         self.wal.save(block)
         return block
 
-    def _sign_commit(self, height: int, value_id: BlockID, time_ns: int, validators: ValidatorSet) -> Commit:
-        """This key's precommit in its slot of the set; every other validator absent."""
-        sign_bytes = vote_sign_bytes(
-            self.executor.params.chain_id, VoteType.PRECOMMIT, height, 0, value_id, time_ns
-        )
-        signature = self.pv.sign(height, 0, STEP_PRECOMMIT, sign_bytes)
-        own = CommitSig(BlockIDFlag.COMMIT, self.pv.address, time_ns, signature)
+    def _sign_commit(self, block: Block, validators: ValidatorSet) -> Commit:
+        """This key's precommit in its slot of the set, at BFT time's vote time (after a
+        restart, at the time it was first signed); every other validator absent."""
+        height, value_id = block.header.height, block_id(block)
+        found = validators.get(self.pv.address)
+        if found is None:
+            raise NotAValidator(f"this node's key is not in the validator set of height {height}")
+        time_ns = vote_time(self._now(), block.header.time_ns)
+        unsigned = Vote(VoteType.PRECOMMIT, height, 0, value_id, time_ns, self.pv.address, found[0], b"")
+        vote = self._signer.sign_vote(self.executor.params.chain_id, unsigned)
+        own = CommitSig(BlockIDFlag.COMMIT, self.pv.address, vote.timestamp_ns, vote.signature)
         absent = CommitSig(BlockIDFlag.ABSENT, b"", 0, b"")
         sigs = [own if v.address == self.pv.address else absent for v in validators.validators]
         return Commit(height, 0, value_id, sigs)

@@ -138,8 +138,8 @@ def vote_sign_bytes(
     return encode(CanonicalVote(type_, height, round_, block_id, timestamp_ns, chain_id))
 
 
-def block_id_of(block: Block, parts_hash: bytes) -> BlockID:
-    return BlockID(block.hash(), PartSetHeader(1, parts_hash))
+def block_id_of(block: Block, parts: PartSetHeader) -> BlockID:
+    return BlockID(block.hash(), parts)
 
 
 def results_hash(results: list[bytes]) -> bytes:

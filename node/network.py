@@ -16,7 +16,7 @@ import trio
 
 from consensus.tasks import TaskStatus
 from consensus.tendermint.engine import PeerError, TendermintEngine
-from consensus.tendermint.wire import SYNC_PROTOCOL, BadMessage
+from consensus.tendermint.wire import MAX_SYNC_RESPONSE_BYTES, SYNC_PROTOCOL, BadMessage
 from node.mempool import Mempool
 from node.p2p.config import TOPIC_CONSENSUS, TOPIC_EVIDENCE, PeerId
 from node.p2p.errors import InvalidRequestError, P2PError
@@ -49,7 +49,7 @@ class ConsensusNetwork:
 
     async def request(self, peer: str, payload: bytes) -> bytes:
         try:
-            return await self._p2p.send_direct(PeerId(peer), SYNC_PROTOCOL, payload)
+            return await self._p2p.send_direct(PeerId(peer), SYNC_PROTOCOL, payload, MAX_SYNC_RESPONSE_BYTES)
         except P2PError as exc:
             raise PeerError(str(exc)) from None
 
@@ -70,7 +70,9 @@ class NetworkServices:
         """The host, gossip in both directions and the engine; started once all listen."""
         async with trio.open_nursery() as nursery:
             await nursery.start(self.p2p.run)
-            self.p2p.set_direct_handler(SYNC_PROTOCOL, self._answer_sync)
+            self.p2p.set_direct_handler(SYNC_PROTOCOL, self._answer_sync, MAX_SYNC_RESPONSE_BYTES)
+            self.p2p.set_validator(TOPIC_CONSENSUS, self._screen_consensus)
+            self.p2p.set_validator(TOPIC_EVIDENCE, self._screen_evidence)
             consensus = await self.p2p.subscribe(TOPIC_CONSENSUS)
             evidence = await self.p2p.subscribe(TOPIC_EVIDENCE)
             await nursery.start(self.txs.run)
@@ -98,8 +100,14 @@ class NetworkServices:
         async for _peer, tx in self.txs.received:
             self.mempool.check_tx(tx)  # rejections are normal: already included, or stale
 
+    def _screen_consensus(self, origin: PeerId, payload: bytes) -> bool:
+        return self.engine.screen(str(origin), payload)
+
+    def _screen_evidence(self, origin: PeerId, payload: bytes) -> bool:
+        return self.engine.screen_evidence(str(origin), payload)
+
     async def _answer_sync(self, peer: PeerId, payload: bytes) -> bytes:
         try:
-            return self.engine.answer_sync(payload)
+            return await self.engine.answer_sync(str(peer), payload)
         except BadMessage as exc:
             raise InvalidRequestError(f"malformed sync request: {exc}") from None

@@ -147,13 +147,12 @@ class Node:
             and not p2p.seeds
         )
 
-    def executor(self, max_proposal_bytes: int | None = None) -> BlockExecutor:
+    def executor(self) -> BlockExecutor:
         settings = self.config.consensus
         params = ChainParams(
             self.chain_id,
             self.genesis.initial_height,
             genesis_doc.parse_time(self.genesis.genesis_time),
-            max_proposal_bytes,
             PoolLimits(settings.evidence_pool_max_count, settings.evidence_pool_max_bytes),
         )
         return BlockExecutor(params, self.app, self.chain, self.mempool, self.validators)
@@ -168,10 +167,10 @@ class Node:
             settings.timeout_commit_s,
         )
         max_message_bytes = self.config.p2p.max_message_bytes
-        # A proposal travels as one gossip message: this node builds blocks that leave room for
-        # the header, commit and framing. Only its own proposals: validity follows the chain's params.
+        # Proposals travel in 64 KiB parts and sync answers carry any block the chain allows,
+        # so blocks fill block.max_bytes whatever the gossip message limit.
         return TendermintEngine(
-            self.executor(max_message_bytes - max_message_bytes // 8),
+            self.executor(),
             PVSigner(self.pv),
             WAL(self.home.data_dir / "cs.wal"),
             network,

@@ -1,24 +1,39 @@
 """The networked Tendermint engine: one trio task owns the round state machine.
 
 Everything that changes consensus state happens in ``_own``: gossip from
-peers, catch-up answers and expired timers arrive through one inbox and are
-handled one at a time (CometBFT's ``receiveRoutine``). Around it:
+peers, catch-up answers, evidence to keep and expired timers arrive through
+one inbox and are handled one at a time (CometBFT's ``receiveRoutine``).
+Around it, each concern in a component of its own that only reads the state:
 
-- ``_send_loop`` publishes our own proposals and votes, in order, after the
-  WAL holds them durably (``write_sync``);
+- ``_send_loop`` publishes our own votes, and proposals as their block's parts,
+  in order, after the WAL holds them durably (``write_sync``);
 - ``_sync_loop`` asks one peer at a time for what we lack at our height: a
   peer that has committed it answers with blocks and their commits (block
-  sync, many per answer), a peer at the same height with the proposals and
-  votes we have not seen. Gossip alone loses what was sent while a node was
-  down or not yet connected; this is how such a node catches up.
+  sync, many per answer), a peer at the same height with the votes and parts
+  we have not seen. Gossip alone loses what was sent while a node was down or
+  not yet connected; this is how such a node catches up. ``SyncProgress`` logs
+  how block sync goes;
+- ``SyncServer`` answers peers' requests, within per-peer limits;
+- ``screen`` and ``screen_evidence`` are libp2p's gossip validators.
 
-Received proposals and votes go to the WAL before the machine sees them.
+A received vote or proposal part is first admitted: checked against the
+height, the round window, the validator set and its signature
+(``RoundStateMachine.admit``), a part also against its proposal's part set;
+only what changes the state goes on: parts to ``ProposalAssembly`` until the
+block is whole, then the proposal, like a vote, to the WAL and the machine.
+Whoever sent something false is reported, which costs it p2p score and in the
+end a ban; gossip that is merely useless is charged to its sender's
+``JunkMeter`` budget. The same checks screen gossip before libp2p relays it,
+so junk stops at the first honest node. Messages for the next height wait in
+a ``FutureBuffer`` bounded per peer, checked against that height's validators.
+
 After a decision the block is applied and the WAL marks the height ended;
 the next height starts ``timeouts.commit_s`` after the decision, so that slower
 validators' precommits still arrive: the machine counts them and our next
 proposal's last commit holds them. They are not logged: they cannot change the
 decision, and after a restart the stored commit serves instead. At start the
-engine replays the WAL of the height it is deciding, re-sending its own messages.
+engine replays the WAL of the height it is deciding, re-sending its own
+messages; what it signs anew while replaying is logged before it is sent.
 """
 
 from __future__ import annotations
@@ -27,7 +42,7 @@ import heapq
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -36,8 +51,11 @@ import trio
 from consensus.blocks import BlockExecutor, InvalidBlock
 from consensus.codec import encode
 from consensus.engine import CommitListener
+from consensus.parts import BadPart
 from consensus.privval import verify as ed25519_verify
+from consensus.stalls import StallMeter
 from consensus.tasks import TaskStatus
+from consensus.tendermint.assembly import BadBlock, ProposalAssembly, check_part
 from consensus.tendermint.config import TimeoutConfig
 from consensus.tendermint.evidence import (
     BadEvidence,
@@ -47,6 +65,7 @@ from consensus.tendermint.evidence import (
     encode_evidence,
     evidence_id,
 )
+from consensus.tendermint.intake import FutureBuffer, IntakeLimits, JunkMeter
 from consensus.tendermint.messages import (
     Broadcast,
     Decide,
@@ -59,21 +78,31 @@ from consensus.tendermint.messages import (
     Signer,
     TimeoutEvent,
     Verify,
+    VoteMsg,
 )
-from consensus.tendermint.state import RoundStateMachine
-from consensus.tendermint.wal import WAL, Entry, ProposalRecord, TimeoutRecord, VoteRecord
+from consensus.tendermint.peer_state import PeerStates
+from consensus.tendermint.signatures import VerifyCache
+from consensus.tendermint.state import Admission, RoundStateMachine, Verdict
+from consensus.tendermint.sync_progress import SyncProgress
+from consensus.tendermint.sync_server import SyncServer, SyncServerLimits
+from consensus.tendermint.votes import InvalidVote, check_vote
+from consensus.tendermint.wal import WAL, Entry, ProposalRecord, Replay, TimeoutRecord, VoteRecord
 from consensus.tendermint.wire import (
     MAX_HAVE,
+    MAX_SYNC_RESPONSE_BYTES,
     BadMessage,
     CommittedBlock,
+    ProposalPart,
+    Received,
     SyncRequest,
     SyncResponse,
     decode_gossip,
-    decode_request,
     decode_response,
     digest,
     encode_gossip,
-    wrap,
+    gossip_payloads,
+    received_digest,
+    received_of,
 )
 from consensus.types import Block, Commit
 
@@ -109,15 +138,18 @@ class EngineConfig:
     sync_interval_s: float = 0.5  # between catch-up requests while nothing new comes back
     sync_timeout_s: float = 10.0
     max_sync_blocks: int = 100  # blocks in one sync answer (also bounded by bytes)
+    sync_answer_bytes: int = 8 * 1024 * 1024  # an answer fills half, and holds one block at least
     inbox_size: int = 4096
-    future_buffer: int = 4096  # messages kept for the next height while this one ends
+    intake: IntakeLimits = field(default_factory=IntakeLimits)
+    sync_answers_per_s: float = 20.0  # per peer, with a burst of twice as many
+    sync_concurrent_answers: int = 2  # answers reading blocks at once, over all peers
     progress_interval_s: float = 2.0
 
 
 @dataclass(frozen=True)
 class _Received:
     peer: str
-    message: Message
+    message: Received
 
 
 @dataclass(frozen=True)
@@ -125,6 +157,15 @@ class _Synced:
     peer: str
     response: SyncResponse
     done: trio.Event
+
+
+@dataclass
+class _NewEvidence:
+    """Checked evidence for the owner to keep; ``error`` says why it did not."""
+
+    evidence: DuplicateVoteEvidence
+    done: trio.Event = field(default_factory=trio.Event)
+    error: InvalidEvidence | None = None
 
 
 @dataclass(frozen=True)
@@ -153,29 +194,41 @@ class TendermintEngine:
         self.network = network
         self.on_commit = on_commit
         self.config = config or EngineConfig()
+        self._verify = VerifyCache(verify)
         self.machine = RoundStateMachine(
             executor.params.chain_id,
             signer,
             self._propose_block,
             executor.is_valid_proposal,
-            verify,
+            self._verify,
             self.config.timeouts,
+            now=time.time_ns,
         )
-        self._inbox_send, self._inbox = trio.open_memory_channel[_Received | _Synced](self.config.inbox_size)
+        self.peer_states = PeerStates()
+        self.sync_server = SyncServer(executor.store, self._messages_at, self._sync_limits(), self._asked)
+        self._inbox_send, self._inbox = trio.open_memory_channel[_Received | _Synced | _NewEvidence](
+            self.config.inbox_size
+        )
         self._outbox_send, self._outbox = trio.open_memory_channel[bytes](self.config.inbox_size)
         # Evidence is rare (each piece is new to the pool once) and must not be dropped.
         self._evidence_send, self._evidence_out = trio.open_memory_channel[bytes](math.inf)
         self._timers: list[tuple[float, int, _Timer]] = []
         self._timer_count = 0
-        self._future: list[Message] = []
+        self._future = FutureBuffer(self.config.intake)
+        self._parts = ProposalAssembly()
+        self._max_block_bytes = executor.limits().max_bytes  # block.max_bytes, read at each height
+        self._junk = JunkMeter(self.config.intake)
         self._replaying = False
+        self._created_in_replay: list[Message] = []
         self._sync_peer = 0
-        self._progress = SyncProgress(self.config.progress_interval_s)
+        self.stalls = StallMeter()
+        self._progress = SyncProgress(self.config.progress_interval_s, self.stalls)
 
     # ---- the tasks ---------------------------------------------------------------------------
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Decide heights until cancelled; the engine owns its WAL and closes it on the way out."""
+        trio.lowlevel.add_instrument(self.stalls)
         try:
             await self._start_height(self.executor.next_height(), replay=True)
             async with trio.open_nursery() as nursery:
@@ -185,6 +238,7 @@ class TendermintEngine:
                 task_status.started()
                 await self._own()
         finally:
+            trio.lowlevel.remove_instrument(self.stalls)
             self.wal.close()
 
     async def _own(self) -> None:
@@ -194,7 +248,9 @@ class TendermintEngine:
             with trio.move_on_at(deadline):
                 event = await self._inbox.receive()
                 if isinstance(event, _Received):
-                    await self._on_message(event.message)
+                    await self._on_message(event.peer, event.message)
+                elif isinstance(event, _NewEvidence):
+                    self._keep_evidence(event)
                 else:
                     await self._on_synced(event)
             await self._fire_due_timers()
@@ -217,14 +273,52 @@ class TendermintEngine:
 
     # ---- inputs from the node ----------------------------------------------------------------
 
+    def screen(self, peer: str, payload: bytes) -> bool:
+        """Whether gossip from ``peer`` is worth taking and relaying: the consensus topic's
+        validator, run by the p2p layer before it delivers or relays a message. It reads
+        the machine's state and changes none; the owner admits the message again when it
+        gets to it, since the state may have moved on by then."""
+        try:
+            message = decode_gossip(payload, self.config.max_message_bytes)
+        except BadMessage as exc:
+            self.network.report_invalid(peer, f"malformed consensus message: {exc}")
+            return False
+        verdict = self._admit_received(message)
+        if verdict.admission is Admission.INVALID:
+            self.network.report_invalid(peer, f"invalid consensus message: {verdict.reason}")
+            return False
+        if verdict.admission in (Admission.NEW, Admission.KNOWN):
+            self.peer_states.signed(peer, message, trio.current_time())  # nodes publish their own
+        if verdict.admission is Admission.NEW:
+            return True
+        if self._junk.charge(peer, trio.current_time()):
+            self.network.report_invalid(peer, "too many useless consensus messages")
+        return False
+
     async def deliver(self, peer: str, payload: bytes) -> None:
-        """A gossip message from ``peer`` on the consensus topic."""
+        """A gossip message from ``peer`` on the consensus topic (screened, where the p2p
+        layer runs ``screen``)."""
         try:
             message = decode_gossip(payload, self.config.max_message_bytes)
         except BadMessage as exc:
             self.network.report_invalid(peer, f"malformed consensus message: {exc}")
             return
         await self._inbox_send.send(_Received(peer, message))
+
+    def screen_evidence(self, peer: str, payload: bytes) -> bool:
+        """The evidence topic's gossip validator: relay only valid evidence new to us; the
+        sender of a false proof is reported (stale evidence costs nothing: gossip races)."""
+        try:
+            evidence = decode_evidence(payload)
+            if self.executor.evidence.is_known(evidence):
+                return False
+            self.executor.evidence.check(evidence)
+        except BadEvidence as exc:
+            self.network.report_invalid(peer, f"invalid evidence: {exc}")
+            return False
+        except InvalidEvidence:
+            return False
+        return True
 
     async def deliver_evidence(self, peer: str, payload: bytes) -> None:
         """Evidence gossiped by ``peer``: kept if valid and new, and passed on."""
@@ -238,30 +332,57 @@ class TendermintEngine:
     async def submit_evidence(self, payload: bytes) -> bytes:
         """Keep and gossip evidence (from a peer or ``broadcast_evidence``); returns its id.
 
-        Raises ``InvalidEvidence``. The pool is changed here, outside the owner task: each
-        change is one synchronous call, so the owner never sees it half done."""
+        Raises ``InvalidEvidence``. Checked here; the owner task keeps it (it alone
+        changes the pool), and this waits until it has."""
         evidence = decode_evidence(payload)
-        if self.executor.evidence.is_committed(evidence):
+        pool = self.executor.evidence
+        if pool.is_committed(evidence):
             raise InvalidEvidence("the evidence is already committed")
-        if self.executor.evidence.add(evidence):
-            log.info("new evidence %s", describe(evidence))
-            await self.network.publish_evidence(encode_evidence(evidence))
+        if not pool.is_known(evidence):
+            pool.check(evidence)
+            request = _NewEvidence(evidence)
+            await self._inbox_send.send(request)
+            await request.done.wait()
+            if request.error is not None:
+                raise request.error
         return evidence_id(encode_evidence(evidence))
 
-    def answer_sync(self, payload: bytes) -> bytes:
-        """A peer's ``SyncRequest``: committed blocks from its height on, or the messages it
-        lacks at the height we are deciding. Raises ``BadMessage`` for a malformed request."""
-        request = decode_request(payload, self.config.max_message_bytes)
-        stored = self.executor.store.height()
-        if request.height <= stored:
-            return encode(SyncResponse(stored, self._committed_from(request.height, stored), []))
-        if self.machine.started and request.height == self.machine.state.height:
-            have = set(request.have)
-            lacking = [m for m in self.machine.messages() if digest(m) not in have]
-            return encode(
-                SyncResponse(stored, [], [wrap(m) for m in _fit(lacking, self.config.max_message_bytes)])
-            )
-        return encode(SyncResponse(stored, [], []))
+    def _keep_evidence(self, request: _NewEvidence) -> None:
+        try:
+            if self.executor.evidence.add(request.evidence):
+                log.info("new evidence %s", describe(request.evidence))
+                self._evidence_send.send_nowait(encode_evidence(request.evidence))
+        except InvalidEvidence as exc:
+            request.error = exc
+        finally:
+            request.done.set()
+
+    async def answer_sync(self, peer: str, payload: bytes) -> bytes:
+        """``peer``'s ``SyncRequest``, answered by the ``SyncServer``; raises ``BadMessage``
+        for a malformed request."""
+        return await self.sync_server.answer(peer, payload)
+
+    def _asked(self, peer: str, request: SyncRequest) -> None:
+        self.peer_states.asked(peer, request.height, len(request.have), trio.current_time())
+
+    def _messages_at(self, height: int) -> list[Message]:
+        if not self.machine.started or self.machine.state.height != height:
+            return []
+        return self.machine.messages()
+
+    def _sync_limits(self) -> SyncServerLimits:
+        config = self.config
+        return SyncServerLimits(
+            max_bytes=config.sync_answer_bytes,
+            max_blocks=config.max_sync_blocks,
+            answers_per_s=config.sync_answers_per_s,
+            burst=max(1, int(2 * config.sync_answers_per_s)),
+            concurrent=config.sync_concurrent_answers,
+        )
+
+    def future_buffered(self) -> tuple[int, int]:
+        """Next-height messages held, and their bytes."""
+        return len(self._future), self._future.bytes
 
     @property
     def syncing(self) -> bool:
@@ -270,18 +391,90 @@ class TendermintEngine:
 
     # ---- handling ----------------------------------------------------------------------------
 
-    async def _on_message(self, message: Message) -> None:
-        height = _height_of(message)
-        state = self.machine.state
-        if height == state.height + 1:
-            if len(self._future) < self.config.future_buffer:
-                self._future.append(message)
+    async def _on_message(self, peer: str, received: Received) -> None:
+        """Admit a vote or a proposal's part from ``peer``: log and handle what changes the
+        state (a proposal once its block is whole), keep what is for the next height,
+        blame ``peer`` for what is false."""
+        verdict = self._admit_received(received)
+        if verdict.admission is Admission.INVALID:
+            self.network.report_invalid(peer, f"invalid consensus message: {verdict.reason}")
             return
-        if height != state.height:
+        if verdict.admission is not Admission.NEW:
+            return
+        state = self.machine.state
+        if _height_of(received) == state.height + 1:
+            if not self._future.add(peer, received, len(encode_gossip(received))):
+                log.debug("next-height message from %s dropped: over its buffer budget", peer)
+            return
+        message = self._assemble(peer, received) if isinstance(received, ProposalPart) else received
+        if message is None:
             return
         if state.decision is None:  # after it only late precommits count, for the last commit
             self._log_received(message)
         await self._apply(self.machine.handle(message))
+
+    def _assemble(self, peer: str, received: ProposalPart) -> ProposalMsg | None:
+        """The proposal with its block, once ``received`` was its last missing part."""
+        try:
+            message = self._parts.add(received.proposal, received.part, self._max_block_bytes)
+        except (BadPart, BadBlock) as exc:
+            self.network.report_invalid(peer, f"invalid consensus message: {exc}")
+            return None
+        if message is None:
+            return None
+        verdict = self.machine.admit(message)
+        if verdict.admission is Admission.INVALID:
+            self.network.report_invalid(peer, f"invalid consensus message: {verdict.reason}")
+        return message if verdict.admission is Admission.NEW else None
+
+    def _admit_received(self, received: Received) -> Verdict:
+        """The machine's verdict for this height (for a part: its proposal's, then the
+        part's own checks); for the next height, the checks its validator set allows now
+        (membership and signature); older and later heights are not wanted."""
+        if not self.machine.started:
+            return Verdict(Admission.IGNORED, "not started")
+        height = _height_of(received)
+        current = self.machine.state.height
+        if height == current + 1:
+            return self._admit_next_height(received)
+        if height != current:
+            return Verdict(Admission.IGNORED, f"a message for height {height} at height {current}")
+        if isinstance(received, VoteMsg):
+            return self.machine.admit(received)
+        verdict = self.machine.admit_proposal(received.proposal)
+        if verdict.admission is not Admission.NEW:
+            return verdict
+        return self._admit_part(received)
+
+    def _admit_part(self, received: ProposalPart) -> Verdict:
+        proposal, part = received.proposal, received.part
+        if self._parts.holds(proposal, part.index):
+            return Verdict(Admission.KNOWN)
+        if not self._parts.has_room(proposal):
+            return Verdict(Admission.IGNORED, "too many proposals at this height")
+        problem = check_part(proposal, part, self._max_block_bytes)
+        return Verdict(Admission.NEW) if problem is None else Verdict(Admission.INVALID, problem)
+
+    def _admit_next_height(self, received: Received) -> Verdict:
+        try:
+            validators = self.executor.validators_at(_height_of(received))
+        except LookupError:
+            return Verdict(Admission.IGNORED, "the next height's validators are not known yet")
+        chain_id = self.executor.params.chain_id
+        if isinstance(received, VoteMsg):
+            try:
+                check_vote(chain_id, validators, self._verify, received.vote)
+            except InvalidVote as exc:
+                return Verdict(Admission.INVALID, str(exc))
+            return Verdict(Admission.NEW)
+        proposal = received.proposal
+        found = validators.get(proposal.proposer_address)
+        if found is None:
+            return Verdict(Admission.INVALID, f"{proposal.proposer_address.hex()} is not a validator")
+        if not self._verify(found[1].pub_key, proposal.sign_bytes(chain_id), proposal.signature):
+            return Verdict(Admission.INVALID, "bad proposal signature")
+        problem = check_part(proposal, received.part, self._max_block_bytes)
+        return Verdict(Admission.NEW) if problem is None else Verdict(Admission.INVALID, problem)
 
     def _log_received(self, message: Message) -> None:
         if self._replaying:
@@ -298,7 +491,7 @@ class TendermintEngine:
             if applied:
                 await self._start_height(self.executor.next_height(), replay=False)
             for gossip in synced.response.messages:
-                await self._on_message(gossip.message)
+                await self._on_message(synced.peer, received_of(gossip))
         finally:
             synced.done.set()
 
@@ -328,6 +521,7 @@ class TendermintEngine:
                 break
             await self._commit(block, commit, end_height=False)
             applied = block
+            await trio.lowlevel.checkpoint()  # one block at a time: peers are served in between
         if applied is None:
             return False
         self.wal.end_height(applied.header.height)
@@ -368,13 +562,24 @@ class TendermintEngine:
             self._evidence_send.send_nowait(encode_evidence(evidence))
 
     def _send(self, message: Message) -> None:
-        """Log our own message durably, then queue it for gossip."""
-        if not self._replaying:
-            if isinstance(message, ProposalMsg):
-                self.wal.write_sync(ProposalRecord(message, own=True))
-            else:
-                self.wal.write_sync(VoteRecord(message, own=True))
-        self._queue(encode_gossip(message))
+        """Log our own message durably, then queue it for gossip; during a replay, once
+        the replay shows whether the log already holds it."""
+        if self._replaying:
+            self._created_in_replay.append(message)
+            return
+        self._log_own(message)
+        self._gossip(message)
+
+    def _log_own(self, message: Message) -> None:
+        if isinstance(message, ProposalMsg):
+            self.wal.write_sync(ProposalRecord(message, own=True))
+        else:
+            self.wal.write_sync(VoteRecord(message, own=True))
+
+    def _gossip(self, message: Message) -> None:
+        """Queue our message for gossip: a vote as it is, a proposal as its block's parts."""
+        for payload in gossip_payloads(message):
+            self._queue(payload)
 
     def _queue(self, payload: bytes) -> None:
         try:
@@ -406,25 +611,42 @@ class TendermintEngine:
         """Start deciding ``height``: after a restart with what the WAL logged for it, and
         with whatever peers already sent for it."""
         logged = self.wal.replay(height) if replay else []  # read before the new height logs anything
+        if isinstance(logged, Replay) and not logged.found and self.executor.store.height() == height - 1:
+            # A crash came after the block was stored but before the log marked its height
+            # ended: mark it now, or this height's records would follow the last one's and
+            # a second crash would find nothing to replay (our own votes included).
+            self.wal.end_height(height - 1)
+        self._parts.start(height)
+        self._max_block_bytes = self.executor.limits().max_bytes
         await self._apply(self.machine.start(height, self.executor.validators_at(height)))
         await self._replay(height, logged)
-        waiting, self._future = self._future, []
-        for message in waiting:
-            await self._on_message(message)
+        for peer, message in self._future.take():
+            await self._on_message(peer, message)
 
-    async def _replay(self, height: int, entries: list[Entry]) -> None:
+    async def _replay(self, height: int, entries: Collection[Entry]) -> None:
         if entries:
             log.info("replaying %d consensus WAL entries of height %d", len(entries), height)
-        self._replaying = True
+        self._replaying, self._created_in_replay = True, []
+        logged_own: set[bytes] = set()
         try:
             for entry in entries:
                 if self.machine.state.decision is not None:
                     break
                 await self._apply(self.machine.handle(entry.input))
                 if not isinstance(entry, TimeoutRecord) and entry.own:
-                    self._queue(encode_gossip(entry.input))
+                    logged_own.add(digest(entry.input))
+                    self._gossip(entry.input)
         finally:
             self._replaying = False
+        # Signed anew while replaying (a crash came between an input and our answer to it):
+        # logged now, so that a second crash finds it too, and sent only once logged.
+        for message in self._created_in_replay:
+            if digest(message) in logged_own:
+                continue
+            if self.machine.state.decision is None:  # else the height's log has ended
+                self._log_own(message)
+            self._gossip(message)
+        self._created_in_replay = []
 
     # ---- catch-up ----------------------------------------------------------------------------
 
@@ -439,7 +661,7 @@ class TendermintEngine:
         try:
             with trio.fail_after(self.config.sync_timeout_s):
                 data = await self.network.request(peer, encode(request))
-            response = decode_response(data, self.config.max_message_bytes)
+            response = decode_response(data, MAX_SYNC_RESPONSE_BYTES)
         except (PeerError, trio.TooSlowError) as exc:
             log.debug("sync request to %s failed: %s", peer, exc)
             return None
@@ -451,24 +673,16 @@ class TendermintEngine:
         return synced
 
     def _have(self) -> list[bytes]:
-        if not self.machine.started or self.machine.state.height != self.executor.next_height():
+        """Digests of what we hold for the height we ask about: the machine's messages, or
+        while the last height ends, those buffered for the next (so that a peer does not
+        send the proposal again with every request of the commit wait)."""
+        if not self.machine.started:
             return []
-        return [digest(m) for m in self.machine.messages()][:MAX_HAVE]
-
-    def _committed_from(self, start: int, stored: int) -> list[CommittedBlock]:
-        """Stored blocks from ``start`` with their commits, within the count and size limits."""
-        blocks: list[CommittedBlock] = []
-        size = 0
-        for height in range(start, min(stored, start + self.config.max_sync_blocks - 1) + 1):
-            block, commit = self.executor.store.load_block(height), self.executor.store.load_commit(height)
-            if block is None or commit is None:
-                break  # pruned below, or not written yet
-            entry = CommittedBlock(block, commit)
-            size += len(encode(entry))
-            if blocks and size > self.config.max_message_bytes // 2:
-                break
-            blocks.append(entry)
-        return blocks
+        if self.machine.state.height == self.executor.next_height():
+            held = [digest(m) for m in self.machine.messages()] + self._parts.held_digests()
+        else:
+            held = [received_digest(m) for m in self._future.messages()]
+        return held[:MAX_HAVE]
 
     # ---- the application's side --------------------------------------------------------------
 
@@ -479,49 +693,5 @@ class TendermintEngine:
         return self.executor.build(height, self.signer.address, state.last_commit)
 
 
-class SyncProgress:
-    """Logs block sync progress (height, blocks/s, ETA) while the node is behind its peers."""
-
-    def __init__(self, interval_s: float) -> None:
-        self.interval_s = interval_s
-        self.syncing = False
-        self._since: tuple[float, int] = (0.0, 0)
-        self._logged = 0.0
-
-    def update(self, height: int, peer_height: int) -> None:
-        now = time.monotonic()
-        behind = peer_height - height
-        if behind <= 1:
-            if self.syncing:
-                log.info("block sync done at height %d", height)
-            self.syncing = False
-            return
-        if not self.syncing:
-            self.syncing = True
-            self._since = (now, height)
-            self._logged = now
-            log.info("block sync: at height %d, peers at %d", height, peer_height)
-            return
-        if now - self._logged < self.interval_s:
-            return
-        self._logged = now
-        started, from_height = self._since
-        rate = (height - from_height) / max(now - started, 1e-9)
-        eta = f"{behind / rate:.0f} s" if rate > 0 else "unknown"
-        log.info("block sync: height %d/%d, %.1f blocks/s, ETA %s", height, peer_height, rate, eta)
-
-
-def _height_of(message: Message) -> int:
-    return message.proposal.height if isinstance(message, ProposalMsg) else message.vote.height
-
-
-def _fit(messages: list[Message], max_bytes: int) -> list[Message]:
-    """The first messages whose encodings fit in half of ``max_bytes`` together."""
-    chosen: list[Message] = []
-    size = 0
-    for message in messages:
-        size += len(encode_gossip(message))
-        if chosen and size > max_bytes // 2:
-            break
-        chosen.append(message)
-    return chosen
+def _height_of(message: Message | Received) -> int:
+    return message.vote.height if isinstance(message, VoteMsg) else message.proposal.height

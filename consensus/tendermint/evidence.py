@@ -241,6 +241,10 @@ class EvidencePool:
         self._pending_bytes += len(encoded)
         return True
 
+    def is_known(self, evidence: DuplicateVoteEvidence) -> bool:
+        """Whether ``evidence``'s offence is pending here or committed."""
+        return offence_of(evidence) in self._pending or self.is_committed(evidence)
+
     def is_committed(self, evidence: DuplicateVoteEvidence) -> bool:
         """Whether ``evidence``, or other evidence of its offence, is in a committed block."""
         return self._was_committed(offence_of(evidence), encode_evidence(evidence))

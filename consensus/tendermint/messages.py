@@ -10,7 +10,6 @@ another chain or as another kind of message.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -19,6 +18,7 @@ from typing import Annotated, Protocol
 import msgspec
 
 from consensus.codec import Canonical, encode
+from consensus.parts import part_set_header
 from consensus.types import Block, BlockID, Commit, Int64, Uint64, Vote, block_id_of
 from consensus.validators import ValidatorSet
 
@@ -77,10 +77,11 @@ def proposal_sign_bytes(
 
 
 def block_id(block: Block) -> BlockID:
-    """``id(v)`` in the paper: the header hash and one part covering the whole encoded block.
+    """``id(v)`` in the paper: the header hash and the block's 64 KiB parts (their number and
+    Merkle root, ``consensus.parts``), as CometBFT names a block.
 
     The same id the single-validator engine commits, so commits look alike."""
-    return block_id_of(block, hashlib.sha256(encode(block)).digest())
+    return block_id_of(block, part_set_header(encode(block)))
 
 
 class DuplicateVoteEvidence(Canonical, frozen=True):

@@ -17,16 +17,20 @@ After the decision the machine takes only precommits of the decision round
 into ``last_commit``, the commit the next height's proposer puts in its block,
 so a validator whose precommit came after the other +2/3 is not counted absent.
 
-Time comes from the block: the proposer's ``propose_block`` sets the header
-time, a proposal carries it, and a vote for a block carries that block's time
-(nil votes carry 0), as the single-validator engine's commits do.
+Time is BFT time (consensus/bfttime.py): a vote carries the validator's clock,
+``now``, given to the machine as a function (the machine reads no clock of its
+own), but a vote for a block at least the block's time + 1 ms; a block's time is
+the weighted median of its last commit's times, which ``propose_block`` sets and
+``is_valid`` checks. A proposal carries its block's time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 
+from consensus.bfttime import Clock, vote_time
 from consensus.privval import DoubleSignError
 from consensus.tendermint.config import TimeoutConfig
 from consensus.tendermint.messages import (
@@ -48,7 +52,7 @@ from consensus.tendermint.messages import (
     VoteMsg,
     block_id,
 )
-from consensus.tendermint.votes import HeightVoteSet, InvalidVote, VoteSet
+from consensus.tendermint.votes import HeightVoteSet, InvalidVote, VoteSet, check_vote
 from consensus.types import (
     ZERO_BLOCK_ID,
     Block,
@@ -71,6 +75,31 @@ PROPOSAL_ROUNDS_AHEAD = 1
 """Proposals are taken for rounds up to this many past the current one; later ones
 are left to gossip (this bounds the proposer-priority work a message can cause)."""
 
+VOTE_CATCHUP_ROUNDS = 2
+"""Rounds past the current one + 1 in which each validator may have votes counted
+(CometBFT's catch-up rounds, counted per validator rather than per peer, so no
+number of peers can open more): enough to follow a network that moved on, while a
+validator signing votes for ever new rounds makes us keep at most this many."""
+
+
+class Admission(Enum):
+    """What ``RoundStateMachine.admit`` makes of a proposal or vote."""
+
+    NEW = "new"  # it changes the state: log it, then handle it
+    KNOWN = "known"  # already counted, or signed again to the same effect
+    IGNORED = "ignored"  # not wanted now: another height, a round out of the window, a decided height
+    INVALID = "invalid"  # false or malformed: whoever sent it is to blame
+
+
+@dataclass(frozen=True)
+class Verdict:
+    admission: Admission
+    reason: str = ""
+
+
+NEW = Verdict(Admission.NEW)
+KNOWN = Verdict(Admission.KNOWN)
+
 
 @dataclass
 class HeightState:
@@ -89,7 +118,7 @@ class HeightState:
     decision_round: int = NO_ROUND
     last_commit: Commit | None = None  # the previous height's, with every precommit collected
     proposals: dict[int, dict[BlockID, ProposalMsg]] = field(default_factory=dict)
-    proposers: list[ValidatorSet] = field(default_factory=list)
+    proposers: list[ValidatorSet] = field(default_factory=list)  # the set of each round started, and the next
     validity: dict[BlockID, bool] = field(default_factory=dict)
     fired: set[tuple[int, int]] = field(default_factory=set)  # (paper line, round): "for the first time"
 
@@ -105,14 +134,18 @@ class RoundStateMachine:
         is_valid: IsValid,
         verify: Verify,
         timeouts: TimeoutConfig | None = None,
+        *,
+        now: Clock,
     ) -> None:
-        """``signer`` is None on a node that follows consensus without voting."""
+        """``signer`` is None on a node that follows consensus without voting; ``now`` is
+        the clock our votes' times come from (``time.time_ns`` on a node)."""
         self.chain_id = chain_id
         self.signer = signer
         self.timeouts = timeouts or TimeoutConfig()
         self._propose_block = propose_block
         self._is_valid = is_valid
         self._verify = verify
+        self._now = now
         self._state: HeightState | None = None
 
     # ---- reading the state -------------------------------------------------------------------
@@ -130,10 +163,13 @@ class RoundStateMachine:
 
     def proposer(self, round_: int) -> bytes:
         """``proposer(h, round)``: weighted round-robin, the height's set advanced once per round."""
-        state = self.state
-        while len(state.proposers) <= round_:
-            state.proposers.append(state.proposers[-1].increment_priority())
-        return state.proposers[round_].proposer().address
+        known = self.state.proposers
+        if round_ < len(known):
+            return known[round_].proposer().address
+        validators = known[-1]  # a round not started yet: computed, not kept (a read changes nothing)
+        for _ in range(round_ - len(known) + 1):
+            validators = validators.increment_priority()
+        return validators.proposer().address
 
     def messages(self) -> list[Message]:
         """Every proposal and vote kept for the current height, for a gossip layer to
@@ -144,6 +180,17 @@ class RoundStateMachine:
             msg for round_ in sorted(self._state.proposals) for msg in self._state.proposals[round_].values()
         ]
         return proposals + [VoteMsg(vote) for vote in self._state.votes.votes()]
+
+    def admit(self, message: Message) -> Verdict:
+        """Whether ``message`` is wanted, without taking it: a driver logs only ``NEW``
+        messages (CometBFT's checks before the WAL) and blames the sender of ``INVALID``
+        ones. ``handle`` takes exactly the messages this admits as ``NEW``."""
+        state = self._state
+        if state is None:
+            return Verdict(Admission.IGNORED, "no height started")
+        if isinstance(message, ProposalMsg):
+            return self._admit_proposal(state, message)
+        return self._admit_vote(state, message.vote)
 
     # ---- inputs ------------------------------------------------------------------------------
 
@@ -156,6 +203,8 @@ class RoundStateMachine:
         if isinstance(event, StartHeight):
             return self._on_start(event)
         if self._state is None:
+            return []
+        if isinstance(event, ProposalMsg | VoteMsg) and self.admit(event).admission is not Admission.NEW:
             return []
         if self._state.decision is not None:
             return self._on_late_precommit(self._state, event.vote) if isinstance(event, VoteMsg) else []
@@ -180,8 +229,6 @@ class RoundStateMachine:
 
     def _on_proposal(self, state: HeightState, msg: ProposalMsg) -> list[Output]:
         proposal = msg.proposal
-        if not self._accepts_proposal(state, msg):
-            return []
         state.proposals.setdefault(proposal.round, {})[proposal.block_id] = msg
         return self._settle(state, proposal.round)
 
@@ -196,10 +243,8 @@ class RoundStateMachine:
         return outputs
 
     def _on_late_precommit(self, state: HeightState, vote: Vote) -> list[Output]:
-        """A precommit of the decision round after the decision: counted for the commit
-        the next block carries (it cannot change the decision); anything else is ignored."""
-        if vote.type != VoteType.PRECOMMIT or vote.round != state.decision_round:
-            return []
+        """A precommit of the decision round after the decision (``admit`` takes no other):
+        counted for the commit the next block carries; it cannot change the decision."""
         try:
             result = state.votes.add(vote)
         except InvalidVote:
@@ -229,33 +274,70 @@ class RoundStateMachine:
 
     # ---- proposals ---------------------------------------------------------------------------
 
-    def _accepts_proposal(self, state: HeightState, msg: ProposalMsg) -> bool:
+    def admit_proposal(self, proposal: Proposal) -> Verdict:
+        """``admit`` for a signed proposal whose block has not arrived (it travels in parts):
+        every check but that the block is the one it names."""
+        state = self._state
+        if state is None:
+            return Verdict(Admission.IGNORED, "no height started")
+        return self._admit_signed_proposal(state, proposal)
+
+    def _admit_proposal(self, state: HeightState, msg: ProposalMsg) -> Verdict:
+        verdict = self._admit_signed_proposal(state, msg.proposal)
+        if verdict.admission is Admission.NEW and block_id(msg.block) != msg.proposal.block_id:
+            return Verdict(Admission.INVALID, "the block is not the one the proposal names")
+        return verdict  # the block is hashed only once the proposal's signature holds
+
+    def _admit_signed_proposal(self, state: HeightState, proposal: Proposal) -> Verdict:
         """From ``proposer(h, round)``, well formed, correctly signed, and worth keeping.
 
         A round keeps its first proposal, and another one from an equivocating
         proposer only once some validator has voted for its block."""
-        proposal = msg.proposal
-        if proposal.height != state.height or proposal.round > state.round + PROPOSAL_ROUNDS_AHEAD:
-            return False
+        if proposal.height != state.height or state.decision is not None:
+            return Verdict(Admission.IGNORED, f"a proposal for height {proposal.height}")
+        if proposal.round > state.round + PROPOSAL_ROUNDS_AHEAD:
+            return Verdict(Admission.IGNORED, f"a proposal for round {proposal.round} at round {state.round}")
         kept = state.proposals.get(proposal.round, {})
         if proposal.block_id in kept:
-            return False
+            return KNOWN
         if kept and not state.votes.has_vote_for(proposal.round, proposal.block_id):
-            return False
-        return self._is_well_formed(state, msg)
+            return Verdict(Admission.IGNORED, f"round {proposal.round} already has a proposal")
+        problem = self._malformation(state, proposal)
+        return NEW if problem is None else Verdict(Admission.INVALID, problem)
 
-    def _is_well_formed(self, state: HeightState, msg: ProposalMsg) -> bool:
-        """A POL round below the round, signed by the round's proposer, naming its block."""
-        proposal = msg.proposal
+    def _malformation(self, state: HeightState, proposal: Proposal) -> str | None:
+        """What is wrong with the proposal, if anything: it must have a POL round below its
+        round and be signed by the round's proposer."""
         if not (proposal.pol_round == NO_ROUND or 0 <= proposal.pol_round < proposal.round):
-            return False
+            return f"POL round {proposal.pol_round} in round {proposal.round}"
         if proposal.proposer_address != self.proposer(proposal.round):
-            return False
+            return f"{proposal.proposer_address.hex()} is not the proposer of round {proposal.round}"
         found = state.validators.get(proposal.proposer_address)
         if found is None:
-            return False
-        signed = self._verify(found[1].pub_key, proposal.sign_bytes(self.chain_id), proposal.signature)
-        return signed and block_id(msg.block) == proposal.block_id  # hash the block only once signed
+            return f"{proposal.proposer_address.hex()} is not a validator"
+        if not self._verify(found[1].pub_key, proposal.sign_bytes(self.chain_id), proposal.signature):
+            return f"bad proposal signature from {proposal.proposer_address.hex()}"
+        return None
+
+    def _admit_vote(self, state: HeightState, vote: Vote) -> Verdict:
+        """A vote of this height from a validator of its set, correctly signed, in the
+        round window, and not counted yet; after the decision only precommits of its round."""
+        if vote.height != state.height:
+            return Verdict(Admission.IGNORED, f"a vote for height {vote.height}")
+        if vote.type not in (VoteType.PREVOTE, VoteType.PRECOMMIT):
+            return Verdict(Admission.INVALID, f"unknown vote type {vote.type}")
+        decided = state.decision is not None
+        if decided and (vote.type != VoteType.PRECOMMIT or vote.round != state.decision_round):
+            return Verdict(Admission.IGNORED, "the height is decided")
+        if not state.votes.would_count(vote):
+            return KNOWN
+        if not _in_round_window(state, vote):
+            return Verdict(Admission.IGNORED, f"a vote for round {vote.round} at round {state.round}")
+        try:
+            check_vote(self.chain_id, state.validators, self._verify, vote)
+        except InvalidVote as exc:
+            return Verdict(Admission.INVALID, str(exc))
+        return NEW
 
     def _proposals(self, state: HeightState, round_: int) -> list[ProposalMsg]:
         return list(state.proposals.get(round_, {}).values())
@@ -309,6 +391,8 @@ class RoundStateMachine:
         everyone else schedules OnTimeoutPropose."""
         state.round = round_
         state.step = Step.PROPOSE
+        while len(state.proposers) <= round_ + PROPOSAL_ROUNDS_AHEAD:
+            state.proposers.append(state.proposers[-1].increment_priority())
         signer = self.signer
         if signer is not None and self.proposer(round_) == signer.address:
             value = state.valid_value
@@ -452,7 +536,9 @@ class RoundStateMachine:
         if signer is None or found is None:
             return []
         value_id, time_ns = (
-            (ZERO_BLOCK_ID, 0) if value is None else (value.proposal.block_id, value.block.header.time_ns)
+            (ZERO_BLOCK_ID, self._now())
+            if value is None
+            else (value.proposal.block_id, vote_time(self._now(), value.block.header.time_ns))
         )
         unsigned = Vote(
             vote_type, state.height, state.round, value_id, time_ns, signer.address, found[0], b""
@@ -479,6 +565,17 @@ def _commit_sig(precommits: VoteSet, address: bytes, value_id: BlockID) -> Commi
         return CommitSig(BlockIDFlag.ABSENT, b"", 0, b"")
     flag = BlockIDFlag.COMMIT if vote.block_id == value_id else BlockIDFlag.NIL
     return CommitSig(flag, vote.validator_address, vote.timestamp_ns, vote.signature)
+
+
+def _in_round_window(state: HeightState, vote: Vote) -> bool:
+    """Rounds up to one past ours are open to every vote; beyond, a validator's vote
+    counts only in the ``VOTE_CATCHUP_ROUNDS`` far rounds it voted in first. Once we
+    move on, rounds stop being far and its next ones count."""
+    horizon = state.round + 1
+    if vote.round <= horizon:
+        return True
+    far = {round_ for round_ in state.votes.rounds_of(vote.validator_address) if round_ > horizon}
+    return vote.round in far or len(far) < VOTE_CATCHUP_ROUNDS
 
 
 def _is_value(block: Block | None, msg: ProposalMsg) -> bool:

@@ -90,6 +90,20 @@ class VoteSet:
             return AddResult(added=False)  # the same choice, signed again (another timestamp)
         return AddResult(self._add_conflicting(vote, power), self._accuse(first, vote, power))
 
+    def would_count(self, vote: Vote) -> bool:
+        """``add`` would keep ``vote`` or find equivocation in it (a read: nothing changes).
+
+        False for a vote already kept, for the same choice signed again, and for a
+        conflicting vote that is neither kept nor news (its validator is already accused)."""
+        first = self._first.get(vote.validator_address)
+        if first is None:
+            return True
+        if first == vote or first.block_id == vote.block_id:
+            return False
+        if (vote.validator_address, vote.block_id) in self._conflicting:
+            return False
+        return vote.block_id in self._first_choices or vote.validator_address not in self._accused
+
     def get(self, address: bytes) -> Vote | None:
         """The validator's first vote here."""
         return self._first.get(address)
@@ -155,16 +169,22 @@ class VoteSet:
         where = (vote.height, vote.round, vote.type)
         if where != (self.height, self.round, self.vote_type):
             raise InvalidVote(f"vote for {where} in the set for {(self.height, self.round, self.vote_type)}")
-        found = self.validators.get(vote.validator_address)
-        if found is None:
-            raise InvalidVote(f"{vote.validator_address.hex()} is not a validator at height {self.height}")
-        index, validator = found
-        if vote.validator_index != index:
-            raise InvalidVote(f"validator index {vote.validator_index}, expected {index}")
-        _check_block_id(vote.block_id)
-        if not self._verify(validator.pub_key, vote.sign_bytes(self.chain_id), vote.signature):
-            raise InvalidVote(f"bad signature from {vote.validator_address.hex()}")
-        return validator.voting_power
+        return check_vote(self.chain_id, self.validators, self._verify, vote)
+
+
+def check_vote(chain_id: str, validators: ValidatorSet, verify: Verify, vote: Vote) -> int:
+    """The voter's power if ``vote`` is signed by the member of ``validators`` at its index
+    and names nil or a well-formed block id; raises ``InvalidVote`` otherwise."""
+    found = validators.get(vote.validator_address)
+    if found is None:
+        raise InvalidVote(f"{vote.validator_address.hex()} is not a validator at height {vote.height}")
+    index, validator = found
+    if vote.validator_index != index:
+        raise InvalidVote(f"validator index {vote.validator_index}, expected {index}")
+    _check_block_id(vote.block_id)
+    if not verify(validator.pub_key, vote.sign_bytes(chain_id), vote.signature):
+        raise InvalidVote(f"bad signature from {vote.validator_address.hex()}")
+    return validator.voting_power
 
 
 def _check_block_id(block_id: BlockID) -> None:
@@ -189,6 +209,7 @@ class HeightVoteSet:
         self._sets: dict[tuple[int, VoteType], VoteSet] = {}
         self._round_voters: dict[int, set[bytes]] = {}
         self._round_power: dict[int, int] = {}
+        self._voter_rounds: dict[bytes, set[int]] = {}
 
     def add(self, vote: Vote) -> AddResult:
         """Count ``vote`` in its (round, type); raises ``InvalidVote`` for one that must not count.
@@ -208,16 +229,24 @@ class HeightVoteSet:
         voters = self._round_voters.setdefault(vote.round, set())
         if result.added and vote.validator_address not in voters:
             voters.add(vote.validator_address)
+            self._voter_rounds.setdefault(vote.validator_address, set()).add(vote.round)
             self._round_power[vote.round] = self._round_power.get(vote.round, 0) + vote_set.power_of(
                 vote.validator_address
             )
         return result
 
+    def would_count(self, vote: Vote) -> bool:
+        """``add`` would change something for ``vote`` (assumed valid); a read."""
+        vote_set = self._sets.get((vote.round, VoteType(vote.type)))
+        return vote_set is None or vote_set.would_count(vote)
+
+    def rounds_of(self, address: bytes) -> set[int]:
+        """The rounds in which validator ``address`` has a counted vote."""
+        return self._voter_rounds.get(address, set())
+
     def get(self, round_: int, vote_type: VoteType) -> VoteSet:
-        key = (round_, vote_type)
-        if key not in self._sets:
-            self._sets[key] = self._new_set(round_, vote_type)
-        return self._sets[key]
+        """The (round, type)'s votes; an empty set, not kept, if none came (reads change nothing)."""
+        return self._sets.get((round_, vote_type)) or self._new_set(round_, vote_type)
 
     def _new_set(self, round_: int, vote_type: VoteType) -> VoteSet:
         return VoteSet(self.chain_id, self.height, round_, vote_type, self.validators, self._verify)

@@ -18,8 +18,10 @@ log holds at most the current and the previous height. A segment is a run of
 where the payload is the canonical encoding (docs/encoding.md) of a ``Record``,
 a MessagePack array led by its tag.
 
-A crash mid-write leaves a torn last record: opening the log truncates it with
-a warning. A bad record followed by good data is corruption no crash causes:
+Segments are read one record at a time, so reading needs memory for one
+record (at most ``MAX_RECORD_BYTES``), however long the segment. A crash
+mid-write leaves a torn last record: opening the log truncates it with a
+warning. A bad record followed by good data is corruption no crash causes:
 reading stops with ``WALCorruptError`` and the operator decides.
 
 One task owns a ``WAL``; it is not safe to share between threads.
@@ -28,10 +30,14 @@ One task owns a ``WAL``; it is not safe to share between threads.
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import os
 import struct
+import weakref
 import zlib
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -47,6 +53,7 @@ HEADER = struct.Struct(">II")  # payload length, CRC-32 of the payload
 MAX_RECORD_BYTES = MAX_DECODE_BYTES
 CURRENT = "current.wal"
 PREVIOUS = "previous.wal"
+ZERO_CHECK_BYTES = 64 * 1024  # a tail is checked for zeros this many bytes at a time
 
 
 class ProposalRecord(Canonical, frozen=True, tag="proposal"):
@@ -103,50 +110,108 @@ def frame(record: Record) -> bytes:
     return HEADER.pack(len(payload), zlib.crc32(payload)) + payload
 
 
-def read_segment(path: Path) -> tuple[list[Record], int]:
-    """The segment's records and the offset where the last good one ends.
+@dataclass(frozen=True)
+class Position:
+    """A record boundary in a segment: ``offset`` bytes and ``index`` records in."""
 
-    Stops quietly at a torn tail; raises ``WALCorruptError`` at a bad record with data after it."""
-    data = path.read_bytes() if path.exists() else b""
-    records: list[Record] = []
-    offset = 0
-    while offset < len(data):
+    offset: int = 0
+    index: int = 0
+
+
+class Segment:
+    """A segment file as it stood when opened: what is appended later is not read, and
+    renaming or replacing the file does not change what is read. A missing file reads
+    as empty. Records are read one at a time, at any position, any number of times."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = _open_to_read(path)
+        self.size = 0 if self._fd is None else os.fstat(self._fd).st_size
+        self._closer = weakref.finalize(self, _close, self._fd)
+
+    def records(self, start: Position = Position()) -> Iterator[tuple[Record, Position]]:
+        """Each record from ``start`` on, with the position after it.
+
+        Stops quietly at a torn tail; raises ``WALCorruptError`` at a bad record with data after it."""
+        position = start
+        while position.offset < self.size:
+            try:
+                record, end = self._parse(position.offset)
+            except _BadRecord as bad:
+                if self._is_torn_tail(position.offset, bad.end):
+                    return
+                raise WALCorruptError(
+                    f"{self.path}: record {position.index + 1} at byte {position.offset} is corrupt "
+                    f"({bad}) and {self.size - position.offset} bytes follow it; move the file aside "
+                    "to start without it"
+                ) from None
+            position = Position(end, position.index + 1)
+            yield record, position
+
+    def good_end(self) -> int:
+        """Where the last good record ends: the size, unless the segment has a torn tail."""
+        end = 0
+        for _, after in self.records():
+            end = after.offset
+        return end
+
+    def close(self) -> None:
+        self._closer()
+
+    def __enter__(self) -> Segment:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _parse(self, offset: int) -> tuple[Record, int]:
+        start = offset + HEADER.size
+        if start > self.size:
+            raise _BadRecord("incomplete header", start)
+        length, crc = HEADER.unpack(self._read(offset, HEADER.size))
+        end = start + length
+        if not 0 < length <= MAX_RECORD_BYTES:
+            raise _BadRecord(f"length {length}", end)
+        if end > self.size:
+            raise _BadRecord("incomplete payload", end)
+        payload = self._read(start, length)
+        if zlib.crc32(payload) != crc:
+            raise _BadRecord("CRC mismatch", end)
         try:
-            record, offset_after = _parse(data, offset)
-        except _BadRecord as bad:
-            if _is_torn_tail(data, offset, bad.end):
-                break
-            raise WALCorruptError(
-                f"{path}: record {len(records) + 1} at byte {offset} is corrupt ({bad}) and "
-                f"{len(data) - offset} bytes follow it; move the file aside to start without it"
-            ) from None
-        records.append(record)
-        offset = offset_after
-    return records, offset
+            return _decode(payload), end
+        except CodecError as exc:
+            raise _BadRecord(f"undecodable payload: {exc}", end) from None
+
+    def _is_torn_tail(self, offset: int, end: int) -> bool:
+        """A crash mid-write leaves the last record cut short, or zero-filled blocks after it."""
+        return end >= self.size or self._is_zero_from(offset)
+
+    def _is_zero_from(self, offset: int) -> bool:
+        for chunk_start in range(offset, self.size, ZERO_CHECK_BYTES):
+            if self._read(chunk_start, min(ZERO_CHECK_BYTES, self.size - chunk_start)).strip(b"\0"):
+                return False
+        return True
+
+    def _read(self, offset: int, count: int) -> bytes:
+        assert self._fd is not None  # an empty segment has nothing to read
+        data = os.pread(self._fd, count, offset)
+        if len(data) != count:
+            raise WALError(f"{self.path} shrank to {offset + len(data)} bytes while being read")
+        return data
 
 
-def _parse(data: bytes, offset: int) -> tuple[Record, int]:
-    start = offset + HEADER.size
-    if start > len(data):
-        raise _BadRecord("incomplete header", start)
-    length, crc = HEADER.unpack_from(data, offset)
-    end = start + length
-    if not 0 < length <= MAX_RECORD_BYTES:
-        raise _BadRecord(f"length {length}", end)
-    if end > len(data):
-        raise _BadRecord("incomplete payload", end)
-    payload = data[start:end]
-    if zlib.crc32(payload) != crc:
-        raise _BadRecord("CRC mismatch", end)
+def _open_to_read(path: Path) -> int | None:
     try:
-        return _decode(payload), end
-    except CodecError as exc:
-        raise _BadRecord(f"undecodable payload: {exc}", end) from None
+        return os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
 
 
-def _is_torn_tail(data: bytes, offset: int, end: int) -> bool:
-    """A crash mid-write leaves the last record cut short, or zero-filled blocks after it."""
-    return end >= len(data) or not data[offset:].strip(b"\0")
+def _close(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)
 
 
 def _decode(payload: bytes) -> Record:
@@ -157,6 +222,48 @@ def _decode(payload: bytes) -> Record:
     if encode(record) != payload:
         raise CodecError("non-canonical encoding")
     return record
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The entries between two markers (or a log's ends): where they start, how many
+    there are, and the marker after them (None at the end of the log)."""
+
+    segment: int
+    start: Position
+    entries: int
+    ended_by: EndHeight | None
+
+
+class Replay(Collection[Entry]):
+    """The entries logged while deciding a height, read from the segments as they stood
+    when the replay was made, one record at a time whenever it is iterated."""
+
+    def __init__(self, segments: list[Segment], run: _Run | None) -> None:
+        self._segments = segments
+        self._run = run
+
+    def __len__(self) -> int:
+        return 0 if self._run is None else self._run.entries
+
+    @property
+    def found(self) -> bool:
+        """Whether the log has the height's run (False: it has no ENDHEIGHT ``height - 1``)."""
+        return self._run is not None
+
+    def __iter__(self) -> Iterator[Entry]:
+        if self._run is None:
+            return
+        start = self._run.start
+        for segment in self._segments[self._run.segment :]:
+            for record, _ in segment.records(start):
+                if isinstance(record, EndHeight):
+                    return
+                yield record
+            start = Position()
+
+    def __contains__(self, item: object) -> bool:
+        return any(entry == item for entry in self)
 
 
 class WAL:
@@ -198,25 +305,24 @@ class WAL:
         self._sync()
         _fsync_directory(self.directory)
 
-    def replay(self, height: int) -> list[Entry]:
+    def replay(self, height: int) -> Replay:
         """What was logged while deciding ``height``: the entries after the last ENDHEIGHT
         ``height - 1``, up to the next marker.
 
         Entries before a fresh log's first marker belong to the height it ends (all of
         them if it has none yet). A log whose markers are all for other heights is
-        stale (say the node caught up by block sync) and gives none."""
-        self._file.flush()
-        records = _read_logged(self._previous) + _read_logged(self._current)
-        start = _start_of(records, height)
-        if start is None:
+        stale (say the node caught up by block sync) and gives none.
+
+        The log is fsynced first, so what is replayed is what a crash would have left,
+        and read as it stands now: records written while the replay is iterated (or
+        ``end_height``) do not change it. Reading checks every record now (a corrupt
+        one raises ``WALCorruptError`` here) and again, lazily, while iterating."""
+        self._sync()
+        segments = [Segment(self._previous), Segment(self._current)]
+        run = _run_of(_outline(segments), height)
+        if run is None:
             log.warning("%s has no ENDHEIGHT %d; nothing to replay", self.directory, height - 1)
-            return []
-        entries: list[Entry] = []
-        for record in records[start:]:
-            if isinstance(record, EndHeight):
-                break
-            entries.append(record)
-        return entries
+        return Replay(segments, run)
 
     def close(self) -> None:
         """Flush and close; buffered records reach the OS but are not fsynced."""
@@ -235,34 +341,47 @@ class WAL:
         os.fsync(self._file.fileno())
 
 
-def _start_of(records: list[Record], height: int) -> int | None:
-    """Where the records of ``height`` start, if the log has them."""
-    markers = [i for i, record in enumerate(records) if isinstance(record, EndHeight)]
-    after_previous = [i + 1 for i in markers if records[i] == EndHeight(height - 1)]
+def _outline(segments: list[Segment]) -> list[_Run]:
+    """The log as runs of entries between markers, read record by record."""
+    runs: list[_Run] = []
+    run = _Run(0, Position(), 0, None)
+    for number, segment in enumerate(segments):
+        end = Position()
+        for record, end in segment.records():
+            if isinstance(record, EndHeight):
+                runs.append(_Run(run.segment, run.start, run.entries, record))
+                run = _Run(number, end, 0, None)
+            else:
+                run = _Run(run.segment, run.start, run.entries + 1, None)
+        if end.offset < segment.size:
+            log.warning("%s: ignoring a torn last record at byte %d", segment.path, end.offset)
+    return [*runs, run]
+
+
+def _run_of(runs: list[_Run], height: int) -> _Run | None:
+    """The run of ``height``'s entries, if the log has it: the one after the last ENDHEIGHT
+    ``height - 1``, else the first if no marker or ENDHEIGHT ``height`` ends it."""
+    previous = EndHeight(height - 1)
+    after_previous = [after for run, after in itertools.pairwise(runs) if run.ended_by == previous]
     if after_previous:
         return after_previous[-1]
-    if not markers or (markers[0] > 0 and records[markers[0]] == EndHeight(height)):
-        return 0
+    first = runs[0]
+    if first.ended_by is None or (first.entries > 0 and first.ended_by == EndHeight(height)):
+        return first
     return None
-
-
-def _read_logged(path: Path) -> list[Record]:
-    records, end = read_segment(path)
-    if path.exists() and end < path.stat().st_size:
-        log.warning("%s: ignoring a torn last record at byte %d", path, end)
-    return records
 
 
 def _truncate_torn_tail(path: Path) -> None:
     """Cut a record a crash left half-written, so new records follow good ones."""
-    if not path.exists():
-        return
-    _, end = read_segment(path)
-    size = path.stat().st_size
-    if end == size:
+    with Segment(path) as segment:
+        end = segment.good_end()
+    if end == segment.size:
         return
     log.warning(
-        "%s: truncating a torn last record (%d bytes at byte %d) left by a crash", path, size - end, end
+        "%s: truncating a torn last record (%d bytes at byte %d) left by a crash",
+        path,
+        segment.size - end,
+        end,
     )
     with path.open("r+b") as file:
         file.truncate(end)

@@ -1,7 +1,10 @@
 """What validators send each other, byte for byte.
 
-Gossip on the consensus topic carries one ``Gossip`` value: a proposal with
-its block, or a vote. Catch-up is a direct request/response: a node sends a
+Gossip on the consensus topic carries one ``Gossip`` value: a vote, or one
+64 KiB part of a proposal's block with the signed proposal beside it (CometBFT's
+block parts, ``consensus/parts.py``), so that any block up to ``block.max_bytes``
+travels whatever the gossip message limit, and every part can be checked on
+arrival, in any order, from the proposal it comes with. Catch-up is a direct request/response: a node sends a
 peer ``SyncRequest`` (the first height it lacks, and digests of the messages
 it holds for it); a peer that has committed that height answers with the
 committed blocks from there on, each with its commit (block sync), and a peer
@@ -17,13 +20,17 @@ from typing import Annotated, Any
 
 import msgspec
 
-from consensus.codec import Canonical, CodecError, decode, encode
-from consensus.tendermint.messages import Message, ProposalMsg, VoteMsg
+from consensus.codec import MAX_DECODE_BYTES, Canonical, CodecError, decode, encode
+from consensus.parts import Part, split
+from consensus.tendermint.messages import Message, Proposal, ProposalMsg, VoteMsg
 from consensus.types import Block, Commit, Uint64
 
 SYNC_PROTOCOL = "/depind/consensus/sync/1"
 DIGEST_BYTES = 8
 MAX_HAVE = 16_384  # digests in one request: far above the messages of one height
+MAX_SYNC_RESPONSE_BYTES = MAX_DECODE_BYTES
+"""A sync answer can hold a block of any size the chain allows (the limit on gossip
+messages is a local setting): one block per answer when blocks are that large."""
 
 Digest = Annotated[bytes, msgspec.Meta(min_length=DIGEST_BYTES, max_length=DIGEST_BYTES)]
 
@@ -32,15 +39,20 @@ class BadMessage(ValueError):
     """Bytes from a peer that are not a well-formed message; the peer is to blame."""
 
 
-class ProposalGossip(Canonical, frozen=True, tag=1):
-    message: ProposalMsg
+class ProposalPart(Canonical, frozen=True, tag=1):
+    """Part ``part.index`` of the block that ``proposal`` names."""
+
+    proposal: Proposal
+    part: Part
 
 
 class VoteGossip(Canonical, frozen=True, tag=2):
     message: VoteMsg
 
 
-Gossip = ProposalGossip | VoteGossip
+Gossip = ProposalPart | VoteGossip
+Received = ProposalPart | VoteMsg
+"""What a gossip message holds: a proposal's part, or a vote."""
 
 
 class CommittedBlock(Canonical, frozen=True):
@@ -63,17 +75,25 @@ class SyncResponse(Canonical, frozen=True, tag=4):
     messages: list[Gossip]
 
 
-def wrap(message: Message) -> Gossip:
-    return ProposalGossip(message) if isinstance(message, ProposalMsg) else VoteGossip(message)
+def wrap(message: Message) -> list[Gossip]:
+    """A vote as one gossip value; a proposal as its block's parts."""
+    if isinstance(message, VoteMsg):
+        return [VoteGossip(message)]
+    return [ProposalPart(message.proposal, part) for part in split(encode(message.block)).parts]
 
 
-def encode_gossip(message: Message) -> bytes:
-    return encode(wrap(message))
+def encode_gossip(message: Received) -> bytes:
+    return encode(VoteGossip(message) if isinstance(message, VoteMsg) else message)
 
 
-def decode_gossip(data: bytes, max_bytes: int) -> Message:
+def gossip_payloads(message: Message) -> list[bytes]:
+    """What goes on the consensus topic for ``message``: one payload per part of a proposal."""
+    return [encode(gossip) for gossip in wrap(message)]
+
+
+def decode_gossip(data: bytes, max_bytes: int) -> Received:
     gossip: Gossip = _decode(data, Gossip, max_bytes)
-    return gossip.message
+    return received_of(gossip)
 
 
 def decode_request(data: bytes, max_bytes: int) -> SyncRequest:
@@ -93,6 +113,22 @@ def digest(message: Message) -> bytes:
         b"P" + encode(message.proposal) if isinstance(message, ProposalMsg) else b"V" + encode(message.vote)
     )
     return hashlib.sha256(signed).digest()[:DIGEST_BYTES]
+
+
+def received_of(gossip: Gossip) -> Received:
+    return gossip.message if isinstance(gossip, VoteGossip) else gossip
+
+
+def received_digest(received: Received) -> bytes:
+    if isinstance(received, VoteMsg):
+        return digest(received)
+    return part_digest(received.proposal, received.part.index)
+
+
+def part_digest(proposal: Proposal, index: int) -> bytes:
+    """A short id of one part of a proposal's block (the proof makes the part's bytes
+    follow from the proposal's part set hash and the index)."""
+    return hashlib.sha256(b"B" + encode(proposal) + index.to_bytes(8, "big")).digest()[:DIGEST_BYTES]
 
 
 def _decode(data: bytes, type_: Any, max_bytes: int) -> Any:

@@ -26,7 +26,7 @@ DEFAULT_TOPICS = (TOPIC_CONSENSUS, TOPIC_TXS, TOPIC_EVIDENCE)
 DEFAULT_LISTEN_ADDR = "/ip4/127.0.0.1/tcp/26656"
 
 _HOST_PROTOCOLS = {"ip4", "ip6", "dns", "dns4", "dns6"}
-_MIN_MESSAGE_BYTES = 1024
+_MIN_MESSAGE_BYTES = 128 * 1024  # a block part (64 KiB) with its proposal and proof fits
 _MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 

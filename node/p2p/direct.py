@@ -66,17 +66,24 @@ async def request(host: IHost, peer: ID, protocol: str, payload: bytes, max_byte
 
 
 async def serve(
-    stream: INetStream, peer: PeerId, handler: DirectHandler, max_bytes: int, *, io_timeout_s: float
+    stream: INetStream,
+    peer: PeerId,
+    handler: DirectHandler,
+    max_bytes: int,
+    *,
+    io_timeout_s: float,
+    max_response_bytes: int | None = None,
 ) -> Outcome:
     """Answer one request on ``stream``; exceptions other than network errors propagate.
 
-    Reading the request and writing the response each get ``io_timeout_s``;
-    the handler itself is not timed (it is our own code).
+    Requests are limited to ``max_bytes``, responses to ``max_response_bytes`` (the same
+    unless the protocol says otherwise). Reading the request and writing the response each
+    get ``io_timeout_s``; the handler itself is not timed (it is our own code).
     """
     try:
         with trio.fail_after(io_timeout_s):
             payload = await read_frame(stream, max_bytes)
-        response = await _answer(handler, peer, payload, max_bytes)
+        response = await _answer(handler, peer, payload, max_response_bytes or max_bytes)
         with trio.fail_after(io_timeout_s):
             await write_frame(stream, response)
             await stream.close()

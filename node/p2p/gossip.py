@@ -24,11 +24,14 @@ that cost is paid per write instead of per message (about 3.5x the throughput).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import Protocol
 
+from google.protobuf.message import DecodeError
 from libp2p.abc import IHost, INetStream
+from libp2p.exceptions import ParseError
 from libp2p.peer.id import ID
 from libp2p.pubsub.gossipsub import PROTOCOL_ID_V11, GossipSub
 from libp2p.pubsub.pb import rpc_pb2
@@ -60,6 +63,9 @@ class GossipEvents(Protocol):
 
     def dropped(self, peer: ID, reason: str) -> None:
         """libp2p refused an outbound RPC (queue full or oversized)."""
+
+    def malformed(self, peer: ID) -> None:
+        """``peer`` sent a pubsub RPC that does not parse."""
 
 
 def max_rpc_bytes(config: P2PConfig) -> int:
@@ -115,6 +121,23 @@ class FlowControlledPubsub(Pubsub):
 
     def notify_subscriptions(self, publish_message: rpc_pb2.Message) -> None:
         self._events.deliver(publish_message)
+
+    async def continuously_read_stream(self, stream: INetStream) -> None:
+        """libp2p's read loop, but an RPC that does not parse ends that peer's stream (and
+        costs the peer score) instead of the host: libp2p 0.8.1 lets protobuf's
+        ``DecodeError`` and its own varint ``ParseError`` escape the loop, and with them
+        one of the swarm's tasks, which stops the node."""
+        try:
+            await super().continuously_read_stream(stream)
+        except (DecodeError, ParseError) as exc:
+            peer = stream.muxed_conn.peer_id
+            logger.warning(
+                "peer %s sent a pubsub RPC that does not parse (%s); dropping its stream", peer, exc
+            )
+            self._events.malformed(peer)
+            with contextlib.suppress(Exception):
+                await stream.reset()
+            self._handle_dead_peer(peer)
 
     async def handle_sending_messages(self, peer_id: ID, stream: INetStream, queue: RpcQueue) -> None:
         """Like libp2p's loop, but each write carries every RPC already queued (up to a size)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import trio
@@ -62,6 +63,9 @@ _BANNED = "banned"
 
 Message = tuple[PeerId, bytes]
 """A gossip message: the peer that published it (signed by it) and the payload."""
+
+GossipValidator = Callable[[PeerId, bytes], bool]
+"""``validator(origin, payload)``: whether a gossip message is worth delivering and relaying."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,7 @@ class P2PNode:
         self.key = key
         self._book = PeerBook(config.invalid_penalty, config.ban_threshold, config.ban_duration_s)
         self._handlers: dict[str, DirectHandler] = {}
+        self._response_limits: dict[str, int] = {}
         self._counters = _Counters()
         self._session: _Session | None = None
         self._started = False
@@ -246,6 +251,20 @@ class P2PNode:
         await session.pubsub.publish(topic, payload)
         self._counters.published += 1
 
+    def set_validator(self, topic: str, validator: GossipValidator) -> None:
+        """Peers' gossip on ``topic`` is delivered and relayed only if ``validator(origin,
+        payload)`` holds (libp2p caches the verdict per message id). Our own messages are
+        not screened: we publish them because they are wanted."""
+        session = self._require_session()
+        self._check_topic(topic)
+        own = session.own_id
+
+        def check(forwarder: ID, message: rpc_pb2.Message) -> bool:
+            origin = ID(message.from_id)
+            return origin == own or validator(PeerId(origin.to_base58()), message.data)
+
+        session.pubsub.set_topic_validator(topic, check, False)
+
     def topic_peers(self, topic: str) -> list[PeerId]:
         """Peers in our gossip mesh for ``topic`` (they receive what we publish there)."""
         session = self._require_session()
@@ -307,6 +326,9 @@ class P2PNode:
     def sent(self) -> None:
         self._wake_publishers()
 
+    def malformed(self, peer: ID) -> None:
+        self.report_invalid(PeerId(peer.to_base58()), "malformed pubsub RPC")
+
     def dropped(self, peer: ID, reason: str) -> None:
         self._counters.dropped_outbound += 1
         logger.warning("libp2p dropped an outbound gossip RPC to %s (%s)", peer, reason)
@@ -317,19 +339,27 @@ class P2PNode:
 
     # ---- direct streams ----
 
-    def set_direct_handler(self, protocol: str, handler: DirectHandler) -> None:
-        """Answer requests on ``protocol`` (e.g. ``/depind/blocksync/1``) with ``handler``."""
+    def set_direct_handler(
+        self, protocol: str, handler: DirectHandler, max_response_bytes: int | None = None
+    ) -> None:
+        """Answer requests on ``protocol`` (e.g. ``/depind/blocksync/1``) with ``handler``;
+        its answers may be up to ``max_response_bytes`` (default: ``max_message_bytes``)."""
         if not protocol.startswith("/"):
             raise P2PError(f"protocol id {protocol!r} must start with '/'")
         self._handlers[protocol] = handler
+        self._response_limits[protocol] = max_response_bytes or self.config.max_message_bytes
         if self._session is not None:
             self._session.host.set_stream_handler(TProtocol(protocol), self._stream_handler(protocol))
 
-    async def send_direct(self, peer_id: PeerId, protocol: str, payload: bytes) -> bytes:
-        """One request/response with ``peer_id``, bounded by ``request_timeout_s``.
+    async def send_direct(
+        self, peer_id: PeerId, protocol: str, payload: bytes, max_response_bytes: int | None = None
+    ) -> bytes:
+        """One request/response with ``peer_id``, bounded by ``request_timeout_s``; the answer
+        may be up to ``max_response_bytes`` (default: ``max_message_bytes``).
 
         Raises ``DirectRequestError`` if it fails, times out or is rejected.
         """
+        limit = max_response_bytes or self.config.max_message_bytes
         session = self._require_session()
         self._check_size(payload)
         if self.is_banned(peer_id):
@@ -337,9 +367,7 @@ class P2PNode:
         timeout = self.config.request_timeout_s
         try:
             with trio.fail_after(timeout):
-                return await direct.request(
-                    session.host, ID.from_base58(peer_id), protocol, payload, self.config.max_message_bytes
-                )
+                return await direct.request(session.host, ID.from_base58(peer_id), protocol, payload, limit)
         except trio.TooSlowError:
             raise DirectRequestError(f"{protocol} request to {peer_id} timed out after {timeout} s") from None
 
@@ -368,7 +396,12 @@ class P2PNode:
         try:
             handler, limit = self._handlers[protocol], self.config.max_message_bytes
             outcome = await direct.serve(
-                stream, peer, handler, limit, io_timeout_s=self.config.request_timeout_s
+                stream,
+                peer,
+                handler,
+                limit,
+                io_timeout_s=self.config.request_timeout_s,
+                max_response_bytes=self._response_limits.get(protocol),
             )
         finally:
             done.set()
@@ -384,6 +417,16 @@ class P2PNode:
         session = self._require_session()
         return sorted(PeerId(peer.to_base58()) for peer in session.host.get_connected_peers())
 
+    def remote_addrs(self, peer_id: PeerId) -> list[str]:
+        """The addresses of our open connections to ``peer_id`` (theirs, as we see them)."""
+        session = self._require_session()
+        return [
+            str(addr)
+            for conn in session.swarm.get_connections(ID.from_base58(peer_id))
+            if not conn.is_closed
+            for addr in conn.get_transport_addresses()
+        ]
+
     def listen_addrs(self) -> list[str]:
         """Where peers can dial us, each ending in ``/p2p/<our peer id>``."""
         return [str(addr) for addr in self._require_session().host.get_addrs()]
@@ -391,6 +434,8 @@ class P2PNode:
     def report_invalid(self, peer_id: PeerId, reason: str) -> None:
         """Lower the peer's score; at the threshold it is banned: disconnected and refused."""
         now = trio.current_time()
+        if self._book.is_banned(peer_id, now):
+            return  # already paid for; a flood must not flood the log too
         banned = self._book.report_invalid(peer_id, now)
         logger.info(
             "peer %s sent invalid data (%s); score %d", peer_id, reason, self._book.score(peer_id, now)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from consensus.tendermint.evidence import InvalidEvidence
 from consensus.tendermint.messages import NO_ROUND, Step
+from consensus.tendermint.peer_state import PeerRoundState
 from consensus.tendermint.votes import HeightVoteSet
 from consensus.types import Vote
 from consensus.validators import ValidatorSet
@@ -36,26 +38,37 @@ ROUND_STEPS = {Step.PROPOSE: STEP_PROPOSE, Step.PREVOTE: STEP_PREVOTE, Step.PREC
 
 async def net_info(ctx: Call) -> dict[str, Any]:
     """This node's p2p listen addresses and connected peers (none on a single-validator node)."""
-    listeners, scores = p2p_view(ctx.node)
+    listeners, views = p2p_view(ctx.node)
     settings = ctx.node.config.p2p
     dialled = {addr.peer_id: addr for addr in (*settings.seed_addrs, *settings.persistent_peer_addrs)}
     persistent = {addr.peer_id for addr in settings.persistent_peer_addrs}
     peers = [
-        present.peer(peer, dialled.get(peer), peer in persistent, score) for peer, score in scores.items()
+        present.peer(v.peer_id, dialled.get(v.peer_id), v.peer_id in persistent, v.score, v.remote)
+        for v in views
     ]
     return {"listening": bool(listeners), "listeners": listeners, "n_peers": str(len(peers)), "peers": peers}
 
 
-def p2p_view(node: Node) -> tuple[list[str], dict[PeerId, int]]:
-    """Where the p2p host listens, and the connected peers with their scores; nothing while
-    the host does not run (or on a single-validator node, which has none)."""
+@dataclass(frozen=True)
+class PeerView:
+    peer_id: PeerId
+    score: int
+    remote: str  # the address of our connection to it, "" if none is open
+
+
+def p2p_view(node: Node) -> tuple[list[str], list[PeerView]]:
+    """Where the p2p host listens, and the connected peers; nothing while the host does not
+    run (or on a single-validator node, which has none)."""
     if node.network is None:
-        return [], {}
+        return [], []
     p2p = node.network.p2p
     try:
-        return p2p.listen_addrs(), {peer: p2p.score(peer) for peer in p2p.peers()}
+        views = [
+            PeerView(peer, p2p.score(peer), next(iter(p2p.remote_addrs(peer)), "")) for peer in p2p.peers()
+        ]
+        return p2p.listen_addrs(), views
     except NotRunningError:
-        return [], {}
+        return [], []
 
 
 async def consensus_state(ctx: Call) -> dict[str, Any]:
@@ -64,12 +77,23 @@ async def consensus_state(ctx: Call) -> dict[str, Any]:
 
 
 async def dump_consensus_state(ctx: Call) -> dict[str, Any]:
-    """The round state in detail, and the connected peers (their round states are not tracked)."""
-    _, scores = p2p_view(ctx.node)
-    return {
-        "round_state": present.round_state(current_round_state(ctx.node)),
-        "peers": [{"node_address": str(peer)} for peer in scores],
-    }
+    """The round state in detail, and the connected peers with their addresses and what we
+    know of their round states."""
+    _, views = p2p_view(ctx.node)
+    engine = ctx.node.consensus
+    peers = []
+    for view in views:
+        known = None if engine is None else engine.peer_states.get(str(view.peer_id))
+        peers.append(present.peer_state(view.peer_id, view.remote, peer_round_state(known)))
+    return {"round_state": present.round_state(current_round_state(ctx.node)), "peers": peers}
+
+
+def peer_round_state(known: PeerRoundState | None) -> present.PeerRound | None:
+    """CometBFT's step numbers for what a peer's own messages showed."""
+    if known is None:
+        return None
+    step = ROUND_STEPS[Step(known.step)] if known.step else STEP_NEW_HEIGHT
+    return present.PeerRound(known.height, known.round, step, known.holds)
 
 
 def current_round_state(node: Node) -> present.RoundState:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from multiaddr import Multiaddr
+
 from consensus.abci import TxResultLike
 from consensus.tendermint.messages import PROPOSAL_TYPE, Proposal
 from consensus.types import APP_VERSION, ZERO_BLOCK_ID, Block, BlockID, Commit, Header, Vote, VoteType
@@ -247,14 +249,50 @@ def block_meta(value: Block, id_: BlockID, size: int) -> dict[str, Any]:
 # -- network and consensus ------------------------------------------------------------
 
 
-def peer(peer_id: str, dialled: PeerAddr | None, persistent: bool, score: int) -> dict[str, Any]:
-    """A connected peer; its address is known when we dial it (a persistent peer or a seed)."""
-    host = "" if dialled is None else dialled.addr.value_for_protocol(dialled.addr.protocols()[0].name)
+def peer(peer_id: str, dialled: PeerAddr | None, persistent: bool, score: int, remote: str) -> dict[str, Any]:
+    """A connected peer: its listen address is known when we dial it (a persistent peer or
+    a seed); ``remote``, the address of our connection to it, either way."""
+    address = dialled.addr if dialled is not None else (Multiaddr(remote) if remote else None)
+    host = "" if address is None else address.value_for_protocol(address.protocols()[0].name)
     return {
         "node_info": {"id": peer_id, "listen_addr": "" if dialled is None else str(dialled.addr)},
         "connection_status": {"persistent": persistent, "score": str(score)},
         "remote_ip": host,
+        "remote_addr": remote,
     }
+
+
+@dataclass(frozen=True)
+class PeerRound:
+    """What a peer's own messages showed of its progress."""
+
+    height: int
+    round: int
+    step: int  # CometBFT's RoundStepType
+    holds: int  # messages of that height it holds, from its last sync request; -1 if unknown
+
+
+def peer_state(peer_id: str, remote: str, known: PeerRound | None) -> dict[str, Any]:
+    """A peer in ``dump_consensus_state``: CometBFT's ``node_address`` (id@host:port) and,
+    once it has sent something, its round state."""
+    entry: dict[str, Any] = {"node_address": node_address(peer_id, remote)}
+    if known is not None:
+        entry["peer_state"] = {
+            "round_state": {"height": str(known.height), "round": known.round, "step": known.step},
+            "stats": {"messages_held": str(known.holds)},
+        }
+    return entry
+
+
+def node_address(peer_id: str, remote: str) -> str:
+    """``id@host:port`` as CometBFT writes it, from a /ip4/<host>/tcp/<port> address."""
+    if not remote:
+        return peer_id
+    address = Multiaddr(remote)
+    names = [protocol.name for protocol in address.protocols()]
+    if len(names) < 2:
+        return peer_id
+    return f"{peer_id}@{address.value_for_protocol(names[0])}:{address.value_for_protocol(names[1])}"
 
 
 @dataclass(frozen=True)

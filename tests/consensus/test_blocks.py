@@ -13,13 +13,9 @@ import msgspec
 import pytest
 
 from consensus.abci import CommitInfo, Misbehavior
-from consensus.blocks import (
-    MAX_CLOCK_DRIFT_NS,
-    MIN_BLOCK_INTERVAL_NS,
-    BlockExecutor,
-    ChainParams,
-    InvalidBlock,
-)
+from consensus.bfttime import MIN_BLOCK_INTERVAL_NS, median_time
+from consensus.blocks import BlockExecutor, ChainParams, InvalidBlock
+from consensus.codec import encode
 from consensus.engine import BlockLimits
 from consensus.merkle import EMPTY_HASH
 from consensus.tendermint.evidence import EvidenceParams, encode_evidence, evidence_hash, evidence_id
@@ -36,6 +32,7 @@ from consensus.types import (
     Version,
     VoteType,
 )
+from consensus.validators import ValidatorSet
 from tests.consensus.fakes import (
     GENESIS_APP_HASH,
     FakeApp,
@@ -48,6 +45,7 @@ from tests.consensus.fakes import (
 from tests.consensus.tendermint.support import (
     CHAIN_ID,
     KeySigner,
+    commit_sig,
     make_block,
     signed_commit,
     signed_vote,
@@ -80,9 +78,12 @@ class Chain:
         height = self.executor.next_height()
         return self.executor.build(height, self.executor.validators_at(height).proposer().address)
 
-    def commit(self, block: Block, keys: Sequence[KeySigner] = COMMITTERS) -> Commit:
+    def commit(
+        self, block: Block, keys: Sequence[KeySigner] = COMMITTERS, times: Sequence[int] | None = None
+    ) -> Commit:
+        """``keys`` precommit ``block``, at ``times`` (by default 1 ms after the block)."""
         height = block.header.height
-        return signed_commit(keys, self.executor.validators_at(height), height, 0, block)
+        return signed_commit(keys, self.executor.validators_at(height), height, 0, block, times)
 
     def advance(self, txs: Sequence[bytes] = ()) -> Block:
         """Build the next block, check it, and apply it with a commit."""
@@ -93,10 +94,12 @@ class Chain:
         return block
 
 
-def new_chain(app: FakeApp | None = None, params: ChainParams = PARAMS) -> Chain:
+def new_chain(
+    app: FakeApp | None = None, params: ChainParams = PARAMS, genesis: ValidatorSet = GENESIS
+) -> Chain:
     app = app or FakeApp()
     store, mempool = FakeBlockStore(), FakeMempool()
-    return Chain(app, store, mempool, BlockExecutor(params, app, store, mempool, GENESIS))
+    return Chain(app, store, mempool, BlockExecutor(params, app, store, mempool, genesis))
 
 
 def with_header(block: Block, **changes: Any) -> Block:
@@ -173,7 +176,7 @@ def test_second_block_passes_check(chain: Chain, second: tuple[Block, Block]) ->
     assert header.last_commit_hash == chain.store.commits[1].hash()
     assert header.app_hash == chain.app.app_hash != GENESIS_APP_HASH
     assert header.last_results_hash == chain.store.load_results_hash(1) != EMPTY_HASH
-    assert header.time_ns >= committed.header.time_ns + MIN_BLOCK_INTERVAL_NS
+    assert header.time_ns == median_time(chain.store.commits[1], GENESIS)
 
 
 def test_blocks_follow_one_another(chain: Chain) -> None:
@@ -294,13 +297,14 @@ def test_any_validator_may_be_the_proposer(chain: Chain, first: Block) -> None:
         chain.executor.check(with_header(first, proposer_address=key.address))
 
 
-def test_invalid_time_within_the_interval_after_genesis(chain: Chain, first: Block) -> None:
-    early = GENESIS_TIME_NS + MIN_BLOCK_INTERVAL_NS - 1
-    assert_invalid(chain, with_header(first, time_ns=early), "time does not follow")
+def test_first_block_has_the_genesis_time(first: Block) -> None:
+    assert first.header.time_ns == GENESIS_TIME_NS
 
 
-def test_time_one_interval_after_genesis_is_valid(chain: Chain, first: Block) -> None:
-    chain.executor.check(with_header(first, time_ns=GENESIS_TIME_NS + MIN_BLOCK_INTERVAL_NS))
+@pytest.mark.parametrize("after_ns", [-1, 1, MIN_BLOCK_INTERVAL_NS])
+def test_invalid_first_block_time_other_than_genesis(chain: Chain, first: Block, after_ns: int) -> None:
+    moved = with_header(first, time_ns=GENESIS_TIME_NS + after_ns)
+    assert_invalid(chain, moved, "time is not the genesis time")
 
 
 # ---- checking: a later block -----------------------------------------------------------------
@@ -368,18 +372,65 @@ def test_invalid_last_results_hash_of_an_empty_block(chain: Chain, second: tuple
     assert_invalid(chain, with_header(block, last_results_hash=EMPTY_HASH), "last_results_hash")
 
 
-@pytest.mark.parametrize("after_ns", [-1, 0, MIN_BLOCK_INTERVAL_NS - 1])
-def test_invalid_time_not_after_the_last_block(
-    chain: Chain, second: tuple[Block, Block], after_ns: int
+SECOND_NS = 10**9
+
+
+def test_block_time_is_the_weighted_median_of_the_last_commit() -> None:
+    """Precommits at 1, 2, 3 and 4 s after genesis by powers 40, 30, 20 and 10: 70 of 100 had
+    voted by 2 s (equal powers would give 3 s)."""
+    chain = new_chain(genesis=validator_set(KEYS, [40, 30, 20, 10]))
+    first = chain.build()
+    times = [GENESIS_TIME_NS + n * SECOND_NS for n in (1, 2, 3, 4)]
+    chain.executor.apply(first, chain.commit(first, KEYS, times))
+    block = chain.build()
+    assert block.header.time_ns == GENESIS_TIME_NS + 2 * SECOND_NS
+    chain.executor.check(block)
+
+
+def test_block_time_ignores_nil_precommits(chain: Chain) -> None:
+    """Precommits for the block at 1, 2 and 3 s and a nil one at 10 s: counting the nil one
+    would make the median 3 s."""
+    first = chain.build()
+    commit = chain.commit(first, KEYS[:3], [GENESIS_TIME_NS + n * SECOND_NS for n in (1, 2, 3)])
+    found = GENESIS.get(KEYS[3].address)
+    assert found is not None
+    signatures = list(commit.signatures)
+    signatures[found[0]] = commit_sig(KEYS[3], GENESIS, 1, 0, None, GENESIS_TIME_NS + 10 * SECOND_NS)
+    chain.executor.apply(first, msgspec.structs.replace(commit, signatures=signatures))
+    block = chain.build()
+    assert block.header.time_ns == GENESIS_TIME_NS + 2 * SECOND_NS
+    chain.executor.check(block)
+
+
+@pytest.mark.parametrize("moved_ns", [-1, 1, MIN_BLOCK_INTERVAL_NS, 60 * SECOND_NS])
+def test_invalid_time_not_the_median_of_the_last_commit(
+    chain: Chain, second: tuple[Block, Block], moved_ns: int
 ) -> None:
-    committed, block = second
-    time_ns = committed.header.time_ns + after_ns
-    assert_invalid(chain, with_header(block, time_ns=time_ns), "time does not follow")
+    """A proposer cannot choose the time: a block a millisecond or a minute away is refused."""
+    _, block = second
+    moved = with_header(block, time_ns=block.header.time_ns + moved_ns)
+    assert_invalid(chain, moved, "time is not the median of the last commit")
 
 
-def test_time_one_interval_after_the_last_block_is_valid(chain: Chain, second: tuple[Block, Block]) -> None:
-    committed, block = second
-    chain.executor.check(with_header(block, time_ns=committed.header.time_ns + MIN_BLOCK_INTERVAL_NS))
+def test_invalid_time_of_a_last_commit_signed_before_the_last_block(chain: Chain) -> None:
+    """Honest precommits for a block come at least 1 ms after it, so the median of a commit
+    with a faulty majority alone can fall short of that; such a block is refused."""
+    first = chain.build()
+    chain.executor.apply(first, chain.commit(first, KEYS[:3], [GENESIS_TIME_NS] * 3))
+    block = chain.build()
+    assert block.header.time_ns == GENESIS_TIME_NS
+    assert_invalid(chain, block, "time does not follow the last block's")
+
+
+def test_block_far_ahead_of_our_clock_is_valid(chain: Chain) -> None:
+    """Our clock lags the other validators' by minutes: the time their precommits give the
+    next block is minutes ahead of our clock, and the block is still valid."""
+    first = chain.build()
+    ahead = time.time_ns() + 5 * 60 * SECOND_NS
+    chain.executor.apply(first, chain.commit(first, KEYS[:3], [ahead] * 3))
+    block = chain.build()
+    assert block.header.time_ns == ahead
+    assert chain.executor.is_valid_proposal(block)
 
 
 def test_invalid_block_for_a_height_already_committed(chain: Chain, second: tuple[Block, Block]) -> None:
@@ -388,12 +439,6 @@ def test_invalid_block_for_a_height_already_committed(chain: Chain, second: tupl
 
 
 # ---- proposals -------------------------------------------------------------------------------
-
-
-def test_invalid_proposal_time_far_ahead_of_the_clock(chain: Chain, first: Block) -> None:
-    ahead = with_header(first, time_ns=time.time_ns() + MAX_CLOCK_DRIFT_NS + 60 * 10**9)
-    chain.executor.check(ahead)  # nothing else is wrong with it
-    assert not chain.executor.is_valid_proposal(ahead)
 
 
 def test_invalid_proposal_the_app_refuses() -> None:
@@ -491,21 +536,9 @@ def test_apply_tells_the_app_who_signed_the_last_block(chain: Chain, second: tup
     assert second_request.hash == block.hash()
 
 
-def test_own_proposals_are_capped_but_validity_follows_the_chain_params() -> None:
-    """A node's local cap (its p2p message size) shrinks only the blocks it builds: a larger
-    block from another proposer, within the chain's params, is still valid."""
-    capped = new_chain(params=dataclasses.replace(PARAMS, max_proposal_bytes=100))
-    capped.mempool.txs.extend([b"x" * 80, b"y" * 80])
-    assert capped.build().data.txs == [b"x" * 80]
-    uncapped = new_chain()
-    uncapped.mempool.txs.extend([b"x" * 80, b"y" * 80])
-    big = uncapped.build()
-    assert len(big.data.txs) == 2
-    assert capped.executor.is_valid_proposal(big)
-
-
 def test_limits_and_consensus_hash_come_from_the_app() -> None:
-    app = FakeApp(params=FakeConsensusParams(BlockLimits(100, -1), EVIDENCE, b"\x22" * 32))
+    max_bytes = empty_first_block_size() + 100
+    app = FakeApp(params=FakeConsensusParams(BlockLimits(max_bytes, -1), EVIDENCE, b"\x22" * 32))
     chain = new_chain(app)
     chain.mempool.txs.extend([b"x" * 80, b"y" * 80])
     block = chain.build()
@@ -513,6 +546,73 @@ def test_limits_and_consensus_hash_come_from_the_app() -> None:
     assert block.header.consensus_hash == b"\x22" * 32
     app.params = FakeConsensusParams(BlockLimits(1 << 20, -1), EVIDENCE, b"\x33" * 32)
     assert_invalid(chain, block, "consensus_hash")
+
+
+# ---- block size: block.max_bytes bounds the whole encoded block ----------------------------------
+
+
+def empty_first_block_size() -> int:
+    return len(encode(new_chain().build()))
+
+
+def set_max_bytes(chain: Chain, max_bytes: int) -> None:
+    chain.app.params = dataclasses.replace(chain.app.params, block=BlockLimits(max_bytes, -1))
+
+
+MEMPOOL = [bytes([n]) * (200 + 7 * n) for n in range(40)]
+"""Txs whose encodings have 2- and 3-byte headers, more than a 1-byte list header holds."""
+
+
+def test_block_of_max_bytes_passes_and_one_byte_more_fails(chain: Chain) -> None:
+    chain.advance()
+    chain.mempool.txs.extend(MEMPOOL[:5])
+    block = chain.build()
+    size = len(encode(block))
+    set_max_bytes(chain, size)
+    chain.executor.check(block)
+    set_max_bytes(chain, size - 1)
+    assert_invalid(chain, block, rf"{size} bytes, over block.max_bytes \({size - 1}\)")
+
+
+@pytest.mark.parametrize("committed", [0, 1], ids=["first block", "with a last commit"])
+def test_build_fills_blocks_up_to_max_bytes_exactly(committed: int) -> None:
+    """The header, last commit and list headers are measured: a built block never passes
+    max_bytes, and the next tx of the mempool would have."""
+    chain = new_chain()
+    for _ in range(committed):
+        chain.advance()
+    empty = len(encode(chain.build()))
+    chain.mempool.txs.extend(MEMPOOL)
+    for max_bytes in range(empty, empty + sum(len(encode(tx)) for tx in MEMPOOL) + 5, 97):
+        set_max_bytes(chain, max_bytes)
+        block = chain.build()
+        assert len(encode(block)) <= max_bytes
+        chain.executor.check(block)
+        taken = len(block.data.txs)
+        assert block.data.txs == MEMPOOL[:taken]
+        if taken < len(MEMPOOL):
+            more = msgspec.structs.replace(block, data=Data(MEMPOOL[: taken + 1]))
+            assert len(encode(more)) > max_bytes
+
+
+def test_build_leaves_out_evidence_that_does_not_fit(chain: Chain) -> None:
+    chain.advance()
+    evidence = [encode_evidence(equivocation(key, 1)) for key in KEYS[1:3]]
+    for key in KEYS[1:3]:
+        assert chain.executor.evidence.add(equivocation(key, 1))
+    full = chain.build()
+    assert full.evidence == evidence
+    set_max_bytes(chain, len(encode(full)) - 1)
+    block = chain.build()
+    assert block.evidence == evidence[:1]
+    assert block.header.evidence_hash == evidence_hash(evidence[:1])
+    chain.executor.check(block)
+
+
+def test_build_refuses_a_max_bytes_without_room_for_the_header(chain: Chain) -> None:
+    set_max_bytes(chain, empty_first_block_size() - 1)
+    with pytest.raises(ValueError, match="no room"):
+        chain.build()
 
 
 def test_apply_stages_the_validator_set_two_heights_ahead(chain: Chain) -> None:

@@ -14,10 +14,12 @@ import pytest
 import trio
 
 from consensus import privval
+from consensus.bfttime import MIN_BLOCK_INTERVAL_NS
 from consensus.blocks import BlockExecutor, ChainParams
 from consensus.codec import encode
 from consensus.engine import BlockLimits, ConsensusConfig
 from consensus.merkle import EMPTY_HASH
+from consensus.parts import part_set_header
 from consensus.privval import FilePV
 from consensus.solo import NotAValidator, SoloEngine
 from consensus.tendermint.evidence import EvidenceParams
@@ -36,8 +38,9 @@ from tests.consensus.fakes import (
 
 CHAIN_ID = "depin-solo-1"
 CONSENSUS_HASH = hashlib.sha256(b"consensus params").digest()
-LIMITS = BlockLimits(max_bytes=1024, max_gas=-1)
+LIMITS = BlockLimits(max_bytes=2048, max_gas=-1)
 TIMEOUT_COMMIT_S = 1.0
+NOW_NS = 1_700_000_000 * 10**9
 EVIDENCE = EvidenceParams(max_age_num_blocks=100, max_bytes=64 * 1024)
 PARAMS = FakeConsensusParams(LIMITS, EVIDENCE, CONSENSUS_HASH)
 
@@ -72,6 +75,10 @@ class Chain:
     store: FakeBlockStore = field(default_factory=FakeBlockStore)
     mempool: FakeMempool = field(default_factory=FakeMempool)
     listener: Listener = field(default_factory=Listener)
+    now_ns: int = NOW_NS  # the validator's clock, moved by hand
+
+    def clock(self) -> int:
+        return self.now_ns
 
     def pv(self) -> FilePV:
         key = self.tmp_path / "priv_validator_key.json"
@@ -89,6 +96,7 @@ class Chain:
             config or ConsensusConfig(timeout_commit_s=TIMEOUT_COMMIT_S),
             self.listener,
             BlockWAL(self.tmp_path / "block_wal"),
+            now=self.clock,
         )
 
 
@@ -173,15 +181,42 @@ async def test_commit_signature_verifies(chain: Chain, autojump_clock: trio.abc.
         height = block.header.height
         assert (commit.height, commit.round) == (height, 0)
         assert commit.block_id.hash == block.hash()
-        assert commit.block_id.part_set_header.hash == hashlib.sha256(encode(block)).digest()
+        assert commit.block_id.part_set_header == part_set_header(encode(block))
         (sig,) = commit.signatures
         assert sig.block_id_flag == BlockIDFlag.COMMIT
         assert sig.validator_address == engine.pv.address
-        assert sig.timestamp_ns == block.header.time_ns
+        assert sig.timestamp_ns == max(NOW_NS, block.header.time_ns + MIN_BLOCK_INTERVAL_NS)
         sign_bytes = vote_sign_bytes(
             CHAIN_ID, VoteType.PRECOMMIT, height, 0, commit.block_id, sig.timestamp_ns
         )
         assert privval.verify(engine.pv.pub_key, sign_bytes, sig.signature)
+
+
+async def test_block_time_is_the_last_precommits_time(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
+    """BFT time with one validator: the first block has the genesis time, each later one the
+    time of the one precommit in its last commit."""
+    engine = chain.engine()
+    await run_for(engine, 3.5)
+    seen = chain.listener.seen
+    assert seen[0].block.header.time_ns == 0
+    for previous, current in itertools.pairwise(seen):
+        assert current.block.header.time_ns == previous.commit.signatures[0].timestamp_ns
+    assert [c.block.header.time_ns for c in seen[1:]] == [NOW_NS, NOW_NS + MIN_BLOCK_INTERVAL_NS]
+
+
+async def test_blocks_pass_the_checks_of_a_node_that_syncs_them(
+    chain: Chain, autojump_clock: trio.abc.Clock
+) -> None:
+    await run_for(chain.engine(), 4.5)
+    validators = chain.engine().executor.validators_at(1)
+    follower = BlockExecutor(
+        ChainParams(CHAIN_ID, 1, 0), FakeApp(params=PARAMS), FakeBlockStore(), FakeMempool(), validators
+    )
+    for committed in chain.listener.seen:
+        follower.check(committed.block)
+        follower.check_commit(committed.block, committed.commit)
+        follower.apply(committed.block, committed.commit)
+    assert follower.next_height() == 5
 
 
 async def test_finalize_gets_the_block(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
@@ -217,7 +252,7 @@ async def test_includes_mempool_txs_the_app_keeps(chain: Chain, autojump_clock: 
 
 
 async def test_reaps_within_block_bytes(chain: Chain, autojump_clock: trio.abc.Clock) -> None:
-    big = b"x" * 600  # two do not fit in LIMITS.max_bytes
+    big = b"x" * 900  # one fits in LIMITS.max_bytes beside the header and last commit; two do not
     chain.mempool.add(big + b"1")
     chain.mempool.add(big + b"2")
     await run_for(chain.engine(), 2.5)
@@ -286,6 +321,7 @@ async def test_restart_after_crash_re_signs_the_same_block(chain: Chain) -> None
         await chain.engine().produce_block()
     signed = json.loads((chain.tmp_path / "priv_validator_state.json").read_text())
     chain.mempool.txs.clear()  # the mempool does not survive the restart
+    chain.now_ns += 60 * 10**9  # the restart took a minute
 
     block = await chain.engine().produce_block()
     (committed,) = chain.listener.seen

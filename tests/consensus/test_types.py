@@ -67,7 +67,8 @@ def test_block_hash_is_header_hash() -> None:
 
 def test_block_id_of() -> None:
     block = vectors.block()
-    assert block_id_of(block, b"parts") == BlockID(block.hash(), PartSetHeader(1, b"parts"))
+    parts = PartSetHeader(3, b"parts")
+    assert block_id_of(block, parts) == BlockID(block.hash(), parts)
 
 
 def test_zero_block_id() -> None:

@@ -29,8 +29,9 @@ import httpx
 
 from consensus import privval
 from consensus.types import BlockIDFlag
+from genesis import doc as genesis_doc
 from node import config as node_config
-from node.home import Home
+from node.home import Home, init_home
 from node.keys.hd import PrivateKey
 from node.testnet import ACCOUNTS_FILE, PORT_STEP
 from tests.e2e.harness import (
@@ -43,6 +44,7 @@ from tests.e2e.harness import (
     DepindProcess,
     NodeFailure,
     RPCFailure,
+    free_port,
 )
 
 PORT_RANGE = (20_000, 32_000)  # where a starting port is drawn: below the kernel's ephemeral ports (32768+)
@@ -238,6 +240,34 @@ def configure_p2p(home: Home, **settings: Any) -> None:
     config = node_config.load(home.config_file)
     config = dataclasses.replace(config, p2p=dataclasses.replace(config.p2p, **settings))
     home.config_file.write_text(node_config.render(config))
+
+
+def add_node(network: Network, root: Path, **p2p: Any) -> DepindProcess:
+    """A fresh node under ``root`` on the network's genesis, not yet launched: its own
+    validator key (in no validator set) and node key, node0's ``[consensus]`` settings,
+    the network's validators as persistent peers and these ``[p2p]`` settings (any field
+    of ``P2PConfig``) over them. The network closes it with its own nodes."""
+    from node.testnet import write_node_key  # imports libp2p: only here
+
+    home = Home(root / "home")
+    init_home(home, f"node{len(network.nodes) + len(network.extra)}", network.chain_id)
+    genesis_doc.save(genesis_doc.load(network.nodes[0].home.genesis_file), home.genesis_file)
+    write_node_key(home)
+    rpc_port = free_port()
+    config = node_config.load(home.config_file)
+    config = dataclasses.replace(
+        config,
+        rpc=dataclasses.replace(config.rpc, laddr=f"127.0.0.1:{rpc_port}"),
+        api=dataclasses.replace(config.api, address=f"127.0.0.1:{free_port(other_than=rpc_port)}"),
+        consensus=node_config.load(network.nodes[0].home.config_file).consensus,
+    )
+    home.config_file.write_text(node_config.render(config))
+    peers = tuple(f"{node.p2p_laddr}/p2p/{node.node_id}" for node in network.nodes)
+    configure_p2p(home, listen_addr=f"/ip4/127.0.0.1/tcp/{free_port()}", persistent_peers=peers, **p2p)
+    pub_key = privval.public_key(privval.read_key_file(home.key_file))
+    added = DepindProcess(home, root / "node.log", rpc_port, pub_key)
+    network.extra.append(added)
+    return added
 
 
 # -- what a node reports ------------------------------------------------------------------

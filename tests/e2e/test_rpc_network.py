@@ -89,8 +89,12 @@ def check_consensus_state_advances(node: ValidatorNode) -> None:
 def check_dump_consensus_state(network: Network, node: ValidatorNode) -> None:
     dump = node.rpc("dump_consensus_state")
     others = {other.node_id for other in network.nodes if other is not node}
-    assert {peer["node_address"] for peer in dump["peers"]} == others
-    assert all("peer_state" not in peer for peer in dump["peers"])
+    assert {peer["node_address"].split("@")[0] for peer in dump["peers"]} == others
+    for peer in dump["peers"]:
+        assert peer["node_address"].split("@")[1].startswith("127.0.0.1:"), peer
+        # every peer votes, and its votes show how far it has got
+        assert int(peer["peer_state"]["round_state"]["height"]) >= 3, peer
+        assert peer["peer_state"]["round_state"]["step"] in (3, 4, 6), peer
     state = dump["round_state"]
     assert int(state["height"]) >= 3
     assert len(state["validators"]["validators"]) == VALIDATORS

@@ -84,7 +84,7 @@ class Endpoint:
         if target is None or not self.hub.connected(self.name, peer):
             raise PeerError(f"{peer} is unreachable")
         try:
-            return target.answer_sync(payload)
+            return await target.answer_sync(self.name, payload)
         except BadMessage as exc:
             raise PeerError(f"{peer} rejected the request: {exc}") from None
 
@@ -97,8 +97,9 @@ class Endpoint:
             if self.engine is None or self.name in self.hub.down:
                 continue
             if evidence:
-                await self.engine.deliver_evidence(peer, payload)
-            else:
+                if self.engine.screen_evidence(peer, payload):  # as the node's gossip validators do
+                    await self.engine.deliver_evidence(peer, payload)
+            elif self.engine.screen(peer, payload):
                 await self.engine.deliver(peer, payload)
 
 
@@ -115,16 +116,23 @@ class MemoryNode:
     async def on_commit(self, block: Block, commit: Commit, result: FinalizeResultLike) -> None:
         self.commits.append((block.header.height, block.hash()))
 
-    def engine(self, signer: Signer | None, genesis: ValidatorSet) -> TendermintEngine:
+    def engine(
+        self,
+        signer: Signer | None,
+        genesis: ValidatorSet,
+        executor_type: type[BlockExecutor] = BlockExecutor,
+        config: EngineConfig | None = None,
+    ) -> TendermintEngine:
+        """The node's engine; a Byzantine node's ``executor_type`` may build blocks its own way."""
         params = ChainParams(CHAIN_ID, 1, 0)
-        executor = BlockExecutor(params, self.app, self.store, self.mempool, genesis)
+        executor = executor_type(params, self.app, self.store, self.mempool, genesis)
         engine = TendermintEngine(
             executor,
             signer,
             WAL(self.wal_dir),
             self.endpoint,
             self.on_commit,
-            EngineConfig(timeouts=TIMEOUTS),
+            config or EngineConfig(timeouts=TIMEOUTS),
         )
         self.endpoint.engine = engine
         return engine

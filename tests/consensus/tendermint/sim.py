@@ -194,7 +194,13 @@ class Node:
         self.rng = random.Random(f"{config.seed}/node/{endpoint}")
         self.validators = genesis
         self.machine = RoundStateMachine(
-            CHAIN_ID, key, self._propose_block, self._is_valid, verify, config.timeouts
+            CHAIN_ID,
+            key,
+            self._propose_block,
+            self._is_valid,
+            verify,
+            config.timeouts,
+            now=lambda: int(network.elapsed() * 1e9),  # the simulated clock, the same on every node
         )
         self.parent = ZERO_BLOCK_ID
         self.certificates: dict[int, list[Message]] = {}

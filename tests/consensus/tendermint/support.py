@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from consensus.bfttime import vote_time
 from consensus.merkle import merkle_root
 from consensus.privval import verify
 from consensus.tendermint.messages import (
@@ -111,15 +112,18 @@ def signed_vote(
     height: int,
     round_: int,
     block: Block | BlockID | None,
+    time_ns: int | None = None,
 ) -> VoteMsg:
-    """``block`` None votes nil."""
+    """``block`` None votes nil. The timestamp is ``time_ns``, else the earliest an honest
+    validator gives a vote for ``block`` (its time + 1 ms; 0 for nil or a bare id)."""
     found = validators.get(signer.address)
     index = 0 if found is None else found[0]
     if isinstance(block, Block):
-        value_id, time_ns = block_id(block), block.header.time_ns
+        value_id, earliest = block_id(block), vote_time(0, block.header.time_ns)
     else:
-        value_id, time_ns = (block or ZERO_BLOCK_ID), 0
-    unsigned = Vote(vote_type, height, round_, value_id, time_ns, signer.address, index, b"")
+        value_id, earliest = (block or ZERO_BLOCK_ID), 0
+    timestamp = earliest if time_ns is None else time_ns
+    unsigned = Vote(vote_type, height, round_, value_id, timestamp, signer.address, index, b"")
     return VoteMsg(signer.sign_vote(CHAIN_ID, unsigned))
 
 
@@ -127,22 +131,33 @@ ABSENT_SIG = CommitSig(BlockIDFlag.ABSENT, b"", 0, b"")
 
 
 def commit_sig(
-    signer: KeySigner, validators: ValidatorSet, height: int, round_: int, block: Block | None
+    signer: KeySigner,
+    validators: ValidatorSet,
+    height: int,
+    round_: int,
+    block: Block | None,
+    time_ns: int | None = None,
 ) -> CommitSig:
     """``signer``'s precommit for ``block`` as a commit entry; ``block`` None precommits nil."""
-    vote = signed_vote(signer, validators, VoteType.PRECOMMIT, height, round_, block).vote
+    vote = signed_vote(signer, validators, VoteType.PRECOMMIT, height, round_, block, time_ns).vote
     flag = BlockIDFlag.NIL if block is None else BlockIDFlag.COMMIT
     return CommitSig(flag, vote.validator_address, vote.timestamp_ns, vote.signature)
 
 
 def signed_commit(
-    keys: Sequence[KeySigner], validators: ValidatorSet, height: int, round_: int, block: Block
+    keys: Sequence[KeySigner],
+    validators: ValidatorSet,
+    height: int,
+    round_: int,
+    block: Block,
+    times: Sequence[int] | None = None,
 ) -> Commit:
-    """A commit of ``block`` in set order: a precommit by each validator among ``keys``, absent
-    for the others."""
+    """A commit of ``block`` in set order: a precommit by each validator among ``keys`` (at
+    the time of the same index in ``times``, if given), absent for the others."""
+    time_of = dict(zip((key.address for key in keys), times, strict=True)) if times is not None else {}
     by_address = {key.address: key for key in keys}
     signatures = [
-        commit_sig(by_address[v.address], validators, height, round_, block)
+        commit_sig(by_address[v.address], validators, height, round_, block, time_of.get(v.address))
         if v.address in by_address
         else ABSENT_SIG
         for v in validators.validators

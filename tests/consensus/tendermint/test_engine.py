@@ -15,9 +15,10 @@ import trio
 from consensus.codec import encode
 from consensus.commit import verify_commit
 from consensus.privval import FilePV, write_key_file
-from consensus.tendermint.engine import SyncProgress, TendermintEngine
+from consensus.tendermint.engine import TendermintEngine
 from consensus.tendermint.messages import VoteMsg, block_id
 from consensus.tendermint.signer import PVSigner
+from consensus.tendermint.sync_progress import SyncProgress
 from consensus.tendermint.wire import (
     CommittedBlock,
     SyncRequest,
@@ -262,21 +263,21 @@ async def test_sync_answers_blocks_then_messages(tmp_path: Path, autojump_clock:
         nursery.cancel_scope.cancel()
     engine = nodes[0].endpoint.engine
     assert engine is not None
-    answer = decode_response(engine.answer_sync(encode(SyncRequest(2, []))), 1 << 22)
+    answer = decode_response(await engine.answer_sync("peer", encode(SyncRequest(2, []))), 1 << 22)
     stored = nodes[0].store.height()
     assert answer.height == stored
     assert [b.block.header.height for b in answer.blocks] == list(range(2, stored + 1))
-    ahead = decode_response(engine.answer_sync(encode(SyncRequest(stored + 5, []))), 1 << 22)
+    ahead = decode_response(await engine.answer_sync("peer", encode(SyncRequest(stored + 5, []))), 1 << 22)
     assert ahead == SyncResponse(stored, [], [])
 
 
-def test_invalid_sync_request_is_refused(tmp_path: Path) -> None:
+async def test_invalid_sync_request_is_refused(tmp_path: Path) -> None:
     _, nodes, _ = network(tmp_path, 1)
     engine = nodes[0].endpoint.engine
     assert engine is not None
     for junk in (b"", b"\x00", encode([3, "x", []]), encode(SyncRequest(1, [])) + b"\x00"):
         try:
-            engine.answer_sync(junk)
+            await engine.answer_sync("peer", junk)
         except ValueError:
             continue
         raise AssertionError(f"accepted {junk!r}")
@@ -392,7 +393,7 @@ def test_sync_progress_logs_height_rate_and_eta(
 ) -> None:
     caplog.set_level(logging.INFO, logger="depind.consensus")
     now = [100.0]
-    monkeypatch.setattr("consensus.tendermint.engine.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("consensus.tendermint.sync_progress.time.monotonic", lambda: now[0])
     progress = SyncProgress(interval_s=2.0)
     progress.update(10, 1010)
     assert progress.syncing

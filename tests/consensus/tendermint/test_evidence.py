@@ -8,6 +8,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
+import trio
 
 from consensus.merkle import merkle_root
 from consensus.privval import verify
@@ -303,13 +304,13 @@ async def test_a_peer_that_sends_forged_evidence_is_penalised(tmp_path: Path) ->
     forged = encode_evidence(unsigned(evidence))
     other = signed_vote(KEYS[2], genesis, VoteType.PREVOTE, 1, 0, B).vote
     two_validators = duplicate_vote_evidence(at_one[0], other, 10, 40)
-    try:
+    async with trio.open_nursery() as nursery:
+        await nursery.start(engine.run)  # the owner keeps what passes the checks
         await engine.deliver_evidence("liar", forged)
         await engine.deliver_evidence("liar", encode_evidence(two_validators))
         await engine.deliver_evidence("honest", encode_evidence(evidence))
         await engine.deliver_evidence("honest", encode_evidence(evidence))  # a repeat costs nothing
-    finally:
-        engine.wal.close()
+        nursery.cancel_scope.cancel()
     assert [(peer, reason) for _, peer, reason in hub.reports] == [
         ("liar", "invalid evidence: bad signature on vote_b"),
         ("liar", "invalid evidence: the votes are by different validators"),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import msgspec
 import pytest
 
 from consensus import privval
 from consensus.codec import CodecError, decode, encode
+from consensus.merkle import leaf_hash, merkle_root
+from consensus.parts import PART_SIZE
 from consensus.tendermint.messages import (
     PROPOSAL_TYPE,
     CanonicalProposal,
@@ -36,9 +36,18 @@ KEY = signers(1)[0]
 BLOCK = make_block(3, KEY.address, [b"tx"])
 
 
-def test_block_id_is_header_hash_and_one_part_over_the_encoding() -> None:
-    expected = BlockID(BLOCK.hash(), PartSetHeader(1, hashlib.sha256(encode(BLOCK)).digest()))
+def test_block_id_of_a_small_block_is_its_header_hash_and_one_part() -> None:
+    expected = BlockID(BLOCK.hash(), PartSetHeader(1, leaf_hash(encode(BLOCK))))
     assert block_id(BLOCK) == expected
+
+
+def test_block_id_names_the_64_kib_parts_by_their_merkle_root() -> None:
+    """CometBFT's PartSetHeader: the number of parts and the RFC 6962 root over their bytes."""
+    block = make_block(3, KEY.address, [bytes([n]) * 50_000 for n in range(4)])
+    data = encode(block)
+    chunks = [data[start : start + PART_SIZE] for start in range(0, len(data), PART_SIZE)]
+    assert len(chunks) == 4 and len(chunks[-1]) < PART_SIZE
+    assert block_id(block) == BlockID(block.hash(), PartSetHeader(4, merkle_root(chunks)))
 
 
 def test_proposal_sign_bytes_are_the_canonical_proposal() -> None:

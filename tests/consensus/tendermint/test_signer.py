@@ -99,6 +99,29 @@ def test_resigning_an_identical_vote_returns_the_same_signature(home: Path) -> N
     assert signer.sign_vote(CHAIN_ID, vote(signer, VoteType.PRECOMMIT, X)) == first
 
 
+def test_a_vote_signed_again_at_another_time_keeps_its_first_time(home: Path) -> None:
+    """A restarted node rebuilds its vote at a later clock: it gets the vote it signed
+    before, time and signature (CometBFT's FilePV: votes that differ only by timestamp)."""
+    before = open_signer(home)
+    first = before.sign_vote(
+        CHAIN_ID, msgspec.structs.replace(vote(before, VoteType.PRECOMMIT, X), timestamp_ns=5)
+    )
+    after = open_signer(home)
+    later = msgspec.structs.replace(vote(after, VoteType.PRECOMMIT, X), timestamp_ns=9)
+    assert after.sign_vote(CHAIN_ID, later) == first
+
+
+def test_invalid_other_vote_at_another_time(home: Path) -> None:
+    signer = open_signer(home)
+    signer.sign_vote(CHAIN_ID, msgspec.structs.replace(vote(signer, VoteType.PREVOTE, X), timestamp_ns=5))
+    with pytest.raises(DoubleSignError):
+        signer.sign_vote(CHAIN_ID, msgspec.structs.replace(vote(signer, VoteType.PREVOTE, Y), timestamp_ns=9))
+    with pytest.raises(DoubleSignError):
+        signer.sign_vote(
+            "other-chain", msgspec.structs.replace(vote(signer, VoteType.PREVOTE, X), timestamp_ns=9)
+        )
+
+
 def test_invalid_conflicting_prevote(home: Path) -> None:
     signer = open_signer(home)
     signer.sign_vote(CHAIN_ID, vote(signer, VoteType.PREVOTE, X))
@@ -162,10 +185,12 @@ def validators(signer: PVSigner) -> ValidatorSet:
     return ValidatorSet.from_keys(keys)
 
 
-def started_machine(home: Path) -> RoundStateMachine:
-    """A node of four at height 1, round 0; not the proposer."""
+def started_machine(home: Path, now_ns: int = 10**18) -> RoundStateMachine:
+    """A node of four at height 1, round 0, its clock at ``now_ns``; not the proposer."""
     signer = open_signer(home)
-    machine = RoundStateMachine(CHAIN_ID, signer, lambda h, r: X, is_valid_block, privval.verify)
+    machine = RoundStateMachine(
+        CHAIN_ID, signer, lambda h, r: X, is_valid_block, privval.verify, now=lambda: now_ns
+    )
     machine.start(1, validators(signer))
     return machine
 
@@ -187,8 +212,8 @@ def test_restarted_machine_cannot_prevote_another_block(home: Path) -> None:
     [sent] = prevotes(machine.handle(signed_proposal(proposer, 1, 0, X)))
     assert sent.block_id == block_id(X)
 
-    restarted = started_machine(home)
+    restarted = started_machine(home, now_ns=10**18 + 10**9)
     assert prevotes(restarted.handle(signed_proposal(proposer, 1, 0, Y))) == []
 
-    again = started_machine(home)
+    again = started_machine(home, now_ns=10**18 + 2 * 10**9)
     assert prevotes(again.handle(signed_proposal(proposer, 1, 0, X))) == [sent]  # the same vote, re-sent

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 import pytest
 
+from consensus.bfttime import MIN_BLOCK_INTERVAL_NS
 from consensus.privval import DoubleSignError, verify
 from consensus.tendermint.config import TimeoutConfig
 from consensus.tendermint.messages import (
@@ -63,10 +64,14 @@ def others(me: KeySigner) -> list[KeySigner]:
     return [key for key in KEYS if key is not me]
 
 
+NOW_NS = 1_700_000_000 * 10**9
+"""The machines' clock, long after the blocks' time (``make_block``'s)."""
+
+
 class Node:
     """A machine under test with its proposer's block factory and a record of outputs."""
 
-    def __init__(self, key: KeySigner | None, signer: Signer | None = None) -> None:
+    def __init__(self, key: KeySigner | None, signer: Signer | None = None, now_ns: int = NOW_NS) -> None:
         self.key = key
         self.proposed: list[tuple[int, int]] = []
         self.machine = RoundStateMachine(
@@ -76,6 +81,7 @@ class Node:
             is_valid_block,
             verify,
             TimeoutConfig(),
+            now=lambda: now_ns,
         )
 
     def _propose(self, height: int, round_: int) -> Block:
@@ -169,7 +175,7 @@ def test_proposer_proposes_a_new_value_and_prevotes_it() -> None:
 def test_proposer_rotates_by_weighted_round_robin() -> None:
     keys = signers(3)
     validators = validator_set(keys, [3, 2, 1])
-    machine = RoundStateMachine(CHAIN_ID, None, lambda h, r: V, is_valid_block, verify)
+    machine = RoundStateMachine(CHAIN_ID, None, lambda h, r: V, is_valid_block, verify, now=lambda: NOW_NS)
     machine.start(1, validators)
     expected = validators
     chosen = []
@@ -628,15 +634,43 @@ def test_own_messages_are_offered_for_gossip() -> None:
     assert isinstance(sent[0], ProposalMsg) and sent[0].proposal.round == 0
 
 
-def test_votes_carry_the_block_time_and_nil_votes_zero() -> None:
+def test_a_vote_for_a_block_carries_our_clock() -> None:
     node = Node(bystander(0))
+    node.start()
+    (prevote,) = broadcast_votes(node.feed(signed_proposal(proposer_key(0), 1, 0, V)))
+    (precommit,) = broadcast_votes(node.feed(votes_by(others(node.me)[:2], VoteType.PREVOTE, 0, V)))
+    assert (prevote.block_id, prevote.timestamp_ns) == (block_id(V), NOW_NS)
+    assert (precommit.block_id, precommit.timestamp_ns) == (block_id(V), NOW_NS)
+
+
+def test_a_vote_for_a_block_ahead_of_our_clock_comes_1_ms_after_it() -> None:
+    """BFT time: a precommit for a block is later than the block, whatever our clock says."""
+    node = Node(bystander(0), now_ns=V.header.time_ns - 60 * 10**9)
     node.start()
     (vote,) = broadcast_votes(node.feed(signed_proposal(proposer_key(0), 1, 0, V)))
-    assert vote.timestamp_ns == V.header.time_ns
-    node = Node(bystander(0))
+    assert vote.timestamp_ns == V.header.time_ns + MIN_BLOCK_INTERVAL_NS
+
+
+def test_a_nil_vote_carries_our_clock() -> None:
+    node = Node(bystander(0), now_ns=V.header.time_ns - 60 * 10**9)
     node.start()
     (vote,) = broadcast_votes(node.feed(TimeoutEvent(Step.PROPOSE, 1, 0)))
-    assert (vote.timestamp_ns, vote.block_id) == (0, ZERO_BLOCK_ID)
+    assert (vote.block_id, vote.timestamp_ns) == (ZERO_BLOCK_ID, V.header.time_ns - 60 * 10**9)
+
+
+def test_the_commit_carries_each_precommits_time() -> None:
+    node = Node(bystander(0))
+    node.start()
+    node.feed(signed_proposal(proposer_key(0), 1, 0, V), votes_by(others(node.me), VoteType.PREVOTE, 0, V))
+    two = others(node.me)[:2]
+    times = {key.address: NOW_NS + n for n, key in enumerate(two, start=1)}
+    (decide,) = decisions(
+        node.feed(
+            [signed_vote(key, VALIDATORS, VoteType.PRECOMMIT, 1, 0, V, times[key.address]) for key in two]
+        )
+    )
+    expected = {**times, node.me.address: NOW_NS, b"": 0}  # the fourth validator is absent
+    assert {sig.validator_address: sig.timestamp_ns for sig in decide.commit.signatures} == expected
 
 
 def test_timeouts_grow_by_delta_per_round() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import stat
 import struct
+import tracemalloc
 import zlib
 from pathlib import Path
 
@@ -19,11 +21,12 @@ from consensus.tendermint.wal import (
     EndHeight,
     Entry,
     ProposalRecord,
+    Record,
+    Segment,
     TimeoutRecord,
     VoteRecord,
     WALCorruptError,
     frame,
-    read_segment,
 )
 from consensus.types import VoteType
 from tests.consensus.tendermint.support import (
@@ -61,7 +64,12 @@ def log_height(wal: WAL, height: int) -> list[Entry]:
 
 def replay(folder: Path, height: int) -> list[Entry]:
     with WAL(folder) as wal:
-        return wal.replay(height)
+        return list(wal.replay(height))
+
+
+def read_segment(path: Path) -> list[Record]:
+    with Segment(path) as segment:
+        return [record for record, _ in segment.records()]
 
 
 def test_frame_is_length_crc_payload() -> None:
@@ -80,7 +88,7 @@ def test_round_trip(tmp_path: Path) -> None:
 def test_replay_sees_buffered_records_of_an_open_log(tmp_path: Path) -> None:
     with WAL(tmp_path) as wal:
         logged = log_height(wal, 1)
-        assert wal.replay(1) == logged
+        assert list(wal.replay(1)) == logged
 
 
 def test_write_sync_makes_everything_before_it_durable(tmp_path: Path) -> None:
@@ -88,7 +96,7 @@ def test_write_sync_makes_everything_before_it_durable(tmp_path: Path) -> None:
     with WAL(tmp_path) as wal:
         wal.write(peer)
         wal.write_sync(own)
-        assert read_segment(tmp_path / CURRENT)[0] == [peer, own]
+        assert read_segment(tmp_path / CURRENT) == [peer, own]
 
 
 def test_log_files_are_private(tmp_path: Path) -> None:
@@ -129,9 +137,9 @@ def test_rotation_keeps_current_and_previous_height(tmp_path: Path, caplog: pyte
         log_height(wal, 4)
         assert sorted(p.name for p in tmp_path.iterdir()) == [CURRENT, PREVIOUS]
         with caplog.at_level(logging.WARNING):
-            assert wal.replay(2) == []  # rotated away: stale
+            assert list(wal.replay(2)) == []  # rotated away: stale
         assert "no ENDHEIGHT 1" in caplog.text
-        assert [r for r in read_segment(tmp_path / PREVIOUS)[0] if isinstance(r, EndHeight)] == [
+        assert [r for r in read_segment(tmp_path / PREVIOUS) if isinstance(r, EndHeight)] == [
             EndHeight(2),
             EndHeight(3),
         ]
@@ -143,7 +151,7 @@ def test_replay_of_a_decided_height_stops_at_its_marker(tmp_path: Path) -> None:
         first = log_height(wal, 1)
         wal.end_height(1)
         log_height(wal, 2)
-        assert wal.replay(1) == first
+        assert list(wal.replay(1)) == first
 
 
 def test_stale_log_replays_nothing(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -164,9 +172,9 @@ def test_crash_after_rotation_rename(tmp_path: Path) -> None:
         wal.end_height(1)
     (tmp_path / CURRENT).unlink()
     with WAL(tmp_path) as wal:
-        assert wal.replay(2) == []
+        assert list(wal.replay(2)) == []
         logged = log_height(wal, 2)
-        assert wal.replay(2) == logged
+        assert list(wal.replay(2)) == logged
 
 
 def torn_tails() -> list[bytes]:
@@ -189,7 +197,7 @@ def test_torn_tail_is_truncated_with_a_warning(
         assert path.stat().st_size == good_size
         extra = TimeoutRecord(TimeoutEvent(Step.PRECOMMIT, 2, 0))
         wal.write_sync(extra)
-        assert wal.replay(2) == [*logged, extra]
+        assert list(wal.replay(2)) == [*logged, extra]
 
 
 def test_torn_tail_with_bad_crc_is_truncated(tmp_path: Path) -> None:
@@ -205,7 +213,7 @@ def test_torn_tail_with_bad_crc_is_truncated(tmp_path: Path) -> None:
 
 
 def corrupt_second_record(path: Path, how: str) -> None:
-    records = read_segment(path)[0]
+    records = read_segment(path)
     start = len(frame(records[0]))
     data = bytearray(path.read_bytes())
     if how == "crc":
@@ -246,3 +254,75 @@ def test_invalid_non_canonical_payload(tmp_path: Path) -> None:
     path.write_bytes(struct.pack(">II", len(bad), zlib.crc32(bad)) + bad + frame(EndHeight(8)))
     with pytest.raises(WALCorruptError, match="non-canonical"):
         WAL(tmp_path)
+
+
+RECORD_BYTES = 256 * 1024
+BIG_RECORDS = 200
+
+
+def write_big_segment(path: Path, height: int) -> int:
+    """``BIG_RECORDS`` proposals of a ``RECORD_BYTES`` tx each, then half of one more (a torn
+    tail); returns the size of the good records."""
+    block = make_block(height, KEYS[0].address, [b"\x07" * RECORD_BYTES])
+    record = frame(ProposalRecord(signed_proposal(KEYS[0], height, 0, block), own=False))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as file:
+        for _ in range(BIG_RECORDS):
+            file.write(record)
+        file.write(record[: len(record) // 2])
+    return BIG_RECORDS * len(record)
+
+
+def test_opening_and_replay_read_one_record_at_a_time(tmp_path: Path) -> None:
+    """A 50 MiB segment is checked, cut at its torn tail and replayed in a few records' memory."""
+    good_size = write_big_segment(tmp_path / CURRENT, 3)
+    tracemalloc.start()
+    try:
+        with WAL(tmp_path) as wal:
+            replayed = wal.replay(3)
+            count = sum(1 for _ in replayed)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (tmp_path / CURRENT).stat().st_size == good_size
+    assert count == len(replayed) == BIG_RECORDS
+    assert peak < 8 * RECORD_BYTES < good_size // 20, peak
+
+
+def test_replay_fsyncs_what_was_buffered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What is replayed is what a crash would have left: the log is made durable first."""
+    synced_sizes: list[int] = []
+    fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced_sizes.append(os.fstat(fd).st_size)
+        fsync(fd)
+
+    with WAL(tmp_path) as wal:
+        logged = log_height(wal, 1)
+        extra = TimeoutRecord(TimeoutEvent(Step.PRECOMMIT, 1, 0))
+        wal.write(extra)  # buffered in this process only
+        monkeypatch.setattr(os, "fsync", recording_fsync)
+        assert list(wal.replay(1)) == [*logged, extra]
+        assert synced_sizes == [(tmp_path / CURRENT).stat().st_size]
+
+
+def test_replay_reads_the_log_as_it_stood(tmp_path: Path) -> None:
+    """Records written while a replay is iterated, and the rotation after a decision, do
+    not change what it gives."""
+    with WAL(tmp_path) as wal:
+        log_height(wal, 1)
+        wal.end_height(1)
+        logged = log_height(wal, 2)
+        replayed = wal.replay(2)
+        iterator = iter(replayed)
+        first = next(iterator)
+        later = TimeoutRecord(TimeoutEvent(Step.PRECOMMIT, 2, 3))
+        wal.write_sync(later)
+        wal.end_height(2)
+        log_height(wal, 3)
+        assert [first, *iterator] == logged
+        assert len(replayed) == len(logged)
+        assert list(replayed) == logged  # and again
+        assert later not in replayed
+        assert list(wal.replay(2)) == [*logged, later]  # now in previous.wal

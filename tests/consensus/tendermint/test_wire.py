@@ -11,13 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from consensus.codec import encode
+from consensus.parts import PART_SIZE, split
 from consensus.tendermint.messages import Message, ProposalMsg, VoteMsg
 from consensus.tendermint.wire import (
     DIGEST_BYTES,
     MAX_HAVE,
     BadMessage,
     CommittedBlock,
-    ProposalGossip,
+    ProposalPart,
+    Received,
     SyncRequest,
     SyncResponse,
     VoteGossip,
@@ -26,6 +28,9 @@ from consensus.tendermint.wire import (
     decode_response,
     digest,
     encode_gossip,
+    gossip_payloads,
+    part_digest,
+    received_digest,
     wrap,
 )
 from consensus.types import VoteType
@@ -47,9 +52,11 @@ PROPOSAL = signed_proposal(KEYS[0], HEIGHT, 0, BLOCK)
 PREVOTE = signed_vote(KEYS[1], VALIDATORS, VoteType.PREVOTE, HEIGHT, 0, BLOCK)
 NIL_PRECOMMIT = signed_vote(KEYS[2], VALIDATORS, VoteType.PRECOMMIT, HEIGHT, 1, None)
 MESSAGES: list[Message] = [PROPOSAL, PREVOTE, NIL_PRECOMMIT]
+PART = ProposalPart(PROPOSAL.proposal, split(encode(BLOCK)).parts[0])
+RECEIVED: list[Received] = [PART, PREVOTE, NIL_PRECOMMIT]
 COMMIT = signed_commit(KEYS, VALIDATORS, HEIGHT, 0, BLOCK)
 REQUEST = SyncRequest(HEIGHT, [digest(m) for m in MESSAGES])
-RESPONSE = SyncResponse(HEIGHT + 2, [CommittedBlock(BLOCK, COMMIT)], [wrap(m) for m in MESSAGES])
+RESPONSE = SyncResponse(HEIGHT + 2, [CommittedBlock(BLOCK, COMMIT)], [g for m in MESSAGES for g in wrap(m)])
 MAX_BYTES = 1 << 20
 
 Decoder = Callable[[bytes, int], object]
@@ -58,22 +65,35 @@ CODECS: list[tuple[Decoder, Callable[[Any], bytes]]] = [
     (decode_request, encode),
     (decode_response, encode),
 ]
-ENCODINGS = [encode_gossip(m) for m in MESSAGES] + [encode(REQUEST), encode(RESPONSE)]
+ENCODINGS = [encode_gossip(m) for m in RECEIVED] + [encode(REQUEST), encode(RESPONSE)]
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # ---- round trips ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("message", MESSAGES, ids=["proposal", "prevote", "nil-precommit"])
-def test_gossip_round_trip(message: Message) -> None:
+@pytest.mark.parametrize("message", RECEIVED, ids=["proposal-part", "prevote", "nil-precommit"])
+def test_gossip_round_trip(message: Received) -> None:
     assert decode_gossip(encode_gossip(message), MAX_BYTES) == message
 
 
-def test_wrap_tags_proposals_and_votes() -> None:
-    assert wrap(PROPOSAL) == ProposalGossip(PROPOSAL)
-    assert wrap(PREVOTE) == VoteGossip(PREVOTE)
+def test_wrap_tags_votes_and_cuts_proposals_into_parts() -> None:
+    assert wrap(PROPOSAL) == [ProposalPart(PROPOSAL.proposal, p) for p in split(encode(BLOCK)).parts]
+    assert wrap(PREVOTE) == [VoteGossip(PREVOTE)]
     assert encode_gossip(PREVOTE) == encode(VoteGossip(PREVOTE))
+    assert gossip_payloads(PREVOTE) == [encode_gossip(PREVOTE)]
+
+
+def test_a_large_proposal_travels_in_parts_that_make_its_block() -> None:
+    big = make_block(HEIGHT, KEYS[0].address, [bytes([n]) * 50_000 for n in range(5)])
+    proposal = signed_proposal(KEYS[0], HEIGHT, 0, big)
+    payloads = gossip_payloads(proposal)
+    received = [decode_gossip(payload, MAX_BYTES) for payload in payloads]
+    assert len(received) == len(encode(big)) // PART_SIZE + 1 == 4
+    assert all(isinstance(r, ProposalPart) and r.proposal == proposal.proposal for r in received)
+    data = b"".join(r.part.bytes for r in received if isinstance(r, ProposalPart))
+    assert data == encode(big)
+    assert max(len(payload) for payload in payloads) < PART_SIZE + 2048
 
 
 @pytest.mark.parametrize("request_", [REQUEST, SyncRequest(0, [])], ids=["digests", "empty"])
@@ -91,7 +111,7 @@ def test_request_with_max_have_digests() -> None:
     [
         RESPONSE,
         SyncResponse(HEIGHT, [], []),
-        SyncResponse(HEIGHT, [], [wrap(PREVOTE)]),
+        SyncResponse(HEIGHT, [], wrap(PREVOTE)),
         SyncResponse(HEIGHT, [CommittedBlock(BLOCK, COMMIT)], []),
     ],
     ids=["blocks-and-messages", "empty", "messages", "blocks"],
@@ -101,8 +121,8 @@ def test_response_round_trip(response: SyncResponse) -> None:
 
 
 def test_input_of_exactly_max_bytes_decodes() -> None:
-    data = encode_gossip(PROPOSAL)
-    assert decode_gossip(data, len(data)) == PROPOSAL
+    data = encode_gossip(PART)
+    assert decode_gossip(data, len(data)) == PART
 
 
 # ---- rejections -------------------------------------------------------------------------------
@@ -111,7 +131,7 @@ def test_input_of_exactly_max_bytes_decodes() -> None:
 @pytest.mark.parametrize(
     ("decoder", "data"),
     [
-        (decode_gossip, encode_gossip(PROPOSAL)),
+        (decode_gossip, encode_gossip(PART)),
         (decode_gossip, encode_gossip(PREVOTE)),
         (decode_request, encode(REQUEST)),
         (decode_response, encode(RESPONSE)),
@@ -130,7 +150,7 @@ def test_invalid_trailing_bytes(decoder: Decoder, data: bytes) -> None:
         (decode_gossip, encode(RESPONSE)),
         (decode_request, encode_gossip(PREVOTE)),
         (decode_request, encode(RESPONSE)),
-        (decode_response, encode_gossip(PROPOSAL)),
+        (decode_response, encode_gossip(PART)),
         (decode_response, encode(REQUEST)),
     ],
     ids=[
@@ -168,7 +188,7 @@ def test_invalid_untagged_message() -> None:
 @pytest.mark.parametrize(
     ("decoder", "data"),
     [
-        (decode_gossip, encode_gossip(PROPOSAL)),
+        (decode_gossip, encode_gossip(PART)),
         (decode_request, encode(REQUEST)),
         (decode_response, encode(RESPONSE)),
     ],
@@ -277,4 +297,5 @@ def test_digest_covers_the_vote(change: dict[str, object]) -> None:
 
 
 def test_decoded_message_has_the_same_digest() -> None:
-    assert [digest(decode_gossip(encode_gossip(m), MAX_BYTES)) for m in MESSAGES] == REQUEST.have
+    decoded = [received_digest(decode_gossip(encode_gossip(m), MAX_BYTES)) for m in RECEIVED]
+    assert decoded == [part_digest(PROPOSAL.proposal, 0), *REQUEST.have[1:]]

@@ -176,6 +176,7 @@ class FakeP2P:
     peer_id: PeerId
     addrs: list[str]
     connected: dict[PeerId, int] = field(default_factory=dict)  # peer -> score
+    remotes: dict[PeerId, str] = field(default_factory=dict)  # peer -> our connection's address
     running: bool = True
 
     def listen_addrs(self) -> list[str]:
@@ -188,6 +189,9 @@ class FakeP2P:
 
     def score(self, peer: PeerId) -> int:
         return self.connected[peer]
+
+    def remote_addrs(self, peer: PeerId) -> list[str]:
+        return [self.remotes[peer]] if peer in self.remotes else []
 
     def _check_running(self) -> None:
         if not self.running:
@@ -324,10 +328,21 @@ async def test_consensus_state_before_the_engine_starts(validator: Validator) ->
 async def test_dump_consensus_state(validator: Validator) -> None:
     start_height(validator)
     value = propose(validator)
-    peer = PeerId(validator.testnet[1].peer_id)
-    validator.p2p.connected[peer] = 0
+    peer, quiet = PeerId(validator.testnet[1].peer_id), PeerId(validator.testnet[2].peer_id)
+    validator.p2p.connected.update({peer: 0, quiet: 0})
+    validator.p2p.remotes[peer] = "/ip4/127.0.0.1/tcp/26656"
+    validator.engine.peer_states.asked(peer, 1, 3, 0.0)  # its sync request: at height 1, holding 3
     dump = await rpc(validator.node, "dump_consensus_state")
-    assert dump["peers"] == [{"node_address": peer}]
+    assert dump["peers"] == [
+        {
+            "node_address": f"{peer}@127.0.0.1:26656",
+            "peer_state": {
+                "round_state": {"height": "1", "round": -1, "step": 1},
+                "stats": {"messages_held": "3"},
+            },
+        },
+        {"node_address": quiet},  # no connection address, and nothing heard from it yet
+    ]
     state = dump["round_state"]
     assert (state["height"], state["round"]) == ("1", 0)
     proposal = state["proposal"]
@@ -343,6 +358,7 @@ async def test_dump_consensus_state(validator: Validator) -> None:
 async def test_net_info(validator: Validator) -> None:
     first, second = (PeerId(n.peer_id) for n in validator.testnet[1:3])
     validator.p2p.connected.update({first: 0, second: -10, STRANGER: 0})
+    validator.p2p.remotes[STRANGER] = "/ip4/10.0.0.7/tcp/40123"
     info = await rpc(validator.node, "net_info")
     assert (info["listening"], info["listeners"], info["n_peers"]) == (True, validator.p2p.addrs, "3")
     peers = {peer["node_info"]["id"]: peer for peer in info["peers"]}
@@ -350,12 +366,14 @@ async def test_net_info(validator: Validator) -> None:
         "node_info": {"id": first, "listen_addr": validator.testnet[1].p2p_laddr},
         "connection_status": {"persistent": True, "score": "0"},
         "remote_ip": "127.0.0.1",
+        "remote_addr": "",
     }
     assert peers[second]["connection_status"]["score"] == "-10"
     assert peers[STRANGER] == {
         "node_info": {"id": STRANGER, "listen_addr": ""},
         "connection_status": {"persistent": False, "score": "0"},
-        "remote_ip": "",
+        "remote_ip": "10.0.0.7",  # it dialled us: known from the connection
+        "remote_addr": "/ip4/10.0.0.7/tcp/40123",
     }
 
 
