@@ -460,6 +460,7 @@ def make_follower(net: Localnet) -> Follower:
     )
     config = dataclasses.replace(
         config,
+        log_level="info",  # for the block sync lines, which name the longest event-loop stall
         rpc=dataclasses.replace(config.rpc, laddr=rpc_laddr),
         api=dataclasses.replace(config.api, address=f"127.0.0.1:{free_port()}"),
         p2p=p2p,
@@ -475,6 +476,7 @@ class Sync:
     answered: tuple[float, int]  # when (after its start) its RPC first answered, and its height then
     level: tuple[float, int]  # when it was level with node0, and the height
     cpu_s: float  # the follower's CPU time until then
+    stall: str = ""  # the longest event-loop stall during the sync, as the follower logged it
 
 
 def time_sync(net: Localnet, follower: Follower, limit_s: float) -> Sync:
@@ -483,9 +485,18 @@ def time_sync(net: Localnet, follower: Follower, limit_s: float) -> Sync:
     with (follower.home.root / "node.log").open("ab") as log:
         process = launch_node(follower.home.root, log)
         try:
-            return poll_sync(net, follower.url, process.pid, target, limit_s)
+            sync = poll_sync(net, follower.url, process.pid, target, limit_s)
         finally:
             stop_nodes([process])
+    return dataclasses.replace(sync, stall=longest_stall(follower.home.root / "node.log"))
+
+
+def longest_stall(log_file: Path) -> str:
+    """What the follower logged of its longest event-loop stall during block sync."""
+    lines = [line for line in log_file.read_text(errors="replace").splitlines() if "event-loop stall" in line]
+    if not lines:
+        return "not logged"
+    return lines[-1].split("(longest event-loop stall ", 1)[-1].rstrip(")")
 
 
 def poll_sync(net: Localnet, url: str, pid: int, target: int, limit_s: float) -> Sync:
@@ -524,7 +535,8 @@ def report_sync(production: Production, sync: Sync) -> None:
         f"{sync.answered[0]:.1f} s, at height {sync.answered[1]}, and from then it synced "
         f"{after_answer:.0f} blocks/s. It was level with node0 (height {sync.level[1]}) after "
         f"{sync.level[0]:.1f} s and used {sync.cpu_s:.1f} CPU s. "
-        f"Production took {production.wall_s:.0f} s wall; its blocks/s is by header times."
+        f"Production took {production.wall_s:.0f} s wall; its blocks/s is by header times. "
+        f"Longest event-loop stall during the sync: {sync.stall}."
     )
 
 
