@@ -289,11 +289,17 @@ class TendermintEngine:
             return False
         if verdict.admission in (Admission.NEW, Admission.KNOWN):
             self.peer_states.signed(peer, message, trio.current_time())  # nodes publish their own
-        if verdict.admission is Admission.NEW:
-            return True
-        if self._junk.charge(peer, trio.current_time()):
+        useful = verdict.admission is Admission.NEW
+        # A vote past our round + 1 may be news, but the owner keeps at most two such rounds
+        # per validator and the screen cannot know which it has counted: charge them all.
+        if (not useful or self._is_far_round(message)) and self._junk.charge(peer, trio.current_time()):
             self.network.report_invalid(peer, "too many useless consensus messages")
-        return False
+        return useful
+
+    def _is_far_round(self, message: Received) -> bool:
+        state = self.machine.state
+        vote = message.vote if isinstance(message, VoteMsg) else None
+        return vote is not None and vote.height == state.height and vote.round > state.round + 1
 
     async def deliver(self, peer: str, payload: bytes) -> None:
         """A gossip message from ``peer`` on the consensus topic (screened, where the p2p

@@ -211,3 +211,19 @@ def test_votes_differ_only_by_what_the_tests_change() -> None:
     keys = signers(4)
     vote = Vote(VoteType.PREVOTE, 1, 0, ZERO_BLOCK_ID, 1, keys[0].address, 0, b"")
     assert forged(VoteMsg(vote)).vote.signature == FORGED
+
+
+async def test_the_screen_charges_far_round_votes_even_while_they_are_news(
+    tmp_path: Path, autojump_clock: trio.abc.Clock
+) -> None:
+    async with stuck_validator(tmp_path) as stuck:
+        state = stuck.engine.machine.state
+        horizon = state.round + 1
+        burst = IntakeLimits().junk_burst
+        far = [
+            signed_vote(stuck.mallory, state.validators, VoteType.PREVOTE, stuck.height, horizon + k, None, 1)
+            for k in range(1, burst + 11)
+        ]
+        verdicts = [stuck.engine.screen("mallory", encode_gossip(vote)) for vote in far]
+    assert all(verdicts)  # the owner has counted none of them yet: each is news to the screen
+    assert reports_about(stuck.hub, "mallory") == ["too many useless consensus messages"] * 10
