@@ -10,6 +10,7 @@ oversized frame or a request the handler rejects is reported invalid.
 from __future__ import annotations
 
 import enum
+import math
 import struct
 from collections.abc import Awaitable, Callable
 
@@ -121,11 +122,13 @@ async def write_frame(stream: INetStream, payload: bytes) -> None:
     await stream.write(_HEADER.pack(len(payload)) + payload)
 
 
-async def read_frame(stream: INetStream, max_bytes: int) -> bytes:
+async def read_frame(stream: INetStream, max_bytes: int, body_timeout_s: float = math.inf) -> bytes:
+    """One frame's body; once the header has arrived, the body must follow within ``body_timeout_s``."""
     (length,) = _HEADER.unpack(await _read_exactly(stream, _HEADER.size))
     if length > max_bytes:
         raise FrameTooLargeError(f"frame of {length} bytes exceeds the limit of {max_bytes}")
-    return await _read_exactly(stream, length)
+    with trio.fail_after(body_timeout_s):
+        return await _read_exactly(stream, length)
 
 
 async def _read_exactly(stream: INetStream, size: int) -> bytes:

@@ -27,6 +27,11 @@ class DirectRequestError(P2PError):
     """A direct request failed: dial, stream, timeout, framing, or the peer rejected it."""
 
 
+class ChannelError(P2PError):
+    """A frame could not be sent on a channel: peer not connected or banned, frame too large,
+    stream broken or write timed out. The next send opens a new stream."""
+
+
 class InvalidRequestError(Exception):
     """Raised by a direct handler to reject a request; the requester sees the message.
 

@@ -1,4 +1,4 @@
-"""``P2PNode``: the node's libp2p host, gossip, direct streams and peer management.
+"""``P2PNode``: the node's libp2p host, gossip, direct streams, channels and peer management.
 
 Start it with ``await nursery.start(node.run)``; it runs until cancelled.
 One task tree owns everything: the libp2p host and its services, one
@@ -17,6 +17,8 @@ Back-pressure, end to end:
   peers) without bound. A subscriber that falls ``subscription_buffer``
   messages behind therefore loses messages, each one counted in
   ``statistics().dropped_inbound`` and logged.
+- A channel's receiver (see ``node.p2p.channel``) is awaited frame by frame, so
+  a slow one slows its peer's sender through the stream's flow control.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from multiaddr import Multiaddr
 
 from consensus.tasks import TaskStatus
 from node.p2p import direct
+from node.p2p.channel import ChannelHandler, Channels
 from node.p2p.config import P2PConfig, PeerAddr, PeerId, parse_listen_addr
 from node.p2p.direct import NETWORK_ERRORS, DirectHandler
 from node.p2p.errors import (
@@ -84,6 +87,10 @@ class P2PStatistics:
     refused_connections: int  # banned peers, or beyond max_peers
     direct_answered: int
     direct_rejected: int
+    channel_sent: int  # frames
+    channel_received: int
+    channel_send_failures: int  # sends that raised ChannelError
+    channel_receive_failures: int  # inbound streams reset: a frame oversized, broken or late
     banned: tuple[PeerId, ...]
 
 
@@ -122,6 +129,7 @@ class P2PNode:
         self._book = PeerBook(config.invalid_penalty, config.ban_threshold, config.ban_duration_s)
         self._handlers: dict[str, DirectHandler] = {}
         self._response_limits: dict[str, int] = {}
+        self._channels = Channels(self, config.request_timeout_s, config.max_message_bytes)
         self._counters = _Counters()
         self._session: _Session | None = None
         self._started = False
@@ -175,7 +183,7 @@ class P2PNode:
         router = build_router(self.config, self)
         pubsub = FlowControlledPubsub(host, router, self, self.config)
         host.get_network().register_notifee(_ConnectionWatcher(self))
-        for protocol in self._handlers:
+        for protocol in [*self._handlers, *self._channels.protocols()]:
             host.set_stream_handler(TProtocol(protocol), self._stream_handler(protocol))
         with self._libp2p_scope:
             async with host.run(listen_addrs=[parse_listen_addr(self.config.listen_addr)]):
@@ -344,11 +352,19 @@ class P2PNode:
     ) -> None:
         """Answer requests on ``protocol`` (e.g. ``/depind/blocksync/1``) with ``handler``;
         its answers may be up to ``max_response_bytes`` (default: ``max_message_bytes``)."""
-        if not protocol.startswith("/"):
-            raise P2PError(f"protocol id {protocol!r} must start with '/'")
+        self._check_protocol(protocol, taken=self._channels.serves(protocol))
         self._handlers[protocol] = handler
         self._response_limits[protocol] = max_response_bytes or self.config.max_message_bytes
-        if self._session is not None:
+        self._register_protocol(protocol)
+
+    def _check_protocol(self, protocol: str, *, taken: bool) -> None:
+        if not protocol.startswith("/"):
+            raise P2PError(f"protocol id {protocol!r} must start with '/'")
+        if taken:
+            raise P2PError(f"protocol {protocol!r} is already used for direct requests or a channel")
+
+    def _register_protocol(self, protocol: str) -> None:
+        if self._session is not None:  # else _serve registers it at start-up
             self._session.host.set_stream_handler(TProtocol(protocol), self._stream_handler(protocol))
 
     async def send_direct(
@@ -384,9 +400,10 @@ class P2PNode:
         if session is None or self._stop.is_set() or self.is_banned(peer):
             await stream.reset()
             return
+        serve = self._serve_channel if self._channels.serves(protocol) else self._serve_request
         done = trio.Event()
         try:
-            session.nursery.start_soon(self._serve_request, protocol, stream, peer, done)
+            session.nursery.start_soon(serve, protocol, stream, peer, done)
         except RuntimeError:  # the nursery has closed: we are shutting down
             await stream.reset()
             return
@@ -410,6 +427,35 @@ class P2PNode:
         elif outcome is direct.Outcome.REJECTED:
             self._counters.direct_rejected += 1
             self.report_invalid(peer, f"rejected {protocol} request")
+
+    # ---- channels (see node/p2p/channel.py) ----
+
+    def set_channel(self, protocol: str, receive: ChannelHandler, max_frame_bytes: int) -> None:
+        """Frames from peers on ``protocol`` go to ``receive`` one at a time per peer, in order
+        (awaited: a slow receiver slows that peer's sender, through the stream's flow control).
+
+        Frames over ``max_frame_bytes`` cost the peer score; our own sends on ``protocol``
+        are held to the same limit."""
+        self._check_protocol(protocol, taken=protocol in self._handlers)
+        self._channels.set_receiver(protocol, receive, max_frame_bytes)
+        self._register_protocol(protocol)
+
+    async def send_on_channel(self, peer_id: PeerId, protocol: str, payload: bytes) -> None:
+        """Send one frame to ``peer_id``; raises ``ChannelError`` if the peer is not connected,
+        is banned, the frame exceeds the limit, or the stream breaks or the write takes longer
+        than ``request_timeout_s``.
+
+        The limit is the protocol's ``max_frame_bytes`` where we ``set_channel`` it, else
+        ``max_message_bytes``. Sends to one peer go one at a time, in the order they are made."""
+        session = self._require_session()
+        connected = self._is_connected(ID.from_base58(peer_id))
+        await self._channels.send(session.host, peer_id, protocol, payload, connected=connected)
+
+    async def _serve_channel(self, protocol: str, stream: INetStream, peer: PeerId, done: trio.Event) -> None:
+        try:
+            await self._channels.serve(protocol, stream, peer)
+        finally:
+            done.set()
 
     # ---- peers, scores, bans ----
 
@@ -501,7 +547,9 @@ class P2PNode:
     def _on_disconnected(self, peer: ID) -> None:
         if self._is_connected(peer):
             return  # another connection to the same peer is still open
-        event = self._disconnected.pop(PeerId(peer.to_base58()), None)
+        peer_id = PeerId(peer.to_base58())
+        self._channels.drop_peer(peer_id)
+        event = self._disconnected.pop(peer_id, None)
         if event is not None:
             event.set()
         self._wake_publishers()  # its queue no longer counts as full
@@ -591,6 +639,10 @@ class P2PNode:
             refused_connections=c.refused_connections,
             direct_answered=c.direct_answered,
             direct_rejected=c.direct_rejected,
+            channel_sent=self._channels.counters.sent,
+            channel_received=self._channels.counters.received,
+            channel_send_failures=self._channels.counters.send_failures,
+            channel_receive_failures=self._channels.counters.receive_failures,
             banned=tuple(self._book.banned(trio.current_time())),
         )
 
