@@ -45,6 +45,7 @@ from consensus.tendermint.evidence import (
     evidence_hash,
     evidence_height,
     misbehavior_of,
+    offence_of,
 )
 from consensus.tendermint.messages import block_id
 from consensus.types import (
@@ -99,6 +100,7 @@ class BlockExecutor:
             verify,
             store.height(),
             store.evidence_committed,
+            store.offence_committed,
             self._stored_time,
             params.evidence_limits,
         )
@@ -277,14 +279,17 @@ class BlockExecutor:
     # ---- committing --------------------------------------------------------------------------
 
     def apply(self, block: Block, commit: Commit) -> FinalizeResultLike:
-        """Execute a decided block and persist it with its commit, results and the validator
-        set it fixes, in one atomic write; then update the mempool."""
+        """Execute a decided block and persist it with its commit, results, the validator set
+        it fixes and the offences it proves (less those expired at the block before), in one
+        atomic write; then update the mempool."""
         height = block.header.height
         evidence = [decode_evidence(item) for item in block.evidence]
         result = self.app.finalize_block(self.finalize_request(block))
         after_next = apply_updates(self.validators_at(height + 1), _updates(result.validator_updates))
         self.store.stage_validators(height + 2, after_next.increment_priority())
         self.store.stage_block(block, commit, result)
+        self.store.stage_offences(height, [offence_of(item) for item in evidence])
+        self.store.stage_offence_expiry(self.evidence.is_expired)
         self.app.commit()
         self.evidence.params = self._evidence_params()
         self.evidence.mark_committed(evidence)

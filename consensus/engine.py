@@ -4,11 +4,12 @@ a mempool and somewhere to announce commits. The single-validator engine
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from consensus.abci import FinalizeResultLike
+from consensus.tendermint.evidence import Offence
 from consensus.types import Block, Commit
 from consensus.validators import ValidatorSet
 
@@ -51,6 +52,16 @@ class ValidatorStore(BlockStore, Protocol):
 
     def evidence_committed(self, evidence_id: bytes) -> bool:
         """Whether a committed block holds the evidence with this id (SHA-256 of its encoding)."""
+
+    def offence_committed(self, offence: Offence) -> bool:
+        """Whether a committed block holds evidence of ``offence`` (until its entry is pruned)."""
+
+    def stage_offences(self, height: int, offences: Sequence[Offence]) -> None:
+        """Queue the offences whose evidence the block at ``height`` holds; they land with it."""
+
+    def stage_offence_expiry(self, is_expired: Callable[[int], bool]) -> None:
+        """Queue the removal of the offences whose height ``is_expired`` (expiry only grows with
+        the chain, so the oldest go first); it lands with the next staged block."""
 
 
 class Mempool(Protocol):

@@ -8,7 +8,11 @@ oldest that fit in a block's ``max_bytes`` and drops an item once its offence
 is committed or expired: older than both ``max_age_num_blocks`` blocks and
 ``max_age_duration_ns`` before the last block (genesis
 ``consensus_params.evidence``, as CometBFT). Committed offences are remembered
-until they expire, so none is proposed twice.
+until they expire, so none is proposed twice: in memory, and in the block
+store's offence index (``OffenceCommitted``), written with each block and pruned
+as its offences expire, so that a restarted node still refuses another pair of
+votes for an offence committed before (CometBFT keeps committed evidence in its
+database; here the key is the offence).
 
 The pool is bounded in items and bytes (``PoolLimits``, node configuration).
 When it is full, a new item displaces the newest item of the validator with
@@ -44,11 +48,15 @@ IsCommitted = Callable[[bytes], bool]
 """Whether the evidence with this id (``evidence_id``) is in a committed block: the block
 store's index, so that a restarted node still refuses evidence committed before."""
 
-TimeAt = Callable[[int], int | None]
-"""The time (ns) of the committed block at a height; None where no block is stored."""
-
 Offence = tuple[bytes, int, int, int]
 """What one piece of evidence proves: (validator address, height, round, vote type)."""
+
+OffenceCommitted = Callable[[Offence], bool]
+"""Whether a committed block holds evidence of this offence: the block store's offence
+index, which may still hold an offence that has expired (it is pruned a block later)."""
+
+TimeAt = Callable[[int], int | None]
+"""The time (ns) of the committed block at a height; None where no block is stored."""
 
 DEFAULT_MAX_AGE_DURATION_NS = 48 * 3600 * 10**9
 """CometBFT's default ``evidence.max_age_duration``: 48 hours."""
@@ -210,6 +218,7 @@ class EvidencePool:
         verify: Verify,
         height: int = 0,
         is_committed: IsCommitted = lambda _: False,
+        offence_committed: OffenceCommitted = lambda _: False,
         time_at: TimeAt = lambda _: None,
         limits: PoolLimits = DEFAULT_POOL_LIMITS,
     ) -> None:
@@ -219,6 +228,7 @@ class EvidencePool:
         self.height = height
         self.time_ns = time_at(height) or 0
         self._is_committed = is_committed
+        self._offence_committed = offence_committed
         self._time_at = time_at
         self._validators_at = validators_at
         self._verify = verify
@@ -387,5 +397,10 @@ class EvidencePool:
         return self.is_expired(evidence_height(item.evidence))
 
     def _was_committed(self, offence: Offence, encoded: bytes) -> bool:
+        """Memory first; the store's indexes know what was committed before a restart."""
+        if offence in self._committed:
+            return True
         key = evidence_id(encoded)
-        return offence in self._committed or key in self._committed_ids or self._is_committed(key)
+        if key in self._committed_ids or self._is_committed(key):
+            return True
+        return self._offence_committed(offence) and not self.is_expired(offence[1])

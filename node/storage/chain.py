@@ -3,12 +3,17 @@
 A block's records are staged, then written in the same atomic batch as the
 application's state changes (``StateKV.write``), so after a crash at any
 instant the store holds either the whole block and its state or neither.
+
+Committed evidence is indexed twice: by id (``EVIDENCE``, kept for good) and by
+offence (``OFFENCE``: height, round, vote type, validator), so that a restarted
+node refuses another pair of votes for an offence committed before. Offence
+keys start with the height, so expired ones are pruned oldest first.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import msgspec
 import plyvel
@@ -16,6 +21,7 @@ import plyvel
 from consensus.abci import FinalizeResultLike
 from consensus.codec import decode, encode
 from consensus.merkle import merkle_root
+from consensus.tendermint.evidence import Offence
 from consensus.types import Block, Commit
 from consensus.validators import ValidatorSet, ValidatorSetRecord
 from node.storage.leveldb import LevelDBKV
@@ -33,6 +39,7 @@ TX_BY_HEIGHT = b"t"
 EVENT = b"E"
 VALIDATORS = b"V"
 EVIDENCE = b"X"
+OFFENCE = b"O"
 META_HEIGHT = b"M/height"
 META_BASE = b"M/base"
 
@@ -45,6 +52,16 @@ def results_hash(results: list[tuple[int, bytes, int, int]]) -> bytes:
 
 def height_key(height: int) -> bytes:
     return height.to_bytes(8, "big")
+
+
+def offence_key(offence: Offence) -> bytes:
+    """The offence index's key: height first, so that keys sort oldest first."""
+    validator, height, round_, vote_type = offence
+    return OFFENCE + height_key(height) + height_key(round_) + height_key(vote_type) + validator
+
+
+def offence_key_height(key: bytes) -> int:
+    return int.from_bytes(key[len(OFFENCE) : len(OFFENCE) + 8], "big")
 
 
 def event_key_prefix(composite: str, value: str) -> bytes:
@@ -60,7 +77,7 @@ def event_key_prefix(composite: str, value: str) -> bytes:
 class StateKV(LevelDBKV):
     """The application's key-value store; its writes carry the staged block records."""
 
-    def __init__(self, db: plyvel.DB, staged: dict[bytes, bytes]) -> None:
+    def __init__(self, db: plyvel.DB, staged: dict[bytes, bytes | None]) -> None:
         super().__init__(db, STATE, sync=True)
         self._db_ref = db
         self._staged = staged
@@ -68,7 +85,10 @@ class StateKV(LevelDBKV):
     def write(self, changes: Mapping[bytes, bytes | None]) -> None:
         with self._db_ref.write_batch(transaction=True, sync=True) as batch:
             for staged_key, staged_value in self._staged.items():
-                batch.put(staged_key, staged_value)
+                if staged_value is None:
+                    batch.delete(staged_key)
+                else:
+                    batch.put(staged_key, staged_value)
             for key, value in changes.items():
                 if value is None:
                     batch.delete(STATE + key)
@@ -82,7 +102,7 @@ class ChainStore:
 
     def __init__(self, db: plyvel.DB) -> None:
         self.db = db
-        self._staged: dict[bytes, bytes] = {}
+        self._staged: dict[bytes, bytes | None] = {}  # None: a key to delete
         self.state_kv = StateKV(db, self._staged)
 
     # -- BlockStore --------------------------------------------------------------
@@ -162,6 +182,24 @@ class ChainStore:
 
     def evidence_committed(self, evidence_id: bytes) -> bool:
         return self.db.get(EVIDENCE + evidence_id) is not None
+
+    def offence_committed(self, offence: Offence) -> bool:
+        return self.db.get(offence_key(offence)) is not None
+
+    def stage_offences(self, height: int, offences: Sequence[Offence]) -> None:
+        for offence in offences:
+            self._staged[offence_key(offence)] = height_key(height)
+
+    def stage_offence_expiry(self, is_expired: Callable[[int], bool]) -> None:
+        """Expiry only grows with the chain, so this reads the index up to its first live key."""
+        expired_below = 0  # every height below it is expired
+        for key in self.db.iterator(prefix=OFFENCE, include_value=False):
+            height = offence_key_height(key)
+            if height >= expired_below:
+                if not is_expired(height):
+                    return
+                expired_below = height + 1
+            self._staged[key] = None
 
     # -- history -----------------------------------------------------------------
 

@@ -4,7 +4,7 @@ and a mempool. They record what they are asked, so tests can check the calls."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,7 @@ from consensus.abci import FinalizeBlockRequest, Misbehavior
 from consensus.codec import encode
 from consensus.engine import BlockLimits
 from consensus.merkle import merkle_root
-from consensus.tendermint.evidence import EvidenceParams
+from consensus.tendermint.evidence import EvidenceParams, Offence
 from consensus.types import Block, Commit
 from consensus.validators import ValidatorSet
 
@@ -145,6 +145,7 @@ class FakeBlockStore:
     commits: dict[int, Commit] = field(default_factory=dict)
     results: dict[int, FakeResult] = field(default_factory=dict)
     validators: dict[int, ValidatorSet] = field(default_factory=dict)
+    offences: dict[Offence, int] = field(default_factory=dict)
 
     def height(self) -> int:
         return max(self.blocks, default=0)
@@ -179,6 +180,15 @@ class FakeBlockStore:
             for block in self.blocks.values()
             for item in block.evidence
         )
+
+    def offence_committed(self, offence: Offence) -> bool:
+        return offence in self.offences
+
+    def stage_offences(self, height: int, offences: Sequence[Offence]) -> None:
+        self.offences.update(dict.fromkeys(offences, height))
+
+    def stage_offence_expiry(self, is_expired: Callable[[int], bool]) -> None:
+        self.offences = {offence: h for offence, h in self.offences.items() if not is_expired(offence[1])}
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,12 @@ from consensus.tendermint.evidence import (
     EvidencePool,
     EvidencePoolFull,
     InvalidEvidence,
+    Offence,
     PoolLimits,
     decode_evidence,
     encode_evidence,
     evidence_hash,
+    offence_of,
 )
 from consensus.tendermint.messages import DuplicateVoteEvidence, duplicate_vote_evidence
 from consensus.tendermint.votes import HeightVoteSet
@@ -287,6 +289,24 @@ def test_committed_offences_are_forgotten_once_expired() -> None:
     pool.mark_committed([pair(A, B)])
     pool.update(HEIGHT + 100, (HEIGHT + 100) * SECOND_NS)
     assert pool.is_committed(pair(A, C))
+    pool.update(HEIGHT + 101, (HEIGHT + 101) * SECOND_NS)
+    assert not pool.is_committed(pair(A, C))
+
+
+def test_offences_committed_before_a_restart_are_read_from_the_store_until_they_expire() -> None:
+    stored: set[Offence] = {offence_of(pair(A, B))}  # the store's index, pruned a block late
+    pool = EvidencePool(
+        CHAIN_ID,
+        AGE,
+        validators_at,
+        verify,
+        HEIGHT + 100,
+        offence_committed=stored.__contains__,
+        time_at=block_time,
+    )
+    assert pool.is_committed(pair(A, C))
+    assert not pool.add(pair(A, C))
+    assert not pool.is_committed(pair(A, C, key=KEYS[1]))
     pool.update(HEIGHT + 101, (HEIGHT + 101) * SECOND_NS)
     assert not pool.is_committed(pair(A, C))
 

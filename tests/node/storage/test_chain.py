@@ -17,8 +17,15 @@ from hypothesis import strategies as st
 from consensus.blocks import BlockExecutor, ChainParams
 from consensus.codec import encode
 from consensus.merkle import EMPTY_HASH, merkle_root
-from consensus.tendermint.evidence import InvalidEvidence, encode_evidence, evidence_id
-from consensus.tendermint.messages import duplicate_vote_evidence
+from consensus.tendermint.evidence import (
+    EvidenceParams,
+    InvalidEvidence,
+    Offence,
+    encode_evidence,
+    evidence_id,
+    offence_of,
+)
+from consensus.tendermint.messages import DuplicateVoteEvidence, duplicate_vote_evidence
 from consensus.types import Block, Commit, Data, VoteType
 from consensus.validators import ValidatorSet, apply_updates
 from node.storage.chain import (
@@ -34,6 +41,7 @@ from node.storage.records import Attribute, TxLocation
 from tests.consensus import vectors
 from tests.consensus.fakes import (
     FakeApp,
+    FakeConsensusParams,
     FakeEvent,
     FakeMempool,
     FakeResult,
@@ -481,5 +489,129 @@ def test_block_executor_keeps_sets_and_evidence_in_the_store(db_path: Path) -> N
         assert not reopened.evidence.add(evidence)  # committed before the restart
         with pytest.raises(InvalidEvidence, match="committed"):
             reopened.evidence.check_block([encode_evidence(evidence)])
+    finally:
+        db.close()
+
+
+def offence(height: int, round_: int = 0, validator: bytes = b"\x01" * 20) -> Offence:
+    return (validator, height, round_, int(VoteType.PREVOTE))
+
+
+def test_offences_land_with_their_block(db_path: Path) -> None:
+    db = open_leveldb(db_path)
+    store = ChainStore(db)
+    block, commit, result = make_block(2, [])
+    store.stage_block(block, commit, result)
+    store.stage_offences(2, [offence(1), offence(1, round_=1)])
+    assert not store.offence_committed(offence(1))
+    store.state_kv.write({})
+    db.close()
+
+    db = open_leveldb(db_path)
+    try:
+        store = ChainStore(db)
+        assert store.offence_committed(offence(1))
+        assert store.offence_committed(offence(1, round_=1))
+        assert not store.offence_committed(offence(1, round_=2))
+        assert not store.offence_committed(offence(2))
+        assert not store.offence_committed(offence(1, validator=b"\x02" * 20))
+    finally:
+        db.close()
+
+
+def test_offence_expiry_removes_the_oldest_until_a_live_one(store: ChainStore) -> None:
+    commit_block(store, 1, [])
+    store.stage_offences(1, [offence(1), offence(1, round_=3), offence(2), offence(5), offence(9)])
+    commit_block(store, 2, [])
+    asked: list[int] = []
+
+    def expired_before_5(height: int) -> bool:
+        asked.append(height)
+        return height < 5
+
+    store.stage_offence_expiry(expired_before_5)
+    assert store.offence_committed(offence(1))  # removed only with the next block
+    commit_block(store, 3, [])
+    assert asked == [1, 2, 5]  # once a height, and none past the first live one
+    assert [store.offence_committed(offence(h)) for h in (1, 2, 5, 9)] == [False, False, True, True]
+    assert not store.offence_committed(offence(1, round_=3))
+
+
+def double_prevote(
+    keys: list[support.KeySigner], genesis: ValidatorSet, txs: tuple[bytes, bytes]
+) -> DuplicateVoteEvidence:
+    """keys[1]'s two prevotes at height 1 round 0, for blocks holding ``txs``."""
+    blocks = [support.make_block(1, b"", [tx]) for tx in txs]
+    votes = [support.signed_vote(keys[1], genesis, VoteType.PREVOTE, 1, 0, block).vote for block in blocks]
+    return duplicate_vote_evidence(votes[0], votes[1], 10, 40)
+
+
+def commit_heights(executor: BlockExecutor, keys: list[support.KeySigner], heights: range) -> None:
+    for height in heights:
+        validators = executor.validators_at(height)
+        block = executor.build(height, validators.proposer().address)
+        executor.check(block)
+        executor.apply(block, support.signed_commit(keys, validators, height, 0, block))
+
+
+SHORT_EVIDENCE_AGE = FakeConsensusParams(
+    evidence=EvidenceParams(max_age_num_blocks=2, max_bytes=64 * 1024, max_age_duration_ns=0)
+)
+
+
+def test_restarted_pool_refuses_another_pair_for_a_committed_offence(db_path: Path) -> None:
+    keys = support.signers(4)
+    genesis = support.validator_set(keys, [10, 10, 10, 10])
+    params = ChainParams(support.CHAIN_ID, 1, 0)
+    evidence = double_prevote(keys, genesis, (b"a", b"b"))
+    other_pair = double_prevote(keys, genesis, (b"a", b"c"))
+    assert offence_of(other_pair) == offence_of(evidence) and other_pair != evidence
+    db = open_leveldb(db_path)
+    store = ChainStore(db)
+    executor = BlockExecutor(params, StoringApp(store=store), store, FakeMempool(), genesis)
+    executor.evidence.add(evidence)
+    commit_heights(executor, keys, range(1, 3))
+    assert not executor.evidence.add(other_pair)
+    db.close()
+
+    db = open_leveldb(db_path)
+    try:
+        reopened = BlockExecutor(params, FakeApp(), ChainStore(db), FakeMempool(), genesis)
+        assert reopened.evidence.is_committed(other_pair)
+        assert reopened.evidence.is_known(other_pair)
+        assert not reopened.evidence.add(other_pair)
+        assert reopened.evidence.size() == 0
+    finally:
+        db.close()
+
+
+def test_committed_offence_leaves_the_store_when_it_expires(db_path: Path) -> None:
+    keys = support.signers(4)
+    genesis = support.validator_set(keys, [10, 10, 10, 10])
+    params = ChainParams(support.CHAIN_ID, 1, 0)
+    evidence = double_prevote(keys, genesis, (b"a", b"b"))
+    other_pair = double_prevote(keys, genesis, (b"a", b"c"))
+    db = open_leveldb(db_path)
+    store = ChainStore(db)
+    app = StoringApp(params=SHORT_EVIDENCE_AGE, store=store)
+    executor = BlockExecutor(params, app, store, FakeMempool(), genesis)
+    executor.evidence.add(evidence)
+    commit_heights(executor, keys, range(1, 4))  # height 1 is live up to the chain at 3
+    assert store.offence_committed(offence_of(evidence))
+    db.close()
+
+    db = open_leveldb(db_path)
+    try:
+        store = ChainStore(db)
+        app = StoringApp(params=SHORT_EVIDENCE_AGE, store=store)
+        app.height, app.app_hash = executor.app.info()
+        reopened = BlockExecutor(params, app, store, FakeMempool(), genesis)
+        assert reopened.evidence.is_committed(other_pair)
+        commit_heights(reopened, keys, range(4, 6))
+        assert reopened.evidence.is_expired(1)
+        assert not store.offence_committed(offence_of(evidence))
+        assert not reopened.evidence.is_committed(other_pair)
+        with pytest.raises(InvalidEvidence, match="expired"):
+            reopened.evidence.add(other_pair)
     finally:
         db.close()
