@@ -1,8 +1,10 @@
-"""The node's side of the network: consensus gossip and sync, and transactions.
+"""The node's side of the network: consensus channels, evidence and sync, and transactions.
 
 ``ConsensusNetwork`` adapts the libp2p host to what the Tendermint engine
-needs (``consensus.tendermint.engine.Network``). ``run_network`` runs the
-host, the engine's inbound gossip and sync handler, and transaction gossip:
+needs (``consensus.tendermint.engine.Network``): a channel to each peer for
+votes, block parts and round states, gossip for evidence, and sync requests.
+``NetworkServices`` runs the host, the engine's inbound channel, evidence and
+sync handlers, and transaction gossip:
 a tx admitted to our mempool (from JSON-RPC) is gossiped to peers in
 batches, and a tx gossiped by a peer goes through CheckTx into our mempool,
 so whichever validator proposes next has it.
@@ -16,9 +18,9 @@ import trio
 
 from consensus.tasks import TaskStatus
 from consensus.tendermint.engine import PeerError, TendermintEngine
-from consensus.tendermint.wire import MAX_SYNC_RESPONSE_BYTES, SYNC_PROTOCOL, BadMessage
+from consensus.tendermint.wire import CHANNEL_PROTOCOL, MAX_SYNC_RESPONSE_BYTES, SYNC_PROTOCOL, BadMessage
 from node.mempool import Mempool
-from node.p2p.config import TOPIC_CONSENSUS, TOPIC_EVIDENCE, PeerId
+from node.p2p.config import TOPIC_EVIDENCE, PeerId
 from node.p2p.errors import InvalidRequestError, P2PError
 from node.p2p.host import P2PNode
 from node.p2p.txgossip import TxGossip
@@ -35,11 +37,11 @@ class ConsensusNetwork:
     def peers(self) -> list[str]:
         return [str(peer) for peer in self._p2p.peers()]
 
-    async def publish(self, payload: bytes) -> None:
+    async def send(self, peer: str, payload: bytes) -> None:
         try:
-            await self._p2p.publish(TOPIC_CONSENSUS, payload)
+            await self._p2p.send_on_channel(PeerId(peer), CHANNEL_PROTOCOL, payload)
         except P2PError as exc:
-            log.warning("could not gossip a consensus message: %s", exc)
+            raise PeerError(str(exc)) from None
 
     async def publish_evidence(self, payload: bytes) -> None:
         try:
@@ -71,12 +73,10 @@ class NetworkServices:
         async with trio.open_nursery() as nursery:
             await nursery.start(self.p2p.run)
             self.p2p.set_direct_handler(SYNC_PROTOCOL, self._answer_sync, MAX_SYNC_RESPONSE_BYTES)
-            self.p2p.set_validator(TOPIC_CONSENSUS, self._screen_consensus)
+            self.p2p.set_channel(CHANNEL_PROTOCOL, self._receive_consensus, self.p2p.config.max_message_bytes)
             self.p2p.set_validator(TOPIC_EVIDENCE, self._screen_evidence)
-            consensus = await self.p2p.subscribe(TOPIC_CONSENSUS)
             evidence = await self.p2p.subscribe(TOPIC_EVIDENCE)
             await nursery.start(self.txs.run)
-            nursery.start_soon(self._consensus_inbound, consensus)
             nursery.start_soon(self._evidence_inbound, evidence)
             nursery.start_soon(self._txs_inbound)
             await nursery.start(self.engine.run)
@@ -85,11 +85,6 @@ class NetworkServices:
     async def gossip_tx(self, tx: bytes) -> None:
         """Pass on a tx our mempool admitted."""
         await self.txs.broadcast(tx)
-
-    async def _consensus_inbound(self, channel: trio.MemoryReceiveChannel[tuple[PeerId, bytes]]) -> None:
-        async with channel:
-            async for peer, payload in channel:
-                await self.engine.deliver(str(peer), payload)
 
     async def _evidence_inbound(self, channel: trio.MemoryReceiveChannel[tuple[PeerId, bytes]]) -> None:
         async with channel:
@@ -100,8 +95,8 @@ class NetworkServices:
         async for _peer, tx in self.txs.received:
             self.mempool.check_tx(tx)  # rejections are normal: already included, or stale
 
-    def _screen_consensus(self, origin: PeerId, payload: bytes) -> bool:
-        return self.engine.screen(str(origin), payload)
+    async def _receive_consensus(self, peer: PeerId, payload: bytes) -> None:
+        await self.engine.receive(str(peer), payload)
 
     def _screen_evidence(self, origin: PeerId, payload: bytes) -> bool:
         return self.engine.screen_evidence(str(origin), payload)

@@ -1,20 +1,25 @@
 """The networked Tendermint engine: one trio task owns the round state machine.
 
-Everything that changes consensus state happens in ``_own``: gossip from
-peers, catch-up answers, evidence to keep and expired timers arrive through
-one inbox and are handled one at a time (CometBFT's ``receiveRoutine``).
+Everything that changes consensus state happens in ``_own``: peers' messages,
+catch-up answers, evidence to keep and expired timers arrive through one inbox
+and are handled one at a time, each to its end (CometBFT's ``receiveRoutine``).
 Around it, each concern in a component of its own that only reads the state:
 
-- ``_send_loop`` publishes our own votes, and proposals as their block's parts,
-  in order, after the WAL holds them durably (``write_sync``);
-- ``_sync_loop`` asks one peer at a time for what we lack at our height: a
+- the ``Reactor`` sends each peer, over its consensus channel, the votes and
+  block parts it lacks: ours once the WAL holds them durably (``write_sync``),
+  others' we admitted, and where we are (``RoundStep``) and what we hold
+  (``Has``), which ``PeerStates`` keeps for every peer;
+- ``SyncClient`` asks one peer at a time for what we lack at our height: a
   peer that has committed it answers with blocks and their commits (block
   sync, many per answer), a peer at the same height with the votes and parts
-  we have not seen. Gossip alone loses what was sent while a node was down or
-  not yet connected; this is how such a node catches up. ``SyncProgress`` logs
-  how block sync goes;
+  we have not seen; the answers come to the inbox. ``SyncProgress`` logs how
+  block sync goes;
 - ``SyncServer`` answers peers' requests, within per-peer limits;
-- ``screen`` and ``screen_evidence`` are libp2p's gossip validators.
+- ``receive`` takes a peer's channel frames; ``screen_evidence`` is libp2p's
+  validator for evidence gossip.
+
+The owner writes the WAL through a ``Recorder``, which decides what is logged
+and when (and what is not, while the WAL is replayed).
 
 A received vote or proposal part is first admitted: checked against the
 height, the round window, the validator set and its signature
@@ -22,9 +27,9 @@ height, the round window, the validator set and its signature
 only what changes the state goes on: parts to ``ProposalAssembly`` until the
 block is whole, then the proposal, like a vote, to the WAL and the machine.
 Whoever sent something false is reported, which costs it p2p score and in the
-end a ban; gossip that is merely useless is charged to its sender's
-``JunkMeter`` budget. The same checks screen gossip before libp2p relays it,
-so junk stops at the first honest node. Messages for the next height wait in
+end a ban; a message that is merely useless is charged to its sender's
+``JunkMeter`` budget. Only what was admitted is offered to other peers, so
+junk stops at the first honest node. Messages for the next height wait in
 a ``FutureBuffer`` bounded per peer, checked against that height's validators.
 
 After a decision the block is applied and the WAL marks the height ended;
@@ -44,12 +49,10 @@ import math
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import trio
 
 from consensus.blocks import BlockExecutor, InvalidBlock
-from consensus.codec import encode
 from consensus.engine import CommitListener
 from consensus.parts import BadPart
 from consensus.privval import verify as ed25519_verify
@@ -80,55 +83,39 @@ from consensus.tendermint.messages import (
     Verify,
     VoteMsg,
 )
+from consensus.tendermint.network import Network as Network  # the node's side, imported from here
+from consensus.tendermint.network import PeerError as PeerError
 from consensus.tendermint.peer_state import PeerStates
+from consensus.tendermint.reactor import Reactor, ReactorConfig
+from consensus.tendermint.recorder import Recorder
 from consensus.tendermint.signatures import VerifyCache
 from consensus.tendermint.state import Admission, RoundStateMachine, Verdict
+from consensus.tendermint.sync_client import SyncClient, Synced
 from consensus.tendermint.sync_progress import SyncProgress
 from consensus.tendermint.sync_server import SyncServer, SyncServerLimits
 from consensus.tendermint.votes import InvalidVote, check_vote
-from consensus.tendermint.wal import WAL, Entry, ProposalRecord, Replay, TimeoutRecord, VoteRecord
+from consensus.tendermint.wal import WAL, Entry, TimeoutRecord
 from consensus.tendermint.wire import (
+    DECIDED_STEP,
     MAX_HAVE,
-    MAX_SYNC_RESPONSE_BYTES,
     BadMessage,
     CommittedBlock,
+    Has,
     ProposalPart,
     Received,
+    RoundStep,
     SyncRequest,
-    SyncResponse,
+    decode_channel,
     decode_gossip,
-    decode_response,
     digest,
     encode_gossip,
-    gossip_payloads,
     received_digest,
     received_of,
+    wrap,
 )
 from consensus.types import Block, Commit
 
 log = logging.getLogger("depind.consensus")
-
-
-class PeerError(Exception):
-    """A request to a peer failed (unreachable, timed out, refused)."""
-
-
-class Network(Protocol):
-    """What the engine needs from the p2p layer; the node adapts its libp2p host to it."""
-
-    def peers(self) -> list[str]: ...
-
-    async def publish(self, payload: bytes) -> None:
-        """Gossip ``payload`` on the consensus topic."""
-
-    async def publish_evidence(self, payload: bytes) -> None:
-        """Gossip encoded evidence on the evidence topic."""
-
-    async def request(self, peer: str, payload: bytes) -> bytes:
-        """One sync request/response with ``peer``; raises ``PeerError``."""
-
-    def report_invalid(self, peer: str, reason: str) -> None:
-        """``peer`` sent something malformed or false (it costs the peer score)."""
 
 
 @dataclass(frozen=True)
@@ -144,19 +131,13 @@ class EngineConfig:
     sync_answers_per_s: float = 20.0  # per peer, with a burst of twice as many
     sync_concurrent_answers: int = 2  # answers reading blocks at once, over all peers
     progress_interval_s: float = 2.0
+    reactor: ReactorConfig = field(default_factory=ReactorConfig)
 
 
 @dataclass(frozen=True)
 class _Received:
     peer: str
     message: Received
-
-
-@dataclass(frozen=True)
-class _Synced:
-    peer: str
-    response: SyncResponse
-    done: trio.Event
 
 
 @dataclass
@@ -206,10 +187,10 @@ class TendermintEngine:
         )
         self.peer_states = PeerStates()
         self.sync_server = SyncServer(executor.store, self._messages_at, self._sync_limits(), self._asked)
-        self._inbox_send, self._inbox = trio.open_memory_channel[_Received | _Synced | _NewEvidence](
+        self._inbox_send, self._inbox = trio.open_memory_channel[_Received | Synced | _NewEvidence](
             self.config.inbox_size
         )
-        self._outbox_send, self._outbox = trio.open_memory_channel[bytes](self.config.inbox_size)
+        self.reactor = Reactor(network, self.peer_states, self.config.reactor)
         # Evidence is rare (each piece is new to the pool once) and must not be dropped.
         self._evidence_send, self._evidence_out = trio.open_memory_channel[bytes](math.inf)
         self._timers: list[tuple[float, int, _Timer]] = []
@@ -218,9 +199,14 @@ class TendermintEngine:
         self._parts = ProposalAssembly()
         self._max_block_bytes = executor.limits().max_bytes  # block.max_bytes, read at each height
         self._junk = JunkMeter(self.config.intake)
-        self._replaying = False
-        self._created_in_replay: list[Message] = []
-        self._sync_peer = 0
+        self._recorder = Recorder(wal)
+        self.sync_client = SyncClient(
+            network,
+            self._sync_request,
+            self._inbox_send,
+            self.config.sync_interval_s,
+            self.config.sync_timeout_s,
+        )
         self.stalls = StallMeter()
         self._progress = SyncProgress(self.config.progress_interval_s, self.stalls)
 
@@ -231,9 +217,10 @@ class TendermintEngine:
         trio.lowlevel.add_instrument(self.stalls)
         try:
             await self._start_height(self.executor.next_height(), replay=True)
+            self._tell_step()
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._send_loop)
-                nursery.start_soon(self._sync_loop)
+                nursery.start_soon(self.reactor.run)
+                nursery.start_soon(self.sync_client.run)
                 nursery.start_soon(self._evidence_loop)
                 task_status.started()
                 await self._own()
@@ -242,53 +229,81 @@ class TendermintEngine:
             self.wal.close()
 
     async def _own(self) -> None:
-        """The one task that changes consensus state."""
+        """The one task that changes consensus state: it handles each input to its end,
+        then fires the timers that came due meanwhile."""
         while True:
-            deadline = self._timers[0][0] if self._timers else math.inf
-            with trio.move_on_at(deadline):
-                event = await self._inbox.receive()
-                if isinstance(event, _Received):
-                    await self._on_message(event.peer, event.message)
-                elif isinstance(event, _NewEvidence):
-                    self._keep_evidence(event)
-                else:
-                    await self._on_synced(event)
+            event = await self._next_input()
+            if isinstance(event, _Received):
+                await self._on_message(event.peer, event.message)
+            elif isinstance(event, _NewEvidence):
+                self._keep_evidence(event)
+            elif isinstance(event, Synced):
+                await self._on_synced(event)
             await self._fire_due_timers()
+            self._tell_step()
 
-    async def _send_loop(self) -> None:
-        async for payload in self._outbox:
-            await self.network.publish(payload)
+    async def _next_input(self) -> _Received | Synced | _NewEvidence | None:
+        """The next input, or None once the earliest timer is due. Only the wait ends at the
+        deadline: handling that outlasts it (executing synced blocks) is never cut short,
+        or a stored block's height would go on being decided."""
+        deadline = self._timers[0][0] if self._timers else math.inf
+        with trio.move_on_at(deadline):
+            return await self._inbox.receive()
+        return None
+
+    def _tell_step(self) -> None:
+        """Peers hear where we are from the reactor."""
+        state = self.machine.state
+        step = DECIDED_STEP if state.decision is not None else int(state.step)
+        self.reactor.step(state.height, state.round, step)
 
     async def _evidence_loop(self) -> None:
         async for payload in self._evidence_out:
             await self.network.publish_evidence(payload)
 
-    async def _sync_loop(self) -> None:
-        while True:
-            synced = await self._sync_once()
-            if synced is None or not synced.response.blocks:
-                await trio.sleep(self.config.sync_interval_s)
-                continue
-            await synced.done.wait()  # the next request starts from the blocks just applied
-
     # ---- inputs from the node ----------------------------------------------------------------
 
+    async def receive(self, peer: str, payload: bytes) -> None:
+        """A frame from ``peer``'s consensus channel: where it is, what it holds, or a
+        message for the owner (if it passes the ``screen``)."""
+        try:
+            message = decode_channel(payload, self.config.max_message_bytes)
+        except BadMessage as exc:
+            self.network.report_invalid(peer, f"malformed consensus message: {exc}")
+            return
+        if isinstance(message, RoundStep | Has):
+            self._on_peer_news(peer, message)
+        elif self._screen(peer, message):
+            await self._inbox_send.send(_Received(peer, message))
+
+    def _on_peer_news(self, peer: str, news: RoundStep | Has) -> None:
+        now = trio.current_time()
+        if isinstance(news, RoundStep):
+            useful = self.peer_states.stepped(peer, news.height, news.round, news.step, now)
+        else:
+            useful = self.peer_states.has(peer, news.height, news.digests) > 0
+        if useful:
+            self.reactor.peer_news()
+        elif self._junk.charge(peer, now):
+            self.network.report_invalid(peer, "too many useless consensus messages")
+
     def screen(self, peer: str, payload: bytes) -> bool:
-        """Whether gossip from ``peer`` is worth taking and relaying: the consensus topic's
-        validator, run by the p2p layer before it delivers or relays a message. It reads
-        the machine's state and changes none; the owner admits the message again when it
-        gets to it, since the state may have moved on by then."""
+        """Whether a message from ``peer`` is worth taking: it reads the machine's state and
+        changes none; the owner admits the message again when it gets to it, since the
+        state may have moved on by then."""
         try:
             message = decode_gossip(payload, self.config.max_message_bytes)
         except BadMessage as exc:
             self.network.report_invalid(peer, f"malformed consensus message: {exc}")
             return False
+        return self._screen(peer, message)
+
+    def _screen(self, peer: str, message: Received) -> bool:
         verdict = self._admit_received(message)
         if verdict.admission is Admission.INVALID:
             self.network.report_invalid(peer, f"invalid consensus message: {verdict.reason}")
             return False
-        if verdict.admission in (Admission.NEW, Admission.KNOWN):
-            self.peer_states.signed(peer, message, trio.current_time())  # nodes publish their own
+        self.peer_states.has(peer, _height_of(message), [received_digest(message)])  # it had it to send
         useful = verdict.admission is Admission.NEW
         # A vote past our round + 1 may be news, but the owner keeps at most two such rounds
         # per validator and the screen cannot know which it has counted: charge them all.
@@ -300,16 +315,6 @@ class TendermintEngine:
         state = self.machine.state
         vote = message.vote if isinstance(message, VoteMsg) else None
         return vote is not None and vote.height == state.height and vote.round > state.round + 1
-
-    async def deliver(self, peer: str, payload: bytes) -> None:
-        """A gossip message from ``peer`` on the consensus topic (screened, where the p2p
-        layer runs ``screen``)."""
-        try:
-            message = decode_gossip(payload, self.config.max_message_bytes)
-        except BadMessage as exc:
-            self.network.report_invalid(peer, f"malformed consensus message: {exc}")
-            return
-        await self._inbox_send.send(_Received(peer, message))
 
     def screen_evidence(self, peer: str, payload: bytes) -> bool:
         """The evidence topic's gossip validator: relay only valid evidence new to us; the
@@ -412,11 +417,12 @@ class TendermintEngine:
             if not self._future.add(peer, received, len(encode_gossip(received))):
                 log.debug("next-height message from %s dropped: over its buffer budget", peer)
             return
+        self.reactor.hold(received, own=False)
         message = self._assemble(peer, received) if isinstance(received, ProposalPart) else received
         if message is None:
             return
         if state.decision is None:  # after it only late precommits count, for the last commit
-            self._log_received(message)
+            self._recorder.received(message)
         await self._apply(self.machine.handle(message))
 
     def _assemble(self, peer: str, received: ProposalPart) -> ProposalMsg | None:
@@ -482,15 +488,7 @@ class TendermintEngine:
         problem = check_part(proposal, received.part, self._max_block_bytes)
         return Verdict(Admission.NEW) if problem is None else Verdict(Admission.INVALID, problem)
 
-    def _log_received(self, message: Message) -> None:
-        if self._replaying:
-            return
-        if isinstance(message, ProposalMsg):
-            self.wal.write(ProposalRecord(message, own=False))
-        else:
-            self.wal.write(VoteRecord(message, own=False))
-
-    async def _on_synced(self, synced: _Synced) -> None:
+    async def _on_synced(self, synced: Synced) -> None:
         try:
             applied = await self._apply_committed(synced.peer, synced.response.blocks)
             self._progress.update(self.executor.store.height(), synced.response.height)
@@ -530,7 +528,7 @@ class TendermintEngine:
             await trio.lowlevel.checkpoint()  # one block at a time: peers are served in between
         if applied is None:
             return False
-        self.wal.end_height(applied.header.height)
+        self._recorder.end_height(applied.header.height)
         return True
 
     async def _fire_due_timers(self) -> None:
@@ -541,8 +539,7 @@ class TendermintEngine:
                 if timer.height > self.machine.state.height:
                     await self._start_height(timer.height, replay=False)
                 continue
-            if not self._replaying:
-                self.wal.write(TimeoutRecord(timer))
+            self._recorder.timeout(timer)
             await self._apply(self.machine.handle(timer))
 
     async def _apply(self, outputs: Sequence[Output]) -> None:
@@ -568,30 +565,15 @@ class TendermintEngine:
             self._evidence_send.send_nowait(encode_evidence(evidence))
 
     def _send(self, message: Message) -> None:
-        """Log our own message durably, then queue it for gossip; during a replay, once
+        """Log our own message durably, then offer it to peers; during a replay, once
         the replay shows whether the log already holds it."""
-        if self._replaying:
-            self._created_in_replay.append(message)
-            return
-        self._log_own(message)
-        self._gossip(message)
-
-    def _log_own(self, message: Message) -> None:
-        if isinstance(message, ProposalMsg):
-            self.wal.write_sync(ProposalRecord(message, own=True))
-        else:
-            self.wal.write_sync(VoteRecord(message, own=True))
+        if self._recorder.own(message):
+            self._gossip(message)
 
     def _gossip(self, message: Message) -> None:
-        """Queue our message for gossip: a vote as it is, a proposal as its block's parts."""
-        for payload in gossip_payloads(message):
-            self._queue(payload)
-
-    def _queue(self, payload: bytes) -> None:
-        try:
-            self._outbox_send.send_nowait(payload)
-        except trio.WouldBlock:
-            log.warning("consensus send queue full; peers will fetch the message by sync")
+        """Offer our message to every peer: a vote as it is, a proposal as its block's parts."""
+        for gossip in wrap(message):
+            self.reactor.hold(received_of(gossip), own=True)
 
     def _set_timer(self, after_s: float, timer: _Timer) -> None:
         self._set_timer_at(trio.current_time() + after_s, timer)
@@ -610,19 +592,15 @@ class TendermintEngine:
     async def _commit(self, block: Block, commit: Commit, *, end_height: bool) -> None:
         result = self.executor.apply(block, commit)
         if end_height:
-            self.wal.end_height(block.header.height)
+            self._recorder.end_height(block.header.height)
         await self.on_commit(block, commit, result)
 
     async def _start_height(self, height: int, *, replay: bool) -> None:
         """Start deciding ``height``: after a restart with what the WAL logged for it, and
         with whatever peers already sent for it."""
-        logged = self.wal.replay(height) if replay else []  # read before the new height logs anything
-        if isinstance(logged, Replay) and not logged.found and self.executor.store.height() == height - 1:
-            # A crash came after the block was stored but before the log marked its height
-            # ended: mark it now, or this height's records would follow the last one's and
-            # a second crash would find nothing to replay (our own votes included).
-            self.wal.end_height(height - 1)
+        logged = self._recorder.logged_at(height, self.executor.store.height()) if replay else []
         self._parts.start(height)
+        self.reactor.start_height(height)
         self._max_block_bytes = self.executor.limits().max_bytes
         await self._apply(self.machine.start(height, self.executor.validators_at(height)))
         await self._replay(height, logged)
@@ -632,51 +610,23 @@ class TendermintEngine:
     async def _replay(self, height: int, entries: Collection[Entry]) -> None:
         if entries:
             log.info("replaying %d consensus WAL entries of height %d", len(entries), height)
-        self._replaying, self._created_in_replay = True, []
-        logged_own: set[bytes] = set()
-        try:
+        with self._recorder.replaying():
             for entry in entries:
                 if self.machine.state.decision is not None:
                     break
                 await self._apply(self.machine.handle(entry.input))
                 if not isinstance(entry, TimeoutRecord) and entry.own:
-                    logged_own.add(digest(entry.input))
+                    self._recorder.replayed_own(entry.input)
                     self._gossip(entry.input)
-        finally:
-            self._replaying = False
-        # Signed anew while replaying (a crash came between an input and our answer to it):
-        # logged now, so that a second crash finds it too, and sent only once logged.
-        for message in self._created_in_replay:
-            if digest(message) in logged_own:
-                continue
-            if self.machine.state.decision is None:  # else the height's log has ended
-                self._log_own(message)
-            self._gossip(message)
-        self._created_in_replay = []
+        # Signed anew while replaying (a crash came between an input and our answer to it).
+        height_ended = self.machine.state.decision is not None
+        self._recorder.release_created(self._gossip, height_ended=height_ended)
 
     # ---- catch-up ----------------------------------------------------------------------------
 
-    async def _sync_once(self) -> _Synced | None:
-        """Ask the next peer for what we lack; the answer goes to the owner's inbox."""
-        peers = sorted(self.network.peers())
-        if not peers:
-            return None
-        self._sync_peer = (self._sync_peer + 1) % len(peers)
-        peer = peers[self._sync_peer]
-        request = SyncRequest(self.executor.next_height(), self._have())
-        try:
-            with trio.fail_after(self.config.sync_timeout_s):
-                data = await self.network.request(peer, encode(request))
-            response = decode_response(data, MAX_SYNC_RESPONSE_BYTES)
-        except (PeerError, trio.TooSlowError) as exc:
-            log.debug("sync request to %s failed: %s", peer, exc)
-            return None
-        except BadMessage as exc:
-            self.network.report_invalid(peer, f"malformed sync response: {exc}")
-            return None
-        synced = _Synced(peer, response, trio.Event())
-        await self._inbox_send.send(synced)
-        return synced
+    def _sync_request(self) -> SyncRequest:
+        """What the ``SyncClient`` asks peers for: the height we decide and what we hold."""
+        return SyncRequest(self.executor.next_height(), self._have())
 
     def _have(self) -> list[bytes]:
         """Digests of what we hold for the height we ask about: the machine's messages, or

@@ -1,20 +1,19 @@
-"""What each peer has of the height it decides, learnt from what it sends us.
+"""What each peer has of the height it decides (CometBFT's PeerState).
 
-A node publishes only its own proposals and votes, so a peer's signed gossip says
-which (height, round, step) it has reached; its sync requests say the first height
-it lacks and how many of that height's messages it holds (the requester's digests,
-which the sync server also uses to send only what it lacks). CometBFT's PeerState
-learns the same from NewRoundStep and HasVote messages; here no extra message is
-needed. Shown by ``dump_consensus_state``; bounded to the peers seen last.
+A peer says where it is with ``RoundStep`` whenever that changes, and which votes
+and parts it received with ``Has``; every message it sends us, and every one we
+send it, it holds too. Its sync requests say the first height it lacks and how
+many of that height's messages it holds. The reactor sends a peer only what it
+lacks; ``dump_consensus_state`` shows the round states. Memory is bounded: the
+peers seen last, and per peer the digests of one height, up to ``MAX_HAVE``.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from consensus.tendermint.messages import Step, VoteMsg
-from consensus.tendermint.wire import Received
+from consensus.tendermint.wire import MAX_HAVE
 
 TRACKED_PEERS = 1024
 
@@ -22,32 +21,33 @@ TRACKED_PEERS = 1024
 @dataclass(frozen=True)
 class PeerRoundState:
     height: int  # the height it decides
-    round: int  # -1 until it signs something at that height
-    step: int  # the ``Step`` of its latest message there; 0 when none
+    round: int  # -1 until it says
+    step: int  # a ``Step``, or ``wire.DECIDED_STEP``; 0 until it says
     holds: int  # messages of that height it said it holds (its last sync request), -1 if unknown
     seen_at: float  # trio time of the last news
+
+
+@dataclass
+class _Holdings:
+    height: int = 0
+    digests: set[bytes] = field(default_factory=set)
 
 
 class PeerStates:
     def __init__(self, tracked: int = TRACKED_PEERS) -> None:
         self._tracked = tracked
         self._states: OrderedDict[str, PeerRoundState] = OrderedDict()
+        self._holdings: dict[str, _Holdings] = {}
 
-    def signed(self, peer: str, message: Received, now: float) -> None:
-        """``peer`` sent its own (correctly signed) vote, or a part of its proposal."""
-        if isinstance(message, VoteMsg):
-            vote = message.vote
-            height, round_, step = vote.height, vote.round, int(Step.PREVOTE) + vote.type - 1
-        else:
-            height, round_, step = message.proposal.height, message.proposal.round, int(Step.PROPOSE)
+    def stepped(self, peer: str, height: int, round_: int, step: int, now: float) -> bool:
+        """``peer`` says it is at (height, round, step); False if that is no news. A peer
+        speaks for itself, so even a step back is believed (it restarted)."""
         known = self._states.get(peer)
-        holds = -1
-        if known is not None:
-            if (height, round_, step) <= (known.height, known.round, known.step):
-                self._touch(peer, known, now)
-                return
-            holds = known.holds if known.height == height else -1
+        if known is not None and (known.height, known.round, known.step) == (height, round_, step):
+            return False
+        holds = known.holds if known is not None and known.height == height else -1
         self._put(peer, PeerRoundState(height, round_, step, holds, now))
+        return True
 
     def asked(self, peer: str, height: int, holds: int, now: float) -> None:
         """``peer`` asked for ``height`` holding ``holds`` of its messages."""
@@ -57,16 +57,36 @@ class PeerStates:
         elif known is None or height > known.height:
             self._put(peer, PeerRoundState(height, -1, 0, holds, now))
         else:
-            self._touch(peer, known, now)
+            self._put(peer, PeerRoundState(known.height, known.round, known.step, known.holds, now))
+
+    def has(self, peer: str, height: int, digests: list[bytes]) -> int:
+        """``peer`` holds these messages of ``height``; returns how many are news. Only its
+        own height's are kept (it says which with ``RoundStep``)."""
+        state = self._states.get(peer)
+        if state is None or state.height != height:
+            return 0
+        held = self._holdings_of(peer, height)
+        new = [d for d in digests if d not in held.digests]
+        room = MAX_HAVE - len(held.digests)
+        held.digests.update(new[: max(room, 0)])
+        return len(new)
+
+    def holds(self, peer: str, height: int, digest: bytes) -> bool:
+        held = self._holdings.get(peer)
+        return held is not None and held.height == height and digest in held.digests
 
     def get(self, peer: str) -> PeerRoundState | None:
         return self._states.get(peer)
 
-    def _touch(self, peer: str, known: PeerRoundState, now: float) -> None:
-        self._put(peer, PeerRoundState(known.height, known.round, known.step, known.holds, now))
+    def _holdings_of(self, peer: str, height: int) -> _Holdings:
+        held = self._holdings.get(peer)
+        if held is None or held.height != height:
+            held = self._holdings[peer] = _Holdings(height)
+        return held
 
     def _put(self, peer: str, state: PeerRoundState) -> None:
         self._states.pop(peer, None)
         self._states[peer] = state
         if len(self._states) > self._tracked:
-            self._states.popitem(last=False)
+            gone, _ = self._states.popitem(last=False)
+            self._holdings.pop(gone, None)

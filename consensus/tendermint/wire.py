@@ -1,10 +1,12 @@
 """What validators send each other, byte for byte.
 
-Gossip on the consensus topic carries one ``Gossip`` value: a vote, or one
-64 KiB part of a proposal's block with the signed proposal beside it (CometBFT's
-block parts, ``consensus/parts.py``), so that any block up to ``block.max_bytes``
-travels whatever the gossip message limit, and every part can be checked on
-arrival, in any order, from the proposal it comes with. Catch-up is a direct request/response: a node sends a
+Each peer's consensus channel (a long-lived stream, ``CHANNEL_PROTOCOL``)
+carries ``ChannelMessage`` frames: where the sender is (``RoundStep``), what it
+has received (``Has``), or a ``Gossip`` value: a vote, or one 64 KiB part of a
+proposal's block with the signed proposal beside it (CometBFT's block parts,
+``consensus/parts.py``), so that any block up to ``block.max_bytes`` travels
+whatever the message limit, and every part can be checked on arrival, in any
+order, from the proposal it comes with. Catch-up is a direct request/response: a node sends a
 peer ``SyncRequest`` (the first height it lacks, and digests of the messages
 it holds for it); a peer that has committed that height answers with the
 committed blocks from there on, each with its commit (block sync), and a peer
@@ -26,6 +28,7 @@ from consensus.tendermint.messages import Message, Proposal, ProposalMsg, VoteMs
 from consensus.types import Block, Commit, Uint64
 
 SYNC_PROTOCOL = "/depind/consensus/sync/1"
+CHANNEL_PROTOCOL = "/depind/consensus/channel/1"
 DIGEST_BYTES = 8
 MAX_HAVE = 16_384  # digests in one request: far above the messages of one height
 MAX_SYNC_RESPONSE_BYTES = MAX_DECODE_BYTES
@@ -53,6 +56,31 @@ class VoteGossip(Canonical, frozen=True, tag=2):
 Gossip = ProposalPart | VoteGossip
 Received = ProposalPart | VoteMsg
 """What a gossip message holds: a proposal's part, or a vote."""
+
+DECIDED_STEP = 4
+"""A ``RoundStep.step`` past precommit: the height is decided and its commit wait runs
+(CometBFT's RoundStepCommit)."""
+MAX_ANNOUNCED = 1024  # digests in one ``Has``
+
+
+class RoundStep(Canonical, frozen=True, tag=5):
+    """Where the sender is: sent to each peer when it changes (CometBFT's NewRoundStep)."""
+
+    height: Uint64
+    round: Uint64
+    step: Annotated[int, msgspec.Meta(ge=1, le=DECIDED_STEP)]
+
+
+class Has(Canonical, frozen=True, tag=6):
+    """Votes and parts of ``height`` the sender has received, by their digests, so that
+    its peers do not send them again (CometBFT's HasVote and HasProposalBlockPart)."""
+
+    height: Uint64
+    digests: Annotated[list[Digest], msgspec.Meta(min_length=1, max_length=MAX_ANNOUNCED)]
+
+
+ChannelMessage = ProposalPart | VoteGossip | RoundStep | Has
+"""A frame on a peer's consensus channel: what it holds and where it is, or a message."""
 
 
 class CommittedBlock(Canonical, frozen=True):
@@ -94,6 +122,11 @@ def gossip_payloads(message: Message) -> list[bytes]:
 def decode_gossip(data: bytes, max_bytes: int) -> Received:
     gossip: Gossip = _decode(data, Gossip, max_bytes)
     return received_of(gossip)
+
+
+def decode_channel(data: bytes, max_bytes: int) -> Received | RoundStep | Has:
+    message: ChannelMessage = _decode(data, ChannelMessage, max_bytes)
+    return message if isinstance(message, RoundStep | Has) else received_of(message)
 
 
 def decode_request(data: bytes, max_bytes: int) -> SyncRequest:

@@ -13,6 +13,7 @@ from consensus.tendermint.evidence import InvalidEvidence
 from consensus.tendermint.messages import NO_ROUND, Step
 from consensus.tendermint.peer_state import PeerRoundState
 from consensus.tendermint.votes import HeightVoteSet
+from consensus.tendermint.wire import DECIDED_STEP
 from consensus.types import Vote
 from consensus.validators import ValidatorSet
 from genesis import doc as genesis_doc
@@ -89,10 +90,13 @@ async def dump_consensus_state(ctx: Call) -> dict[str, Any]:
 
 
 def peer_round_state(known: PeerRoundState | None) -> present.PeerRound | None:
-    """CometBFT's step numbers for what a peer's own messages showed."""
+    """CometBFT's step numbers for where a peer said it is."""
     if known is None:
         return None
-    step = ROUND_STEPS[Step(known.step)] if known.step else STEP_NEW_HEIGHT
+    if known.step == DECIDED_STEP:
+        step = STEP_COMMIT
+    else:
+        step = ROUND_STEPS[Step(known.step)] if known.step else STEP_NEW_HEIGHT
     return present.PeerRound(known.height, known.round, step, known.holds)
 
 

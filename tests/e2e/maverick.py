@@ -31,7 +31,6 @@ from google.protobuf.message import DecodeError
 from consensus import privval
 from consensus.tendermint.engine import Network, TendermintEngine
 from consensus.tendermint.messages import Message, VoteMsg
-from consensus.tendermint.wire import encode_gossip
 from consensus.types import ZERO_BLOCK_ID, Block, Vote, VoteType
 from node.cli.common import DepindGroup, home_option
 from node.cli.node_cmds import run_node
@@ -69,7 +68,7 @@ class DoubleSigningEngine(MaverickEngine):
             log.warning(
                 "double-signing a nil prevote at height %d round %d", conflicting.height, conflicting.round
             )
-            self._queue(encode_gossip(VoteMsg(conflicting)))
+            self._gossip(VoteMsg(conflicting))
 
     def _equivocates_on(self, vote: Vote) -> bool:
         return is_prevote_for_block(vote)

@@ -1,8 +1,9 @@
 """Tendermint engines wired together in memory, with fake applications and stores.
 
-``Hub`` is the network: gossip reaches every engine connected to the sender
-(each has an inbox pumped by a task of its own, as the node's subscription
-is); a sync request is answered by the peer's ``answer_sync`` at once. Nodes
+``Hub`` is the network: a frame sent on a peer's consensus channel, and
+evidence gossip, reach the engines connected to the sender (each has an inbox
+pumped by a task of its own, as the node's channel and subscription are); a
+sync request is answered by the peer's ``answer_sync`` at once. Nodes
 can be taken down (no traffic either way) and links cut, to make engines miss
 messages and catch up afterwards.
 """
@@ -64,14 +65,17 @@ class Endpoint:
             if (e.engine or peer in self.hub.liars) and self.hub.connected(self.name, peer)
         ]
 
-    async def publish(self, payload: bytes) -> None:
-        self.gossip(payload, evidence=False)
+    async def send(self, peer: str, payload: bytes) -> None:
+        if peer not in self.peers():
+            raise PeerError(f"{peer} is not connected")
+        self.hub.endpoints[peer]._send.send_nowait((self.name, payload, False))
 
     async def publish_evidence(self, payload: bytes) -> None:
         self.gossip(payload, evidence=True)
 
     def gossip(self, payload: bytes, *, evidence: bool, sender: str | None = None) -> None:
-        """Send to every connected peer (a test may speak as any ``sender``)."""
+        """Send to every connected peer (a test may speak as any ``sender``): evidence, or
+        a consensus channel frame."""
         sender = sender or self.name
         for peer in self.peers():
             self.hub.endpoints[peer]._send.send_nowait((sender, payload, evidence))
@@ -92,15 +96,15 @@ class Endpoint:
         self.hub.reports.append((self.name, peer, reason))
 
     async def pump(self) -> None:
-        """Hand gossip to the engine, dropping what arrives while this node is down."""
+        """Hand frames and gossip to the engine, dropping what arrives while this node is down."""
         async for peer, payload, evidence in self._receive:
             if self.engine is None or self.name in self.hub.down:
                 continue
             if evidence:
                 if self.engine.screen_evidence(peer, payload):  # as the node's gossip validators do
                     await self.engine.deliver_evidence(peer, payload)
-            elif self.engine.screen(peer, payload):
-                await self.engine.deliver(peer, payload)
+            else:
+                await self.engine.receive(peer, payload)
 
 
 @dataclass

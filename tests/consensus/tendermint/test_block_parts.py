@@ -5,6 +5,7 @@ still decided from the honest parts."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import msgspec
@@ -14,7 +15,7 @@ from consensus.codec import encode
 from consensus.engine import BlockLimits
 from consensus.parts import PART_SIZE
 from consensus.tendermint.engine import EngineConfig
-from consensus.tendermint.wire import ProposalPart, decode_gossip
+from consensus.tendermint.wire import ProposalPart, decode_channel
 from tests.consensus.fakes import FakeApp, FakeBlockStore, FakeConsensusParams, FakeMempool
 from tests.consensus.tendermint.memnet import TIMEOUTS, Endpoint, Hub, MemoryNode, wait_until
 from tests.consensus.tendermint.support import signers, validator_set
@@ -27,37 +28,38 @@ TXS = 20  # 800 KB: blocks of about 13 parts
 
 
 class PartsLastFirst(Endpoint):
-    """Publishes each proposal's parts in reverse order, and counts them."""
+    """Sends each peer a proposal's parts in reverse order, and counts them."""
 
     def __init__(self, hub: Hub, name: str) -> None:
         super().__init__(hub, name)
-        self.held: list[bytes] = []
+        self.held: dict[str, list[bytes]] = defaultdict(list)
         self.parts = 0
 
-    async def publish(self, payload: bytes) -> None:
+    async def send(self, peer: str, payload: bytes) -> None:
         assert len(payload) <= GOSSIP_BYTES
-        message = decode_gossip(payload, GOSSIP_BYTES)
+        message = decode_channel(payload, GOSSIP_BYTES)
         if not isinstance(message, ProposalPart):
-            self.gossip(payload, evidence=False)
+            await super().send(peer, payload)
             return
-        self.held.append(payload)
+        held = self.held[peer]
+        held.append(payload)
         self.parts += 1
-        if len(self.held) == message.proposal.block_id.part_set_header.total:
-            for held in reversed(self.held):
-                self.gossip(held, evidence=False)
-            self.held = []
+        if len(held) == message.proposal.block_id.part_set_header.total:
+            for part in reversed(held):
+                await super().send(peer, part)
+            held.clear()
 
 
 class Corrupting(PartsLastFirst):
     """Also sends, before the real ones, a copy of each part with its bytes altered."""
 
-    async def publish(self, payload: bytes) -> None:
-        message = decode_gossip(payload, GOSSIP_BYTES)
+    async def send(self, peer: str, payload: bytes) -> None:
+        message = decode_channel(payload, GOSSIP_BYTES)
         if isinstance(message, ProposalPart):
             bad = bytes([message.part.bytes[0] ^ 1]) + message.part.bytes[1:]
             forged = msgspec.structs.replace(message, part=msgspec.structs.replace(message.part, bytes=bad))
-            self.gossip(encode(forged), evidence=False)
-        await super().publish(payload)
+            await Endpoint.send(self, peer, encode(forged))
+        await super().send(peer, payload)
 
 
 def big_block_network(tmp_path: Path, endpoint: type[PartsLastFirst]) -> tuple[Hub, list[MemoryNode]]:

@@ -23,7 +23,7 @@ from consensus.tendermint.wire import (
     CommittedBlock,
     SyncRequest,
     SyncResponse,
-    decode_gossip,
+    decode_channel,
     decode_response,
     encode_gossip,
 )
@@ -109,11 +109,11 @@ LATE_S = 0.2  # within the commit wait (0.5 s)
 class LatePrecommits(Endpoint):
     """A validator whose precommits reach its peers ``LATE_S`` after the other three's."""
 
-    async def publish(self, payload: bytes) -> None:
-        message = decode_gossip(payload, 1 << 22)
+    async def send(self, peer: str, payload: bytes) -> None:
+        message = decode_channel(payload, 1 << 22)
         if isinstance(message, VoteMsg) and message.vote.type == VoteType.PRECOMMIT:
             await trio.sleep(LATE_S)
-        self.gossip(payload, evidence=False)
+        await super().send(peer, payload)
 
 
 async def test_late_precommits_go_into_the_next_blocks_last_commit(

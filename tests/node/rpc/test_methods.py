@@ -18,6 +18,7 @@ from libp2p.peer.id import ID
 from consensus import privval
 from consensus.tendermint.engine import PeerError, TendermintEngine
 from consensus.tendermint.messages import NO_ROUND, PROPOSAL_TYPE, Proposal, ProposalMsg, VoteMsg, block_id
+from consensus.tendermint.wire import DECIDED_STEP
 from consensus.types import BlockID, Commit, Vote, VoteType
 from genesis import doc as genesis_doc
 from node.home import Home
@@ -156,8 +157,8 @@ class QuietNetwork:
     def peers(self) -> list[str]:
         return []
 
-    async def publish(self, payload: bytes) -> None:
-        pass
+    async def send(self, peer: str, payload: bytes) -> None:
+        raise PeerError("no peers")
 
     async def publish_evidence(self, payload: bytes) -> None:
         pass
@@ -344,6 +345,10 @@ async def test_dump_consensus_state(validator: Validator) -> None:
         },
         quiet: {"node_address": quiet},  # no connection address, and nothing heard from it yet
     }
+    validator.engine.peer_states.stepped(peer, 1, 0, DECIDED_STEP, 1.0)  # its RoundStep: decided
+    decided = await rpc(validator.node, "dump_consensus_state")
+    round_states = [e["peer_state"]["round_state"] for e in decided["peers"] if "peer_state" in e]
+    assert round_states == [{"height": "1", "round": 0, "step": 8}]  # CometBFT's RoundStepCommit
     state = dump["round_state"]
     assert (state["height"], state["round"]) == ("1", 0)
     proposal = state["proposal"]
