@@ -44,12 +44,11 @@ import msgspec
 
 from gpu.backend import EXACT_LIMIT
 from gpu.jobs import GemmSpec, job_header
-from tests.e2e.harness import DENOM, Wallet
+from tests.e2e.harness import DENOM, Wallet, eventually
 from tests.e2e.market_setup import (
     H100,
     Market,
     WorkerProcess,
-    eventually,
     open_market,
     submit,
     warm_up_kernels,

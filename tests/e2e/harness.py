@@ -54,6 +54,7 @@ TIMEOUT_COMMIT_S = 0.3
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
 POLL_S = 0.1
+EVENTUALLY_TIMEOUT_S = 60.0
 LOG_TAIL_CHARS = 6_000
 # Text that would betray a leaked Python traceback in a response body.
 LOAD_JOIN_TIMEOUT_S = 15.0
@@ -90,6 +91,21 @@ def free_port(other_than: int | None = None) -> int:
             port = int(probe.getsockname()[1])
         if port != other_than:
             return port
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = EVENTUALLY_TIMEOUT_S) -> Any:
+    """``check()`` once it returns something other than None or False, polled every
+    ``POLL_S`` for at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    found = None
+    for _ in range(int(timeout / POLL_S) + 1):
+        found = check()
+        if found is not None and found is not False:
+            return found
+        if time.monotonic() > deadline:
+            break
+        time.sleep(POLL_S)
+    raise NodeFailure(f"{what}: not seen within {timeout}s (last: {found!r})")
 
 
 def assert_no_traceback(text: str) -> None:

@@ -13,15 +13,12 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from node.keys.hd import PrivateKey
 from node.keys.keyring import Keyring
-from tests.e2e.harness import DENOM, REPO_ROOT, DepindProcess, Wallet, free_port
+from tests.e2e.harness import DENOM, REPO_ROOT, DepindProcess, Wallet, eventually, free_port
 from vm.market.msgs import MsgCreateOffer, MsgCreateOrder
 from vm.market.types import GpuClass, Pricing, Requirements
 from vm.msg import Msg
@@ -36,8 +33,6 @@ DEPOSIT = RATE * LEASE_S // 3_600  # one GPU for the lease
 COLLATERAL = 5_000_000
 FUNDS = 100_000_000
 OFFERED_GPUS = 4
-WAIT_S = 60.0
-POLL_S = 0.2
 H100 = GpuClass("NVIDIA H100 80GB HBM3", 81_559, "9.0")
 L4 = GpuClass("NVIDIA L4", 23_034, "8.9")
 A100 = GpuClass("NVIDIA A100-SXM4-80GB", 81_920, "8.0")
@@ -176,14 +171,3 @@ def submit(node: DepindProcess, wallet: Wallet, messages: list[Msg]) -> int:
     result = node.commit_tx(wallet.sign(messages, fee=FEE, gas=GAS))
     wallet.sequence += 1
     return int(result["height"])
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = WAIT_S) -> Any:
-    """``check()`` once it returns something other than None or False, polled every
-    ``POLL_S`` for at most ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while (found := check()) is None or found is False:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not seen within {timeout}s")
-        time.sleep(POLL_S)
-    return found

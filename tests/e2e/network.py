@@ -51,6 +51,7 @@ PORT_RANGE = (20_000, 32_000)  # where a starting port is drawn: below the kerne
 PORT_ATTEMPTS = 200
 TESTNET_TIMEOUT_S = 60.0
 WAIT_TIMEOUT_S = 30.0
+BLOCKCHAIN_PAGE = 20  # the most block metas `blockchain` returns at once
 
 
 class ValidatorNode(DepindProcess):
@@ -282,6 +283,33 @@ def block_hashes(node: DepindProcess, heights: Iterable[int]) -> dict[int, str]:
             raise NodeFailure(f"{node.url} has block {height} but no commit for it")
         hashes[height] = block_id["hash"]
     return hashes
+
+
+def block_metas(node: DepindProcess, through: int) -> list[dict[str, Any]]:
+    """``blockchain``'s block metas of heights 1 .. ``through``, a page at a time."""
+    metas = []
+    for low in range(1, through + 1, BLOCKCHAIN_PAGE):
+        high = min(low + BLOCKCHAIN_PAGE - 1, through)
+        metas += node.rpc("blockchain", minHeight=low, maxHeight=high)["block_metas"]
+    return metas
+
+
+def chain_hashes(node: DepindProcess, through: int) -> dict[int, str]:
+    """The block hash (hex) at every height 1 .. ``through``, from ``blockchain``."""
+    hashes = {int(meta["header"]["height"]): meta["block_id"]["hash"] for meta in block_metas(node, through)}
+    assert sorted(hashes) == list(range(1, through + 1)), node.url
+    return hashes
+
+
+def check_same_chain(nodes: Sequence[DepindProcess], through: int) -> None:
+    """Safety: one block hash at every height 1 .. ``through`` on every node, and one app
+    hash after the last block."""
+    reference = chain_hashes(nodes[0], through)
+    for node in nodes[1:]:
+        hashes = chain_hashes(node, through)
+        forks = [height for height in reference if hashes[height] != reference[height]]
+        assert not forks, f"{node.url} differs from {nodes[0].url} at heights {forks}"
+    assert len({app_hash_at(node, through) for node in nodes}) == 1
 
 
 def app_hash_at(node: DepindProcess, height: int) -> str:

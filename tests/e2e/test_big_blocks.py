@@ -18,8 +18,6 @@ from __future__ import annotations
 import base64
 import time
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
 
 import httpx
 import pytest
@@ -41,7 +39,7 @@ from tests.e2e.harness import (
     e2e_key,
     tx_hash,
 )
-from tests.e2e.network import Network, NetworkFactory, add_node, app_hash_at, configure_p2p
+from tests.e2e.network import Network, NetworkFactory, add_node, block_metas, check_same_chain, configure_p2p
 from vm.app import split_entry
 from vm.types import Coin
 
@@ -58,7 +56,6 @@ OFFERED_BLOCKS = 4  # the txs offered at once would fill this many blocks
 SENDERS = [e2e_key(1500 + i) for i in range(8)]
 RECIPIENT = e2e_key(1510).address
 BATCH = 64  # txs per JSON-RPC batch: ~720 KB of request, under max_body_bytes (1 MB)
-BLOCKCHAIN_PAGE = 20  # the most block metas `blockchain` returns at once
 COMMIT_TIMEOUT_S = 90.0
 SYNC_TIMEOUT_S = 90.0
 START_TIMEOUT_S = 90.0  # four nodes starting at once on a busy machine
@@ -183,31 +180,6 @@ def wait_committed(node: DepindProcess, expected: set[str]) -> dict[str, int]:
     raise AssertionError(f"{len(missing)} admitted txs not committed by height {scanned}")
 
 
-def block_metas(node: DepindProcess, through: int) -> list[dict[str, Any]]:
-    """``blockchain``'s block metas of heights 1 .. ``through``, a page at a time."""
-    metas = []
-    for low in range(1, through + 1, BLOCKCHAIN_PAGE):
-        high = min(low + BLOCKCHAIN_PAGE - 1, through)
-        metas += node.rpc("blockchain", minHeight=low, maxHeight=high)["block_metas"]
-    return metas
-
-
 def block_sizes(node: DepindProcess, through: int) -> dict[int, int]:
     """Each block's encoded size (what block.max_bytes bounds), as ``blockchain`` reports it."""
     return {int(meta["header"]["height"]): int(meta["block_size"]) for meta in block_metas(node, through)}
-
-
-def block_hashes(node: DepindProcess, through: int) -> dict[int, str]:
-    hashes = {int(meta["header"]["height"]): meta["block_id"]["hash"] for meta in block_metas(node, through)}
-    assert sorted(hashes) == list(range(1, through + 1)), node.url
-    return hashes
-
-
-def check_same_chain(nodes: Sequence[DepindProcess], through: int) -> None:
-    """One block hash at every height 1 .. ``through`` on every node, and one app hash after it."""
-    reference = block_hashes(nodes[0], through)
-    for node in nodes[1:]:
-        hashes = block_hashes(node, through)
-        forks = [height for height in reference if hashes[height] != reference[height]]
-        assert not forks, f"{node.url} differs from {nodes[0].url} at heights {forks}"
-    assert len({app_hash_at(node, through) for node in nodes}) == 1

@@ -26,7 +26,7 @@ import pytest
 from genesis import doc as genesis_doc
 from genesis.compute import ComputeGenesis, ComputeParams
 from genesis.schema import set_section
-from tests.e2e.harness import DENOM, REPO_ROOT, Wallet
+from tests.e2e.harness import DENOM, REPO_ROOT, Wallet, eventually
 from tests.e2e.market_setup import (
     DEPOSIT,
     FEE,
@@ -36,7 +36,6 @@ from tests.e2e.market_setup import (
     RATE,
     Market,
     WorkerProcess,
-    eventually,
     open_market,
     submit,
     warm_up_kernels,

@@ -61,7 +61,7 @@ from gpu.header import header_digest, work_units
 from gpu.jobs import GemmSpec, encode_spec, job_header
 from gpu.run import run_job
 from node import config as node_config
-from tests.e2e.harness import DENOM, REPO_ROOT, Wallet
+from tests.e2e.harness import DENOM, REPO_ROOT, Wallet, eventually
 from tests.e2e.lazy_verifier import lazy_command
 from tests.e2e.market_setup import (
     A100,
@@ -72,7 +72,6 @@ from tests.e2e.market_setup import (
     L4,
     Market,
     WorkerProcess,
-    eventually,
     open_market,
     submit,
     warm_up_kernels,

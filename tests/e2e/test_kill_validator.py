@@ -35,7 +35,7 @@ from genesis.schema import CoinJSON, SlashingGenesis, get_section, set_section
 from node.services import VALCONS_HRP
 from node.testnet import ACCOUNT_FUNDS, VALIDATOR_STAKE
 from tests.e2e.harness import DENOM, FEE, FUNDS, POLL_S, PacedLoad, Wallet, b64, e2e_key, tx_hash
-from tests.e2e.network import Network, NetworkFactory, ValidatorNode, app_hash_at, commit_signers
+from tests.e2e.network import Network, NetworkFactory, ValidatorNode, check_same_chain, commit_signers
 from tests.vm.helpers import NO_INFLATION
 from vm.app import split_entry
 from vm.auth.ante import FEE_COLLECTOR
@@ -55,7 +55,6 @@ LOAD_TXS_PER_S = 60
 MAX_LOAD_TXS = 9_000  # at most 150 s of load
 WAIT_S = 60.0
 START_S = 60.0  # a start imports the whole node: slow while three others and the load share 2 cores
-BLOCKCHAIN_PAGE = 20  # the most block metas `blockchain` returns at once
 SIGNED_BLOCKS_WINDOW = 10_000  # so the victim's downtime cannot jail it: not under test here
 SENDERS = [e2e_key(1400 + i) for i in range(VALIDATORS - 1)]  # one per node the load goes through
 RECIPIENTS = [e2e_key(1410 + i).address for i in range(VALIDATORS - 1)]
@@ -222,28 +221,6 @@ def wait_all_committed(node: ValidatorNode, scan: ChainScan, admitted: set[str])
             break
         time.sleep(POLL_S)
     raise AssertionError(f"{len(missing)} admitted txs not committed by height {scan.height}")
-
-
-def block_ids(node: ValidatorNode, through: int) -> dict[int, str]:
-    """The block hash at each height 1 .. ``through`` (``blockchain``, a page at a time)."""
-    hashes: dict[int, str] = {}
-    for low in range(1, through + 1, BLOCKCHAIN_PAGE):
-        high = min(low + BLOCKCHAIN_PAGE - 1, through)
-        for meta in node.rpc("blockchain", minHeight=low, maxHeight=high)["block_metas"]:
-            hashes[int(meta["header"]["height"])] = meta["block_id"]["hash"]
-    assert sorted(hashes) == list(range(1, through + 1)), node.name
-    return hashes
-
-
-def check_same_chain(nodes: list[ValidatorNode], through: int) -> None:
-    """Safety: one block hash at every height on every node, and the same app hash after
-    the last block."""
-    reference = block_ids(nodes[0], through)
-    for node in nodes[1:]:
-        hashes = block_ids(node, through)
-        forks = [height for height in reference if hashes[height] != reference[height]]
-        assert not forks, f"{node.name} differs from {nodes[0].name} at heights {forks}"
-    assert len({app_hash_at(node, through) for node in nodes}) == 1
 
 
 def check_not_punished(node: ValidatorNode, victim: ValidatorNode) -> None:

@@ -19,8 +19,8 @@ import pytest
 from genesis.market import MarketGenesis, MarketParams
 from genesis.schema import GenesisDoc, set_section
 from node.light import parse_rfc3339
-from tests.e2e.harness import DENOM, KEYS, NodeFactory, NodeProcess, Wallet
-from tests.e2e.market_setup import FEE, H100, WorkerProcess, eventually, key_in_keyring, submit
+from tests.e2e.harness import DENOM, KEYS, NodeFactory, NodeProcess, Wallet, eventually
+from tests.e2e.market_setup import FEE, H100, WorkerProcess, key_in_keyring, submit
 from vm.market.msgs import (
     MsgCloseLease,
     MsgCreateOffer,

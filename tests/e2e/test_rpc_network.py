@@ -4,32 +4,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 
 from node.testnet import VALIDATOR_POWER
-from tests.e2e.harness import POLL_S, NodeFailure
+from tests.e2e.harness import eventually
 from tests.e2e.network import Network, NetworkFactory, ValidatorNode
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 VALIDATORS = 4
-WAIT_S = 30.0
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = WAIT_S) -> Any:
-    """``check()`` once it is truthy, polled until ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise NodeFailure(f"{what}: not seen within {timeout}s (last: {result!r})")
-        time.sleep(POLL_S)
 
 
 def height_round_step(node: ValidatorNode) -> tuple[int, int, int]:

@@ -8,14 +8,13 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from genesis import doc as genesis_doc
 from node.testnet import KEYRING_BACKEND, VALIDATOR_POWER, VALIDATOR_STAKE
-from tests.e2e.harness import POLL_S, REPO_ROOT, DepindProcess, NodeFailure
+from tests.e2e.harness import REPO_ROOT, DepindProcess, NodeFailure, eventually
 from tests.e2e.network import Network, NetworkFactory, ValidatorNode
 from vm.crypto import VALOPER_HRP, address_from_pubkey
 
@@ -90,14 +89,3 @@ def unjail(node: ValidatorNode) -> None:
     done = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=CLI_TIMEOUT_S)
     if done.returncode != 0:
         raise NodeFailure(f"unjail exited with {done.returncode}: {done.stdout}{done.stderr}")
-
-
-def eventually(check: Callable[[], object], what: str, timeout: float) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise NodeFailure(f"{what}: not seen within {timeout}s")
-        time.sleep(POLL_S)

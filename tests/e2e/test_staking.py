@@ -5,23 +5,17 @@ leaves it two heights after unbonding its stake."""
 
 from __future__ import annotations
 
-import dataclasses
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from consensus import privval
 from consensus.validators import address_of
-from genesis import doc as genesis_doc
-from node import config as node_config
 from node.gentx import ValidatorTerms, create_validator_msg
-from node.home import Home, init_home
 from node.keys.hd import PrivateKey
 from node.testnet import VALIDATOR_POWER
-from tests.e2e.harness import DENOM, POLL_S, DepindProcess, NodeFailure, Wallet, free_port
-from tests.e2e.network import Network, NetworkFactory, commit_signers, configure_p2p
+from tests.e2e.harness import DENOM, DepindProcess, Wallet, eventually
+from tests.e2e.network import Network, NetworkFactory, add_node, commit_signers
 from vm.crypto import VALOPER_HRP, address_from_pubkey
 from vm.msg import Msg
 from vm.staking.msgs import MsgDelegate, MsgUndelegate
@@ -34,7 +28,6 @@ POWER_REDUCTION = 1_000_000  # udepin per unit of consensus power (the default)
 STAKING_GAS = 400_000
 STAKING_FEE = 4_000
 SYNC_TIMEOUT_S = 60.0
-WAIT_S = 30.0
 
 
 def test_staking_changes_the_validator_set(network_factory: NetworkFactory, tmp_path: Path) -> None:
@@ -57,7 +50,9 @@ def check_delegation_moves_power(network: Network) -> None:
 
 def check_a_new_validator_joins_and_leaves(network: Network, tmp_path: Path) -> None:
     node0 = network.nodes[0]
-    joiner = start_joiner(network, tmp_path / "node4")
+    joiner = add_node(network, tmp_path / "node4")
+    joiner.launch()
+    joiner.wait_started(node0.height(), timeout=SYNC_TIMEOUT_S)
     operator_key = PrivateKey(bytes([77]) * 32)
     funder = Wallet(node0, node0.account_key)
     funding = funder.send_msg(operator_key.address, 50 * POWER_REDUCTION)
@@ -102,40 +97,3 @@ def powers(node: DepindProcess, height: int) -> dict[str, int]:
     """Each validator's voting power at ``height`` (the ``validators`` RPC), by address."""
     found = node.rpc("validators", height=height, per_page=100)["validators"]
     return {v["address"]: int(v["voting_power"]) for v in found}
-
-
-def start_joiner(network: Network, root: Path) -> DepindProcess:
-    """A fresh node on the network's genesis (its own validator and node keys, the four as
-    persistent peers), synced to the chain's height."""
-    from node.testnet import write_node_key  # imports libp2p: only here
-
-    home = Home(root / "home")
-    init_home(home, "node4", network.chain_id)
-    genesis = genesis_doc.load(network.nodes[0].home.genesis_file)
-    genesis_doc.save(genesis, home.genesis_file)
-    write_node_key(home)
-    rpc_port = free_port()
-    config = node_config.load(home.config_file)
-    config = dataclasses.replace(
-        config,
-        rpc=dataclasses.replace(config.rpc, laddr=f"127.0.0.1:{rpc_port}"),
-        api=dataclasses.replace(config.api, address=f"127.0.0.1:{free_port(other_than=rpc_port)}"),
-        consensus=node_config.load(network.nodes[0].home.config_file).consensus,
-    )
-    home.config_file.write_text(node_config.render(config))
-    peers = tuple(f"{node.p2p_laddr}/p2p/{node.node_id}" for node in network.nodes)
-    configure_p2p(home, listen_addr=f"/ip4/127.0.0.1/tcp/{free_port()}", persistent_peers=peers)
-    pub_key = privval.public_key(privval.read_key_file(home.key_file))
-    joiner = DepindProcess(home, root / "node.log", rpc_port, pub_key)
-    network.extra.append(joiner)
-    joiner.launch()
-    joiner.wait_started(network.nodes[0].height(), timeout=SYNC_TIMEOUT_S)
-    return joiner
-
-
-def eventually(check: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise NodeFailure(f"{what}: not seen within {timeout}s")
-        time.sleep(POLL_S)
