@@ -14,10 +14,11 @@ fixes it, so sets and blocks land in one atomic write.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import msgspec
+import trio
 
 from consensus.abci import (
     EMPTY_COMMIT_INFO,
@@ -79,6 +80,22 @@ class ChainParams:
     evidence_limits: PoolLimits = DEFAULT_POOL_LIMITS
 
 
+Finalize = Callable[[FinalizeBlockRequest], FinalizeResultLike]
+Execute = Callable[[Finalize, FinalizeBlockRequest], Awaitable[FinalizeResultLike]]
+
+
+async def in_worker_thread(finalize: Finalize, request: FinalizeBlockRequest) -> FinalizeResultLike:
+    """The block executed off the event loop. Never abandoned on cancellation: the thread
+    may be reading the database, which must not close under it."""
+    return await trio.to_thread.run_sync(finalize, request)
+
+
+async def on_the_loop(finalize: Finalize, request: FinalizeBlockRequest) -> FinalizeResultLike:
+    """The block executed on the event loop: for simulations in virtual time, where a
+    thread's real time would let the clock jump past timeouts meanwhile."""
+    return finalize(request)
+
+
 class BlockExecutor:
     def __init__(
         self,
@@ -87,8 +104,12 @@ class BlockExecutor:
         store: ValidatorStore,
         mempool: Mempool,
         genesis_validators: ValidatorSet,
+        execute: Execute | None = None,
     ) -> None:
+        """``execute`` runs the application's execution of a block for ``apply_async``: in a
+        worker thread by default."""
         self.params = params
+        self._execute = execute or in_worker_thread
         self.app = app
         self.store = store
         self.mempool = mempool
@@ -282,9 +303,22 @@ class BlockExecutor:
         """Execute a decided block and persist it with its commit, results, the validator set
         it fixes and the offences it proves (less those expired at the block before), in one
         atomic write; then update the mempool."""
+        result = self.app.finalize_block(self.finalize_request(block))
+        self._persist(block, commit, result)
+        return result
+
+    async def apply_async(self, block: Block, commit: Commit) -> FinalizeResultLike:
+        """``apply``, with the application executing the block in a worker thread, so that
+        the event loop serves peers and clients meanwhile. Execution reads only the committed
+        state (what it changes waits in the application until ``commit``), which is all the
+        loop's readers see; storing and committing run on the loop, after it."""
+        result = await self._execute(self.app.finalize_block, self.finalize_request(block))
+        self._persist(block, commit, result)
+        return result
+
+    def _persist(self, block: Block, commit: Commit, result: FinalizeResultLike) -> None:
         height = block.header.height
         evidence = [decode_evidence(item) for item in block.evidence]
-        result = self.app.finalize_block(self.finalize_request(block))
         after_next = apply_updates(self.validators_at(height + 1), _updates(result.validator_updates))
         self.store.stage_validators(height + 2, after_next.increment_priority())
         self.store.stage_block(block, commit, result)
@@ -295,7 +329,6 @@ class BlockExecutor:
         self.evidence.mark_committed(evidence)
         self.evidence.update(height, block.header.time_ns)
         self.mempool.update(height, block.data.txs)
-        return result
 
     def finalize_request(self, block: Block) -> FinalizeBlockRequest:
         """What the application is told of a decided block: its txs, who signed the last

@@ -88,7 +88,7 @@ class SoloEngine:
         validators = self.executor.validators_at(height)
         block = self.wal.load(height) or self._propose(height)
         commit = self._sign_commit(block, validators)
-        result = self.executor.apply(block, commit)
+        result = await self.executor.apply_async(block, commit)
         await self.on_commit(block, commit, result)
         return block
 

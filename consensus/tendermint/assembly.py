@@ -9,7 +9,9 @@ whose memory the chain's ``block.max_bytes`` bounds; a height holds at most
 ``MAX_BUILDERS`` of them (a round has one proposal, two when its proposer
 equivocates and someone votes for the second). When the last part arrives the
 block is decoded and handed on, and the builder is dropped: the machine holds the
-proposal from then on.
+proposal from then on. Parts that make no block are the proposer's doing (each was
+proved against the part set it signed), not their sender's: the proposal is
+remembered as bad and its further parts refused.
 """
 
 from __future__ import annotations
@@ -31,11 +33,20 @@ class ProposalAssembly:
     def __init__(self) -> None:
         self._height = 0
         self._builders: dict[tuple[int, BlockID], tuple[Proposal, PartSetBuilder]] = {}
+        self._bad: set[tuple[int, BlockID]] = set()  # at most MAX_BUILDERS: each had a builder
 
     def start(self, height: int) -> None:
         """Forget the parts of other heights."""
         if height != self._height:
-            self._height, self._builders = height, {}
+            self._height, self._builders, self._bad = height, {}, set()
+
+    def is_bad(self, proposal: Proposal) -> bool:
+        """Whether ``proposal``'s parts were found to make no block, or not the one named."""
+        return (proposal.round, proposal.block_id) in self._bad
+
+    def refuse(self, proposal: Proposal) -> None:
+        """``proposal``'s whole block is not the one it names: take no more of its parts."""
+        self._bad.add((proposal.round, proposal.block_id))
 
     def holds(self, proposal: Proposal, index: int) -> bool:
         found = self._builders.get((proposal.round, proposal.block_id))
@@ -44,7 +55,7 @@ class ProposalAssembly:
     def has_room(self, proposal: Proposal) -> bool:
         """Whether a part of ``proposal`` can be taken: its builder is open, or one more can be."""
         key = (proposal.round, proposal.block_id)
-        return key in self._builders or len(self._builders) < MAX_BUILDERS
+        return key in self._builders or len(self._builders) + len(self._bad) < MAX_BUILDERS
 
     def add(self, proposal: Proposal, part: Part, max_bytes: int) -> ProposalMsg | None:
         """Hold a part of an admitted ``proposal``; the whole proposal once its last part is
@@ -63,6 +74,7 @@ class ProposalAssembly:
         try:
             block: Block = decode(data, Block, len(data))
         except CodecError as exc:
+            self.refuse(proposal)
             raise BadBlock(f"the parts of round {proposal.round}'s proposal make no block: {exc}") from None
         return ProposalMsg(proposal, block)
 

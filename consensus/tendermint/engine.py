@@ -15,22 +15,27 @@ Around it, each concern in a component of its own that only reads the state:
   we have not seen; the answers come to the inbox. ``SyncProgress`` logs how
   block sync goes;
 - ``SyncServer`` answers peers' requests, within per-peer limits;
-- ``receive`` takes a peer's channel frames; ``screen_evidence`` is libp2p's
-  validator for evidence gossip.
+- the ``Screen`` judges what ``receive`` takes from a peer's channel before the
+  owner sees it: it notes the peer's ``RoundStep`` and ``Has``, lets through
+  only votes and parts new to the state, and blames the sender of anything
+  false or useless; ``screen_evidence`` is libp2p's validator for evidence
+  gossip.
 
 The owner writes the WAL through a ``Recorder``, which decides what is logged
 and when (and what is not, while the WAL is replayed).
 
 A received vote or proposal part is first admitted: checked against the
 height, the round window, the validator set and its signature
-(``RoundStateMachine.admit``), a part also against its proposal's part set;
-only what changes the state goes on: parts to ``ProposalAssembly`` until the
-block is whole, then the proposal, like a vote, to the WAL and the machine.
-Whoever sent something false is reported, which costs it p2p score and in the
-end a ban; a message that is merely useless is charged to its sender's
-``JunkMeter`` budget. Only what was admitted is offered to other peers, so
-junk stops at the first honest node. Messages for the next height wait in
-a ``FutureBuffer`` bounded per peer, checked against that height's validators.
+(``RoundStateMachine.admit``), a part also against its proposal's part set,
+by the screen as it arrives and by the owner again through the same screen
+(the state may have moved on meanwhile); only what changes the state goes on:
+parts to ``ProposalAssembly`` until the block is whole, then the proposal, like
+a vote, to the WAL and the machine. Whoever sent something false is reported,
+which costs it p2p score and in the end a ban; a message that is merely useless
+is charged to its sender's ``JunkMeter`` budget. Only what was admitted is
+offered to other peers, so junk stops at the first honest node. Messages for
+the next height wait in a ``FutureBuffer`` bounded per peer, checked against
+that height's validators.
 
 After a decision the block is applied and the WAL marks the height ended;
 the next height starts ``timeouts.commit_s`` after the decision, so that slower
@@ -58,7 +63,7 @@ from consensus.parts import BadPart
 from consensus.privval import verify as ed25519_verify
 from consensus.stalls import StallMeter
 from consensus.tasks import TaskStatus
-from consensus.tendermint.assembly import BadBlock, ProposalAssembly, check_part
+from consensus.tendermint.assembly import BadBlock, ProposalAssembly
 from consensus.tendermint.config import TimeoutConfig
 from consensus.tendermint.evidence import (
     BadEvidence,
@@ -76,24 +81,24 @@ from consensus.tendermint.messages import (
     Evidence,
     Message,
     Output,
+    Proposal,
     ProposalMsg,
     ScheduleTimeout,
     Signer,
     TimeoutEvent,
     Verify,
-    VoteMsg,
 )
 from consensus.tendermint.network import Network as Network  # the node's side, imported from here
 from consensus.tendermint.network import PeerError as PeerError
 from consensus.tendermint.peer_state import PeerStates
 from consensus.tendermint.reactor import Reactor, ReactorConfig
 from consensus.tendermint.recorder import Recorder
+from consensus.tendermint.screen import Screen, height_of
 from consensus.tendermint.signatures import VerifyCache
-from consensus.tendermint.state import Admission, RoundStateMachine, Verdict
+from consensus.tendermint.state import Admission, RoundStateMachine
 from consensus.tendermint.sync_client import SyncClient, Synced
 from consensus.tendermint.sync_progress import SyncProgress
 from consensus.tendermint.sync_server import SyncServer, SyncServerLimits
-from consensus.tendermint.votes import InvalidVote, check_vote
 from consensus.tendermint.wal import WAL, Entry, TimeoutRecord
 from consensus.tendermint.wire import (
     DECIDED_STEP,
@@ -198,7 +203,17 @@ class TendermintEngine:
         self._future = FutureBuffer(self.config.intake)
         self._parts = ProposalAssembly()
         self._max_block_bytes = executor.limits().max_bytes  # block.max_bytes, read at each height
-        self._junk = JunkMeter(self.config.intake)
+        self._screen = Screen(
+            self.machine,
+            self._parts,
+            executor.validators_at,
+            executor.params.chain_id,
+            self._verify,
+            lambda: self._max_block_bytes,
+            JunkMeter(self.config.intake),
+            self.peer_states,
+            network.report_invalid,
+        )
         self._recorder = Recorder(wal)
         self.sync_client = SyncClient(
             network,
@@ -265,27 +280,17 @@ class TendermintEngine:
 
     async def receive(self, peer: str, payload: bytes) -> None:
         """A frame from ``peer``'s consensus channel: where it is, what it holds, or a
-        message for the owner (if it passes the ``screen``)."""
+        message for the owner (if it passes the ``Screen``)."""
         try:
             message = decode_channel(payload, self.config.max_message_bytes)
         except BadMessage as exc:
             self.network.report_invalid(peer, f"malformed consensus message: {exc}")
             return
         if isinstance(message, RoundStep | Has):
-            self._on_peer_news(peer, message)
-        elif self._screen(peer, message):
+            if self._screen.news(peer, message):
+                self.reactor.peer_news()
+        elif self._screen.passes(peer, message):
             await self._inbox_send.send(_Received(peer, message))
-
-    def _on_peer_news(self, peer: str, news: RoundStep | Has) -> None:
-        now = trio.current_time()
-        if isinstance(news, RoundStep):
-            useful = self.peer_states.stepped(peer, news.height, news.round, news.step, now)
-        else:
-            useful = self.peer_states.has(peer, news.height, news.digests) > 0
-        if useful:
-            self.reactor.peer_news()
-        elif self._junk.charge(peer, now):
-            self.network.report_invalid(peer, "too many useless consensus messages")
 
     def screen(self, peer: str, payload: bytes) -> bool:
         """Whether a message from ``peer`` is worth taking: it reads the machine's state and
@@ -296,25 +301,7 @@ class TendermintEngine:
         except BadMessage as exc:
             self.network.report_invalid(peer, f"malformed consensus message: {exc}")
             return False
-        return self._screen(peer, message)
-
-    def _screen(self, peer: str, message: Received) -> bool:
-        verdict = self._admit_received(message)
-        if verdict.admission is Admission.INVALID:
-            self.network.report_invalid(peer, f"invalid consensus message: {verdict.reason}")
-            return False
-        self.peer_states.has(peer, _height_of(message), [received_digest(message)])  # it had it to send
-        useful = verdict.admission is Admission.NEW
-        # A vote past our round + 1 may be news, but the owner keeps at most two such rounds
-        # per validator and the screen cannot know which it has counted: charge them all.
-        if (not useful or self._is_far_round(message)) and self._junk.charge(peer, trio.current_time()):
-            self.network.report_invalid(peer, "too many useless consensus messages")
-        return useful
-
-    def _is_far_round(self, message: Received) -> bool:
-        state = self.machine.state
-        vote = message.vote if isinstance(message, VoteMsg) else None
-        return vote is not None and vote.height == state.height and vote.round > state.round + 1
+        return self._screen.passes(peer, message)
 
     def screen_evidence(self, peer: str, payload: bytes) -> bool:
         """The evidence topic's gossip validator: relay only valid evidence new to us; the
@@ -406,14 +393,10 @@ class TendermintEngine:
         """Admit a vote or a proposal's part from ``peer``: log and handle what changes the
         state (a proposal once its block is whole), keep what is for the next height,
         blame ``peer`` for what is false."""
-        verdict = self._admit_received(received)
-        if verdict.admission is Admission.INVALID:
-            self.network.report_invalid(peer, f"invalid consensus message: {verdict.reason}")
-            return
-        if verdict.admission is not Admission.NEW:
+        if self._screen.judge(peer, received).admission is not Admission.NEW:
             return
         state = self.machine.state
-        if _height_of(received) == state.height + 1:
+        if height_of(received) == state.height + 1:
             if not self._future.add(peer, received, len(encode_gossip(received))):
                 log.debug("next-height message from %s dropped: over its buffer budget", peer)
             return
@@ -429,64 +412,31 @@ class TendermintEngine:
         """The proposal with its block, once ``received`` was its last missing part."""
         try:
             message = self._parts.add(received.proposal, received.part, self._max_block_bytes)
-        except (BadPart, BadBlock) as exc:
+        except BadPart as exc:
             self.network.report_invalid(peer, f"invalid consensus message: {exc}")
+            return None
+        except BadBlock as exc:
+            self._proposer_fault(received.proposal, str(exc))
             return None
         if message is None:
             return None
         verdict = self.machine.admit(message)
         if verdict.admission is Admission.INVALID:
-            self.network.report_invalid(peer, f"invalid consensus message: {verdict.reason}")
+            self._parts.refuse(received.proposal)
+            self._proposer_fault(received.proposal, verdict.reason)
         return message if verdict.admission is Admission.NEW else None
 
-    def _admit_received(self, received: Received) -> Verdict:
-        """The machine's verdict for this height (for a part: its proposal's, then the
-        part's own checks); for the next height, the checks its validator set allows now
-        (membership and signature); older and later heights are not wanted."""
-        if not self.machine.started:
-            return Verdict(Admission.IGNORED, "not started")
-        height = _height_of(received)
-        current = self.machine.state.height
-        if height == current + 1:
-            return self._admit_next_height(received)
-        if height != current:
-            return Verdict(Admission.IGNORED, f"a message for height {height} at height {current}")
-        if isinstance(received, VoteMsg):
-            return self.machine.admit(received)
-        verdict = self.machine.admit_proposal(received.proposal)
-        if verdict.admission is not Admission.NEW:
-            return verdict
-        return self._admit_part(received)
-
-    def _admit_part(self, received: ProposalPart) -> Verdict:
-        proposal, part = received.proposal, received.part
-        if self._parts.holds(proposal, part.index):
-            return Verdict(Admission.KNOWN)
-        if not self._parts.has_room(proposal):
-            return Verdict(Admission.IGNORED, "too many proposals at this height")
-        problem = check_part(proposal, part, self._max_block_bytes)
-        return Verdict(Admission.NEW) if problem is None else Verdict(Admission.INVALID, problem)
-
-    def _admit_next_height(self, received: Received) -> Verdict:
-        try:
-            validators = self.executor.validators_at(_height_of(received))
-        except LookupError:
-            return Verdict(Admission.IGNORED, "the next height's validators are not known yet")
-        chain_id = self.executor.params.chain_id
-        if isinstance(received, VoteMsg):
-            try:
-                check_vote(chain_id, validators, self._verify, received.vote)
-            except InvalidVote as exc:
-                return Verdict(Admission.INVALID, str(exc))
-            return Verdict(Admission.NEW)
-        proposal = received.proposal
-        found = validators.get(proposal.proposer_address)
-        if found is None:
-            return Verdict(Admission.INVALID, f"{proposal.proposer_address.hex()} is not a validator")
-        if not self._verify(found[1].pub_key, proposal.sign_bytes(chain_id), proposal.signature):
-            return Verdict(Admission.INVALID, "bad proposal signature")
-        problem = check_part(proposal, received.part, self._max_block_bytes)
-        return Verdict(Admission.NEW) if problem is None else Verdict(Admission.INVALID, problem)
+    def _proposer_fault(self, proposal: Proposal, reason: str) -> None:
+        """A whole block that is not what its proposal says. Every part was proved against
+        the part set the proposer signed, so the peers that passed them on (honest relays
+        too) are not to blame: the proposer is; the machine prevotes nil without it."""
+        log.warning(
+            "proposal of height %d round %d by %s refused: %s",
+            proposal.height,
+            proposal.round,
+            proposal.proposer_address.hex(),
+            reason,
+        )
 
     async def _on_synced(self, synced: Synced) -> None:
         try:
@@ -590,7 +540,7 @@ class TendermintEngine:
         self._set_timer_at(decided_at + self.config.timeouts.commit_s, _NextHeight(decide.height + 1))
 
     async def _commit(self, block: Block, commit: Commit, *, end_height: bool) -> None:
-        result = self.executor.apply(block, commit)
+        result = await self.executor.apply_async(block, commit)
         if end_height:
             self._recorder.end_height(block.header.height)
         await self.on_commit(block, commit, result)
@@ -647,7 +597,3 @@ class TendermintEngine:
             raise RuntimeError("a node without a validator key cannot propose")
         state = self.machine.state
         return self.executor.build(height, self.signer.address, state.last_commit)
-
-
-def _height_of(message: Message | Received) -> int:
-    return message.vote.height if isinstance(message, VoteMsg) else message.proposal.height

@@ -5,6 +5,7 @@ from collections.abc import Iterator, Mapping
 
 import plyvel
 
+from node.storage.locked import LockedKV
 from vm.store.gaps import GapKV
 from vm.store.kv import KVStore, StorageFailure, prefix_end
 from vm.store.reads import ReadCacheKV
@@ -45,8 +46,9 @@ def open_leveldb(path: str | os.PathLike[str]) -> plyvel.DB:
 def cached(kv: KVStore) -> KVStore:
     """The state store as the node reads it: ``kv`` (LevelDB) under the values read last
     (vm/store/reads.py) and the ranges found empty (vm/store/gaps.py), both kept as long as
-    the node runs. Every write must go through what this returns."""
-    return GapKV(ReadCacheKV(kv))
+    the node runs, and safe to use from the block-executing thread and the event loop at
+    once (node/storage/locked.py). Every write must go through what this returns."""
+    return LockedKV(GapKV(ReadCacheKV(kv)))
 
 
 class LevelDBKV:

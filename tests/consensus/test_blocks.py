@@ -11,8 +11,9 @@ from typing import Any
 
 import msgspec
 import pytest
+import trio
 
-from consensus.abci import CommitInfo, Misbehavior
+from consensus.abci import CommitInfo, FinalizeBlockRequest, Misbehavior
 from consensus.bfttime import MIN_BLOCK_INTERVAL_NS, median_time
 from consensus.blocks import BlockExecutor, ChainParams, InvalidBlock
 from consensus.codec import encode
@@ -39,6 +40,7 @@ from tests.consensus.fakes import (
     FakeBlockStore,
     FakeConsensusParams,
     FakeMempool,
+    FakeResult,
     FakeValidatorUpdate,
     FinalizeCall,
 )
@@ -512,6 +514,36 @@ def test_apply_finalizes_and_stores_the_block(chain: Chain) -> None:
     assert chain.store.commits == {1: commit}
     assert chain.mempool.updates == [(1, [b"tx-1", b"tx-2"])]
     assert chain.mempool.txs == [b"later"]
+    assert chain.executor.next_height() == 2
+
+
+class SlowApp(FakeApp):
+    """Takes a while to execute a block, as a block of many txs does (a real wait in a
+    thread, not the event loop's clock)."""
+
+    def finalize_block(self, request: FinalizeBlockRequest) -> FakeResult:
+        time.sleep(0.3)
+        return super().finalize_block(request)
+
+
+async def test_apply_async_executes_while_the_event_loop_runs_on() -> None:
+    chain = new_chain(SlowApp())
+    block = chain.build()
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await trio.sleep(0.01)
+            ticks += 1
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(tick)
+        await chain.executor.apply_async(block, chain.commit(block))
+        nursery.cancel_scope.cancel()
+    assert ticks >= 5  # inline, execution would have held the loop: no tick at all
+    assert chain.store.blocks == {1: block}
+    assert (chain.app.commits, chain.app.height) == (1, 1)
     assert chain.executor.next_height() == 2
 
 

@@ -15,7 +15,7 @@ import trio
 
 from consensus import privval
 from consensus.bfttime import MIN_BLOCK_INTERVAL_NS
-from consensus.blocks import BlockExecutor, ChainParams
+from consensus.blocks import BlockExecutor, ChainParams, on_the_loop
 from consensus.codec import encode
 from consensus.engine import BlockLimits, ConsensusConfig
 from consensus.merkle import EMPTY_HASH
@@ -91,7 +91,7 @@ class Chain:
         params = ChainParams(CHAIN_ID, initial_height, 0)
         validators = ValidatorSet.from_keys([(pv.pub_key, 10)])
         return SoloEngine(
-            BlockExecutor(params, self.app, self.store, self.mempool, validators),
+            BlockExecutor(params, self.app, self.store, self.mempool, validators, on_the_loop),
             pv,
             config or ConsensusConfig(timeout_commit_s=TIMEOUT_COMMIT_S),
             self.listener,
@@ -331,7 +331,7 @@ async def test_restart_after_crash_re_signs_the_same_block(chain: Chain) -> None
 
 def solo_with(chain: Chain, pv: FilePV, validators: ValidatorSet) -> SoloEngine:
     params = ChainParams(CHAIN_ID, 1, 0)
-    executor = BlockExecutor(params, chain.app, chain.store, chain.mempool, validators)
+    executor = BlockExecutor(params, chain.app, chain.store, chain.mempool, validators, on_the_loop)
     return SoloEngine(executor, pv, ConsensusConfig(), chain.listener, BlockWAL(chain.tmp_path / "block_wal"))
 
 

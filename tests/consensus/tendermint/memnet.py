@@ -17,7 +17,7 @@ from pathlib import Path
 import trio
 
 from consensus.abci import FinalizeResultLike
-from consensus.blocks import BlockExecutor, ChainParams
+from consensus.blocks import BlockExecutor, ChainParams, on_the_loop
 from consensus.engine import BlockLimits
 from consensus.tendermint.config import TimeoutConfig
 from consensus.tendermint.engine import EngineConfig, PeerError, TendermintEngine
@@ -129,7 +129,7 @@ class MemoryNode:
     ) -> TendermintEngine:
         """The node's engine; a Byzantine node's ``executor_type`` may build blocks its own way."""
         params = ChainParams(CHAIN_ID, 1, 0)
-        executor = executor_type(params, self.app, self.store, self.mempool, genesis)
+        executor = executor_type(params, self.app, self.store, self.mempool, genesis, on_the_loop)
         engine = TendermintEngine(
             executor,
             signer,

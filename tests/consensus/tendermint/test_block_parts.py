@@ -9,17 +9,20 @@ from collections import defaultdict
 from pathlib import Path
 
 import msgspec
+import pytest
 import trio
 
 from consensus.codec import encode
 from consensus.engine import BlockLimits
-from consensus.parts import PART_SIZE
-from consensus.tendermint.engine import EngineConfig
+from consensus.parts import PART_SIZE, split
+from consensus.tendermint.engine import EngineConfig, TendermintEngine
+from consensus.tendermint.messages import Message, ProposalMsg
 from consensus.tendermint.wire import ProposalPart, decode_channel
+from consensus.types import BlockID
 from tests.consensus.fakes import FakeApp, FakeBlockStore, FakeConsensusParams, FakeMempool
 from tests.consensus.tendermint.memnet import TIMEOUTS, Endpoint, Hub, MemoryNode, wait_until
-from tests.consensus.tendermint.support import signers, validator_set
-from tests.consensus.tendermint.test_engine import assert_one_chain, start
+from tests.consensus.tendermint.support import CHAIN_ID, signers, validator_set
+from tests.consensus.tendermint.test_engine import assert_one_chain, engine_of, network, start
 
 BLOCK_BYTES = 1 << 20  # block.max_bytes
 GOSSIP_BYTES = 128 * 1024  # the gossip limit: a part fits, a block does not
@@ -106,3 +109,40 @@ async def test_a_forged_part_costs_its_sender_and_the_block_is_still_decided(
     assert_one_chain(nodes, 3)
     assert hub.reports
     assert all("proof does not lead to the part set hash" in reason for _, _, reason in hub.reports)
+
+
+class GarbageProposer(TendermintEngine):
+    """Signs proposals whose parts are proved against their part set but make no block."""
+
+    def _gossip(self, message: Message) -> None:
+        if not isinstance(message, ProposalMsg):
+            super()._gossip(message)
+            return
+        garbage = split(b"\xff" * (3 * PART_SIZE))
+        named = BlockID(b"\x01" * 32, garbage.header)
+        unsigned = msgspec.structs.replace(message.proposal, block_id=named, signature=b"")
+        assert self.signer is not None
+        signed = self.signer.sign_proposal(CHAIN_ID, unsigned)
+        for part in garbage.parts:
+            self.reactor.hold(ProposalPart(signed, part), own=True)
+
+
+async def test_parts_that_make_no_block_are_the_proposers_fault_not_the_relays(
+    tmp_path: Path, autojump_clock: trio.abc.Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """v3 is cut off from the garbage proposer v0, so it gets v0's parts only from the
+    honest relays v1 and v2: it refuses the proposal without blaming them, and the others
+    decide in the rounds after."""
+    hub, nodes, _ = network(tmp_path, 4)
+    honest = engine_of(nodes[0])
+    nodes[0].endpoint.engine = GarbageProposer(
+        honest.executor, honest.signer, honest.wal, honest.network, honest.on_commit, honest.config
+    )
+    hub.cut.add(frozenset(("v0", "v3")))
+    async with trio.open_nursery() as nursery:
+        await start(nursery, nodes)
+        await wait_until(lambda: all(n.store.height() >= 6 for n in nodes[1:]), 120)
+        nursery.cancel_scope.cancel()
+    assert_one_chain(nodes[1:], 6)
+    assert not hub.reports
+    assert "make no block" in caplog.text
