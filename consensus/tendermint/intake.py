@@ -21,7 +21,7 @@ class IntakeLimits:
     future_bytes_per_peer: int = 8 * 1024 * 1024  # room for two full proposals
     future_bytes: int = 64 * 1024 * 1024
     junk_burst: int = 500  # useless gossip messages a peer may send at once ...
-    junk_per_s: float = 100.0  # ... and per second after that
+    junk_per_s: float = 50.0  # ... and per second after that (an honest peer sends a few a height)
     tracked_peers: int = 4096  # peers the meter remembers; the idlest are forgotten first
 
 

@@ -7,7 +7,10 @@ peer one routine sends, in this order, over the peer's consensus channel:
 1. our ``RoundStep`` whenever it changed since the peer last heard it;
 2. ``Has``: the digests of what we received that the peer is not known to hold, so
    that it does not send them to us (CometBFT's HasVote and HasProposalBlockPart);
-3. the first message we hold that the peer lacks.
+3. the first message we hold that the peer lacks, of a round up to the peer's
+   round + 1 (as CometBFT sends a peer the votes of its round): a later round's
+   waits until the peer gets there, by its timeouts or by +2/3 of the next
+   round's votes, and a lagging peer never sees it as a far-round flood.
 
 (2) and (3) only while the peer decides our height: a peer behind catches up by
 block sync, and a ``Has`` for another height would be junk to it.
@@ -32,6 +35,7 @@ from typing import Protocol
 import trio
 
 from consensus.codec import encode
+from consensus.tendermint.messages import VoteMsg
 from consensus.tendermint.network import PeerError
 from consensus.tendermint.peer_state import PeerStates
 from consensus.tendermint.wire import (
@@ -64,6 +68,7 @@ class ReactorConfig:
 class _Held:
     digest: bytes
     payload: bytes
+    round: int
     at: float  # trio time it came; our own are due at once
     own: bool
 
@@ -118,7 +123,8 @@ class Reactor:
         if digest in self._digests:
             return
         self._digests.add(digest)
-        self._held.append(_Held(digest, encode_gossip(received), trio.current_time(), own))
+        round_ = received.vote.round if isinstance(received, VoteMsg) else received.proposal.round
+        self._held.append(_Held(digest, encode_gossip(received), round_, trio.current_time(), own))
         self._touch()
 
     def peer_news(self) -> None:
@@ -184,7 +190,11 @@ class Reactor:
         while routine.resolved < len(held) and self._has(peer, routine, held[routine.resolved].digest):
             routine.resolved += 1
         due = trio.current_time() - self.config.relay_after_s
+        state = self.peer_states.get(peer)
+        last_round = (0 if state is None else max(state.round, 0)) + 1
         for entry in held[routine.resolved :]:
+            if entry.round > last_round:
+                continue  # past the peer's round + 1: it would take it for junk
             if (entry.own or entry.at <= due) and not self._has(peer, routine, entry.digest):
                 routine.sent.add(entry.digest)
                 return entry.payload

@@ -154,3 +154,20 @@ async def test_a_disconnected_peers_routine_ends(autojump_clock: trio.abc.Clock)
         await trio.sleep(0.5)
         assert channel.votes_to("p") == []
         nursery.cancel_scope.cancel()
+
+
+async def test_a_peer_gets_rounds_up_to_its_round_plus_one(autojump_clock: trio.abc.Clock) -> None:
+    """Votes of later rounds wait until the peer gets there, as CometBFT sends a peer its
+    round's votes: a lagging peer would take them for a far-round flood."""
+    async with trio.open_nursery() as nursery:
+        reactor, channel, states = await running(nursery, ["lagging"])
+        votes = [signed_vote(KEYS[0], VALIDATORS, VoteType.PREVOTE, 5, r, None) for r in range(4)]
+        for vote in votes:
+            reactor.hold(vote, own=True)
+        await trio.sleep(1.0)
+        assert channel.votes_to("lagging") == votes[:2]  # it is at round 0
+        states.stepped("lagging", 5, 2, Step.PROPOSE, 1.0)
+        reactor.peer_news()
+        await trio.sleep(0.1)
+        assert channel.votes_to("lagging") == votes
+        nursery.cancel_scope.cancel()
