@@ -10,8 +10,10 @@ not wanted. Only ``NEW`` messages go on to the owner, and only what the owner th
 takes is offered to other peers, so junk stops at the first honest node.
 
 Blame follows the verdict: whoever sent something false is reported (it costs p2p
-score and in the end a ban); whatever served no purpose (stale, repeated, out of
-the round window, news that was not) is charged to the sender's ``JunkMeter``
+score and in the end a ban), and so is a vote for our height past our round + 1,
+which no peer following the reactor's rules sends (votes for such rounds reach a
+node only by sync, whose answers the owner judges); whatever served no purpose
+(stale, repeated, news that was not) is charged to the sender's ``JunkMeter``
 budget, reported once it runs out.
 
 The screen changes no consensus state: it reads the machine and the assembly
@@ -102,14 +104,18 @@ class Screen:
     def passes(self, peer: str, message: Received) -> bool:
         """Whether ``message`` from ``peer`` is worth the owner's time: ``NEW`` to the state
         as it is now. ``peer`` holds it (it had it to send), unless it is false."""
+        far = self._far_round(message)
+        if far is not None:
+            # A peer sends us rounds up to the one we told it + 1 (reactor.py), and our round
+            # only grows within a height: this one floods, or follows no protocol of ours.
+            self._report(peer, f"invalid consensus message: a vote for round {far}, past our round + 1")
+            return False
         verdict = self.judge(peer, message)
         if verdict.admission is Admission.INVALID:
             return False
         self._peers.has(peer, height_of(message), [received_digest(message)])
         useful = verdict.admission is Admission.NEW
-        # A vote past our round + 1 may be news, but the owner keeps at most two such rounds
-        # per validator and the screen cannot know which it has counted: charge them all.
-        if not useful or self._is_far_round(message):
+        if not useful:
             self._charge(peer, trio.current_time())
         return useful
 
@@ -170,10 +176,14 @@ class Screen:
         problem = check_part(proposal, received.part, self._max_block_bytes())
         return Verdict(Admission.NEW) if problem is None else Verdict(Admission.INVALID, problem)
 
-    def _is_far_round(self, message: Received) -> bool:
+    def _far_round(self, message: Received) -> int | None:
+        """The round of a vote for our height past our round + 1, if it is one."""
+        if not self._machine.started:
+            return None
         state = self._machine.state
         vote = message.vote if isinstance(message, VoteMsg) else None
-        return vote is not None and vote.height == state.height and vote.round > state.round + 1
+        far = vote is not None and vote.height == state.height and vote.round > state.round + 1
+        return vote.round if far and vote is not None else None
 
     def _charge(self, peer: str, now: float) -> None:
         """One useless message from ``peer``; reported once its budget runs out."""

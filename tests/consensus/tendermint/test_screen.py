@@ -128,11 +128,14 @@ async def test_useless_gossip_is_charged_and_reported_past_the_budget() -> None:
     assert s.reports == [("spammer", USELESS)] * 2
 
 
-async def test_far_round_votes_pass_but_are_charged() -> None:
+async def test_votes_past_our_round_plus_one_are_refused_and_reported() -> None:
+    """No peer following the reactor's rules sends one (it sends up to our round + 1)."""
     s = screened()
-    far = [vote(1, round_) for round_ in range(2, 2 + BURST + 1)]
-    assert [s.screen.passes("p", message) for message in far] == [True] * len(far)
-    assert s.reports == [("p", USELESS)]
+    assert s.screen.passes("p", vote(1, 1))  # round + 1: the next round, news
+    far = [vote(1, round_) for round_ in range(2, 12)]
+    assert [s.screen.passes("p", message) for message in far] == [False] * len(far)
+    assert [peer for peer, _ in s.reports] == ["p"] * len(far)
+    assert all("past our round + 1" in reason for _, reason in s.reports)
 
 
 async def test_news_is_news_once() -> None:

@@ -28,7 +28,7 @@ from consensus.tendermint.messages import (
     VoteMsg,
     block_id,
 )
-from consensus.tendermint.state import RoundStateMachine
+from consensus.tendermint.state import VOTE_CATCHUP_ROUNDS, RoundStateMachine
 from consensus.types import ZERO_BLOCK_ID, Block, BlockIDFlag, Vote, VoteType
 from consensus.validators import ValidatorSet
 from tests.consensus.tendermint.support import (
@@ -696,3 +696,16 @@ def test_each_height_uses_the_validator_set_it_is_started_with() -> None:
     (decide,) = decisions(node.feed(signed_vote(newcomer, next_set, VoteType.PRECOMMIT, 2, 0, block)))
     assert decide.height == 2 and len(decide.commit.signatures) == 3
     assert verify_commit(next_set, decide.commit)
+
+
+def test_a_validator_opens_at_most_the_catch_up_rounds_past_the_next() -> None:
+    """Votes past round + 1 (which reach a node by sync) are kept for at most
+    ``VOTE_CATCHUP_ROUNDS`` rounds per validator, however many it signs."""
+    node = Node(KEYS[0])
+    node.start()
+    signer = KEYS[1]
+    far = [signed_vote(signer, VALIDATORS, VoteType.PREVOTE, 1, r, None) for r in range(2, 1002)]
+    node.feed(far)
+    rounds = node.machine.state.votes.rounds_of(signer.address)
+    assert sorted(r for r in rounds if r > 1) == list(range(2, 2 + VOTE_CATCHUP_ROUNDS))
+    assert len(node.machine.messages()) < 50
