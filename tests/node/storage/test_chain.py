@@ -554,17 +554,25 @@ def commit_heights(executor: BlockExecutor, keys: list[support.KeySigner], heigh
         executor.apply(block, support.signed_commit(keys, validators, height, 0, block))
 
 
+OFFENCE_KEYS = support.signers(4)
+OFFENCE_GENESIS = support.validator_set(OFFENCE_KEYS, [10, 10, 10, 10])
+OFFENCE_PARAMS = ChainParams(support.CHAIN_ID, 1, 0)
+
+
+def two_pairs_for_one_offence() -> tuple[DuplicateVoteEvidence, DuplicateVoteEvidence]:
+    """Two different vote pairs proving the same offence (keys[1] at height 1, round 0)."""
+    evidence = double_prevote(OFFENCE_KEYS, OFFENCE_GENESIS, (b"a", b"b"))
+    return evidence, double_prevote(OFFENCE_KEYS, OFFENCE_GENESIS, (b"a", b"c"))
+
+
 SHORT_EVIDENCE_AGE = FakeConsensusParams(
     evidence=EvidenceParams(max_age_num_blocks=2, max_bytes=64 * 1024, max_age_duration_ns=0)
 )
 
 
 def test_restarted_pool_refuses_another_pair_for_a_committed_offence(db_path: Path) -> None:
-    keys = support.signers(4)
-    genesis = support.validator_set(keys, [10, 10, 10, 10])
-    params = ChainParams(support.CHAIN_ID, 1, 0)
-    evidence = double_prevote(keys, genesis, (b"a", b"b"))
-    other_pair = double_prevote(keys, genesis, (b"a", b"c"))
+    keys, genesis, params = OFFENCE_KEYS, OFFENCE_GENESIS, OFFENCE_PARAMS
+    evidence, other_pair = two_pairs_for_one_offence()
     assert offence_of(other_pair) == offence_of(evidence) and other_pair != evidence
     db = open_leveldb(db_path)
     store = ChainStore(db)
@@ -586,11 +594,8 @@ def test_restarted_pool_refuses_another_pair_for_a_committed_offence(db_path: Pa
 
 
 def test_committed_offence_leaves_the_store_when_it_expires(db_path: Path) -> None:
-    keys = support.signers(4)
-    genesis = support.validator_set(keys, [10, 10, 10, 10])
-    params = ChainParams(support.CHAIN_ID, 1, 0)
-    evidence = double_prevote(keys, genesis, (b"a", b"b"))
-    other_pair = double_prevote(keys, genesis, (b"a", b"c"))
+    keys, genesis, params = OFFENCE_KEYS, OFFENCE_GENESIS, OFFENCE_PARAMS
+    evidence, other_pair = two_pairs_for_one_offence()
     db = open_leveldb(db_path)
     store = ChainStore(db)
     app = StoringApp(params=SHORT_EVIDENCE_AGE, store=store)
