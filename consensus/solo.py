@@ -17,6 +17,7 @@ import trio
 from consensus.bfttime import Clock, vote_time
 from consensus.blocks import BlockExecutor
 from consensus.engine import CommitListener, ConsensusConfig
+from consensus.metrics import NO_METRICS, ConsensusMetrics
 from consensus.privval import FilePV
 from consensus.tasks import TaskStatus
 from consensus.tendermint.messages import block_id
@@ -42,6 +43,7 @@ class SoloEngine:
         wal: BlockWAL,
         *,
         now: Clock = time.time_ns,
+        metrics: ConsensusMetrics = NO_METRICS,
     ) -> None:
         """``now`` is the clock the precommits' times come from."""
         validators = executor.validators_at(executor.next_height())
@@ -54,11 +56,14 @@ class SoloEngine:
         self.config = config
         self.on_commit = on_commit
         self.wal = wal
+        self.metrics = metrics
         self._halted = False
 
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
         while True:
+            height = self.executor.next_height()
+            self.metrics.height_started(height, self.executor.validators_at(height))
             await self._wait_until_due()
             if self.can_decide():
                 await self.produce_block()
@@ -88,7 +93,9 @@ class SoloEngine:
         validators = self.executor.validators_at(height)
         block = self.wal.load(height) or self._propose(height)
         commit = self._sign_commit(block, validators)
+        started = time.perf_counter()
         result = await self.executor.apply_async(block, commit)
+        self.metrics.block_committed(block, time.perf_counter() - started)
         await self.on_commit(block, commit, result)
         return block
 

@@ -204,6 +204,35 @@ class CapacityJSON(Doc):
     failed: Uint64 = 0
 
 
+class DisputeTotalsJSON(Doc):
+    """Attestation disputes by outcome: row disputes opened, disputes upheld (of either form),
+    row disputes refuted by the member's answer, row disputes closed unanswered (bond back)."""
+
+    opened: Uint64 = 0
+    upheld: Uint64 = 0
+    refuted: Uint64 = 0
+    closed: Uint64 = 0
+
+
+class ProviderSlashesJSON(Doc):
+    """Providers' collateral slashed for a wrong result, by reason: a fraud proof held, or an
+    availability challenge went unanswered. A committee member's stake slashed for its
+    attestation is a validator slash, counted by the slashing section's ``slashes``."""
+
+    fraud_proof: Uint64 = 0
+    unavailable: Uint64 = 0
+
+
+class ComputeTotalsJSON(Doc):
+    """Chain-wide totals of what no record keeps (the jobs by state and the verified work
+    units are counted again from the jobs)."""
+
+    fraud_proofs: Uint64 = 0
+    disputes: DisputeTotalsJSON = msgspec.field(default_factory=DisputeTotalsJSON)
+    availability_challenges: Uint64 = 0
+    provider_slashes: ProviderSlashesJSON = msgspec.field(default_factory=ProviderSlashesJSON)
+
+
 class ComputeGenesis(Doc):
     params: ComputeParams = msgspec.field(default_factory=ComputeParams)
     jobs: list[JobJSON] = msgspec.field(default_factory=list)
@@ -212,3 +241,4 @@ class ComputeGenesis(Doc):
     last_job_id: Uint64 = 0
     posted_chunks: list[PostedChunksJSON] = msgspec.field(default_factory=list)
     capacities: list[CapacityJSON] = msgspec.field(default_factory=list)
+    totals: ComputeTotalsJSON = msgspec.field(default_factory=ComputeTotalsJSON)

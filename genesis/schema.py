@@ -412,7 +412,18 @@ class ValidatorMissedBlocksJSON(Doc):
     missed_blocks: list[MissedBlockJSON] = msgspec.field(default_factory=list)
 
 
+class SlashCountsJSON(Doc):
+    """Validators slashed, by the reason their ``slash`` event carries: double signing,
+    downtime, and for the compute module a false or a missed attestation."""
+
+    double_sign: Uint64 = 0
+    missing_signature: Uint64 = 0
+    false_attestation: Uint64 = 0
+    missed_attestation: Uint64 = 0
+
+
 class SlashingGenesis(Doc):
     params: SlashingParams = msgspec.field(default_factory=SlashingParams)
     signing_infos: list[SigningInfoJSON] = msgspec.field(default_factory=list)
     missed_blocks: list[ValidatorMissedBlocksJSON] = msgspec.field(default_factory=list)
+    slashes: SlashCountsJSON = msgspec.field(default_factory=SlashCountsJSON)  # depind's, not Cosmos's

@@ -17,6 +17,7 @@ T = TypeVar("T")
 
 DEFAULT_RPC_ADDR = "127.0.0.1:26657"
 DEFAULT_API_ADDR = "127.0.0.1:1317"
+DEFAULT_METRICS_ADDR = "127.0.0.1:26660"
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,23 @@ class VerifierConfig:
 
 
 @dataclass(frozen=True)
+class ExplorerConfig:
+    """The web explorer's pages, served with the JSON-RPC at /explorer/ (node/explorer)."""
+
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class InstrumentationConfig:
+    """Prometheus metrics (node/metrics), with CometBFT's ``[instrumentation]`` keys."""
+
+    prometheus: bool = True
+    prometheus_listen_addr: str = DEFAULT_METRICS_ADDR
+    max_open_connections: int = 3  # scrapes served at once; 0: no limit
+    namespace: str = "depind"
+
+
+@dataclass(frozen=True)
 class Config:
     moniker: str = "depind-node"
     log_level: str = "info"
@@ -95,6 +113,8 @@ class Config:
     consensus: ConsensusSettings = field(default_factory=ConsensusSettings)
     p2p: P2PConfig = field(default_factory=P2PConfig)
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
+    explorer: ExplorerConfig = field(default_factory=ExplorerConfig)
+    instrumentation: InstrumentationConfig = field(default_factory=InstrumentationConfig)
 
 
 TEMPLATE = """\
@@ -215,6 +235,22 @@ check_threads = {verifier.check_threads}
 # at 0.05 and the default committee of 3, a member that attests without reading the outputs is
 # caught on about one job in ten, and loses more stake than the skipped work saves.
 audit_rate = {verifier.audit_rate}
+
+[explorer]
+# The web explorer at http://<rpc laddr>/explorer/: pages that read this node's JSON-RPC and
+# WebSocket (they only read). `depind explorer --node URL` serves the same pages elsewhere.
+enabled = {explorer_enabled}
+
+[instrumentation]
+# Prometheus metrics at http://<prometheus_listen_addr>/metrics (docs/metrics.md lists them).
+# Keep it on 127.0.0.1 unless the network in front of it is trusted.
+prometheus = {prometheus}
+prometheus_listen_addr = {prometheus_listen_addr}
+# Scrapes served at once; past it a scrape is answered 503. 0: no limit.
+max_open_connections = {instrumentation.max_open_connections}
+# Metric names are <namespace>_<subsystem>_<name>; "cometbft" lets CometBFT's dashboards read
+# the metrics depind shares with it (consensus_height, mempool_size, p2p_peers, ...).
+namespace = {namespace}
 """
 
 
@@ -240,6 +276,11 @@ def render(config: Config) -> str:
         verifier_key=_toml_string(config.verifier.key),
         verifier_keyring_backend=_toml_string(config.verifier.keyring_backend),
         verifier_work_dir=_toml_string(config.verifier.work_dir),
+        explorer_enabled=str(config.explorer.enabled).lower(),
+        instrumentation=config.instrumentation,
+        prometheus=str(config.instrumentation.prometheus).lower(),
+        prometheus_listen_addr=_toml_string(config.instrumentation.prometheus_listen_addr),
+        namespace=_toml_string(config.instrumentation.namespace),
     )
 
 
@@ -269,7 +310,18 @@ def load(path: Path) -> Config:
 
 
 def from_dict(data: dict[str, object]) -> Config:
-    known = {"moniker", "log_level", "rpc", "api", "mempool", "consensus", "p2p", "verifier"}
+    known = {
+        "moniker",
+        "log_level",
+        "rpc",
+        "api",
+        "mempool",
+        "consensus",
+        "p2p",
+        "verifier",
+        "explorer",
+        "instrumentation",
+    }
     unknown = set(data) - known
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
@@ -282,11 +334,14 @@ def from_dict(data: dict[str, object]) -> Config:
         consensus=_section(data, "consensus", ConsensusSettings),
         p2p=p2p_config.from_dict(_table(data, "p2p")),
         verifier=_section(data, "verifier", VerifierConfig),
+        explorer=_section(data, "explorer", ExplorerConfig),
+        instrumentation=_section(data, "instrumentation", InstrumentationConfig),
     )
     parse_laddr(config.rpc.laddr)
     check_api(config.api, config.rpc)
     check_consensus(config.consensus)
     check_verifier(config.verifier)
+    check_instrumentation(config)
     return config
 
 
@@ -301,6 +356,24 @@ def check_verifier(verifier: VerifierConfig) -> None:
             raise ConfigError(f"verifier.{name} must be positive")
     if not 0 <= verifier.audit_rate <= 1:
         raise ConfigError("verifier.audit_rate must be within [0, 1]")
+
+
+def check_instrumentation(config: Config) -> None:
+    """A metrics server that can listen on a port of its own, under a valid metric name prefix."""
+    settings = config.instrumentation
+    address = parse_laddr(settings.prometheus_listen_addr)
+    if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", settings.namespace):
+        raise ConfigError(
+            "instrumentation.namespace must be letters, digits and _, not starting with a digit"
+        )
+    if not settings.prometheus or address[1] == 0:  # port 0: the OS picks
+        return
+    taken = {"rpc.laddr": config.rpc.laddr, "api.address": config.api.address if config.api.enable else ""}
+    for name, other in taken.items():
+        if other and parse_laddr(other) == address:
+            raise ConfigError(
+                f"instrumentation.prometheus_listen_addr and {name} are both {other}; give each its own port"
+            )
 
 
 def check_api(api: APIConfig, rpc: RPCConfig) -> None:

@@ -47,6 +47,7 @@ class Mempool:
         self._bytes = 0
         self._seen: OrderedDict[bytes, None] = OrderedDict()
         self._arrived = trio.Event()
+        self.failed_txs = 0  # refused by the application's CheckTx since start (a metric)
 
     def size(self) -> int:
         return len(self._txs)
@@ -67,6 +68,7 @@ class Mempool:
         result = self.app.check_tx(tx)
         if result.code != 0:
             self._seen.pop(key, None)  # a tx rejected now may become valid later
+            self.failed_txs += 1
             return result
         self._txs[key] = MempoolTx(tx, result.gas_wanted, result.sender)
         self._bytes += len(tx)

@@ -35,6 +35,8 @@ from node.config import Config
 from node.events import EventBus
 from node.home import Home, HomeError
 from node.mempool import Mempool, MempoolConfig
+from node.metrics.registry import NodeMetrics, open_metrics
+from node.metrics.server import serve as serve_metrics
 from node.rest.server import serve as serve_rest
 from node.rpc.server import serve
 from node.sign_guard import SigningRiskError, check_signing_risk
@@ -69,6 +71,10 @@ class Node:
     started_ns: int = field(default_factory=time.time_ns)
     consensus: TendermintEngine | None = None  # set while the networked engine runs
     network: NetworkServices | None = None
+    metrics: NodeMetrics = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.metrics = open_metrics(self)
 
     @classmethod
     def open(cls, home: Home) -> Node:
@@ -176,6 +182,7 @@ class Node:
             network,
             self.on_commit,
             EngineConfig(timeouts=timeouts, max_message_bytes=max_message_bytes),
+            metrics=self.metrics.consensus,
         )
 
     async def submit_tx(self, tx: bytes) -> TxResult:
@@ -197,6 +204,7 @@ class Node:
             ),
             self.on_commit,
             BlockWAL(self.home.data_dir / "block_wal"),
+            metrics=self.metrics.consensus,
         )
 
     def block_id(self, height: int) -> BlockID | None:
@@ -209,6 +217,7 @@ class Node:
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         verifier = self._verifier()
         async with trio.open_nursery() as nursery:
+            await nursery.start(serve_metrics, self)
             if self.is_solo():
                 await nursery.start(serve, self)
                 await nursery.start(serve_rest, self)

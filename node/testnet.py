@@ -10,13 +10,14 @@ validator key, node key (p2p identity), ``config/config.toml`` and an account
 key ``nodeI`` in the test keyring; all share one ``config/genesis.json`` that
 funds every account and holds each node's gentx: its account stakes 10 DEPIN
 (consensus power 10) on its validator key. Node I listens on
-``STARTING_PORT + 10 I`` for p2p, the port after it for JSON-RPC and the one
-after that for REST, so node0 has the usual 26656 and 26657, and REST on 26658
-(not 1317: every node needs a port of its own). ``DIR/accounts.json`` records
+``STARTING_PORT + 10 I`` for p2p, the port after it for JSON-RPC, the one
+after that for REST and ``STARTING_PORT + 10 I + 4`` for Prometheus metrics, so
+node0 has the usual 26656, 26657 and 26660, and REST on 26658 (not 1317: every
+node needs a port of its own). ``DIR/accounts.json`` records
 each node's ids, ports, addresses and account mnemonic: test keys, never to
 hold value.
 
-Each ``config.toml`` has the moniker ``nodeI``, the node's JSON-RPC and REST
+Each ``config.toml`` has the moniker ``nodeI``, the node's JSON-RPC, REST and metrics
 ports, and a ``[p2p]`` table with its ``listen_addr`` and every other node in
 ``persistent_peers`` as ``/ip4/127.0.0.1/tcp/PORT/p2p/<peer id>``, and a ``[verifier]``
 table that enables the compute verifier with the node's account key ``nodeI`` (its
@@ -45,7 +46,7 @@ from vm.types import Coin
 
 DEFAULT_CHAIN_ID = "depind-localnet-1"
 DEFAULT_STARTING_PORT = 26656
-PORT_STEP = 10  # room for each node's p2p, RPC, REST and later metrics ports
+PORT_STEP = 10  # room for each node's p2p, RPC, REST and metrics ports
 VALIDATOR_POWER = 10
 VALIDATOR_STAKE = VALIDATOR_POWER * 1_000_000  # at the default power reduction
 ACCOUNT_FUNDS = 1_000_000_000_000  # 1,000,000 DEPIN per node account
@@ -65,6 +66,7 @@ class NetworkNode:
     p2p_port: int
     rpc_port: int
     rest_port: int
+    metrics_port: int
     validator_address: str  # uppercase hex of the consensus address
     peer_id: str
     account_address: str
@@ -86,6 +88,10 @@ class NetworkNode:
     @property
     def rest_laddr(self) -> str:
         return f"{HOST}:{self.rest_port}"
+
+    @property
+    def metrics_laddr(self) -> str:
+        return f"{HOST}:{self.metrics_port}"
 
 
 def create_testnet(
@@ -128,7 +134,7 @@ def build_network(
 def check_request(output_dir: Path, validators: int, chain_id: str, starting_port: int) -> None:
     if validators < 1:
         raise LocalnetError(f"need at least 1 validator, got {validators}")
-    last_port = rest_port(starting_port, validators - 1)
+    last_port = metrics_port(starting_port, validators - 1)
     if starting_port < 1 or last_port > 65535:
         raise LocalnetError(f"ports {starting_port}..{last_port} do not fit in 1..65535")
     if output_dir.exists() and (not output_dir.is_dir() or any(output_dir.iterdir())):
@@ -151,13 +157,23 @@ def rest_port(starting_port: int, index: int) -> int:
     return p2p_port(starting_port, index) + 2
 
 
+def metrics_port(starting_port: int, index: int) -> int:
+    """node0's is CometBFT's 26660 when the network starts at 26656."""
+    return p2p_port(starting_port, index) + 4
+
+
 def init_node(root: Path, index: int, chain_id: str, starting_port: int) -> NetworkNode:
     """A home with its own validator key, node key and account key; its config.toml is
     written once every node's peer id is known (``write_node_config``)."""
     name = f"node{index}"
     home = Home(root / name)
     init_home(home, name, chain_id)
-    ports = p2p_port(starting_port, index), rpc_port(starting_port, index), rest_port(starting_port, index)
+    ports = (
+        p2p_port(starting_port, index),
+        rpc_port(starting_port, index),
+        rest_port(starting_port, index),
+        metrics_port(starting_port, index),
+    )
     info, mnemonic = home.keyring(KEYRING_BACKEND).add(name)
     address = validator_address(home)
     return NetworkNode(name, home, *ports, address, write_node_key(home), info.address, mnemonic)
@@ -200,6 +216,7 @@ def write_node_config(node: NetworkNode, nodes: list[NetworkNode]) -> None:
         moniker=node.name,
         rpc=node_config.RPCConfig(laddr=node.rpc_laddr),
         api=node_config.APIConfig(address=node.rest_laddr),
+        instrumentation=node_config.InstrumentationConfig(prometheus_listen_addr=node.metrics_laddr),
         p2p=P2PConfig(listen_addr=node.p2p_laddr, persistent_peers=peers),
         verifier=node_config.VerifierConfig(enable=True, key=node.name, keyring_backend=KEYRING_BACKEND),
     )
@@ -238,6 +255,7 @@ def node_summary(node: NetworkNode, with_mnemonic: bool) -> dict[str, Any]:
         "p2p_laddr": node.p2p_laddr,
         "rpc_laddr": node.rpc_laddr,
         "rest_laddr": node.rest_laddr,
+        "metrics_laddr": node.metrics_laddr,
         "validator_address": node.validator_address,
         "account": account,
     }

@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ from gpu.jobs import JobSpec
 from node.client import GAS_ADJUSTMENT_DEN, GAS_ADJUSTMENT_NUM, build_tx, tx_hash_hex
 from node.config import VerifierConfig
 from node.keys.hd import PrivateKey
+from node.metrics.verifier import VerifierMetrics
 from node.outputs.check import CheckResult, OutputsMismatch, check_outputs, save_cr
 from node.outputs.fetch import FetchError, FetchLimits, fetch_outputs
 from node.outputs.inputs import job_spec
@@ -207,14 +209,22 @@ def spec_to_check(header: JobHeader, endpoint: str, config: VerifierConfig) -> J
 
 
 def check_assignment(
-    assignment: Assignment, endpoint: str, operator: bytes, work_dir: Path, config: VerifierConfig
+    assignment: Assignment,
+    endpoint: str,
+    operator: bytes,
+    work_dir: Path,
+    config: VerifierConfig,
+    metrics: VerifierMetrics,
 ) -> Outcome:
     """Fetch, check and keep C r: everything but the attestation's signature. Blocking."""
     check_size(assignment, config)
     expected = expected_outputs(assignment.header, assignment.result_root)
+    fetching = time.monotonic()
     outputs = fetch_outputs(http_endpoint(endpoint), expected, work_dir / FETCH_DIR, fetch_limits(config))
     try:
         spec = spec_to_check(assignment.header, endpoint, config)
+        checking = time.monotonic()
+        metrics.fetch_seconds.observe(checking - fetching)
         result = check_outputs(
             spec,
             outputs,
@@ -224,6 +234,7 @@ def check_assignment(
             assignment.rounds,
             config.check_threads or None,
         )
+        metrics.check_seconds.observe(time.monotonic() - checking)
         if result.cr is not None:  # valid: keep the rows of C that audits of the others need
             keep_audit_rows(assignment, outputs, operator, work_dir, config)
     finally:
@@ -250,6 +261,7 @@ class Verifier:
     key: PrivateKey
     config: VerifierConfig
     work_dir: Path
+    metrics: VerifierMetrics = field(default_factory=VerifierMetrics)  # the node's, in open_verifier
     _sent: dict[int, int] = field(default_factory=dict)  # job -> height its attestation was sent
     _retry_at: dict[int, int] = field(default_factory=dict)  # job -> height to try it again
     _failed_fetches: dict[int, int] = field(default_factory=dict)  # job -> fetches the provider failed
@@ -324,7 +336,7 @@ class Verifier:
         operator = parse_address(self.operator)
         try:
             return await trio.to_thread.run_sync(
-                check_assignment, assignment, endpoint, operator, self.work_dir, self.config
+                check_assignment, assignment, endpoint, operator, self.work_dir, self.config, self.metrics
             )
         except (FetchError, InputsUnavailable, OutputsMismatch, NotCheckable, GpuError, OSError) as err:
             if isinstance(err, FetchError):  # the provider's outputs: its fault, which a challenge shows
@@ -486,4 +498,4 @@ def open_verifier(node: Node) -> Verifier:
     key = keyring.private_key(config.key)
     work_dir = Path(config.work_dir) if config.work_dir else node.home.data_dir / "verifier"
     work_dir.mkdir(parents=True, exist_ok=True)
-    return Verifier(node, key, config, work_dir)
+    return Verifier(node, key, config, work_dir, node.metrics.verifier)

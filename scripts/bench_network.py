@@ -147,7 +147,7 @@ def configure_home(home: Home, consensus: ConsensusSettings) -> None:
 
 
 def pick_starting_port(attempts: int = 100) -> int:
-    """A starting port whose whole range (p2p and RPC of every node) is free."""
+    """A starting port whose whole range (p2p, RPC, REST and metrics of every node) is free."""
     for _ in range(attempts):
         start = random.randrange(20_000, 60_000)
         if all(port_is_free(start + offset) for offset in range(PORT_STEP * VALIDATORS)):
@@ -463,6 +463,9 @@ def make_follower(net: Localnet) -> Follower:
         log_level="info",  # for the block sync lines, which name the longest event-loop stall
         rpc=dataclasses.replace(config.rpc, laddr=rpc_laddr),
         api=dataclasses.replace(config.api, address=f"127.0.0.1:{free_port()}"),
+        instrumentation=dataclasses.replace(
+            config.instrumentation, prometheus_listen_addr=f"127.0.0.1:{free_port()}"
+        ),
         p2p=p2p,
     )
     home.config_file.write_text(node_config.render(config))

@@ -48,6 +48,7 @@ def make_home(root: Path, keys: list[PrivateKey], port: int, timeout_commit: flo
     fund_senders(home.genesis_file, keys)
     text = home.config_file.read_text()
     text = text.replace('laddr = "127.0.0.1:26657"', f'laddr = "127.0.0.1:{port}"')
+    text = text.replace("prometheus = true", "prometheus = false")  # 26660 may be a dev node's
     text = text.replace("timeout_commit_s = 1.0", f"timeout_commit_s = {timeout_commit}")
     text = text.replace('log_level = "info"', 'log_level = "warning"')
     text = text.replace("size = 10000", "size = 50000")

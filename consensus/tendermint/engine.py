@@ -59,6 +59,7 @@ import trio
 
 from consensus.blocks import BlockExecutor, InvalidBlock
 from consensus.engine import CommitListener
+from consensus.metrics import NO_METRICS, ConsensusMetrics
 from consensus.parts import BadPart
 from consensus.privval import verify as ed25519_verify
 from consensus.stalls import StallMeter
@@ -172,6 +173,7 @@ class TendermintEngine:
         on_commit: CommitListener,
         config: EngineConfig | None = None,
         verify: Verify = ed25519_verify,
+        metrics: ConsensusMetrics = NO_METRICS,
     ) -> None:
         """``signer`` is None on a node that follows the chain without voting."""
         self.executor = executor
@@ -180,6 +182,8 @@ class TendermintEngine:
         self.network = network
         self.on_commit = on_commit
         self.config = config or EngineConfig()
+        self.metrics = metrics
+        self._metered_round = 0  # the last round of the current height the metrics heard of
         self._verify = VerifyCache(verify)
         self.machine = RoundStateMachine(
             executor.params.chain_id,
@@ -267,10 +271,13 @@ class TendermintEngine:
         return None
 
     def _tell_step(self) -> None:
-        """Peers hear where we are from the reactor."""
+        """Peers hear where we are from the reactor; the metrics, of a round entered."""
         state = self.machine.state
         step = DECIDED_STEP if state.decision is not None else int(state.step)
         self.reactor.step(state.height, state.round, step)
+        if state.round > self._metered_round:
+            self._metered_round = state.round
+            self.metrics.round_entered(state.round)
 
     async def _evidence_loop(self) -> None:
         async for payload in self._evidence_out:
@@ -540,7 +547,9 @@ class TendermintEngine:
         self._set_timer_at(decided_at + self.config.timeouts.commit_s, _NextHeight(decide.height + 1))
 
     async def _commit(self, block: Block, commit: Commit, *, end_height: bool) -> None:
+        started = time.perf_counter()
         result = await self.executor.apply_async(block, commit)
+        self.metrics.block_committed(block, time.perf_counter() - started)
         if end_height:
             self._recorder.end_height(block.header.height)
         await self.on_commit(block, commit, result)
@@ -552,7 +561,10 @@ class TendermintEngine:
         self._parts.start(height)
         self.reactor.start_height(height)
         self._max_block_bytes = self.executor.limits().max_bytes
-        await self._apply(self.machine.start(height, self.executor.validators_at(height)))
+        validators = self.executor.validators_at(height)
+        self.metrics.height_started(height, validators)
+        self._metered_round = 0
+        await self._apply(self.machine.start(height, validators))
         await self._replay(height, logged)
         for peer, message in self._future.take():
             await self._on_message(peer, message)

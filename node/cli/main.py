@@ -6,6 +6,7 @@ import click
 
 from node.cli.chain_info import chain_info
 from node.cli.common import CLIError, DepindGroup, cli_errors
+from node.cli.explorer_cmd import explorer_command
 from node.cli.genesis_cmd import genesis_group
 from node.cli.gpu_cmd import gpu_group
 from node.cli.job_cmd import job_group
@@ -30,6 +31,7 @@ cli.add_command(testnet_command)
 cli.add_command(chain_info)
 cli.add_command(worker_command)
 cli.add_command(job_group)
+cli.add_command(explorer_command)
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -25,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from consensus.tasks import TaskStatus
 from node.config import APIConfig, parse_laddr
+from node.listen import check_port
 from node.rest import gateway
 from node.rest.errors import HTTPError, error_response
 from node.services import ServiceError, Status
@@ -105,7 +105,7 @@ async def serve(node: Node, *, task_status: TaskStatus[None] = trio.TASK_STATUS_
         task_status.started()
         return
     host, port = parse_laddr(settings.address)
-    check_port(host, port)
+    check_port(host, port, "REST server ([api] address)")
     config = HypercornConfig()
     config.bind = [f"{host}:{port}"]
     config.accesslog = None
@@ -116,19 +116,6 @@ async def serve(node: Node, *, task_status: TaskStatus[None] = trio.TASK_STATUS_
         await nursery.start(_serve, app, config)
         log.info("REST (Cosmos LCD) listening on http://%s:%d", host, port)
         task_status.started()
-
-
-def check_port(host: str, port: int) -> None:
-    """Fail with one clear line if the address cannot be bound: hypercorn would fail deep in
-    nested exception groups, and leak its socket."""
-    try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as hypercorn binds
-            probe.bind((host, port))
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise OSError(f"REST server cannot listen on {host}:{port} ([api] address): {reason}") from None
 
 
 async def _serve(

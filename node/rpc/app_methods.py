@@ -53,8 +53,9 @@ async def abci_query(
     return {"response": response}
 
 
-def run_query(ctx: Call, path: str, request: dict[str, Any]) -> Any:
-    result = ctx.node.app.query(path, json.dumps(request).encode(), 0, False)
+def run_query(ctx: Call, path: str, request: dict[str, Any], height: int = 0) -> Any:
+    """A module path's JSON answer at ``height`` (0: the latest), with the height it was read at."""
+    result = ctx.node.app.query(path, json.dumps(request).encode(), height, False)
     if result.code == NOT_FOUND_CODE and result.codespace == "sdk":
         raise RPCError(NOT_FOUND, result.log)
     if result.code != 0:
@@ -92,12 +93,21 @@ async def providers(ctx: Call, limit: int = 100, next_key: str = "") -> Any:
 
 
 async def offers(
-    ctx: Call, provider: str = "", gpu_model: str = "", state: str = "", limit: int = 100, next_key: str = ""
+    ctx: Call,
+    provider: str = "",
+    gpu_model: str = "",
+    state: str = "",
+    limit: int = 100,
+    next_key: str = "",
+    region: str = "",
+    max_price: int = 0,
 ) -> Any:
-    """GPU market offers in id order, filtered by ``provider``, ``gpu_model`` and ``state``
-    (active, paused, closed), ``limit`` per page; pass ``next_key`` to continue."""
-    request = {"provider": provider, "gpu_model": gpu_model, "state": state}
-    return run_query(ctx, "/market/offers", request | {"limit": limit, "next_key": next_key})
+    """GPU market offers in id order, filtered by ``provider``, ``gpu_model``, ``state``
+    (active, paused, closed), the provider's ``region`` and ``max_price`` (per GPU-hour now;
+    0: any), ``limit`` per page; pass ``next_key`` to continue."""
+    request = {"provider": provider, "gpu_model": gpu_model, "state": state, "region": region}
+    paging = {"max_price": max_price, "limit": limit, "next_key": next_key}
+    return run_query(ctx, "/market/offers", request | paging)
 
 
 async def offer(ctx: Call, id: int) -> Any:
@@ -146,6 +156,31 @@ async def price_index(ctx: Call, model: str, memory_mib: int, compute_capability
         raise RPCError(INVALID_PARAMS, error.detail) from None
     request = {"model": model, "memory_mib": memory_mib, "compute_capability": compute_capability}
     return run_query(ctx, "/market/price_index", request)
+
+
+async def market_summary(ctx: Call, limit: int = 100, next_key: str = "") -> Any:
+    """GPU market offers, orders and leases by state, and the GPU classes with GPUs offered or
+    leased (each with its reference price now) in class-key order, ``limit`` per page; pass
+    ``next_key`` to continue."""
+    return run_query(ctx, "/market/summary", {"limit": limit, "next_key": next_key})
+
+
+async def compute_summary(ctx: Call) -> Any:
+    """Compute jobs by state, the work units verified, fraud proofs, attestation disputes by
+    outcome, availability challenges and the slashes the compute module caused, by reason."""
+    return run_query(ctx, "/compute/summary", {})
+
+
+async def summary(ctx: Call) -> Any:
+    """The market's, compute's and slashing's summaries read at one height (the market's first
+    page of GPU classes): what an overview page shows."""
+    market = run_query(ctx, "/market/summary", {})
+    height = market.pop("height")
+    sections = {"market": market}
+    for name in ("compute", "slashing"):
+        sections[name] = run_query(ctx, f"/{name}/summary", {}, int(height))
+        del sections[name]["height"]
+    return {"height": height} | sections
 
 
 async def jobs(
@@ -271,6 +306,13 @@ async def delegation_rewards(ctx: Call, delegator: str, validator: str = "") -> 
 async def validator_commission(ctx: Call, validator: str) -> Any:
     """A validator's accumulated commission, not yet withdrawn; amounts as LegacyDec text."""
     return run_query(ctx, "/distribution/commission", {"validator": validator})
+
+
+async def validator_slashes(ctx: Call, validator: str, limit: int = 100, next_key: str = "") -> Any:
+    """A validator's slash events (x/distribution), oldest first: height, period and fraction
+    of its tokens; ``limit`` per page, ``next_key`` to continue."""
+    request = {"validator": validator, "limit": limit, "next_key": next_key}
+    return run_query(ctx, "/distribution/slashes", request)
 
 
 async def community_pool(ctx: Call) -> Any:

@@ -18,6 +18,7 @@ REQUEST_TOO_LARGE = -32006  # body or batch over the configured limits
 QUERY_FAILED = -32007  # the application rejected a query
 EVIDENCE_REJECTED = -32008  # broadcast_evidence: invalid, stale, or no networked engine to take it
 RESPONSE_TOO_LARGE = -32009  # the answer (or a batch's answers together) over max_response_bytes
+NODE_UNAVAILABLE = -32010  # a relay (depind explorer's /rpc) could not reach the node, or not in time
 
 MESSAGES = {
     PARSE_ERROR: "Parse error",
@@ -34,6 +35,7 @@ MESSAGES = {
     QUERY_FAILED: "Query failed",
     EVIDENCE_REJECTED: "Evidence rejected",
     RESPONSE_TOO_LARGE: "Response too large",
+    NODE_UNAVAILABLE: "Node unavailable",
 }
 
 

@@ -23,13 +23,14 @@ from hypercorn.trio import serve as hypercorn_serve
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from consensus.tasks import TaskStatus
 from node.config import RPCConfig, parse_laddr
 from node.events import Subscription
-from node.rpc import app_methods, consensus_methods, methods
+from node.explorer import site as explorer_site
+from node.rpc import app_methods, consensus_methods, decoded, methods
 from node.rpc.dispatch import Method, Registry, bind, openrpc
 from node.rpc.errors import (
     INTERNAL_ERROR,
@@ -86,6 +87,7 @@ APP_METHODS = [
     "leases",
     "lease",
     "price_index",
+    "market_summary",
     "jobs",
     "job",
     "attestations",
@@ -93,6 +95,8 @@ APP_METHODS = [
     "provider_stats",
     "posted_chunks",
     "capacity",
+    "compute_summary",
+    "summary",
     "inflation",
     "annual_provisions",
     "validators_staking",
@@ -103,11 +107,13 @@ APP_METHODS = [
     "staking_pool",
     "delegation_rewards",
     "validator_commission",
+    "validator_slashes",
     "community_pool",
     "signing_info",
     "params",
     "simulate",
 ]
+DECODED_METHODS = ["decoded_tx", "decoded_txs"]
 CONSENSUS_METHODS = ["net_info", "consensus_state", "dump_consensus_state", "broadcast_evidence"]
 WEBSOCKET_METHODS = ["subscribe", "unsubscribe", "unsubscribe_all"]
 
@@ -118,6 +124,8 @@ def build_registry() -> Registry:
         registry.add(name, getattr(methods, name))
     for name in CONSENSUS_METHODS:
         registry.add(name, getattr(consensus_methods, name))
+    for name in DECODED_METHODS:
+        registry.add(name, getattr(decoded, name))
     for name in APP_METHODS:
         registry.add(name, getattr(app_methods, name))
     for name in WEBSOCKET_METHODS:
@@ -324,10 +332,19 @@ def build_app(node: Node) -> Starlette:
         routes=[
             Route("/", http_rpc, methods=["POST"]),
             WebSocketRoute("/websocket", websocket_rpc),
+            *explorer_routes(node),  # before the URI requests, which would take /explorer
             # CometBFT serves URI requests whatever the HTTP method; a body is not read.
             Route("/{method}", http_uri, methods=["GET", "POST"]),
         ]
     )
+
+
+def explorer_routes(node: Node) -> list[BaseRoute]:
+    """The explorer's pages (``[explorer] enabled``), talking to this server."""
+    if not node.config.explorer.enabled:
+        return []
+    endpoints = explorer_site.Endpoints(rpc="/", websocket="/websocket", chain_id=node.chain_id)
+    return explorer_site.routes(endpoints)
 
 
 async def read_limited(request: Request, limit: int) -> bytes | None:
@@ -396,6 +413,8 @@ async def serve(node: Node, *, task_status: TaskStatus[None] = trio.TASK_STATUS_
     async with trio.open_nursery() as nursery:
         await nursery.start(_serve, app, config)
         log.info("JSON-RPC listening on http://%s:%d (WebSocket /websocket)", host, port)
+        if node.config.explorer.enabled:
+            log.info("explorer at http://%s:%d%s/", host, port, explorer_site.PREFIX)
         task_status.started()
 
 

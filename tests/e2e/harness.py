@@ -2,7 +2,7 @@
 
 ``DepindProcess`` owns one node process on an existing home: the child process,
 its log and an HTTP client. ``NodeProcess`` is one made on a home of its own with
-``node.home`` (funded test keys in genesis, free RPC and REST ports, a short commit
+``node.home`` (funded test keys in genesis, free RPC, REST and metrics ports, a short commit
 timeout); tests/e2e/network.py makes one per node of a ``depind testnet``.
 Every wait is bounded in time; the fixture finalizers stop whatever is still
 running (SIGTERM, then SIGKILL) and close every handle, so no process, socket
@@ -129,6 +129,9 @@ class DepindProcess:
         self.ws_url = f"ws://127.0.0.1:{port}/websocket"
         host, rest_port = node_config.parse_laddr(node_config.load(home.config_file).api.address)
         self.rest_url = f"http://{host}:{rest_port}"  # REST (Cosmos LCD paths), as the home's config says
+        metrics = node_config.load(home.config_file).instrumentation.prometheus_listen_addr
+        metrics_host, metrics_port = node_config.parse_laddr(metrics)
+        self.metrics_url = f"http://{metrics_host}:{metrics_port}/metrics"  # Prometheus exposition
         self.process: subprocess.Popen[bytes] | None = None
         # What ``launch`` runs; a fault test may swap in another node (tests/e2e/maverick.py).
         self.command = [sys.executable, "-m", "node.cli.main", "start", "--home", str(home.root)]
@@ -351,8 +354,8 @@ def init_single_home(
     timeout_commit_s: float,
     edit_genesis: Callable[[GenesisDoc], None] | None,
 ) -> GenesisDoc:
-    """A single-validator home: ``funded`` accounts, RPC on ``port``, REST on another free
-    port (not 1317: tests run many nodes at once), a short commit timeout."""
+    """A single-validator home: ``funded`` accounts, RPC on ``port``, REST and metrics on other
+    free ports (not 1317 and 26660: tests run many nodes at once), a short commit timeout."""
     genesis = init_solo_home(home, "e2e", CHAIN_ID, funds=SELF_STAKE)  # the operator holds its stake only
     for address, amount in funded.items():
         genesis = add_genesis_account(home, address, [CoinJSON(denom=DENOM, amount=amount)])
@@ -365,6 +368,9 @@ def init_single_home(
         rpc=dataclasses.replace(config.rpc, laddr=f"127.0.0.1:{port}"),
         api=dataclasses.replace(config.api, address=f"127.0.0.1:{free_port(other_than=port)}"),
         consensus=dataclasses.replace(config.consensus, timeout_commit_s=timeout_commit_s),
+        instrumentation=dataclasses.replace(
+            config.instrumentation, prometheus_listen_addr=f"127.0.0.1:{free_port(other_than=port)}"
+        ),
     )
     home.config_file.write_text(node_config.render(config))
     return genesis

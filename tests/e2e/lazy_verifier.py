@@ -21,12 +21,18 @@ from gpu.proofs import Attestation, encode_attestation
 from node import verifier
 from node.cli.main import cli
 from node.config import VerifierConfig
+from node.metrics.verifier import VerifierMetrics
 from node.outputs.check import save_cr
 from node.verifier import CR_DIR, Assignment, Outcome
 
 
 def attest_unchecked(
-    assignment: Assignment, endpoint: str, operator: bytes, work_dir: Path, config: VerifierConfig
+    assignment: Assignment,
+    endpoint: str,
+    operator: bytes,
+    work_dir: Path,
+    config: VerifierConfig,
+    metrics: VerifierMetrics,
 ) -> Outcome:
     """``node.verifier.check_assignment``'s signature; nothing fetched, nothing checked."""
     steps = layout(assignment.header)

@@ -203,9 +203,9 @@ def is_port_free(port: int) -> bool:
 
 
 def pick_starting_port(validators: int) -> int:
-    """A starting port P at random whose whole range P .. P + 10 (N-1) + 2 binds now (each
-    node's p2p, RPC and REST ports)."""
-    span = PORT_STEP * (validators - 1) + 3
+    """A starting port P at random whose whole range P .. P + 10 (N-1) + 4 binds now (each
+    node's p2p, RPC, REST and metrics ports)."""
+    span = PORT_STEP * (validators - 1) + 5
     for _ in range(PORT_ATTEMPTS):
         start = random.randrange(PORT_RANGE[0], PORT_RANGE[1] - span)
         if all(is_port_free(port) for port in range(start, start + span)):
@@ -261,6 +261,9 @@ def add_node(network: Network, root: Path, **p2p: Any) -> DepindProcess:
         rpc=dataclasses.replace(config.rpc, laddr=f"127.0.0.1:{rpc_port}"),
         api=dataclasses.replace(config.api, address=f"127.0.0.1:{free_port(other_than=rpc_port)}"),
         consensus=node_config.load(network.nodes[0].home.config_file).consensus,
+        instrumentation=dataclasses.replace(
+            config.instrumentation, prometheus_listen_addr=f"127.0.0.1:{free_port(other_than=rpc_port)}"
+        ),
     )
     home.config_file.write_text(node_config.render(config))
     peers = tuple(f"{node.p2p_laddr}/p2p/{node.node_id}" for node in network.nodes)

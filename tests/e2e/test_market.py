@@ -6,7 +6,8 @@ flows block by block, exact to the unit at each block's time; a top-up extends t
 lease; the requester closes it and gets back exactly what was not earned. A lease
 extended beyond what its escrow pays closes in the first block at or after its run-out
 time with ``insufficient_funds``, charged exactly the deposit. The worker comes back
-after the node restarts. The provider's exit closes its last lease with a refund.
+after the node restarts. The provider's exit closes its last lease with a refund, and the
+``summary`` method counts every offer, order and lease by state.
 """
 
 from __future__ import annotations
@@ -176,6 +177,19 @@ def check_exit_closes_with_refund(
     assert {offer["state"] for offer in offers} == {"closed"}
     exiting = node.rpc("provider", owner=provider.address)
     assert exiting["status"] == "exiting"  # collateral is released only after the exit delay
+    check_summary_counts_every_record(node, height)
+
+
+def check_summary_counts_every_record(node: NodeProcess, since: int) -> None:
+    """Three orders matched and their three leases closed; the one offer closed."""
+    summary = node.rpc("summary")
+    assert int(summary["height"]) >= since
+    market = summary["market"]
+    assert market["offers"] == {"active": 0, "paused": 0, "closed": 1}
+    assert market["orders"] == {"open": 0, "matched": 3, "cancelled": 0, "expired": 0}
+    assert market["leases"] == {"pending": 0, "active": 0, "closed": 3}
+    assert market["classes"] == [] and market["next_key"] is None
+    assert summary["compute"]["jobs"]["valid"] == 0 and summary["slashing"]["slashes"]["double_sign"] == 0
 
 
 # -- helpers ---------------------------------------------------------------------------------------

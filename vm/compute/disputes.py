@@ -39,7 +39,7 @@ from vm.compute.keeper import ComputeKeeper
 from vm.compute.msgs import MsgAnswerDispute, MsgDisputeAttestation, parse_cr_opening, parse_dispute
 from vm.compute.params import Params
 from vm.compute.settlement import move, pay, pay_from_pool, punish_false_attester, refund_dispute
-from vm.compute.store import DEPOSITS
+from vm.compute.store import DEPOSITS, dispute_tally
 from vm.compute.types import AttestationRecord, Dispute, Job, JobState, PendingDispute, Verdict
 from vm.context import Context
 from vm.store.cache import ReadStore, Store
@@ -161,6 +161,7 @@ def open_dispute(
     )
     disputes = sorted([*job.disputes, pending], key=lambda d: d.member)
     move(keeper, store, job, msgspec.structs.replace(job, disputes=disputes))
+    keeper.add_tally(store, dispute_tally("opened"))
     ctx.emit(
         DisputeOpened(
             job_id=str(job.id),
@@ -235,6 +236,7 @@ def handle_answer_dispute(keeper: ComputeKeeper, ctx: Context, msg: MsgAnswerDis
         uphold_pending(keeper, ctx, job, record, pending, WRONG_ANSWER, params)
     else:
         pay(keeper, store, member, pending.bond, params.denom)
+        keeper.add_tally(store, dispute_tally("refuted"))
 
 
 # -- deadlines -------------------------------------------------------------------------------------
@@ -303,6 +305,7 @@ def uphold(
     counting, and the disputer is paid from the PoUW pool (what it holds, if less)."""
     disputed = msgspec.structs.replace(record, dispute=Dispute(disputer, ctx.env.height))
     punish_false_attester(keeper, ctx, job, disputed, params)
+    keeper.add_tally(ctx.store, dispute_tally("upheld"))
     reward = pay_from_pool(keeper, ctx.store, disputer, params.dispute_reward, params.denom)
     ctx.emit(
         AttestationDisputed(

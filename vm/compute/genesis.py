@@ -2,9 +2,12 @@
 
 The section holds the params, the jobs (with their results, committees, fraud records,
 availability challenges and disputes awaiting answers), the attestations, the providers'
-totals, the chunks posted to answer challenges, the capacity records and the job counter;
-the indexes, the open-job counts and the six job queues are derived from the jobs at init,
-and the two capacity queues from the capacity records, exactly as the handlers keep them.
+totals, the chunks posted to answer challenges, the capacity records, the job counter and
+the chain-wide totals no record keeps (fraud proofs, disputes by outcome, availability
+challenges, providers' collateral slashes by reason: members' attestation slashes are the
+slashing module's); the indexes, the open-job counts, the six job queues and the tallies of
+jobs by state and of verified work units are derived from the jobs at init, and the two
+capacity queues from the capacity records, exactly as the handlers keep them.
 A job's spec digest and work units are derived from its header.
 Deposits of unsettled jobs and bonds of open challenges and pending disputes must be in the
 compute account's genesis balance (the ``deposits-backed`` invariant, checked once genesis
@@ -22,11 +25,14 @@ from genesis.compute import (
     CommitteeMemberJSON,
     ComputeGenesis,
     ComputeResultJSON,
+    ComputeTotalsJSON,
     DisputeJSON,
+    DisputeTotalsJSON,
     FraudJSON,
     JobJSON,
     PendingDisputeJSON,
     PostedChunksJSON,
+    ProviderSlashesJSON,
     ProviderStatsJSON,
 )
 from gpu.attestation import gemm_tensors
@@ -45,7 +51,15 @@ from vm.compute.capacity import (
 from vm.compute.keeper import ComputeKeeper
 from vm.compute.msgs import DIGEST_BYTES, parse_header
 from vm.compute.params import MAX_AVAILABILITY_SAMPLES, format_params, parse_params, validate_params
-from vm.compute.settlement import enqueue
+from vm.compute.settlement import PROVIDER_SLASH_REASONS, enqueue
+from vm.compute.store import (
+    AVAILABILITY_CHALLENGES,
+    DISPUTE_OUTCOMES,
+    FRAUD_PROOFS,
+    ComputeStore,
+    dispute_tally,
+    slash_tally,
+)
 from vm.compute.types import (
     AttestationRecord,
     AvailabilityChallenge,
@@ -63,7 +77,7 @@ from vm.compute.types import (
 )
 from vm.context import Context
 from vm.errors import InvalidRequest
-from vm.store.cache import ReadStore
+from vm.store.cache import ReadStore, Store
 from vm.types import Address, format_address, parse_address
 
 JOB_STATES = {state.name.lower(): state for state in JobState}
@@ -233,6 +247,27 @@ def init_genesis(keeper: ComputeKeeper, ctx: Context, state: ComputeGenesis) -> 
     for posted in state.posted_chunks:
         keeper.set_posted_chunks(store, from_posted_json(posted))
     init_capacities(keeper, store, state.capacities)
+    init_totals(keeper, store, state.totals)
+
+
+def init_totals(keeper: ComputeStore, store: Store, totals: ComputeTotalsJSON) -> None:
+    keeper.set_tally(store, FRAUD_PROOFS, totals.fraud_proofs)
+    keeper.set_tally(store, AVAILABILITY_CHALLENGES, totals.availability_challenges)
+    for outcome in DISPUTE_OUTCOMES:
+        keeper.set_tally(store, dispute_tally(outcome), getattr(totals.disputes, outcome))
+    for reason in PROVIDER_SLASH_REASONS:
+        keeper.set_tally(store, slash_tally(reason), getattr(totals.provider_slashes, reason))
+
+
+def export_totals(keeper: ComputeStore, store: ReadStore) -> ComputeTotalsJSON:
+    disputes = {outcome: keeper.get_tally(store, dispute_tally(outcome)) for outcome in DISPUTE_OUTCOMES}
+    slashes = {reason: keeper.get_tally(store, slash_tally(reason)) for reason in PROVIDER_SLASH_REASONS}
+    return ComputeTotalsJSON(
+        fraud_proofs=keeper.get_tally(store, FRAUD_PROOFS),
+        disputes=DisputeTotalsJSON(**disputes),
+        availability_challenges=keeper.get_tally(store, AVAILABILITY_CHALLENGES),
+        provider_slashes=ProviderSlashesJSON(**slashes),
+    )
 
 
 def export_genesis(keeper: ComputeKeeper, store: ReadStore) -> ComputeGenesis:
@@ -244,6 +279,7 @@ def export_genesis(keeper: ComputeKeeper, store: ReadStore) -> ComputeGenesis:
         last_job_id=keeper.last_job_id(store),
         posted_chunks=[to_posted_json(posted) for posted in keeper.iterate_posted_chunks(store)],
         capacities=export_capacities(keeper, store),
+        totals=export_totals(keeper, store),
     )
 
 

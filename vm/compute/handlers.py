@@ -45,7 +45,7 @@ from vm.compute.settlement import (
     pay,
     settle_invalid,
 )
-from vm.compute.store import DEPOSITS
+from vm.compute.store import AVAILABILITY_CHALLENGES, DEPOSITS
 from vm.compute.types import (
     AttestationRecord,
     AvailabilityChallenge,
@@ -339,6 +339,7 @@ def handle_challenge_availability(keeper: ComputeKeeper, ctx: Context, msg: MsgC
         answered_height=0,
     )
     move(keeper, store, job, msgspec.structs.replace(job, availability=challenge))
+    keeper.add_tally(store, AVAILABILITY_CHALLENGES)
     ctx.emit(
         AvailabilityChallenged(
             job_id=str(job.id),

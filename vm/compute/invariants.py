@@ -1,5 +1,5 @@
-"""compute invariants: deposits are fully backed, and every queue, count and index agrees
-with the jobs it is derived from."""
+"""compute invariants: deposits are fully backed, and every queue, count, index and tally
+agrees with the jobs it is derived from."""
 
 from __future__ import annotations
 
@@ -67,4 +67,19 @@ def open_jobs_counted(keeper: ComputeKeeper, store: ReadStore) -> str | None:
         return "the open-job counts per lease differ from the jobs"
     if set(keeper.iterate_open_by_provider(store)) != per_provider:
         return "the open-job index per provider differs from the jobs"
+    return None
+
+
+def jobs_tallied(keeper: ComputeKeeper, store: ReadStore) -> str | None:
+    """The jobs' tally by state and the verified work units are a recount of the jobs."""
+    states: Counter[int] = Counter()
+    work = 0
+    for job in keeper.iterate_jobs(store):
+        states[job.state] += 1
+        if job.state == JobState.VALID and job.capacity is None:
+            work += job.work_units
+    if keeper.job_counts(store) != dict(states):
+        return "the jobs' tally by state differs from the jobs"
+    if keeper.work_units_verified(store) != work:
+        return f"{keeper.work_units_verified(store)} work units counted verified; the valid jobs hold {work}"
     return None

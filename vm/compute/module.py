@@ -85,6 +85,7 @@ def build(wiring: Wiring) -> Module:
             "provider_stats": partial(queries.query_provider_stats, keeper),
             "posted_chunks": partial(queries.query_posted_chunks, keeper),
             "capacity": partial(capacity.query_capacity, keeper),
+            "summary": partial(queries.query_summary, keeper),
         },
         services=services.services(keeper),
         params=params,
@@ -95,6 +96,7 @@ def build(wiring: Wiring) -> Module:
             "jobs-queued": partial(invariants.jobs_queued, keeper),
             "open-jobs-counted": partial(invariants.open_jobs_counted, keeper),
             "capacity-queued": partial(capacity.capacity_queued, keeper),
+            "jobs-tallied": partial(invariants.jobs_tallied, keeper),
         },
     )
 

@@ -4,6 +4,9 @@ app queries serve.
 Lists are in id order, ``limit`` (default and most 100) per page; ``next_key`` (an id, as
 text) resumes where a page stopped. A filtered list reads at most ``MAX_SCAN`` records per
 page, so a page may come back short with a ``next_key``.
+
+The summary reads the tallies the store keeps, never the jobs. Counts are JSON integers, as
+every other number here; the verified work units, a sum with no bound, are decimal text.
 """
 
 from __future__ import annotations
@@ -13,7 +16,15 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from vm.compute.genesis import JOB_STATES, to_attestation_json, to_job_json, to_pending_json, to_stats_json
+from gpu.header import JobHeader
+from vm.compute.genesis import (
+    JOB_STATES,
+    export_totals,
+    to_attestation_json,
+    to_job_json,
+    to_pending_json,
+    to_stats_json,
+)
 from vm.compute.handlers import job_kind, stored_header
 from vm.compute.keeper import ComputeKeeper
 from vm.compute.types import AttestationRecord, Job, JobState, ProviderStats
@@ -60,12 +71,31 @@ def state_arg(request: dict[str, Any]) -> JobState | None:
 
 
 def job_json(job: Job) -> Any:
-    """A job as genesis writes it, with what its header gives: kind, spec digest, work units."""
+    """A job as genesis writes it, with what its header gives: kind, spec (the header's fields),
+    spec digest, work units."""
     answer: dict[str, Any] = msgspec.to_builtins(to_job_json(job))
+    header = stored_header(job)
     answer.update(
-        kind=job_kind(stored_header(job)), spec_digest=job.spec_digest.hex(), work_units=job.work_units
+        kind=job_kind(header),
+        spec=spec_json(header),
+        spec_digest=job.spec_digest.hex(),
+        work_units=job.work_units,
     )
     return answer
+
+
+def spec_json(header: JobHeader) -> dict[str, Any]:
+    """A header's fields with its kind, the roots of supplied tensors in hex (null: seeded)."""
+    fields: dict[str, Any] = msgspec.to_builtins(header, builtin_types=(bytes,))
+    return {name: _hex(value) for name, value in fields.items()}
+
+
+def _hex(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list):
+        return [_hex(item) for item in value]
+    return value
 
 
 def query_job(keeper: ComputeKeeper, store: ReadStore, request: dict[str, Any]) -> Any:
@@ -139,6 +169,19 @@ def query_posted_chunks(keeper: ComputeKeeper, store: ReadStore, request: dict[s
     pairs = zip(posted.chunks, posted.data, strict=True)
     chunks = [{"index": index, "data": data.hex()} for index, data in pairs]
     return {"job_id": job.id, "answered_height": posted.answered_height, "chunks": chunks}
+
+
+def query_summary(keeper: ComputeKeeper, store: ReadStore, _: dict[str, Any]) -> Any:
+    """Jobs by state, the work units of the valid jobs on leases, and the totals genesis
+    carries: fraud proofs, disputes by outcome, availability challenges, providers' collateral
+    slashes by reason (``/slashing/summary`` counts the validators', members' included)."""
+    counts = keeper.job_counts(store)
+    answer: dict[str, Any] = {
+        "jobs": {name: counts.get(int(state), 0) for name, state in JOB_STATES.items()},
+        "work_units_verified": str(keeper.work_units_verified(store)),
+    }
+    answer.update(msgspec.to_builtins(export_totals(keeper, store)))
+    return answer
 
 
 # -- lists ----------------------------------------------------------------------------------------

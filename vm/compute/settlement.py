@@ -40,7 +40,15 @@ from vm.compute import expected
 from vm.compute.capacity import record_outcome
 from vm.compute.events import AttesterSlashed, AvailabilityFailed, DisputeClosed, FraudProven, JobVerdict
 from vm.compute.params import BPS, Params
-from vm.compute.store import DEPOSITS, REWARD_POOL, ComputeStore, id_bytes
+from vm.compute.store import (
+    DEPOSITS,
+    FRAUD_PROOFS,
+    REWARD_POOL,
+    ComputeStore,
+    dispute_tally,
+    id_bytes,
+    slash_tally,
+)
 from vm.compute.types import (
     AttestationRecord,
     AvailabilityChallenge,
@@ -62,6 +70,9 @@ FALSE_ATTESTATION = "false_attestation"
 MISSED_ATTESTATION = "missed_attestation"
 FRAUD_PROOF = "fraud_proof"  # why an invalid job is invalid: a fraud proof held
 UNAVAILABLE = "unavailable"  # or its provider did not answer an availability challenge
+# Why the module slashes a provider's collateral: its invalid job's verdict reason. A member's
+# stake slashed for its attestation is the slashing module's to count (``punish_attestation``).
+PROVIDER_SLASH_REASONS = (FRAUD_PROOF, UNAVAILABLE)
 
 
 # -- queues --------------------------------------------------------------------------------------
@@ -144,6 +155,7 @@ def finish(keeper: ComputeStore, ctx: Context, job: Job, state: JobState, fraud:
 def refund_dispute(keeper: ComputeStore, ctx: Context, job: Job, dispute: PendingDispute, denom: str) -> None:
     """A dispute that ends unanswered for another reason than its deadline: the bond goes back."""
     pay(keeper, ctx.store, dispute.disputer, dispute.bond, denom)
+    keeper.add_tally(ctx.store, dispute_tally("closed"))
     ctx.emit(
         DisputeClosed(
             job_id=str(job.id),
@@ -222,6 +234,8 @@ def settle_invalid(
     challenge = job.open_challenge()
     done = finish(keeper, ctx, job, JobState.INVALID, Fraud(prover, ctx.env.height))
     taken, to_requester, to_prover = slash_collateral(keeper, store, done, prover, params)
+    reason = FRAUD_PROOF if proof is not None else UNAVAILABLE
+    keeper.add_tally(store, slash_tally(reason))
     pay(keeper, store, job.requester, job.price, params.denom)
     if params.slash_closes_lease and is_lease_open(keeper, ctx, job.lease_id):
         keeper.market.slash_lease(ctx, job.lease_id)
@@ -231,6 +245,7 @@ def settle_invalid(
     burned = str(0 if taken is None else taken.amount - to_requester - to_prover)
     provider, prover_text = format_address(Address(job.provider)), format_address(Address(prover))
     if proof is not None:
+        keeper.add_tally(store, FRAUD_PROOFS)
         ctx.emit(
             FraudProven(
                 job_id=str(job.id),
@@ -260,7 +275,6 @@ def settle_invalid(
             )
         )
     punish_valid_attesters(keeper, ctx, done, params)
-    reason = FRAUD_PROOF if proof is not None else UNAVAILABLE
     emit_verdict(ctx, done, "invalid", refunded=job.price, reason=reason)
     return done
 

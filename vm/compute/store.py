@@ -23,15 +23,25 @@ Keys (inside the module's prefix; ids are 8 bytes big-endian, addresses 20 raw b
     q/dispute/<height><id>              jobs with disputes awaiting an answer, by each deadline
     q/capdue/<height><provider>         providers due a capacity challenge, by the height they are due
     q/capexp/<height><provider>         capacity measurements, by the last height they count
+    tally/job/<state>                   how many jobs are in the state (its number, 1 byte)
+    tally/work                          work units of the valid jobs on leases (big-endian,
+                                          as long as the sum needs)
+    tally/fraud                         fraud proofs that held
+    tally/avail                         availability challenges opened
+    tally/dispute/<outcome>             attestation disputes by outcome (``DisputeOutcome``)
+    tally/slash/<reason>                providers' collateral slashes, by their verdict's reason
 
 Every index and queue is derived from the jobs (genesis rebuilds them that way), the two
-capacity queues from the capacity records; index values are a single ``0x01``: state never
-holds empty values.
+capacity queues from the capacity records, and so are the job and work-unit tallies, kept by
+``set_job``; the other tallies count events no record keeps, and genesis carries them.
+Counts are 8 bytes big-endian, deleted at zero; index values are a single ``0x01``: state
+never holds empty values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal, get_args
 
 from genesis.compute import ComputeParams
 from vm.compute.errors import JobNotFound
@@ -59,6 +69,17 @@ ATTESTATION = b"a/"
 STATS = b"stats/"
 POSTED_CHUNKS = b"chunks/"
 CAPACITY = b"cap/"
+TALLY = b"tally/"
+JOB_TALLY = TALLY + b"job/"
+WORK_TALLY = TALLY + b"work"
+FRAUD_PROOFS = b"fraud"  # the names of the tallies kept by ``add_tally``
+AVAILABILITY_CHALLENGES = b"avail"
+
+# How an attestation dispute went: a row dispute opened (it waits for the member's answer); a
+# dispute upheld (one-shot, a wrong answer or none); a row dispute refuted by the member's
+# answer; a row dispute closed unanswered, its bond back, when the job settled otherwise.
+DisputeOutcome = Literal["opened", "upheld", "refuted", "closed"]
+DISPUTE_OUTCOMES: tuple[DisputeOutcome, ...] = get_args(DisputeOutcome)
 
 PRESENT = b"\x01"
 ID_SIZE = 8
@@ -67,6 +88,14 @@ ADDRESS_SIZE = 20
 
 def id_bytes(value: int) -> bytes:
     return value.to_bytes(ID_SIZE, "big")
+
+
+def dispute_tally(outcome: DisputeOutcome) -> bytes:
+    return b"dispute/" + outcome.encode()
+
+
+def slash_tally(reason: str) -> bytes:
+    return b"slash/" + reason.encode()
 
 
 class ComputeStore:
@@ -132,8 +161,9 @@ class ComputeStore:
         return found
 
     def set_job(self, store: Store, job: Job) -> None:
-        """Write a job and keep its indexes: the party indexes, and the open-job count of its
-        lease and index of its provider while it is not settled."""
+        """Write a job and keep its indexes: the party indexes, the open-job count of its
+        lease and index of its provider while it is not settled, and the tallies of jobs by
+        state and of verified work."""
         kv = self._kv(store)
         item = id_bytes(job.id)
         old = self.get_job(store, job.id)
@@ -147,15 +177,22 @@ class ComputeStore:
         is_open = not JobState(job.state).is_terminal
         if is_open != was_open:
             self._add_open(kv, job, 1 if is_open else -1)
+        if old is None or old.state != job.state:
+            self._retally(kv, old, job)
+
+    def _retally(self, kv: PrefixStore, old: Job | None, new: Job) -> None:
+        """A job enters its state (from ``old``'s); a valid job on a lease adds its work units
+        (a capacity challenge counts no work, as in its provider's totals)."""
+        if old is not None:
+            _add_count(kv, JOB_TALLY + bytes([old.state]), -1)
+        _add_count(kv, JOB_TALLY + bytes([new.state]), 1)
+        if new.state == JobState.VALID and new.capacity is None and new.work_units:
+            total = _count(kv, WORK_TALLY) + new.work_units
+            kv.set(WORK_TALLY, total.to_bytes((total.bit_length() + 7) // 8, "big"))
 
     def _add_open(self, kv: PrefixStore, job: Job, delta: int) -> None:
         if job.lease_id:  # a capacity challenge counts against no lease
-            key = OPEN_BY_LEASE + id_bytes(job.lease_id)
-            count = _count(kv, key) + delta
-            if count:
-                kv.set(key, id_bytes(count))
-            else:
-                kv.delete(key)
+            _add_count(kv, OPEN_BY_LEASE + id_bytes(job.lease_id), delta)
         if delta > 0:
             kv.set(OPEN_BY_PROVIDER + job.provider + id_bytes(job.id), PRESENT)
         else:
@@ -252,6 +289,30 @@ class ComputeStore:
         for _, raw in self._kv(store).iterate(CAPACITY, prefix_end(CAPACITY)):
             yield decode(raw, CapacityRecord)
 
+    # -- tallies ---------------------------------------------------------------------------------
+
+    def job_counts(self, store: ReadStore) -> dict[int, int]:
+        """How many jobs are in each state; a state none is in is left out."""
+        found = self._kv(store).iterate(JOB_TALLY, prefix_end(JOB_TALLY))
+        return {key[len(JOB_TALLY)]: int.from_bytes(raw, "big") for key, raw in found}
+
+    def work_units_verified(self, store: ReadStore) -> int:
+        return _count(self._kv(store), WORK_TALLY)
+
+    def get_tally(self, store: ReadStore, name: bytes) -> int:
+        return _count(self._kv(store), TALLY + name)
+
+    def add_tally(self, store: Store, name: bytes) -> None:
+        """Count one more of ``name``: ``FRAUD_PROOFS``, ``AVAILABILITY_CHALLENGES``, a
+        ``dispute_tally`` or a ``slash_tally``."""
+        kv = self._kv(store)
+        kv.set(TALLY + name, id_bytes(_count(kv, TALLY + name) + 1))
+
+    def set_tally(self, store: Store, name: bytes, value: int) -> None:
+        """A tally as genesis carries it (none at zero)."""
+        if value:
+            self._kv(store).set(TALLY + name, id_bytes(value))
+
     # -- helpers ---------------------------------------------------------------------------------
 
     def _ids(self, store: ReadStore, first: bytes, start: int) -> Iterator[int]:
@@ -262,3 +323,14 @@ class ComputeStore:
 def _count(kv: PrefixStore, key: bytes) -> int:
     raw = kv.get(key)
     return 0 if raw is None else int.from_bytes(raw, "big")
+
+
+def _add_count(kv: PrefixStore, key: bytes, delta: int) -> None:
+    """Add ``delta`` to an 8-byte count; a count at zero is deleted."""
+    count = _count(kv, key) + delta
+    if count < 0:
+        raise ValueError(f"count {key!r} would go below zero")
+    if count:
+        kv.set(key, id_bytes(count))
+    else:
+        kv.delete(key)

@@ -53,6 +53,7 @@ def build(wiring: Wiring) -> Module:
             "rewards": partial(queries.query_rewards, keeper),
             "commission": partial(queries.query_commission, keeper),
             "community_pool": partial(queries.query_community_pool, keeper),
+            "slashes": partial(queries.query_slashes, keeper),
         },
         services=queries.services(keeper),
         params=params,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
+from cosmpy.protos.cosmos.base.query.v1beta1.pagination_pb2 import PageRequest
 from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
 from cosmpy.protos.cosmos.distribution.v1beta1 import distribution_pb2 as pb
 from cosmpy.protos.cosmos.distribution.v1beta1 import query_pb2 as query
@@ -32,15 +33,18 @@ from vm.distribution.types import SlashEvent, format_valoper, parse_valoper
 from vm.errors import InvalidRequest
 from vm.module import Service
 from vm.pagination import paginate
-from vm.query_args import text_arg
+from vm.query_args import limit_arg, text_arg
 from vm.store.cache import ReadStore
 from vm.types import Address, format_address, parse_address
 
 SERVICE = "/cosmos.distribution.v1beta1.Query/"
 
 
+NUMBER_SIZE = 8  # a height or a period in a slash event's page key
+
+
 def _number(value: int) -> bytes:
-    return value.to_bytes(8, "big")
+    return value.to_bytes(NUMBER_SIZE, "big")
 
 
 def dec_coins_pb(coins: DecCoins) -> list[coin_pb2.DecCoin]:
@@ -257,3 +261,36 @@ def query_commission(keeper: DistributionKeeper, store: ReadStore, request: dict
 
 def query_community_pool(keeper: DistributionKeeper, store: ReadStore, _: dict[str, Any]) -> Any:
     return {"pool": dec_coins_json(keeper.get_community_pool(store))}
+
+
+def query_slashes(keeper: DistributionKeeper, store: ReadStore, request: dict[str, Any]) -> Any:
+    """A ``validator``'s slash events, oldest first, ``limit`` per page: the height, the
+    period the slash ended and the fraction of its tokens taken. ``next_key`` is opaque hex
+    (a height and a period), as the staking pages', ``""`` on the last page."""
+    operator = _validator_address(text_arg(request, "validator"))
+    start = _slash_key(text_arg(request, "next_key", ""))
+    first_height = int.from_bytes(start[:NUMBER_SIZE], "big")
+
+    def entries(key: bytes) -> Iterator[tuple[bytes, SlashEvent]]:
+        for event in keeper.slash_events(store, operator, first_height):
+            event_key = _number(event.height) + _number(event.validator_period)
+            if event_key >= key:
+                yield event_key, event
+
+    events, page = paginate(entries, PageRequest(key=start, limit=limit_arg(request)))
+    slashes = [
+        {"height": str(e.height), "period": str(e.validator_period), "fraction": dec.format(e.fraction)}
+        for e in events
+    ]
+    return {"slashes": slashes, "next_key": page.next_key.hex()}
+
+
+def _slash_key(text: str) -> bytes:
+    """A slash page's start: empty, or the 16 bytes (height, period) a previous page gave."""
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise InvalidRequest("next_key must be the hex a previous page gave") from None
+    if len(key) not in (0, 2 * NUMBER_SIZE):
+        raise InvalidRequest("next_key must be the hex a previous page gave")
+    return key

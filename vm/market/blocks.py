@@ -63,7 +63,7 @@ def warn_low_escrow(keeper: MarketStore, ctx: Context) -> None:
         lease = keeper.get_lease(store, int.from_bytes(item, "big"))
         if lease is None or lease.state != LeaseState.ACTIVE or not lease.warn_ns:
             continue
-        keeper.set_lease(store, msgspec.structs.replace(lease, warn_ns=0))  # fired
+        keeper.set_lease(store, lease, msgspec.structs.replace(lease, warn_ns=0))  # fired
         ctx.emit(
             EscrowLow(
                 lease_id=str(lease.id),

@@ -158,7 +158,7 @@ def init_genesis(keeper: MarketKeeper, ctx: Context, state: MarketGenesis) -> No
             if order.expires_ns:
                 keeper.expiry_queue.push(store, order.expires_ns, id_bytes(order.id))
         else:
-            keeper.set_order(store, order)
+            keeper.set_order(store, None, order)
     for lease_entry in state.leases:
         init_lease(keeper, store, from_lease_json(lease_entry))
     for index in state.price_indexes:
@@ -179,7 +179,7 @@ def count_delegations(keeper: MarketKeeper, store: Store) -> None:
 
 
 def init_lease(keeper: MarketKeeper, store: Store, lease: Lease) -> None:
-    keeper.set_lease(store, lease)
+    keeper.set_lease(store, None, lease)
     if lease.state != LeaseState.CLOSED:
         keeper.add_class_gpus(store, lease.gpu_class, offered=0, leased=lease.gpus)
         enqueue(keeper, store, lease)

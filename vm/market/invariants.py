@@ -1,5 +1,5 @@
 """market invariants: escrow is fully backed, no lease outlives its due time unnoticed, and
-every index, total, queue and count agrees with the records it is derived from."""
+every index, total, queue, count and tally agrees with the records it is derived from."""
 
 from __future__ import annotations
 
@@ -114,4 +114,17 @@ def stakers_counted(keeper: MarketKeeper, store: ReadStore) -> str | None:
     counts = Counter(delegation.delegator for delegation in keeper.staking.iterate_delegations(store))
     if dict(keeper.iterate_delegation_counts(store)) != dict(counts):
         return "the delegators' delegation counts differ from staking's delegations"
+    return None
+
+
+def records_tallied(keeper: MarketKeeper, store: ReadStore) -> str | None:
+    """The tallies of offers, orders and leases by state are a recount of the records."""
+    recounts = {
+        b"offer": Counter(offer.state for offer in keeper.iterate_offers(store)),
+        b"order": Counter(order.state for order in keeper.iterate_orders(store)),
+        b"lease": Counter(lease.state for lease in keeper.iterate_leases(store)),
+    }
+    for kind, recount in recounts.items():
+        if keeper.state_counts(store, kind) != dict(recount):
+            return f"the {kind.decode()}s' tally by state differs from the {kind.decode()}s"
     return None

@@ -69,6 +69,7 @@ def build(wiring: Wiring) -> Module:
             "lease": partial(queries.query_lease, keeper),
             "leases": partial(queries.query_leases, keeper),
             "price_index": partial(queries.query_price_index, keeper),
+            "summary": partial(queries.query_summary, keeper),
         },
         services=services.services(keeper),
         params=params,
@@ -81,6 +82,7 @@ def build(wiring: Wiring) -> Module:
             "orders-queued": partial(invariants.orders_queued, keeper),
             "prices-kept": partial(invariants.prices_kept, keeper),
             "stakers-counted": partial(invariants.stakers_counted, keeper),
+            "records-tallied": partial(invariants.records_tallied, keeper),
         },
     )
 

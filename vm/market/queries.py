@@ -6,11 +6,16 @@ app queries serve.
 instant. Lists are in id order, ``limit`` (default and most 100) per page; ``next_key`` (an
 id, as text) resumes where a page stopped. A filtered list reads at most ``MAX_SCAN``
 records per page, so a page may come back short with a ``next_key``.
+
+The summary reads the tallies the store keeps by state, never the records, and pages the
+GPU classes in class-key order (``next_key``: the class key to resume from, in hex). Counts,
+amounts and prices are JSON integers throughout.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from itertools import islice
 from typing import Any, TypeVar
 
 import msgspec
@@ -29,10 +34,10 @@ from vm.market.genesis import (
 from vm.market.keeper import MarketKeeper
 from vm.market.msgs import validate_gpu_class
 from vm.market.pricing import compute_offer_price
-from vm.market.types import GpuClass, Lease, Offer
+from vm.market.types import ClassStats, GpuClass, Lease, Offer
 from vm.query_args import limit_arg, text_arg
 from vm.store.cache import ReadStore
-from vm.types import parse_address
+from vm.types import Address, parse_address
 
 MAX_SCAN = 10_000
 T = TypeVar("T")
@@ -62,6 +67,14 @@ def state_arg(request: dict[str, Any], table: dict[str, Any]) -> int | None:
     if name not in table:
         raise InvalidRequest(f"state must be one of {sorted(table)}")
     return int(table[name])
+
+
+def price_arg(request: dict[str, Any], name: str) -> int:
+    """A price in the market's denom; 0 when absent."""
+    value = request.get(name, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**64:
+        raise InvalidRequest(f"{name!r} must be a price: an integer from 0 to 2^64 - 1")
+    return value
 
 
 def class_arg(request: dict[str, Any]) -> GpuClass:
@@ -108,19 +121,28 @@ def query_price_index(keeper: MarketKeeper, store: ReadStore, request: dict[str,
 
 
 def query_offers(keeper: MarketKeeper, store: ReadStore, request: dict[str, Any]) -> Any:
-    """Offers, filtered by ``provider``, ``gpu_model`` and ``state``."""
+    """Offers, filtered by ``provider``, ``gpu_model``, ``state``, their provider's ``region``
+    and ``max_price`` (the price per GPU-hour now at most this; 0: any)."""
     start, limit = start_arg(request), limit_arg(request)
     provider = text_arg(request, "provider", "")
     model = text_arg(request, "gpu_model", "")
     state = state_arg(request, OFFER_STATES)
+    region = text_arg(request, "region", "")
+    max_price = price_arg(request, "max_price")
     if provider:
         owner = parse_address(provider, "provider")
         entries = _load(keeper.offer_ids_of(store, owner, start), lambda i: keeper.get_offer(store, i))
     else:
         entries = ((o.id, o) for o in keeper.iterate_offers(store, start))
+    regions = RegionOf(keeper, store)
 
     def keep(offer: Offer) -> bool:
-        return (not model or offer.gpu_class.model == model) and (state is None or offer.state == state)
+        return (
+            (not model or offer.gpu_class.model == model)
+            and (state is None or offer.state == state)
+            and (not region or regions.of(offer.provider) == region)
+            and (not max_price or price_now(keeper, store, offer) <= max_price)
+        )
 
     found, next_key = _page(entries, keep, limit)
     return {"offers": [offer_json(o) for o in found], "next_key": next_key}
@@ -168,6 +190,46 @@ def query_leases(keeper: MarketKeeper, store: ReadStore, request: dict[str, Any]
     return {"leases": [lease_answer(keeper, store, lease) for lease in found], "next_key": next_key}
 
 
+# -- the summary --------------------------------------------------------------------------------------
+
+
+def query_summary(keeper: MarketKeeper, store: ReadStore, request: dict[str, Any]) -> Any:
+    """Offers, orders and leases by state, and a page of the GPU classes with GPUs offered or
+    leased, each with its reference price now."""
+    start, limit = class_key_arg(request), limit_arg(request)
+    found = list(islice(keeper.iterate_class_stats(store, start), limit + 1))
+    next_key = found[limit].gpu_class.key().hex() if len(found) > limit else None
+    return {
+        "offers": by_state(keeper.state_counts(store, b"offer"), OFFER_STATES),
+        "orders": by_state(keeper.state_counts(store, b"order"), ORDER_STATES),
+        "leases": by_state(keeper.state_counts(store, b"lease"), LEASE_STATES),
+        "classes": [class_summary(keeper, store, stats) for stats in found[:limit]],
+        "next_key": next_key,
+    }
+
+
+def class_key_arg(request: dict[str, Any]) -> bytes:
+    text = text_arg(request, "next_key", "")
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise InvalidRequest("next_key must be a class key in hex") from None
+
+
+def by_state(counts: Mapping[int, int], names: Mapping[str, int]) -> dict[str, int]:
+    """Every state's count by its name, zeros included."""
+    return {name: counts.get(int(state), 0) for name, state in names.items()}
+
+
+def class_summary(keeper: MarketKeeper, store: ReadStore, stats: ClassStats) -> Any:
+    return {
+        "gpu_class": msgspec.to_builtins(to_class_json(stats.gpu_class)),
+        "offered": stats.offered,
+        "leased": stats.leased,
+        "reference_price": keeper.reference_price(store, stats.gpu_class.key()),
+    }
+
+
 # -- answers ------------------------------------------------------------------------------------------
 
 
@@ -192,6 +254,20 @@ def lease_answer(keeper: MarketKeeper, store: ReadStore, lease: Lease) -> Any:
             "runs_out": escrow.runs_out,
         }
     return answer
+
+
+class RegionOf:
+    """Providers' regions, each read once per query: a page of offers often repeats a provider."""
+
+    def __init__(self, keeper: MarketKeeper, store: ReadStore) -> None:
+        self.keeper, self.store = keeper, store
+        self.known: dict[bytes, str] = {}
+
+    def of(self, owner: bytes) -> str:
+        if owner not in self.known:
+            provider = self.keeper.providers.get_provider(self.store, Address(owner))
+            self.known[owner] = "" if provider is None else provider.region
+        return self.known[owner]
 
 
 def _found(record: T | None, what: str) -> T:

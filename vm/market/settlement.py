@@ -71,7 +71,7 @@ def refund_order(keeper: MarketStore, ctx: Context, order: Order, state: OrderSt
     closed = msgspec.structs.replace(
         order, state=state, closed_height=ctx.env.height, closed_ns=ctx.env.time_ns, refunded=order.deposit
     )
-    keeper.update_order(store, closed)
+    keeper.set_order(store, order, closed)
     reason = "expired" if state == OrderState.EXPIRED else "cancelled"
     requester = format_address(Address(order.requester))
     ctx.emit(
@@ -124,8 +124,9 @@ def open_lease(
         LeaseState.PENDING,  # state
         None,  # closed
     )
-    keeper.set_lease(store, lease)
-    keeper.update_order(store, msgspec.structs.replace(order, state=OrderState.MATCHED, lease_id=lease.id))
+    keeper.set_lease(store, None, lease)
+    matched = msgspec.structs.replace(order, state=OrderState.MATCHED, lease_id=lease.id)
+    keeper.set_order(store, order, matched)
     if order.expires_ns:  # a matched order no longer expires
         keeper.expiry_queue.remove(store, order.expires_ns, id_bytes(order.id))
     ctx.emit(
@@ -156,7 +157,7 @@ def accept_lease(keeper: MarketStore, ctx: Context, lease: Lease) -> Lease:
         lease, state=LeaseState.ACTIVE, accepted_height=ctx.env.height, start_ns=ctx.env.time_ns
     )
     started = schedule(keeper, store, started)
-    keeper.set_lease(store, started)
+    keeper.set_lease(store, lease, started)
     ctx.emit(
         LeaseAccepted(
             lease_id=str(lease.id),
@@ -225,7 +226,7 @@ def top_up(keeper: MarketStore, ctx: Context, lease: Lease, amount: int, extend_
         lease, deposit=lease.deposit + amount, duration_s=lease.duration_s + extend_s, warn_ns=0
     )
     grown = schedule(keeper, store, grown)
-    keeper.set_lease(store, grown)
+    keeper.set_lease(store, lease, grown)
     return grown
 
 
@@ -237,7 +238,7 @@ def withdraw(keeper: MarketStore, ctx: Context, lease: Lease) -> tuple[int, int]
     to_provider, fee = compute_payout(lease, earned)
     pay(keeper, store, lease.provider, to_provider)
     pay_fee(keeper, store, fee)
-    keeper.set_lease(store, msgspec.structs.replace(lease, withdrawn=earned))
+    keeper.set_lease(store, lease, msgspec.structs.replace(lease, withdrawn=earned))
     return to_provider, fee
 
 
@@ -274,7 +275,7 @@ def close_lease(keeper: MarketStore, ctx: Context, lease: Lease, reason: CloseRe
     closed = msgspec.structs.replace(
         lease, state=LeaseState.CLOSED, withdrawn=earned, warn_ns=0, closed=record
     )
-    keeper.set_lease(store, closed)
+    keeper.set_lease(store, lease, closed)
     ctx.emit(
         LeaseClosed(
             lease_id=str(lease.id),

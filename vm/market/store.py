@@ -27,6 +27,9 @@ class key is ``GpuClass.key()``):
                                                 price_history_length of them kept
     pcursor                                   the class the last price update ended at
     staker/<delegator>                        how many delegations it holds (8 bytes; hooks.py)
+    tally/offer/<state>                       how many offers are in the state (its number,
+    tally/order/<state>, tally/lease/<state>    1 byte), orders, leases (8 bytes); moved where
+                                                the records are written, rebuilt at genesis
     q/match/<height><tier><max price><id>     open orders, by the block they are due a try;
                                                 each entry holds the order's record, as r/<id>
     q/expire/<time><id>                       orders by expiry time
@@ -93,6 +96,7 @@ PRICE = b"price/"
 PRICE_HISTORY = b"phist/"
 PRICE_CURSOR = b"pcursor"
 STAKER = b"staker/"
+TALLY = b"tally/"
 
 PRESENT = b"\x01"
 ID_SIZE = 8
@@ -197,13 +201,15 @@ class MarketStore:
 
     def save_offer(self, store: Store, old: Offer | None, new: Offer) -> None:
         """Write ``new`` (which was ``old``) and move every index and total it counts in: the
-        book, its provider's commitment, its class's GPUs on offer, the open-offer index."""
+        book, its provider's commitment, its class's GPUs on offer, the open-offer index, the
+        offers' tally by state."""
         kv = self._kv(store)
         provider, item, record = new.provider, id_bytes(new.id), encode(new)
         kv.set(OFFER + item, record)
         if old is None:
             kv.set(OFFER_BY_PROVIDER + provider + item, PRESENT)
         if old is None or old.state != new.state:
+            self._retally(kv, b"offer", None if old is None else old.state, new.state)
             is_open = new.state != OfferState.CLOSED
             if old is None or is_open != (old.state != OfferState.CLOSED):
                 self._set_present(kv, OPEN_OFFER + provider + item, is_open)
@@ -227,8 +233,9 @@ class MarketStore:
     def save_taken_offer(self, store: Store, offer: Offer, taken: Offer) -> None:
         """``save_offer`` for an offer whose free GPUs new leases took (``taken``: the offer with
         them leased): only its record and, once none is free, its book entry change. Its provider's
-        commitment and its class's GPUs on offer count a leased GPU as they counted it free; its
-        class's count of offers on the book is the caller's (``set_booked_count``)."""
+        commitment and its class's GPUs on offer count a leased GPU as they counted it free, and
+        its state stays; its class's count of offers on the book is the caller's
+        (``set_booked_count``)."""
         gpus = taken.leased - offer.leased
         if not 0 < gpus <= offer.free():
             raise ValueError(f"offer {offer.id} has {offer.free()} free gpus, not {gpus}")
@@ -342,8 +349,9 @@ class MarketStore:
         if old is None or (old.offered > 0) != (stats.offered > 0):
             self._set_present(kv, LIVE + key, stats.offered > 0)
 
-    def iterate_class_stats(self, store: ReadStore) -> Iterator[ClassStats]:
-        for _, raw in self._kv(store).iterate(CLASS, prefix_end(CLASS)):
+    def iterate_class_stats(self, store: ReadStore, start: bytes = b"") -> Iterator[ClassStats]:
+        """Every class with GPUs offered or leased, in class-key order, from key ``start`` on."""
+        for _, raw in self._kv(store).iterate(CLASS + start, prefix_end(CLASS)):
             yield _read_class_stats(raw)
 
     def live_classes(self, store: ReadStore, after: bytes = b"") -> Iterator[bytes]:
@@ -451,24 +459,27 @@ class MarketStore:
             raise OrderNotFound(f"order {order_id}")
         return found
 
-    def set_order(self, store: Store, order: Order) -> None:
-        kv = self._kv(store)
-        kv.set(ORDER + id_bytes(order.id), encode(order))
-        kv.set(ORDER_BY_REQUESTER + order.requester + id_bytes(order.id), PRESENT)
+    def set_order(self, store: Store, old: Order | None, new: Order) -> None:
+        """Write ``new`` (which was ``old``; None: an order not stored yet, also put in its
+        requester's index) and move the orders' tally by state. An open order is written by
+        ``queue_order``."""
+        kv, item = self._kv(store), id_bytes(new.id)
+        kv.set(ORDER + item, encode(new))
+        if old is None:
+            kv.set(ORDER_BY_REQUESTER + new.requester + item, PRESENT)
+        self._retally(kv, b"order", None if old is None else old.state, new.state)
 
     def queue_order(self, store: Store, order: Order, new: bool) -> None:
         """Write an open order and its entry in the match queue, due at ``queued_height``, which
         holds its record too (``new``: an order not stored yet, also put in its requester's
-        index). An open order changes only here; matching pops it, a close removes it."""
+        index and counted open). An open order changes only here; matching pops it, a close
+        removes it."""
         kv, item, record = self._kv(store), id_bytes(order.id), encode(order)
         kv.set(ORDER + item, record)
         if new:
             kv.set(ORDER_BY_REQUESTER + order.requester + item, PRESENT)
+            self._retally(kv, b"order", None, order.state)
         self.match_queue.push(store, order.queued_height, match_item(order), record)
-
-    def update_order(self, store: Store, order: Order) -> None:
-        """Write an order already stored (its requester's index holds it already)."""
-        self._kv(store).set(ORDER + id_bytes(order.id), encode(order))
 
     def iterate_orders(self, store: ReadStore, start: int = 0) -> Iterator[Order]:
         for _, raw in self._kv(store).iterate(ORDER + id_bytes(start), prefix_end(ORDER)):
@@ -489,16 +500,18 @@ class MarketStore:
             raise LeaseNotFound(f"lease {lease_id}")
         return found
 
-    def set_lease(self, store: Store, lease: Lease) -> None:
+    def set_lease(self, store: Store, old: Lease | None, new: Lease) -> None:
+        """Write ``new`` (which was ``old``; None: a lease not stored yet) with its indexes,
+        and move the leases' tally by state."""
         kv = self._kv(store)
-        item = id_bytes(lease.id)
-        kv.set(LEASE + item, encode(lease))
-        kv.set(LEASE_BY_PROVIDER + lease.provider + item, PRESENT)
-        kv.set(LEASE_BY_REQUESTER + lease.requester + item, PRESENT)
-        if lease.state == LeaseState.CLOSED:
-            kv.delete(OPEN_LEASE + lease.provider + item)
-        else:
-            kv.set(OPEN_LEASE + lease.provider + item, PRESENT)
+        item = id_bytes(new.id)
+        kv.set(LEASE + item, encode(new))
+        if old is None:
+            kv.set(LEASE_BY_PROVIDER + new.provider + item, PRESENT)
+            kv.set(LEASE_BY_REQUESTER + new.requester + item, PRESENT)
+        if old is None or old.state != new.state:
+            self._set_present(kv, OPEN_LEASE + new.provider + item, new.state != LeaseState.CLOSED)
+            self._retally(kv, b"lease", None if old is None else old.state, new.state)
 
     def iterate_leases(self, store: ReadStore, start: int = 0) -> Iterator[Lease]:
         for _, raw in self._kv(store).iterate(LEASE + id_bytes(start), prefix_end(LEASE)):
@@ -513,6 +526,23 @@ class MarketStore:
     def open_lease_ids(self, store: ReadStore, provider: bytes) -> list[int]:
         """A provider's pending and active leases (bounded by the GPUs it registered)."""
         return list(self._ids(store, OPEN_LEASE + provider, 0))
+
+    # -- tallies: offers, orders and leases by state ------------------------------------------------
+
+    def state_counts(self, store: ReadStore, kind: bytes) -> dict[int, int]:
+        """How many records of ``kind`` (b"offer", b"order", b"lease") are in each state; a
+        state none is in is left out."""
+        first = TALLY + kind + b"/"
+        found = self._kv(store).iterate(first, prefix_end(first))
+        return {key[len(first)]: int.from_bytes(raw, "big") for key, raw in found}
+
+    def _retally(self, kv: PrefixStore, kind: bytes, old: int | None, new: int) -> None:
+        """One record of ``kind`` moves from state ``old`` (None: a new record) to ``new``."""
+        if old == new:
+            return
+        if old is not None:
+            self._add_count(kv, TALLY + kind + b"/" + bytes([old]), -1)
+        self._add_count(kv, TALLY + kind + b"/" + bytes([new]), 1)
 
     # -- helpers -----------------------------------------------------------------------------------
 

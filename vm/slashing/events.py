@@ -12,6 +12,10 @@ from vm.context import TypedEvent
 
 MISSING_SIGNATURE = "missing_signature"
 DOUBLE_SIGN = "double_sign"
+FALSE_ATTESTATION = "false_attestation"  # the compute module's reasons (``punish_attestation``)
+MISSED_ATTESTATION = "missed_attestation"
+ATTESTATION_REASONS = (FALSE_ATTESTATION, MISSED_ATTESTATION)
+SLASH_REASONS = (DOUBLE_SIGN, MISSING_SIGNATURE, *ATTESTATION_REASONS)
 
 
 class Liveness(TypedEvent, tag="liveness", frozen=True):

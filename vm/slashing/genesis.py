@@ -1,12 +1,13 @@
 """slashing genesis: validate, init, export (export then init round-trips), in Cosmos's
 shape: the params, each validator's signing info, and the positions of its window it
-missed."""
+missed; and depind's count of slashes by reason, which no record keeps."""
 
 from __future__ import annotations
 
 from genesis.schema import (
     MissedBlockJSON,
     SigningInfoJSON,
+    SlashCountsJSON,
     SlashingGenesis,
     TimestampJSON,
     ValidatorMissedBlocksJSON,
@@ -14,6 +15,7 @@ from genesis.schema import (
 )
 from vm.context import Context
 from vm.errors import InvalidRequest
+from vm.slashing.events import SLASH_REASONS
 from vm.slashing.keeper import SlashingKeeper
 from vm.slashing.params import format_params, parse_params, validate_params
 from vm.slashing.types import SigningInfo, Timestamp, format_cons_address, parse_cons_address
@@ -64,6 +66,8 @@ def init_genesis(keeper: SlashingKeeper, ctx: Context, state: SlashingGenesis) -
         for block in missed.missed_blocks:
             if block.missed:
                 keeper.set_missed_block(store, cons_address, block.index, True)
+    for reason in SLASH_REASONS:
+        keeper.set_slash_count(store, reason, getattr(state.slashes, reason))
 
 
 def export_genesis(keeper: SlashingKeeper, store: ReadStore) -> SlashingGenesis:
@@ -79,7 +83,12 @@ def export_genesis(keeper: SlashingKeeper, store: ReadStore) -> SlashingGenesis:
             for cons_address, info in infos
             if info.missed_blocks_counter
         ],
+        slashes=export_slash_counts(keeper, store),
     )
+
+
+def export_slash_counts(keeper: SlashingKeeper, store: ReadStore) -> SlashCountsJSON:
+    return SlashCountsJSON(**{reason: keeper.slash_count(store, reason) for reason in SLASH_REASONS})
 
 
 def signing_info_from_json(entry: SigningInfoJSON) -> SigningInfo:

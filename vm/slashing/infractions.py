@@ -98,6 +98,7 @@ def punish_downtime(
     burned = keeper.staking.slash(
         ctx, cons_address, distribution_height, power, params.slash_fraction_downtime
     )
+    keeper.count_slash(ctx.store, events.MISSING_SIGNATURE)
     address = format_cons_address(cons_address)
     ctx.emit(
         events.DowntimeSlash(
@@ -138,8 +139,9 @@ def handle_equivocation(keeper: SlashingKeeper, ctx: Context, params: Params, it
     distribution_height = int(item.height) - VALIDATOR_UPDATE_DELAY
     fraction = params.slash_fraction_double_sign
     burned = keeper.staking.slash(ctx, cons_address, distribution_height, power, fraction)
-    address = format_cons_address(cons_address)
     reason = events.DOUBLE_SIGN
+    keeper.count_slash(store, reason)
+    address = format_cons_address(cons_address)
     ctx.emit(
         events.DoubleSignSlash(address=address, power=str(power), reason=reason, burned_coins=str(burned))
     )

@@ -5,11 +5,13 @@ Keys (inside the module's prefix; consensus addresses are 20 raw bytes):
     params                          SlashingParams
     info/<consensus address>        SigningInfo
     missed/<consensus address><n>   chunk n (8 bytes big-endian) of the missed-blocks bitmap
+    tally/<reason>                  how many slashes had the reason (``SLASH_REASONS``; 8 bytes)
 
 The bitmap has one bit per position of the signed-blocks window, set when the validator
 missed the block that took that position (Cosmos v0.50's chunked bitmap). A chunk holds
 ``CHUNK_BITS`` positions, so recording one vote reads and writes one small value
-whatever the window; a chunk with no bit set is deleted, so state never holds one.
+whatever the window; a chunk with no bit set is deleted, so state never holds one. The slash
+tallies count what no record keeps, so genesis carries them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from vm.context import Context
 from vm.dec import Dec
 from vm.encoding import decode, encode
 from vm.module import ModuleParams
-from vm.slashing.events import AttestationSlash
+from vm.slashing.events import ATTESTATION_REASONS, AttestationSlash
 from vm.slashing.expected import StakingKeeper
 from vm.slashing.params import Params, parse_params
 from vm.slashing.types import SigningInfo, Timestamp, format_cons_address, new_signing_info
@@ -33,6 +35,7 @@ from vm.store.prefix import PrefixStore, PrefixView
 
 INFO = b"info/"
 MISSED = b"missed/"
+TALLY = b"tally/"
 CONS_ADDRESS_SIZE = 20
 CHUNK_BITS = 1024  # Cosmos's MissedBlockBitmapChunkSize
 CHUNK_BYTES = CHUNK_BITS // 8
@@ -99,7 +102,10 @@ class SlashingKeeper:
         behind ``power`` at ``infraction_height`` and, with ``jail``, jail it for
         ``downtime_jail_duration_ns`` of header time, after which ``MsgUnjail`` frees it (never
         tombstoned: the fault is one result, not an attack on consensus). A validator gone or
-        unbonded has no stake left to answer and is left alone. Returns the tokens burnt."""
+        unbonded has no stake left to answer and is left alone. Returns the tokens burnt.
+        ``reason`` is one of ``ATTESTATION_REASONS``."""
+        if reason not in ATTESTATION_REASONS:
+            raise ValueError(f"no attestation slash is for {reason!r}")
         validator = self.staking.get_validator(ctx.store, operator)
         if validator is None or validator.is_unbonded():
             return 0
@@ -109,6 +115,7 @@ class SlashingKeeper:
             self._extend_jail(ctx, cons_address)
             if not validator.jailed:
                 self.staking.jail(ctx, cons_address)
+        self.count_slash(ctx.store, reason)
         address = format_cons_address(cons_address)
         ctx.emit(
             AttestationSlash(
@@ -128,6 +135,20 @@ class SlashingKeeper:
         if until > info.jailed_until.ns():
             info = msgspec.structs.replace(info, jailed_until=Timestamp.from_ns(until))
         self.set_signing_info(ctx.store, cons_address, info)
+
+    # -- slashes by reason ----------------------------------------------------------------------
+
+    def slash_count(self, store: ReadStore, reason: str) -> int:
+        raw = self._kv(store).get(TALLY + reason.encode())
+        return 0 if raw is None else int.from_bytes(raw, "big")
+
+    def set_slash_count(self, store: Store, reason: str, count: int) -> None:
+        if count:
+            self._kv(store).set(TALLY + reason.encode(), count.to_bytes(8, "big"))
+
+    def count_slash(self, store: Store, reason: str) -> None:
+        """One more slash for ``reason``, counted where the slash is made."""
+        self.set_slash_count(store, reason, self.slash_count(store, reason) + 1)
 
     # -- the missed-blocks bitmap ----------------------------------------------------------------
 

@@ -34,7 +34,10 @@ def build(wiring: Wiring) -> Module:
             MsgUnjail: partial(handlers.handle_unjail, keeper),
             MsgUpdateParams: partial(handlers.handle_update_params, keeper, wiring.authority),
         },
-        queries={"signing_info": partial(queries.query_signing_info, keeper)},
+        queries={
+            "signing_info": partial(queries.query_signing_info, keeper),
+            "summary": partial(queries.query_summary, keeper),
+        },
         services=queries.services(keeper),
         params=params,
         begin_block=partial(handlers.begin_block, keeper),

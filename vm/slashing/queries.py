@@ -1,4 +1,5 @@
-"""slashing queries: Cosmos's ``cosmos.slashing.v1beta1.Query`` services and a JSON path.
+"""slashing queries: Cosmos's ``cosmos.slashing.v1beta1.Query`` services and two JSON paths
+(``signing_info``, and ``summary``: the validators slashed by reason, JSON integers).
 
 LegacyDec params are ``bytes`` holding the ASCII integer text of their atomics, as
 Cosmos's gRPC encodes them; consensus addresses are bech32 (``depinvalcons1...``).
@@ -10,6 +11,7 @@ import re
 from functools import partial
 from typing import Any
 
+import msgspec
 from cosmpy.protos.cosmos.slashing.v1beta1 import query_pb2, slashing_pb2
 from google.protobuf import duration_pb2, json_format, timestamp_pb2
 
@@ -17,6 +19,7 @@ from vm.errors import InvalidRequest, NotFound
 from vm.module import Service
 from vm.pagination import paginate
 from vm.query_args import text_arg
+from vm.slashing.genesis import export_slash_counts
 from vm.slashing.keeper import SlashingKeeper
 from vm.slashing.types import NANOS_PER_SECOND, SigningInfo, format_cons_address, parse_cons_address
 from vm.store.cache import ReadStore
@@ -86,6 +89,11 @@ def query_signing_info(keeper: SlashingKeeper, store: ReadStore, request: dict[s
     return json_format.MessageToDict(
         found, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
     )
+
+
+def query_summary(keeper: SlashingKeeper, store: ReadStore, _: dict[str, Any]) -> Any:
+    """How many times validators were slashed, by the reason their ``slash`` event carries."""
+    return {"slashes": msgspec.to_builtins(export_slash_counts(keeper, store))}
 
 
 def services(keeper: SlashingKeeper) -> dict[str, Service]:

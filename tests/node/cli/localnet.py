@@ -134,6 +134,9 @@ def configure(home: Home, laddr: str) -> str:
         rpc=dataclasses.replace(config.rpc, laddr=laddr),
         api=dataclasses.replace(config.api, address=f"127.0.0.1:{free_port()}"),
         consensus=dataclasses.replace(config.consensus, timeout_commit_s=BLOCK_INTERVAL_S),
+        instrumentation=dataclasses.replace(
+            config.instrumentation, prometheus_listen_addr=f"127.0.0.1:{free_port()}"
+        ),
     )
     home.config_file.write_text(node_config.render(config))
     return f"http://{laddr}"

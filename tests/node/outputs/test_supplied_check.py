@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import trio
+from prometheus_client import CollectorRegistry
 
 from gpu.header import header_digest
 from gpu.jobs import job_header
@@ -19,6 +20,7 @@ from gpu.proofs import decode_attestation, decode_fraud_proof
 from gpu.results import write_result
 from gpu.run import JobResult
 from node.config import VerifierConfig
+from node.metrics.verifier import VerifierMetrics
 from node.outputs.fetch import BadAnswer, FetchError
 from node.outputs.input_store import InputStore
 from node.outputs.inputs import encode_inputs
@@ -47,6 +49,12 @@ class Market:
         self.outputs.publish(write_result(folder / "result", SUPPLIED_GEMM, result).parent)
         self.inputs = InputStore(folder / "inputs")
         self.member = self.chain.members(self.job_id)[0]
+        self.registry = CollectorRegistry()
+        self.metrics = VerifierMetrics(self.registry)
+
+    def timed(self, step: str) -> float | None:
+        """How many times the check observed ``step`` (fetch, check)."""
+        return self.registry.get_sample_value(f"depind_verifier_{step}_seconds_count")
 
     def serve_inputs(self) -> None:
         self.inputs.put(header_digest(job_header(SUPPLIED_GEMM)), encode_inputs(SUPPLIED_GEMM))
@@ -69,7 +77,7 @@ class Market:
     async def check(self, nursery: trio.Nursery, work_dir: Path) -> Outcome:
         url = await start_server(nursery, self.outputs, OutputLimits(), self.inputs)
         return await trio.to_thread.run_sync(
-            check_assignment, self.assignment(), url, raw(self.member), work_dir, CONFIG
+            check_assignment, self.assignment(), url, raw(self.member), work_dir, CONFIG, self.metrics
         )
 
     def attest(self, outcome: Outcome) -> None:
@@ -86,6 +94,7 @@ async def test_a_supplied_job_is_checked_with_the_served_inputs(
     outcome = await market.check(nursery, tmp_path / "verifier")
     assert outcome.verdict == "valid" and outcome.fraud_proof == b""
     assert decode_attestation(outcome.attestation).result_root == market.result.result_root
+    assert (market.timed("fetch"), market.timed("check")) == (1, 1)
     market.attest(outcome)  # the chain takes it: the member's own C r root, the right result
     chain = market.chain
     assert chain.keeper.get_attestation(chain.store, market.job_id, raw(market.member)) is not None
@@ -117,3 +126,4 @@ async def test_a_provider_that_serves_no_inputs_is_not_checked(tmp_path: Path, n
     # samples output chunks that this provider serves (it would answer and take the bond).
     assert isinstance(raised.value.__cause__, BadAnswer) and not isinstance(raised.value, FetchError)
     assert not any((tmp_path / "verifier" / FETCH_DIR).iterdir())  # the fetched outputs deleted
+    assert (market.timed("fetch"), market.timed("check")) == (0, 0)  # only a whole fetch is timed

@@ -1,6 +1,7 @@
 """The compute JSON-RPC methods (``jobs``, ``job``, ``attestations``, ``verdict``,
-``provider_stats``, and ``params`` with ``module: "compute"``) over the chain of
-tests/node/compute_chain.py: depind's JSON, filters, pages, and error codes."""
+``provider_stats``, ``compute_summary``, and ``params`` with ``module: "compute"``) and the
+chain-wide ``summary`` over the chain of tests/node/compute_chain.py: depind's JSON,
+filters, pages, and error codes."""
 
 from __future__ import annotations
 
@@ -136,6 +137,39 @@ def test_provider_stats_count_verified_work(node: Node) -> None:
 def test_posted_chunks_of_a_job_never_challenged(node: Node) -> None:
     answer = call(node, "posted_chunks", job_id=2)
     assert (answer["job_id"], answer["answered_height"], answer["chunks"]) == (2, 0, [])
+
+
+def test_compute_summary_counts_jobs_by_state(node: Node) -> None:
+    answer = call(node, "compute_summary")
+    assert answer["jobs"] == {
+        "pending": 1,
+        "committed": 0,
+        "verifying": 1,
+        "valid": 1,
+        "invalid": 0,
+        "provider_fault": 0,
+        "unverified": 0,
+    }
+    assert answer["work_units_verified"] == str(JOB_UNITS) and answer["height"] == str(QUERY_HEIGHT)
+    assert answer["disputes"] == {"opened": 0, "upheld": 0, "refuted": 0, "closed": 0}
+    assert (answer["fraud_proofs"], answer["availability_challenges"]) == (0, 0)
+    assert answer["provider_slashes"] == {"fraud_proof": 0, "unavailable": 0}
+    assert "slashes" not in answer  # validators' slashes, members' included, are the slashing module's
+
+
+def test_summary_reads_every_module_at_one_height(node: Node) -> None:
+    answer = call(node, "summary")
+    assert list(answer) == ["height", "market", "compute", "slashing"]
+    assert answer["height"] == str(QUERY_HEIGHT)
+    compute = call(node, "compute_summary")
+    del compute["height"]
+    assert answer["compute"] == compute
+    market = call(node, "market_summary")
+    del market["height"]
+    assert answer["market"] == market and market["offers"]["active"] == 3
+    assert answer["slashing"] == {
+        "slashes": {"double_sign": 0, "missing_signature": 0, "false_attestation": 0, "missed_attestation": 0}
+    }
 
 
 def test_compute_params_through_params(node: Node) -> None:

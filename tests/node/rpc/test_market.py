@@ -1,5 +1,5 @@
 """The GPU market JSON-RPC methods (``offers``, ``offer``, ``orders``, ``order``, ``leases``,
-``lease``, ``price_index``, and ``params`` with ``module: "market"``) over the chain of
+``lease``, ``price_index``, ``market_summary``, and ``params`` with ``module: "market"``) over the chain of
 tests/node/market_chain.py: depind's JSON, filters, pages, exact escrow figures, and error
 codes."""
 
@@ -21,6 +21,7 @@ from tests.vm.market.helpers import H100, L4, PRICE
 from vm.app import App
 from vm.market.keeper import MarketKeeper
 from vm.market.pricing import compute_take
+from vm.market.types import GpuClass
 
 NOW_NS = GENESIS_TIME_NS + QUERY_HEIGHT * BLOCK_INTERVAL_NS
 RUN_NS = (QUERY_HEIGHT - ACCEPT_HEIGHT) * BLOCK_INTERVAL_NS  # lease 1 has run this long
@@ -57,6 +58,13 @@ def test_offers_filtered_and_paged(node: Node) -> None:
     [l4] = call(node, "offers", gpu_model=L4.model)["offers"]
     assert (l4["id"], l4["provider"], l4["count"]) == (3, DAVE.address, 4)
     assert call(node, "offers", state="closed")["offers"] == []
+
+
+def test_offers_filtered_by_region_and_price_now(node: Node) -> None:
+    assert [o["id"] for o in call(node, "offers", region="us-east")["offers"]] == [3]
+    assert [o["id"] for o in call(node, "offers", region="eu-west", max_price=PRICE)["offers"]] == [1]
+    assert [o["id"] for o in call(node, "offers", max_price=2 * PRICE)["offers"]] == [1, 2]
+    assert call(node, "offers", region="ap-south")["offers"] == []
 
 
 def test_offer_with_its_price_now(node: Node) -> None:
@@ -147,6 +155,31 @@ def test_price_index_with_history(node: Node) -> None:
     assert (never["price"], never["history"]) == (1_000_000, [])  # the minimum reference price
 
 
+def test_market_summary_counts_by_state_and_pages_the_classes(node: Node) -> None:
+    page = call(node, "market_summary", limit=1)
+    assert page["height"] == str(QUERY_HEIGHT)
+    assert page["offers"] == {"active": 3, "paused": 0, "closed": 0}
+    assert page["orders"] == {"open": 1, "matched": 2, "cancelled": 0, "expired": 0}
+    assert page["leases"] == {"pending": 0, "active": 1, "closed": 1}
+    [h100] = page["classes"]
+    price = call(node, "price_index", **class_json(H100))["price"]
+    assert h100 == {"gpu_class": class_json(H100), "offered": 3, "leased": 1, "reference_price": price}
+    assert page["next_key"] == L4.key().hex()
+    rest = call(node, "market_summary", next_key=page["next_key"])
+    assert [(c["gpu_class"]["model"], c["offered"], c["leased"]) for c in rest["classes"]] == [
+        (L4.model, 4, 0)
+    ]
+    assert rest["next_key"] is None
+
+
+def class_json(gpu_class: GpuClass) -> dict[str, Any]:
+    return {
+        "model": gpu_class.model,
+        "memory_mib": gpu_class.memory_mib,
+        "compute_capability": gpu_class.compute_capability,
+    }
+
+
 def test_market_params_through_params(node: Node) -> None:
     params = call(node, "params", module="market")["market"]
     assert (params["denom"], params["accept_timeout_blocks"]) == ("udepin", 3)
@@ -162,9 +195,12 @@ def test_market_params_through_params(node: Node) -> None:
         ("lease", {}, INVALID_PARAMS, "missing param 'id'"),
         ("offer", {"id": "one"}, INVALID_PARAMS, "must be an integer"),
         ("offers", {"state": "open"}, QUERY_FAILED, "state must be one of"),
+        ("offers", {"max_price": -1}, QUERY_FAILED, "'max_price' must be a price"),
         ("orders", {"requester": "depin1nope"}, QUERY_FAILED, "sdk code 7"),
         ("leases", {"next_key": "x"}, QUERY_FAILED, "next_key"),
         ("leases", {"limit": 101}, QUERY_FAILED, "limit must be 1 to 100"),
+        ("market_summary", {"next_key": "x"}, QUERY_FAILED, "class key in hex"),
+        ("market_summary", {"limit": 0}, QUERY_FAILED, "limit must be 1 to 100"),
         ("price_index", {"model": "", "memory_mib": 1, "compute_capability": "9.0"}, INVALID_PARAMS, "model"),
         (
             "price_index",

@@ -31,6 +31,7 @@ from node.rpc.server import (
     APP_METHODS,
     CHAIN_METHODS,
     CONSENSUS_METHODS,
+    DECODED_METHODS,
     REGISTRY,
     WEBSOCKET_METHODS,
     handle_payload,
@@ -244,7 +245,9 @@ async def test_rpc_discover_lists_every_method() -> None:
     doc = (await send(request("rpc.discover")))["result"]
     names = [m["name"] for m in doc["methods"]]
     assert names == sorted(names)
-    assert set(names) == set(CHAIN_METHODS + CONSENSUS_METHODS + APP_METHODS + WEBSOCKET_METHODS)
+    assert set(names) == set(
+        CHAIN_METHODS + DECODED_METHODS + CONSENSUS_METHODS + APP_METHODS + WEBSOCKET_METHODS
+    )
 
 
 async def test_rpc_discover_param_schemas() -> None:

@@ -27,7 +27,7 @@ from node.home import Home, add_genesis_account
 from node.keys.hd import PrivateKey
 from node.node import Node
 from node.rpc import methods, present, server
-from node.rpc.errors import INVALID_PARAMS, RESPONSE_TOO_LARGE, RPCError
+from node.rpc.errors import INVALID_PARAMS, NOT_FOUND, RESPONSE_TOO_LARGE, RPCError
 from node.rpc.methods import Call
 from node.validator_home import init_solo_home
 from tests.node.rpc.support import Turns, rpc, rpc_error
@@ -299,3 +299,49 @@ async def test_blockchain_lets_other_tasks_run_between_blocks(chain: Chain) -> N
 
     assert await turns_given(work) >= 3
     assert [m["header"]["height"] for m in metas] == ["4", "3", "2", "1"]
+
+
+# -- decoded txs (node/rpc/decoded.py) -----------------------------------------------------
+
+
+async def test_decoded_tx_shows_the_messages_fee_and_events(chain: Chain) -> None:
+    tx_hash = chain.hashes[0][2]  # bob->dave
+    found = await rpc(chain.node, "decoded_tx", hash=tx_hash.lower())
+    (message,) = found["tx"]["body"]["messages"]
+    assert message["@type"] == "/cosmos.bank.v1beta1.MsgSend"
+    assert (message["from_address"], message["to_address"]) == (BOB.address, DAVE.address)
+    assert message["amount"] == [{"denom": DENOM, "amount": "1"}]
+    assert found["tx"]["auth_info"]["fee"]["amount"] == [{"denom": DENOM, "amount": str(FEE)}]
+    response = found["tx_response"]
+    assert (response["txhash"], response["height"], response["code"]) == (tx_hash, "1", 0)
+    assert "transfer" in {event["type"] for event in response["events"]}
+
+
+async def test_decoded_txs_pages_newest_first(chain: Chain) -> None:
+    query = f"message.sender='{ALICE.address}'"
+    first = await rpc(chain.node, "decoded_txs", query=query, per_page=2, order_by="desc")
+    second = await rpc(chain.node, "decoded_txs", query=query, page=2, per_page=2, order_by="desc")
+    alice = chain.where(lambda _, sender, __: sender == ALICE)
+    hashes = [r["txhash"] for r in first["tx_responses"] + second["tx_responses"]]
+    assert hashes == alice[::-1][:4]
+    assert first["total"] == str(len(alice))
+    assert [t["body"]["messages"][0]["from_address"] for t in first["txs"]] == [ALICE.address] * 2
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "code", "words"),
+    [
+        ("decoded_tx", {"hash": "00" * 32}, NOT_FOUND, "not found"),
+        ("decoded_tx", {"hash": "xyz"}, INVALID_PARAMS, "hex or base64"),
+        ("decoded_txs", {"query": "tx.height=1", "order_by": "up"}, INVALID_PARAMS, "order_by"),
+        ("decoded_txs", {"query": "tx.height=1", "per_page": 101}, INVALID_PARAMS, "per_page"),
+        ("decoded_txs", {"query": "tx.height=1", "page": 0}, INVALID_PARAMS, "page"),
+        ("decoded_txs", {"query": "tx.height=="}, INVALID_PARAMS, "cannot parse"),
+    ],
+)
+async def test_invalid_decoded_requests(
+    chain: Chain, method: str, params: dict[str, Any], code: int, words: str
+) -> None:
+    error = await rpc_error(chain.node, method, **params)
+    assert error.code == code
+    assert words in str(error.to_json()["data"])

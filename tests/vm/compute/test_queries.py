@@ -9,6 +9,7 @@ import pytest
 
 from protos.depind.compute.v1 import query_pb2 as query
 from tests.vm.compute.helpers import (
+    GEMM,
     PARAMS,
     PRICE,
     PROVIDER,
@@ -58,6 +59,21 @@ def test_job(chain: ComputeChain) -> None:
     job = grpc(chain, "Job", query.QueryJobRequest(id=1), query.QueryJobResponse).job
     assert (job.id, job.kind, job.work_units, job.state) == (1, "gemm", 24_576, 4)
     assert job.spec_digest.hex() == answer["spec_digest"]
+
+
+def test_job_spec_shows_the_header_fields(chain: ComputeChain) -> None:
+    spec = ask(chain, "job", id=1)["job"]["spec"]
+    assert spec == {
+        "kind": "gemm",
+        "version": 1,
+        "m": GEMM.m,
+        "k": GEMM.k,
+        "n": GEMM.n,
+        "bound": GEMM.bound,
+        "seed": GEMM.seed,
+        "a_root": None,
+        "b_root": None,
+    }
 
 
 def test_jobs_filtered_and_paged(chain: ComputeChain) -> None:

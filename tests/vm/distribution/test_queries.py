@@ -188,3 +188,40 @@ def test_json_paths_write_decimals(chain: Any) -> None:
     assert commission == {"commission": [{"denom": "udepin", "amount": "6049.050000000000000000"}]}
     pool = chain.registry.query("/distribution/community_pool", store, {})
     assert pool == {"pool": [{"denom": "udepin", "amount": "1234.500000000000000000"}]}
+
+
+def test_json_slashes_by_page(chain: Any) -> None:
+    cons = chain.validator(ALICE).cons_address
+    heights = []
+    for fraction in ("0.1", "0.05", "0.2"):
+        heights.append(chain.height)
+        chain.keeper.slash(chain.ctx(), cons, chain.height, 1, dec.parse(fraction))
+        chain.block()
+
+    def slashes(**request: Any) -> Any:
+        request = {"validator": valoper(ALICE)} | request
+        return chain.registry.query("/distribution/slashes", chain.store, request)
+
+    every = slashes()
+    assert every["next_key"] == ""
+    assert [s["height"] for s in every["slashes"]] == [str(h) for h in heights]
+    assert [s["period"] for s in every["slashes"]] == ["3", "4", "5"]
+    assert every["slashes"][0]["fraction"] == "0.025000000000000000"  # as the gRPC answer's
+    first = slashes(limit=2)
+    assert first["slashes"] == every["slashes"][:2] and first["next_key"]
+    rest = slashes(limit=2, next_key=first["next_key"])
+    assert rest == {"slashes": every["slashes"][2:], "next_key": ""}
+    assert slashes(validator=valoper(BOB)) == {"slashes": [], "next_key": ""}
+
+
+def test_invalid_json_slashes(chain: Any) -> None:
+    cases: list[dict[str, Any]] = [
+        {},
+        {"validator": "depinvaloper1nope"},
+        {"validator": valoper(ALICE), "next_key": "zz"},
+        {"validator": valoper(ALICE), "next_key": "00"},
+        {"validator": valoper(ALICE), "limit": 0},
+    ]
+    for request in cases:
+        with pytest.raises(InvalidTx):
+            chain.registry.query("/distribution/slashes", chain.store, request)

@@ -98,7 +98,7 @@ def requeue(keeper: MarketStore, store: Store, order: Order, height: int) -> Non
     """Put an order back in the match queue, due at ``height`` (the entry holds its record)."""
     queued = msgspec.structs.replace(order, queued_height=height)
     keeper.match_queue.push(store, height, match_item(queued), encode(queued))
-    keeper.set_order(store, queued)
+    keeper.set_order(store, order, queued)
 
 
 def find_offer(keeper: MarketStore, store: ReadStore, order: Order, params: MarketParams) -> Candidate | None:
@@ -196,11 +196,12 @@ def open_lease(
         state=LeaseState.PENDING,
         closed=None,
     )
-    keeper.set_lease(store, lease)
+    keeper.set_lease(store, None, lease)
     keeper.accept_queue.push(store, lease.accept_deadline, id_bytes(lease.id))
     save_offer(keeper, store, offer, msgspec.structs.replace(offer, leased=offer.leased + gpus))
     add_class_gpus(keeper, store, offer.gpu_class, offered=0, leased=gpus)
-    keeper.set_order(store, msgspec.structs.replace(order, state=OrderState.MATCHED, lease_id=lease.id))
+    matched = msgspec.structs.replace(order, state=OrderState.MATCHED, lease_id=lease.id)
+    keeper.set_order(store, order, matched)
     if order.expires_ns:  # a matched order no longer expires
         keeper.expiry_queue.remove(store, order.expires_ns, id_bytes(order.id))
     ctx.emit(

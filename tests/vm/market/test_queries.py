@@ -53,6 +53,21 @@ def test_offers_filtered_and_paged() -> None:
     assert ([o["id"] for o in second["offers"]], second["next_key"]) == ([3, 4], None)
 
 
+def test_offers_filtered_by_region_and_price_now() -> None:
+    market = busy()
+    market.register(CAROL, region="us-east")
+    market.block(offer_msg(CAROL, 1, PRICE // 2))
+    assert [o["id"] for o in ask(market, "offers", {"region": "us-east"})["offers"]] == [5]
+    assert [o["id"] for o in ask(market, "offers", {"region": "eu-west"})["offers"]] == [1, 2, 3, 4]
+    assert ask(market, "offers", {"region": "ap-south"})["offers"] == []
+    assert [o["id"] for o in ask(market, "offers", {"max_price": PRICE})["offers"]] == [1, 2, 5]
+    indexed = 4 * market.keeper.reference_price(market.store, H100.key())  # offer 3's price now
+    assert 3 in [o["id"] for o in ask(market, "offers", {"max_price": indexed})["offers"]]
+    assert 3 not in [o["id"] for o in ask(market, "offers", {"max_price": indexed - 1})["offers"]]
+    both = ask(market, "offers", {"region": "eu-west", "max_price": PRICE, "limit": 1})
+    assert ([o["id"] for o in both["offers"]], both["next_key"]) == ([1], "2")
+
+
 def test_orders_filtered() -> None:
     market = busy()
     assert [o["state"] for o in ask(market, "orders")["orders"]] == ["matched", "open"]
@@ -123,6 +138,9 @@ def test_price_index_with_history() -> None:
         ("order", {"id": "1"}, 18),
         ("offers", {"provider": "depin1xyz"}, 7),
         ("offers", {"state": "gone"}, 18),
+        ("offers", {"max_price": -1}, 18),
+        ("offers", {"max_price": "5"}, 18),
+        ("offers", {"region": 5}, 18),
         ("leases", {"next_key": "x"}, 18),
         ("orders", {"limit": 0}, 18),
         ("price_index", {"model": "X"}, 18),
