@@ -77,7 +77,7 @@ def check_dump_consensus_state(network: Network, node: ValidatorNode) -> None:
         assert peer["node_address"].split("@")[1].startswith("127.0.0.1:"), peer
         # every peer votes and asks for what it lacks: both show how far it has got
         assert int(peer["peer_state"]["round_state"]["height"]) >= 3, peer
-        assert peer["peer_state"]["round_state"]["step"] in (1, 3, 4, 6), peer
+        assert peer["peer_state"]["round_state"]["step"] in (1, 3, 4, 6, 8), peer  # 8: decided
     state = dump["round_state"]
     assert int(state["height"]) >= 3
     assert len(state["validators"]["validators"]) == VALIDATORS

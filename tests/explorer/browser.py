@@ -60,6 +60,7 @@ class PageWatch:
     """Problems a page reported while open, in order."""
 
     problems: list[str] = field(default_factory=list)
+    expected: tuple[re.Pattern[str], ...] = ()  # console errors the test causes on purpose
 
     def attach(self, page: Page) -> None:
         page.on("console", self.on_console)
@@ -68,7 +69,7 @@ class PageWatch:
         page.on("websocket", self.on_websocket)
 
     def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        if message.type == "error" and not any(p.search(message.text) for p in self.expected):
             self.problems.append(f"console error: {message.text} ({message.location.get('url', '')})")
 
     def on_request(self, request: PageRequest) -> None:
@@ -83,9 +84,15 @@ class PageWatch:
 
 
 @contextmanager
-def open_page(browser: Browser, viewport: dict[str, int], mobile: bool = False) -> Iterator[Page]:
+def open_page(
+    browser: Browser,
+    viewport: dict[str, int],
+    mobile: bool = False,
+    expected_errors: tuple[re.Pattern[str], ...] = (),
+) -> Iterator[Page]:
     """A page in a fresh context (no state shared between tests); raises AssertionError when
-    the context closes if the page reported any problem."""
+    the context closes if the page reported any problem but the console errors
+    ``expected_errors`` match."""
     context = browser.new_context(
         viewport=viewport,  # type: ignore[arg-type]
         is_mobile=mobile,
@@ -93,7 +100,7 @@ def open_page(browser: Browser, viewport: dict[str, int], mobile: bool = False) 
         device_scale_factor=2 if mobile else 1,
         service_workers="block",
     )
-    watch = PageWatch()
+    watch = PageWatch(expected=expected_errors)
     try:
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)

@@ -15,10 +15,11 @@ START_TIMEOUT_S = 30.0
 
 
 class ExplorerProcess:
-    """``depind explorer --node NODE --listen 127.0.0.1:<free port>``, logging to ``log_path``."""
+    """``depind explorer --node NODE --listen 127.0.0.1:<port>`` (a free one unless given),
+    logging to ``log_path``."""
 
-    def __init__(self, node: str, log_path: Path) -> None:
-        self.port = free_port()
+    def __init__(self, node: str, log_path: Path, port: int | None = None) -> None:
+        self.port = free_port() if port is None else port
         self.url = f"http://127.0.0.1:{self.port}"
         self.explorer_url = f"{self.url}/explorer/"
         self.websocket_url = f"ws://127.0.0.1:{self.port}/websocket"

@@ -34,6 +34,7 @@ async function boot() {
   document.addEventListener("click", follow);
   window.addEventListener("popstate", () => render());
   document.getElementById("search").addEventListener("submit", search);
+  document.querySelector("a.skip").addEventListener("click", skipToContent);
   showNode();
   await render();
 }
@@ -67,6 +68,12 @@ function follow(event) {
   navigate(anchor.getAttribute("href"));
 }
 
+// "#main" would resolve against <base href="/explorer/"> and leave a deep page: focus instead.
+function skipToContent(event) {
+  event.preventDefault();
+  document.getElementById("main").focus();
+}
+
 function search(event) {
   event.preventDefault();
   const input = event.target.elements.q;
@@ -98,7 +105,9 @@ async function render() {
     console.warn(`page ${path} failed`, error);
     page.append(errorBox(error));
   }
-  if (mine === visit && document.activeElement === document.body) main.focus({ preventScroll: true });
+  // After a change of page, keyboard and screen-reader users continue at its content; the first
+  // page leaves focus at the top, where Tab reaches the skip link first.
+  if (mine > 1 && mine === visit && document.activeElement === document.body) main.focus({ preventScroll: true });
 }
 
 function pageContext(page, params, mine) {
