@@ -43,6 +43,7 @@ COMETBFT_CHANNELS = "40202122233038606100"  # CometBFT 0.38's reactor channels, 
 MAX_PER_PAGE = 100
 HASH_BYTES = 32  # SHA-256: block and tx hashes
 MAX_BLOCKCHAIN_RANGE = 20
+MAX_BLOCK_EVENTS_RANGE = 100
 MAX_SEARCH_COUNT = 10_000  # tx_search counts this many matches at most; later pages are refused
 MAX_SEARCH_READS = 100_000  # steps through the index one tx_search may take
 # Handlers run on the consensus task's thread: a long loop pauses after this many items so
@@ -327,17 +328,37 @@ async def commit(ctx: Call, height: int | None = None) -> dict[str, Any]:
 
 async def blockchain(ctx: Call, minHeight: int | None = None, maxHeight: int | None = None) -> dict[str, Any]:
     """Block metas from ``maxHeight`` down to ``minHeight`` (at most 20)."""
-    latest, base = ctx.node.chain.height(), ctx.node.chain.base()
-    high = min(maxHeight or latest, latest)
-    low = max(minHeight or 1, base, high - MAX_BLOCKCHAIN_RANGE + 1)
-    if minHeight is not None and maxHeight is not None and minHeight > maxHeight:
-        raise RPCError(INVALID_PARAMS, f"min height {minHeight} can't be greater than max height {maxHeight}")
     metas = []
-    for h in range(high, low - 1, -1):
+    for h in heights_down(ctx, minHeight, maxHeight, MAX_BLOCKCHAIN_RANGE):
         found = load_block(ctx, h)
         metas.append(present.block_meta(found, block_id_of(ctx, h, found), ctx.node.block_size(found)))
         await trio.lowlevel.checkpoint()  # each block is decoded and re-encoded: milliseconds when full
-    return {"last_height": str(latest), "block_metas": metas}
+    return {"last_height": str(ctx.node.chain.height()), "block_metas": metas}
+
+
+async def block_events(
+    ctx: Call, minHeight: int | None = None, maxHeight: int | None = None
+) -> dict[str, Any]:
+    """The finalize-block events (mint, rewards, verdicts, slashes: the blocks' own work) of
+    the blocks from ``maxHeight`` down to ``minHeight`` (at most 100), without their txs'
+    results, which make ``block_results`` megabytes on a busy chain."""
+    blocks = []
+    for h in heights_down(ctx, minHeight, maxHeight, MAX_BLOCK_EVENTS_RANGE):
+        events = present.events(load_results(ctx, h).finalize_block_events)
+        blocks.append({"height": str(h), "finalize_block_events": events})
+        await trio.lowlevel.checkpoint()
+    return {"last_height": str(ctx.node.chain.height()), "blocks": blocks}
+
+
+def heights_down(ctx: Call, minHeight: int | None, maxHeight: int | None, most: int) -> range:
+    """From ``maxHeight`` (the latest if not given) down to ``minHeight``, within the stored
+    blocks and at most ``most`` of them, as CometBFT's ``blockchain`` bounds its range."""
+    latest, base = ctx.node.chain.height(), ctx.node.chain.base()
+    high = min(maxHeight or latest, latest)
+    low = max(minHeight or 1, base, high - most + 1)
+    if minHeight is not None and maxHeight is not None and minHeight > maxHeight:
+        raise RPCError(INVALID_PARAMS, f"min height {minHeight} can't be greater than max height {maxHeight}")
+    return range(high, low - 1, -1)
 
 
 async def validators(

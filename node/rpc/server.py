@@ -59,6 +59,7 @@ CHAIN_METHODS = [
     "block",
     "block_by_hash",
     "block_results",
+    "block_events",
     "header",
     "commit",
     "blockchain",

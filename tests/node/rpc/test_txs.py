@@ -345,3 +345,23 @@ async def test_invalid_decoded_requests(
     error = await rpc_error(chain.node, method, **params)
     assert error.code == code
     assert words in str(error.to_json()["data"])
+
+
+async def test_block_events_are_block_results_without_the_txs(chain: Chain) -> None:
+    found = await rpc(chain.node, "block_events", minHeight=1, maxHeight=len(BLOCKS))
+    assert [b["height"] for b in found["blocks"]] == [str(h) for h in range(len(BLOCKS), 0, -1)]
+    for block in found["blocks"]:
+        results = await rpc(chain.node, "block_results", height=int(block["height"]))
+        assert block["finalize_block_events"] == results["finalize_block_events"]
+    assert any(block["finalize_block_events"] for block in found["blocks"])  # the test can see them
+    assert found["last_height"] == str(len(BLOCKS))
+
+
+async def test_block_events_without_a_range_end_at_the_latest_block(chain: Chain) -> None:
+    found = await rpc(chain.node, "block_events", minHeight=3)
+    assert [b["height"] for b in found["blocks"]] == [str(len(BLOCKS)), "3"]
+
+
+async def test_invalid_block_events_range(chain: Chain) -> None:
+    error = await rpc_error(chain.node, "block_events", minHeight=3, maxHeight=2)
+    assert error.code == INVALID_PARAMS

@@ -2,8 +2,9 @@
 //
 // The list reads `blockchain` (20 metas a call): a page is `blocks?to=H` (the blocks up to
 // height H), "Next" goes to older heights, and the newest page takes new blocks as they come.
-// A block's page reads `block` (header, evidence), `block_results` (the finalize-block
-// events), `decoded_txs "tx.height=H"` (its txs with their messages, a page at a time) and the
+// A block's page reads `block` (header, evidence), `block_events` (the finalize-block events,
+// without the txs' results that make `block_results` megabytes for a full block),
+// `decoded_txs "tx.height=H"` (its txs with their messages, a page at a time) and the
 // proposer's validator through `validator_staking {cons_address}`.
 
 import {
@@ -77,7 +78,7 @@ export async function detail(ctx) {
   }
   const [found, results, next] = await ctx.rpc.batch([
     ["block", { height: Number(height) }],
-    ["block_results", { height: Number(height) }],
+    ["block_events", { minHeight: Number(height), maxHeight: Number(height) }],
     ["header", { height: Number(height) + 1 }],
   ]);
   if (found instanceof Error) {
@@ -88,7 +89,7 @@ export async function detail(ctx) {
   ctx.main.append(neighbours, headerDetails(ctx, found),
     section("Transactions", txsTable(ctx, Number(height))),
     section("Finalize-block events", results instanceof Error ? errorBox(results)
-      : eventsTable(results.finalize_block_events, "Events of the block's begin and end steps")));
+      : eventsTable(results.blocks[0]?.finalize_block_events ?? [], "Events of the block's begin and end steps")));
   showNeighbours(neighbours, Number(height), !(next instanceof Error));
   if (next instanceof Error) {
     ctx.onBlock((event) => {

@@ -5,7 +5,7 @@
 // validators from `validators`; open leases, GPUs offered and leased, verified jobs and
 // slashes from `summary`. Charts over the last WINDOW blocks: block interval and txs per block
 // (`blockchain`, 20 metas a call, batched), verified work per block (the work units of jobs
-// whose `job_verdict` said valid, read from `block_results` and then from each NewBlock
+// whose `job_verdict` said valid, read from `block_events` and then from each NewBlock
 // event's events), and utilisation (GPUs leased over offered) sampled from `summary` on each
 // block while the page is open. Every new block extends them without reloading the page.
 
@@ -99,17 +99,17 @@ async function loadBlocks(rpc) {
   return { blocks, work: await loadWork(rpc, blocks.map((block) => block.height)) };
 }
 
-// Map height -> work units of the jobs found valid at that height.
+// Map height -> work units of the jobs found valid at that height. `block_events` gives the
+// blocks' own events without their txs' results (block_results would be megabytes when busy).
 async function loadWork(rpc, heights) {
-  const results = await rpc.batch(heights.map((height) => ["block_results", { height }]));
   const verdicts = new Map();
-  results.forEach((result, index) => {
-    if (!(result instanceof Error)) verdicts.set(heights[index], validJobs(result.finalize_block_events));
-  });
+  if (heights.length === 0) return verdicts;
+  const found = await rpc.call("block_events", { minHeight: heights[0], maxHeight: heights.at(-1) });
+  for (const block of found.blocks) verdicts.set(Number(block.height), validJobs(block.finalize_block_events));
   return workOf(rpc, verdicts);
 }
 
-// The ids of the jobs a block's events (a list, as block_results gives them) found valid.
+// The ids of the jobs a block's events (a list, as block_events gives them) found valid.
 function validJobs(events) {
   const ids = [];
   for (const event of events || []) {
