@@ -42,9 +42,11 @@ from node.rpc.server import serve
 from node.sign_guard import SigningRiskError, check_signing_risk
 from node.storage.chain import ChainStore
 from node.storage.leveldb import cached, open_leveldb
+from node.upgrade import check_upgrade_due
 from vm.app import App
 from vm.execute import TxResult
 from vm.store.kv import MemoryKV
+from vm.upgrade.errors import UpgradeHalt
 
 if TYPE_CHECKING:
     from node.network import NetworkServices
@@ -77,7 +79,10 @@ class Node:
         self.metrics = open_metrics(self)
 
     @classmethod
-    def open(cls, home: Home) -> Node:
+    def open(cls, home: Home, skip_upgrade_heights: frozenset[int] = frozenset()) -> Node:
+        """The node of ``home``, level with its block store; raises ``UpgradeHalt`` if the
+        next height needs another binary. ``skip_upgrade_heights``: upgrades this node skips
+        (``--unsafe-skip-upgrades``, docs/upgrades.md)."""
         if not home.is_initialised():
             raise HomeError(f"{home.root} is not initialised; run `depind init` first")
         config = node_config.load(home.config_file)
@@ -92,11 +97,20 @@ class Node:
         except SigningRiskError:
             db.close()
             raise
-        app = App(cached(chain.state_kv), beacon_source=ValidatorOnions(pv.secret, genesis.chain_id))
+        app = App(
+            cached(chain.state_kv),
+            beacon_source=ValidatorOnions(pv.secret, genesis.chain_id),
+            skip_upgrade_heights=skip_upgrade_heights,
+        )
         mempool = Mempool(app, MempoolConfig(**config.mempool.__dict__))
         validators = first_validators(chain, app, genesis)
         node = cls(home, config, genesis, chain, app, mempool, EventBus(), pv, validators)
-        node.handshake()
+        try:
+            node.handshake()
+            check_upgrade_due(app)
+        except UpgradeHalt:
+            node.close()
+            raise
         return node
 
     def close(self) -> None:
@@ -141,6 +155,7 @@ class Node:
             len(block.data.txs),
             result.app_hash.hex()[:16],
         )
+        check_upgrade_due(self.app)  # stop here, before the next height, if it needs another binary
 
     def is_solo(self) -> bool:
         """One validator, this node, and no peers to talk to: the single-validator engine.

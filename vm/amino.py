@@ -13,8 +13,9 @@ The messages inside it follow the rules of the SDK's x/tx aminojson encoder (v0.
   the packed type's `(amino.name)` or, lacking one, "/" + its full proto name;
 - `(cosmos_proto.scalar) = "cosmos.Int"` writes an empty string as "0";
 - `(cosmos_proto.scalar) = "cosmos.Dec"` (a LegacyDec, whose protobuf string is the integer text of
-  its atomics, "100000000000000000", or those ASCII bytes in a bytes field, as x/slashing's params)
-  is written as LegacyDec.String() gives it, "0.100000000000000000" (an empty value as "0").
+  its atomics, "100000000000000000", or those ASCII bytes in a bytes field, as x/slashing's params;
+  or a plain decimal string, "0.1", as gov v1's quorum and vote weights) is written as
+  LegacyDec.String() gives it, "0.100000000000000000" (an empty value as "0").
 
 One exception to the omission rule, for the wallets' sake: cosmjs's staking Amino converters
 (@cosmjs/stargate 0.39) write every field of a validator's Description and the deprecated
@@ -317,14 +318,19 @@ def _scalar_or_message(field: FieldDescriptor, value: Any) -> Any:
 
 
 def _legacy_dec(value: str | bytes, where: str) -> str:
-    """A LegacyDec's protobuf text (its atomics, or their ASCII bytes) as LegacyDec.String() writes it."""
+    """A cosmos.Dec's protobuf text as LegacyDec.String() writes it: a gogoproto LegacyDec
+    carries its atomics ("100000000000000000"), a plain decimal string (gov v1's quorum and
+    vote weights) its decimal text ("0.1")."""
     if not value:
         return "0"
-    atomics = value.decode("ascii", "replace") if isinstance(value, bytes) else value
-    digits = atomics.removeprefix("-")
-    if not (digits.isascii() and digits.isdigit()):
-        raise AminoError(f"{where}: {atomics[:80]!r} is not a LegacyDec's atomics")
-    return dec.format(int(atomics))
+    text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
+    digits = text.removeprefix("-")
+    if digits.isascii() and digits.isdigit():
+        return dec.format(int(text))
+    try:
+        return dec.format(dec.parse(text))
+    except dec.DecError:
+        raise AminoError(f"{where}: {text[:80]!r} is not a decimal") from None
 
 
 def _key_field(message: Message) -> str | None:

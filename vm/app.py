@@ -9,7 +9,7 @@ of (messages, genesis, hooks, queries) comes from the module registry.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -36,6 +36,10 @@ from vm.staking.module import NAME as STAKING
 from vm.state import CommittedState
 from vm.store.cache import CacheStore, ReadStore
 from vm.store.kv import KVStore, MemoryKV
+from vm.upgrade import abci as upgrade
+from vm.upgrade.handlers import KNOWN
+from vm.upgrade.module import NAME as UPGRADE
+from vm.upgrade.types import Plan, UpgradeHandler
 
 BLOCK_HOOK_GAS = 10**10
 GRPC_PATH = re.compile(r"/[A-Za-z0-9_.]+\.[A-Za-z0-9_]+/[A-Za-z0-9_]+")  # /<package>.<Service>/<Method>
@@ -83,6 +87,9 @@ class App:
     check_state: CacheStore = field(init=False)
     pipeline: TxPipeline = field(init=False)
     beacon_source: EntrySource | None = None  # set by a validator node: it proposes with it
+    # This binary's migrations and the node's skipped upgrade heights (vm/upgrade/abci.py).
+    upgrade_handlers: Mapping[str, UpgradeHandler] = field(default_factory=lambda: KNOWN)
+    skip_upgrade_heights: frozenset[int] = frozenset()
     decoded_txs: int = DECODED_TXS  # txs whose decoding is remembered (vm/execute.py)
     _params: ConsensusParams | None = field(init=False, default=None)
     _next_env: BlockEnv | None = field(init=False, default=None)
@@ -204,7 +211,8 @@ class App:
 
     def finalize_block(self, request: FinalizeRequestLike) -> FinalizeResult:
         """Execute a decided block; state is persisted only by ``commit``. A fault of this
-        node (not of the block) raises ``NodeFault`` and leaves state as it was."""
+        node (not of the block) raises ``NodeFault``, and a block this binary must not run
+        (a software upgrade) ``UpgradeHalt``; both leave state as it was."""
         try:
             return self._finalize(request)
         except NODE_FAULTS as fault:
@@ -228,12 +236,28 @@ class App:
         )
         max_tx_bytes = self.consensus_params().block.max_tx_bytes
         hooks = hook_context(block, env, BLOCK_HOOK_GAS)
+        self._pre_block(hooks)
         self.registry.begin_block(hooks)
         results = entry_results + [self.pipeline.deliver(block, env, tx, max_tx_bytes) for tx in txs]
         updates = self.registry.end_block(hooks)
         root, writes = self.state.prepare(block.changes(), request.height, request.time_ns, env.chain_id)
         self._pending = _Pending(request.height, writes, root)
         return FinalizeResult(results, hooks.events, updates, root)
+
+    def _pre_block(self, hooks: Context) -> None:
+        if self.registry.has(UPGRADE):
+            keeper = self.registry.keeper(UPGRADE)
+            upgrade.pre_block(keeper, hooks, self.upgrade_handlers, self.skip_upgrade_heights)
+
+    def upgrade_due(self, height: int) -> Plan | None:
+        """The upgrade this binary would stop for at block ``height`` (``UpgradeNeeded``),
+        read from committed state: a node checks it before taking part in that height."""
+        if not self.registry.has(UPGRADE):
+            return None
+        keeper = self.registry.keeper(UPGRADE)
+        return upgrade.halting_plan(
+            keeper, self.state.values, height, self.upgrade_handlers, self.skip_upgrade_heights
+        )
 
     def _apply_entry(
         self, block: CacheStore, request: FinalizeRequestLike, raw: bytes | None

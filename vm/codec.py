@@ -51,6 +51,7 @@ _INT_KINDS = frozenset(
         FieldDescriptor.TYPE_FIXED64,
         FieldDescriptor.TYPE_SFIXED32,
         FieldDescriptor.TYPE_SFIXED64,
+        FieldDescriptor.TYPE_ENUM,  # its number; the struct's bounds say which are known
     }
 )
 
@@ -157,7 +158,7 @@ def _field_expression(
 
 
 def _value_reader(target: msgspec.inspect.Type, field: FieldDescriptor) -> Reader:
-    if field.message_type is not None and field.message_type.full_name == _ANY:
+    if _holds_any(field, target):
         return _any_reader(_packed_structs(target, field), field.full_name)
     if field.message_type is not None:
         if not isinstance(target, msgspec.inspect.StructType):
@@ -188,6 +189,21 @@ def _same(value: Any) -> Any:
 
 
 _ANY = "google.protobuf.Any"
+_RAW_ANY_FIELDS = ("type_url", "value")
+
+
+def _holds_any(field: FieldDescriptor, target: msgspec.inspect.Type) -> bool:
+    """Whether ``field`` is an ``Any`` to unpack into the tagged struct(s) of ``target``. An
+    untagged struct of exactly ``type_url`` and ``value`` keeps the ``Any`` as it came (a
+    proposal's messages: any registered message, decoded when it runs)."""
+    if field.message_type is None or field.message_type.full_name != _ANY:
+        return False
+    raw = (
+        isinstance(target, msgspec.inspect.StructType)
+        and target.tag is None
+        and tuple(f.name for f in target.fields) == _RAW_ANY_FIELDS
+    )
+    return not raw
 
 
 def _packed_structs(
@@ -281,7 +297,7 @@ def _field_writer(target: msgspec.inspect.Type, field: FieldDescriptor) -> Write
 
 
 def _value_writer(target: msgspec.inspect.Type, field: FieldDescriptor) -> Writer:
-    if field.message_type is not None and field.message_type.full_name == _ANY:
+    if _holds_any(field, target):
         return _any_writer(_packed_structs(target, field))
     if field.message_type is not None:
         assert isinstance(target, msgspec.inspect.StructType)

@@ -13,9 +13,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 import msgspec
+from google.protobuf.any_pb2 import Any as AnyPb
 from google.protobuf.message import Message as ProtoMessage
 
 from vm.block import ValidatorUpdate
@@ -124,14 +125,46 @@ class Module:
     invariants: Mapping[str, Invariant] = field(default_factory=dict)
 
 
+class MessageRouter:
+    """The chain's message router, for a module that runs other modules' messages (gov
+    executes a passed proposal's). It exists before the modules are built, and the registry
+    binds it to itself once they all are (Cosmos hands gov baseapp's router the same way)."""
+
+    def __init__(self) -> None:
+        self._registry: RouterTarget | None = None
+
+    def bind(self, registry: RouterTarget) -> None:
+        self._registry = registry
+
+    @property
+    def _target(self) -> RouterTarget:
+        if self._registry is None:
+            raise RuntimeError("the message router is used before the registry is built")
+        return self._registry
+
+    def decode(self, message: AnyPb) -> Msg:
+        """A registered message from its ``Any``; raises ``InvalidTx`` as a tx's decoding does."""
+        return self._target.decode_message(message)[0]
+
+    def route(self, ctx: Context, msg: Msg) -> AnyPb:
+        return self._target.route(ctx, msg)
+
+
+class RouterTarget(Protocol):
+    def decode_message(self, message: AnyPb) -> tuple[Msg, ProtoMessage]: ...
+
+    def route(self, ctx: Context, msg: Msg) -> AnyPb: ...
+
+
 @dataclass
 class Wiring:
-    """What a module's ``build`` gets: the chain's authority, every module account and
-    the keepers built so far (a module reaches another only through its keeper)."""
+    """What a module's ``build`` gets: the chain's authority, every module account, the
+    keepers built so far (a module reaches another only through its keeper) and the router."""
 
     authority: Address
     accounts: Mapping[str, ModuleAccount]
     keepers: dict[str, Any] = field(default_factory=dict)
+    router: MessageRouter = field(default_factory=MessageRouter)
 
     def keeper(self, name: str) -> Any:
         if name not in self.keepers:

@@ -15,6 +15,7 @@ from vm.compute.module import MODULE as COMPUTE
 from vm.consensus_params.module import MODULE as CONSENSUS
 from vm.distribution.module import MODULE as DISTRIBUTION
 from vm.genutil.module import MODULE as GENUTIL
+from vm.gov.module import MODULE as GOV
 from vm.market.module import MODULE as MARKET
 from vm.mint.module import MODULE as MINT
 from vm.module import ModuleDef
@@ -23,10 +24,11 @@ from vm.registry import Registry
 from vm.slashing.module import MODULE as SLASHING
 from vm.staking.module import MODULE as STAKING
 from vm.types import Address, module_address
+from vm.upgrade.module import MODULE as UPGRADE
 
 AUTHORITY: Address = module_address("gov")
-"""Who may change params: the governance module's account. No key signs for it, so
-until governance executes proposals, params change only at genesis."""
+"""Who may change params: the governance module's account. No key signs for it: its
+messages run only as a passed proposal's (vm/gov/blocks.py)."""
 
 MODULES: tuple[ModuleDef, ...] = (
     AUTH,
@@ -41,6 +43,8 @@ MODULES: tuple[ModuleDef, ...] = (
     PROVIDER,
     MARKET,
     COMPUTE,
+    GOV,
+    UPGRADE,
 )
 
 

@@ -69,6 +69,7 @@ class Registry:
                 if path in self._services:
                     raise ValueError(f"{path} is served by two modules")
                 self._services[path] = service
+        wiring.router.bind(self)
 
     # -- lookups --------------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ from node.cli.chain_info import chain_info
 from node.cli.common import CLIError, DepindGroup, cli_errors
 from node.cli.explorer_cmd import explorer_command
 from node.cli.genesis_cmd import genesis_group
+from node.cli.gov_query import gov_query
+from node.cli.gov_tx import gov_tx
 from node.cli.gpu_cmd import gpu_group
 from node.cli.job_cmd import job_group
 from node.cli.keys import keys
@@ -32,6 +34,8 @@ cli.add_command(chain_info)
 cli.add_command(worker_command)
 cli.add_command(job_group)
 cli.add_command(explorer_command)
+tx.add_command(gov_tx)
+query.add_command(gov_query)
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ import gc
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -17,7 +17,9 @@ from node.cli.common import CLIError, emit, first_failure, home_option, node_opt
 from node.cli.staking_query import node_validator
 from node.client import Client
 from node.home import Home, init_home, validator_address
+from node.upgrade import EXIT_UPGRADE_NEEDED, halt_of, record_upgrade_needed
 from node.validator_home import init_dev_home
+from vm.upgrade.errors import UpgradeHalt, UpgradeNeeded
 
 if TYPE_CHECKING:
     from node.node import Node
@@ -69,8 +71,19 @@ def init_text(summary: dict[str, Any]) -> str:
 
 @click.command()
 @home_option
-def start(home: Path) -> None:
-    """Run the node. A missing home becomes a ready single-validator dev chain."""
+@click.option(
+    "--unsafe-skip-upgrades",
+    type=click.IntRange(min=1),
+    multiple=True,
+    help="Skip the software upgrade planned at this height (repeatable): its migration never runs "
+    "and this node's state departs from any node that ran it. Only for a whole network that agreed "
+    "to skip it (docs/upgrades.md).",
+)
+def start(home: Path, unsafe_skip_upgrades: tuple[int, ...]) -> None:
+    """Run the node. A missing home becomes a ready single-validator dev chain.
+
+    At a software upgrade this binary cannot run, it stops with exit code 3 and writes
+    data/upgrade-info.json (docs/upgrades.md)."""
     # Imported here: the node and server stack would add ~0.2 s to every other command.
     from node.node import Node
 
@@ -81,10 +94,15 @@ def start(home: Path) -> None:
         click.echo(f"dev key 'dev' (test keyring): {address}")
         click.echo("mnemonic (shown once; write it down to recover the key):")
         click.echo(f"  {mnemonic}")
-    run_node(Node.open(node_home))
+    try:
+        node = Node.open(node_home, frozenset(unsafe_skip_upgrades))
+    except UpgradeHalt as halt:
+        stop_for_upgrade(node_home, halt)
+    run_node(node)
 
 
 GC_THRESHOLDS = (50_000, 20, 20)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def tune_gc() -> None:
@@ -103,7 +121,7 @@ def run_node(node: Node) -> None:
     logging.basicConfig(
         level=node.config.log_level.upper(),
         stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
     )
     tune_gc()
     try:
@@ -111,10 +129,24 @@ def run_node(node: Node) -> None:
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
     except BaseExceptionGroup as group:
+        halt = halt_of(group)
+        if halt is not None:
+            stop_for_upgrade(node.home, halt)
         # A service failed inside the node's task tree: say what, in one line.
         raise CLIError(one_line(first_failure(group))) from None
     finally:
         node.close()
+
+
+def stop_for_upgrade(home: Home, halt: UpgradeHalt) -> NoReturn:
+    """The chain needs another binary: record which (for the operator and cosmovisor), log it
+    in one line and exit with ``EXIT_UPGRADE_NEEDED``. A binary too new for the chain exits as
+    any error does (1), with its line."""
+    if not isinstance(halt, UpgradeNeeded):
+        raise CLIError(one_line(halt))
+    logging.basicConfig(stream=sys.stderr, format=LOG_FORMAT)  # does nothing once run_node has
+    record_upgrade_needed(home.data_dir, halt)
+    sys.exit(EXIT_UPGRADE_NEEDED)
 
 
 @click.command()

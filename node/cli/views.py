@@ -14,6 +14,7 @@ import msgspec
 from cosmpy.protos.cosmos.base.abci.v1beta1 import abci_pb2
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import DecodeError
+from google.protobuf.message import Message as ProtoMessage
 
 from node.keys.keyring import KeyInfo
 from vm.codec import proto_class
@@ -35,6 +36,19 @@ def fields(pairs: list[tuple[str, Any]]) -> str:
 
 def coin_text(coin: dict[str, Any]) -> str:
     return f"{coin['amount']}{coin['denom']}"
+
+
+def coins_text(coins: list[dict[str, Any]]) -> str:
+    return ",".join(coin_text(coin) for coin in coins) or "none"
+
+
+def proto_json(message: ProtoMessage) -> dict[str, Any]:
+    """A protobuf message as Cosmos's CLI prints it: proto3 JSON under the .proto's field
+    names (enums by name, 64-bit integers as strings), unset fields included."""
+    found: dict[str, Any] = MessageToDict(
+        message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+    )
+    return found
 
 
 # -- keys -------------------------------------------------------------------------

@@ -17,10 +17,13 @@ from cosmpy.protos.cosmos.bank.v1beta1 import query_pb2 as _bank  # noqa: F401
 from cosmpy.protos.cosmos.base.tendermint.v1beta1 import query_pb2 as _tendermint  # noqa: F401
 from cosmpy.protos.cosmos.consensus.v1 import query_pb2 as _consensus  # noqa: F401
 from cosmpy.protos.cosmos.distribution.v1beta1 import query_pb2 as _distribution  # noqa: F401
+from cosmpy.protos.cosmos.gov.v1 import query_pb2 as _gov  # noqa: F401
+from cosmpy.protos.cosmos.gov.v1beta1 import query_pb2 as _gov_v1beta1  # noqa: F401
 from cosmpy.protos.cosmos.mint.v1beta1 import query_pb2 as _mint  # noqa: F401
 from cosmpy.protos.cosmos.slashing.v1beta1 import query_pb2 as _slashing  # noqa: F401
 from cosmpy.protos.cosmos.staking.v1beta1 import query_pb2 as _staking  # noqa: F401
 from cosmpy.protos.cosmos.tx.v1beta1 import service_pb2 as _tx  # noqa: F401
+from cosmpy.protos.cosmos.upgrade.v1beta1 import query_pb2 as _upgrade  # noqa: F401
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
@@ -107,6 +110,27 @@ MARKET = "/depind/market/v1"
 MARKET_QUERY = "depind.market.v1.Query"
 COMPUTE = "/depind/compute/v1"
 COMPUTE_QUERY = "depind.compute.v1.Query"
+GOV = "/cosmos/gov/v1"
+GOV_QUERY = "cosmos.gov.v1.Query"
+GOV_V1BETA1 = "/cosmos/gov/v1beta1"
+GOV_V1BETA1_QUERY = "cosmos.gov.v1beta1.Query"
+
+
+def gov_routes(prefix: str, service: str) -> list[Route]:
+    """x/gov's routes, the same in v1 and v1beta1 (v1 adds the constitution)."""
+    proposal = f"{prefix}/proposals/{{proposal_id}}"
+    return [
+        Route("GET", f"{prefix}/params/{{params_type}}", f"{service}.Params"),
+        Route("GET", f"{prefix}/proposals", f"{service}.Proposals"),
+        Route("GET", proposal, f"{service}.Proposal"),
+        Route("GET", f"{proposal}/deposits", f"{service}.Deposits"),
+        Route("GET", f"{proposal}/deposits/{{depositor}}", f"{service}.Deposit"),
+        Route("GET", f"{proposal}/votes", f"{service}.Votes"),
+        Route("GET", f"{proposal}/votes/{{voter}}", f"{service}.Vote"),
+        Route("GET", f"{proposal}/tally", f"{service}.TallyResult"),
+    ]
+
+
 ROUTES = [
     Route("GET", "/cosmos/auth/v1beta1/accounts/{address}", "cosmos.auth.v1beta1.Query.Account"),
     Route("GET", "/cosmos/bank/v1beta1/balances/{address}", "cosmos.bank.v1beta1.Query.AllBalances"),
@@ -232,6 +256,9 @@ ROUTES = [
         f"{DISTRIBUTION}/delegators/{{delegator_address}}/withdraw_address",
         f"{DISTRIBUTION_QUERY}.DelegatorWithdrawAddress",
     ),
+    *gov_routes(GOV, GOV_QUERY),
+    *gov_routes(GOV_V1BETA1, GOV_V1BETA1_QUERY),
+    Route("GET", f"{GOV}/constitution", f"{GOV_QUERY}.Constitution"),
     Route("GET", "/cosmos/slashing/v1beta1/params", "cosmos.slashing.v1beta1.Query.Params"),
     Route("GET", "/cosmos/slashing/v1beta1/signing_infos", "cosmos.slashing.v1beta1.Query.SigningInfos"),
     Route(
@@ -239,6 +266,9 @@ ROUTES = [
         "/cosmos/slashing/v1beta1/signing_infos/{cons_address}",
         "cosmos.slashing.v1beta1.Query.SigningInfo",
     ),
+    Route("GET", "/cosmos/upgrade/v1beta1/current_plan", "cosmos.upgrade.v1beta1.Query.CurrentPlan"),
+    Route("GET", "/cosmos/upgrade/v1beta1/applied_plan/{name}", "cosmos.upgrade.v1beta1.Query.AppliedPlan"),
+    Route("GET", "/cosmos/upgrade/v1beta1/authority", "cosmos.upgrade.v1beta1.Query.Authority"),
 ]
 
 

@@ -326,6 +326,11 @@ async def signing_info(ctx: Call, cons_address: str) -> Any:
     return run_query(ctx, "/slashing/signing_info", {"cons_address": cons_address})
 
 
+async def upgrade_plan(ctx: Call) -> Any:
+    """The software upgrade scheduled (x/upgrade), if any: its name, height and info."""
+    return run_query(ctx, "/upgrade/current_plan", {})
+
+
 async def params(ctx: Call, module: str | None = None) -> Any:
     """Module parameters (all modules if ``module`` is omitted)."""
     return run_query(ctx, "/params", {} if module is None else {"module": module})

@@ -30,7 +30,7 @@ from consensus.tasks import TaskStatus
 from node.config import RPCConfig, parse_laddr
 from node.events import Subscription
 from node.explorer import site as explorer_site
-from node.rpc import app_methods, consensus_methods, decoded, methods
+from node.rpc import app_methods, consensus_methods, decoded, gov_methods, methods
 from node.rpc.dispatch import Method, Registry, bind, openrpc
 from node.rpc.errors import (
     INTERNAL_ERROR,
@@ -111,10 +111,21 @@ APP_METHODS = [
     "validator_slashes",
     "community_pool",
     "signing_info",
+    "upgrade_plan",
     "params",
     "simulate",
 ]
 DECODED_METHODS = ["decoded_tx", "decoded_txs"]
+GOV_METHODS = [
+    "gov_proposals",
+    "gov_proposal",
+    "gov_votes",
+    "gov_vote",
+    "gov_deposits",
+    "gov_deposit",
+    "gov_tally",
+    "gov_params",
+]
 CONSENSUS_METHODS = ["net_info", "consensus_state", "dump_consensus_state", "broadcast_evidence"]
 WEBSOCKET_METHODS = ["subscribe", "unsubscribe", "unsubscribe_all"]
 
@@ -129,6 +140,8 @@ def build_registry() -> Registry:
         registry.add(name, getattr(decoded, name))
     for name in APP_METHODS:
         registry.add(name, getattr(app_methods, name))
+    for name in GOV_METHODS:
+        registry.add(name, getattr(gov_methods, name))
     for name in WEBSOCKET_METHODS:
         registry.add(name, getattr(methods, name), websocket_only=True)
     return registry

@@ -9,6 +9,8 @@ ends; on failure the tail of every node's log is printed.
 from __future__ import annotations
 
 import contextlib
+import shutil
+import subprocess
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,16 +18,23 @@ from typing import Any
 import pytest
 
 from genesis.schema import GenesisDoc
-from tests.e2e.harness import TIMEOUT_COMMIT_S, DepindProcess, NodeFactory, NodeProcess
+from tests.e2e.harness import COSMJS_DIR, TIMEOUT_COMMIT_S, DepindProcess, NodeFactory, NodeProcess
 from tests.e2e.network import Network, NetworkFactory
 
 __all__ = ["NodeProcess"]
 
+INSTALL_TIMEOUT_S = 600  # apt or npm installing cosmjs's runtime and packages
+
 
 def check_node_logs(request: pytest.FixtureRequest, nodes: Sequence[DepindProcess]) -> None:
     """After a test: print each node's log tail if it failed; fail on a traceback in a log."""
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
+    report = getattr(request.node, "rep_call", None)
+    report_node_logs(nodes, failed=report is not None and report.failed)
+
+
+def report_node_logs(nodes: Sequence[DepindProcess], failed: bool) -> None:
+    """Print each node's log tail if ``failed``; fail on a traceback in a log."""
+    if failed:
         for node in nodes:
             print(f"\n----- {node.log_path} (tail) -----\n{node.log_tail()}")
     for node in nodes:
@@ -85,6 +94,34 @@ def network_factory(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[
         for created in networks:
             cleanup.callback(created.close)
     check_node_logs(request, [node for created in networks for node in [*created.nodes, *created.extra]])
+
+
+@pytest.fixture(scope="session")
+def cosmjs() -> str:
+    """``node``, with tests/cosmjs's locked packages installed (``npm ci``) once."""
+    node = ensure_node()
+    lock = COSMJS_DIR / "package-lock.json"
+    installed = COSMJS_DIR / "node_modules" / ".package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        npm = shutil.which("npm")
+        assert npm is not None, "npm is missing"
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=COSMJS_DIR, check=True, timeout=INSTALL_TIMEOUT_S
+        )
+    return node
+
+
+def ensure_node() -> str:
+    """The ``node`` binary, installed with apt when the machine has none."""
+    found = shutil.which("node")
+    if found is None:
+        subprocess.run(["apt-get", "update", "-qq"], check=True, timeout=INSTALL_TIMEOUT_S)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "nodejs", "npm"], check=True, timeout=INSTALL_TIMEOUT_S
+        )
+        found = shutil.which("node")
+    assert found is not None, "node is not installed and apt could not install it"
+    return found
 
 
 @pytest.fixture

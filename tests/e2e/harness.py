@@ -39,12 +39,15 @@ from node import config as node_config
 from node.client import build_tx
 from node.home import Home, add_genesis_account
 from node.keys.hd import PrivateKey
+from node.storage.chain import ChainStore
+from node.storage.leveldb import open_leveldb
 from node.validator_home import SELF_STAKE, init_solo_home
 from vm.bank.msgs import MsgSend
 from vm.msg import Msg
 from vm.types import Coin
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+COSMJS_DIR = REPO_ROOT / "tests" / "cosmjs"  # cosmjs clients and their locked npm packages
 CHAIN_ID = "depind-e2e-1"
 DENOM = "udepin"
 FUNDS = 10**12
@@ -184,6 +187,25 @@ class DepindProcess:
             process.kill()
             process.wait(timeout=STOP_TIMEOUT_S)
             raise NodeFailure(f"node ignored SIGTERM for {STOP_TIMEOUT_S}s\n{self.log_tail()}") from None
+
+    def wait_exit(self, timeout: float = STOP_TIMEOUT_S) -> int:
+        """Wait for the process to exit on its own; returns its exit code."""
+        process = self._require_process()
+        try:
+            return process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise NodeFailure(f"node still running after {timeout}s\n{self.log_tail()}") from None
+
+    def stored_height(self) -> int:
+        """The last block in the node's block store, read from its database while the
+        node is stopped (LevelDB admits one process at a time)."""
+        if self.is_running():
+            raise NodeFailure("the node is running: its database is locked")
+        db = open_leveldb(self.home.db_path)
+        try:
+            return ChainStore(db).height()
+        finally:
+            db.close()
 
     def kill9(self) -> None:
         process = self._require_process()

@@ -30,6 +30,7 @@ import httpx
 from consensus import privval
 from consensus.types import BlockIDFlag
 from genesis import doc as genesis_doc
+from genesis.schema import GenesisDoc
 from node import config as node_config
 from node.home import Home, init_home
 from node.keys.hd import PrivateKey
@@ -101,6 +102,16 @@ class Network:
             configure_node(Home(Path(entry["home"])), entry["rpc_laddr"], settings)
         self.nodes = [ValidatorNode(entry) for entry in summary["nodes"]]
         self.extra: list[DepindProcess] = []  # nodes a test adds to the network (closed with it)
+
+    def edit_genesis(self, edit: Callable[[GenesisDoc], None]) -> None:
+        """Apply ``edit`` to the shared genesis and write it to every node's home, before
+        the first start (a started chain keeps the genesis it began with)."""
+        if any(node.starts for node in self.nodes):
+            raise NodeFailure("the network has started: its genesis can no longer change")
+        genesis = genesis_doc.load(self.nodes[0].home.genesis_file)
+        edit(genesis)
+        for node in self.nodes:
+            genesis_doc.save(genesis, node.home.genesis_file)
 
     # -- processes -------------------------------------------------------------------
 

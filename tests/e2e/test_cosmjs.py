@@ -9,9 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shutil
 import subprocess
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -21,49 +19,19 @@ from google.protobuf.message import Message
 from mnemonic import Mnemonic
 
 from node.keys.hd import PrivateKey
-from tests.e2e.harness import CHAIN_ID, DENOM, FUNDS, KEYS, NodeFactory
+from tests.e2e.harness import CHAIN_ID, COSMJS_DIR, DENOM, FUNDS, KEYS, NodeFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-PROJECT = Path(__file__).resolve().parents[1] / "cosmjs"
 MNEMONIC = Mnemonic("english").to_mnemonic(hashlib.sha256(b"e2e-cosmjs").digest())
 CLIENT_TIMEOUT_S = 180
-INSTALL_TIMEOUT_S = 600
 M = TypeVar("M", bound=Message)
-
-
-def ensure_node() -> str:
-    """The ``node`` binary, installed with apt when the machine has none."""
-    found = shutil.which("node")
-    if found is None:
-        subprocess.run(["apt-get", "update", "-qq"], check=True, timeout=INSTALL_TIMEOUT_S)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "nodejs", "npm"], check=True, timeout=INSTALL_TIMEOUT_S
-        )
-        found = shutil.which("node")
-    assert found is not None, "node is not installed and apt could not install it"
-    return found
-
-
-@pytest.fixture(scope="session")
-def cosmjs() -> str:
-    """``node``, with tests/cosmjs's locked packages installed (``npm ci``) once."""
-    node = ensure_node()
-    lock = PROJECT / "package-lock.json"
-    installed = PROJECT / "node_modules" / ".package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-        npm = shutil.which("npm")
-        assert npm is not None, "npm is missing"
-        subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"], cwd=PROJECT, check=True, timeout=INSTALL_TIMEOUT_S
-        )
-    return node
 
 
 def run_client(node_bin: str, rpc_url: str, recipient: str, validator: str) -> dict[str, Any]:
     done = subprocess.run(
         [node_bin, "client.mjs", rpc_url, MNEMONIC, recipient, DENOM, validator],
-        cwd=PROJECT,
+        cwd=COSMJS_DIR,
         capture_output=True,
         text=True,
         timeout=CLIENT_TIMEOUT_S,

@@ -435,6 +435,7 @@ def test_query_account_balances_and_params() -> None:
         "provider",
         "market",
         "compute",
+        "gov",
     }
     assert params["auth"] == msgspec.to_builtins(AuthParams())
     assert query_json(app, "/params", {"module": "bank"}) == {"bank": {"default_send_enabled": True}}

@@ -132,6 +132,7 @@ def test_module_params_are_queried_together() -> None:
         "provider",
         "market",
         "compute",
+        "gov",
         NAME,
     ]
 
@@ -218,8 +219,9 @@ def test_blocked_addresses_are_the_registered_module_accounts() -> None:
         format_address(account.address) for account in default_registry().accounts.values()
     }
     # the fee collector, the two staking pools, mint's account and the PoUW reward pool,
-    # distribution's account, the provider pool, the market's escrow and compute's deposits
-    assert len(blocked) == 9
+    # distribution's account, the provider pool, the market's escrow, compute's deposits
+    # and gov's deposits
+    assert len(blocked) == 10
 
 
 # -- mint and burn by permission only ------------------------------------------------------------

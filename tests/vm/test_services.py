@@ -106,7 +106,7 @@ def test_invalid_request_with_an_unknown_field() -> None:
 
 
 def test_unknown_service_path() -> None:
-    result = new_app().query("/cosmos.gov.v1.Query/Proposals", b"")
+    result = new_app().query("/cosmos.authz.v1beta1.Query/Grants", b"")
     assert_code(result, 6)
     assert result.log.startswith("rpc error: code = Unimplemented")
 

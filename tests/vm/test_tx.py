@@ -40,6 +40,7 @@ from protos.depind.provider.v1 import provider_pb2
 from protos.depind.provider.v1 import tx_pb2 as provider_tx_pb2
 from tests.vm.compute.vectors import COMPUTE_MESSAGES
 from tests.vm.distribution.vectors import DISTRIBUTION_MESSAGES
+from tests.vm.gov.vectors import GOV_MESSAGES
 from tests.vm.helpers import (
     ALICE,
     BOB,
@@ -65,6 +66,7 @@ from tests.vm.helpers import (
 from tests.vm.market.vectors import MARKET_MESSAGES
 from tests.vm.slashing.vectors import SLASHING_MESSAGES
 from tests.vm.staking.vectors import STAKING_MESSAGES
+from tests.vm.upgrade.vectors import UPGRADE_MESSAGES
 from vm.app import App
 from vm.auth.msgs import MsgUpdateParams as AuthUpdateParams
 from vm.bank.msgs import Input, MsgMultiSend, MsgSend, Output
@@ -232,6 +234,8 @@ EVERY_MESSAGE: list[Msg] = [
     *SLASHING_MESSAGES,
     *MARKET_MESSAGES,
     *COMPUTE_MESSAGES,
+    *GOV_MESSAGES,
+    *UPGRADE_MESSAGES,
 ]
 
 

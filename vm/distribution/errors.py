@@ -16,5 +16,8 @@ NoValidatorCommission = make_error(
     "NoValidatorCommission", 7, "no validator commission to withdraw", CODESPACE
 )
 SetWithdrawAddrDisabled = make_error("SetWithdrawAddrDisabled", 8, "set withdraw address disabled", CODESPACE)
+BadDistribution = make_error(
+    "BadDistribution", 11, "community pool does not have sufficient coins to distribute", CODESPACE
+)
 NoValidatorExists = make_error("NoValidatorExists", 12, "validator does not exist", CODESPACE)
 NoDelegationExists = make_error("NoDelegationExists", 13, "delegation does not exist", CODESPACE)

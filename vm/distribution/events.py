@@ -36,3 +36,14 @@ class WithdrawCommission(TypedEvent, tag="withdraw_commission", frozen=True):
 
 class SetWithdrawAddress(TypedEvent, tag="set_withdraw_address", frozen=True):
     withdraw_address: str
+
+
+class Transfer(TypedEvent, tag="transfer", frozen=True):
+    """A community pool spend's payment: the event Cosmos's bank emits for the send from the
+    module account (distribution adds none of its own for a spend)."""
+
+    indexed: ClassVar[frozenset[str]] = frozenset({"recipient", "sender"})
+
+    recipient: str
+    sender: str
+    amount: str

@@ -10,6 +10,7 @@ from vm.distribution import events
 from vm.distribution.errors import EmptyDelegationDistInfo, NoValidatorDistInfo, SetWithdrawAddrDisabled
 from vm.distribution.keeper import DistributionKeeper
 from vm.distribution.msgs import (
+    MsgCommunityPoolSpend,
     MsgFundCommunityPool,
     MsgSetWithdrawAddress,
     MsgUpdateParams,
@@ -68,10 +69,24 @@ def handle_fund_community_pool(keeper: DistributionKeeper, ctx: Context, msg: Ms
     keeper.fund_community_pool(ctx, parse_address(msg.depositor, "invalid depositor address"), msg.amount)
 
 
+def handle_community_pool_spend(
+    keeper: DistributionKeeper, authority: Address, ctx: Context, msg: MsgCommunityPoolSpend
+) -> None:
+    check_authority(authority, msg.authority)
+    recipient = parse_address(msg.recipient, "invalid recipient address")
+    if keeper.bank.is_blocked(recipient):
+        raise Unauthorized(f"{msg.recipient} is not allowed to receive external funds")
+    keeper.distribute_from_community_pool(ctx, msg.amount, recipient)
+
+
 def handle_update_params(
     keeper: DistributionKeeper, authority: Address, ctx: Context, msg: MsgUpdateParams
 ) -> None:
-    if msg.authority != format_address(authority):
-        raise Unauthorized(f"invalid authority; expected {format_address(authority)}, got {msg.authority}")
+    check_authority(authority, msg.authority)
     community_tax = check_community_tax(msg.params.community_tax)
     keeper.params.set(ctx.store, format_params(community_tax, msg.params.withdraw_addr_enabled))
+
+
+def check_authority(authority: Address, signer: str) -> None:
+    if signer != format_address(authority):
+        raise Unauthorized(f"invalid authority; expected {format_address(authority)}, got {signer}")

@@ -11,6 +11,7 @@ from vm.distribution import allocation, genesis, handlers, invariants, queries
 from vm.distribution.hooks import DistributionHooks
 from vm.distribution.keeper import DistributionKeeper
 from vm.distribution.msgs import (
+    MsgCommunityPoolSpend,
     MsgFundCommunityPool,
     MsgSetWithdrawAddress,
     MsgUpdateParams,
@@ -48,6 +49,7 @@ def build(wiring: Wiring) -> Module:
             MsgWithdrawValidatorCommission: partial(handlers.handle_withdraw_validator_commission, keeper),
             MsgFundCommunityPool: partial(handlers.handle_fund_community_pool, keeper),
             MsgUpdateParams: partial(handlers.handle_update_params, keeper, wiring.authority),
+            MsgCommunityPoolSpend: partial(handlers.handle_community_pool_spend, keeper, wiring.authority),
         },
         queries={
             "rewards": partial(queries.query_rewards, keeper),

@@ -76,6 +76,23 @@ class MsgFundCommunityPool(Msg, tag=type_url(tx_pb2.MsgFundCommunityPool), froze
         validate_coins(self.amount)
 
 
+class MsgCommunityPoolSpend(Msg, tag=type_url(tx_pb2.MsgCommunityPoolSpend), frozen=True):
+    """Pay ``amount`` from the community pool to ``recipient``; only the chain's authority
+    (governance) may sign it."""
+
+    authority: str
+    recipient: str
+    amount: list[Coin]
+
+    def signer(self) -> str:
+        return self.authority
+
+    def validate(self) -> None:
+        parse_address(self.authority, "invalid authority address")
+        validate_coins(self.amount)
+        parse_address(self.recipient, "invalid recipient address")
+
+
 class ParamsUpdate(Canonical, frozen=True):
     """``cosmos.distribution.v1beta1.Params`` as the message carries it."""
 

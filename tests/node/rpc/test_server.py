@@ -32,6 +32,7 @@ from node.rpc.server import (
     CHAIN_METHODS,
     CONSENSUS_METHODS,
     DECODED_METHODS,
+    GOV_METHODS,
     REGISTRY,
     WEBSOCKET_METHODS,
     handle_payload,
@@ -246,7 +247,7 @@ async def test_rpc_discover_lists_every_method() -> None:
     names = [m["name"] for m in doc["methods"]]
     assert names == sorted(names)
     assert set(names) == set(
-        CHAIN_METHODS + DECODED_METHODS + CONSENSUS_METHODS + APP_METHODS + WEBSOCKET_METHODS
+        CHAIN_METHODS + DECODED_METHODS + CONSENSUS_METHODS + APP_METHODS + GOV_METHODS + WEBSOCKET_METHODS
     )
 
 

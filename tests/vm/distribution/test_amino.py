@@ -96,3 +96,17 @@ def test_amino_names_are_cosmos_legacy_names() -> None:
     assert amino_name(MESSAGES["withdraw_reward"]) == "cosmos-sdk/MsgWithdrawDelegationReward"
     assert amino_name(MESSAGES["set_withdraw"]) == "cosmos-sdk/MsgModifyWithdrawAddress"
     assert amino_name(MESSAGES["fund_pool"]) == "cosmos-sdk/MsgFundCommunityPool"
+
+
+def test_community_pool_spend_is_written_as_x_tx_writes_it() -> None:
+    """cosmjs 0.39 has no converter for it; the shape is the fund_pool vector's (the same
+    legacy_coins amount) under Cosmos's name for the message."""
+    amount = [Coin(denom="uatom", amount="7"), Coin(denom="udepin", amount="1000")]
+    message = tx_pb2.MsgCommunityPoolSpend(authority=ADDR0, recipient=ADDR1, amount=amount)
+    assert doc(message).decode() == (
+        '{"account_number":"7","chain_id":"depind-1","fee":{"amount":[{"amount":"500","denom":"udepin"}'
+        '],"gas":"200000"},"memo":"","msgs":[{"type":"cosmos-sdk/distr/MsgCommunityPoolSpend","value":{'
+        '"amount":[{"amount":"7","denom":"uatom"},{"amount":"1000","denom":"udepin"}],"authority":"depin'
+        '19rl4cm2hmr8afy4kldpxz3fka4jguq0aj0464w","recipient":"depin1jrkmdcwgq94uaamx6zax2luewlhf7u4kjh7'
+        'kue"}}],"sequence":"3"}'
+    )

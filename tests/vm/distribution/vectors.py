@@ -6,6 +6,7 @@ from tests.vm.helpers import ALICE, BOB, DENOM
 from tests.vm.staking.vectors import valoper
 from vm import dec
 from vm.distribution.msgs import (
+    MsgCommunityPoolSpend,
     MsgFundCommunityPool,
     MsgSetWithdrawAddress,
     MsgUpdateParams,
@@ -22,4 +23,5 @@ DISTRIBUTION_MESSAGES: list[Msg] = [
     MsgWithdrawValidatorCommission(valoper(ALICE)),
     MsgFundCommunityPool([Coin("uatom", 2), Coin(DENOM, 7)], ALICE.address),
     MsgUpdateParams(ALICE.address, ParamsUpdate(dec.parse("0.05"), None, dec.ZERO, False)),
+    MsgCommunityPoolSpend(ALICE.address, BOB.address, [Coin("uatom", 3), Coin(DENOM, 11)]),
 ]
