@@ -74,11 +74,12 @@ class MsgDeposit(Msg, tag=type_url(tx_pb2.MsgDeposit), frozen=True):
         validate_deposit(self.amount, "deposit")
 
 
-class MsgVote(Msg, tag=type_url(tx_pb2.MsgVote), frozen=True):
+class MsgVoteV1Beta1(Msg, tag=type_url(v1beta1_tx_pb2.MsgVote), frozen=True):
+    """A vote with one option, as v1beta1 sends it; v1's ``MsgVote`` adds metadata."""
+
     proposal_id: Uint64
     voter: str
     option: OptionNumber
-    metadata: str
 
     def signer(self) -> str:
         return self.voter
@@ -90,6 +91,10 @@ class MsgVote(Msg, tag=type_url(tx_pb2.MsgVote), frozen=True):
 
     def weighted(self) -> list[WeightedOption]:
         return [WeightedOption(VoteOption(self.option), dec.ONE)]
+
+
+class MsgVote(MsgVoteV1Beta1, tag=type_url(tx_pb2.MsgVote), frozen=True):
+    metadata: str
 
 
 class WeightedVoteOption(Canonical, frozen=True):
@@ -170,37 +175,11 @@ class MsgUpdateParams(Msg, tag=type_url(tx_pb2.MsgUpdateParams), frozen=True):
             )
 
 
-# -- v1beta1: the same deposit and votes, as older wallets send them -------------------------
+# -- v1beta1: the same deposit and weighted vote, as older wallets send them ----------------
 
 
-class MsgDepositV1Beta1(Msg, tag=type_url(v1beta1_tx_pb2.MsgDeposit), frozen=True):
-    proposal_id: Uint64
-    depositor: str
-    amount: list[Coin]
-
-    def signer(self) -> str:
-        return self.depositor
-
-    def validate(self) -> None:
-        parse_address(self.depositor, "depositor")
-        validate_deposit(self.amount, "deposit")
-
-
-class MsgVoteV1Beta1(Msg, tag=type_url(v1beta1_tx_pb2.MsgVote), frozen=True):
-    proposal_id: Uint64
-    voter: str
-    option: OptionNumber
-
-    def signer(self) -> str:
-        return self.voter
-
-    def validate(self) -> None:
-        parse_address(self.voter, "voter")
-        if self.option not in VOTE_OPTIONS:
-            raise InvalidVote(f"{self.option}")
-
-    def weighted(self) -> list[WeightedOption]:
-        return [WeightedOption(VoteOption(self.option), dec.ONE)]
+class MsgDepositV1Beta1(MsgDeposit, tag=type_url(v1beta1_tx_pb2.MsgDeposit), frozen=True):
+    """v1's ``MsgDeposit`` field for field."""
 
 
 class WeightedVoteOptionV1Beta1(Canonical, frozen=True):

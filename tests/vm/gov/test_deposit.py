@@ -4,6 +4,8 @@ drops the proposal and refunds (or burns) what was deposited."""
 
 from __future__ import annotations
 
+from genesis.gov import GovGenesis
+from genesis.schema import CoinJSON
 from tests.vm.gov.helpers import (
     DEPOSIT_BLOCKS,
     EXPEDITED_MIN_DEPOSIT,
@@ -16,9 +18,10 @@ from tests.vm.gov.helpers import (
     params,
     submit,
 )
-from tests.vm.helpers import ALICE, BOB, DAVE, DENOM, FUNDS, events_of
+from tests.vm.helpers import ALICE, BOB, CAROL, DAVE, DENOM, FUNDS, events_of, with_app_state
+from tests.vm.staking.helpers import staking_genesis
 from vm.errors import InvalidTx
-from vm.gov.msgs import MsgDepositV1Beta1
+from vm.gov.msgs import MsgDeposit, MsgDepositV1Beta1
 from vm.gov.types import ProposalStatus
 from vm.types import Coin
 
@@ -163,3 +166,21 @@ def test_no_ratio_takes_any_deposit() -> None:
     chain.run(submit(deposit=1))
     chain.run(deposit(1, BOB, 1))
     assert chain.gov_balance() == 2
+
+
+def test_a_deposit_meets_the_ratio_in_any_one_denom() -> None:
+    # thresholds 0.01 of (50uatom, 1000udepin): 0uatom, 10udepin; as Cosmos, any uatom will do
+    two = [CoinJSON(denom="uatom", amount=50), CoinJSON(denom=DENOM, amount=MIN_DEPOSIT)]
+    expedited = [CoinJSON(denom="uatom", amount=100), CoinJSON(denom=DENOM, amount=EXPEDITED_MIN_DEPOSIT)]
+    funds = [Coin("uatom", 1_000), Coin(DENOM, FUNDS)]
+    doc = staking_genesis(funded={k: funds for k in (ALICE, BOB, CAROL, DAVE)})  # type: ignore[misc]
+    gov = GovGenesis(params=params(min_deposit=two, expedited_min_deposit=expedited))
+    chain = GovChain(with_app_state(doc, gov=gov))
+    chain.run(submit(deposit=0))
+    chain.run(MsgDeposit(1, DAVE.address, [Coin("uatom", 1)]))
+    assert code(chain.fails(deposit(1, DAVE, 9))) == MIN_DEPOSIT_TOO_SMALL
+    chain.run(MsgDeposit(1, DAVE.address, [Coin("uatom", 49), Coin(DENOM, 10)]))
+    assert chain.status(1) == ProposalStatus.DEPOSIT_PERIOD  # every denom must reach the minimum
+    chain.run(deposit(1, DAVE, MIN_DEPOSIT - 10))
+    assert chain.status(1) == ProposalStatus.VOTING_PERIOD
+    assert chain.broken() == []

@@ -12,6 +12,7 @@ from tests.vm.gov.helpers import (
     GOV,
     MIN_DEPOSIT,
     GovChain,
+    coins_json,
     disable_sends,
     gov_send,
     params,
@@ -164,6 +165,16 @@ def test_invalid_initial_deposit_below_min_initial_deposit_ratio() -> None:
     # an expedited proposal's ratio is of the expedited minimum (5,000)
     assert code(chain.fails(submit(deposit=2_499, expedited=True))) == MIN_DEPOSIT_TOO_SMALL
     chain.run(submit(deposit=EXPEDITED_MIN_DEPOSIT // 2, expedited=True))
+
+
+def test_the_initial_minimum_rounds_half_to_even() -> None:
+    # Cosmos's validateInitialDeposit: RoundInt(min_deposit * ratio)
+    half = "0.500000000000000000"
+    odd = GovChain(gov_params=params(min_deposit=coins_json(1_003), min_initial_deposit_ratio=half))
+    assert code(odd.fails(submit(deposit=501))) == MIN_DEPOSIT_TOO_SMALL  # 501.5 rounds to 502
+    odd.run(submit(deposit=502))
+    even = GovChain(gov_params=params(min_deposit=coins_json(1_001), min_initial_deposit_ratio=half))
+    even.run(submit(deposit=500))  # 500.5 rounds to 500
 
 
 def test_invalid_initial_deposit_beyond_the_proposers_funds() -> None:
