@@ -437,6 +437,25 @@ def test_invalid_level_listing_the_path_child(
     assert not verify_proof(root, key, state[key], tampered)
 
 
+def test_invalid_level_listing_the_path_child_after_every_sibling(
+    proven: tuple[bytes, dict[bytes, bytes], dict[bytes, Proof]],
+) -> None:
+    # A level whose listed siblings all come before the path's own child: a junk hash
+    # listed for that child comes last, hashing up never reads it, and the level is still
+    # of a valid size, so only the canonical-path check refuses the proof.
+    root, state, proofs = proven
+    key, depth, nibble = next(
+        (key, depth, nibble)
+        for key in state
+        for depth, level in enumerate(proofs[key].siblings)
+        if (nibble := get_nibble(sha256(key).digest(), depth)) > int.from_bytes(level[:2], "big").bit_length()
+    )
+    proof = proofs[key]
+    siblings = list(proof.siblings)
+    siblings[depth] = with_listed_child(siblings[depth], nibble, b"\x01" * 32)
+    assert not verify_proof(root, key, state[key], Proof(siblings, proof.leaf))
+
+
 def test_invalid_level_listing_an_empty_child() -> None:
     # An empty child is left out of its level; listing it as 32 zero bytes is
     # refused, although it hashes the same.
