@@ -3,7 +3,9 @@ and network.py).
 
 ``node_factory`` makes single nodes and ``network_factory`` networks of validators;
 both guarantee that every process is killed and its handles closed when the test
-ends; on failure the tail of every node's log is printed.
+ends; on failure the tail of every node's log is printed (``report_node_logs``, which a
+module's own shared network uses too). ``cosmjs`` is the ``node`` binary with
+tests/cosmjs's locked npm packages installed.
 """
 
 from __future__ import annotations

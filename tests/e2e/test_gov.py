@@ -29,6 +29,7 @@ import pytest
 from cosmpy.protos.cosmos.gov.v1 import gov_pb2
 from cosmpy.protos.cosmos.gov.v1 import query_pb2 as gov_query
 from cosmpy.protos.cosmos.upgrade.v1beta1 import query_pb2 as upgrade_query
+from cosmpy.protos.cosmos.upgrade.v1beta1 import upgrade_pb2
 from google.protobuf.message import Message
 from mnemonic import Mnemonic
 
@@ -46,13 +47,14 @@ from tests.e2e.harness import (
     DepindProcess,
     NodeFailure,
     Wallet,
+    b64,
     e2e_key,
     eventually,
     tx_hash,
 )
 from tests.e2e.network import Network, check_same_chain
 from tests.e2e.upgraded import upgraded_command
-from vm.codec import codec_for
+from vm.codec import codec_for, pack
 from vm.crypto import VALOPER_HRP, address_from_pubkey
 from vm.gov.msgs import MsgSubmitProposal, MsgVote
 from vm.gov.tally import VoteOption
@@ -78,10 +80,16 @@ PROPOSAL_TIMEOUT_S = 120.0
 CLIENT_TIMEOUT_S = 120.0
 UPGRADE = "v2"
 UPGRADE_INFO = '{"binaries":{"linux/amd64":"https://example.org/depind-v2"}}'
-UPGRADE_MARGIN = 12  # blocks between the proposal's tally and the plan's height
+# The plan's height past the voting end of a proposal submitted at once: room for the
+# submission to land, and for the plan to be read before the nodes stop.
+UPGRADE_MARGIN = 12
 EXIT_TIMEOUT_S = 120.0
 GOV = format_address(AUTHORITY)
+GOV_QUERY = "/cosmos.gov.v1.Query/"
+UPGRADE_QUERY = "/cosmos.upgrade.v1beta1.Query/"
+MARKET_PARAMS = "/depind.market.v1.Query/Params"
 COSMJS_MNEMONIC = Mnemonic("english").to_mnemonic(hashlib.sha256(b"e2e-cosmjs-gov").digest())
+ENDED = (gov_pb2.PROPOSAL_STATUS_PASSED, gov_pb2.PROPOSAL_STATUS_REJECTED, gov_pb2.PROPOSAL_STATUS_FAILED)
 M = TypeVar("M", bound=Message)
 
 
@@ -205,48 +213,11 @@ def test_cosmjs_votes(network: Network, cosmjs: str) -> None:
     commit(network, funder, [funder.send_msg(voter, 10 * MIN_DEPOSIT)])
     proposal_id, _ = submit(network, funder, [], title="cosmjs votes")
 
-    command = [
-        cosmjs,
-        "gov.mjs",
-        node0.url,
-        COSMJS_MNEMONIC,
-        DENOM,
-        str(proposal_id),
-        str(int(VoteOption.YES)),
-    ]
-    with subprocess.Popen(
-        command, cwd=COSMJS_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as client:
-        try:
-            # Read while voting is open: cosmjs itself reports a tx seconds after its block.
-            vote = eventually(lambda: recorded_vote(node0, proposal_id, voter, client), "the cosmjs vote")
-            stdout, stderr = client.communicate(timeout=CLIENT_TIMEOUT_S)
-        finally:
-            if client.poll() is None:
-                client.kill()
-    assert client.returncode == 0, stderr
-    sent = json.loads(stdout)
+    sent, vote = cosmjs_vote(cosmjs, node0, proposal_id, voter)
     assert (sent["address"], sent["code"]) == (voter, 0), sent
     assert sent["msgResponses"] == ["/cosmos.gov.v1.MsgVoteResponse"]
     assert (vote.proposal_id, vote.voter, vote.metadata) == (proposal_id, voter, "cosmjs")
     assert [(o.option, o.weight) for o in vote.options] == [(gov_pb2.VOTE_OPTION_YES, "1.000000000000000000")]
-
-
-def recorded_vote(
-    node: DepindProcess, proposal_id: int, voter: str, client: subprocess.Popen[str]
-) -> gov_pb2.Vote | None:
-    """The voter's vote on the proposal, None while there is none; fails once the client
-    has failed."""
-    request = gov_query.QueryVoteRequest(proposal_id=proposal_id, voter=voter)
-    response = node.rpc("abci_query", path=GOV_QUERY + "Vote", data=request.SerializeToString().hex())[
-        "response"
-    ]
-    if response["code"] == 0:
-        found: gov_pb2.Vote = gov_query.QueryVoteResponse.FromString(base64.b64decode(response["value"])).vote
-        return found
-    if client.poll() not in (None, 0):
-        raise AssertionError(f"cosmjs exited with {client.returncode}: {client.communicate()[1]}")
-    return None
 
 
 def test_an_upgrade_halts_every_node_at_its_height_and_the_next_release_goes_on(network: Network) -> None:
@@ -259,13 +230,8 @@ def test_an_upgrade_halts_every_node_at_its_height_and_the_next_release_goes_on(
     proposal_id, _ = submit(network, voters[0], [MsgSoftwareUpgrade(GOV, plan)], title="Upgrade to v2")
     cast(network, proposal_id, [(wallet, VoteOption.YES) for wallet in voters])
     assert wait_ended(node0, proposal_id).status == gov_pb2.PROPOSAL_STATUS_PASSED
-    planned = grpc(
-        node0,
-        "CurrentPlan",
-        upgrade_query.QueryCurrentPlanRequest(),
-        upgrade_query.QueryCurrentPlanResponse,
-        UPGRADE_QUERY,
-    ).plan
+    planned = current_plan(node0)
+    assert planned is not None
     assert (planned.name, planned.height, planned.info) == (UPGRADE, height, UPGRADE_INFO)
 
     for node in network.nodes:
@@ -281,26 +247,12 @@ def test_an_upgrade_halts_every_node_at_its_height_and_the_next_release_goes_on(
     network.start_all(min_height=height + 2)
     check_same_chain(network.nodes, height + 1)
     for node in network.nodes:
-        applied = grpc(
-            node,
-            "AppliedPlan",
-            upgrade_query.QueryAppliedPlanRequest(name=UPGRADE),
-            upgrade_query.QueryAppliedPlanResponse,
-            UPGRADE_QUERY,
-        )
-        assert applied.height == height
+        assert applied_height(node, UPGRADE) == height
         assert mint_blocks_per_year(node) == blocks_per_year + 1  # migrated, once
     events = node0.rpc("block_results", height=height)["finalize_block_events"]
-    assert [attributes(e) for e in events if e["type"] == "upgrade_applied"] == [
-        {"name": UPGRADE, "height": str(height)}
-    ]
-    assert not grpc(
-        node0,
-        "CurrentPlan",
-        upgrade_query.QueryCurrentPlanRequest(),
-        upgrade_query.QueryCurrentPlanResponse,
-        UPGRADE_QUERY,
-    ).HasField("plan")
+    applied = [attributes(e) for e in events if e["type"] == "upgrade_applied"]
+    assert applied == [{"name": UPGRADE, "height": str(height)}]
+    assert current_plan(node0) is None
 
 
 # -- txs ----------------------------------------------------------------------------------------
@@ -311,12 +263,16 @@ def wallets(network: Network) -> list[Wallet]:
     return [Wallet(network.nodes[0], node.account_key) for node in network.nodes]
 
 
+def sign(network: Network, wallet: Wallet, messages: Sequence[Msg]) -> bytes:
+    """A tx of ``messages`` signed by ``wallet``, whose sequence moves on."""
+    raw = wallet.sign(messages, fee=FEE, gas=GAS, chain_id=network.chain_id)
+    wallet.sequence += 1
+    return raw
+
+
 def commit(network: Network, wallet: Wallet, messages: Sequence[Msg]) -> dict[str, Any]:
     """A tx of ``messages`` signed by ``wallet``, committed; its ``tx`` answer."""
-    raw = wallet.sign(messages, fee=FEE, gas=GAS, chain_id=network.chain_id)
-    result = network.nodes[0].commit_tx(raw)
-    wallet.sequence += 1
-    return result
+    return network.nodes[0].commit_tx(sign(network, wallet, messages))
 
 
 def submit(network: Network, proposer: Wallet, messages: Sequence[Msg], title: str) -> tuple[int, int]:
@@ -335,26 +291,19 @@ def submit(network: Network, proposer: Wallet, messages: Sequence[Msg], title: s
 
 
 def proposal_message(message: Msg) -> ProposalMessage:
-    packed = codec_for(type(message)).write(message)
-    return ProposalMessage("/" + packed.DESCRIPTOR.full_name, packed.SerializeToString(deterministic=True))
+    """``message`` as a proposal carries it: the ``Any`` of its protobuf."""
+    packed = pack(codec_for(type(message)).write(message))
+    return ProposalMessage(packed.type_url, packed.value)
 
 
 def cast(network: Network, proposal_id: int, votes: Sequence[tuple[Wallet, VoteOption]]) -> None:
     """Every vote broadcast at once (they may share a block), then each waited for."""
     node0 = network.nodes[0]
-    raws = []
-    for wallet, option in votes:
-        raws.append(
-            wallet.sign(
-                [MsgVote(proposal_id, wallet.address, option, "")],
-                fee=FEE,
-                gas=GAS,
-                chain_id=network.chain_id,
-            )
-        )
-        wallet.sequence += 1
+    raws = [
+        sign(network, wallet, [MsgVote(proposal_id, wallet.address, option, "")]) for wallet, option in votes
+    ]
     for raw in raws:
-        checked = node0.rpc("broadcast_tx_sync", tx=base64.b64encode(raw).decode())
+        checked = node0.rpc("broadcast_tx_sync", tx=b64(raw))
         if checked["code"] != 0:
             raise NodeFailure(f"vote refused: {checked['log']}")
     for raw in raws:
@@ -362,14 +311,46 @@ def cast(network: Network, proposal_id: int, votes: Sequence[tuple[Wallet, VoteO
         assert result["tx_result"]["code"] == 0, result["tx_result"]["log"]
 
 
+def cosmjs_vote(
+    cosmjs: str, node: DepindProcess, proposal_id: int, voter: str
+) -> tuple[dict[str, Any], gov_pb2.Vote]:
+    """tests/cosmjs/gov.mjs votes yes; (what it reports, the vote the gov query shows). The
+    vote is read as soon as it lands, while voting is open: cosmjs reports a tx seconds
+    after its block."""
+    command = [
+        cosmjs,
+        "gov.mjs",
+        node.url,
+        COSMJS_MNEMONIC,
+        DENOM,
+        str(proposal_id),
+        str(int(VoteOption.YES)),
+    ]
+    with subprocess.Popen(
+        command, cwd=COSMJS_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as client:
+
+        def landed() -> gov_pb2.Vote | None:
+            if client.poll() not in (None, 0):
+                raise AssertionError(f"gov.mjs exited with {client.returncode}: {client.communicate()[1]}")
+            return read_vote(node, proposal_id, voter)
+
+        try:
+            vote: gov_pb2.Vote = eventually(landed, "the cosmjs vote", CLIENT_TIMEOUT_S)
+            stdout, stderr = client.communicate(timeout=CLIENT_TIMEOUT_S)
+        finally:
+            if client.poll() is None:
+                client.kill()
+    assert client.returncode == 0, stderr
+    sent: dict[str, Any] = json.loads(stdout)
+    return sent, vote
+
+
 # -- reads --------------------------------------------------------------------------------------
 
-GOV_QUERY = "/cosmos.gov.v1.Query/"
-UPGRADE_QUERY = "/cosmos.upgrade.v1beta1.Query/"
 
-
-def grpc(node: DepindProcess, method: str, request: Message, answer: type[M], service: str = GOV_QUERY) -> M:
-    return grpc_at(node, service + method, request, answer)[0]
+def grpc(node: DepindProcess, path: str, request: Message, answer: type[M]) -> M:
+    return grpc_at(node, path, request, answer)[0]
 
 
 def grpc_at(node: DepindProcess, path: str, request: Message, answer: type[M]) -> tuple[M, int]:
@@ -381,7 +362,25 @@ def grpc_at(node: DepindProcess, path: str, request: Message, answer: type[M]) -
 
 def read_proposal(node: DepindProcess, proposal_id: int) -> gov_pb2.Proposal:
     request = gov_query.QueryProposalRequest(proposal_id=proposal_id)
-    return grpc(node, "Proposal", request, gov_query.QueryProposalResponse).proposal
+    return grpc(node, GOV_QUERY + "Proposal", request, gov_query.QueryProposalResponse).proposal
+
+
+def read_vote(node: DepindProcess, proposal_id: int, voter: str) -> gov_pb2.Vote | None:
+    """The voter's vote on the proposal while it is open; None if it has none."""
+    request = gov_query.QueryVoteRequest(proposal_id=proposal_id, voter=voter)
+    response = node.rpc("abci_query", path=GOV_QUERY + "Vote", data=request.SerializeToString().hex())[
+        "response"
+    ]
+    if response["code"] != 0:
+        assert "not found for proposal" in response["log"], response
+        return None
+    answer = gov_query.QueryVoteResponse.FromString(base64.b64decode(response["value"]))
+    return answer.vote
+
+
+def deposits(node: DepindProcess, proposal_id: int) -> list[gov_pb2.Deposit]:
+    request = gov_query.QueryDepositsRequest(proposal_id=proposal_id)
+    return list(grpc(node, GOV_QUERY + "Deposits", request, gov_query.QueryDepositsResponse).deposits)
 
 
 def proposal_record(node: DepindProcess, proposal_id: int) -> dict[str, Any]:
@@ -391,9 +390,6 @@ def proposal_record(node: DepindProcess, proposal_id: int) -> dict[str, Any]:
     assert response["code"] == 0, response
     found: dict[str, Any] = json.loads(base64.b64decode(response["value"]))["proposal"]
     return found
-
-
-ENDED = (gov_pb2.PROPOSAL_STATUS_PASSED, gov_pb2.PROPOSAL_STATUS_REJECTED, gov_pb2.PROPOSAL_STATUS_FAILED)
 
 
 def wait_ended(node: DepindProcess, proposal_id: int) -> gov_pb2.Proposal:
@@ -407,8 +403,8 @@ def wait_ended(node: DepindProcess, proposal_id: int) -> gov_pb2.Proposal:
 
 def take_rate(node: DepindProcess) -> tuple[int, int]:
     """(height of the state read, the market's take rate there)."""
-    path = "/depind.market.v1.Query/Params"
-    answer, height = grpc_at(node, path, market_query.QueryParamsRequest(), market_query.QueryParamsResponse)
+    request = market_query.QueryParamsRequest()
+    answer, height = grpc_at(node, MARKET_PARAMS, request, market_query.QueryParamsResponse)
     return height, int(answer.params.take_rate_bps)
 
 
@@ -448,11 +444,6 @@ def tally_counts(proposal: gov_pb2.Proposal) -> tuple[int, int, int, int]:
     return int(tally.yes_count), int(tally.abstain_count), int(tally.no_count), int(tally.no_with_veto_count)
 
 
-def deposits(node: DepindProcess, proposal_id: int) -> list[gov_pb2.Deposit]:
-    request = gov_query.QueryDepositsRequest(proposal_id=proposal_id)
-    return list(grpc(node, "Deposits", request, gov_query.QueryDepositsResponse).deposits)
-
-
 def bonded_tokens(node: DepindProcess) -> int:
     return int(node.rpc("staking_pool")["bonded_tokens"])
 
@@ -469,6 +460,19 @@ def delegation_tokens(node: DepindProcess, delegator: str, validator: str) -> in
     found = node.rpc("delegations", delegator=delegator, validator=validator)["delegation_responses"]
     (response,) = found
     return int(response["balance"]["amount"])
+
+
+def current_plan(node: DepindProcess) -> upgrade_pb2.Plan | None:
+    request = upgrade_query.QueryCurrentPlanRequest()
+    answer = grpc(node, UPGRADE_QUERY + "CurrentPlan", request, upgrade_query.QueryCurrentPlanResponse)
+    return answer.plan if answer.HasField("plan") else None
+
+
+def applied_height(node: DepindProcess, name: str) -> int:
+    request = upgrade_query.QueryAppliedPlanRequest(name=name)
+    return int(
+        grpc(node, UPGRADE_QUERY + "AppliedPlan", request, upgrade_query.QueryAppliedPlanResponse).height
+    )
 
 
 def mint_blocks_per_year(node: DepindProcess) -> int:
