@@ -98,6 +98,9 @@ def start(home: Path, unsafe_skip_upgrades: tuple[int, ...]) -> None:
         node = Node.open(node_home, frozenset(unsafe_skip_upgrades))
     except UpgradeHalt as halt:
         stop_for_upgrade(node_home, halt)
+    except Exception as failure:
+        stop_if_disk_full(node_home, failure)
+        raise
     run_node(node)
 
 
@@ -132,6 +135,7 @@ def run_node(node: Node) -> None:
         halt = halt_of(group)
         if halt is not None:
             stop_for_upgrade(node.home, halt)
+        stop_if_disk_full(node.home, group)
         # A service failed inside the node's task tree: say what, in one line.
         raise CLIError(one_line(first_failure(group))) from None
     finally:
@@ -147,6 +151,16 @@ def stop_for_upgrade(home: Home, halt: UpgradeHalt) -> NoReturn:
     logging.basicConfig(stream=sys.stderr, format=LOG_FORMAT)  # does nothing once run_node has
     record_upgrade_needed(home.data_dir, halt)
     sys.exit(EXIT_UPGRADE_NEEDED)
+
+
+def stop_if_disk_full(home: Home, failure: BaseException) -> None:
+    """A write refused for want of space, anywhere in ``failure``, ends the node with the line
+    that says so (node/storage/disk_full.py) instead of whichever task failed first."""
+    from node.storage.disk_full import disk_full_line  # loads LevelDB: only on the way out of `start`
+
+    line = disk_full_line(failure, home.data_dir)
+    if line is not None:
+        raise CLIError(line) from None
 
 
 @click.command()

@@ -24,7 +24,7 @@ from consensus.merkle import merkle_root
 from consensus.tendermint.evidence import Offence
 from consensus.types import Block, Commit
 from consensus.validators import ValidatorSet, ValidatorSetRecord
-from node.storage.leveldb import LevelDBKV
+from node.storage.leveldb import LevelDBKV, write_failure
 from node.storage.records import BlockResults, EventRecord, TxLocation, block_results, tx_record
 from vm.store.kv import prefix_end
 
@@ -83,17 +83,20 @@ class StateKV(LevelDBKV):
         self._staged = staged
 
     def write(self, changes: Mapping[bytes, bytes | None]) -> None:
-        with self._db_ref.write_batch(transaction=True, sync=True) as batch:
-            for staged_key, staged_value in self._staged.items():
-                if staged_value is None:
-                    batch.delete(staged_key)
-                else:
-                    batch.put(staged_key, staged_value)
-            for key, value in changes.items():
-                if value is None:
-                    batch.delete(STATE + key)
-                else:
-                    batch.put(STATE + key, value)
+        try:
+            with self._db_ref.write_batch(transaction=True, sync=True) as batch:
+                for staged_key, staged_value in self._staged.items():
+                    if staged_value is None:
+                        batch.delete(staged_key)
+                    else:
+                        batch.put(staged_key, staged_value)
+                for key, value in changes.items():
+                    if value is None:
+                        batch.delete(STATE + key)
+                    else:
+                        batch.put(STATE + key, value)
+        except plyvel.Error as exc:
+            raise write_failure(self._db_ref, exc) from exc
         self._staged.clear()
 
 
@@ -175,7 +178,10 @@ class ChainStore:
 
     def save_validators(self, height: int, validators: ValidatorSet) -> None:
         """Store a set at once: the first height's, which InitChain chose and no block carries."""
-        self.db.put(VALIDATORS + height_key(height), encode(validators.record()), sync=True)
+        try:
+            self.db.put(VALIDATORS + height_key(height), encode(validators.record()), sync=True)
+        except plyvel.Error as exc:
+            raise write_failure(self.db, exc) from exc
 
     def stage_validators(self, height: int, validators: ValidatorSet) -> None:
         self._staged[VALIDATORS + height_key(height)] = encode(validators.record())

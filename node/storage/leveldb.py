@@ -1,5 +1,11 @@
-"""LevelDB (plyvel) storage behind the vm's `KVStore` interface."""
+"""LevelDB (plyvel) storage behind the vm's `KVStore` interface.
 
+A write is one batch, applied whole or not at all: LevelDB appends it to its log as one
+checksummed record and drops a torn one when the database next opens. So a write the
+disk refuses (``DatabaseFull``) leaves the store as it was before the batch.
+"""
+
+import errno
 import os
 from collections.abc import Iterator, Mapping
 
@@ -17,8 +23,34 @@ _WRITE_BUFFER_BYTES = 64 * 1024 * 1024
 _BLOOM_FILTER_BITS = 10  # most state-tree reads are for keys that exist, but misses stay cheap
 
 
+# LevelDB reports a full disk only in its status text, which carries the OS's message.
+_NO_SPACE = os.strerror(errno.ENOSPC)
+
+
 class StorageError(Exception):
     """The database cannot be opened: in use by another process, corrupt, or unreadable."""
+
+
+class DatabaseFull(StorageFailure):
+    """The disk has no room for a write, or for the files LevelDB writes when it opens."""
+
+    def __init__(self, path: str, status: str) -> None:
+        super().__init__(f"database {path}: {status}")
+        self.path = path
+
+
+def status_text(exc: plyvel.Error) -> str:
+    """LevelDB's status message (plyvel hands it over as bytes)."""
+    raw = exc.args[0] if exc.args else b""
+    return raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+
+
+def write_failure(db: plyvel.DB, exc: plyvel.Error) -> StorageFailure:
+    """What a refused write raises: ``DatabaseFull`` if the disk is full."""
+    status = status_text(exc)
+    if _NO_SPACE in status:
+        return DatabaseFull(db.name, status)
+    return StorageFailure(f"database write failed: {status}")
 
 
 def open_leveldb(path: str | os.PathLike[str]) -> plyvel.DB:
@@ -34,6 +66,8 @@ def open_leveldb(path: str | os.PathLike[str]) -> plyvel.DB:
             bloom_filter_bits=_BLOOM_FILTER_BITS,
         )
     except plyvel.IOError as exc:
+        if _NO_SPACE in status_text(exc):
+            raise DatabaseFull(name, status_text(exc)) from exc
         raise StorageError(
             f"cannot open database {name}: {exc} (is another depind process using it?)"
         ) from exc
@@ -67,7 +101,7 @@ class LevelDBKV:
         try:
             value: bytes | None = self._db.get(self._prefix + key)
         except plyvel.Error as exc:
-            raise StorageFailure(f"database read failed: {exc}") from exc
+            raise StorageFailure(f"database read failed: {status_text(exc)}") from exc
         return value
 
     def iterate(self, start: bytes, end: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
@@ -86,7 +120,7 @@ class LevelDBKV:
                     else:
                         batch.put(prefix + key, value)
         except plyvel.Error as exc:
-            raise StorageFailure(f"database write failed: {exc}") from exc
+            raise write_failure(self._db, exc) from exc
 
     def _strip_prefix(self, iterator: "plyvel.Iterator") -> Iterator[tuple[bytes, bytes]]:
         size = len(self._prefix)
@@ -94,6 +128,6 @@ class LevelDBKV:
             for key, value in iterator:
                 yield key[size:], value
         except plyvel.Error as exc:
-            raise StorageFailure(f"database read failed: {exc}") from exc
+            raise StorageFailure(f"database read failed: {status_text(exc)}") from exc
         finally:
             iterator.close()

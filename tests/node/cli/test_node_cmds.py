@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,7 +15,11 @@ from genesis import doc as genesis_doc
 from node.cli.main import cli
 from node.home import Home, validator_address
 from node.testnet import create_testnet
+from node.validator_home import init_dev_home
 from tests.node.cli.localnet import free_port
+from tests.tmpfs import fill, mounted_tmpfs
+
+DISK_BYTES = 1024 * 1024
 
 
 def test_init_creates_a_home(runner: CliRunner, tmp_path: Path) -> None:
@@ -81,5 +86,29 @@ def test_invalid_start_p2p_port_in_use_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == (
         f"Error: cannot listen on /ip4/127.0.0.1/tcp/{port} (address in use or not local?)"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_start_on_a_full_disk_is_one_line(tmp_path: Path) -> None:
+    """A node whose data folder has no room says so in one line and exits 1: no traceback."""
+    home = Home(tmp_path / "home")
+    init_dev_home(home)
+    with mounted_tmpfs(tmp_path / "disk", DISK_BYTES) as disk:
+        shutil.copytree(home.data_dir, disk / "data")
+        shutil.rmtree(home.data_dir)
+        home.data_dir.symlink_to(disk / "data", target_is_directory=True)
+        fill(disk, 0)
+        result = subprocess.run(
+            [sys.executable, "-m", "node.cli.main", "start", "--home", str(home.root)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: disk full: no space left on device writing the database {home.db_path}; "
+        "free space and restart"
     )
     assert "Traceback" not in result.stderr

@@ -36,7 +36,7 @@ from node.storage.chain import (
     height_key,
     results_hash,
 )
-from node.storage.leveldb import open_leveldb
+from node.storage.leveldb import DatabaseFull, open_leveldb
 from node.storage.records import Attribute, TxLocation
 from tests.consensus import vectors
 from tests.consensus.fakes import (
@@ -51,6 +51,9 @@ from tests.consensus.fakes import (
     flagged_event,
 )
 from tests.consensus.tendermint import support
+from tests.tmpfs import fill, mounted_tmpfs
+
+DISK_BYTES = 4 * 1024 * 1024
 
 
 def tx_hash(tx: bytes) -> bytes:
@@ -144,6 +147,24 @@ def test_write_is_all_or_nothing(store: ChainStore) -> None:
     assert store.state_kv.get(b"a") is None
     store.state_kv.write({b"a": b"1"})  # the stage is kept for the retry
     assert store.load_block(1) == block
+
+
+def test_invalid_write_on_a_full_disk_stores_nothing_and_keeps_the_stage(tmp_path: Path) -> None:
+    with mounted_tmpfs(tmp_path / "disk", DISK_BYTES) as disk:
+        db = open_leveldb(disk / "chain.db")
+        try:
+            store = ChainStore(db)
+            block, commit, result = make_block(1, [b"bob-1"])
+            store.stage_block(block, commit, result)
+            filler = fill(disk, 0)
+            with pytest.raises(DatabaseFull, match="No space left on device"):
+                store.state_kv.write({b"a": b"1"})
+            assert (store.height(), store.load_block(1), store.state_kv.get(b"a")) == (0, None, None)
+            filler.unlink()
+            store.state_kv.write({b"a": b"1"})  # the retry carries the staged block
+            assert (store.height(), store.load_block(1), store.state_kv.get(b"a")) == (1, block, b"1")
+        finally:
+            db.close()
 
 
 def test_write_empties_the_stage(store: ChainStore) -> None:

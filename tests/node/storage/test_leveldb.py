@@ -1,6 +1,8 @@
 """node.storage.leveldb: opening LevelDB, and LevelDBKV against MemoryKV."""
 
+import hashlib
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -8,9 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from node.storage.leveldb import LevelDBKV, StorageError, open_leveldb
+from node.storage.leveldb import DatabaseFull, LevelDBKV, StorageError, open_leveldb
+from tests.tmpfs import fill, mounted_tmpfs
 from vm.store.kv import KVStore, MemoryKV
 from vm.store.smt import SparseMerkleTree, compute_root_reference
+
+DISK_BYTES = 4 * 1024 * 1024
+SLACK_BYTES = 16 * 1024  # less than BIG_BATCH takes in LevelDB's log
+BIG_BATCH = {hashlib.sha256(bytes([i])).digest(): bytes([i]) * 1024 for i in range(256)}  # 256 KiB
 
 keys = st.binary(max_size=3)
 batches = st.dictionaries(keys, st.one_of(st.none(), st.binary(max_size=3)), max_size=30)
@@ -21,6 +28,12 @@ def db(tmp_path: Path) -> Any:
     db = open_leveldb(tmp_path / "db")
     yield db
     db.close()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    with mounted_tmpfs(tmp_path / "disk", DISK_BYTES) as disk:
+        yield disk
 
 
 def test_open_creates_and_reopens(tmp_path: Path) -> None:
@@ -114,3 +127,38 @@ def test_state_tree_on_leveldb(db: Any) -> None:
     kv.write(writes)
     odd = {k: v for k, v in state.items() if int.from_bytes(k, "big") % 2}
     assert tree.root() == root == compute_root_reference(odd)
+
+
+def test_invalid_write_on_a_full_disk_changes_nothing(small_disk: Path) -> None:
+    path = small_disk / "db"
+    db = open_leveldb(path)
+    kv = LevelDBKV(db, sync=True)
+    kv.write({b"kept": b"1"})
+    filler = fill(small_disk, SLACK_BYTES)
+    with pytest.raises(DatabaseFull) as refused:
+        kv.write({b"kept": b"2", **BIG_BATCH})
+    assert refused.value.path == str(path)
+    assert "No space left on device" in str(refused.value)
+    db.close()
+
+    filler.unlink()
+    db = open_leveldb(path)
+    try:
+        kv = LevelDBKV(db, sync=True)
+        assert kv.get(b"kept") == b"1"
+        assert [key for key, _ in kv.iterate(b"")] == [b"kept"]
+        kv.write({b"after": b"3"})
+        assert kv.get(b"after") == b"3"
+    finally:
+        db.close()
+
+
+def test_invalid_open_on_a_full_disk(small_disk: Path) -> None:
+    path = small_disk / "db"
+    db = open_leveldb(path)
+    LevelDBKV(db, sync=True).write({b"k": b"v"})
+    db.close()
+    fill(small_disk, 0)
+    with pytest.raises(DatabaseFull) as refused:
+        open_leveldb(path)
+    assert refused.value.path == str(path)
