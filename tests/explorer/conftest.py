@@ -1,8 +1,9 @@
 """Fixtures for the explorer's tests: Debian's chromium driven by Playwright (sync API, in
 plain ``def`` tests), a page per test that fails the test on any console error, uncaught
 exception or request off this machine, and the ``world``: a real node holding a provider, an
-offer, a lease, a verified job and a slashed provider (tests/explorer/world.py), made once
-per session, with ``standalone_explorer`` (``depind explorer``) serving the pages against it.
+offer, a lease, a verified job, a slashed provider and two governance proposals
+(tests/explorer/world.py), made once per session, with ``standalone_explorer`` (``depind
+explorer``) serving the pages against it.
 
 Screenshots go to $DEPIND_SCREENSHOTS (default build/screenshots/explorer/): ``shot`` in
 tests/explorer/browser.py writes them, and a failed browser test leaves one of its page.

@@ -9,6 +9,8 @@ export const ROUTES = [
   ["txs/:hash", "txs", "detail"],
   ["validators", "validators", "list"],
   ["validators/:address", "validators", "detail"],
+  ["proposals", "gov", "list"],
+  ["proposals/:id", "gov", "detail"],
   ["account/:address", "account", "account"],
   ["providers", "providers", "list"],
   ["providers/:address", "providers", "detail"],

@@ -100,6 +100,7 @@ export const paths = {
   order: (id) => `market/orders/${id}`,
   lease: (id) => `market/leases/${id}`,
   job: (id) => `jobs/${id}`,
+  proposal: (id) => `proposals/${id}`,
 };
 
 // A link inside the explorer (handled by the router without a reload).
@@ -118,6 +119,11 @@ export function txLink(hash, keep = 8) {
 export function accountLink(address, keep = 10) {
   if (!address) return "—";
   return link(paths.account(address), short(address, keep), { title: address, class: "mono" });
+}
+
+// "#5", named "proposal 5" for screen readers.
+export function proposalLink(id) {
+  return link(paths.proposal(id), `#${id}`, { "aria-label": `proposal ${id}` });
 }
 
 export function validatorLink(operator, text) {

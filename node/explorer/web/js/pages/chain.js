@@ -7,7 +7,7 @@ import { withPrefix } from "../bech32.js";
 import { jobLink, leaseLink, offerLink, orderLink } from "../market-parts.js";
 import { RpcError } from "../rpc.js";
 import {
-  accountLink, badge, empty, errorBox, fmtCoin, fmtCoins, h, link, short, table, validatorLink,
+  accountLink, badge, empty, errorBox, fmtCoin, fmtCoins, h, link, proposalLink, short, table, validatorLink,
 } from "../ui.js";
 
 export const ACCOUNT_PREFIX = "depin";
@@ -33,8 +33,10 @@ export function addressLink(text) {
   return value;
 }
 
-// Fields and event attributes that name a market or compute record, and the record's page.
-const RECORDS = { job_id: jobLink, lease_id: leaseLink, offer_id: offerLink, order_id: orderLink };
+// Fields and event attributes that name a market, compute or governance record, and its page.
+const RECORDS = {
+  job_id: jobLink, lease_id: leaseLink, offer_id: offerLink, order_id: orderLink, proposal_id: proposalLink,
+};
 
 // A field's value, linked when it names an address or (by its name) a record with a page.
 function namedValue(name, value) {
