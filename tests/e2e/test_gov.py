@@ -6,7 +6,7 @@ read over RPC as Cosmos clients read it (the ``cosmos.gov.v1.Query`` gRPC paths 
   deposit comes back;
 - a vetoed proposal burns its deposit;
 - a delegator's own vote overrides its validator's for its stake;
-- cosmjs votes, unchanged (tests/cosmjs/gov.mjs);
+- cosmjs votes, unchanged (tests/cosmjs/gov.mjs), signing directly and with Amino JSON as Keplr does;
 - a software upgrade plan stops all four nodes after the block before its height, and the
   next release (tests/e2e/upgraded.py) migrates once and goes on. It stops the network,
   so it comes last.
@@ -89,6 +89,7 @@ GOV_QUERY = "/cosmos.gov.v1.Query/"
 UPGRADE_QUERY = "/cosmos.upgrade.v1beta1.Query/"
 MARKET_PARAMS = "/depind.market.v1.Query/Params"
 COSMJS_MNEMONIC = Mnemonic("english").to_mnemonic(hashlib.sha256(b"e2e-cosmjs-gov").digest())
+COSMJS_AMINO_MNEMONIC = Mnemonic("english").to_mnemonic(hashlib.sha256(b"e2e-cosmjs-gov-amino").digest())
 ENDED = (gov_pb2.PROPOSAL_STATUS_PASSED, gov_pb2.PROPOSAL_STATUS_REJECTED, gov_pb2.PROPOSAL_STATUS_FAILED)
 M = TypeVar("M", bound=Message)
 
@@ -213,11 +214,29 @@ def test_cosmjs_votes(network: Network, cosmjs: str) -> None:
     commit(network, funder, [funder.send_msg(voter, 10 * MIN_DEPOSIT)])
     proposal_id, _ = submit(network, funder, [], title="cosmjs votes")
 
-    sent, vote = cosmjs_vote(cosmjs, node0, proposal_id, voter)
+    sent, vote = cosmjs_vote(cosmjs, node0, proposal_id, COSMJS_MNEMONIC, VoteOption.YES, "direct")
     assert (sent["address"], sent["code"]) == (voter, 0), sent
     assert sent["msgResponses"] == ["/cosmos.gov.v1.MsgVoteResponse"]
     assert (vote.proposal_id, vote.voter, vote.metadata) == (proposal_id, voter, "cosmjs")
     assert [(o.option, o.weight) for o in vote.options] == [(gov_pb2.VOTE_OPTION_YES, "1.000000000000000000")]
+
+
+def test_cosmjs_votes_as_keplr_signs_with_amino_json(network: Network, cosmjs: str) -> None:
+    node0 = network.nodes[0]
+    voter = PrivateKey.from_mnemonic(COSMJS_AMINO_MNEMONIC).address
+    funder = wallets(network)[3]
+    commit(network, funder, [funder.send_msg(voter, 10 * MIN_DEPOSIT)])
+    proposal_id, _ = submit(network, funder, [], title="cosmjs votes with Amino JSON")
+
+    sent, vote = cosmjs_vote(
+        cosmjs, node0, proposal_id, COSMJS_AMINO_MNEMONIC, VoteOption.NO_WITH_VETO, "amino"
+    )
+    assert (sent["address"], sent["code"]) == (voter, 0), sent
+    assert sent["msgResponses"] == ["/cosmos.gov.v1beta1.MsgVoteResponse"]
+    assert (vote.proposal_id, vote.voter, vote.metadata) == (proposal_id, voter, "")
+    assert [(o.option, o.weight) for o in vote.options] == [
+        (gov_pb2.VOTE_OPTION_NO_WITH_VETO, "1.000000000000000000")
+    ]
 
 
 def test_an_upgrade_halts_every_node_at_its_height_and_the_next_release_goes_on(network: Network) -> None:
@@ -312,19 +331,22 @@ def cast(network: Network, proposal_id: int, votes: Sequence[tuple[Wallet, VoteO
 
 
 def cosmjs_vote(
-    cosmjs: str, node: DepindProcess, proposal_id: int, voter: str
+    cosmjs: str, node: DepindProcess, proposal_id: int, mnemonic: str, option: VoteOption, mode: str
 ) -> tuple[dict[str, Any], gov_pb2.Vote]:
-    """tests/cosmjs/gov.mjs votes yes; (what it reports, the vote the gov query shows). The
-    vote is read as soon as it lands, while voting is open: cosmjs reports a tx seconds
-    after its block."""
+    """tests/cosmjs/gov.mjs votes ``option`` with ``mnemonic``'s key, signing in ``mode``
+    (direct or amino); (what it
+    reports, the vote the gov query shows). The vote is read as soon as it lands, while voting
+    is open: cosmjs reports a tx seconds after its block."""
+    voter = PrivateKey.from_mnemonic(mnemonic).address
     command = [
         cosmjs,
         "gov.mjs",
         node.url,
-        COSMJS_MNEMONIC,
+        mnemonic,
         DENOM,
         str(proposal_id),
-        str(int(VoteOption.YES)),
+        str(int(option)),
+        mode,
     ]
     with subprocess.Popen(
         command, cwd=COSMJS_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
