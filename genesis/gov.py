@@ -35,6 +35,8 @@ class GovParams(Doc):
     min_deposit_ratio: str = "0.010000000000000000"
     # Proposals whose deposit or voting period ends that one block processes; more wait a block.
     max_proposals_ended_per_block: Positive = 16
+    # Votes one block counts (or deletes, once counted); a larger tally goes on the next block.
+    max_votes_tallied_per_block: Positive = 10_000
 
 
 class ProposalMessageJSON(Doc):

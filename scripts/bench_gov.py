@@ -1,9 +1,11 @@
 """Benchmark: what governance costs a block.
 
 1. The tally: 100 bonded validators; one proposal whose voters are ``--voters`` delegators
-   (each delegating to one validator) and every validator. Timed: the end block that ends
-   its voting period (the tally, the refund of its deposit, the deletion of its votes, the
-   execution of its one message). Reported with the cost per vote counted.
+   (each delegating to one validator) and every validator. Timed: the end blocks from the
+   one that ends its voting period until its votes are counted (``max_votes_tallied_per_block``
+   a block), it is decided (its deposit refunded, its one message run) and its votes are
+   deleted (under the same budget). Reported: the block that decided it, how many blocks it
+   took, the slowest, and the cost per vote.
 2. The budget: ``--proposals`` proposals whose voting periods end at the same height, each
    with the 100 validators' votes. Each end block ends at most ``max_proposals_ended_per_block``
    of them (16); reported are the blocks it takes and the slowest end block.
@@ -23,7 +25,8 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from bench_staking import VALIDATORS, Bench, address, create_validators
 
@@ -106,11 +109,10 @@ def delegator_votes(bench: Bench, proposal_id: int, voters: int) -> Iterator[obj
         yield MsgVote(proposal_id, format_address(delegator), YES, "")
 
 
-def run_to_end(bench: Bench, proposals: list[int]) -> list[tuple[float, int]]:
-    """End blocks until every proposal has ended; each one's seconds and proposals ended."""
-    gov: GovKeeper = bench.registry.keeper("gov")
+def end_blocks(bench: Bench, done: Callable[[], bool], most: int) -> list[tuple[float, int]]:
+    """End blocks until ``done``; each one's seconds and the proposals it ended."""
     times = []
-    for _ in range(VOTING_BLOCKS + len(proposals) + 2):
+    for _ in range(most):
         ctx = bench.ctx()
         started = time.perf_counter()
         bench.registry.end_block(ctx)
@@ -118,23 +120,54 @@ def run_to_end(bench: Bench, proposals: list[int]) -> list[tuple[float, int]]:
         times.append((seconds, sum(1 for e in ctx.events if e.type == "active_proposal")))
         bench.height += 1
         bench.flush()
-        if all(gov.proposal(bench.store, p).status != ProposalStatus.VOTING_PERIOD for p in proposals):
+        if done():
             return times
-    raise RuntimeError("the proposals did not end")
+    raise RuntimeError(f"not done after {most} blocks")
 
 
-def tally_cost(voters: int) -> tuple[int, float, float]:
-    """(votes counted, the tallying end block's ms, the previous end block's ms)."""
+def settled(bench: Bench, proposals: list[int]) -> Callable[[], bool]:
+    """Whether every proposal has ended and its votes are deleted."""
+    gov: GovKeeper = bench.registry.keeper("gov")
+
+    def check() -> bool:
+        ended = all(gov.proposal(bench.store, p).status != ProposalStatus.VOTING_PERIOD for p in proposals)
+        return ended and gov.sweep_queue.count(bench.store) == 0
+
+    return check
+
+
+@dataclass(frozen=True)
+class TallyCost:
+    votes: int
+    blocks: int  # from the voting period's last block until the votes are deleted
+    decided_in: int  # the block (1 = the voting period's last) that decided it
+    slowest_ms: float
+    work_ms: float  # those blocks' end blocks together, less what an idle end block takes
+    idle_ms: float
+
+
+def tally_cost(voters: int) -> TallyCost:
     bench = new_bench()
     [proposal_id] = submit(bench, 1)
     bench.route_all(delegator_votes(bench, proposal_id, voters))
     bench.route_all(validator_votes([proposal_id]))
-    times = run_to_end(bench, [proposal_id])
     gov: GovKeeper = bench.registry.keeper("gov")
+    end = gov.proposal(bench.store, proposal_id).voting_end_height
+    idle = end_blocks(bench, lambda: bench.height == end, VOTING_BLOCKS + 1)
+    work = end_blocks(
+        bench, settled(bench, [proposal_id]), 4 * voters // PARAMS.max_votes_tallied_per_block + 4
+    )
     assert gov.proposal(bench.store, proposal_id).status == ProposalStatus.PASSED
     assert bench.registry.broken_invariants(bench.store) == []
-    idle = statistics.median(seconds for seconds, _ in times[:-1])
-    return voters + VALIDATORS, times[-1][0] * 1000, idle * 1000
+    idle_ms = statistics.median(seconds for seconds, _ in idle) * 1000
+    return TallyCost(
+        votes=voters + VALIDATORS,
+        blocks=len(work),
+        decided_in=next(i for i, (_, ended) in enumerate(work, 1) if ended),
+        slowest_ms=max(seconds for seconds, _ in work) * 1000,
+        work_ms=sum(seconds for seconds, _ in work) * 1000 - idle_ms * len(work),
+        idle_ms=idle_ms,
+    )
 
 
 def budget_cost(count: int) -> tuple[int, float, int]:
@@ -142,7 +175,7 @@ def budget_cost(count: int) -> tuple[int, float, int]:
     bench = new_bench()
     proposals = submit(bench, count)
     bench.route_all(validator_votes(proposals))
-    times = run_to_end(bench, proposals)
+    times = end_blocks(bench, settled(bench, proposals), VOTING_BLOCKS + count + 4)
     busy = [(seconds, ended) for seconds, ended in times if ended]
     assert max(ended for _, ended in busy) <= PARAMS.max_proposals_ended_per_block
     return len(busy), max(seconds for seconds, _ in busy) * 1000, max(ended for _, ended in busy)
@@ -150,16 +183,29 @@ def budget_cost(count: int) -> tuple[int, float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--voters", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--voters", type=int, nargs="+", default=[1_000, 10_000, 40_000])
     parser.add_argument("--proposals", type=int, default=100)
     args = parser.parse_args()
     tune_gc()
     print(f"# {platform.machine()} {platform.processor() or ''} Python {sys.version.split()[0]}")
-    print("| votes counted | tallying end block ms | other end blocks ms (median) | µs per vote |")
-    print("|---:|---:|---:|---:|")
+    budget = PARAMS.max_votes_tallied_per_block
+    print(f"vote budget: {budget:,} votes counted or deleted a block")
+    columns = [
+        "votes",
+        "decided in block",
+        "blocks until deleted",
+        "slowest end block ms",
+        "idle end block ms",
+    ]
+    print("| " + " | ".join([*columns, "µs per vote"]) + " |")
+    print("|---:|---:|---:|---:|---:|---:|")
     for voters in args.voters:
-        votes, tally_ms, idle_ms = tally_cost(voters)
-        print(f"| {votes:,} | {tally_ms:.1f} | {idle_ms:.2f} | {1000 * (tally_ms - idle_ms) / votes:.1f} |")
+        cost = tally_cost(voters)
+        per_vote = 1000 * cost.work_ms / cost.votes
+        print(
+            f"| {cost.votes:,} | {cost.decided_in} | {cost.blocks} | {cost.slowest_ms:.1f} | "
+            f"{cost.idle_ms:.2f} | {per_vote:.1f} |"
+        )
     blocks, slowest, most = budget_cost(args.proposals)
     print(
         f"\n{args.proposals} proposals ending at one height: ended over {blocks} blocks, "

@@ -77,6 +77,10 @@ class DueQueue:
             for item in items:
                 kv.set(due_bytes + item, PRESENT)
 
+    def get(self, store: ReadStore, due: int, item: bytes) -> bytes | None:
+        """The value ``item`` is queued with at ``due``; None if it is not queued there."""
+        return self._kv(store).get(_due(due) + item)
+
     def remove(self, store: Store, due: int, item: bytes) -> None:
         kv, key = self._kv(store), _due(due) + item
         if kv.get(key) is not None:

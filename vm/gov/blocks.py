@@ -1,11 +1,13 @@
 """gov's end-block hook, as Cosmos SDK v0.50's ``x/gov/abci.go`` with a budget.
 
-Each block takes at most ``max_proposals_ended_per_block`` proposals from each queue (a
-backlog waits a block, so what users create cannot make one block's work unbounded):
+Each block takes at most ``max_proposals_ended_per_block`` proposals from each queue and
+counts at most ``max_votes_tallied_per_block`` votes (a backlog waits a block, so what users
+create cannot make one block's work unbounded):
 
 - a deposit period that ended short of the minimum drops its proposal; its deposits are
   refunded, or burned with ``burn_proposal_deposit_prevote``;
-- a voting period that ended is tallied. A passing proposal's messages run in order, on a
+- a voting period that ended is tallied (vm/gov/counting.py: in that block unless its votes
+  are more than the budget). A passing proposal's messages run in order, on a
   branch of the state that is kept only if every one succeeds: otherwise none of their
   changes remain and the proposal is FAILED with the error as ``failed_reason``. Deposits
   are refunded, or burned when the tally says so (a veto, a missed quorum).
@@ -22,9 +24,11 @@ from msgspec.structs import replace
 from vm.context import Context
 from vm.errors import InvalidTx
 from vm.execute import NODE_FAULTS
-from vm.gov import events
+from vm.gov import counting, events
 from vm.gov.keeper import GovKeeper
 from vm.gov.params import voting_blocks
+from vm.gov.store import id_bytes
+from vm.gov.tally import Outcome
 from vm.gov.types import Proposal, ProposalStatus, Tally
 from vm.store.cache import CacheStore
 
@@ -36,11 +40,16 @@ EXPEDITED_REJECTED = "expedited_proposal_rejected"
 
 
 def end_block(keeper: GovKeeper, ctx: Context) -> None:
-    budget = keeper.get_params(ctx.store).max_proposals_ended_per_block
-    for item in keeper.deposit_queue.pop_due(ctx.store, ctx.env.height, budget):
-        drop_inactive(keeper, ctx, keeper.proposal(ctx.store, int.from_bytes(item, "big")))
-    for item in keeper.voting_queue.pop_due(ctx.store, ctx.env.height, budget):
-        end_voting(keeper, ctx, keeper.proposal(ctx.store, int.from_bytes(item, "big")))
+    params, store, height = keeper.get_params(ctx.store), ctx.store, ctx.env.height
+    proposals = params.max_proposals_ended_per_block
+    for item in keeper.deposit_queue.pop_due(store, height, proposals):
+        drop_inactive(keeper, ctx, keeper.proposal(store, int.from_bytes(item, "big")))
+    for item in keeper.voting_queue.pop_due(store, height, proposals):
+        counting.start(keeper, store, int.from_bytes(item, "big"), height)
+    counted, budget = counting.count(keeper, store, height, params.max_votes_tallied_per_block, proposals)
+    for proposal_id, outcome in counted:
+        end_voting(keeper, ctx, keeper.proposal(store, proposal_id), outcome)
+    counting.sweep(keeper, store, height, budget, proposals)
 
 
 def drop_inactive(keeper: GovKeeper, ctx: Context, proposal: Proposal) -> None:
@@ -52,8 +61,8 @@ def drop_inactive(keeper: GovKeeper, ctx: Context, proposal: Proposal) -> None:
     ctx.emit(events.InactiveProposal(proposal_id=str(proposal.id), proposal_result=DROPPED))
 
 
-def end_voting(keeper: GovKeeper, ctx: Context, proposal: Proposal) -> None:
-    outcome = keeper.tally(ctx.store, proposal)
+def end_voting(keeper: GovKeeper, ctx: Context, proposal: Proposal, outcome: Outcome) -> None:
+    """Decide a proposal whose votes are counted; its votes are then deleted (the sweep)."""
     if proposal.expedited and not outcome.passes:
         _extend_expedited(keeper, ctx, proposal)
         return
@@ -61,7 +70,7 @@ def end_voting(keeper: GovKeeper, ctx: Context, proposal: Proposal) -> None:
         keeper.burn_deposits(ctx.store, proposal.id)
     else:
         keeper.refund_deposits(ctx.store, proposal.id)
-    keeper.delete_votes(ctx.store, proposal.id)
+    keeper.sweep_queue.push_new(ctx.store, ctx.env.height, id_bytes(proposal.id))
     status, result, reason = ProposalStatus.REJECTED, REJECTED, ""
     if outcome.passes:
         reason = execute(keeper, ctx, proposal)
@@ -101,7 +110,7 @@ def execute(keeper: GovKeeper, ctx: Context, proposal: Proposal) -> str:
 def _extend_expedited(keeper: GovKeeper, ctx: Context, proposal: Proposal) -> None:
     params = keeper.get_params(ctx.store)
     end = proposal.voting_start_height + voting_blocks(params, expedited=False)
-    keeper.voting_queue.push_new(ctx.store, end, proposal.id.to_bytes(8, "big"))
+    keeper.voting_queue.push_new(ctx.store, end, id_bytes(proposal.id))
     keeper.set_proposal(ctx.store, proposal, replace(proposal, expedited=False, voting_end_height=end))
     ctx.emit(
         events.ActiveProposal(

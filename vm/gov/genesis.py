@@ -1,7 +1,7 @@
 """gov genesis: validate, init, export (export then init round-trips).
 
 The section holds the records (proposals, deposits, votes), the next id and the
-constitution; the status index and both queues are derived at init from the proposals. The
+constitution; the status index and the queues are derived at init from the proposals. The
 deposits must be in the gov account's genesis balance (the ``deposits`` invariant, checked
 once genesis is written)."""
 
@@ -102,10 +102,16 @@ def init_genesis(keeper: GovKeeper, ctx: Context, section: GovGenesis) -> None:
 
 
 def export_genesis(keeper: GovKeeper, store: ReadStore) -> GovGenesis:
+    """The records as they are. A tally counted over several blocks is not exported: its
+    proposal is still in its voting period, queued at its end, so the chain that starts from
+    this genesis counts it again from the first vote; an ended proposal's votes still being
+    deleted are left out."""
+    proposals = [p for _, p in keeper.proposals_from(store, b"")]
+    voting = {p.id for p in proposals if p.status == ProposalStatus.VOTING_PERIOD}
     return GovGenesis(
         starting_proposal_id=keeper.next_proposal_id(store),
         params=keeper.get_params(store),
-        proposals=[proposal_json(p) for _, p in keeper.proposals_from(store, b"")],
+        proposals=[proposal_json(p) for p in proposals],
         deposits=[
             DepositJSON(proposal_id=i, depositor=format_address(a), amount=_coins_json(c))
             for i, a, c in keeper.all_deposits(store)
@@ -113,6 +119,7 @@ def export_genesis(keeper: GovKeeper, store: ReadStore) -> GovGenesis:
         votes=[
             VoteJSON(proposal_id=i, voter=format_address(a), options=_options_json(v), metadata=v.metadata)
             for i, a, v in keeper.all_votes(store)
+            if i in voting
         ],
         constitution=keeper.constitution(store),
     )

@@ -21,8 +21,10 @@ def deposits(keeper: GovKeeper, store: ReadStore) -> str | None:
 
 
 def queued(keeper: GovKeeper, store: ReadStore) -> str | None:
-    """Every proposal still in a period is queued for its end, and nothing else is."""
-    waiting = keeper.deposit_queue.count(store) + keeper.voting_queue.count(store)
+    """Every proposal still in a period is queued for its end or its tally, and nothing else is."""
+    waiting = (
+        keeper.deposit_queue.count(store) + keeper.voting_queue.count(store) + keeper.tally_queue.count(store)
+    )
     active = sum(
         1
         for status in (ProposalStatus.DEPOSIT_PERIOD, ProposalStatus.VOTING_PERIOD)

@@ -231,10 +231,15 @@ class GovKeeper(GovStore):
     def add_vote(
         self, ctx: Context, proposal_id: int, voter: Address, options: list[WeightedOption], metadata: str
     ) -> None:
-        """Record (or replace) ``voter``'s vote; only a proposal in its voting period takes one."""
+        """Record (or replace) ``voter``'s vote; only a proposal in its voting period takes one,
+        up to the period's last block (its tally may take more blocks: vm/gov/counting.py)."""
         proposal = self.proposal(ctx.store, proposal_id)
         if proposal.status != ProposalStatus.VOTING_PERIOD:
             raise InactiveProposal(f"{proposal_id}")
+        if ctx.env.height > proposal.voting_end_height:
+            raise VotingPeriodEnded(
+                f"voting on proposal {proposal_id} ended at height {proposal.voting_end_height}"
+            )
         _check_length(metadata, MAX_METADATA_LEN, MetadataTooLong)
         stored = [StoredOption(o.option, o.weight) for o in options]
         self.set_vote(ctx.store, proposal_id, voter, Vote(stored, metadata))

@@ -11,9 +11,14 @@ Keys (inside the module's prefix; ids are 8 bytes big-endian, addresses 20 raw b
     v/<id><voter>                   the voter's Vote
     q/deposit/<height><id>          proposals whose deposit period ends at that height
     q/voting/<height><id>           proposals whose voting period ends at that height
+    q/tally/<height><id>            proposals being tallied, by the height their count began
+    q/sweep/<height><id>            ended proposals whose votes are being deleted; the value is
+                                      the last voter deleted (0x01 before the first)
+    t/<id>                          TallyProgress of a tally counted over several blocks
 
 Queues hold a proposal until its period ends; end-block pops at most the params'
-``max_proposals_ended_per_block`` of them (vm/gov/blocks.py).
+``max_proposals_ended_per_block`` of them, and counts or deletes at most
+``max_votes_tallied_per_block`` votes (vm/gov/blocks.py, vm/gov/counting.py).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from genesis.gov import GovParams
 from vm.encoding import encode, stored_decoder
 from vm.gov.errors import UnknownProposal
 from vm.gov.expected import BankKeeper, StakingKeeper
-from vm.gov.types import Proposal, ProposalStatus, Vote
+from vm.gov.types import Proposal, ProposalStatus, TallyProgress, Vote
 from vm.module import ModuleParams
 from vm.queue import DueQueue
 from vm.store.cache import ReadStore, Store
@@ -40,6 +45,7 @@ PROPOSAL = b"p/"
 BY_STATUS = b"s/"
 DEPOSIT = b"d/"
 VOTE = b"v/"
+PROGRESS = b"t/"
 
 ID_SIZE = 8
 ADDRESS_SIZE = 20
@@ -47,6 +53,7 @@ ADDRESS_SIZE = 20
 _read_proposal = stored_decoder(Proposal)
 _read_vote = stored_decoder(Vote)
 _read_coins = stored_decoder(list[Coin])
+_read_progress = stored_decoder(TallyProgress)
 
 
 def id_bytes(value: int) -> bytes:
@@ -68,6 +75,8 @@ class GovStore:
         self.staking = staking
         self.deposit_queue = DueQueue(prefix + b"q/deposit/")  # items: proposal ids
         self.voting_queue = DueQueue(prefix + b"q/voting/")  # items: proposal ids
+        self.tally_queue = DueQueue(prefix + b"q/tally/")  # items: proposal ids
+        self.sweep_queue = DueQueue(prefix + b"q/sweep/")  # items: proposal ids; values: cursors
 
     def get_params(self, store: ReadStore) -> GovParams:
         return self.params.get(store)
@@ -179,3 +188,15 @@ class GovStore:
         for key, raw in self._kv(store).iterate(VOTE, prefix_end(VOTE)):
             body = key[len(VOTE) :]
             yield int.from_bytes(body[:ID_SIZE], "big"), Address(body[ID_SIZE:]), _read_vote(raw)
+
+    # -- tallies in progress ---------------------------------------------------------------------
+
+    def get_progress(self, store: ReadStore, proposal_id: int) -> TallyProgress | None:
+        raw = self._kv(store).get(PROGRESS + id_bytes(proposal_id))
+        return None if raw is None else _read_progress(raw)
+
+    def set_progress(self, store: Store, proposal_id: int, progress: TallyProgress) -> None:
+        self._kv(store).set(PROGRESS + id_bytes(proposal_id), encode(progress))
+
+    def delete_progress(self, store: Store, proposal_id: int) -> None:
+        self._kv(store).delete(PROGRESS + id_bytes(proposal_id))

@@ -122,13 +122,19 @@ def validate_weighted_options(options: Sequence[WeightedOption]) -> None:
 
 
 @dataclass
-class _Tally:
-    """The running sums, in ``LegacyDec`` atomics."""
+class Count:
+    """A tally in progress (``LegacyDec`` atomics): the sums so far, the shares of each
+    bonded validator whose delegators voted themselves, and the validators' own votes. Votes
+    may be counted over several blocks; the bonded set is the one the count started with."""
 
+    bonded: dict[bytes, ValidatorPower]
+    accounts: dict[bytes, bytes]  # a bonded validator's account -> its operator
     results: dict[VoteOption, Dec] = field(default_factory=lambda: dict.fromkeys(VoteOption, ZERO))
     total_power: Dec = ZERO
+    deductions: dict[bytes, Dec] = field(default_factory=dict)
+    validator_votes: dict[bytes, Sequence[WeightedOption]] = field(default_factory=dict)
 
-    def add_vote(self, power: Dec, options: Sequence[WeightedOption]) -> None:
+    def add_power(self, power: Dec, options: Sequence[WeightedOption]) -> None:
         for weighted in options:
             self.results[weighted.option] += dec.mul(power, weighted.weight)
         self.total_power += power
@@ -141,6 +147,43 @@ def compute_voting_power(shares: Dec, validator: ValidatorPower) -> Dec:
     if validator.delegator_shares == ZERO:
         return ZERO
     return dec.quo(dec.mul_int(shares, validator.tokens), validator.delegator_shares)
+
+
+def start_count(validators: Iterable[ValidatorPower]) -> Count:
+    bonded = {validator.operator: validator for validator in validators}
+    return Count(bonded, {validator.account: validator.operator for validator in bonded.values()})
+
+
+def count_vote(
+    count: Count, voter: bytes, options: Sequence[WeightedOption], delegations: Iterable[Delegation]
+) -> None:
+    """One voter's vote (Cosmos's ``Votes.Walk`` body): if it is a bonded validator's
+    account, that is the validator's own vote; each of its delegations to a bonded validator
+    votes with its power, and its shares are deducted from that validator's vote."""
+    operator = count.accounts.get(voter)
+    if operator is not None:
+        count.validator_votes[operator] = options
+    for delegation in delegations:
+        validator = count.bonded.get(delegation.validator)
+        if validator is None:
+            continue
+        count.deductions[validator.operator] = (
+            count.deductions.get(validator.operator, ZERO) + delegation.shares
+        )
+        count.add_power(compute_voting_power(delegation.shares, validator), options)
+
+
+def finish_count(count: Count, params: TallyParams) -> Outcome:
+    """Each bonded validator that voted votes with its shares left after its delegators'
+    deductions; then ``decide``."""
+    for operator in sorted(count.bonded):
+        options = count.validator_votes.get(operator)
+        if options:
+            validator = count.bonded[operator]
+            remaining = validator.delegator_shares - count.deductions.get(operator, ZERO)
+            count.add_power(compute_voting_power(remaining, validator), options)
+    total_bonded = sum(validator.tokens for validator in count.bonded.values())
+    return decide(count.results, count.total_power, total_bonded, params)
 
 
 def tally(
@@ -160,24 +203,10 @@ def tally(
     3. Each option's total is truncated to an integer for the result.
     4. The decision (``decide``) compares the counts with the params' fractions.
     """
-    bonded = {validator.operator: validator for validator in validators}
-    deductions = dict.fromkeys(bonded, ZERO)
-    counts = _Tally()
+    count = start_count(validators)
     for voter in sorted(votes):
-        for delegation in delegations_of(voter):
-            validator = bonded.get(delegation.validator)
-            if validator is None:
-                continue
-            deductions[validator.operator] += delegation.shares
-            counts.add_vote(compute_voting_power(delegation.shares, validator), votes[voter])
-    for operator in sorted(bonded):
-        validator = bonded[operator]
-        options = votes.get(validator.account)
-        if options:
-            remaining = validator.delegator_shares - deductions[operator]
-            counts.add_vote(compute_voting_power(remaining, validator), options)
-    total_bonded = sum(validator.tokens for validator in bonded.values())
-    return decide(counts.results, counts.total_power, total_bonded, params)
+        count_vote(count, voter, votes[voter], delegations_of(voter))
+    return finish_count(count, params)
 
 
 def decide(

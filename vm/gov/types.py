@@ -19,6 +19,8 @@ from vm.gov.tally import TallyResult, VoteOption, WeightedOption
 from vm.types import Coin
 
 Uint64 = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+DecText = Annotated[str, msgspec.Meta(pattern=r"^(0|[1-9][0-9]{0,95})$")]
+"""A non-negative ``LegacyDec``'s atomics as canonical decimal text (they outgrow 64 bits)."""
 Weight = Annotated[int, msgspec.Meta(ge=1, le=10**18)]  # LegacyDec atomics in (0, 1]
 
 
@@ -94,3 +96,33 @@ class Vote(Canonical, frozen=True):
 
     def weighted(self) -> list[WeightedOption]:
         return [WeightedOption(o.option, o.weight) for o in self.options]
+
+
+class CountedValidator(Canonical, frozen=True):
+    """A bonded validator as a tally in progress took it when it started."""
+
+    operator: bytes
+    tokens: Uint64
+    delegator_shares: DecText
+
+
+class Deduction(Canonical, frozen=True):
+    operator: bytes
+    shares: DecText
+
+
+class ValidatorVote(Canonical, frozen=True):
+    operator: bytes
+    options: list[StoredOption]
+
+
+class TallyProgress(Canonical, frozen=True):
+    """A tally counted over several blocks (vm/gov/counting.py): the voters up to ``cursor``
+    are counted, with the bonded set the tally started with."""
+
+    cursor: bytes
+    validators: list[CountedValidator]
+    results: list[DecText]  # by VoteOption: yes, abstain, no, no_with_veto
+    total_power: DecText
+    deductions: list[Deduction]
+    validator_votes: list[ValidatorVote]
