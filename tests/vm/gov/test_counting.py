@@ -5,16 +5,8 @@ are deleted under the same budget."""
 
 from __future__ import annotations
 
-from tests.vm.gov.helpers import (
-    ALICE,
-    BOB,
-    CAROL,
-    GovChain,
-    disable_sends,
-    params,
-    vote,
-)
-from tests.vm.helpers import DAVE, key
+from tests.vm.gov.helpers import GovChain, disable_sends, params, vote
+from tests.vm.helpers import ALICE, BOB, CAROL, DAVE, key
 from tests.vm.staking.helpers import delegate
 from vm.gov.tally import VoteOption
 from vm.gov.types import ProposalStatus
