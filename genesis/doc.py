@@ -34,7 +34,7 @@ def loads(data: bytes) -> GenesisDoc:
         raise GenesisError(f"genesis is larger than {MAX_GENESIS_BYTES} bytes")
     try:
         doc = msgspec.json.decode(data, type=GenesisDoc)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:  # bad UTF-8 in a str
         raise GenesisError(f"invalid genesis: {exc}") from None
     validate(doc)
     return doc

@@ -130,7 +130,7 @@ def decode_header(data: bytes) -> JobHeader:
     """A header from its canonical MessagePack, validated."""
     try:
         header: JobHeader = msgspec.msgpack.decode(data, type=JobHeader)
-    except (msgspec.ValidationError, msgspec.DecodeError) as err:
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as err:  # bad UTF-8 in a str
         raise JobSpecError(f"invalid job header: {err}") from None
     validate_header(header)
     return header
@@ -153,14 +153,14 @@ def validate_header(header: JobHeader) -> None:
 
 
 def check_fields(value: msgspec.Struct, kind: object, what: str) -> None:
-    """The field constraints msgspec checks only when decoding, and the version."""
-    try:
-        msgspec.msgpack.decode(msgspec.msgpack.encode(value), type=kind)
-    except msgspec.ValidationError as err:
-        raise JobSpecError(f"invalid {what}: {err}") from None
+    """The version, then the field constraints msgspec checks only when decoding."""
     version = getattr(value, "version", SPEC_VERSION)
     if version != SPEC_VERSION:
         raise JobSpecError(f"unsupported job spec version {version} (this build reads {SPEC_VERSION})")
+    try:
+        msgspec.msgpack.decode(msgspec.msgpack.encode(value), type=kind)
+    except (msgspec.ValidationError, OverflowError) as err:  # OverflowError: an integer past 64 bits
+        raise JobSpecError(f"invalid {what}: {err}") from None
 
 
 def check_gemm_rules(m: int, k: int, n: int, bound: int, batch: int) -> None:

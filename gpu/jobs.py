@@ -278,7 +278,7 @@ def decode_spec(data: bytes) -> JobSpec:
         raise JobSpecError(f"invalid job spec: {len(data)} bytes is over the {MAX_SPEC_BYTES}-byte limit")
     try:
         spec: JobSpec = msgspec.json.decode(data, type=JobSpec)
-    except (msgspec.ValidationError, msgspec.DecodeError) as err:
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as err:  # bad UTF-8 in a str
         raise JobSpecError(f"invalid job spec: {err}") from None
     validate_spec(spec)
     return spec

@@ -111,7 +111,7 @@ def read_record(directory: Path) -> ResultRecord:
         raise ResultFileError(f"{path} is {len(data)} bytes, over the {MAX_RESULT_JSON_BYTES}-byte limit")
     try:
         record = msgspec.json.decode(data, type=ResultRecord)
-    except (msgspec.ValidationError, msgspec.DecodeError) as err:
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError) as err:  # bad UTF-8 in a str
         raise ResultFileError(f"{path} is not a valid result record: {err}") from None
     if record.version != RESULT_VERSION:
         raise ResultFileError(f"{path} has version {record.version}; this build reads {RESULT_VERSION}")

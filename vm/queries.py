@@ -70,7 +70,7 @@ def _request(data: bytes) -> dict[str, Any]:
         return {}
     try:
         request = msgspec.json.decode(data)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):  # msgspec raises UnicodeDecodeError for bad UTF-8
         raise InvalidRequest("query data must be a JSON object") from None
     if not isinstance(request, dict):
         raise InvalidRequest("query data must be a JSON object")

@@ -176,6 +176,11 @@ def test_invalid_validator_power(power: int) -> None:
     rejects(data, "power")
 
 
+def test_invalid_string_that_is_not_utf8() -> None:
+    """Found by fuzzing (tests/fuzz, target genesis): msgspec raises UnicodeDecodeError for it."""
+    rejects(b'{"chain_id": "\xe4"}', "invalid genesis")
+
+
 def test_invalid_unknown_top_level_field() -> None:
     data = as_json(valid_doc())
     data["genesis_tme"] = "2024-01-01T00:00:00Z"

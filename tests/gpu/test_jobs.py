@@ -247,6 +247,26 @@ def test_invalid_header() -> None:
         validate_header(GemmHeader(m=1, k=2000, n=1, bound=50))
 
 
+def test_invalid_spec_with_a_string_that_is_not_utf8() -> None:
+    """Found by fuzzing (tests/fuzz, target job_spec): msgspec raises UnicodeDecodeError for it."""
+    with pytest.raises(JobSpecError, match="invalid job spec"):
+        decode_spec(b'{"kind": "\xe6"}')
+
+
+def test_invalid_spec_with_a_version_past_64_bits() -> None:
+    """Found by fuzzing (tests/fuzz, target job_spec): re-encoding it raised OverflowError."""
+    with pytest.raises(JobSpecError, match="unsupported job spec version"):
+        decode_spec(b'{"kind": "gemm", "m": 4, "k": 6, "n": 3, "bound": 3, "version": 144444444444444444444}')
+    with pytest.raises(JobSpecError, match="invalid job spec"):
+        validate_spec(GemmSpec(m=4, k=6, n=3, bound=3, seed=2**70))
+
+
+def test_invalid_header_with_a_string_that_is_not_utf8() -> None:
+    """Found by fuzzing (tests/fuzz, target tx): msgspec raises UnicodeDecodeError for it."""
+    with pytest.raises(JobSpecError, match="invalid job header"):
+        decode_header(b"\x81\xa4kind\xa1\xa4")
+
+
 @settings(max_examples=40, deadline=None)
 @given(job_specs())
 def test_header_layout_agrees_with_the_plan(spec: JobSpec) -> None:

@@ -58,6 +58,14 @@ def test_invalid_record_json(tmp_path: Path, mlp_result: JobResult) -> None:
         read_record(folder)
 
 
+def test_invalid_record_that_is_not_utf8(tmp_path: Path, mlp_result: JobResult) -> None:
+    """Found by fuzzing (tests/fuzz, target result_record): msgspec raises UnicodeDecodeError for it."""
+    folder = _written(tmp_path, mlp_result)
+    (folder / RESULT_FILE).write_bytes(b'{"kind": "\xb4"}')
+    with pytest.raises(ResultFileError, match="is not a valid result record"):
+        read_record(folder)
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

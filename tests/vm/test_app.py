@@ -447,6 +447,7 @@ def test_invalid_query_requests() -> None:
     assert_code(app.query("/bank/supply", b"", prove=True), 18)
     assert_code(app.query("/bank/balances", b"{not json"), 18)
     assert_code(app.query("/bank/balances", b"[1, 2]"), 18)
+    assert_code(app.query("/bank/balances", b'{"address": "\xff"}'), 18)  # not UTF-8
     assert_code(app.query("/bank/balances", b"{}"), 18)
     assert_code(app.query("/bank/balances", b'{"address": "depin1xyz"}'), 7)
     assert_code(app.query("/auth/account", msgspec.json.encode({"address": STRANGER.address})), 38)

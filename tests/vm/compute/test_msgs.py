@@ -52,6 +52,7 @@ def test_invalid_submit_job() -> None:
     assert rejection(job(lease_id=0)) == ("sdk", 18)
     assert rejection(job(header=b"")) == ("compute", 7)
     assert rejection(job(header=b"\x81\xa1x\x01")) == ("compute", 7)  # not a header
+    assert rejection(job(header=b"\x81\xa4kind\xa1\xa4")) == ("compute", 7)  # a kind that is not UTF-8
     assert rejection(job(header=wrong_exactness)) == ("compute", 7)  # K b^2 above 2^22
     assert rejection(job(header=non_canonical)) == ("compute", 7)
     assert rejection(job(header=header + b"\x00")) == ("compute", 7)  # trailing bytes
