@@ -85,7 +85,7 @@ def read_proposal(path: Path) -> Proposal:
         ) from None
     try:
         found = msgspec.json.decode(raw, type=ProposalFile)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # msgspec raises the latter for bad UTF-8
         raise ProposalFileError(f"{path} is not a proposal file: {one_line(exc)}") from None
     try:
         return Proposal(

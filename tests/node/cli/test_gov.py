@@ -306,6 +306,11 @@ def test_invalid_proposal_file_unreadable(runner: CliRunner, tmp_path: Path) -> 
     assert "is not a proposal file: JSON is malformed" in fails(
         runner, "tx", "gov", "submit-proposal", str(bad), "--from", "a"
     )
+    not_utf8 = tmp_path / "latin1.json"
+    not_utf8.write_bytes(b'{"title": "caf\xe9", "summary": "s"}')
+    assert "is not a proposal file: 'utf-8' codec can't decode" in fails(
+        runner, "tx", "gov", "submit-proposal", str(not_utf8), "--from", "a"
+    )
 
 
 def test_draft_every_kind_with_a_new_chains_params(runner: CliRunner, tmp_path: Path) -> None:
