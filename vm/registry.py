@@ -174,9 +174,12 @@ class Registry:
     # -- queries, params, invariants ----------------------------------------------------------
 
     def query(self, path: str, store: ReadStore, request: dict[str, Any]) -> Any:
-        """``/<module>/<name>``, or ``/params`` (every module's, or one's with ``module``)."""
+        """``/<module>/<name>``, ``/params`` (every module's, or one's with ``module``), or
+        ``/invariants`` (those broken; each reads its whole module: for operators and tests)."""
         if path == "/params":
             return self.params(store, request.get("module"))
+        if path == "/invariants":
+            return {"broken": self.broken_invariants(store)}
         module_name, _, name = path.removeprefix("/").partition("/")
         module = self._by_name.get(module_name)
         handler = module.queries.get(name) if module is not None else None
@@ -199,7 +202,7 @@ class Registry:
         return bytes(service.answer(store, message).SerializeToString(deterministic=True))
 
     def query_paths(self) -> list[str]:
-        return ["/params"] + [f"/{m.name}/{q}" for m in self.modules for q in m.queries]
+        return ["/params", "/invariants"] + [f"/{m.name}/{q}" for m in self.modules for q in m.queries]
 
     def params(self, store: ReadStore, module: Any = None) -> dict[str, Any]:
         chosen = [m for m in self.modules if m.params is not None]

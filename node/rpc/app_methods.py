@@ -336,6 +336,13 @@ async def params(ctx: Call, module: str | None = None) -> Any:
     return run_query(ctx, "/params", {} if module is None else {"module": module})
 
 
+async def invariants(ctx: Call) -> Any:
+    """The registered invariants (supply, staking pools, escrow, ...) broken in the latest
+    state, as ``<module>/<name>: <what is wrong>``; none on a healthy chain. It reads every
+    module's whole state: a tool for operators and tests, not for a public endpoint."""
+    return run_query(ctx, "/invariants", {})
+
+
 async def simulate(ctx: Call, tx: str) -> Any:
     """Gas a tx would use now and its result ``data`` (its messages' responses); signature
     and fee are not checked."""

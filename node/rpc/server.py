@@ -21,7 +21,7 @@ import trio
 from hypercorn.config import Config as HypercornConfig
 from hypercorn.trio import serve as hypercorn_serve
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -113,6 +113,7 @@ APP_METHODS = [
     "signing_info",
     "upgrade_plan",
     "params",
+    "invariants",
     "simulate",
 ]
 DECODED_METHODS = ["decoded_tx", "decoded_txs"]
@@ -314,11 +315,17 @@ def encode(response: dict[str, Any]) -> bytes:
         return msgspec.json.encode(error_response(response.get("id"), error))
 
 
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for a client that left first; no one reads it
+
+
 def build_app(node: Node) -> Starlette:
     limits = node.config.rpc
 
     async def http_rpc(request: Request) -> Response:
-        body = await read_limited(request, limits.max_body_bytes)
+        try:
+            body = await read_limited(request, limits.max_body_bytes)
+        except ClientDisconnect:  # gone before its request arrived (a client's timeout): no one to answer
+            return Response(status_code=CLIENT_CLOSED_REQUEST)
         if body is None:
             error = error_response(
                 None, RPCError(REQUEST_TOO_LARGE, f"body exceeds {limits.max_body_bytes} bytes")

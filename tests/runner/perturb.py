@@ -1,0 +1,133 @@
+"""The perturbation scheduler: one thread per ``[[perturbation]]``, which waits for its
+moment, breaks its node, waits ``duration_s`` and mends it.
+
+- ``kill``: SIGKILL, then a start from the node's home (it replays its WAL and catches up);
+- ``pause``: SIGSTOP, then SIGCONT (the process sleeps with its sockets open);
+- ``restart``: SIGTERM (a clean stop must exit 0), then a start;
+- ``disconnect``: every p2p link of the node cut at its proxy, then healed;
+- ``upgrade``: upgrade.py, over the whole network.
+
+Each step goes on the ``Timeline`` with the chain's height at the time. A step that fails
+(a node that does not come back) is kept as the perturbation's ``problem`` for the report.
+SIGCONT and the rejoin always run; a stopped node is started again unless the run is being
+stopped. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.runner import upgrade
+from tests.runner.manifest import PerturbationSpec
+from tests.runner.testbed import START_TIMEOUT_S, Member, Testbed
+
+
+@dataclass(frozen=True)
+class Happening:
+    at_s: float  # after the load started
+    node: str
+    what: str
+    height: int  # the chain's height then, as the follower had read it
+
+
+class Timeline:
+    def __init__(self, started: float, height: Callable[[], int]) -> None:
+        self.started = started
+        self._height = height
+        self._entries: list[Happening] = []
+        self._lock = threading.Lock()
+
+    def note(self, node: str, what: str) -> None:
+        happening = Happening(round(time.monotonic() - self.started, 1), node, what, self._height())
+        with self._lock:
+            self._entries.append(happening)
+
+    def entries(self) -> list[Happening]:
+        with self._lock:
+            return sorted(self._entries, key=lambda h: h.at_s)
+
+
+class Perturber(threading.Thread):
+    def __init__(
+        self, spec: PerturbationSpec, testbed: Testbed, timeline: Timeline, halt: threading.Event
+    ) -> None:
+        super().__init__(name=f"runner-{spec.kind}-{spec.node or 'network'}", daemon=True)
+        self.spec = spec
+        self.testbed = testbed
+        self.timeline = timeline
+        self.halt = halt
+        self.problems: list[str] = []
+        self.upgraded: tuple[str, int] | None = None  # (name, height) once an upgrade is planned
+
+    def run(self) -> None:
+        if self.halt.wait(max(self.timeline.started + self.spec.at_s - time.monotonic(), 0)):
+            return
+        try:
+            self.perturb()
+        except Exception as error:  # kept for the report; the run goes on
+            self.problems.append(f"{self.spec.describe()}: {error}")
+
+    def perturb(self) -> None:
+        spec = self.spec
+        if spec.kind == "upgrade":
+            self.run_upgrade()
+            return
+        member = self.testbed.member(spec.node)
+        if spec.kind == "kill":
+            member.process.kill9()
+            self.note("killed (SIGKILL)")
+            self.halt.wait(spec.duration_s)
+            self.start_again(member)
+        elif spec.kind == "pause":
+            self.pause(member)
+        elif spec.kind == "restart":
+            code = member.process.stop()
+            self.note(f"stopped (SIGTERM), exit code {code}")
+            if code != 0:
+                self.problems.append(f"{spec.describe()}: SIGTERM ended the node with exit code {code}")
+            self.halt.wait(spec.duration_s)
+            self.start_again(member)
+        elif spec.kind == "disconnect":
+            mesh = self.testbed.mesh
+            assert mesh is not None  # the testbed builds one when a manifest disconnects
+            mesh.isolate(member.name)
+            self.note("disconnected (every p2p link cut)")
+            try:
+                self.halt.wait(spec.duration_s)
+            finally:
+                mesh.rejoin(member.name)
+                self.note("reconnected")
+
+    def pause(self, member: Member) -> None:
+        process = member.process.process
+        assert process is not None
+        os.kill(process.pid, signal.SIGSTOP)
+        self.note("paused (SIGSTOP)")
+        try:
+            self.halt.wait(self.spec.duration_s)
+        finally:
+            os.kill(process.pid, signal.SIGCONT)
+            self.note("resumed (SIGCONT)")
+
+    def start_again(self, member: Member) -> None:
+        if self.halt.is_set():
+            return
+        member.process.launch()
+        member.process.wait_started(timeout=START_TIMEOUT_S)
+        self.note("started again")
+
+    def run_upgrade(self) -> None:
+        deadline = time.monotonic() + self.spec.duration_s
+        name, height = upgrade.propose_and_pass(self.testbed)
+        self.upgraded = (name, height)
+        self.note(f"upgrade {name} proposed for height {height}, every validator voted yes")
+        upgrade.halt_and_restart(self.testbed.members, height, deadline)
+        self.note(f"every node stopped at height {height} and started as {name}")
+
+    def note(self, what: str) -> None:
+        self.timeline.note(self.spec.node or "network", what)

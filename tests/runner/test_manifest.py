@@ -1,0 +1,135 @@
+"""The runner's manifest: the shipped manifests load, defaults fill in, and each mistake is
+refused with a message that names it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.runner.__main__ import EXIT_BAD_MANIFEST, main
+from tests.runner.manifest import ManifestError, faulted_nodes, load, parse
+
+MANIFESTS = Path(__file__).parent / "manifests"
+NETWORK = """
+[network]
+validators = 4
+full_nodes = 1
+"""
+LOAD = """
+[load]
+duration_s = 60
+sends_per_s = 2
+"""
+
+
+def manifest_error(text: str) -> str:
+    with pytest.raises(ManifestError) as caught:
+        parse(text)
+    return str(caught.value)
+
+
+def test_the_shipped_manifests_load() -> None:
+    ci = load(MANIFESTS / "ci.toml")
+    assert ci.node_names() == ["validator0", "validator1", "validator2", "validator3", "full0"]
+    assert set(ci.load.rates()) == {"sends", "delegations"}
+    assert {p.kind for p in ci.perturbation} == {"kill", "pause", "restart"}
+    long = load(MANIFESTS / "long.toml")
+    assert long.network.validators == 7
+    assert {p.kind for p in long.perturbation} == {"kill", "pause", "restart", "disconnect", "upgrade"}
+    assert set(long.load.rates()) == {"sends", "delegations", "market_orders", "jobs", "gov_votes"}
+
+
+def test_defaults() -> None:
+    manifest = parse(NETWORK + LOAD)
+    assert manifest.network.power() == [10, 10, 10, 10]
+    assert manifest.network.timeout_commit_s == 0.3
+    assert manifest.provider is None and manifest.perturbation == []
+    assert manifest.load.rates() == {"sends": 2.0}
+
+
+def test_faulted_nodes_are_those_perturbed_and_an_upgrade_stops_all() -> None:
+    kill = '[[perturbation]]\nnode = "validator1"\nkind = "kill"\nat_s = 5\nduration_s = 5\n'
+    assert faulted_nodes(parse(NETWORK + LOAD + kill)) == {"validator1"}
+    upgrade = '[[perturbation]]\nkind = "upgrade"\nat_s = 20\nduration_s = 30\n'
+    everyone = {"validator0", "validator1", "validator2", "validator3", "full0"}
+    assert faulted_nodes(parse(NETWORK + LOAD + kill + upgrade)) == everyone
+
+
+def test_invalid_toml() -> None:
+    assert "not TOML" in manifest_error("[network\n")
+
+
+def test_invalid_types_and_ranges_name_the_field() -> None:
+    assert "$.network.validators" in manifest_error("[network]\nvalidators = 8\n" + LOAD)
+    assert "$.network.validators" in manifest_error('[network]\nvalidators = "four"\n' + LOAD)
+    assert "$.load.sends_per_s" in manifest_error(NETWORK + "[load]\nduration_s = 5\nsends_per_s = -1\n")
+    assert "Object missing required field `load`" in manifest_error(NETWORK)
+    assert "unknown field `validator`" in manifest_error("[network]\nvalidator = 4\n" + LOAD)
+    bad_kind = '[[perturbation]]\nnode = "validator1"\nkind = "explode"\nat_s = 5\n'
+    assert "$.perturbation[0].kind" in manifest_error(NETWORK + LOAD + bad_kind)
+
+
+def test_invalid_stakes() -> None:
+    assert "lists 3 stakes for 4 validators" in manifest_error(
+        "[network]\nvalidators = 4\nstakes = [10, 10, 10]\n" + LOAD
+    )
+    assert "$.network.stakes[1]" in manifest_error("[network]\nvalidators = 2\nstakes = [10, 5]\n" + LOAD)
+
+
+def test_invalid_market_load_without_a_provider() -> None:
+    text = NETWORK + "[load]\nduration_s = 60\nmarket_orders_per_s = 1\njobs_per_s = 1\n"
+    message = manifest_error(text)
+    assert "load.market_orders_per_s needs a [provider]" in message
+    assert "load.jobs_per_s needs a [provider]" in message
+    assert "provider.node 'full3' is not a node" in manifest_error(
+        NETWORK + LOAD + '[provider]\nnode = "full3"\n'
+    )
+
+
+def test_invalid_perturbations() -> None:
+    def perturbation(node: str, kind: str, at_s: float, duration_s: float) -> str:
+        named = f'node = "{node}"\n' if node else ""
+        return f'[[perturbation]]\n{named}kind = "{kind}"\nat_s = {at_s}\nduration_s = {duration_s}\n'
+
+    def error(*perturbations: str) -> str:
+        return manifest_error(NETWORK + LOAD + "".join(perturbations))
+
+    assert "node 'validator9' is not one of validator0" in error(perturbation("validator9", "kill", 5, 5))
+    assert "duration_s must be more than 0" in error(perturbation("validator1", "pause", 5, 0))
+    assert "ends after the load (60 s)" in error(perturbation("validator1", "kill", 50, 20))
+    assert "an upgrade is of the whole network" in error(perturbation("validator1", "upgrade", 5, 30))
+    assert "at most one upgrade" in error(
+        perturbation("", "upgrade", 0, 20), perturbation("", "upgrade", 30, 20)
+    )
+    assert "overlap" in error(
+        perturbation("validator1", "kill", 5, 10), perturbation("validator1", "pause", 12, 5)
+    )
+    assert "overlap" in error(perturbation("full0", "restart", 25, 2), perturbation("", "upgrade", 20, 30))
+    # One of four equal validators down is fine, two are half the power: the chain would halt.
+    halting = error(perturbation("validator1", "kill", 5, 10), perturbation("validator2", "pause", 8, 10))
+    assert "validator1, validator2 are down together: 20 of 40 power" in halting
+    allowed = "[network]\nvalidators = 4\nallow_halt = true\n" + LOAD
+    assert parse(
+        allowed + perturbation("validator1", "kill", 5, 10) + perturbation("validator2", "pause", 8, 10)
+    )
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    text = (
+        "[network]\nvalidators = 2\nstakes = [10]\n"
+        + LOAD
+        + '[[perturbation]]\nnode = "x"\nkind = "kill"\nat_s = 1\n'
+    )
+    message = manifest_error(text)
+    assert message.count("\n  - ") == 3  # the stakes, the node and the missing duration
+
+
+def test_the_command_refuses_a_bad_manifest_before_starting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[network]\nvalidators = 9\n" + LOAD)
+    assert main([str(bad), "--workdir", str(tmp_path / "run")]) == EXIT_BAD_MANIFEST
+    assert "$.network.validators" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

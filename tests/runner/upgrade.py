@@ -1,0 +1,86 @@
+"""The ``upgrade`` perturbation: a software upgrade through governance, as an operator
+team would run one.
+
+Validator0's operator proposes ``MsgSoftwareUpgrade`` for a height past the end of the
+voting period, every validator's operator votes yes, and every node must stop after the
+block before that height with exit code 3 (docs/upgrades.md). Each is then started as
+the next release (tests/e2e/upgraded.py, whose migration for the upgrade runs once) and
+must serve blocks past the height. Every wait ends by the perturbation's deadline.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from node.upgrade import EXIT_UPGRADE_NEEDED
+from tests.e2e.harness import DENOM, NodeFailure, Wallet
+from tests.e2e.upgraded import upgraded_command
+from tests.runner.testbed import MIN_DEPOSIT, Member, Testbed
+from vm.codec import codec_for, pack
+from vm.gov.msgs import MsgSubmitProposal, MsgVote
+from vm.gov.tally import VoteOption
+from vm.gov.types import ProposalMessage
+from vm.modules import AUTHORITY
+from vm.types import Coin, format_address
+from vm.upgrade.msgs import MsgSoftwareUpgrade, ProposedPlan
+
+NAME = "runner-v2"
+MARGIN_BLOCKS = 10  # between the proposal's tally and the plan's height
+GAS = 400_000
+FEE = 4_000
+MIN_WAIT_S = 1.0
+
+
+def propose_and_pass(testbed: Testbed) -> tuple[str, int]:
+    """Submit the upgrade proposal and every validator's yes vote; (name, plan height)."""
+    entry = testbed.members[0].process
+    operators = [Wallet(entry, m.validator.account_key) for m in testbed.validators() if m.validator]
+    height = entry.height() + testbed.manifest.network.voting_blocks + MARGIN_BLOCKS
+    plan = MsgSoftwareUpgrade(format_address(AUTHORITY), ProposedPlan(NAME, None, height, ""))
+    packed = pack(codec_for(MsgSoftwareUpgrade).write(plan))
+    proposer = operators[0]
+    proposal = MsgSubmitProposal(
+        [ProposalMessage(packed.type_url, packed.value)],
+        [Coin(DENOM, MIN_DEPOSIT)],
+        proposer.address,
+        "",
+        f"Upgrade to {NAME}",
+        f"Upgrade to {NAME} at height {height}.",
+        False,
+    )
+    submitted = commit(testbed, proposer, proposal)
+    (proposal_id,) = {
+        int(attribute["value"])
+        for event in submitted["tx_result"]["events"]
+        if event["type"] == "submit_proposal"
+        for attribute in event["attributes"]
+        if attribute["key"] == "proposal_id"
+    }
+    for operator in operators:
+        commit(testbed, operator, MsgVote(proposal_id, operator.address, VoteOption.YES, ""))
+    return NAME, height
+
+
+def commit(testbed: Testbed, wallet: Wallet, message: MsgSubmitProposal | MsgVote) -> dict[str, Any]:
+    raw = wallet.sign([message], fee=FEE, gas=GAS, chain_id=testbed.chain_id)
+    wallet.sequence += 1
+    return testbed.members[0].process.commit_tx(raw)
+
+
+def halt_and_restart(members: Sequence[Member], height: int, deadline: float) -> None:
+    """Every node stops for the upgrade; each starts again as the next release."""
+    for member in members:
+        code = member.process.wait_exit(remaining(deadline))
+        if code != EXIT_UPGRADE_NEEDED:
+            raise NodeFailure(f"{member.name} exited with {code}, not {EXIT_UPGRADE_NEEDED}, for the upgrade")
+    for member in members:
+        member.process.command = upgraded_command(member.process.home.root, NAME)
+        member.process.launch()
+    for member in members:
+        member.process.wait_started(height, remaining(deadline))
+
+
+def remaining(deadline: float) -> float:
+    return max(deadline - time.monotonic(), MIN_WAIT_S)
