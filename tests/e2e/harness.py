@@ -138,6 +138,8 @@ class DepindProcess:
         self.process: subprocess.Popen[bytes] | None = None
         # What ``launch`` runs; a fault test may swap in another node (tests/e2e/maverick.py).
         self.command = [sys.executable, "-m", "node.cli.main", "start", "--home", str(home.root)]
+        # Set in its environment over ours; a fault test may skew its clock (test_clock_skew.py).
+        self.env: dict[str, str] = {}
         self.starts = 0
         self._ids = itertools.count(1)
         self._http = httpx.Client(timeout=20.0)
@@ -163,7 +165,7 @@ class DepindProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **self.env},
             )
 
     def wait_started(self, min_height: int = 1, timeout: float = START_TIMEOUT_S) -> None:
