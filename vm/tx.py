@@ -225,6 +225,11 @@ def sign_bytes(tx: Tx, chain_id: str, account_number: int, sequence: int) -> byt
     """What the signer signed (SHA-256 of these bytes), in the tx's sign mode."""
     if tx.auth_info.mode is SignMode.DIRECT:
         return direct_sign_bytes(tx.raw.body_bytes, tx.raw.auth_info_bytes, chain_id, account_number)
+    return amino_sign_bytes(tx, chain_id, account_number, sequence)
+
+
+def amino_sign_bytes(tx: Tx, chain_id: str, account_number: int, sequence: int) -> bytes:
+    """The tx's Amino JSON sign document, whatever mode it was signed in."""
     fee = tx.auth_info.fee
     return amino.sign_doc(
         chain_id=chain_id,

@@ -11,21 +11,16 @@ from __future__ import annotations
 
 import json
 
-from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
-
 from tests.fuzz.support import check
 from tests.fuzz.txs import one_of_each, registry, shapes
 from tests.vm.helpers import CHAIN_ID
 from vm import amino
-from vm.codec import MessageCodec
 from vm.errors import InvalidTx
-from vm.tx import SignMode, Tx, decode_tx
-from vm.types import Coin
+from vm.tx import SignMode, Tx, amino_sign_bytes, decode_tx
 
 ACCOUNT_NUMBER = 3
 SEQUENCE = 7
 MAX_LEN = 8192
-COIN = MessageCodec(Coin, coin_pb2.Coin)
 
 
 def fuzz_one(data: bytes) -> None:
@@ -43,19 +38,7 @@ def fuzz_one(data: bytes) -> None:
 
 def amino_sign_doc(tx: Tx) -> bytes:
     """``vm.tx.sign_bytes`` in Amino JSON mode, whatever mode the tx was signed in."""
-    fee = tx.auth_info.fee
-    return amino.sign_doc(
-        chain_id=CHAIN_ID,
-        account_number=ACCOUNT_NUMBER,
-        sequence=SEQUENCE,
-        timeout_height=tx.body.timeout_height,
-        memo=tx.body.memo,
-        fee_amount=[COIN.write(coin) for coin in fee.amount],
-        gas_limit=fee.gas_limit,
-        payer=fee.payer,
-        granter=fee.granter,
-        msgs=tx.body.wire,
-    )
+    return amino_sign_bytes(tx, CHAIN_ID, ACCOUNT_NUMBER, SEQUENCE)
 
 
 def seeds() -> dict[str, bytes]:
