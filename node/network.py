@@ -7,7 +7,8 @@ votes, block parts and round states, gossip for evidence, and sync requests.
 sync handlers, and transaction gossip:
 a tx admitted to our mempool (from JSON-RPC) is gossiped to peers in
 batches, and a tx gossiped by a peer goes through CheckTx into our mempool,
-so whichever validator proposes next has it.
+so whichever validator proposes next has it. Peers that join get the mempool's txs
+gossiped again, as CometBFT's mempool reactor sends its mempool to each new peer.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class NetworkServices:
             await nursery.start(self.txs.run)
             nursery.start_soon(self._evidence_inbound, evidence)
             nursery.start_soon(self._txs_inbound)
+            nursery.start_soon(self.txs.regossip_on_join, self._pending_txs)
             await nursery.start(self.engine.run)
             task_status.started()
 
@@ -90,6 +92,9 @@ class NetworkServices:
         async with channel:
             async for peer, payload in channel:
                 await self.engine.deliver_evidence(str(peer), payload)
+
+    def _pending_txs(self) -> list[bytes]:
+        return self.mempool.txs(self.mempool.size())
 
     async def _txs_inbound(self) -> None:
         async for _peer, tx in self.txs.received:

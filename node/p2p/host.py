@@ -23,6 +23,7 @@ Back-pressure, end to end:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import Callable
@@ -63,6 +64,7 @@ _SHUTDOWN_LIMIT_S = 10.0  # a clean shutdown takes well under a second
 _BAN_TICK_S = 1.0
 _CONNECTED_RECHECK_S = 5.0
 _BANNED = "banned"
+_JOINED_BUFFER = 64
 
 Message = tuple[PeerId, bytes]
 """A gossip message: the peer that published it (signed by it) and the payload."""
@@ -137,6 +139,9 @@ class P2PNode:
         self._evict_send, self._evict_recv = trio.open_memory_channel[tuple[ID, str]](math.inf)
         self._queue_drained = trio.Event()
         self._disconnected: dict[PeerId, trio.Event] = {}
+        # Each peer accepted on connecting, for whoever resends to newcomers what they missed;
+        # when no one keeps up, the newest are dropped: a resend is due anyway.
+        self._joined_send, self.joined_peers = trio.open_memory_channel[PeerId](_JOINED_BUFFER)
         self._stop = trio.Event()
         self._libp2p_scope = trio.CancelScope(shield=True)
 
@@ -539,6 +544,8 @@ class P2PNode:
         elif peer_id not in self._persistent and len(self.peers()) > self.config.max_peers:
             reason = f"max_peers ({self.config.max_peers}) reached"
         else:
+            with contextlib.suppress(trio.WouldBlock):
+                self._joined_send.send_nowait(peer_id)
             return
         logger.info("refusing peer %s: %s", peer_id, reason)
         self._counters.refused_connections += 1

@@ -8,6 +8,13 @@ them as one MessagePack list of byte strings, and on receipt unbatches them
 and passes on each transaction it has not seen before (by SHA-256), whoever
 sent it first.
 
+A tx is published once, so a peer that was not connected then (cut off by a partition,
+restarting) would never get it, and a tx admitted by a node that proposes no block (a
+full node) would never be committed. CometBFT's mempool reactor sends every mempool tx to
+each peer that connects; here ``regossip_on_join`` gossips the node's pending txs again
+when peers join, once they are in the topic's mesh, at most once per ``interval_s``;
+peers that have them drop them as seen.
+
 Back-pressure: ``broadcast`` waits when ``buffer`` transactions are pending
 (publishing waits for peers' send queues); the receive loop waits when the
 consumer of ``received`` is ``buffer`` transactions behind, and then the
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import msgspec
@@ -30,6 +38,8 @@ from node.p2p.host import Message, P2PNode
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BATCH_BYTES = 256 * 1024
+REGOSSIP_MESH_WAIT_S = 5.0  # a peer joins the topic's mesh at a gossip heartbeat (1 s)
+REGOSSIP_INTERVAL_S = 10.0  # however often peers (re)connect, the pending txs go out at most this often
 _ENTRY_OVERHEAD = 5  # MessagePack header of one bin item (and of the list)
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(list[bytes])
@@ -55,6 +65,16 @@ def decode_batch(data: bytes) -> list[bytes]:
 
 def tx_hash(tx: bytes) -> bytes:
     return hashlib.sha256(tx).digest()
+
+
+def drain(channel: trio.MemoryReceiveChannel[PeerId]) -> list[PeerId]:
+    """What ``channel`` holds now, without waiting."""
+    found = []
+    while True:
+        try:
+            found.append(channel.receive_nowait())
+        except trio.WouldBlock:
+            return found
 
 
 class SeenTxs:
@@ -124,6 +144,25 @@ class TxGossip:
             return False
         await self._pending_send.send(tx)
         return True
+
+    async def regossip_on_join(
+        self, pending: Callable[[], list[bytes]], interval_s: float = REGOSSIP_INTERVAL_S
+    ) -> None:
+        """Each time peers join, gossip ``pending()`` (the mempool's txs) again, though
+        they were sent before: the joined peers missed them. Runs until cancelled."""
+        async for peer in self._node.joined_peers:
+            joined = [peer, *drain(self._node.joined_peers)]
+            with trio.move_on_after(REGOSSIP_MESH_WAIT_S):
+                for member in joined:
+                    await self._node.wait_for_mesh_peer(self._topic, member)
+            txs = pending()
+            for tx in txs:
+                await self._pending_send.send(tx)
+            if txs:
+                logger.info(
+                    "gossiping %d pending txs again for %d peer(s) that joined", len(txs), len(joined)
+                )
+            await trio.sleep(interval_s)
 
     def statistics(self) -> TxGossipStatistics:
         return TxGossipStatistics(**vars(self._stats))
