@@ -128,13 +128,7 @@ class DepindProcess:
         self.log_path = log_path
         self.port = port
         self.validator_pub_key = validator_pub_key
-        self.url = f"http://127.0.0.1:{port}"
-        self.ws_url = f"ws://127.0.0.1:{port}/websocket"
-        host, rest_port = node_config.parse_laddr(node_config.load(home.config_file).api.address)
-        self.rest_url = f"http://{host}:{rest_port}"  # REST (Cosmos LCD paths), as the home's config says
-        metrics = node_config.load(home.config_file).instrumentation.prometheus_listen_addr
-        metrics_host, metrics_port = node_config.parse_laddr(metrics)
-        self.metrics_url = f"http://{metrics_host}:{metrics_port}/metrics"  # Prometheus exposition
+        self.locate("127.0.0.1")
         self.process: subprocess.Popen[bytes] | None = None
         # What ``launch`` runs; a fault test may swap in another node (tests/e2e/maverick.py).
         self.command = [sys.executable, "-m", "node.cli.main", "start", "--home", str(home.root)]
@@ -143,6 +137,17 @@ class DepindProcess:
         self.starts = 0
         self._ids = itertools.count(1)
         self._http = httpx.Client(timeout=20.0)
+
+    def locate(self, host: str) -> None:
+        """Reach the node's RPC at ``host`` on its port; REST and metrics where the home's
+        config says. A node on a host of its own (tests/runner/hosts.py) serves on its address."""
+        self.url = f"http://{host}:{self.port}"
+        self.ws_url = f"ws://{host}:{self.port}/websocket"
+        config = node_config.load(self.home.config_file)
+        rest_host, rest_port = node_config.parse_laddr(config.api.address)
+        self.rest_url = f"http://{rest_host}:{rest_port}"  # REST (Cosmos LCD paths)
+        metrics_host, metrics_port = node_config.parse_laddr(config.instrumentation.prometheus_listen_addr)
+        self.metrics_url = f"http://{metrics_host}:{metrics_port}/metrics"  # Prometheus exposition
 
     # -- process -------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +67,9 @@ def warm_up_kernels(work: Path) -> None:
 
 
 class WorkerProcess:
-    """``depind worker`` (or a misbehaving variant) for the key ``provider`` in ``home``."""
+    """``depind worker`` (or a misbehaving variant) for the key ``provider`` in ``home``; its
+    output server on ``host``, and launched through ``prefix`` when it runs on another host
+    (tests/runner/hosts.py)."""
 
     def __init__(
         self,
@@ -75,14 +78,26 @@ class WorkerProcess:
         node: DepindProcess,
         outputs_port: int | None = None,
         withdraw_every: int = 1000,
+        host: str = "127.0.0.1",
+        prefix: Sequence[str] = (),
     ) -> None:
         self.log_path = home / "worker.log"
         self._log = self.log_path.open("wb")
-        command = [sys.executable, "-m", module, "worker", "--home", str(home), "--keyring-backend", "test"]
+        command = [
+            *prefix,
+            sys.executable,
+            "-m",
+            module,
+            "worker",
+            "--home",
+            str(home),
+            "--keyring-backend",
+            "test",
+        ]
         command += ["--from", "provider", "--node", node.url, "--backend", "numpy"]
         command += ["--withdraw-every", str(withdraw_every)]
         if outputs_port is not None:
-            command += ["--outputs-listen", f"127.0.0.1:{outputs_port}"]
+            command += ["--outputs-listen", f"{host}:{outputs_port}"]
         self.process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=self._log, stderr=subprocess.STDOUT)
 
     def log(self) -> str:
@@ -118,10 +133,13 @@ def open_market(
     gpu_class: GpuClass,
     module: str,
     workers: list[WorkerProcess],
+    host: str = "127.0.0.1",
+    prefix: Sequence[str] = (),
 ) -> Market:
     """A funded provider registered with its worker's output server as its endpoint, the
     worker started (appended to ``workers`` at once, so the caller stops it whatever happens
-    next), and a funded requester's lease on it accepted."""
+    next), and a funded requester's lease on it accepted. The worker runs through ``prefix``
+    and serves its outputs on ``host``, where the verifiers fetch them."""
     provider_key = key_in_keyring(home, "provider")
     requester_key = key_in_keyring(home / "requester", "requester")
     submit(
@@ -135,7 +153,7 @@ def open_market(
         provider.address,
         [GpuSpec(gpu_class.model, gpu_class.memory_mib, gpu_class.compute_capability, OFFERED_GPUS, [])],
         "eu-west",
-        f"http://127.0.0.1:{outputs_port}",  # the worker's output server: where verifiers fetch
+        f"http://{host}:{outputs_port}",  # the worker's output server: where verifiers fetch
         Coin(DENOM, 0),
         Coin(DENOM, COLLATERAL),
     )
@@ -144,7 +162,7 @@ def open_market(
     )
     submit(node, provider, [register])
     submit(node, provider, [offer])
-    worker = WorkerProcess(module, home, node, outputs_port)
+    worker = WorkerProcess(module, home, node, outputs_port, host=host, prefix=prefix)
     workers.append(worker)
     # A lease not accepted within the market's accept window closes: order only once the worker
     # follows the chain (it takes seconds to start on a loaded machine).

@@ -13,7 +13,7 @@ from tests.fuzz.runner import Budget, fuzz_in_child
 from tests.fuzz.support import corpus_files
 
 NAMES = list(targets.TARGETS)
-SHORT_RUN = Budget(iterations=3_000, seconds=6)
+SHORT_RUN = Budget(iterations=3_000, seconds=3)
 SHORT_RUN_WALL_S = 90  # startup (imports, a node for the RPC targets) and the run itself
 
 

@@ -7,12 +7,13 @@ what the load and the perturbations did, each returning its violations as senten
   on every node, at that height, with that result, in that very block;
 - ``committed_once``: no tx is in two blocks;
 - ``invariants_hold``: the ``invariants`` query finds nothing broken on any node;
-- ``no_double_signing``: no block carries evidence, and no ``misbehavior`` event names
-  a validator (they are all honest);
+- ``double_signing``: evidence names only the validators made to double-sign, and each of
+  them; the honest ones never;
 - ``slashes_match_faults``: every slash is of a validator a perturbation stopped, for a
   fault that stopping explains (downtime, a missed attestation) and that its missed votes
-  in the commits bear out; and a validator whose commits show more misses than the
-  window allows was slashed;
+  in the commits bear out, or of a double-signer for double signing; a validator whose
+  commits show more misses than the window allows was slashed, and every double-signer
+  was slashed for it;
 - the load committed txs of each kind, every node caught up, every perturbation ran,
   an upgrade ran at its height everywhere, and no node logged a traceback.
 
@@ -24,7 +25,7 @@ a slash that is borderline and flags one that is plainly unexplained.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -142,14 +143,27 @@ def invariants_hold(broken: Mapping[str, Sequence[str]]) -> list[str]:
     return [f"{node}: {problem}" for node, problems in broken.items() for problem in problems]
 
 
-def no_double_signing(records: Sequence[BlockRecord], validators: Sequence[ValidatorInfo]) -> list[str]:
-    """Every validator is honest: no evidence may be committed against any."""
+def double_signing(
+    records: Sequence[BlockRecord], validators: Sequence[ValidatorInfo], double_signers: Set[str]
+) -> list[str]:
+    """Evidence against the validators made to double-sign, each of them, and no other."""
     names = {v.address: v.name for v in validators}
-    problems = [f"block {r.height} carries {r.evidence} evidence item(s)" for r in records if r.evidence]
+    accused = set()
+    problems = []
     for record in records:
+        if record.evidence and not record.misbehavior:
+            problems.append(
+                f"block {record.height} carries {record.evidence} evidence item(s) against no one"
+            )
         for item in record.misbehavior:
-            accused = names.get(item.validator, item.validator)
-            problems.append(f"block {item.height} reports {item.kind} evidence against {accused}")
+            name = names.get(item.validator, item.validator)
+            accused.add(name)
+            if name not in double_signers:
+                problems.append(
+                    f"block {item.height} reports {item.kind} evidence against {name}, an honest validator"
+                )
+    unpunished = sorted(set(double_signers) - accused)
+    problems += [f"{name} double-signed and no evidence against it was committed" for name in unpunished]
     return examples(problems)
 
 
@@ -174,8 +188,9 @@ def liveness_entries(records: Sequence[BlockRecord], address: str) -> list[tuple
 def slashes_match_faults(
     records: Sequence[BlockRecord],
     validators: Sequence[ValidatorInfo],
-    faulted: set[str],
+    faulted: Set[str],
     rule: LivenessRule,
+    double_signers: Set[str] = frozenset(),
 ) -> list[str]:
     by_valcons = {v.valcons: v for v in validators}
     slashed: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -192,7 +207,11 @@ def slashes_match_faults(
         windows = list(missed_windows(entries, rule.window))
         most = max((missed for _, missed in windows), default=0)
         for height, reason in slashed[validator.name]:
+            if reason == DOUBLE_SIGN and validator.name in double_signers:
+                continue
             problems += unexplained(validator.name, height, reason, validator.name in faulted, most, rule)
+        if validator.name in double_signers and (DOUBLE_SIGN not in {r for _, r in slashed[validator.name]}):
+            problems.append(f"{validator.name} double-signed and was not slashed for it")
         if not any(reason == MISSING_SIGNATURE for _, reason in slashed[validator.name]):
             due = [
                 (height, missed)
@@ -215,7 +234,7 @@ def unexplained(
     """Why a slash of an honest validator is not explained by the faults injected, if it is not."""
     what = f"{name} slashed for {reason} at height {height}"
     if reason in (DOUBLE_SIGN, FALSE_ATTESTATION):
-        return [f"{what}: an honest validator, and no such fault was injected"]
+        return [f"{what}: no such fault was injected"]
     if reason not in (MISSING_SIGNATURE, MISSED_ATTESTATION):
         return [f"{what}: a reason the runner does not know"]
     if not faulted:

@@ -9,6 +9,12 @@ injected into it, checked before anything starts.
     signed_blocks_window = 100   # x/slashing's liveness window (51 missed of 100 jail)
     voting_blocks = 20           # x/gov's voting period (the upgrade proposal's)
     seed = 1                     # the load's choices
+    hosts = "loopback"           # or "namespaces": each node on a host of its own (hosts.py)
+
+    [links]                      # every link shaped as tc netem would (needs namespaces)
+    delay_ms = 50
+    jitter_ms = 20               # the delay drawn from 50 +- 20 ms
+    loss_pct = 1.0
 
     [load]
     duration_s = 90              # the perturbations happen within it
@@ -23,15 +29,26 @@ injected into it, checked before anything starts.
 
     [[perturbation]]
     node = "validator1"
-    kind = "kill"                # kill | pause | restart | disconnect | upgrade
+    kind = "kill"                # kill | pause | restart | disconnect | double-sign | upgrade | partition
     at_s = 20                    # seconds after the load starts
-    duration_s = 10              # how long the node stays down (upgrade: the time allowed)
+    duration_s = 10              # how long the node stays down (upgrade: the time allowed;
+                                 # double-sign: how long it runs as a double-signer)
+
+    [[perturbation]]
+    kind = "partition"           # of the whole network: every node in exactly one group
+    groups = [["validator0", "validator1"], ["validator2", "validator3"]]
+    at_s = 40
+    duration_s = 20
 
 ``kill`` is SIGKILL, then a start after ``duration_s``; ``pause`` SIGSTOP, then SIGCONT;
-``restart`` SIGTERM, then a start; ``disconnect`` cuts every p2p link of the node (each
-link runs through a proxy, tests/e2e/proxy.py), then heals them; ``upgrade`` (no node) has
-the validators pass a software upgrade proposal, waits for every node to stop at its
-height and starts each as the next release (tests/e2e/upgraded.py).
+``restart`` SIGTERM, then a start; ``disconnect`` cuts every p2p link of the node (on the
+loopback each link runs through a proxy, tests/e2e/proxy.py; across namespaces iptables
+drops its packets), then heals them; ``double-sign`` restarts a validator as a maverick
+(tests/e2e/maverick.py) that signs a conflicting prevote after each of its own, then as
+itself again: the chain must punish it and no one else; ``upgrade`` (no node) has the validators pass a
+software upgrade proposal, waits for every node to stop at its height and starts each as
+the next release (tests/e2e/upgraded.py); ``partition`` (namespaces only) drops every packet
+between two of its groups, then heals.
 
 ``load`` parses and validates a file; any mistake raises ``ManifestError`` with one
 message per problem, naming the field.
@@ -49,8 +66,9 @@ MAX_VALIDATORS = 7
 MAX_FULL_NODES = 4
 BASE_POWER = 10  # what `depind testnet` stakes for each validator; more is delegated at start
 
-Kind = Literal["kill", "pause", "restart", "disconnect", "upgrade"]
-NODE_KINDS: tuple[Kind, ...] = ("kill", "pause", "restart", "disconnect")
+Kind = Literal["kill", "pause", "restart", "disconnect", "double-sign", "upgrade", "partition"]
+NODE_KINDS: tuple[Kind, ...] = ("kill", "pause", "restart", "disconnect", "double-sign")
+NETWORK_KINDS: tuple[Kind, ...] = ("upgrade", "partition")  # of the whole network: name no node
 Rate = Annotated[float, msgspec.Meta(ge=0, le=200)]
 
 
@@ -67,6 +85,7 @@ class NetworkSpec(Section, frozen=True):
     voting_blocks: Annotated[int, msgspec.Meta(ge=5, le=10_000)] = 20
     seed: int = 1
     allow_halt: bool = False  # let more than 1/3 of the power be down at once
+    hosts: Literal["loopback", "namespaces"] = "loopback"
 
     def power(self) -> list[int]:
         return list(self.stakes) or [BASE_POWER] * self.validators
@@ -92,6 +111,12 @@ class LoadSpec(Section, frozen=True):
         return {kind: rate for kind, rate in rates.items() if rate > 0}
 
 
+class LinksSpec(Section, frozen=True):
+    delay_ms: Annotated[float, msgspec.Meta(ge=0, le=10_000)]
+    jitter_ms: Annotated[float, msgspec.Meta(ge=0, le=10_000)] = 0
+    loss_pct: Annotated[float, msgspec.Meta(ge=0, le=50)] = 0
+
+
 class ProviderSpec(Section, frozen=True):
     node: str = "validator0"
 
@@ -101,6 +126,7 @@ class PerturbationSpec(Section, frozen=True):
     at_s: Annotated[float, msgspec.Meta(ge=0)]
     duration_s: Annotated[float, msgspec.Meta(ge=0)] = 0
     node: str = ""
+    groups: list[list[str]] = []  # a partition's
 
     @property
     def end_s(self) -> float:
@@ -114,6 +140,7 @@ class PerturbationSpec(Section, frozen=True):
 class Manifest(Section, frozen=True):
     network: NetworkSpec
     load: LoadSpec
+    links: LinksSpec | None = None
     provider: ProviderSpec | None = None
     perturbation: list[PerturbationSpec] = []
 
@@ -167,6 +194,7 @@ def find_problems(manifest: Manifest) -> list[str]:
     """Every reason the manifest cannot run as written."""
     return [
         *stake_problems(manifest.network),
+        *links_problems(manifest),
         *provider_problems(manifest),
         *[problem for p in manifest.perturbation for problem in perturbation_problems(manifest, p)],
         *overlap_problems(manifest.perturbation),
@@ -177,6 +205,12 @@ def find_problems(manifest: Manifest) -> list[str]:
 def stake_problems(network: NetworkSpec) -> list[str]:
     if network.stakes and len(network.stakes) != network.validators:
         return [f"network.stakes lists {len(network.stakes)} stakes for {network.validators} validators"]
+    return []
+
+
+def links_problems(manifest: Manifest) -> list[str]:
+    if manifest.links is not None and manifest.network.hosts != "namespaces":
+        return ['[links] shapes links between hosts: it needs network.hosts = "namespaces"']
     return []
 
 
@@ -194,13 +228,19 @@ def provider_problems(manifest: Manifest) -> list[str]:
 def perturbation_problems(manifest: Manifest, p: PerturbationSpec) -> list[str]:
     where = f"perturbation {p.describe()}"
     problems = []
-    if p.kind == "upgrade":
+    if p.kind in NETWORK_KINDS:
         if p.node:
-            problems.append(f"{where}: an upgrade is of the whole network and names no node")
+            problems.append(f"{where}: {p.kind} is of the whole network: it names no node")
     elif p.node not in manifest.node_names():
         names = ", ".join(manifest.node_names())
         problems.append(f"{where}: node {p.node!r} is not one of {names}")
-    if p.kind in ("kill", "pause", "disconnect", "upgrade") and p.duration_s <= 0:
+    if p.kind == "partition":
+        problems += partition_problems(manifest, p, where)
+    elif p.groups:
+        problems.append(f"{where}: only a partition has groups")
+    if p.kind == "double-sign" and p.node not in manifest.validator_names():
+        problems.append(f"{where}: only a validator can double-sign")
+    if p.kind in ("kill", "pause", "disconnect", "double-sign", "upgrade", "partition") and p.duration_s <= 0:
         problems.append(f"{where}: duration_s must be more than 0")
     if p.end_s > manifest.load.duration_s:
         problems.append(f"{where}: ends after the load ({manifest.load.duration_s:g} s)")
@@ -209,12 +249,31 @@ def perturbation_problems(manifest: Manifest, p: PerturbationSpec) -> list[str]:
     return problems
 
 
+def partition_problems(manifest: Manifest, p: PerturbationSpec, where: str) -> list[str]:
+    problems = []
+    if manifest.network.hosts != "namespaces":
+        problems.append(f'{where}: a partition needs network.hosts = "namespaces"')
+    if len(p.groups) < 2:
+        problems.append(f"{where}: a partition needs two groups or more")
+    listed = [name for group in p.groups for name in group]
+    unknown = sorted(set(listed) - set(manifest.node_names()))
+    if unknown:
+        problems.append(f"{where}: {', '.join(unknown)} not nodes of the network")
+    twice = sorted({name for name in listed if listed.count(name) > 1})
+    if twice:
+        problems.append(f"{where}: {', '.join(twice)} in more than one group")
+    missing = [name for name in manifest.node_names() if name not in listed]
+    if missing:
+        problems.append(f"{where}: every node must be in a group; {', '.join(missing)} are in none")
+    return problems
+
+
 def overlap_problems(perturbations: list[PerturbationSpec]) -> list[str]:
-    """One perturbation at a time on a node; nothing else while an upgrade runs."""
+    """One perturbation at a time on a node; nothing else while an upgrade or a partition runs."""
     problems = []
     for i, a in enumerate(perturbations):
         for b in perturbations[i + 1 :]:
-            together = a.kind == "upgrade" or b.kind == "upgrade" or a.node == b.node
+            together = a.kind in NETWORK_KINDS or b.kind in NETWORK_KINDS or a.node == b.node
             if together and a.at_s <= b.end_s and b.at_s <= a.end_s:
                 problems.append(f"perturbations {a.describe()} and {b.describe()} overlap")
     return problems
@@ -228,9 +287,14 @@ def halt_problems(manifest: Manifest) -> list[str]:
     power = dict(zip(manifest.validator_names(), manifest.network.power(), strict=True))
     total = sum(power.values())
     downs = [p for p in manifest.perturbation if p.kind in NODE_KINDS and p.node in power]
-    problems = []
+    problems = [
+        f"perturbation {p.describe()}: no group holds more than 2/3 of the power, and the chain halts "
+        "(set network.allow_halt = true to test that)"
+        for p in manifest.perturbation
+        if p.kind == "partition" and majority(p.groups, power) is None
+    ]
     for start in sorted({p.at_s for p in downs}):
-        down = sorted({p.node for p in downs if p.at_s <= start <= p.end_s})
+        down = sorted({p.node for p in downs if p.at_s <= start <= down_until(p, manifest)})
         lost = sum(power[name] for name in down)
         if 3 * lost >= total:
             problems.append(
@@ -240,10 +304,33 @@ def halt_problems(manifest: Manifest) -> list[str]:
     return problems
 
 
+def down_until(p: PerturbationSpec, manifest: Manifest) -> float:
+    """When a perturbed validator's power is back: a double-signer's never (it is tombstoned)."""
+    return manifest.load.duration_s if p.kind == "double-sign" else p.end_s
+
+
+def double_signers(manifest: Manifest) -> set[str]:
+    return {p.node for p in manifest.perturbation if p.kind == "double-sign"}
+
+
+def majority(groups: list[list[str]], power: dict[str, int]) -> list[str] | None:
+    """The group holding more than 2/3 of the power, which goes on committing in a partition."""
+    total = sum(power.values())
+    return next((g for g in groups if 3 * sum(power.get(name, 0) for name in g) > 2 * total), None)
+
+
 def faulted_nodes(manifest: Manifest) -> set[str]:
-    """The nodes some perturbation stops or cuts off (an upgrade stops all of them): the only
-    validators that may miss blocks enough to be punished for it."""
+    """The nodes some perturbation stops or cuts off: the only validators that may miss blocks
+    enough to be punished for it. An upgrade stops all of them; a partition cuts off those
+    outside the group that goes on committing (none miss a block when no group can)."""
+    power = dict(zip(manifest.validator_names(), manifest.network.power(), strict=True))
     faulted = set()
     for p in manifest.perturbation:
-        faulted |= set(manifest.node_names()) if p.kind == "upgrade" else {p.node}
+        if p.kind == "upgrade":
+            faulted |= set(manifest.node_names())
+        elif p.kind == "partition":
+            committing = majority(p.groups, power)
+            faulted |= set() if committing is None else set(manifest.node_names()) - set(committing)
+        else:
+            faulted.add(p.node)
     return faulted

@@ -4,8 +4,12 @@ moment, breaks its node, waits ``duration_s`` and mends it.
 - ``kill``: SIGKILL, then a start from the node's home (it replays its WAL and catches up);
 - ``pause``: SIGSTOP, then SIGCONT (the process sleeps with its sockets open);
 - ``restart``: SIGTERM (a clean stop must exit 0), then a start;
-- ``disconnect``: every p2p link of the node cut at its proxy, then healed;
-- ``upgrade``: upgrade.py, over the whole network.
+- ``disconnect``: every p2p link of the node cut (at its proxies, or by its host's
+  firewall), then healed;
+- ``double-sign``: SIGTERM, a start as tests/e2e/maverick.py's double-signer for
+  ``duration_s``, then a start as itself;
+- ``upgrade``: upgrade.py, over the whole network;
+- ``partition``: the hosts' firewalls drop every packet between two groups, then heal.
 
 Each step goes on the ``Timeline`` with the chain's height at the time. A step that fails
 (a node that does not come back) is kept as the perturbation's ``problem`` for the report.
@@ -22,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tests.e2e.maverick import DOUBLE_SIGN, maverick_command
 from tests.runner import upgrade
 from tests.runner.manifest import PerturbationSpec
 from tests.runner.testbed import START_TIMEOUT_S, Member, Testbed
@@ -77,6 +82,9 @@ class Perturber(threading.Thread):
         if spec.kind == "upgrade":
             self.run_upgrade()
             return
+        if spec.kind == "partition":
+            self.partition()
+            return
         member = self.testbed.member(spec.node)
         if spec.kind == "kill":
             member.process.kill9()
@@ -92,16 +100,50 @@ class Perturber(threading.Thread):
                 self.problems.append(f"{spec.describe()}: SIGTERM ended the node with exit code {code}")
             self.halt.wait(spec.duration_s)
             self.start_again(member)
+        elif spec.kind == "double-sign":
+            self.double_sign(member)
         elif spec.kind == "disconnect":
-            mesh = self.testbed.mesh
-            assert mesh is not None  # the testbed builds one when a manifest disconnects
-            mesh.isolate(member.name)
+            links = self.testbed.links
+            links.isolate(member.name)
             self.note("disconnected (every p2p link cut)")
             try:
                 self.halt.wait(spec.duration_s)
             finally:
-                mesh.rejoin(member.name)
+                links.rejoin(member.name)
                 self.note("reconnected")
+
+    def partition(self) -> None:
+        hosts = self.testbed.hosts
+        assert hosts is not None  # a manifest partitions only namespaces
+        hosts.partition(self.spec.groups)
+        self.note("partitioned: " + " | ".join(", ".join(group) for group in self.spec.groups))
+        try:
+            self.halt.wait(self.spec.duration_s)
+        finally:
+            hosts.heal()
+            self.note("healed")
+
+    def double_sign(self, member: Member) -> None:
+        process = member.process
+        honest = process.command
+        code = process.stop()
+        self.note(f"stopped (SIGTERM), exit code {code}")
+        process.command = [
+            *self.testbed.prefix(member.name),
+            *maverick_command(process.home.root, DOUBLE_SIGN),
+        ]
+        try:
+            if self.halt.is_set():
+                return
+            process.launch()
+            process.wait_started(timeout=START_TIMEOUT_S)
+            self.note("started as a double-signer (a conflicting prevote after each of its own)")
+            self.halt.wait(self.spec.duration_s)
+            code = process.stop()
+            self.note(f"stopped (SIGTERM), exit code {code}")
+        finally:
+            process.command = honest
+        self.start_again(member)
 
     def pause(self, member: Member) -> None:
         process = member.process.process

@@ -36,6 +36,7 @@ class Report:
     logs: dict[str, str] = field(default_factory=dict)  # one log per lane and refusal or failure code
     slashes: list[SlashEntry] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
+    links: dict[str, dict[str, float]] = field(default_factory=dict)  # each host's link shaper's counts
     error: str = ""  # why the run could not finish, if it could not
 
     @property
@@ -75,6 +76,7 @@ def render(report: Report) -> str:
         "slashes:",
         *([f"  height {s.height}: {s.validator} for {s.reason}" for s in report.slashes] or ["  none"]),
         "",
+        *render_links(report.links),
         "checks:",
         *render_checks(report.checks),
     ]
@@ -102,6 +104,26 @@ def render_lanes(lanes: dict[str, LaneStats]) -> list[str]:
         if s.refused or s.failed
     ]
     return [header, *rows, *notes] if lanes else ["  none"]
+
+
+def render_links(links: dict[str, dict[str, float]]) -> list[str]:
+    if not links:
+        return []
+    rows = [
+        f"  {name:<12}{int(s['packets']):>9}{int(s['dropped']):>9}{lost_pct(s):>8.2f}%"
+        f"{s['mean_delay_ms']:>10.1f} ms"
+        for name, s in links.items()
+    ]
+    return [
+        "links (packets leaving each host):",
+        "  host          packets  dropped   lost   mean delay",
+        *rows,
+        "",
+    ]
+
+
+def lost_pct(stats: dict[str, float]) -> float:
+    return 100 * stats["dropped"] / max(stats["packets"], 1)
 
 
 def render_checks(checks: Sequence[CheckResult]) -> list[str]:

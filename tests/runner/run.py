@@ -28,7 +28,8 @@ from tests.e2e.harness import NodeFailure, RPCFailure
 from tests.runner import chain, checks
 from tests.runner.checks import CheckResult, LivenessRule, ValidatorInfo
 from tests.runner.load import FUNDER, Committed, Endpoints, Lane, Ledger, LoadPlan, funded_keys, make_lanes
-from tests.runner.manifest import Manifest, faulted_nodes
+from tests.runner.manifest import Manifest, double_signers, faulted_nodes
+from tests.runner.netem import Shape
 from tests.runner.perturb import Perturber, Timeline
 from tests.runner.report import Report, SlashEntry
 from tests.runner.testbed import START_TIMEOUT_S, Member, Testbed, valoper
@@ -62,15 +63,22 @@ def run(manifest: Manifest, source: str, workdir: Path) -> Report:
             testbed.close()
     if testbed is not None:
         report.checks.append(log_check(testbed))
+        if testbed.hosts is not None:
+            report.links = testbed.hosts.shaper_stats()  # written as the shapers stopped
     report.elapsed_s = round(time.monotonic() - began, 1)
     return report
 
 
 def describe(manifest: Manifest) -> str:
     power = ", ".join(map(str, manifest.network.power()))
+    hosts = (
+        "each on a network namespace of its own" if manifest.network.hosts == "namespaces" else "on 127.0.0.1"
+    )
+    links = manifest.links
     return (
         f"{manifest.network.validators} validators (power {power}), {manifest.network.full_nodes} full "
-        f"node(s), commit timeout {manifest.network.timeout_commit_s:g} s"
+        f"node(s) {hosts}, commit timeout {manifest.network.timeout_commit_s:g} s"
+        + (f", links {Shape(links.delay_ms, links.jitter_ms, links.loss_pct).describe()}" if links else "")
         + (f", provider on {manifest.provider.node}" if manifest.provider else "")
     )
 
@@ -209,6 +217,7 @@ def final_checks(
     validators = validator_infos(testbed, up[0])
     window, min_signed = chain.slashing_window(up[0].process)
     faulted = faulted_nodes(testbed.manifest)
+    cheats = double_signers(testbed.manifest)
     results = [
         CheckResult(
             "same chain",
@@ -227,14 +236,16 @@ def final_checks(
             checks.invariants_hold({m.name: chain.broken_invariants(m.process) for m in up}),
         ),
         CheckResult(
-            "no double signing",
-            "no evidence against any validator (all are honest)",
-            checks.no_double_signing(records, validators),
+            "double signing",
+            "evidence against every validator made to double-sign and against no honest one",
+            checks.double_signing(records, validators, cheats),
         ),
         CheckResult(
             "slashes",
-            "every slash is explained by a fault injected, and every due downtime slash happened",
-            checks.slashes_match_faults(records, validators, faulted, LivenessRule(window, min_signed)),
+            "every slash is explained by a fault injected, and every due slash happened",
+            checks.slashes_match_faults(
+                records, validators, faulted, LivenessRule(window, min_signed), cheats
+            ),
         ),
         CheckResult(
             "load", "every kind of load got txs committed", checks.load_committed(ledger.stats, ledger.faults)
@@ -242,6 +253,14 @@ def final_checks(
         CheckResult("liveness", "every node up at the end caught up", checks.caught_up(lagging)),
         CheckResult("perturbations", "every perturbation ran and its node came back", problems),
     ]
+    if testbed.hosts is not None:
+        results.append(
+            CheckResult(
+                "links",
+                "every link shaper ran to the end (a dead one cuts its host off)",
+                testbed.hosts.shaper_problems(),
+            )
+        )
     if upgraded is not None:
         applied = {m.name: chain.applied_height(m.process, upgraded[0]) for m in up}
         results.append(

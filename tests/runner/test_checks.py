@@ -117,12 +117,20 @@ def test_broken_invariants_are_reported_per_node() -> None:
 
 
 def test_evidence_against_an_honest_validator_is_reported() -> None:
-    assert checks.no_double_signing(chain(10), VALIDATORS) == []
+    assert checks.double_signing(chain(10), VALIDATORS, set()) == []
     records = [*chain(4), record(5, evidence=1, misbehavior=[Misbehavior(5, B.address, "duplicate_vote")])]
-    assert checks.no_double_signing(records, VALIDATORS) == [
-        "block 5 carries 1 evidence item(s)",
-        "block 5 reports duplicate_vote evidence against validator1",
+    assert checks.double_signing(records, VALIDATORS, {"validator0"}) == [
+        "block 5 reports duplicate_vote evidence against validator1, an honest validator",
+        "validator0 double-signed and no evidence against it was committed",
     ]
+    assert checks.double_signing([*chain(4), record(5, evidence=2)], VALIDATORS, set()) == [
+        "block 5 carries 2 evidence item(s) against no one"
+    ]
+
+
+def test_evidence_against_the_double_signer_passes() -> None:
+    records = [*chain(4), record(5, evidence=1, misbehavior=[Misbehavior(5, B.address, "duplicate_vote")])]
+    assert checks.double_signing(records, VALIDATORS, {"validator1"}) == []
 
 
 # -- slashes ----------------------------------------------------------------------------------------
@@ -173,11 +181,19 @@ def test_downtime_before_the_first_window_ends_is_not_due() -> None:
     assert early == []
 
 
-def test_double_signing_and_false_attestation_slashes_are_never_explained() -> None:
+def test_double_signing_and_false_attestation_slashes_of_the_honest_are_never_explained() -> None:
     for reason in ("double_sign", "false_attestation"):
         records = chain(40, slash_at=20, reason=reason)
         (found,) = checks.slashes_match_faults(records, VALIDATORS, {"validator1"}, RULE)
-        assert found.startswith(f"validator1 slashed for {reason} at height 20: an honest validator")
+        assert found == f"validator1 slashed for {reason} at height 20: no such fault was injected"
+
+
+def test_a_double_signer_must_be_slashed_for_it() -> None:
+    punished = chain(40, slash_at=20, reason="double_sign")
+    assert checks.slashes_match_faults(punished, VALIDATORS, {"validator1"}, RULE, {"validator1"}) == []
+    assert checks.slashes_match_faults(chain(40), VALIDATORS, {"validator1"}, RULE, {"validator1"}) == [
+        "validator1 double-signed and was not slashed for it"
+    ]
 
 
 def test_a_slash_of_a_stranger_is_reported() -> None:

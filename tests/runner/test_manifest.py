@@ -3,12 +3,13 @@ refused with a message that names it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.runner.__main__ import EXIT_BAD_MANIFEST, main
-from tests.runner.manifest import ManifestError, faulted_nodes, load, parse
+from tests.runner.manifest import ManifestError, double_signers, faulted_nodes, load, parse
 
 MANIFESTS = Path(__file__).parent / "manifests"
 NETWORK = """
@@ -38,6 +39,10 @@ def test_the_shipped_manifests_load() -> None:
     assert long.network.validators == 7
     assert {p.kind for p in long.perturbation} == {"kill", "pause", "restart", "disconnect", "upgrade"}
     assert set(long.load.rates()) == {"sends", "delegations", "market_orders", "jobs", "gov_votes"}
+    netns = load(MANIFESTS / "netns.toml")
+    assert netns.network.hosts == "namespaces" and netns.links is not None
+    assert (netns.links.delay_ms, netns.links.jitter_ms, netns.links.loss_pct) == (50, 20, 1.0)
+    assert [p.kind for p in netns.perturbation] == ["partition"]
 
 
 def test_defaults() -> None:
@@ -45,6 +50,7 @@ def test_defaults() -> None:
     assert manifest.network.power() == [10, 10, 10, 10]
     assert manifest.network.timeout_commit_s == 0.3
     assert manifest.provider is None and manifest.perturbation == []
+    assert manifest.network.hosts == "loopback" and manifest.links is None
     assert manifest.load.rates() == {"sends": 2.0}
 
 
@@ -98,7 +104,9 @@ def test_invalid_perturbations() -> None:
     assert "node 'validator9' is not one of validator0" in error(perturbation("validator9", "kill", 5, 5))
     assert "duration_s must be more than 0" in error(perturbation("validator1", "pause", 5, 0))
     assert "ends after the load (60 s)" in error(perturbation("validator1", "kill", 50, 20))
-    assert "an upgrade is of the whole network" in error(perturbation("validator1", "upgrade", 5, 30))
+    assert "upgrade is of the whole network: it names no node" in error(
+        perturbation("validator1", "upgrade", 5, 30)
+    )
     assert "at most one upgrade" in error(
         perturbation("", "upgrade", 0, 20), perturbation("", "upgrade", 30, 20)
     )
@@ -112,6 +120,80 @@ def test_invalid_perturbations() -> None:
     allowed = "[network]\nvalidators = 4\nallow_halt = true\n" + LOAD
     assert parse(
         allowed + perturbation("validator1", "kill", 5, 10) + perturbation("validator2", "pause", 8, 10)
+    )
+
+
+HOSTS = """
+[network]
+validators = 4
+full_nodes = 1
+stakes = [30, 10, 10, 10]
+hosts = "namespaces"
+"""
+
+
+def partition(*groups: list[str], at_s: float = 5, duration_s: float = 10) -> str:
+    spec = f'kind = "partition"\ngroups = {json.dumps(groups)}\nat_s = {at_s}\nduration_s = {duration_s}\n'
+    return "[[perturbation]]\n" + spec
+
+
+def test_links_and_partitions_need_namespaces() -> None:
+    links = "[links]\ndelay_ms = 50\n"
+    assert '[links] shapes links between hosts: it needs network.hosts = "namespaces"' in manifest_error(
+        NETWORK + LOAD + links
+    )
+    split = partition(["validator0", "validator1", "validator2"], ["validator3", "full0"])
+    assert 'a partition needs network.hosts = "namespaces"' in manifest_error(NETWORK + LOAD + split)
+    assert parse(HOSTS + LOAD + links + split).links is not None
+
+
+def test_invalid_partitions() -> None:
+    def error(text: str) -> str:
+        return manifest_error(HOSTS + LOAD + text)
+
+    assert "needs two groups or more" in error(partition(["validator0"]))
+    assert "validator9 not nodes of the network" in error(
+        partition(["validator0", "validator1", "validator2", "validator9"], ["validator3", "full0"])
+    )
+    assert "validator1 in more than one group" in error(
+        partition(["validator0", "validator1", "validator2"], ["validator1", "validator3", "full0"])
+    )
+    assert "full0 are in none" in error(partition(["validator0", "validator1", "validator2"], ["validator3"]))
+    named = '[[perturbation]]\nnode = "validator1"\nkind = "partition"\nat_s = 5\nduration_s = 5\n'
+    assert "partition is of the whole network: it names no node" in error(named)
+    grouped = (
+        '[[perturbation]]\nnode = "validator1"\nkind = "kill"\nat_s = 5\nduration_s = 5\ngroups = [["a"]]\n'
+    )
+    assert "only a partition has groups" in error(grouped)
+    restart = '[[perturbation]]\nnode = "full0"\nkind = "restart"\nat_s = 8\nduration_s = 2\n'
+    assert "overlap" in error(
+        partition(["validator0", "validator1"], ["validator2", "validator3", "full0"]) + restart
+    )
+
+
+def test_a_partition_without_a_two_thirds_side_halts_unless_allowed() -> None:
+    # validator0 holds 30 of 60: with validator1 it has 40, exactly 2/3, which is not more.
+    even = partition(["validator0", "validator1"], ["validator2", "validator3", "full0"])
+    assert "no group holds more than 2/3 of the power, and the chain halts" in manifest_error(
+        HOSTS + LOAD + even
+    )
+    allowed = HOSTS.replace('hosts = "namespaces"', 'hosts = "namespaces"\nallow_halt = true')
+    assert faulted_nodes(parse(allowed + LOAD + even)) == set()  # nothing commits, so nobody misses a block
+    majority = partition(["validator0", "validator1", "validator2"], ["validator3", "full0"])
+    assert faulted_nodes(parse(HOSTS + LOAD + majority)) == {"validator3", "full0"}
+
+
+def test_a_double_signer_is_a_validator_and_stays_down() -> None:
+    def double_sign(node: str, at_s: float) -> str:
+        return f'[[perturbation]]\nnode = "{node}"\nkind = "double-sign"\nat_s = {at_s}\nduration_s = 10\n'
+
+    assert "only a validator can double-sign" in manifest_error(NETWORK + LOAD + double_sign("full0", 5))
+    manifest = parse(NETWORK + LOAD + double_sign("validator3", 5))
+    assert double_signers(manifest) == faulted_nodes(manifest) == {"validator3"}
+    # Tombstoned, its power never comes back: a kill long after still takes half the power down.
+    kill = '[[perturbation]]\nnode = "validator1"\nkind = "kill"\nat_s = 40\nduration_s = 5\n'
+    assert "validator1, validator3 are down together: 20 of 40 power" in manifest_error(
+        NETWORK + LOAD + double_sign("validator3", 5) + kill
     )
 
 

@@ -25,7 +25,7 @@ CHECKS = {
     "committed txs",
     "committed once",
     "invariants",
-    "no double signing",
+    "double signing",
     "slashes",
     "load",
     "liveness",

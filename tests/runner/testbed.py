@@ -1,9 +1,13 @@
-"""The network a manifest describes, as real processes on 127.0.0.1.
+"""The network a manifest describes, as real processes on 127.0.0.1 or each on a host of its
+own.
 
 ``Testbed`` writes the homes with ``depind testnet`` (tests/e2e/network.py's ``Network``),
 edits the shared genesis (the load's funded keys, the slashing window, short governance
-periods, small compute committees), adds the full nodes (``add_node``), and, when a
-manifest disconnects a node, runs every p2p link through a proxy (links.py). ``start``
+periods, small compute committees) and adds the full nodes (``add_node``). On the loopback,
+when a manifest disconnects a node, every p2p link runs through a proxy (links.py). With
+``hosts = "namespaces"`` each node gets a network namespace of its own (hosts.py): the node
+listens on its address there, peers with the others' addresses, and runs through ``ip netns
+exec``; iptables cuts its links and netem.py shapes them as ``[links]`` says. ``start``
 launches every node, delegates each validator's stake beyond the 10 power ``depind testnet``
 gives it, and opens the provider's market (tests/e2e/market_setup.py: a provider with an
 offer, its ``depind worker``, and a requester's active lease). ``close`` stops every process.
@@ -12,6 +16,7 @@ offer, its ``depind worker``, and a requester's active lease). ``close`` stops e
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,15 +27,18 @@ from genesis.funding import add_accounts
 from genesis.gov import GovGenesis
 from genesis.schema import CoinJSON, GenesisDoc, SlashingGenesis, get_section, set_section
 from node import config as node_config
+from node.home import Home
 from node.keys.hd import PrivateKey
 from node.p2p import keys as node_keys
 from node.p2p.config import parse_listen_addr
 from node.testnet import VALIDATOR_STAKE
 from tests.e2e.harness import DENOM, FUNDS, DepindProcess, Wallet
 from tests.e2e.market_setup import H100, Market, WorkerProcess, open_market, warm_up_kernels
-from tests.e2e.network import Network, ValidatorNode, add_node
+from tests.e2e.network import Network, ValidatorNode, add_node, configure_p2p
+from tests.runner.hosts import Hosts
 from tests.runner.links import Endpoint, Mesh
 from tests.runner.manifest import BASE_POWER, Manifest
+from tests.runner.netem import Shape
 from vm.crypto import VALOPER_HRP, address_from_pubkey
 from vm.staking.msgs import MsgDelegate
 from vm.types import Coin
@@ -44,6 +52,7 @@ POWER_REDUCTION = VALIDATOR_STAKE // BASE_POWER  # udepin per unit of consensus 
 COMMITTEE_SIZE = 3
 ATTEST_BLOCKS = 16  # room for a first check to compile gpu/'s kernels
 CHALLENGE_WINDOW_BLOCKS = 18
+HOSTS_SPARE_S = 1800.0  # the link shapers' lifetime beyond the load: starts, settling, checks
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,7 @@ class Testbed:
         self.network = Network(root / "net", manifest.network.validators, manifest.network.timeout_commit_s)
         self.chain_id = self.network.chain_id
         self.mesh: Mesh | None = None
+        self.hosts: Hosts | None = None
         self.market: Market | None = None
         self.workers: list[WorkerProcess] = []
         try:
@@ -78,7 +88,9 @@ class Testbed:
             for index in range(manifest.network.full_nodes):
                 added = add_node(self.network, root / f"full{index}")
                 self.members.append(full_member(f"full{index}", added))
-            if manifest.has("disconnect"):
+            if manifest.network.hosts == "namespaces":
+                self.hosts = place_on_hosts(self.members, manifest, root / "hosts")
+            elif manifest.has("disconnect"):
                 endpoints = [member.endpoint for member in self.members]
                 self.mesh = Mesh(endpoints, reconnect_backoff_max_s=RECONNECT_BACKOFF_MAX_S)
         except BaseException:
@@ -92,6 +104,17 @@ class Testbed:
     def validators(self) -> list[Member]:
         return [member for member in self.members if member.validator is not None]
 
+    def prefix(self, name: str) -> list[str]:
+        """What runs a command on ``name``'s host: nothing on the loopback."""
+        return [] if self.hosts is None else self.hosts.prefix(name)
+
+    @property
+    def links(self) -> Mesh | Hosts:
+        """What cuts a node's links: the hosts' firewalls, or the proxies on the loopback."""
+        links = self.hosts or self.mesh
+        assert links is not None, "the testbed cuts links only when its manifest does"
+        return links
+
     def start(self, funder: PrivateKey) -> None:
         """Every node up past height 2, the stakes delegated, the provider's market open."""
         for member in self.members:
@@ -102,9 +125,18 @@ class Testbed:
         self.delegate_stakes()
         if self.manifest.provider is not None:
             warm_up_kernels(self.root)
-            node = self.member(self.manifest.provider.node).process
+            name = self.manifest.provider.node
+            node = self.member(name).process
+            host = "127.0.0.1" if self.hosts is None else self.hosts.address(name)
             self.market = open_market(
-                node, Wallet(node, funder), self.root / "provider", H100, "node.cli.main", self.workers
+                node,
+                Wallet(node, funder),
+                self.root / "provider",
+                H100,
+                "node.cli.main",
+                self.workers,
+                host,
+                self.prefix(name),
             )
 
     def delegate_stakes(self) -> None:
@@ -124,8 +156,11 @@ class Testbed:
         return {f"worker{i}": worker.log() for i, worker in enumerate(self.workers)}
 
     def close(self) -> None:
-        """Stop the workers, the proxies and every node, each even if another fails."""
+        """Stop the workers, the proxies and every node, then remove the hosts; each even if
+        another fails."""
         with contextlib.ExitStack() as cleanup:
+            if self.hosts is not None:
+                cleanup.callback(self.hosts.close)  # last: the nodes run inside them
             cleanup.callback(self.network.close)
             if self.mesh is not None:
                 cleanup.callback(self.mesh.close)
@@ -151,6 +186,55 @@ def full_member(name: str, process: DepindProcess) -> Member:
 
 def p2p_port(listen_addr: str) -> int:
     return int(parse_listen_addr(listen_addr).value_for_protocol("tcp"))
+
+
+# -- hosts ----------------------------------------------------------------------------------------
+
+
+def place_on_hosts(members: list[Member], manifest: Manifest, work: Path) -> Hosts:
+    """A namespace per member; each member's config rewritten to listen on its address there
+    and to peer with every other member's, its process launched inside it."""
+    links = manifest.links
+    shape = None if links is None else Shape(links.delay_ms, links.jitter_ms, links.loss_pct)
+    hosts = Hosts(
+        [m.name for m in members],
+        work,
+        shape,
+        manifest.load.duration_s + HOSTS_SPARE_S,
+        manifest.network.seed,
+    )
+    for member in members:
+        address = hosts.address(member.name)
+        peers = tuple(
+            f"/ip4/{hosts.address(other.name)}/tcp/{other.endpoint.p2p_port}/p2p/{other.endpoint.node_id}"
+            for other in members
+            if other is not member
+        )
+        listen = f"/ip4/{address}/tcp/{member.endpoint.p2p_port}"
+        serve_on(member.process.home, address)
+        configure_p2p(member.process.home, listen_addr=listen, persistent_peers=peers)
+        member.process.locate(address)
+        member.process.command = [*hosts.prefix(member.name), *member.process.command]
+    return hosts
+
+
+def serve_on(home: Home, address: str) -> None:
+    """RPC, REST and metrics on ``address``, each on the port it had."""
+    config = node_config.load(home.config_file)
+
+    def moved(laddr: str) -> str:
+        return f"{address}:{node_config.parse_laddr(laddr)[1]}"
+
+    config = dataclasses.replace(
+        config,
+        rpc=dataclasses.replace(config.rpc, laddr=moved(config.rpc.laddr)),
+        api=dataclasses.replace(config.api, address=moved(config.api.address)),
+        instrumentation=dataclasses.replace(
+            config.instrumentation,
+            prometheus_listen_addr=moved(config.instrumentation.prometheus_listen_addr),
+        ),
+    )
+    home.config_file.write_text(node_config.render(config))
 
 
 # -- genesis --------------------------------------------------------------------------------------
