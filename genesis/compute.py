@@ -57,9 +57,12 @@ class ComputeParams(Doc):
     # 1 MiB (the proofs' decoding limit): vm/compute's bounds.
     max_proof_bytes: Annotated[int, msgspec.Meta(ge=1 << 10, le=1 << 20)] = 65_536 - 1_024
     # A dispute carrying only a row of C: the disputer's bond (to the member if its answer
-    # holds, back with the reward if not) and the blocks the member has to answer.
+    # holds, back with the reward if not) and the blocks the member has to answer. An
+    # unanswered dispute slashes and jails as a false attestation, so the window is as long as
+    # x/slashing's liveness window: a validator down no longer than the downtime it is allowed
+    # (a restart, a replaced disk) still answers when it is back.
     dispute_bond: Uint64 = 1_000_000
-    dispute_answer_blocks: Positive = 10
+    dispute_answer_blocks: Positive = 100
     # Capacity challenges (vm/compute/capacity.py): the chance a block issues one, in basis
     # points; the block time a challenge should take at the claimed rate; its deadline, slack
     # times that time plus a latency (the result's trip to a block); blocks for the result;

@@ -98,6 +98,7 @@ N = 512
 JOB = GemmSpec(m=N, k=N, n=N, bound=64, seed=7)
 DEADLINE_BLOCKS = 60
 AVAILABILITY_BOND = 1_000_000  # the default availability_bond
+DISPUTE_ANSWER_BLOCKS = 10  # a lazy member's unanswered dispute settles at the test's pace
 START_TIMEOUT_S = 90.0  # four nodes starting at once on two busy cores
 FINAL_STATES = ("valid", "invalid", "unverified", "provider_fault")
 
@@ -110,6 +111,7 @@ def compute_genesis(doc: Any) -> None:
         reward_per_gigaunit=REWARD_PER_GIGAUNIT,
         valid_reputation_reward=VALID_REPUTATION_REWARD,
         dispute_reward=DISPUTE_REWARD,
+        dispute_answer_blocks=DISPUTE_ANSWER_BLOCKS,
     )
     set_section(doc, "compute", ComputeGenesis(params=params))
 

@@ -51,7 +51,7 @@ from vm.store.cache import CacheStore
 from vm.store.kv import prefix_end
 
 BOND = 1_000_000  # the default dispute_bond
-ANSWER_BLOCKS = 10  # the default dispute_answer_blocks
+ANSWER_BLOCKS = 100  # the default dispute_answer_blocks
 EVERYONE = msgspec.structs.replace(PARAMS, committee_size=4)
 LONG_WINDOW = msgspec.structs.replace(PARAMS, challenge_window_blocks=100)
 WRONG_AT = (0, 1, 4)  # tensor, round, row of the lazy member's one wrong entry
