@@ -321,8 +321,9 @@ def majority(groups: list[list[str]], power: dict[str, int]) -> list[str] | None
 
 def faulted_nodes(manifest: Manifest) -> set[str]:
     """The nodes some perturbation stops or cuts off: the only validators that may miss blocks
-    enough to be punished for it. An upgrade stops all of them; a partition cuts off those
-    outside the group that goes on committing (none miss a block when no group can)."""
+    or attestations enough to be punished for it. An upgrade stops all of them. A partition
+    cuts off those outside the group that goes on committing (none miss a block when no group
+    can), and those outside the provider's group from the outputs they must check."""
     power = dict(zip(manifest.validator_names(), manifest.network.power(), strict=True))
     faulted = set()
     for p in manifest.perturbation:
@@ -331,6 +332,9 @@ def faulted_nodes(manifest: Manifest) -> set[str]:
         elif p.kind == "partition":
             committing = majority(p.groups, power)
             faulted |= set() if committing is None else set(manifest.node_names()) - set(committing)
+            if manifest.provider is not None:
+                (serving,) = [g for g in p.groups if manifest.provider.node in g]
+                faulted |= set(manifest.node_names()) - set(serving)
         else:
             faulted.add(p.node)
     return faulted

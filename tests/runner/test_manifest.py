@@ -181,6 +181,15 @@ def test_a_partition_without_a_two_thirds_side_halts_unless_allowed() -> None:
     assert faulted_nodes(parse(allowed + LOAD + even)) == set()  # nothing commits, so nobody misses a block
     majority = partition(["validator0", "validator1", "validator2"], ["validator3", "full0"])
     assert faulted_nodes(parse(HOSTS + LOAD + majority)) == {"validator3", "full0"}
+    # The provider's outputs are out of reach of the other side: its verifiers miss attestations.
+    provider = '[provider]\nnode = "full0"\n'
+    assert faulted_nodes(parse(HOSTS + LOAD + provider + majority)) == {
+        "validator0",
+        "validator1",
+        "validator2",
+        "validator3",
+        "full0",
+    }
 
 
 def test_a_double_signer_is_a_validator_and_stays_down() -> None:
