@@ -62,6 +62,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from tests.runner.netem import Shape
+
 MAX_VALIDATORS = 7
 MAX_FULL_NODES = 4
 BASE_POWER = 10  # what `depind testnet` stakes for each validator; more is delegated at start
@@ -115,6 +117,9 @@ class LinksSpec(Section, frozen=True):
     delay_ms: Annotated[float, msgspec.Meta(ge=0, le=10_000)]
     jitter_ms: Annotated[float, msgspec.Meta(ge=0, le=10_000)] = 0
     loss_pct: Annotated[float, msgspec.Meta(ge=0, le=50)] = 0
+
+    def shape(self) -> Shape:
+        return Shape(self.delay_ms, self.jitter_ms, self.loss_pct)
 
 
 class ProviderSpec(Section, frozen=True):

@@ -29,7 +29,6 @@ from tests.runner import chain, checks
 from tests.runner.checks import CheckResult, LivenessRule, ValidatorInfo
 from tests.runner.load import FUNDER, Committed, Endpoints, Lane, Ledger, LoadPlan, funded_keys, make_lanes
 from tests.runner.manifest import Manifest, double_signers, faulted_nodes
-from tests.runner.netem import Shape
 from tests.runner.perturb import Perturber, Timeline
 from tests.runner.report import Report, SlashEntry
 from tests.runner.testbed import START_TIMEOUT_S, Member, Testbed, valoper
@@ -78,7 +77,7 @@ def describe(manifest: Manifest) -> str:
     return (
         f"{manifest.network.validators} validators (power {power}), {manifest.network.full_nodes} full "
         f"node(s) {hosts}, commit timeout {manifest.network.timeout_commit_s:g} s"
-        + (f", links {Shape(links.delay_ms, links.jitter_ms, links.loss_pct).describe()}" if links else "")
+        + (f", links {links.shape().describe()}" if links else "")
         + (f", provider on {manifest.provider.node}" if manifest.provider else "")
     )
 

@@ -38,7 +38,6 @@ from tests.e2e.network import Network, ValidatorNode, add_node, configure_p2p
 from tests.runner.hosts import Hosts
 from tests.runner.links import Endpoint, Mesh
 from tests.runner.manifest import BASE_POWER, Manifest
-from tests.runner.netem import Shape
 from vm.crypto import VALOPER_HRP, address_from_pubkey
 from vm.staking.msgs import MsgDelegate
 from vm.types import Coin
@@ -194,8 +193,7 @@ def p2p_port(listen_addr: str) -> int:
 def place_on_hosts(members: list[Member], manifest: Manifest, work: Path) -> Hosts:
     """A namespace per member; each member's config rewritten to listen on its address there
     and to peer with every other member's, its process launched inside it."""
-    links = manifest.links
-    shape = None if links is None else Shape(links.delay_ms, links.jitter_ms, links.loss_pct)
+    shape = None if manifest.links is None else manifest.links.shape()
     hosts = Hosts(
         [m.name for m in members],
         work,
