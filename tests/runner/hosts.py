@@ -58,7 +58,20 @@ def unavailable() -> str | None:
     made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True, check=False)
     if made.returncode != 0:
         return f"ip netns add failed: {made.stderr.strip()}"
-    subprocess.run(["ip", "netns", "del", probe], capture_output=True, check=False)
+    try:  # the firewall a host gets: a chain of its own, and NFQUEUE for the link shaper
+        rules = [
+            "*filter",
+            f":{CUT_CHAIN} - [0:0]",
+            f"-A OUTPUT -o lo -j NFQUEUE --queue-num {SHAPER_QUEUE}",
+            "COMMIT",
+            "",
+        ]
+        restore = ["ip", "netns", "exec", probe, "iptables-restore", "--noflush"]
+        done = subprocess.run(restore, input="\n".join(rules), capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            return f"iptables in a network namespace failed: {done.stderr.strip()}"
+    finally:
+        subprocess.run(["ip", "netns", "del", probe], capture_output=True, check=False)
     return None
 
 
