@@ -258,7 +258,7 @@ def test_invalid_negative_power_of_an_existing_validator() -> None:
 
 
 def test_invalid_update_removing_every_validator() -> None:
-    with pytest.raises(ValueError, match="no validators"):
+    with pytest.raises(InvalidValidatorUpdate, match=r"^the updates would leave no validators$"):
         apply_updates(validator_set(10, 20), [(pub(1), 0), (pub(2), 0)])
 
 
@@ -505,3 +505,58 @@ def test_updates_through_blocks_rotate_as_cometbft() -> None:
     # pub(3) joins at -(30 + 3) = -33 and centres to -22 (others 11 and 11), so it waits.
     assert priorities(joined)[pub(3)] == -22 + 10
     assert address_of(pub(3)) not in proposer_sequence(joined, 2)
+
+
+def test_one_validator_may_hold_the_whole_cap() -> None:
+    # The per-validator bound is inclusive, as CometBFT's MaxTotalVotingPower.
+    assert validator_set(MAX_TOTAL_VOTING_POWER).total_power() == MAX_TOTAL_VOTING_POWER
+    with pytest.raises(InvalidValidatorUpdate, match=f"^power {MAX_TOTAL_VOTING_POWER + 1} for validator "):
+        validator_set(MAX_TOTAL_VOTING_POWER + 1)
+
+
+def test_empty_new_set() -> None:
+    validators = ValidatorSet.from_keys([])
+    assert validators.validators == [] and validators.total_power() == 0
+    with pytest.raises(ValueError, match=r"^an empty validator set has no proposer$"):
+        validators.increment_priority()
+
+
+def test_increment_zero_times_is_the_set_itself() -> None:
+    validators = validator_set(1, 2)
+    assert validators.increment_priority(0) is validators
+    with pytest.raises(ValueError, match=r"^cannot increment priorities -1 times$"):
+        validators.increment_priority(-1)
+
+
+def test_invalid_proposer_outside_the_set() -> None:
+    with pytest.raises(ValueError, match=f"^proposer {(b'z' * 20).hex()} is not in the set$"):
+        ValidatorSet([bare(b"a", 1)], proposer=b"z" * 20)
+
+
+def test_record_of_a_set_without_proposer_round_trips() -> None:
+    # A set no increment has made records an empty proposer, which reads back as none.
+    validators = ValidatorSet([bare(b"a", 1, 5), bare(b"b", 1, -5)])
+    assert validators.record().proposer == b""
+    stored = ValidatorSet.from_record(decode(encode(validators.record()), ValidatorSetRecord))
+    assert stored.validators == validators.validators and stored.proposer() == validators.proposer()
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # Powers 1 and 1, window 4. Spread 5: divide by ceil(5 / 4) = 2 (5 -> 2), centre on
+        # floor(2 / 2) = 1 (1, -1), both gain 1 (2, 0), a proposes and pays 2.
+        ([5, 0], [0, 0]),
+        # Spread 7: divide by ceil(7 / 4) = 2 (7 -> 3), centre on 1 (2, -1), gain (3, 0), pay.
+        ([7, 0], [1, 0]),
+        # Spread 4, the window itself: not rescaled; centre on 2 (2, -2), gain (3, -1), pay.
+        ([4, 0], [1, -1]),
+    ],
+)
+def test_vector_rescaling_divides_by_the_ceiling_of_spread_over_window(
+    before: list[int], after: list[int]
+) -> None:
+    validators = ValidatorSet([bare(b"a", 1, before[0]), bare(b"b", 1, before[1])])
+    incremented = validators.increment_priority()
+    assert incremented.proposer().address == b"a"
+    assert [v.proposer_priority for v in incremented.validators] == after

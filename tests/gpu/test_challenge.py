@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from gpu.challenge import (
     CHALLENGE_TAG,
     MAX_ROUNDS,
+    MAX_VERIFIER_BYTES,
     MIN_ROUNDS,
     challenge_vector,
     check_rounds,
@@ -29,6 +30,15 @@ def test_seed_construction() -> None:
     seed = derive_challenge_seed(ROOT, b"\x01\x02", BEACON)
     assert seed == hashlib.sha256(CHALLENGE_TAG + ROOT + b"\x02\x01\x02" + BEACON).digest()
     assert seed.hex() == derive_challenge_seed(ROOT, bytes([1, 2]), BEACON).hex()
+
+
+def test_vector_construction() -> None:
+    """The documented stream, pinned: vector 1 of output 258 is bytes 4 N .. 8 N - 1 of
+    SHAKE-256(tag || seed || 258 as 4 bytes big-endian), little-endian words masked to 20 bits."""
+    seed = derive_challenge_seed(ROOT, b"v", BEACON)
+    stream = hashlib.shake_256(b"depind/pouw/freivalds/v1" + seed + b"\x00\x00\x01\x02").digest(2 * 4 * 5)
+    words = [int.from_bytes(stream[offset : offset + 4], "little") for offset in range(20, 40, 4)]
+    assert challenge_vector(seed, 258, 5, 1) == [word & 0xFFFFF for word in words]
 
 
 def test_seed_depends_on_every_input() -> None:
@@ -80,3 +90,8 @@ def test_vectors_are_uniform_20_bit_and_independent_of_the_round_count() -> None
     assert not np.array_equal(vectors, challenge_vectors(seed, 1, 1000, 3))
     with pytest.raises(ValueError, match="a challenge seed is 32 bytes, not 4"):
         challenge_vector(b"seed", 0, 10, 0)
+
+
+def test_a_verifier_identity_may_take_all_64_bytes() -> None:
+    seed = derive_challenge_seed(ROOT, b"x" * MAX_VERIFIER_BYTES, BEACON)
+    assert seed != derive_challenge_seed(ROOT, b"x" * (MAX_VERIFIER_BYTES - 1), BEACON)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import itertools
 import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -21,8 +23,9 @@ from gpu.challenge import derive_challenge_seed
 from gpu.commit import commit_outputs
 from gpu.errors import InvalidDispute, InvalidFraudProof
 from gpu.fraud import build_fraud_proof
-from gpu.header import GemmLayout, JobHeader, layout, result_root
-from gpu.jobs import GemmSpec, JobSpec, job_header, spec_digest
+from gpu.header import EarlierOutput, GemmLayout, JobHeader, RequantLayout, header_digest, layout, result_root
+from gpu.jobs import GemmSpec, JobSpec, MlpSpec, job_header, spec_digest
+from gpu.merkle import Opening, leaf_hash, merkle_tree
 from gpu.proofs import (
     Attestation,
     AttestationDispute,
@@ -148,6 +151,166 @@ def test_invalid_proof_for_a_job_whose_supplied_data_breaks_its_bound() -> None:
     cheat = Committed(spec, tuple(outputs), commit_outputs(outputs))
     with pytest.raises(InvalidFraudProof, match="outside its bound: the job, not the result, is invalid"):
         onchain.check_fraud_proof(job_header(spec), cheat.root, _proof_for(spec, cheat, 0, 0, 0))
+
+
+def _supplied_mlp(bias_bound: int, biases: list[list[int]]) -> MlpSpec:
+    """An MLP 4 -> 5 -> 3 over 3 rows whose inputs, weights and biases are all supplied."""
+    rng = np.random.default_rng(2)
+    widths = [4, 5, 3]
+    weights = [rng.integers(-3, 4, (i, o), dtype=np.int8).tobytes() for i, o in itertools.pairwise(widths)]
+    return MlpSpec(
+        rows=3,
+        widths=widths,
+        shifts=[2, 1],
+        weight_bound=3,
+        bias_bound=bias_bound,
+        input_bound=3,
+        x=rng.integers(-3, 4, (3, 4), dtype=np.int8).tobytes(),
+        weights=weights,
+        biases=[np.array(layer, "<i4").tobytes() for layer in biases],
+    )
+
+
+SUPPLIED_MLP = _supplied_mlp(40, [[-40, -7, 0, 9, 40], [13, -20, 5]])
+# No bias at all (bias_bound 0) and no shift: an accumulator off by one shows.
+UNBIASED_MLP = MlpSpec(
+    rows=3, widths=[4, 5, 3], shifts=[0, 0], weight_bound=1, bias_bound=0, input_bound=1, seed=5
+)
+
+
+@pytest.mark.parametrize("spec", [MLP, SUPPLIED_MLP, UNBIASED_MLP], ids=["seeded", "supplied", "none"])
+def test_every_activation_entry_is_recomputed_with_its_bias(spec: JobSpec) -> None:
+    """Seeded, supplied or absent, the bias of each column enters the chain's recomputation of
+    every activation entry exactly as the reference's: an honest entry is never proven wrong."""
+    outputs = reference_outputs(spec)
+    header = job_header(spec)
+    honest = commit(spec, outputs)
+    activations = [t for t, step in enumerate(layout(header)) if isinstance(step, RequantLayout)]
+    assert activations
+    for tensor in activations:
+        rows, cols = outputs[tensor].shape
+        for row in range(rows):
+            for col in range(cols):
+                with pytest.raises(InvalidFraudProof, match="is correct"):
+                    onchain.check_fraud_proof(header, honest.root, _proof_for(spec, honest, tensor, row, col))
+    tensor, row, col = activations[-1], rows - 1, cols - 1
+    cheat = commit(spec, corrupted(outputs, tensor, row, col, int(outputs[tensor][row, col]) + 1))
+    onchain.check_fraud_proof(header, cheat.root, _proof_for(spec, cheat, tensor, row, col))
+
+
+def test_invalid_fraud_proofs_say_why() -> None:
+    """Each refusal of a malformed fraud proof names its fault, with the numbers it concerns."""
+    header = job_header(MLP)
+    steps = layout(header)
+    tensor = next(t for t, step in enumerate(steps) if isinstance(step, RequantLayout))
+    activation = steps[tensor]
+    assert isinstance(activation, RequantLayout)
+    source, (rows, cols) = activation.source, activation.shape
+    outputs = reference_outputs(MLP)
+    cheat = commit(MLP, corrupted(outputs, tensor, 1, 2, int(outputs[tensor][1, 2]) + 1))
+    proof = _proof_for(MLP, cheat, tensor, 1, 2)
+    entry, accumulator = proof.openings
+    cases = {
+        r"^unsupported fraud proof version 99$": dataclasses.replace(proof, version=99),
+        rf"^output {len(steps)} does not exist: the job has {len(steps)} outputs$": dataclasses.replace(
+            proof, tensor=len(steps)
+        ),
+        rf"^entry \({rows}, 2\) is outside output {tensor} \({rows} x {cols}\)$": dataclasses.replace(
+            proof, row=rows
+        ),
+        rf"^entry \(1, {cols}\) is outside output {tensor} ": dataclasses.replace(proof, col=cols),
+        rf"^entry \(-1, 2\) is outside output {tensor} ": dataclasses.replace(proof, row=-1),
+        r"^the proof's output_root is not the one bound into the result root$": dataclasses.replace(
+            proof, output_root=bytes(32)
+        ),
+        r"^this entry needs 2 openings \(the entry, then what it reads\), the proof has 3$": (
+            dataclasses.replace(proof, openings=(entry, accumulator, accumulator))
+        ),
+        rf"^the claimed value {proof.claimed + 1} is not the one in the opened chunk$": dataclasses.replace(
+            proof, claimed=proof.claimed + 1
+        ),
+        rf"^opening 0 \(output {tensor}\): ": dataclasses.replace(proof, openings=(accumulator, accumulator)),
+        rf"^opening 1 \(output {source}\): ": dataclasses.replace(proof, openings=(entry, entry)),
+    }
+    for message, forged in cases.items():
+        with pytest.raises(InvalidFraudProof, match=message):
+            onchain.check_fraud_proof(header, cheat.root, forged)
+
+
+def test_invalid_supplied_bias_openings_say_why() -> None:
+    header = job_header(SUPPLIED_MLP)
+    tensor = next(t for t, step in enumerate(layout(header)) if isinstance(step, RequantLayout))
+    outputs = reference_outputs(SUPPLIED_MLP)
+    cheat = commit(SUPPLIED_MLP, corrupted(outputs, tensor, 0, 4, int(outputs[tensor][0, 4]) + 1))
+    proof = _proof_for(SUPPLIED_MLP, cheat, tensor, 0, 4)
+    onchain.check_fraud_proof(header, cheat.root, proof)
+    entry, accumulator, _ = proof.openings
+    with pytest.raises(InvalidFraudProof, match=r"^opening 2 \(supplied bias\): "):
+        onchain.check_fraud_proof(
+            header, cheat.root, dataclasses.replace(proof, openings=(entry, accumulator, accumulator))
+        )
+    # A supplied bias beyond the job's bound: the job is invalid, whatever the result.
+    broken = _supplied_mlp(40, [[0, 0, 0, 0, 41], [0, 0, 0]])
+    zeros = [np.zeros(step.shape, np.int32) for step in layout(job_header(broken))]
+    committed = commit(broken, zeros)
+    with pytest.raises(
+        InvalidFraudProof,
+        match=r"^supplied bias 4 = 41 is outside its bound: the job, not the result, is invalid$",
+    ):
+        onchain.check_fraud_proof(
+            job_header(broken), committed.root, _proof_for(broken, committed, tensor, 0, 4)
+        )
+
+
+def test_invalid_opening_of_an_earlier_output_names_that_output() -> None:
+    header = job_header(MLP)
+    steps = layout(header)
+    tensor, step = next(
+        (t, step)
+        for t, step in enumerate(steps)
+        if isinstance(step, GemmLayout) and isinstance(step.left, EarlierOutput)
+    )
+    assert isinstance(step.left, EarlierOutput)
+    outputs = reference_outputs(MLP)
+    cheat = commit(MLP, corrupted(outputs, tensor, 0, 0, int(outputs[tensor][0, 0]) + 1))
+    proof = _proof_for(MLP, cheat, tensor, 0, 0)
+    onchain.check_fraud_proof(header, cheat.root, proof)  # the input row opens under the output root
+    entry = proof.openings[0]
+    with pytest.raises(InvalidFraudProof, match=rf"^opening 1 \(output {step.left.tensor}\): "):
+        onchain.check_fraud_proof(header, cheat.root, dataclasses.replace(proof, openings=(entry, entry)))
+
+
+def test_supplied_minus_128_is_read_as_a_signed_byte() -> None:
+    """Byte 0x80 of a supplied int8 operand is -128 (allowed by a bound of 128), not 128."""
+    a = np.array([[-128, 1], [127, -128]], np.int8)
+    spec = GemmSpec(m=2, k=2, n=2, bound=128, a=a.tobytes())
+    outputs = reference_outputs(spec)
+    honest = commit(spec, outputs)
+    for row, col in itertools.product(range(2), range(2)):
+        with pytest.raises(InvalidFraudProof, match="is correct"):
+            onchain.check_fraud_proof(job_header(spec), honest.root, _proof_for(spec, honest, 0, row, col))
+
+
+def test_invalid_supplied_lines_say_why() -> None:
+    # A row beyond the bound: the job is invalid, and the message names the axis.
+    spec = GemmSpec(m=2, k=3, n=2, bound=1, a=bytes([5, 0, 0, 0, 0, 0]), b=bytes(6))
+    cheat = commit(spec, [np.ones((2, 2), np.int32)])
+    with pytest.raises(
+        InvalidFraudProof, match=r"^a supplied row is outside its bound: the job, not the result, is invalid$"
+    ):
+        onchain.check_fraud_proof(job_header(spec), cheat.root, _proof_for(spec, cheat, 0, 0, 0))
+    # A job whose input root commits a row of 4 values where the shape has 3: the row opens, but
+    # cannot be read.
+    rows = [bytes(4), bytes(3)]
+    tree = merkle_tree([leaf_hash(row) for row in rows])
+    header = msgspec.structs.replace(
+        job_header(GemmSpec(m=2, k=3, n=2, bound=1, a=bytes(6))), a_root=tree.root
+    )
+    committed = commit_outputs([np.ones((2, 2), np.int32)])
+    root = result_root(header_digest(header), committed.root)
+    openings = (committed.open_entries(0, 0, 1), Opening(0, 1, rows[0], tree.path(0)))
+    with pytest.raises(InvalidFraudProof, match=r"^opening 1 holds 4 int8 values, the line has 3$"):
+        onchain.check_fraud_proof(header, root, FraudProof(0, 0, 0, 1, committed.root, openings))
 
 
 # -- attestation disputes ------------------------------------------------------------------------
@@ -334,3 +497,28 @@ def test_invalid_row_disputes_and_answers() -> None:
         )
     with pytest.raises(InvalidDispute, match="the answered entry"):
         onchain.answered_cr_entry(header, 3, bytes(32), (2, 0, 1), answer)
+
+
+def test_disputes_outside_the_job_say_why() -> None:
+    result, attestation, _ = _attest(MLP)
+    header = job_header(MLP)
+    outputs = len(layout(header))
+    dispute = _row_dispute(result, 2, 0, 1)
+    rows = result.outputs[2].shape[0]
+    cases = {
+        r"^the attestation is for another result root$": (
+            dataclasses.replace(attestation, result_root=bytes(32)),
+            dispute,
+        ),
+        rf"^output {outputs} is not a GEMM output of the job$": (
+            attestation,
+            dataclasses.replace(dispute, tensor=outputs),
+        ),
+        rf"^entry \(0, {rows}\) is outside C r of output 2 \(3 x {rows}\)$": (
+            attestation,
+            dataclasses.replace(dispute, row=rows),
+        ),
+    }
+    for message, (attested, disputed) in cases.items():
+        with pytest.raises(InvalidDispute, match=message):
+            onchain.correct_cr_entry(header, result.root, VERIFIER, BEACON, 3, attested, disputed)

@@ -7,7 +7,14 @@ import pytest
 
 from consensus.privval import verify
 from consensus.tendermint.messages import DuplicateVoteEvidence, block_id
-from consensus.tendermint.votes import HeightVoteSet, InvalidVote, VoteSet, is_one_third, is_two_thirds
+from consensus.tendermint.votes import (
+    AddResult,
+    HeightVoteSet,
+    InvalidVote,
+    VoteSet,
+    is_one_third,
+    is_two_thirds,
+)
 from consensus.types import ZERO_BLOCK_ID, Block, BlockID, PartSetHeader, Vote, VoteType
 from tests.consensus.tendermint.support import (
     CHAIN_ID,
@@ -63,8 +70,8 @@ def test_same_vote_twice_counts_once() -> None:
     votes = prevote_set()
     vote = prevote(KEYS[0])
     assert votes.add(vote).added
-    assert votes.add(vote) == votes.add(vote)
-    assert not votes.add(vote).added and votes.power() == 40
+    assert votes.add(vote) == votes.add(vote) == AddResult(added=False)
+    assert votes.power() == 40
 
 
 def test_conflicting_vote_is_evidence_once_and_not_counted() -> None:
@@ -109,7 +116,7 @@ def test_same_block_other_timestamp_is_not_equivocation() -> None:
     vote = prevote(KEYS[0])
     later = KEYS[0].sign_vote(CHAIN_ID, msgspec.structs.replace(vote, timestamp_ns=vote.timestamp_ns + 1))
     votes.add(vote)
-    assert votes.add(later).evidence is None and votes.power() == 40
+    assert votes.add(later) == AddResult(added=False) and votes.power() == 40
 
 
 def test_invalid_vote_from_non_validator() -> None:
@@ -138,20 +145,20 @@ def test_invalid_vote_other_chain() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad_id",
+    ("bad_id", "reason"),
     [
-        BlockID(b"", PartSetHeader(1, b"\x01" * 32)),
-        BlockID(b"\x01" * 31, PartSetHeader(1, b"\x01" * 32)),
-        BlockID(b"\x01" * 32, PartSetHeader(0, b"\x01" * 32)),
+        (BlockID(b"", PartSetHeader(1, b"\x01" * 32)), "nil vote with a part set header"),
+        (BlockID(b"\x01" * 31, PartSetHeader(1, b"\x01" * 32)), "malformed block id"),
+        (BlockID(b"\x01" * 32, PartSetHeader(0, b"\x01" * 32)), "malformed block id"),
     ],
 )
-def test_invalid_vote_malformed_block_id(bad_id: BlockID) -> None:
-    with pytest.raises(InvalidVote):
+def test_invalid_vote_malformed_block_id(bad_id: BlockID, reason: str) -> None:
+    with pytest.raises(InvalidVote, match=f"^{reason}$"):
         prevote_set().add(prevote(KEYS[0], bad_id))
 
 
 def test_invalid_vote_wrong_round_or_type_for_the_set() -> None:
-    with pytest.raises(InvalidVote):
+    with pytest.raises(InvalidVote, match=r"^vote for \(1, 0, .*\) in the set for \(1, 1, "):
         prevote_set(round_=1).add(prevote(KEYS[0]))
     precommit = signed_vote(KEYS[0], VALIDATORS, VoteType.PRECOMMIT, 1, 0, BLOCK).vote
     with pytest.raises(InvalidVote):
@@ -192,3 +199,88 @@ def test_has_vote_for() -> None:
     assert not votes.has_vote_for(0, block_id(OTHER))
     votes.add(signed_vote(KEYS[3], VALIDATORS, VoteType.PRECOMMIT, 1, 0, OTHER).vote)
     assert votes.has_vote_for(0, block_id(OTHER)) and not votes.has_vote_for(1, block_id(OTHER))
+
+
+def test_power_of_and_vote_for() -> None:
+    votes = prevote_set()
+    votes.add(prevote(KEYS[0], OTHER))
+    assert votes.power_of(KEYS[1].address) == 30
+    assert votes.power_of(signers(1, seed=99)[0].address) == 0  # not a validator
+    assert votes.vote_for(KEYS[0].address, block_id(OTHER)) == prevote(KEYS[0], OTHER)  # the first vote
+    assert votes.vote_for(KEYS[0].address, block_id(BLOCK)) is None
+    assert votes.vote_for(KEYS[1].address, block_id(OTHER)) is None
+
+
+def test_would_count_foretells_add() -> None:
+    # `would_count` answers, without changing anything, whether `add` would keep the vote
+    # or find equivocation in it: each case of its docstring, in one history.
+    votes = prevote_set()
+    first = prevote(KEYS[0])
+    resigned = KEYS[0].sign_vote(
+        CHAIN_ID, msgspec.structs.replace(first, timestamp_ns=first.timestamp_ns + 1)
+    )
+    history = [
+        (first, True),  # a new voter
+        (first, False),  # kept already
+        (resigned, False),  # the same choice signed again
+        (prevote(KEYS[1], OTHER), True),
+        (prevote(KEYS[0], OTHER), True),  # equivocation, for a block another chose first
+        (prevote(KEYS[0], OTHER), False),  # that conflicting vote is kept already
+        (prevote(KEYS[0], None), False),  # nobody chose nil first, and KEYS[0] is accused already
+        (prevote(KEYS[1], None), True),  # nor for KEYS[1], but it is news: evidence
+        (prevote(KEYS[2], None), True),
+        (prevote(KEYS[0], None), True),  # nil is now a first choice: kept
+    ]
+    for step, (vote, expected) in enumerate(history):
+        assert votes.would_count(vote) == expected, step
+        result = votes.add(vote)
+        assert (result.added or result.evidence is not None) == expected, step
+
+
+def test_height_vote_set_would_count_by_round_and_type() -> None:
+    votes = HeightVoteSet(CHAIN_ID, 1, VALIDATORS, verify)
+    vote = prevote(KEYS[0], round_=2)
+    assert votes.would_count(vote)
+    votes.add(vote)
+    assert not votes.would_count(vote)
+    assert votes.would_count(signed_vote(KEYS[0], VALIDATORS, VoteType.PRECOMMIT, 1, 2, BLOCK).vote)
+    assert votes.would_count(prevote(KEYS[0], round_=3))
+
+
+def test_height_vote_set_keeps_every_vote_of_a_set() -> None:
+    votes = HeightVoteSet(CHAIN_ID, 1, VALIDATORS, verify)
+    votes.add(prevote(KEYS[0]))
+    votes.add(prevote(KEYS[1], None))
+    assert votes.prevotes(0).power() == 70 and len(votes.votes()) == 2
+
+
+def test_height_vote_set_empty_set_describes_its_round_and_type() -> None:
+    empty = HeightVoteSet(CHAIN_ID, 1, VALIDATORS, verify).precommits(5)
+    assert (empty.height, empty.round, empty.vote_type, empty.power()) == (1, 5, VoteType.PRECOMMIT, 0)
+    assert empty.add(signed_vote(KEYS[0], VALIDATORS, VoteType.PRECOMMIT, 1, 5, BLOCK).vote).added
+
+
+def test_rounds_of_and_one_third_any_per_round() -> None:
+    # A validator's votes count towards f + 1 in every round it voted in, once per round.
+    votes = HeightVoteSet(CHAIN_ID, 1, VALIDATORS, verify)
+    votes.add(prevote(KEYS[0], round_=0))
+    votes.add(prevote(KEYS[0], round_=2))
+    votes.add(signed_vote(KEYS[0], VALIDATORS, VoteType.PRECOMMIT, 1, 2, BLOCK).vote)
+    assert votes.rounds_of(KEYS[0].address) == {0, 2} and votes.rounds_of(KEYS[1].address) == set()
+    assert votes.has_one_third_any(0) and votes.has_one_third_any(2) and not votes.has_one_third_any(1)
+
+
+def test_small_powers_count_from_zero() -> None:
+    # With powers of 1, one vote is the least there is: f + 1 of three needs two voters,
+    # a round nobody voted in has no power, and one vote is a vote for its block.
+    keys = KEYS[:3]
+    ones = validator_set(keys, [1, 1, 1])
+    votes = HeightVoteSet(CHAIN_ID, 1, ones, verify)
+    assert not votes.has_one_third_any(0)
+    votes.add(signed_vote(keys[0], ones, VoteType.PREVOTE, 1, 0, BLOCK).vote)
+    assert not votes.has_one_third_any(0)
+    assert votes.has_vote_for(0, block_id(BLOCK)) and not votes.has_vote_for(0, block_id(OTHER))
+    votes.add(signed_vote(keys[1], ones, VoteType.PREVOTE, 1, 0, None).vote)
+    assert votes.has_one_third_any(0)
+    pair = validator_set(keys[:2], [1, 1])
+    assert not HeightVoteSet(CHAIN_ID, 1, pair, verify).has_one_third_any(0)

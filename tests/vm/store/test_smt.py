@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from vm.store.kv import MemoryKV, prefix_end
 from vm.store.smt import (
     EMPTY_ROOT,
+    MissingNodeError,
     Proof,
     ProofLeaf,
     SparseMerkleTree,
+    compute_root_from_path,
     compute_root_reference,
     get_nibble,
     hash_internal,
@@ -307,6 +309,83 @@ def test_builds_a_large_tree_in_one_update() -> None:
     assert len(writes) < 2 * len(state)
 
 
+def recorded_reads(kv: MemoryKV) -> list[bytes]:
+    """Record from now on the keys that `kv.get` is asked for."""
+    reads: list[bytes] = []
+    get = kv.get
+
+    def recording_get(key: bytes) -> bytes | None:
+        reads.append(key)
+        return get(key)
+
+    kv.get = recording_get  # type: ignore[method-assign]
+    return reads
+
+
+def upper_reads(tree: SparseMerkleTree, reads: list[bytes]) -> list[bytes]:
+    """The reads of nodes down to the cached depth (depth 4), less the root's, which
+    every update reads to check the cache against the store."""
+    cached_size = len(tree.node_key(4, 0))
+    return [key for key in reads if len(key) <= cached_size and key != tree.node_key(0, 0)]
+
+
+def test_batch_touches_only_its_paths() -> None:
+    # A batch walks the changed paths alone: untouched subtrees are neither read nor
+    # rebuilt, however many changes the batch holds.
+    rng = random.Random(12)
+    kv, tree = new_tree()
+    state = random_state(rng, 4000)
+    commit(kv, tree, state)
+    first = next(iter(state))
+    second = next(
+        k for k in state if get_nibble(sha256(k).digest(), 0) != get_nibble(sha256(first).digest(), 0)
+    )
+    depths = [len(tree.prove(key).siblings) for key in (first, second)]
+    reads = recorded_reads(kv)
+    _, writes = tree.update({first: b"new", second: b"new"})
+    assert len(writes) == sum(depths) + 1  # both leaves and the internal nodes above them
+    assert len(reads) <= sum(2 * (depth + 2) for depth in depths)
+
+
+def test_warm_cache_serves_the_upper_levels() -> None:
+    # The nodes down to the cached depth are read from the store once; later updates,
+    # after a dropped update or a committed one, find them in memory.
+    rng = random.Random(11)
+    kv = MemoryKV()
+    state = random_state(rng, 3000)
+    commit(kv, SparseMerkleTree(kv, PREFIX), state)
+    tree = SparseMerkleTree(kv, PREFIX)  # a cold cache over a committed tree
+    changes: Batch = {key: b"new" for key in rng.sample(sorted(state), 200)}
+    tree.update(changes)  # its writes are dropped
+    reads = recorded_reads(kv)
+    tree.update(changes)
+    assert reads and upper_reads(tree, reads) == []
+    # Two keys below one node at depth 3, rewritten with their own values: that node and
+    # their leaves are taken and put back unchanged, and must stay cached.
+    by_prefix: dict[str, list[bytes]] = {}
+    for key in sorted(state):
+        by_prefix.setdefault(sha256(key).hexdigest()[:3], []).append(key)
+    pair = next(keys for keys in by_prefix.values() if len(keys) == 2)
+    commit(kv, tree, {key: state[key] for key in pair} | changes)
+    reads.clear()
+    tree.update({key: b"other" for key in pair})
+    assert reads and upper_reads(tree, reads) == []
+
+
+def test_missing_node_is_reported_with_its_key() -> None:
+    # A store that lost a node the root refers to is corrupt: say which node.
+    kv, tree = new_tree()
+    state = random_state(random.Random(13), 300)
+    commit(kv, tree, state)
+    key = next(iter(state))
+    depth = len(tree.prove(key).siblings)
+    leaf_key = tree.node_key(depth, int.from_bytes(sha256(key).digest(), "big") >> (256 - 4 * depth))
+    assert kv.get(leaf_key) is not None
+    kv.write({leaf_key: None})
+    with pytest.raises(MissingNodeError, match=f"^state tree node {leaf_key.hex()} is missing$"):
+        tree.prove(key)
+
+
 def prove_all(state: Mapping[bytes, bytes], absent: list[bytes]) -> tuple[bytes, dict[bytes, Proof]]:
     kv, tree = new_tree()
     root = commit(kv, tree, state)
@@ -561,3 +640,66 @@ def test_invalid_random_proof_bytes(data: bytes) -> None:
         return
     assert Proof.decode(proof.encode()) == proof
     assert not verify_proof(EMPTY_ROOT, b"k", b"v", proof)
+
+
+def test_malformed_proof_errors_name_the_fault() -> None:
+    with pytest.raises(ValueError, match=r"^malformed proof: \S"):  # then msgspec's reason
+        Proof.decode(b"\x90")
+    one_hash_missing = Proof([b"\x00\x01"], None).encode()
+    with pytest.raises(ValueError, match=r"^malformed proof: a level's bitmap and hashes disagree$"):
+        Proof.decode(one_hash_missing)
+
+
+def one_sibling_level(key_hash: bytes, depth: int) -> bytes:
+    """A proof level at `depth` whose one sibling, next to the path's own child, is non-empty."""
+    sibling = (get_nibble(key_hash, depth) + 1) % 16
+    return (1 << sibling).to_bytes(2, "big") + b"\x01" * 32
+
+
+def test_proof_down_to_the_last_nibble_verifies() -> None:
+    # A path may run all 64 nibbles deep (below two keys sharing 63 nibbles): such a proof
+    # is well formed and verifies against the root its hashes add up to; one level more
+    # is too deep.
+    key_hash = sha256(b"k").digest()
+    levels = [one_sibling_level(key_hash, depth) for depth in range(64)]
+    root = compute_root_from_path(key_hash, EMPTY_ROOT, levels)
+    assert verify_proof(root, b"k", None, Proof(levels, None))
+    assert Proof.decode(Proof(levels, None).encode()) == Proof(levels, None)
+    assert not verify_proof(root, b"k", None, Proof([*levels, levels[-1]], None))
+
+
+@pytest.mark.parametrize(("key_size", "value_size"), [(31, 33), (31, 32), (32, 31)])
+def test_invalid_leaf_hash_sizes_even_when_the_hashes_add_up(key_size: int, value_size: int) -> None:
+    # A leaf's two hashes are 32 bytes each: shifting bytes from one to the other keeps
+    # the leaf hash, and either one of the wrong size is refused.
+    leaf = ProofLeaf(b"\x01" * key_size, b"\x02" * value_size)
+    root = hash_leaf(leaf.key_hash, leaf.value_hash)
+    assert not verify_proof(root, b"absent", None, Proof([], leaf))
+
+
+def test_zero_bytes_across_two_sibling_hashes_are_no_empty_child() -> None:
+    # Each listed hash is checked for emptiness on its own 32 bytes: zero bytes running
+    # from one non-empty hash into the next are fine, an all-zero second hash is not.
+    key_hash = sha256(b"k").digest()
+    first, second = [nibble for nibble in range(16) if nibble != get_nibble(key_hash, 0)][:2]
+    bitmap = (1 << first | 1 << second).to_bytes(2, "big")
+    for hashes, valid in (
+        (b"\x01" + bytes(31) + bytes(31) + b"\x01", True),
+        (b"\x01" * 32 + EMPTY_ROOT, False),
+    ):
+        level = bitmap + hashes
+        root = compute_root_from_path(key_hash, EMPTY_ROOT, [level])
+        assert verify_proof(root, b"k", None, Proof([level], None)) == valid
+
+
+def test_invalid_absence_proof_from_leaf_off_the_path_with_hashes_that_add_up() -> None:
+    # The leaf that ends an absence proof must lie on the key's path, even when the
+    # proof's hashes add up to the root: only a leaf sharing the path's nibbles proves absence.
+    key_hash = sha256(b"k").digest()
+    level = one_sibling_level(key_hash, 0)
+    for other in (bytes([i]) for i in range(256) if bytes([i]) != b"k"):
+        other_hash = sha256(other).digest()
+        leaf = ProofLeaf(other_hash, sha256(b"v").digest())
+        root = compute_root_from_path(key_hash, hash_leaf(leaf.key_hash, leaf.value_hash), [level])
+        on_path = get_nibble(other_hash, 0) == get_nibble(key_hash, 0)
+        assert verify_proof(root, b"k", None, Proof([level], leaf)) == on_path
