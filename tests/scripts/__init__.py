@@ -1,0 +1,1 @@
+"""Tests of the programs in scripts/ that have logic of their own to check."""
