@@ -38,7 +38,6 @@ import os
 import signal
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -53,12 +52,12 @@ from soak_stats import ProcessSample, Sample, Summary, Targets
 from tests.e2e.harness import DepindProcess, RPCFailure
 from tests.runner import chain
 from tests.runner.checks import CheckResult
-from tests.runner.load import FUNDER, Endpoints, Ledger, LoadPlan, funded_keys, make_lanes
+from tests.runner.load import Ledger
 from tests.runner.manifest import Manifest, ManifestError, load
 from tests.runner.report import Report
 from tests.runner.report import render as render_report
-from tests.runner.run import SETTLE_TIMEOUT_S, describe, final_checks, log_check, settle, stop_lanes
-from tests.runner.testbed import Testbed, valoper
+from tests.runner.run import run
+from tests.runner.testbed import Testbed
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_MANIFEST = REPO / "tests" / "runner" / "manifests" / "soak.toml"
@@ -193,63 +192,15 @@ class Settings:
 
 
 def soak(manifest: Manifest, source: str, settings: Settings) -> tuple[list[Sample], Report]:
-    """The testbed up, the load and the sampling for ``load.duration_s``, the checks."""
-    report = Report(
-        manifest=source,
-        started=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        workdir=str(settings.out),
-        network=describe(manifest),
-        load_s=manifest.load.duration_s,
-    )
-    began = time.monotonic()
+    """The runner's run of ``manifest``, sampling the processes while the load goes on."""
     samples: list[Sample] = []
-    testbed = Testbed(manifest, settings.out / "testbed", funded_keys(list(manifest.load.rates())))
-    try:
-        testbed.start(FUNDER)
-        exercise(testbed, report, samples, settings)
-    except Exception as error:  # kept in the report, its traceback on stderr
-        report.error = f"{type(error).__name__}: {error}"
-        traceback.print_exc()
-    finally:
-        testbed.close()
-        report.checks.append(log_check(testbed))
-        report.elapsed_s = round(time.monotonic() - began, 1)
-    return samples, report
 
-
-def exercise(testbed: Testbed, report: Report, samples: list[Sample], settings: Settings) -> None:
-    """As the runner's own run, with the sampling in place of a plain wait."""
-    manifest = testbed.manifest
-    ledger = Ledger(list(manifest.load.rates()))
-    endpoints = Endpoints({m.name: m.url for m in testbed.members})
-    follower = chain.Follower(endpoints, ledger)
-    follower.start()
-    try:
-        plan = LoadPlan(
-            manifest.load.rates(),
-            manifest.load.duration_s,
-            manifest.network.seed,
-            testbed.chain_id,
-            [valoper(m.validator) for m in testbed.validators() if m.validator is not None],
-            testbed.market,
-        )
-        lanes = make_lanes(plan, testbed.members[0].process, endpoints, ledger)
+    def sample(testbed: Testbed, follower: chain.Follower, ledger: Ledger) -> None:
         meter = ChainMeter(follower, ledger, [m.process for m in testbed.members])
-        try:
-            for lane in lanes:
-                lane.start()
-            with (settings.out / "samples.csv").open("w", newline="") as out:
-                samples += sample_for(manifest.load.duration_s, settings.interval_s, testbed, meter, out)
-        finally:
-            problems = stop_lanes(lanes)
-        report.lanes, report.logs = ledger.stats, ledger.logs
-        lagging, through = settle(testbed.members)
-        if not follower.wait_through(through, SETTLE_TIMEOUT_S):
-            problems.append(f"the follower did not read blocks through height {through}")
-    finally:
-        records = follower.stop()
-    report.height = through
-    report.checks = final_checks(testbed, records, ledger, through, lagging, problems, None)
+        with (settings.out / "samples.csv").open("w", newline="") as out:
+            samples.extend(sample_for(manifest.load.duration_s, settings.interval_s, testbed, meter, out))
+
+    return samples, run(manifest, source, settings.out, during=sample)
 
 
 def sample_for(

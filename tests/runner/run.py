@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +39,16 @@ SETTLE_TIMEOUT_S = 180.0
 PERTURBATION_GRACE_S = START_TIMEOUT_S + 60.0  # a node's start after the load ended, and more
 
 
-def run(manifest: Manifest, source: str, workdir: Path) -> Report:
+During = Callable[[Testbed, chain.Follower, Ledger], None]
+"""What the run does while the load and the perturbations go on, for ``load.duration_s``."""
+
+
+def wait_out(testbed: Testbed, follower: chain.Follower, ledger: Ledger) -> None:
+    """The load's duration, doing nothing else (a soak samples the processes instead)."""
+    time.sleep(testbed.manifest.load.duration_s)
+
+
+def run(manifest: Manifest, source: str, workdir: Path, during: During = wait_out) -> Report:
     report = Report(
         manifest=source,
         started=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -53,7 +62,7 @@ def run(manifest: Manifest, source: str, workdir: Path) -> Report:
     try:
         testbed = Testbed(manifest, workdir / "testbed", funded_keys(kinds))
         testbed.start(FUNDER)
-        exercise(testbed, report)
+        exercise(testbed, report, during)
     except Exception as error:  # kept in the report, its traceback on stderr
         report.error = f"{type(error).__name__}: {error}"
         traceback.print_exc()
@@ -82,14 +91,14 @@ def describe(manifest: Manifest) -> str:
     )
 
 
-def exercise(testbed: Testbed, report: Report) -> None:
+def exercise(testbed: Testbed, report: Report, during: During) -> None:
     """Load and perturbations for the manifest's duration, then the checks."""
     ledger = Ledger(list(testbed.manifest.load.rates()))
     urls = {member.name: member.url for member in testbed.members}
     follower = chain.Follower(Endpoints(urls), ledger)
     follower.start()
     try:
-        timeline, perturbers, problems = drive(testbed, ledger, Endpoints(urls), follower)
+        timeline, perturbers, problems = drive(testbed, ledger, Endpoints(urls), follower, during)
         report.timeline = timeline.entries()
         report.lanes = ledger.stats
         report.logs = ledger.logs
@@ -110,7 +119,7 @@ def exercise(testbed: Testbed, report: Report) -> None:
 
 
 def drive(
-    testbed: Testbed, ledger: Ledger, endpoints: Endpoints, follower: chain.Follower
+    testbed: Testbed, ledger: Ledger, endpoints: Endpoints, follower: chain.Follower, during: During
 ) -> tuple[Timeline, list[Perturber], list[str]]:
     """The lanes and the perturbations for ``load.duration_s``; every lane stopped and every
     perturbation finished (or given up) on return, with the problems they met."""
@@ -131,7 +140,7 @@ def drive(
     try:
         for thread in [*lanes, *perturbers]:
             thread.start()
-        time.sleep(manifest.load.duration_s)
+        during(testbed, follower, ledger)
     except BaseException:
         halt.set()  # interrupted: no node is started again
         raise
