@@ -12,6 +12,7 @@ from node.errors import ConfigError as ConfigError  # re-exported: callers catch
 from node.keys.keyring import BACKENDS as KEYRING_BACKENDS
 from node.p2p import config as p2p_config
 from node.p2p.config import P2PConfig
+from node.storage import leveldb
 
 T = TypeVar("T")
 
@@ -49,6 +50,14 @@ class MempoolSettings:
 
 
 @dataclass(frozen=True)
+class StorageSettings:
+    """LevelDB's memory (node/storage/leveldb.py): what a busy node holds once it has run a while."""
+
+    cache_mib: int = leveldb.CACHE_MIB
+    write_buffer_mib: int = leveldb.WRITE_BUFFER_MIB
+
+
+@dataclass(frozen=True)
 class ConsensusSettings:
     # Round r waits timeout_X_s + r * timeout_delta_s (consensus/tendermint/config.py).
     timeout_propose_s: float = 1.0
@@ -78,7 +87,8 @@ class VerifierConfig:
     max_output_bytes: int = 1 << 30  # 1 GiB: the largest outputs it downloads
     fetch_range_bytes: int = 4 << 20  # asked for per request
     fetch_timeout_s: float = 300.0  # for one job's whole download
-    request_timeout_s: float = 30.0  # to connect, and between bytes
+    request_timeout_s: float = 30.0  # between bytes
+    connect_timeout_s: float = 5.0  # to connect
     retry_after_blocks: int = 3  # after a failed fetch or check, before trying the job again
     challenge_after_failures: int = 2  # failed fetches before challenging availability; 0: never
     check_threads: int = 0  # threads for the check; 0: every core
@@ -110,6 +120,7 @@ class Config:
     rpc: RPCConfig = field(default_factory=RPCConfig)
     api: APIConfig = field(default_factory=APIConfig)
     mempool: MempoolSettings = field(default_factory=MempoolSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
     consensus: ConsensusSettings = field(default_factory=ConsensusSettings)
     p2p: P2PConfig = field(default_factory=P2PConfig)
     verifier: VerifierConfig = field(default_factory=VerifierConfig)
@@ -148,6 +159,13 @@ size = {mempool.size}
 max_txs_bytes = {mempool.max_txs_bytes}
 max_tx_bytes = {mempool.max_tx_bytes}
 cache_size = {mempool.cache_size}
+
+[storage]
+# The state database (LevelDB): its cache of blocks read from disk, and how much it writes to
+# memory before it writes a table (twice this while one is written out). A node's memory grows
+# until both are full; a large state reads faster with a larger cache.
+cache_mib = {storage.cache_mib}
+write_buffer_mib = {storage.write_buffer_mib}
 
 [consensus]
 # How long a round waits for a proposal, then for +2/3 prevotes, then for +2/3
@@ -216,14 +234,17 @@ work_dir = {verifier_work_dir}
 # Jobs above either limit are not checked (the other members judge them).
 max_work_units = {verifier.max_work_units}
 max_output_bytes = {verifier.max_output_bytes}
-# Downloads: bytes per request, the time for one job's outputs, the time to connect and
-# between bytes; after a failed fetch or check the job is tried again this many blocks later.
+# Downloads: bytes per request, the time for one job's outputs (never more than the blocks left
+# before the attest deadline, less two, are expected to take), the time between bytes and to
+# connect; after a failed fetch or check the job is tried again this many blocks later.
 fetch_range_bytes = {verifier.fetch_range_bytes}
 fetch_timeout_s = {verifier.fetch_timeout_s}
 request_timeout_s = {verifier.request_timeout_s}
+connect_timeout_s = {verifier.connect_timeout_s}
 retry_after_blocks = {verifier.retry_after_blocks}
 # After this many failed fetches of a job (the provider's fault: no answer, a refusal, the
-# wrong bytes), challenge its availability (MsgChallengeAvailability), once per job, if the
+# wrong bytes, too slow for the attest window), or after one when no other would end before the
+# attest deadline, challenge its availability (MsgChallengeAvailability), once per job, if the
 # operator account holds the compute param availability_bond; 0: never.
 challenge_after_failures = {verifier.challenge_after_failures}
 # Threads for Freivalds' check; 0: every core.
@@ -264,6 +285,7 @@ def render(config: Config) -> str:
         api_enable=str(config.api.enable).lower(),
         api_address=_toml_string(config.api.address),
         mempool=config.mempool,
+        storage=config.storage,
         consensus=config.consensus,
         empty=str(config.consensus.create_empty_blocks).lower(),
         p2p=config.p2p,
@@ -316,6 +338,7 @@ def from_dict(data: dict[str, object]) -> Config:
         "rpc",
         "api",
         "mempool",
+        "storage",
         "consensus",
         "p2p",
         "verifier",
@@ -331,6 +354,7 @@ def from_dict(data: dict[str, object]) -> Config:
         rpc=_section(data, "rpc", RPCConfig),
         api=_section(data, "api", APIConfig),
         mempool=_section(data, "mempool", MempoolSettings),
+        storage=_section(data, "storage", StorageSettings),
         consensus=_section(data, "consensus", ConsensusSettings),
         p2p=p2p_config.from_dict(_table(data, "p2p")),
         verifier=_section(data, "verifier", VerifierConfig),
@@ -340,9 +364,18 @@ def from_dict(data: dict[str, object]) -> Config:
     parse_laddr(config.rpc.laddr)
     check_api(config.api, config.rpc)
     check_consensus(config.consensus)
+    check_storage(config.storage)
     check_verifier(config.verifier)
     check_instrumentation(config)
     return config
+
+
+def check_storage(storage: StorageSettings) -> None:
+    """A cache LevelDB can hold (8 MiB is its own default) and a memtable that holds a block."""
+    if not 8 <= storage.cache_mib <= 1 << 20:
+        raise ConfigError("storage.cache_mib must be within [8, 1048576]")
+    if not 1 <= storage.write_buffer_mib <= 1 << 12:
+        raise ConfigError("storage.write_buffer_mib must be within [1, 4096]")
 
 
 def check_verifier(verifier: VerifierConfig) -> None:
@@ -351,7 +384,14 @@ def check_verifier(verifier: VerifierConfig) -> None:
         raise ConfigError("verifier.enable is true but verifier.key names no key")
     if verifier.keyring_backend not in KEYRING_BACKENDS:
         raise ConfigError(f"verifier.keyring_backend must be one of {', '.join(KEYRING_BACKENDS)}")
-    for name in ("max_output_bytes", "fetch_range_bytes", "fetch_timeout_s", "request_timeout_s"):
+    positive = (
+        "max_output_bytes",
+        "fetch_range_bytes",
+        "fetch_timeout_s",
+        "request_timeout_s",
+        "connect_timeout_s",
+    )
+    for name in positive:
         if getattr(verifier, name) <= 0:
             raise ConfigError(f"verifier.{name} must be positive")
     if not 0 <= verifier.audit_rate <= 1:

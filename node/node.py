@@ -87,7 +87,7 @@ class Node:
             raise HomeError(f"{home.root} is not initialised; run `depind init` first")
         config = node_config.load(home.config_file)
         genesis = genesis_doc.load(home.genesis_file)
-        db = open_leveldb(home.db_path)
+        db = open_leveldb(home.db_path, config.storage.cache_mib, config.storage.write_buffer_mib)
         chain = ChainStore(db)
         pv = FilePV(home.key_file, home.state_file)
         try:

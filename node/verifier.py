@@ -9,7 +9,8 @@ consensus never waits:
 1. fetches the outputs from the provider's registered endpoint (node/outputs/fetch.py:
    bounded in size, time and memory, accepted only if they hash to the committed result),
    then, for a job with supplied tensors, its inputs (node/outputs/inputs.py: accepted only
-   if they hash to the header's roots);
+   if they hash to the header's roots), in no more time than the blocks left before the
+   attest deadline, less ``RESERVE_BLOCKS``, are expected to take (node/blockpace.py);
 2. checks them with Freivalds' test under its own challenge seed: the committee's beacon
    value and rounds, and its operator's address bytes as the verifier's identity
    (node/outputs/check.py);
@@ -28,7 +29,9 @@ check keeps (``keep_audit_rows``, while the outputs are on disk).
 
 A provider that does not serve its outputs is challenged (docs/compute.md, "Data
 availability"): after ``challenge_after_failures`` failed fetches of a job (no answer, a
-timeout, a refusal, the wrong bytes: the provider's fault, not this node's disk), while the
+timeout, a refusal, the wrong bytes: the provider's fault, not this node's disk), or after one
+when no other could end before the attest deadline (by which a challenge spares the committee
+the liveness slash), while the
 job has no challenge and its window is open, the service sends ``MsgChallengeAvailability``
 the same way, once per job, if the operator holds the compute ``availability_bond``. Failed
 fetches of a job's inputs do not count: the challenge samples outputs (``InputsUnavailable``).
@@ -52,6 +55,7 @@ from genesis.schema import AuthParams
 from gpu.errors import GpuError
 from gpu.header import JobHeader, decode_header, work_units
 from gpu.jobs import JobSpec
+from node.blockpace import BlockPace
 from node.client import GAS_ADJUSTMENT_DEN, GAS_ADJUSTMENT_NUM, build_tx, tx_hash_hex
 from node.config import VerifierConfig
 from node.keys.hd import PrivateKey
@@ -77,7 +81,11 @@ POLL_S = 0.1  # how often the service looks for a new committed block
 PAGE_LIMIT = 100
 MAX_PAGES = 20  # verifying jobs read per block: 2,000
 RESEND_AFTER = 5  # blocks before an attestation that did not land is sent again
+# Blocks kept out of a fetch's time: the attestation or challenge after it must still reach a
+# proposer and a block before the attest deadline.
+RESERVE_BLOCKS = 2
 PROBE_GAS = 2_000_000  # the gas limit of the tx simulated to price an attestation
+MIN_INPUTS_FETCH_S = 0.1  # what a job's inputs get when its outputs took the whole budget
 FETCH_DIR = "fetch"
 CR_DIR = "cr"
 PASSPHRASE_ENV = "DEPIND_KEYRING_PASSPHRASE"  # the file keyring's passphrase, as the CLI reads it
@@ -166,13 +174,27 @@ def first_due(assignments: list[Assignment]) -> Assignment | None:
 def is_challengeable(
     assignment: Assignment, failed_fetches: int, height: int, config: VerifierConfig
 ) -> bool:
-    """Enough fetches failed, no one has challenged the job, and the next block is in its window."""
+    """Enough fetches failed (or one, when no other could end before the attest deadline), no
+    one has challenged the job, and the next block is in its window."""
+    enough = failed_fetches >= config.challenge_after_failures or (
+        failed_fetches >= 1 and not retry_fits(assignment, height, config)
+    )
     return (
         config.challenge_after_failures > 0
-        and failed_fetches >= config.challenge_after_failures
+        and enough
         and not assignment.challenged
         and height < assignment.window_end
     )
+
+
+def fetch_blocks(assignment: Assignment, height: int) -> int:
+    """The blocks a fetch started at ``height`` may take, leaving the attestation time to land."""
+    return assignment.attest_deadline - height - RESERVE_BLOCKS
+
+
+def retry_fits(assignment: Assignment, height: int, config: VerifierConfig) -> bool:
+    """A fetch tried again ``retry_after_blocks`` from now would still have a block to run in."""
+    return fetch_blocks(assignment, height + config.retry_after_blocks) > 0
 
 
 def check_size(assignment: Assignment, config: VerifierConfig) -> None:
@@ -192,18 +214,20 @@ def http_endpoint(endpoint: str) -> str:
     return endpoint if "://" in endpoint else f"http://{endpoint}"
 
 
-def fetch_limits(config: VerifierConfig) -> FetchLimits:
+def fetch_limits(config: VerifierConfig, budget_s: float) -> FetchLimits:
+    """The config's limits, with no more than ``budget_s`` for the whole download."""
     return FetchLimits(
         range_bytes=config.fetch_range_bytes,
-        deadline_s=config.fetch_timeout_s,
+        deadline_s=min(config.fetch_timeout_s, budget_s),
         request_timeout_s=config.request_timeout_s,
+        connect_timeout_s=config.connect_timeout_s,
     )
 
 
-def spec_to_check(header: JobHeader, endpoint: str, config: VerifierConfig) -> JobSpec:
+def spec_to_check(header: JobHeader, endpoint: str, limits: FetchLimits) -> JobSpec:
     """The job's spec: its header, or for supplied tensors the inputs its provider serves."""
     try:
-        return job_spec(header, http_endpoint(endpoint), fetch_limits(config))
+        return job_spec(header, http_endpoint(endpoint), limits)
     except FetchError as err:
         raise InputsUnavailable(str(err)) from err
 
@@ -215,14 +239,18 @@ def check_assignment(
     work_dir: Path,
     config: VerifierConfig,
     metrics: VerifierMetrics,
+    budget_s: float,
 ) -> Outcome:
-    """Fetch, check and keep C r: everything but the attestation's signature. Blocking."""
+    """Fetch (outputs, then inputs, within ``budget_s`` in all), check and keep C r: everything
+    but the attestation's signature. Blocking."""
     check_size(assignment, config)
     expected = expected_outputs(assignment.header, assignment.result_root)
     fetching = time.monotonic()
-    outputs = fetch_outputs(http_endpoint(endpoint), expected, work_dir / FETCH_DIR, fetch_limits(config))
+    limits = fetch_limits(config, budget_s)
+    outputs = fetch_outputs(http_endpoint(endpoint), expected, work_dir / FETCH_DIR, limits)
     try:
-        spec = spec_to_check(assignment.header, endpoint, config)
+        left_s = max(budget_s - (time.monotonic() - fetching), MIN_INPUTS_FETCH_S)
+        spec = spec_to_check(assignment.header, endpoint, fetch_limits(config, left_s))
         checking = time.monotonic()
         metrics.fetch_seconds.observe(checking - fetching)
         result = check_outputs(
@@ -262,6 +290,7 @@ class Verifier:
     config: VerifierConfig
     work_dir: Path
     metrics: VerifierMetrics = field(default_factory=VerifierMetrics)  # the node's, in open_verifier
+    pace: BlockPace = field(default_factory=BlockPace)  # how long blocks take, by their header times
     _sent: dict[int, int] = field(default_factory=dict)  # job -> height its attestation was sent
     _retry_at: dict[int, int] = field(default_factory=dict)  # job -> height to try it again
     _failed_fetches: dict[int, int] = field(default_factory=dict)  # job -> fetches the provider failed
@@ -287,6 +316,7 @@ class Verifier:
             height = self.node.app.state.height()
             if height > seen:
                 seen = height
+                self.pace.observe(height, self.committed_time_s())
                 await on_block(height)
             else:
                 await trio.sleep(POLL_S)
@@ -298,7 +328,7 @@ class Verifier:
             if assignment is None:
                 return
             endpoint = self.endpoint_of(assignment.provider)
-            outcome = await self.check(assignment, endpoint)
+            outcome = await self.check(assignment, endpoint, height)
             if outcome is not None:
                 await self.attest(outcome, assignment)
             elif self.may_challenge(assignment, height):
@@ -330,13 +360,28 @@ class Verifier:
                 self._retry_at[job_id] = height + self.config.retry_after_blocks
         self._forget_settled(assigned)
 
-    async def check(self, assignment: Assignment, endpoint: str) -> Outcome | None:
+    async def check(self, assignment: Assignment, endpoint: str, height: int) -> Outcome | None:
+        """The outcome of checking the job's outputs, or None if they could not be checked in
+        the time its attest deadline leaves."""
         job_id = assignment.job_id
-        log.info("job %d: checking the outputs served at %s", job_id, endpoint)
+        budget_s = self.pace.seconds_for(fetch_blocks(assignment, height))
+        if budget_s <= 0:
+            self._retry_at[job_id] = assignment.attest_deadline  # not again: too late to attest
+            deadline = assignment.attest_deadline
+            log.warning("job %d: too late to fetch before its attest deadline %d", job_id, deadline)
+            return None
+        log.info("job %d: checking the outputs served at %s (%.1f s to fetch)", job_id, endpoint, budget_s)
         operator = parse_address(self.operator)
         try:
             return await trio.to_thread.run_sync(
-                check_assignment, assignment, endpoint, operator, self.work_dir, self.config, self.metrics
+                check_assignment,
+                assignment,
+                endpoint,
+                operator,
+                self.work_dir,
+                self.config,
+                self.metrics,
+                budget_s,
             )
         except (FetchError, InputsUnavailable, OutputsMismatch, NotCheckable, GpuError, OSError) as err:
             if isinstance(err, FetchError):  # the provider's outputs: its fault, which a challenge shows
@@ -439,6 +484,11 @@ class Verifier:
             next_key = page["next_key"] or ""
             if not next_key:
                 return
+
+    def committed_time_s(self) -> float:
+        """The last committed block's header time (BFT time, so blocks a catching-up node
+        commits in a burst keep the pace they were made at)."""
+        return self.node.app.state.last_time_ns() / 1e9
 
     def endpoint_of(self, provider: str) -> str:
         return str(self.query("/provider/provider", {"owner": provider})["endpoint"])

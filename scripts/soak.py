@@ -20,7 +20,7 @@ report.txt and soak.svg (soak_svg.py). Exit code 0 when both the checks and the 
 pass, 1 otherwise, 2 on a bad manifest or output folder.
 
     uv run python scripts/soak.py [--minutes 60] [--out build/soak]
-        [--manifest tests/runner/manifests/soak.toml] [--warmup-minutes 10]
+        [--manifest tests/runner/manifests/soak.toml] [--warmup-minutes 30]
 
 It is not run in CI: an hour of four validators is for a person to start and read.
 """
@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=60.0, help="of load (default 60)")
     parser.add_argument("--out", type=Path, default=REPO / "build" / "soak", help="a new or empty folder")
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
-    parser.add_argument("--warmup-minutes", type=float, default=10.0, help="left out of the verdict")
+    parser.add_argument("--warmup-minutes", type=float, default=30.0, help="left out of the verdict")
     parser.add_argument("--window-minutes", type=float, default=5.0, help="medians compared at each end")
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between samples")
     args = parser.parse_args(argv)

@@ -86,10 +86,12 @@ class FetchLimits:
     first_backoff_s: float = 0.5
     max_backoff_s: float = 8.0
     deadline_s: float = 600.0  # for the whole download
-    request_timeout_s: float = 30.0  # to connect, and between bytes
+    request_timeout_s: float = 30.0  # between bytes
+    connect_timeout_s: float = 5.0  # a provider that has not answered the connection by then is down
 
     def __post_init__(self) -> None:
-        if self.range_bytes < 1 or self.attempts < 1 or min(self.deadline_s, self.request_timeout_s) <= 0:
+        timeouts = (self.deadline_s, self.request_timeout_s, self.connect_timeout_s)
+        if self.range_bytes < 1 or self.attempts < 1 or min(timeouts) <= 0:
             raise ValueError(f"fetch limits must be positive: {self}")
 
 
@@ -210,7 +212,7 @@ def _try_range(
     if left <= 0:
         raise FetchTimeout(f"{url}: the deadline passed at byte {span[0]} of {expected.size}")
     headers = {"range": f"bytes={span[0]}-{span[1] - 1}", "accept-encoding": "identity"}
-    timeout = httpx.Timeout(min(limits.request_timeout_s, left))
+    timeout = httpx.Timeout(min(limits.request_timeout_s, left), connect=min(limits.connect_timeout_s, left))
     with client.stream("GET", url, headers=headers, timeout=timeout) as response:
         status = response.status_code
         if status == 429 or status >= 500:

@@ -17,9 +17,11 @@ from vm.store.kv import KVStore, StorageFailure, prefix_end
 from vm.store.reads import ReadCacheKV
 
 # Enough cache for the upper state-tree nodes and the hot state of a busy chain,
-# and a write buffer that holds several blocks' batches before a flush.
-_LRU_CACHE_BYTES = 256 * 1024 * 1024
-_WRITE_BUFFER_BYTES = 64 * 1024 * 1024
+# and a write buffer that holds several blocks' batches before a flush. Both fill as the node
+# runs and are then kept: they bound most of a node's memory ([storage] in config.toml).
+CACHE_MIB = 256
+WRITE_BUFFER_MIB = 64
+_MIB = 1024 * 1024
 _BLOOM_FILTER_BITS = 10  # most state-tree reads are for keys that exist, but misses stay cheap
 
 
@@ -53,16 +55,20 @@ def write_failure(db: plyvel.DB, exc: plyvel.Error) -> StorageFailure:
     return StorageFailure(f"database write failed: {status}")
 
 
-def open_leveldb(path: str | os.PathLike[str]) -> plyvel.DB:
-    """Open (creating if needed) the LevelDB database at `path`."""
+def open_leveldb(
+    path: str | os.PathLike[str], cache_mib: int = CACHE_MIB, write_buffer_mib: int = WRITE_BUFFER_MIB
+) -> plyvel.DB:
+    """Open (creating if needed) the LevelDB database at `path`, with a block cache of
+    ``cache_mib`` and a memtable of up to ``write_buffer_mib`` (a second one while the first is
+    written out)."""
     name = os.fspath(path)
     try:
         os.makedirs(name, exist_ok=True)
         return plyvel.DB(
             name,
             create_if_missing=True,
-            lru_cache_size=_LRU_CACHE_BYTES,
-            write_buffer_size=_WRITE_BUFFER_BYTES,
+            lru_cache_size=cache_mib * _MIB,
+            write_buffer_size=write_buffer_mib * _MIB,
             bloom_filter_bits=_BLOOM_FILTER_BITS,
         )
     except plyvel.IOError as exc:

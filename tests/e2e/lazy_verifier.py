@@ -33,6 +33,7 @@ def attest_unchecked(
     work_dir: Path,
     config: VerifierConfig,
     metrics: VerifierMetrics,
+    budget_s: float,
 ) -> Outcome:
     """``node.verifier.check_assignment``'s signature; nothing fetched, nothing checked."""
     steps = layout(assignment.header)

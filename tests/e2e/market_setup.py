@@ -135,18 +135,17 @@ def open_market(
     workers: list[WorkerProcess],
     host: str = "127.0.0.1",
     prefix: Sequence[str] = (),
+    requester_funds: int = FUNDS,
 ) -> Market:
     """A funded provider registered with its worker's output server as its endpoint, the
     worker started (appended to ``workers`` at once, so the caller stops it whatever happens
-    next), and a funded requester's lease on it accepted. The worker runs through ``prefix``
-    and serves its outputs on ``host``, where the verifiers fetch them."""
+    next), and a requester funded with ``requester_funds`` whose lease on it is accepted. The
+    worker runs through ``prefix`` and serves its outputs on ``host``, where the verifiers
+    fetch them."""
     provider_key = key_in_keyring(home, "provider")
     requester_key = key_in_keyring(home / "requester", "requester")
-    submit(
-        node,
-        funder,
-        [funder.send_msg(provider_key.address, FUNDS), funder.send_msg(requester_key.address, FUNDS)],
-    )
+    provider_funding = funder.send_msg(provider_key.address, FUNDS)
+    submit(node, funder, [provider_funding, funder.send_msg(requester_key.address, requester_funds)])
     provider, requester = Wallet(node, provider_key), Wallet(node, requester_key)
     outputs_port = free_port()
     register = MsgRegisterProvider(

@@ -16,6 +16,7 @@ from node.config import (
     ConsensusSettings,
     MempoolSettings,
     RPCConfig,
+    StorageSettings,
     from_dict,
     load,
     parse_laddr,
@@ -38,6 +39,7 @@ CUSTOM = Config(
         max_response_bytes=1 << 20,
     ),
     mempool=MempoolSettings(size=50, max_txs_bytes=1 << 20, max_tx_bytes=4096, cache_size=100),
+    storage=StorageSettings(cache_mib=32, write_buffer_mib=4),
     consensus=ConsensusSettings(
         timeout_propose_s=3.0,
         timeout_prevote_s=1.5,
@@ -225,6 +227,21 @@ def test_timeout_delta_may_be_zero_but_not_negative() -> None:
     rejects("[consensus]\nevidence_pool_max_count = 0\n", "consensus.evidence_pool_max_count")
     rejects("[consensus]\ndouble_sign_check_height = -1\n", "consensus.double_sign_check_height")
     rejects("[consensus]\nevidence_pool_max_bytes = -1\n", "consensus.evidence_pool_max_bytes")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("[storage]\ncache_mib = 7\n", "storage.cache_mib"),
+        ("[storage]\ncache_mib = 1048577\n", "storage.cache_mib"),
+        ("[storage]\nwrite_buffer_mib = 0\n", "storage.write_buffer_mib"),
+        ("[storage]\nwrite_buffer_mib = 4097\n", "storage.write_buffer_mib"),
+        ("[storage]\ncache_mib = 'big'\n", "cache_mib"),
+        ("[storage]\nblock_size = 4\n", "block_size"),
+    ],
+)
+def test_invalid_storage_setting(text: str, name: str) -> None:
+    rejects(text, name)
 
 
 def test_invalid_toml(tmp_path: Path) -> None:

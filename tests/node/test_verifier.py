@@ -25,7 +25,16 @@ from node.config import VerifierConfig
 from node.node import Node
 from node.outputs.check import load_cr
 from node.outputs.server import OutputLimits, OutputStore, serve
-from node.verifier import CR_DIR, FETCH_DIR, Assignment, Verifier, first_due, has_attested, is_challengeable
+from node.verifier import (
+    CR_DIR,
+    FETCH_DIR,
+    Assignment,
+    Verifier,
+    fetch_blocks,
+    first_due,
+    has_attested,
+    is_challengeable,
+)
 from tests.node.compute_chain import JOB, QUERY_HEIGHT, compute_app
 from tests.vm.helpers import ALICE, CAROL, DAVE
 from vm.app import App
@@ -171,7 +180,83 @@ def test_challenges_only_while_the_job_has_none_and_its_window_is_open() -> None
     job = Assignment(1, ALICE.address, JOB_HEADER, b"", b"", 3, 40, 50, challenged=False)
     config = VerifierConfig(challenge_after_failures=2)
     assert is_challengeable(job, 2, 49, config)
-    assert not is_challengeable(job, 1, 49, config)  # too few failed fetches
+    assert not is_challengeable(job, 1, 30, config)  # too few failed fetches, and time for another
     assert not is_challengeable(job, 2, 50, config)  # the next block is past the window
     assert not is_challengeable(replace(job, challenged=True), 2, 49, config)
     assert not is_challengeable(job, 5, 49, VerifierConfig(challenge_after_failures=0))
+
+
+def test_one_failed_fetch_is_enough_when_no_other_would_end_before_the_attest_deadline() -> None:
+    job = Assignment(1, ALICE.address, JOB_HEADER, b"", b"", 3, 40, 50, challenged=False)
+    config = VerifierConfig(challenge_after_failures=2, retry_after_blocks=3)
+    assert fetch_blocks(job, 34) == 4  # two blocks kept for the attestation or challenge to land
+    assert not is_challengeable(job, 1, 34, config)  # tried again at 37, with a block to fetch in
+    assert is_challengeable(job, 1, 35, config)  # at 38 no block would be left
+    assert not is_challengeable(job, 0, 35, config)  # never tried: no ground for a challenge
+    assert not is_challengeable(job, 1, 35, VerifierConfig(challenge_after_failures=0))
+
+
+def paced(verifier: Verifier, seconds_per_block: float, up_to: int) -> None:
+    """``verifier`` has seen the blocks up to ``up_to`` made every ``seconds_per_block``."""
+    for height in range(up_to - 10, up_to + 1):
+        verifier.pace.observe(height, height * seconds_per_block)
+
+
+def test_a_silent_provider_gets_only_the_time_the_attest_window_leaves_then_is_challenged(
+    node: AppNode, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A provider that takes the connection and never answers: each fetch ends when the blocks
+    left before the attest deadline (less two) would have passed at the pace seen, not after the
+    30 s wait between bytes, and the second failure, still before the deadline, challenges it."""
+    carol = verifier_for(node, CAROL, tmp_path, retry_after_blocks=3)
+    paced(carol, 0.1, QUERY_HEIGHT)
+    tries: list[float] = []
+
+    async def main() -> None:
+        listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+        port = listeners[0].socket.getsockname()[1]
+        carol.endpoint_of = lambda provider: f"127.0.0.1:{port}"  # type: ignore[method-assign]
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(trio.serve_listeners, hold, listeners)
+            for height in (QUERY_HEIGHT, QUERY_HEIGHT + 3):
+                started = trio.current_time()
+                with trio.fail_after(20):
+                    await carol.on_block(height)
+                tries.append(trio.current_time() - started)
+            nursery.cancel_scope.cancel()
+
+    with caplog.at_level(logging.INFO, logger="depind.verifier"):
+        trio.run(main)
+    assert all(took < 10 for took in tries), tries  # 0.7 s and 0.4 s of fetching, then given up
+    (tx,) = node.submitted
+    (message,) = node.app.pipeline.decode(tx, len(tx)).body.messages
+    assert message == MsgChallengeAvailability(CAROL.address, VERIFYING_JOB)
+    budgets = [r.getMessage() for r in caplog.records if "checking the outputs" in r.getMessage()]
+    assert ["0.7 s to fetch" in budgets[0], "0.4 s to fetch" in budgets[1]] == [True, True]
+    assert sum("FetchTimeout" in r.getMessage() for r in caplog.records) == 2
+
+
+async def hold(stream: trio.SocketStream) -> None:
+    await trio.sleep_forever()
+
+
+def test_too_late_to_fetch_challenges_a_provider_that_failed_before(
+    node: AppNode, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two blocks before the attest deadline a fetch has no time left: none is tried, and a
+    provider that failed one earlier fetch is challenged now, while it still spares the
+    committee the liveness slash."""
+    endpoint = refused_endpoint()
+    carol = verifier_for(node, CAROL, tmp_path, fetch_timeout_s=0.5, retry_after_blocks=5)
+    paced(carol, 0.1, QUERY_HEIGHT)
+    carol.endpoint_of = lambda provider: endpoint  # type: ignore[method-assign]
+    with caplog.at_level(logging.INFO, logger="depind.verifier"):
+        trio.run(carol.on_block, QUERY_HEIGHT)  # refused; tried again at 36
+        assert node.submitted == []
+        trio.run(carol.on_block, ATTEST_DEADLINE - 2)
+    (tx,) = node.submitted
+    (message,) = node.app.pipeline.decode(tx, len(tx)).body.messages
+    assert message == MsgChallengeAvailability(CAROL.address, VERIFYING_JOB)
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("too late to fetch before its attest deadline 40" in line for line in lines) == 1
+    assert sum("checking the outputs" in line for line in lines) == 1

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import re
 import threading
@@ -33,7 +34,9 @@ import msgspec
 from gpu.jobs import GemmSpec, job_header
 from node.keys.hd import PrivateKey
 from tests.e2e.harness import DENOM, TRACEBACK_MARKERS, PacedLoad, Wallet, b64, tx_hash
+from tests.e2e.market_setup import FUNDS as MARKET_FUNDS
 from tests.e2e.market_setup import H100, RATE, Market
+from tests.runner.manifest import LoadSpec
 from vm.compute.msgs import MsgSubmitJob
 from vm.gov.msgs import MsgSubmitProposal, MsgVote
 from vm.gov.tally import VoteOption
@@ -403,6 +406,12 @@ class JobLane(Lane):
         header = msgspec.msgpack.encode(job_header(spec))
         price = Coin(DENOM, JOB_PRICE)
         return wallet, [MsgSubmitJob(wallet.address, self.lease_id, header, JOB_DEADLINE_BLOCKS, price)]
+
+
+def requester_funds(load: LoadSpec) -> int:
+    """What the requester needs for its lease and every job the load may submit on it."""
+    jobs = math.ceil(load.jobs_per_s * load.duration_s)
+    return MARKET_FUNDS + jobs * (JOB_PRICE + JobLane.fee)
 
 
 # -- the lanes of a manifest -------------------------------------------------------------------------

@@ -122,6 +122,13 @@ class LinksSpec(Section, frozen=True):
         return Shape(self.delay_ms, self.jitter_ms, self.loss_pct)
 
 
+class StorageSpec(Section, frozen=True):
+    """Every node's ``[storage]`` (node/config.py): LevelDB's cache and write buffer."""
+
+    cache_mib: Annotated[int, msgspec.Meta(ge=8, le=1 << 20)] = 256
+    write_buffer_mib: Annotated[int, msgspec.Meta(ge=1, le=1 << 12)] = 64
+
+
 class ProviderSpec(Section, frozen=True):
     node: str = "validator0"
 
@@ -146,6 +153,7 @@ class Manifest(Section, frozen=True):
     network: NetworkSpec
     load: LoadSpec
     links: LinksSpec | None = None
+    storage: StorageSpec | None = None
     provider: ProviderSpec | None = None
     perturbation: list[PerturbationSpec] = []
 

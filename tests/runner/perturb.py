@@ -168,7 +168,7 @@ class Perturber(threading.Thread):
         name, height = upgrade.propose_and_pass(self.testbed)
         self.upgraded = (name, height)
         self.note(f"upgrade {name} proposed for height {height}, every validator voted yes")
-        upgrade.halt_and_restart(self.testbed.members, height, deadline)
+        upgrade.halt_and_restart(self.testbed, height, deadline)
         self.note(f"every node stopped at height {height} and started as {name}")
 
     def note(self, what: str) -> None:

@@ -43,6 +43,20 @@ def test_the_shipped_manifests_load() -> None:
     assert netns.network.hosts == "namespaces" and netns.links is not None
     assert (netns.links.delay_ms, netns.links.jitter_ms, netns.links.loss_pct) == (50, 20, 1.0)
     assert [p.kind for p in netns.perturbation] == ["partition"]
+    long_hosts = load(MANIFESTS / "long-hosts.toml")
+    assert long_hosts.network.hosts == "namespaces" and long_hosts.links is not None
+    assert {p.kind for p in long_hosts.perturbation} == {
+        "kill",
+        "pause",
+        "restart",
+        "disconnect",
+        "partition",
+        "upgrade",
+        "double-sign",
+    }
+    soak = load(MANIFESTS / "soak.toml")
+    assert soak.storage is not None and (soak.storage.cache_mib, soak.storage.write_buffer_mib) == (16, 4)
+    assert soak.perturbation == []
 
 
 def test_defaults() -> None:
@@ -51,6 +65,7 @@ def test_defaults() -> None:
     assert manifest.network.timeout_commit_s == 0.3
     assert manifest.provider is None and manifest.perturbation == []
     assert manifest.network.hosts == "loopback" and manifest.links is None
+    assert manifest.storage is None
     assert manifest.load.rates() == {"sends": 2.0}
 
 
@@ -72,6 +87,7 @@ def test_invalid_types_and_ranges_name_the_field() -> None:
     assert "$.load.sends_per_s" in manifest_error(NETWORK + "[load]\nduration_s = 5\nsends_per_s = -1\n")
     assert "Object missing required field `load`" in manifest_error(NETWORK)
     assert "unknown field `validator`" in manifest_error("[network]\nvalidator = 4\n" + LOAD)
+    assert "$.storage.cache_mib" in manifest_error(NETWORK + LOAD + "[storage]\ncache_mib = 4\n")
     bad_kind = '[[perturbation]]\nnode = "validator1"\nkind = "explode"\nat_s = 5\n'
     assert "$.perturbation[0].kind" in manifest_error(NETWORK + LOAD + bad_kind)
 

@@ -37,7 +37,8 @@ from tests.e2e.market_setup import H100, Market, WorkerProcess, open_market, war
 from tests.e2e.network import Network, ValidatorNode, add_node, configure_p2p
 from tests.runner.hosts import Hosts
 from tests.runner.links import Endpoint, Mesh
-from tests.runner.manifest import BASE_POWER, Manifest
+from tests.runner.load import requester_funds
+from tests.runner.manifest import BASE_POWER, Manifest, StorageSpec
 from vm.crypto import VALOPER_HRP, address_from_pubkey
 from vm.staking.msgs import MsgDelegate
 from vm.types import Coin
@@ -87,6 +88,9 @@ class Testbed:
             for index in range(manifest.network.full_nodes):
                 added = add_node(self.network, root / f"full{index}")
                 self.members.append(full_member(f"full{index}", added))
+            if manifest.storage is not None:
+                for member in self.members:
+                    set_storage(member.process.home, manifest.storage)
             if manifest.network.hosts == "namespaces":
                 self.hosts = place_on_hosts(self.members, manifest, root / "hosts")
             elif manifest.has("disconnect"):
@@ -136,6 +140,7 @@ class Testbed:
                 self.workers,
                 host,
                 self.prefix(name),
+                requester_funds(self.manifest.load),
             )
 
     def delegate_stakes(self) -> None:
@@ -181,6 +186,12 @@ def full_member(name: str, process: DepindProcess) -> Member:
     listen = node_config.load(home.config_file).p2p.listen_addr
     node_id = node_keys.load(home.config_dir / node_keys.NODE_KEY_FILE).peer_id
     return Member(name, process, Endpoint(name, home, node_id, p2p_port(listen)), None)
+
+
+def set_storage(home: Home, spec: StorageSpec) -> None:
+    config = node_config.load(home.config_file)
+    storage = node_config.StorageSettings(cache_mib=spec.cache_mib, write_buffer_mib=spec.write_buffer_mib)
+    home.config_file.write_text(node_config.render(dataclasses.replace(config, storage=storage)))
 
 
 def p2p_port(listen_addr: str) -> int:

@@ -11,13 +11,12 @@ must serve blocks past the height. Every wait ends by the perturbation's deadlin
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import Any
 
 from node.upgrade import EXIT_UPGRADE_NEEDED
 from tests.e2e.harness import DENOM, NodeFailure, Wallet
 from tests.e2e.upgraded import upgraded_command
-from tests.runner.testbed import MIN_DEPOSIT, Member, Testbed
+from tests.runner.testbed import MIN_DEPOSIT, Testbed
 from vm.codec import codec_for, pack
 from vm.gov.msgs import MsgSubmitProposal, MsgVote
 from vm.gov.tally import VoteOption
@@ -69,14 +68,16 @@ def commit(testbed: Testbed, wallet: Wallet, message: MsgSubmitProposal | MsgVot
     return testbed.members[0].process.commit_tx(raw)
 
 
-def halt_and_restart(members: Sequence[Member], height: int, deadline: float) -> None:
-    """Every node stops for the upgrade; each starts again as the next release."""
+def halt_and_restart(testbed: Testbed, height: int, deadline: float) -> None:
+    """Every node stops for the upgrade; each starts again as the next release, on its host."""
+    members = testbed.members
     for member in members:
         code = member.process.wait_exit(remaining(deadline))
         if code != EXIT_UPGRADE_NEEDED:
             raise NodeFailure(f"{member.name} exited with {code}, not {EXIT_UPGRADE_NEEDED}, for the upgrade")
     for member in members:
-        member.process.command = upgraded_command(member.process.home.root, NAME)
+        upgraded = upgraded_command(member.process.home.root, NAME)
+        member.process.command = [*testbed.prefix(member.name), *upgraded]
         member.process.launch()
     for member in members:
         member.process.wait_started(height, remaining(deadline))

@@ -168,5 +168,23 @@ async def test_invalid_fetch_past_the_deadline(
         await fetch(f"http://127.0.0.1:{port}", provider.expected, tmp_path / "work", limits)
 
 
+async def test_invalid_fetch_from_a_provider_that_never_completes_the_connection(
+    provider: Provider, tmp_path: Path
+) -> None:
+    """A provider whose connections go unanswered (as behind a firewall dropping them) counts as
+    down after ``connect_timeout_s``, not the far longer wait between bytes."""
+    with socket.socket() as server, socket.socket() as queued:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)  # one connection waits to be accepted; the kernel drops further SYNs
+        queued.connect(server.getsockname())
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        limits = FetchLimits(attempts=2, first_backoff_s=0.01, connect_timeout_s=0.2, request_timeout_s=60)
+        with (
+            trio.fail_after(10),
+            pytest.raises(ProviderUnreachable, match="2 tries failed, the last: ConnectTimeout"),
+        ):
+            await fetch(url, provider.expected, tmp_path / "work", limits)
+
+
 async def _hold(stream: trio.SocketStream) -> None:
     await trio.sleep_forever()

@@ -77,7 +77,14 @@ class Market:
     async def check(self, nursery: trio.Nursery, work_dir: Path) -> Outcome:
         url = await start_server(nursery, self.outputs, OutputLimits(), self.inputs)
         return await trio.to_thread.run_sync(
-            check_assignment, self.assignment(), url, raw(self.member), work_dir, CONFIG, self.metrics
+            check_assignment,
+            self.assignment(),
+            url,
+            raw(self.member),
+            work_dir,
+            CONFIG,
+            self.metrics,
+            CONFIG.fetch_timeout_s,
         )
 
     def attest(self, outcome: Outcome) -> None:

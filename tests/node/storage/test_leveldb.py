@@ -46,6 +46,27 @@ def test_open_creates_and_reopens(tmp_path: Path) -> None:
     db.close()
 
 
+def memory_after_writes(path: Path, write_buffer_mib: int) -> int:
+    """LevelDB's own count of its memory after 3 MiB of writes: memtables and cached blocks."""
+    db = open_leveldb(path, cache_mib=8, write_buffer_mib=write_buffer_mib)
+    try:
+        for batch in range(48):
+            keys = (hashlib.sha256(b"%d:%d" % (batch, i)).digest() for i in range(64))
+            LevelDBKV(db).write(dict.fromkeys(keys, bytes(1024)))
+        return int(db.get_property(b"leveldb.approximate-memory-usage"))
+    finally:
+        db.close()
+
+
+def test_write_buffer_bounds_what_is_held_in_memory(tmp_path: Path) -> None:
+    """[storage] write_buffer_mib reaches LevelDB: with 1 MiB the 3 MiB written are mostly
+    flushed to tables; with 64 MiB they all stay in the memtable."""
+    small = memory_after_writes(tmp_path / "small", write_buffer_mib=1)
+    large = memory_after_writes(tmp_path / "large", write_buffer_mib=64)
+    assert large > 3 << 20
+    assert small < 2 << 20
+
+
 def test_invalid_open_of_a_locked_database(db: Any, tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="another depind process"):
         open_leveldb(tmp_path / "db")
