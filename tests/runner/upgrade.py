@@ -3,8 +3,8 @@ team would run one.
 
 Validator0's operator proposes ``MsgSoftwareUpgrade`` for a height past the end of the
 voting period, every validator's operator votes yes, and every node must stop after the
-block before that height with exit code 3 (docs/upgrades.md). Each is then started as
-the next release (tests/e2e/upgraded.py, whose migration for the upgrade runs once) and
+block before that height with exit code 3 (docs/upgrades.md). Each is then started, as
+soon as it stopped, as the next release (tests/e2e/upgraded.py, whose migration for the upgrade runs once) and
 must serve blocks past the height. Every wait ends by the perturbation's deadline.
 """
 
@@ -30,6 +30,7 @@ MARGIN_BLOCKS = 10  # between the proposal's tally and the plan's height
 GAS = 400_000
 FEE = 4_000
 MIN_WAIT_S = 1.0
+POLL_S = 0.2  # how often the nodes are looked at while they stop for the upgrade
 
 
 def propose_and_pass(testbed: Testbed) -> tuple[str, int]:
@@ -69,17 +70,26 @@ def commit(testbed: Testbed, wallet: Wallet, message: MsgSubmitProposal | MsgVot
 
 
 def halt_and_restart(testbed: Testbed, height: int, deadline: float) -> None:
-    """Every node stops for the upgrade; each starts again as the next release, on its host."""
-    members = testbed.members
-    for member in members:
-        code = member.process.wait_exit(remaining(deadline))
-        if code != EXIT_UPGRADE_NEEDED:
-            raise NodeFailure(f"{member.name} exited with {code}, not {EXIT_UPGRADE_NEEDED}, for the upgrade")
-    for member in members:
-        upgraded = upgraded_command(member.process.home.root, NAME)
-        member.process.command = [*testbed.prefix(member.name), *upgraded]
-        member.process.launch()
-    for member in members:
+    """Each node stops for the upgrade and starts again as the next release, on its host, as a
+    process supervisor (cosmovisor) does it: each as soon as it exits. A node a block behind
+    when the others stopped reaches the upgrade height only once upgraded peers serve it that
+    block, so none may wait for all the others to stop first."""
+    waiting = list(testbed.members)
+    while waiting:
+        for member in [m for m in waiting if not m.process.is_running()]:
+            code = member.process.wait_exit(MIN_WAIT_S)
+            if code != EXIT_UPGRADE_NEEDED:
+                expected = EXIT_UPGRADE_NEEDED
+                raise NodeFailure(f"{member.name} exited with {code}, not {expected}, for the upgrade")
+            upgraded = upgraded_command(member.process.home.root, NAME)
+            member.process.command = [*testbed.prefix(member.name), *upgraded]
+            member.process.launch()
+            waiting.remove(member)
+        if waiting and time.monotonic() > deadline:
+            late = ", ".join(m.name for m in waiting)
+            raise NodeFailure(f"{late} did not stop for the upgrade at height {height} in time")
+        time.sleep(POLL_S)
+    for member in testbed.members:
         member.process.wait_started(height, remaining(deadline))
 
 
