@@ -33,6 +33,7 @@ from node import config as node_config
 from node.beacon import ValidatorOnions
 from node.config import Config
 from node.events import EventBus
+from node.gc_schedule import collect_periodically
 from node.home import Home, HomeError
 from node.mempool import Mempool, MempoolConfig
 from node.metrics.registry import NodeMetrics, open_metrics
@@ -232,6 +233,7 @@ class Node:
     async def run(self, *, task_status: TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         verifier = self._verifier()
         async with trio.open_nursery() as nursery:
+            await nursery.start(collect_periodically)
             await nursery.start(serve_metrics, self)
             if self.is_solo():
                 await nursery.start(serve, self)

@@ -11,7 +11,7 @@ had no covering test, and the score (killed + timed out over all), then the surv
 name; `mutmut show NAME` in the group's scratch copy prints one's diff. docs/reliability.md
 ("Mutation testing") records the scores and why each remaining survivor is equivalent.
 
-    uv run python scripts/mutation.py [--group vm|consensus|gpu] [--keep]
+    uv run python scripts/mutation.py [--group NAME]... [--keep]
 """
 
 import argparse
@@ -47,6 +47,37 @@ GROUPS = {
             "tests/consensus/tendermint/test_votes.py",
         ),
     ),
+    "vm-bank": Group(
+        modules=("vm/bank/keeper.py", "vm/bank/msgs.py"),
+        tests=(
+            "tests/vm/bank/test_send.py",
+            "tests/vm/bank/test_multi_send.py",
+            "tests/vm/bank/test_supply.py",
+            "tests/vm/bank/test_keeper.py",
+            "tests/vm/bank/test_msgs.py",
+        ),
+    ),
+    "vm-tx": Group(
+        modules=("vm/tx.py", "vm/auth/ante.py"),
+        tests=("tests/vm/test_tx.py", "tests/vm/auth/test_ante.py"),
+    ),
+    "vm-staking": Group(
+        modules=("vm/staking/delegation.py", "vm/staking/slash.py", "vm/staking/validator_set.py"),
+        tests=(
+            "tests/vm/staking/test_delegations.py",
+            "tests/vm/staking/test_redelegations.py",
+            "tests/vm/staking/test_slash.py",
+            "tests/vm/staking/test_validator_set.py",
+        ),
+    ),
+    "engine": Group(
+        modules=("consensus/tendermint/state.py", "consensus/tendermint/evidence.py"),
+        tests=(
+            "tests/consensus/tendermint/test_state.py",
+            "tests/consensus/tendermint/test_bft_time.py",
+            "tests/consensus/tendermint/test_evidence.py",
+        ),
+    ),
     "gpu": Group(
         modules=("gpu/onchain.py", "gpu/challenge.py"),
         tests=("tests/gpu/test_onchain.py", "tests/gpu/test_challenge.py"),
@@ -55,6 +86,17 @@ GROUPS = {
         ),
     ),
 }
+
+# mutmut runs each mutant's tests in a fork of a process that has run them all once, so the
+# cached module registry's keepers were built before any mutant was chosen: a mutant of a
+# keeper's constructor would never run. Each forked session builds its own.
+FRESH_REGISTRY = """
+
+def pytest_sessionstart(session):
+    from vm.modules import default_registry
+
+    default_registry.cache_clear()
+"""
 
 # mutmut's names for outcomes, as `mutmut results --all true` prints them.
 KILLED, SURVIVED, TIMEOUT, NO_TESTS = "killed", "survived", "timeout", "no tests"
@@ -101,6 +143,8 @@ def run_group(name: str, group: Group) -> dict[str, str]:
     copy_checkout(scratch)
     with (scratch / "pyproject.toml").open("a") as pyproject:
         pyproject.write(mutmut_config(group))
+    with (scratch / "tests" / "conftest.py").open("a") as conftest:
+        conftest.write(FRESH_REGISTRY)
     mutmut = ["nice", "-n", "19", sys.executable, "-m", "mutmut"]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     subprocess.run([*mutmut, "run", "--max-children", "1"], cwd=scratch, env=env, check=True)

@@ -71,6 +71,7 @@ from vm.app import App
 from vm.auth.msgs import MsgUpdateParams as AuthUpdateParams
 from vm.bank.msgs import Input, MsgMultiSend, MsgSend, Output
 from vm.bank.msgs import MsgUpdateParams as BankUpdateParams
+from vm.codec import codec_for
 from vm.consensus_params.msgs import MsgUpdateParams as ConsensusUpdateParams
 from vm.crypto import SECP256K1_N
 from vm.dec import parse as parse_dec
@@ -85,6 +86,7 @@ from vm.provider.msgs import MsgUpdateParams as ProviderUpdateParams
 from vm.tx import (
     MAX_MESSAGES,
     MAX_TX_BYTES,
+    AuthInfo,
     Fee,
     SignMode,
     Tx,
@@ -159,10 +161,13 @@ def packed(message: Any) -> AnyPb:
     return AnyPb(type_url="/" + message.DESCRIPTOR.full_name, value=message.SerializeToString())
 
 
-def rejects(data: bytes, code: int, codespace: str = "sdk") -> InvalidTx:
+def rejects(data: bytes, code: int, log: str | None = None) -> InvalidTx:
+    """Decoding ``data`` fails with ``code``, and with ``log`` where given (what the sender reads)."""
     with pytest.raises(InvalidTx) as caught:
         decode_tx(data, default_registry())
-    assert (caught.value.codespace, caught.value.code) == (codespace, code), caught.value.log
+    assert (caught.value.codespace, caught.value.code) == ("sdk", code), caught.value.log
+    if log is not None:
+        assert caught.value.log == log
     return caught.value
 
 
@@ -241,6 +246,30 @@ EVERY_MESSAGE: list[Msg] = [
 
 def test_every_registered_message_type_is_covered() -> None:
     assert {type(m) for m in EVERY_MESSAGE} == set(default_registry().message_types)
+
+
+def map_fields(descriptor: Any, seen: set[str]) -> list[str]:
+    """The map fields of a protobuf message type and of every message type inside it."""
+    if descriptor.full_name in seen:
+        return []
+    seen.add(descriptor.full_name)
+    found = []
+    for field in descriptor.fields:
+        if field.message_type is not None:
+            if field.message_type.GetOptions().map_entry:
+                found.append(f"{descriptor.full_name}.{field.name}")
+            found += map_fields(field.message_type, seen)
+    return found
+
+
+def test_no_tx_part_has_a_map_field() -> None:
+    """The canonical-encoding check and the sign bytes re-encode a tx; protobuf orders only map
+    entries differently with and without ``deterministic``, so that flag changes no tx's bytes
+    while no part of a tx is a map."""
+    seen: set[str] = set()
+    protos = [tx_pb2.TxBody, tx_pb2.AuthInfo, *(codec_for(t).proto for t in default_registry().message_types)]
+    assert [name for proto in protos for name in map_fields(proto.DESCRIPTOR, seen)] == []
+    assert len(seen) > 60
 
 
 @pytest.mark.parametrize("mode", list(SignMode))
@@ -425,12 +454,21 @@ def test_invalid_tx_raw_unknown_field() -> None:
 
 
 def test_invalid_trailing_bytes() -> None:
-    rejects(encode_tx_raw(valid_tx().raw) + b"\x00", 2)
+    data = encode_tx_raw(valid_tx().raw) + b"\x00"
+    rejects(data, 2, f"TxRaw: field number 0 at byte {len(data) - 1}: tx parse error")
+
+
+def test_invalid_empty_bytes() -> None:
+    rejects(b"", 2, "tx bytes are empty: tx parse error")
 
 
 def test_invalid_tx_body_unknown_field() -> None:
     raw = valid_tx().raw
-    rejects(encode_tx_raw(raw._replace(body_bytes=raw.body_bytes + UNKNOWN_99)), 2)
+    rejects(
+        encode_tx_raw(raw._replace(body_bytes=raw.body_bytes + UNKNOWN_99)),
+        2,
+        "unknown field 99 in cosmos.tx.v1beta1.TxBody: tx parse error",
+    )
 
 
 def test_invalid_auth_info_unknown_field() -> None:
@@ -447,7 +485,11 @@ def test_invalid_message_unknown_field() -> None:
 def test_invalid_pubkey_unknown_field() -> None:
     body, auth = parts(valid_tx())
     auth.signer_infos[0].public_key.value += UNKNOWN_99
-    rejects(assemble(body, auth), 8)
+    rejects(
+        assemble(body, auth),
+        8,
+        "expected PubKey{key: 33-byte compressed key} in its one encoding: invalid pubkey",
+    )
 
 
 def test_invalid_unknown_message_type() -> None:
@@ -466,7 +508,7 @@ def test_invalid_known_message_of_an_unregistered_type() -> None:
 def test_invalid_zero_messages() -> None:
     body, auth = parts(valid_tx())
     del body.messages[:]
-    rejects(assemble(body, auth), 18)
+    rejects(assemble(body, auth), 18, "a tx carries 1 to 64 messages, not 0: invalid request")
 
 
 def test_max_messages_is_inclusive() -> None:
@@ -480,25 +522,34 @@ def test_max_messages_is_inclusive() -> None:
 def test_invalid_two_signer_infos() -> None:
     body, auth = parts(valid_tx())
     auth.signer_infos.append(auth.signer_infos[0])
-    rejects(assemble(body, auth, [ANY_SIGNATURE] * 2), 14)
+    rejects(
+        assemble(body, auth, [ANY_SIGNATURE] * 2),
+        14,
+        "one signer per tx; this one has 2: maximum number of signatures exceeded",
+    )
 
 
 @pytest.mark.parametrize("count", [0, 2])
 def test_invalid_signature_count(count: int) -> None:
     body, auth = parts(valid_tx())
-    rejects(assemble(body, auth, [ANY_SIGNATURE] * count), 4)
+    log = f"wrong number of signatures; expected 1, got {count}: unauthorized"
+    rejects(assemble(body, auth, [ANY_SIGNATURE] * count), 4, log)
 
 
 def test_invalid_no_signer_info() -> None:
     body, auth = parts(valid_tx())
     del auth.signer_infos[:]
-    rejects(assemble(body, auth, []), 15)
+    rejects(assemble(body, auth, []), 15, "the tx has no signer info: no signatures supplied")
 
 
 def test_invalid_multisig_mode_info() -> None:
     body, auth = parts(valid_tx())
     auth.signer_infos[0].mode_info.multi.mode_infos.add().single.mode = signing_pb2.SIGN_MODE_DIRECT
-    rejects(assemble(body, auth), 37)
+    rejects(
+        assemble(body, auth),
+        37,
+        "only single-key signatures are supported (no multisig): feature not supported",
+    )
 
 
 @pytest.mark.parametrize(
@@ -514,33 +565,37 @@ def test_invalid_multisig_mode_info() -> None:
 def test_invalid_sign_mode(mode: int) -> None:
     body, auth = parts(valid_tx())
     auth.signer_infos[0].mode_info.single.mode = mode
-    rejects(assemble(body, auth), 37)
+    name = signing_pb2.SignMode.Name(mode) if mode != 12345 else "12345"
+    log = f"sign mode {name}; use SIGN_MODE_DIRECT or SIGN_MODE_LEGACY_AMINO_JSON: feature not supported"
+    rejects(assemble(body, auth), 37, log)
 
 
 def test_invalid_fee_granter() -> None:
     body, auth = parts(valid_tx())
     auth.fee.granter = BOB.address
-    rejects(assemble(body, auth), 37)
+    rejects(assemble(body, auth), 37, "fee grants are not supported: feature not supported")
 
 
 def test_invalid_tip() -> None:
     body, auth = parts(valid_tx())
     auth.tip.amount.add(denom=DENOM, amount="1")
     auth.tip.tipper = ALICE.address
-    rejects(assemble(body, auth), 37)
+    rejects(assemble(body, auth), 37, "tips are not supported: feature not supported")
 
 
 def test_invalid_extension_options() -> None:
     body, auth = parts(valid_tx())
     body.extension_options.append(packed(keys_pb2.PubKey(key=ALICE.public_key)))
-    rejects(assemble(body, auth), 31)
+    log = "unknown extension option /cosmos.crypto.secp256k1.PubKey: unknown extension options"
+    rejects(assemble(body, auth), 31, log)
 
 
 @pytest.mark.parametrize("url", ["/cosmos.crypto.ed25519.PubKey", "/cosmos.crypto.secp256r1.PubKey", ""])
 def test_invalid_pubkey_type_url(url: str) -> None:
     body, auth = parts(valid_tx())
     auth.signer_infos[0].public_key.type_url = url
-    rejects(assemble(body, auth), 8)
+    log = f"public key type {url!r}; expected /cosmos.crypto.secp256k1.PubKey: invalid pubkey"
+    rejects(assemble(body, auth), 8, log)
 
 
 AMOUNTS = ["007", "00", "-5", "-0", "+5", "1e3", "0x5", " 5", "5 ", "", "\uff15", str(2**63)]
@@ -598,7 +653,8 @@ def test_invalid_integer_out_of_range(memory_mib: int) -> None:
 
 
 def test_invalid_oversize_before_parsing() -> None:
-    rejects(b"\xff" * (MAX_TX_BYTES + 1), 21)  # not a TxRaw at all: the size is checked first
+    too_large = f"{MAX_TX_BYTES + 1} bytes; the limit is {MAX_TX_BYTES}: tx too large"
+    rejects(b"\xff" * (MAX_TX_BYTES + 1), 21, too_large)  # not a TxRaw at all: the size is checked first
     rejects(b"\xff" * MAX_TX_BYTES, 2)
 
 
@@ -732,7 +788,7 @@ def test_invalid_amino_tx_not_canonically_encoded(part: str) -> None:
     assert (raw.body_bytes, raw.auth_info_bytes) != amino_draft().raw[:2]
     signature = ALICE.sign(sign_bytes(amino_draft(), CHAIN_ID, 0, 0))  # valid over the sign doc
     data = encode_tx_raw(raw._replace(signatures=(signature,)))
-    rejects(data, 2)
+    rejects(data, 2, "an Amino JSON signed tx must be canonically encoded: tx parse error")
     app = new_app()
     assert_code(deliver(app, data), 2)
     assert_code(deliver(app, signed(amino_draft(), signature)), 0)  # the canonical bytes pass
@@ -806,6 +862,22 @@ def test_invalid_amino_tx_without_an_amino_json_form(path: str) -> None:
     result = app.check_tx(data, keep=False) if path == "check_tx" else deliver(app, data)
     # A typed rejection, before or at the signature check (the SDK answers 4 there).
     assert (result.codespace, result.code) in {("sdk", 2), ("sdk", 4)}, result.log
+    why = "cosmos.bank.v1beta1.MsgUpdateParams.params: dont_omitempty on an unset message"
+    rejects(data, 2, f"no Amino JSON form: {why}: tx parse error")
+
+
+def test_an_unsigned_tx_is_a_draft_to_sign() -> None:
+    message = send(ALICE, BOB, 5)
+    tx = unsigned_tx([message], pubkey=None, sequence=3, fee=Fee(coins(FEE), GAS))
+    assert (tx.signature, tx.raw.signatures, tx.body.messages) == (b"", (), [message])
+    assert tx.auth_info == AuthInfo(None, 3, SignMode.DIRECT, Fee(coins(FEE), GAS))
+
+
+def test_a_draft_with_a_fee_granter_is_refused() -> None:
+    tx = unsigned_tx(
+        [send(ALICE, BOB, 5)], pubkey=None, sequence=0, fee=Fee(coins(FEE), GAS, "", BOB.address)
+    )
+    rejects(signed(tx, ANY_SIGNATURE), 37, "fee grants are not supported: feature not supported")
 
 
 # -- simulate ----------------------------------------------------------------------------------
@@ -820,6 +892,8 @@ def test_simulate_without_signer_info_or_signature() -> None:
     result = app.simulate(data)
     assert_code(result, 0)
     assert result.gas_used > 0
+    auth.fee.payer = BOB.address  # the probe's fee is still checked: the signer pays
+    assert_code(app.simulate(assemble(body, auth, [])), 18)
 
 
 def test_simulate_unspecified_mode_without_pubkey() -> None:

@@ -3,10 +3,15 @@ checks, and the rule that a tx whose messages fail still pays its fee."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from typing import Any
+
 import msgspec
 import pytest
 
 from genesis.schema import AuthParams
+from node.keys.hd import PrivateKey
 from tests.vm.helpers import (
     ALICE,
     AUTH,
@@ -319,13 +324,13 @@ def test_failed_tx_does_not_disturb_the_next_tx_in_the_block() -> None:
 # -- modes --------------------------------------------------------------------------------
 
 
-def run_in_mode(app: App, tx: Tx, mode: Mode) -> CacheStore:
+def run_in_mode(app: App, tx: Tx, mode: Mode, signer: PrivateKey = ALICE) -> CacheStore:
     data = encode(tx)
     meter = GasMeter(tx.auth_info.fee.gas_limit)
     store = CacheStore(app.state.values)
     env = BlockEnv(CHAIN_ID, 1, 0, b"", b"")
     ante = new_app().pipeline.ante
-    ante.run(Context(GasStore(store, meter), env, meter), tx, len(data), raw(ALICE), mode)
+    ante.run(Context(GasStore(store, meter), env, meter), tx, len(data), raw(signer), mode)
     return store
 
 
@@ -373,3 +378,108 @@ def test_vector_fee_is_exactly_the_minimum() -> None:
     """FEE and GAS, used by every vector, sit on the boundary test_invalid_fee_below_minimum probes."""
     assert coins(FEE) == [Coin(AuthParams().fee_denom, FEE)]
     assert required_fee(AuthParams(), GAS) == FEE
+
+
+# -- what a refusal says ------------------------------------------------------------------
+
+
+def refusal_log(app: App, tx: bytes) -> str:
+    result = app.check_tx(tx, keep=False)
+    assert result.code != 0
+    return result.log
+
+
+def alice_sends(app: App, **options: Any) -> bytes:
+    return signed(app, ALICE, [send(ALICE, BOB, 1)], **options)
+
+
+REFUSALS: list[tuple[Callable[[App], bytes], str]] = [
+    (lambda app: alice_sends(app, memo="m" * 257), "257 characters; the limit is 256: memo too large"),
+    (lambda app: alice_sends(app, gas=0, fee=0), "gas limit must be positive: invalid gas limit"),
+    (lambda app: alice_sends(app, fee=[Coin(DENOM, 0)]), "fee must be positive, got 0udepin: invalid coins"),
+    (
+        lambda app: signed(app, ALICE, [send(ALICE, BOB, 1), send(BOB, ALICE, 1)]),
+        f"a tx has one signer: {ALICE.address}, not also {BOB.address}: tx intended signer does not match "
+        "the given signer",
+    ),
+    (
+        lambda app: sign_tx(ALICE, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], pubkey=b"\x04" * 33),
+        "expected a 33-byte compressed secp256k1 key: invalid pubkey",
+    ),
+    (
+        lambda app: sign_tx(ALICE, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], pubkey=BOB.public_key),
+        f"the public key is not {ALICE.address}'s: invalid pubkey",
+    ),
+    (
+        lambda app: rewrite(alice_sends(app), auth_fee={"payer": BOB.address}),
+        f"the fee payer must be the tx's signer {ALICE.address}: invalid request",
+    ),
+    (
+        lambda app: alice_sends(app, fee=1),
+        f"got 1{DENOM}, required at least {FEE}{DENOM}: insufficient fee",
+    ),
+    (
+        lambda app: sign_tx(STRANGER, CHAIN_ID, 0, 0, [send(STRANGER, BOB, 1)]),
+        f"account {STRANGER.address} does not exist; fund it first: unauthorized",
+    ),
+    (
+        lambda app: alice_sends(app, sequence=5),
+        "account sequence mismatch, expected 0, got 5: incorrect account sequence",
+    ),
+    (
+        lambda app: sign_tx(ALICE, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], omit_pubkey=True),
+        "the account has no public key yet: its first tx must carry one: invalid pubkey",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "log"), REFUSALS)
+def test_a_refusal_says_why(make: Callable[[App], bytes], log: str) -> None:
+    app = new_app()
+    assert refusal_log(app, make(app)) == log
+
+
+def test_an_expired_tx_names_both_heights() -> None:
+    app = new_app()
+    expired = alice_sends(app, timeout_height=1)
+    apply_block(app, [])
+    assert refusal_log(app, expired) == "block height 2 is past the tx's timeout height 1: tx timeout height"
+
+
+def out_of_gas_log(app: App, gas: int) -> str:
+    return refusal_log(app, alice_sends(app, gas=gas, fee=gas))  # 4-digit gas: one tx size
+
+
+def test_ante_gas_is_the_size_then_the_signature() -> None:
+    app = new_app(make_genesis(auth_params=AuthParams(min_gas_price_numerator=0)))
+    log = out_of_gas_log(app, 2_000)
+    found = re.fullmatch(r"out of gas in location: tx size; gasWanted: 2000, gasUsed: (\d+): out of gas", log)
+    assert found is not None, log
+    size_cost = int(found[1])  # the params read, then 10 gas a byte
+    assert size_cost > AuthParams().tx_size_cost_per_byte * 300
+    assert "location: tx size;" in out_of_gas_log(app, size_cost - 1)
+    short = size_cost + AuthParams().sig_verify_cost_secp256k1 - 1
+    assert out_of_gas_log(app, short).startswith("out of gas in location: signature verification; ")
+
+
+def test_without_a_fee_nothing_is_charged_but_a_simulation_pays_one_unit() -> None:
+    app = new_app(make_genesis(auth_params=AuthParams(min_gas_price_numerator=0)))
+    free = make_tx(ALICE, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], fee=0)
+    assert balance_of(run_in_mode(app, free, Mode.DELIVER), FEE_COLLECTOR) == 0
+    assert balance_of(run_in_mode(app, free, Mode.SIMULATE), FEE_COLLECTOR) == 1
+    paid = make_tx(ALICE, CHAIN_ID, 0, 0, [send(ALICE, BOB, 1)], fee=7)
+    assert balance_of(run_in_mode(app, paid, Mode.SIMULATE), FEE_COLLECTOR) == 7
+
+
+def test_a_gentx_is_signed_for_account_number_0() -> None:
+    app = new_app()
+    assert account_of(app, BOB).account_number != 0
+    gentx = make_tx(BOB, CHAIN_ID, 0, 0, [send(BOB, ALICE, 1)])
+    store = run_in_mode(app, gentx, Mode.GENESIS, BOB)
+    assert AUTH.get_account(store, raw(BOB)) == Account(
+        raw(BOB), account_of(app, BOB).account_number, 1, BOB.public_key
+    )
+    numbered = make_tx(BOB, CHAIN_ID, account_of(app, BOB).account_number, 0, [send(BOB, ALICE, 1)])
+    with pytest.raises(InvalidTx) as caught:
+        run_in_mode(app, numbered, Mode.GENESIS, BOB)
+    assert caught.value.code == 4
