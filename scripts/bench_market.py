@@ -55,7 +55,7 @@ from itertools import islice
 from consensus.abci import CommitInfo
 from genesis.market import MarketGenesis, MarketParams
 from genesis.schema import GenesisDoc, StakingGenesis, StakingParams, app_state
-from node.cli.node_cmds import tune_gc
+from node.gc_schedule import tune_gc
 from node.storage.leveldb import LevelDBKV, cached, open_leveldb
 from vm.app import App
 from vm.bank.keeper import BankKeeper

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from consensus.abci import CommitInfo, VoteInfo
 from genesis.schema import GenesisDoc, StakingGenesis, StakingParams, app_state
-from node.cli.node_cmds import tune_gc
+from node.gc_schedule import tune_gc
 from node.storage.leveldb import LevelDBKV, open_leveldb
 from vm.app import App
 from vm.auth.ante import FEE_COLLECTOR_NAME

@@ -87,12 +87,13 @@ GROUPS = {
     ),
 }
 
-# mutmut runs each mutant's tests in a fork of a process that has run them all once, so the
-# cached module registry's keepers were built before any mutant was chosen: a mutant of a
-# keeper's constructor would never run. Each forked session builds its own.
+# The module registry is cached for the whole process, so its keepers are built by whichever test
+# asks first: mutmut would tie a keeper's constructor to that one test, and in the forks that run
+# each mutant's tests the registry built before the fork would hide the mutant. Each test builds
+# its own.
 FRESH_REGISTRY = """
 
-def pytest_sessionstart(session):
+def pytest_runtest_setup(item):
     from vm.modules import default_registry
 
     default_registry.cache_clear()

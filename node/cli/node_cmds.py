@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 from pathlib import Path
@@ -104,22 +103,14 @@ def start(home: Path, unsafe_skip_upgrades: tuple[int, ...]) -> None:
     run_node(node)
 
 
-GC_THRESHOLDS = (50_000, 20, 20)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def tune_gc() -> None:
-    """Collect less often: a node allocates many short-lived objects per tx and keeps large
-    long-lived ones (caches, the state tree's top levels) that every full collection would
-    scan again. What is alive after start-up is frozen out of collections altogether."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def run_node(node: Node) -> None:
     """Log to stderr at the configured level and run ``node`` until a signal stops it."""
     import trio
+
+    from node.gc_schedule import tune_gc
 
     logging.basicConfig(
         level=node.config.log_level.upper(),

@@ -479,7 +479,8 @@ def test_invalid_auth_info_unknown_field() -> None:
 def test_invalid_message_unknown_field() -> None:
     body, auth = parts(valid_tx())
     body.messages[0].value += UNKNOWN_99
-    rejects(assemble(body, auth), 2)
+    log = "/cosmos.bank.v1beta1.MsgSend: unknown field 99 in cosmos.bank.v1beta1.MsgSend: tx parse error"
+    rejects(assemble(body, auth), 2, log)
 
 
 def test_invalid_pubkey_unknown_field() -> None:

@@ -483,3 +483,11 @@ def test_a_gentx_is_signed_for_account_number_0() -> None:
     with pytest.raises(InvalidTx) as caught:
         run_in_mode(app, numbered, Mode.GENESIS, BOB)
     assert caught.value.code == 4
+
+
+def test_a_gentx_is_signed_for_the_account_sequence() -> None:
+    app = new_app()
+    assert_code(deliver(app, signed(app, BOB, [send(BOB, ALICE, 1)])), 0)
+    gentx = make_tx(BOB, CHAIN_ID, 0, 1, [send(BOB, ALICE, 1)])
+    account = AUTH.get_account(run_in_mode(app, gentx, Mode.GENESIS, BOB), raw(BOB))
+    assert account is not None and account.sequence == 2

@@ -83,6 +83,8 @@ def test_transfers_between_users_and_module_accounts(chain: tuple[BankKeeper, Ca
     ):
         bank.send_from_module(store, DISTRIBUTION, raw(BOB), [Coin(DENOM, 13)])
     assert bank.module_address(DISTRIBUTION) == module_address(DISTRIBUTION)
+    with refused(LookupError, "no module account 'nope' is registered"):
+        bank.module_address("nope")
     assert bank.is_blocked(module_address(GOV)) and not bank.is_blocked(raw(BOB))
     assert supply_invariant(bank, store) is None
 
