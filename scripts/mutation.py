@@ -68,6 +68,7 @@ GROUPS = {
             "tests/vm/staking/test_redelegations.py",
             "tests/vm/staking/test_slash.py",
             "tests/vm/staking/test_validator_set.py",
+            "tests/vm/staking/test_hooks.py",
         ),
     ),
     "engine": Group(

@@ -53,7 +53,7 @@ from vm.crypto import SECP256K1_N
 from vm.errors import InvalidTx
 from vm.gas import GasMeter
 from vm.store.cache import CacheStore, GasStore
-from vm.tx import Tx
+from vm.tx import SignMode, Tx
 from vm.types import Address, Coin, format_address
 
 
@@ -488,6 +488,7 @@ def test_a_gentx_is_signed_for_account_number_0() -> None:
 def test_a_gentx_is_signed_for_the_account_sequence() -> None:
     app = new_app()
     assert_code(deliver(app, signed(app, BOB, [send(BOB, ALICE, 1)])), 0)
-    gentx = make_tx(BOB, CHAIN_ID, 0, 1, [send(BOB, ALICE, 1)])
+    # Amino JSON: its sign document names the sequence (a direct one has it in the auth info).
+    gentx = make_tx(BOB, CHAIN_ID, 0, 1, [send(BOB, ALICE, 1)], mode=SignMode.LEGACY_AMINO_JSON)
     account = AUTH.get_account(run_in_mode(app, gentx, Mode.GENESIS, BOB), raw(BOB))
     assert account is not None and account.sequence == 2

@@ -167,3 +167,67 @@ def test_invalid_jail_and_unjail() -> None:
     with pytest.raises(InvalidTx) as twice:
         chain.keeper.jail(chain.ctx(), cons(chain))
     assert twice.value.code == 7
+
+
+def test_each_unbonding_entry_from_the_infraction_height_on_pays() -> None:
+    chain = staked()
+    chain.run(undelegate(BOB, ALICE, 10))  # before the infraction: does not pay
+    chain.end_block()
+    infraction = chain.height  # Alice's power is 190
+    chain.run(undelegate(BOB, ALICE, 20))  # at the infraction's height: pays
+    chain.end_block()
+    chain.run(undelegate(BOB, ALICE, 30))  # after it: pays
+    supply = chain.supply()
+    burnt = chain.keeper.slash(chain.ctx(), cons(chain), infraction, 190, TENTH)
+    # 19 owed: the entries pay 2 and 3, the validator the other 14.
+    assert burnt == 14
+    bob = chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE))
+    assert bob is not None and [(e.initial_balance, e.balance) for e in bob.entries] == [
+        (10, 10),
+        (20, 18),
+        (30, 27),
+    ]
+    assert chain.validator(ALICE).tokens == 140 - 14
+    assert (chain.bonded_pool(), chain.not_bonded_pool()) == (126, 55)
+    assert chain.supply() == supply - 19
+    assert chain.broken() == []
+
+
+def test_each_redelegation_entry_from_the_infraction_height_on_pays() -> None:
+    chain = staked()
+    chain.run(create_validator(DAVE, 100))
+    chain.run(redelegate(BOB, ALICE, DAVE, 20))  # before the infraction: does not pay
+    chain.end_block()
+    infraction = chain.height  # Alice's power is 180
+    chain.run(redelegate(BOB, ALICE, DAVE, 10))  # at the infraction's height: 1 share pays
+    chain.end_block()
+    chain.run(redelegate(BOB, ALICE, DAVE, 30))  # after it: 3 shares pay
+    supply = chain.supply()
+    burnt = chain.keeper.slash(chain.ctx(), cons(chain), infraction, 180, TENTH)
+    # 18 owed: the redelegations 1 + 3 at Dave, the validator the other 14.
+    assert burnt == 14
+    bob_at_dave = chain.delegation(BOB, DAVE)
+    assert bob_at_dave is not None and bob_at_dave.shares == dec.from_int(60 - 4)
+    assert chain.validator(DAVE).tokens == 160 - 4
+    assert chain.validator(ALICE).tokens == 140 - 14
+    assert chain.bonded_pool() == 126 + 156
+    assert chain.supply() == supply - 18
+    assert chain.broken() == []
+
+
+def test_a_zero_fraction_burns_nothing() -> None:
+    chain = staked()
+    supply = chain.supply()
+    assert chain.keeper.slash(chain.ctx(), cons(chain), chain.height, 200, dec.from_int(0)) == 0
+    assert chain.supply() == supply and chain.validator(ALICE).tokens == 200
+
+
+def test_an_unbonding_validator_is_slashed_from_the_not_bonded_pool() -> None:
+    chain = staked()
+    chain.keeper.jail(chain.ctx(), cons(chain))
+    chain.end_block()  # jailed: leaves the set and begins unbonding
+    assert chain.validator(ALICE).is_unbonding()
+    pools = (chain.bonded_pool(), chain.not_bonded_pool())
+    assert chain.keeper.slash(chain.ctx(), cons(chain), chain.height, 200, TENTH) == 20
+    assert (chain.bonded_pool(), chain.not_bonded_pool()) == (pools[0], pools[1] - 20)
+    assert chain.broken() == []
