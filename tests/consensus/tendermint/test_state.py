@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import msgspec
 import pytest
 
 from consensus.bfttime import MIN_BLOCK_INTERVAL_NS
@@ -28,7 +29,7 @@ from consensus.tendermint.messages import (
     VoteMsg,
     block_id,
 )
-from consensus.tendermint.state import VOTE_CATCHUP_ROUNDS, RoundStateMachine
+from consensus.tendermint.state import KNOWN, NEW, VOTE_CATCHUP_ROUNDS, Admission, RoundStateMachine, Verdict
 from consensus.types import ZERO_BLOCK_ID, Block, BlockIDFlag, Vote, VoteType
 from consensus.validators import ValidatorSet
 from tests.consensus.tendermint.support import (
@@ -186,6 +187,24 @@ def test_proposer_rotates_by_weighted_round_robin() -> None:
     assert [chosen.count(key.address) for key in keys] == [6, 4, 2]
 
 
+def test_the_proposer_of_a_round_not_started_follows_the_latest_round_known() -> None:
+    node = Node(bystander(0, 1))
+    node.start()
+    fail_round(node, 0)
+    fail_round(node, 1)
+    assert node.machine.state.round == 2 and len(node.machine.state.proposers) > 2
+    assert node.machine.proposer(9) == VALIDATORS.increment_priority(9).proposer().address
+
+
+def test_a_height_starts_once_and_with_voting_power() -> None:
+    machine = RoundStateMachine(CHAIN_ID, None, lambda h, r: V, is_valid_block, verify, now=lambda: NOW_NS)
+    with pytest.raises(ValueError, match=r"^no voting power at height 1$"):
+        machine.start(1, ValidatorSet.from_keys([]))
+    machine.start(1, validator_set(KEYS[:1], [1]))  # one unit of power is enough
+    with pytest.raises(ValueError, match=r"^cannot start height 1 at height 1$"):
+        machine.start(1, VALIDATORS)
+
+
 def test_next_round_proposer_proposes_after_precommit_timeout() -> None:
     assert proposer_key(1) is not proposer_key(0)
     node = Node(proposer_key(1))
@@ -336,6 +355,23 @@ def test_pol_older_than_the_lock_does_not_unlock() -> None:
     fail_round(node, 1)
     outputs = node.feed(signed_proposal(proposer_key(2), 1, 2, W, pol_round=0))
     assert voted(outputs, VoteType.PREVOTE) == [None]
+
+
+def test_a_pol_older_than_the_lock_for_the_locked_value_gets_a_prevote() -> None:
+    """Locked on V in round 1; V proposed again with vr = 0 < lockedRound: line 29 accepts it
+    because it is the locked value."""
+    node = Node(bystander(0, 1, 2))
+    node.start()
+    node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
+    node.feed(votes_by(others(node.me), VoteType.PREVOTE, 0, V))
+    node.feed(TimeoutEvent(Step.PREVOTE, 1, 0))
+    fail_round(node, 0)
+    node.feed(signed_proposal(proposer_key(1), 1, 1, V))
+    node.feed(votes_by(others(node.me), VoteType.PREVOTE, 1, V))
+    assert node.machine.state.locked_round == 1
+    fail_round(node, 1)
+    outputs = node.feed(signed_proposal(proposer_key(2), 1, 2, V, pol_round=0))
+    assert voted(outputs, VoteType.PREVOTE) == [block_id(V)]
 
 
 def test_relock_on_a_newer_polka_in_the_current_round() -> None:
@@ -709,3 +745,73 @@ def test_a_validator_opens_at_most_the_catch_up_rounds_past_the_next() -> None:
     rounds = node.machine.state.votes.rounds_of(signer.address)
     assert sorted(r for r in rounds if r > 1) == list(range(2, 2 + VOTE_CATCHUP_ROUNDS))
     assert len(node.machine.messages()) < 50
+
+
+def test_admission_says_what_a_message_is_and_why() -> None:
+    node = Node(bystander(0))
+    admit = node.machine.admit
+    proposal = signed_proposal(proposer_key(0), 1, 0, V)
+    ignored, invalid = Admission.IGNORED, Admission.INVALID
+    assert admit(proposal) == Verdict(ignored, "no height started")
+    assert node.machine.admit_proposal(proposal.proposal) == Verdict(ignored, "no height started")
+    node.start()
+    assert admit(proposal) == NEW
+    assert admit(signed_proposal(proposer_key(0), 2, 0, V)) == Verdict(ignored, "a proposal for height 2")
+    assert admit(signed_proposal(proposer_key(1), 1, 1, V)) == NEW  # the next round is open
+    assert admit(signed_proposal(proposer_key(2), 1, 2, V)) == Verdict(
+        ignored, "a proposal for round 2 at round 0"
+    )
+    swapped = ProposalMsg(proposal.proposal, W)
+    assert admit(swapped) == Verdict(invalid, "the block is not the one the proposal names")
+    stranger = signed_proposal(bystander(0), 1, 0, V)
+    assert admit(stranger) == Verdict(invalid, f"{bystander(0).address.hex()} is not the proposer of round 0")
+    node.feed(proposal)
+    assert admit(proposal) == KNOWN
+    second = signed_proposal(proposer_key(0), 1, 0, W)
+    assert admit(second) == Verdict(ignored, "round 0 already has a proposal")
+    node.feed(votes_by(others(node.me)[:1], VoteType.PREVOTE, 0, W))
+    assert admit(second) == NEW  # an equivocating proposer's block someone voted for
+
+    [vote] = votes_by(others(node.me)[1:2], VoteType.PREVOTE, 0, V)
+    assert admit(vote) == NEW
+    node.feed(vote)
+    assert admit(vote) == KNOWN
+    assert admit(votes_by([KEYS[1]], VoteType.PREVOTE, 0, V, height=2)[0]) == Verdict(
+        ignored, "a vote for height 2"
+    )
+    odd = VoteMsg(msgspec.structs.replace(vote.vote, type=3))
+    assert admit(odd) == Verdict(invalid, "unknown vote type 3")
+    [other] = votes_by(others(node.me)[2:], VoteType.PRECOMMIT, 0, V)
+    forged = VoteMsg(msgspec.structs.replace(other.vote, signature=bytes(64)))
+    verdict = admit(forged)
+    assert verdict.admission is invalid and "signature" in verdict.reason
+
+
+def test_admission_after_the_decision_takes_only_precommits_of_its_round() -> None:
+    node = Node(bystander(0))
+    node.start()
+    node.feed(signed_proposal(proposer_key(0), 1, 0, V))
+    precommits = votes_by(KEYS, VoteType.PRECOMMIT, 0, V)
+    node.feed(precommits[:3])
+    assert node.machine.state.decision == V
+    decided = Verdict(Admission.IGNORED, "the height is decided")
+    assert node.machine.admit(votes_by([KEYS[3]], VoteType.PREVOTE, 0, V)[0]) == decided
+    assert node.machine.admit(votes_by([KEYS[3]], VoteType.PRECOMMIT, 1, V)[0]) == decided
+    assert node.machine.admit(precommits[3]) == NEW  # a late precommit of the decision round
+
+
+def test_the_vote_window_is_the_next_round_and_two_far_rounds_per_validator() -> None:
+    node = Node(KEYS[0])
+    node.start()
+
+    def prevote(key: KeySigner, round_: int) -> Verdict:
+        [vote] = votes_by([key], VoteType.PREVOTE, round_, None)
+        verdict = node.machine.admit(vote)
+        if verdict == NEW:
+            node.feed(vote)
+        return verdict
+
+    assert [prevote(KEYS[1], r) for r in (1, 2, 3)] == [NEW, NEW, NEW]  # the next round is not far
+    assert prevote(KEYS[1], 4) == Verdict(Admission.IGNORED, "a vote for round 4 at round 0")
+    assert [prevote(KEYS[2], r) for r in (5, 6)] == [NEW, NEW]
+    assert prevote(KEYS[2], 1) == NEW  # its far rounds are full, but round 1 is open to all
