@@ -256,3 +256,37 @@ def test_unbondings_beyond_the_budget_complete_in_the_next_blocks() -> None:
     assert [chain.balance(k) for k in (BOB, CAROL, DAVE)] == [FUNDS - POWER // 2] * 3
     assert list(chain.keeper.ubd_queue.items(chain.store)) == []
     assert chain.broken() == []
+
+
+def test_entries_mature_one_at_a_time() -> None:
+    chain = bonded_chain()
+    chain.run(delegate(BOB, ALICE, 4 * POWER))
+    chain.end_block()
+    chain.run(undelegate(BOB, ALICE, POWER))
+    first = chain.height + UNBONDING
+    chain.end_block()
+    chain.run(undelegate(BOB, ALICE, 2 * POWER))
+    second = chain.height + UNBONDING
+    while chain.height <= first:
+        chain.end_block()
+    assert chain.balance(BOB) == FUNDS - 3 * POWER  # the first entry paid, the second kept
+    ubd = chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE))
+    assert ubd is not None and [(e.completion_height, e.balance) for e in ubd.entries] == [
+        (second, 2 * POWER)
+    ]
+    while chain.height <= second:
+        chain.end_block()
+    assert chain.balance(BOB) == FUNDS - POWER
+    assert chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE)) is None
+    assert chain.broken() == []
+
+
+def test_an_unbonded_validator_goes_with_its_last_delegation() -> None:
+    chain = Chain(staking_genesis(msgspec.structs.replace(PARAMS, max_validators=1)))
+    chain.run(create_validator(ALICE, 10 * POWER))
+    chain.run(create_validator(BOB, POWER))  # outside the set of one: unbonded
+    chain.end_block()
+    assert chain.validator(BOB).status == BondStatus.UNBONDED
+    chain.run(undelegate(BOB, BOB, POWER))
+    assert chain.keeper.get_validator(chain.store, raw(BOB)) is None
+    assert chain.broken() == []

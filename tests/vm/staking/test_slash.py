@@ -21,6 +21,7 @@ from tests.vm.staking.helpers import (
     undelegate,
 )
 from tests.vm.staking.test_redelegations import redelegate
+from tests.vm.staking.vectors import valoper
 from vm import dec
 from vm.context import Context
 from vm.dec import Dec
@@ -159,14 +160,16 @@ def test_invalid_slash_of_an_unbonded_validator() -> None:
 def test_invalid_jail_and_unjail() -> None:
     chain = staked()
     with pytest.raises(InvalidTx) as missing:
-        chain.keeper.jail(chain.ctx(), b"\x09" * 20)
+        chain.keeper.jail(chain.ctx(), b"\xab" * 20)
     assert (missing.value.codespace, missing.value.code) == ("staking", 3)
+    assert missing.value.detail == f"no validator with consensus address {'AB' * 20}"
     with pytest.raises(InvalidTx, match="not jailed"):
         chain.keeper.unjail(chain.ctx(), cons(chain))
     chain.keeper.jail(chain.ctx(), cons(chain))
     with pytest.raises(InvalidTx) as twice:
         chain.keeper.jail(chain.ctx(), cons(chain))
     assert twice.value.code == 7
+    assert twice.value.detail == f"cannot jail already jailed validator {valoper(ALICE)}"
 
 
 def test_each_unbonding_entry_from_the_infraction_height_on_pays() -> None:
@@ -230,4 +233,24 @@ def test_an_unbonding_validator_is_slashed_from_the_not_bonded_pool() -> None:
     pools = (chain.bonded_pool(), chain.not_bonded_pool())
     assert chain.keeper.slash(chain.ctx(), cons(chain), chain.height, 200, TENTH) == 20
     assert (chain.bonded_pool(), chain.not_bonded_pool()) == (pools[0], pools[1] - 20)
+    assert chain.broken() == []
+
+
+def test_redelegations_to_an_unbonded_validator_burn_from_the_not_bonded_pool() -> None:
+    chain = Chain(staking_genesis(msgspec.structs.replace(UNIT, max_validators=1)))
+    chain.run(create_validator(ALICE, 100))
+    chain.run(delegate(BOB, ALICE, 100))
+    chain.run(create_validator(DAVE, 10))  # outside the set of one: unbonded
+    chain.end_block()
+    infraction = chain.height  # Alice's power is 200
+    chain.end_block()
+    chain.run(redelegate(BOB, ALICE, DAVE, 20))
+    chain.end_block()
+    chain.run(redelegate(BOB, ALICE, DAVE, 30))
+    supply, not_bonded = chain.supply(), chain.not_bonded_pool()
+    assert chain.keeper.slash(chain.ctx(), cons(chain), infraction, 200, TENTH) == 15
+    # The redelegations owe 2 + 3, unbonded from Dave and burnt where his tokens are.
+    assert chain.validator(DAVE).tokens == 60 - 5
+    assert chain.not_bonded_pool() == not_bonded - 5
+    assert chain.supply() == supply - 20
     assert chain.broken() == []
