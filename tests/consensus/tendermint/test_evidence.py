@@ -10,6 +10,7 @@ import msgspec
 import pytest
 import trio
 
+from consensus.abci import Misbehavior
 from consensus.merkle import merkle_root
 from consensus.privval import verify
 from consensus.tendermint.evidence import (
@@ -21,8 +22,10 @@ from consensus.tendermint.evidence import (
     Offence,
     PoolLimits,
     decode_evidence,
+    describe,
     encode_evidence,
     evidence_hash,
+    misbehavior_of,
     offence_of,
 )
 from consensus.tendermint.messages import DuplicateVoteEvidence, duplicate_vote_evidence
@@ -476,3 +479,17 @@ def test_invalid_forged_evidence_in_a_block() -> None:
 def test_invalid_update_backwards() -> None:
     with pytest.raises(ValueError, match="cannot go back"):
         new_pool().update(HEIGHT - 1, 0)
+
+
+def test_evidence_is_described_and_handed_to_the_application_by_its_first_vote() -> None:
+    key = KEYS[1]
+    prevotes = equivocation(key, round_=2)
+    who = key.address.hex().upper()
+    assert describe(prevotes) == f"validator {who} signed two prevotes at height {HEIGHT} round 2"
+    precommits = duplicate_vote_evidence(
+        vote(key, A, 3, VoteType.PRECOMMIT), vote(key, None, 3, VoteType.PRECOMMIT), 10, 40
+    )
+    assert describe(precommits) == f"validator {who} signed two precommits at height {HEIGHT} round 3"
+    assert misbehavior_of(prevotes, 7 * SECOND_NS) == Misbehavior(
+        "duplicate_vote", key.address, HEIGHT, 7 * SECOND_NS, 40, 10
+    )
