@@ -158,6 +158,18 @@ def test_check_block_decodes_valid_evidence() -> None:
     assert pool.check_block([encode_evidence(pooled), encode_evidence(fresh)]) == [pooled, fresh]
 
 
+def test_a_block_pair_for_a_pooled_offence_is_checked_unless_it_is_the_pooled_bytes() -> None:
+    """Only the very evidence the pool holds skips the check (it was checked when it came);
+    a forged pair for the same offence is checked, and refused."""
+    pool = new_pool()
+    pool.add(pair(A, B))
+    forged_vote = msgspec.structs.replace(vote(KEYS[0], C), signature=bytes(64))
+    forged = duplicate_vote_evidence(vote(KEYS[0], A), forged_vote, 10, 40)
+    with pytest.raises(InvalidEvidence, match="signature"):
+        pool.check_block([encode_evidence(forged)])
+    assert pool.check_block([encode_evidence(pair(A, B))]) == [pair(A, B)]
+
+
 # ---- one item per offence -----------------------------------------------------------------------
 
 
