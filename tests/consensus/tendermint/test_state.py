@@ -341,18 +341,25 @@ def test_unlock_by_a_later_pol() -> None:
     assert voted(outputs, VoteType.PREVOTE) == [block_id(W)]
 
 
-def test_pol_older_than_the_lock_does_not_unlock() -> None:
-    """Locked on V in round 1; a proposal of W with vr = 0 < lockedRound gets nil."""
+def locked_in_round_1_after_a_polka_in_round_0(polka: Block) -> Node:
+    """Round 0: 2f + 1 prevotes for ``polka``, whose proposal never reached the node; round 1:
+    V proposed and locked. The node is in round 2."""
     node = Node(bystander(0, 1, 2))
     node.start()
     node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
-    node.feed(votes_by(others(node.me), VoteType.PREVOTE, 0, W))
+    node.feed(votes_by(others(node.me), VoteType.PREVOTE, 0, polka))
     node.feed(TimeoutEvent(Step.PREVOTE, 1, 0))
     fail_round(node, 0)
     node.feed(signed_proposal(proposer_key(1), 1, 1, V))
     node.feed(votes_by(others(node.me), VoteType.PREVOTE, 1, V))
     assert node.machine.state.locked_round == 1
     fail_round(node, 1)
+    return node
+
+
+def test_pol_older_than_the_lock_does_not_unlock() -> None:
+    """Locked on V in round 1; a proposal of W with vr = 0 < lockedRound gets nil."""
+    node = locked_in_round_1_after_a_polka_in_round_0(W)
     outputs = node.feed(signed_proposal(proposer_key(2), 1, 2, W, pol_round=0))
     assert voted(outputs, VoteType.PREVOTE) == [None]
 
@@ -360,16 +367,7 @@ def test_pol_older_than_the_lock_does_not_unlock() -> None:
 def test_a_pol_older_than_the_lock_for_the_locked_value_gets_a_prevote() -> None:
     """Locked on V in round 1; V proposed again with vr = 0 < lockedRound: line 29 accepts it
     because it is the locked value."""
-    node = Node(bystander(0, 1, 2))
-    node.start()
-    node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
-    node.feed(votes_by(others(node.me), VoteType.PREVOTE, 0, V))
-    node.feed(TimeoutEvent(Step.PREVOTE, 1, 0))
-    fail_round(node, 0)
-    node.feed(signed_proposal(proposer_key(1), 1, 1, V))
-    node.feed(votes_by(others(node.me), VoteType.PREVOTE, 1, V))
-    assert node.machine.state.locked_round == 1
-    fail_round(node, 1)
+    node = locked_in_round_1_after_a_polka_in_round_0(V)
     outputs = node.feed(signed_proposal(proposer_key(2), 1, 2, V, pol_round=0))
     assert voted(outputs, VoteType.PREVOTE) == [block_id(V)]
 
