@@ -273,6 +273,21 @@ def test_proposal_with_pol_round_waits_for_its_polka() -> None:
     assert voted(outputs, VoteType.PREVOTE) == [block_id(W)]
 
 
+def test_a_waiting_proposal_is_not_precommitted_before_the_node_prevotes() -> None:
+    """Line 36 holds only from the prevote step: a polka in the current round for a proposal
+    still waiting for its POL waits too, and fires once the node has prevoted."""
+    node = Node(bystander(1))
+    node.start()
+    node.feed(TimeoutEvent(Step.PROPOSE, 1, 0))
+    fail_round(node, 0)
+    node.feed(signed_proposal(proposer_key(1), 1, 1, W, pol_round=0))
+    outputs = node.feed(votes_by(others(node.me), VoteType.PREVOTE, 1, W))
+    assert voted(outputs, VoteType.PRECOMMIT) == []
+    outputs = node.feed(TimeoutEvent(Step.PROPOSE, 1, 1))
+    assert voted(outputs, VoteType.PREVOTE) == [None]
+    assert voted(outputs, VoteType.PRECOMMIT) == [block_id(W)]  # now in the prevote step
+
+
 # ---- locking (lines 36-43) ------------------------------------------------------------------------
 
 
@@ -283,6 +298,17 @@ def test_polka_locks_and_precommits() -> None:
     assert (state.locked_value, state.locked_round) == (V, 0)
     assert (state.valid_value, state.valid_round) == (V, 0)
     assert state.step == Step.PRECOMMIT
+
+
+def test_a_proposal_after_its_polka_is_prevoted_and_precommitted_at_once() -> None:
+    """The proposal fires line 22 (prevote), and the polka already there line 36 (lock and
+    precommit): one input, both rules' outputs."""
+    node = Node(bystander(0))
+    node.start()
+    node.feed(votes_by(others(node.me), VoteType.PREVOTE, 0, V))
+    outputs = node.feed(signed_proposal(proposer_key(0), 1, 0, V))
+    assert voted(outputs, VoteType.PREVOTE) == [block_id(V)]
+    assert voted(outputs, VoteType.PRECOMMIT) == [block_id(V)]
 
 
 def test_polka_without_the_proposal_does_not_lock() -> None:
@@ -612,6 +638,19 @@ def test_equivocating_votes_give_evidence_once() -> None:
     (evidence,) = [o.evidence for o in outputs if isinstance(o, Evidence)]
     assert {evidence.vote_a.validator_address, evidence.vote_b.validator_address} == {cheat.address}
     assert node.feed(signed_vote(cheat, VALIDATORS, VoteType.PREVOTE, 1, 0, None)) == []
+
+
+def test_a_conflicting_vote_for_a_block_others_chose_gives_evidence_and_counts() -> None:
+    """Kept as well as reported (for a peer's 2/3 majority): the evidence is not lost among
+    the outputs the counted vote brings."""
+    node = Node(bystander(0))
+    node.start()
+    cheat, honest = others(node.me)[:2]
+    node.feed(signed_vote(honest, VALIDATORS, VoteType.PREVOTE, 1, 0, W))
+    node.feed(signed_vote(cheat, VALIDATORS, VoteType.PREVOTE, 1, 0, V))
+    outputs = node.feed(signed_vote(cheat, VALIDATORS, VoteType.PREVOTE, 1, 0, W))
+    (evidence,) = [o.evidence for o in outputs if isinstance(o, Evidence)]
+    assert evidence.vote_a.validator_address == cheat.address
 
 
 def test_equivocating_proposer_second_proposal_is_kept_once_voted_for() -> None:
