@@ -550,6 +550,9 @@ def test_a_late_conflicting_precommit_gives_evidence() -> None:
     node.feed(votes_by([first, second], VoteType.PRECOMMIT, 0, V))
     outputs = node.feed(signed_vote(first, VALIDATORS, VoteType.PRECOMMIT, 1, 0, W))
     assert [type(o) for o in outputs] == [Evidence]
+    (evidence,) = [o.evidence for o in outputs if isinstance(o, Evidence)]
+    assert evidence.vote_a.validator_address == first.address
+    assert {evidence.vote_a.block_id, evidence.vote_b.block_id} == {block_id(V), block_id(W)}
 
 
 def test_no_last_commit_for_a_height_the_machine_did_not_decide() -> None:
