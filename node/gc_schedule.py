@@ -3,11 +3,11 @@
 `depind start` raises the collector's thresholds (``tune_gc``) so that the many short-lived
 objects of each tx cost little. With them CPython collects its oldest generation only after
 hundreds of young collections, and then only once it has grown by a quarter: under steady
-load, about once an hour. Objects that die in reference cycles after
-surviving two young collections wait there all that time: the HTTP responses and connections
-of the verifier's fetches, libp2p's messages, trio's cancel scopes, with the buffers they hold.
-A soak under mixed load measured about 12 MiB a minute of such garbage per validator, which
-one full collection freed at once (240 MiB after 40 minutes).
+load, about once an hour. Objects that die in reference cycles after surviving two young
+collections wait there all that time: the HTTP responses and connections of the verifier's
+fetches, libp2p's messages, trio's cancel scopes, with the buffers they hold. A soak under
+mixed load measured about 12 MiB a minute of such garbage per validator, which one full
+collection freed at once (240 MiB after 40 minutes).
 
 A full collection every minute keeps that garbage to a minute's worth, for a pause of a tenth
 of a second or so on the soak's 2 cores, far inside any consensus timeout.
