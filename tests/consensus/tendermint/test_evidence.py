@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from consensus.tendermint.evidence import (
     describe,
     encode_evidence,
     evidence_hash,
+    evidence_id,
     misbehavior_of,
     offence_of,
 )
@@ -69,9 +72,13 @@ def block_time(height: int) -> int | None:
 
 
 def vote(
-    key: KeySigner, block: Block | None, round_: int = 0, vote_type: VoteType = VoteType.PREVOTE
+    key: KeySigner,
+    block: Block | None,
+    round_: int = 0,
+    vote_type: VoteType = VoteType.PREVOTE,
+    height: int = HEIGHT,
 ) -> Vote:
-    return signed_vote(key, VALIDATORS, vote_type, HEIGHT, round_, block).vote
+    return signed_vote(key, VALIDATORS, vote_type, height, round_, block).vote
 
 
 def equivocation(key: KeySigner = KEYS[0], round_: int = 0) -> DuplicateVoteEvidence:
@@ -80,6 +87,11 @@ def equivocation(key: KeySigner = KEYS[0], round_: int = 0) -> DuplicateVoteEvid
 
 def replace_votes(evidence: DuplicateVoteEvidence, **changes: Vote) -> DuplicateVoteEvidence:
     return msgspec.structs.replace(evidence, **changes)
+
+
+def exactly(message: str) -> str:
+    """A ``match`` pattern for this whole message and nothing else."""
+    return f"^{re.escape(message)}$"
 
 
 def test_add_valid_evidence() -> None:
@@ -128,6 +140,27 @@ def test_pending_fits_max_bytes_oldest_first() -> None:
     assert pool.pending(0) == []
 
 
+def test_pending_passes_over_evidence_of_the_height_being_decided() -> None:
+    pool = new_pool(height=HEIGHT - 1)
+    deciding, decided = pair(A, B), pair(A, B, height=HEIGHT - 1)
+    assert pool.add(deciding)  # one height ahead of the chain: kept, not proposed yet
+    assert pool.add(decided)
+    assert pool.pending(PARAMS.max_bytes) == [decided]
+    pool.update(HEIGHT, HEIGHT * SECOND_NS)
+    assert pool.pending(PARAMS.max_bytes) == [deciding, decided]
+
+
+def test_evidence_is_known_while_its_offence_is_pending_or_committed() -> None:
+    pool = new_pool()
+    pending, committed = pair(A, B), pair(A, B, key=KEYS[1])
+    pool.add(pending)
+    pool.mark_committed([committed])
+    assert pool.is_known(pending)
+    assert pool.is_known(pair(A, C))  # another pair for the pending offence
+    assert pool.is_known(committed)
+    assert not pool.is_known(pair(A, B, key=KEYS[2]))
+
+
 def test_committed_evidence_leaves_the_pool_and_is_not_taken_again() -> None:
     pool = new_pool()
     evidence = equivocation()
@@ -170,13 +203,29 @@ def test_a_block_pair_for_a_pooled_offence_is_checked_unless_it_is_the_pooled_by
     assert pool.check_block([encode_evidence(pair(A, B))]) == [pair(A, B)]
 
 
+def test_pooled_evidence_in_a_block_is_not_verified_again() -> None:
+    verified: list[bytes] = []
+
+    def counting_verify(pub_key: bytes, message: bytes, signature: bytes) -> bool:
+        verified.append(signature)
+        return verify(pub_key, message, signature)
+
+    pool = EvidencePool(CHAIN_ID, PARAMS, validators_at, counting_verify, HEIGHT)
+    evidence = pair(A, B)
+    pool.add(evidence)
+    assert verified == [evidence.vote_a.signature, evidence.vote_b.signature]
+    assert pool.check_block([encode_evidence(evidence)]) == [evidence]
+    assert len(verified) == 2  # checked when it came
+
+
 # ---- one item per offence -----------------------------------------------------------------------
 
 
 def pair(
-    first: Block | None, second: Block, key: KeySigner = KEYS[0], round_: int = 0
+    first: Block | None, second: Block, key: KeySigner = KEYS[0], round_: int = 0, height: int = HEIGHT
 ) -> DuplicateVoteEvidence:
-    return duplicate_vote_evidence(vote(key, first, round_), vote(key, second, round_), 10, 40)
+    first_vote, second_vote = (vote(key, block, round_, height=height) for block in (first, second))
+    return duplicate_vote_evidence(first_vote, second_vote, 10, 40)
 
 
 def test_one_offence_gives_one_item_however_many_conflicting_votes() -> None:
@@ -224,13 +273,21 @@ def test_a_full_pool_refuses_more_evidence_of_the_validator_that_fills_it() -> N
     assert pool.pending(PARAMS.max_bytes) == [first, second]
 
 
-def test_a_full_pool_evicts_the_newest_item_of_the_validator_with_most() -> None:
+def test_a_full_pool_evicts_the_newest_item_of_the_validator_with_most(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     pool = new_pool(limits=PoolLimits(max_count=2, max_bytes=1 << 20))
     first, second, other = pair(A, B, round_=0), pair(A, B, round_=1), pair(A, B, key=KEYS[1])
     pool.add(first)
     pool.add(second)
-    assert pool.add(other)  # one validator's flood does not crowd out another's offence
+    with caplog.at_level(logging.WARNING, logger="depind.consensus"):
+        assert pool.add(other)  # one validator's flood does not crowd out another's offence
     assert pool.pending(PARAMS.max_bytes) == [first, other]
+    who = KEYS[0].address.hex().upper()
+    assert caplog.messages == [
+        f"evidence pool full: dropped validator {who} signed two prevotes at height {HEIGHT} round 1 "
+        "to make room"
+    ]
     with pytest.raises(EvidencePoolFull):
         pool.add(pair(A, B, key=KEYS[2]))  # one item each left: nothing to evict fairly
 
@@ -249,9 +306,17 @@ def test_the_pool_is_bounded_in_bytes() -> None:
 
 def test_evidence_larger_than_the_pool_is_refused() -> None:
     evidence = pair(A, B)
-    pool = new_pool(limits=PoolLimits(max_count=100, max_bytes=len(encode_evidence(evidence)) - 1))
-    with pytest.raises(EvidencePoolFull, match="larger than the pool"):
+    size = len(encode_evidence(evidence))
+    pool = new_pool(limits=PoolLimits(max_count=100, max_bytes=size - 1))
+    refusal = f"evidence of {size} bytes is larger than the pool's limit of {size - 1}"
+    with pytest.raises(EvidencePoolFull, match=exactly(refusal)):
         pool.add(evidence)
+
+
+def test_evidence_that_fills_the_pool_exactly_is_taken() -> None:
+    evidence = pair(A, B)
+    pool = new_pool(limits=PoolLimits(max_count=100, max_bytes=len(encode_evidence(evidence))))
+    assert pool.add(evidence)
 
 
 def test_committed_evidence_frees_its_room() -> None:
@@ -306,6 +371,37 @@ def test_committed_offences_are_forgotten_once_expired() -> None:
     assert pool.is_committed(pair(A, C))
     pool.update(HEIGHT + 101, (HEIGHT + 101) * SECOND_NS)
     assert not pool.is_committed(pair(A, C))
+
+
+def test_a_block_cannot_carry_committed_evidence_again_until_it_expires() -> None:
+    pool = timed_pool(HEIGHT)
+    encoded = encode_evidence(pair(A, B))
+    pool.mark_committed([pair(A, B)])
+    pool.update(HEIGHT + 100, (HEIGHT + 100) * SECOND_NS)
+    with pytest.raises(InvalidEvidence, match=exactly(f"evidence {evidence_id(encoded).hex()} is committed")):
+        pool.check_block([encoded])
+    pool.update(HEIGHT + 101, (HEIGHT + 101) * SECOND_NS)
+    with pytest.raises(InvalidEvidence, match="expired"):
+        pool.check_block([encoded])
+
+
+def test_a_pool_starts_at_the_last_stored_block_and_its_time() -> None:
+    pool = timed_pool(HEIGHT)
+    assert (pool.height, pool.time_ns) == (HEIGHT, HEIGHT * SECOND_NS)
+    empty_store = EvidencePool(CHAIN_ID, PARAMS, validators_at, verify)
+    assert (empty_store.height, empty_store.time_ns) == (0, 0)
+
+
+def test_evidence_committed_before_a_restart_is_found_through_the_chain_s_index() -> None:
+    evidence = pair(A, B)
+    encoded = encode_evidence(evidence)
+    stored = {evidence_id(encoded)}  # the block store's index of committed evidence ids
+    pool = EvidencePool(CHAIN_ID, PARAMS, validators_at, verify, HEIGHT, is_committed=stored.__contains__)
+    assert pool.is_committed(evidence)
+    assert not pool.add(evidence)
+    assert not pool.is_committed(pair(A, C))  # the index holds ids: another pair is not found there
+    with pytest.raises(InvalidEvidence, match=exactly(f"evidence {evidence_id(encoded).hex()} is committed")):
+        pool.check_block([encoded])
 
 
 def test_offences_committed_before_a_restart_are_read_from_the_store_until_they_expire() -> None:
@@ -376,6 +472,10 @@ def unsigned(evidence: DuplicateVoteEvidence) -> DuplicateVoteEvidence:
     return replace_votes(evidence, vote_b=msgspec.structs.replace(evidence.vote_b, signature=b""))
 
 
+def first_unsigned(evidence: DuplicateVoteEvidence) -> DuplicateVoteEvidence:
+    return replace_votes(evidence, vote_a=msgspec.structs.replace(evidence.vote_a, signature=b""))
+
+
 def signed_by_other_key(evidence: DuplicateVoteEvidence) -> DuplicateVoteEvidence:
     forged = KEYS[1].sign_vote(CHAIN_ID, evidence.vote_b)  # keeps KEYS[0]'s address and index
     return replace_votes(evidence, vote_b=forged)
@@ -407,6 +507,11 @@ def swapped(evidence: DuplicateVoteEvidence) -> DuplicateVoteEvidence:
     return replace_votes(evidence, vote_a=evidence.vote_b, vote_b=evidence.vote_a)
 
 
+def unknown_type(evidence: DuplicateVoteEvidence) -> DuplicateVoteEvidence:
+    votes = [msgspec.structs.replace(v, type=3) for v in (evidence.vote_a, evidence.vote_b)]
+    return replace_votes(evidence, vote_a=votes[0], vote_b=votes[1])
+
+
 def wrong_power(evidence: DuplicateVoteEvidence) -> DuplicateVoteEvidence:
     return msgspec.structs.replace(evidence, validator_power=40)
 
@@ -420,28 +525,34 @@ def wrong_index(evidence: DuplicateVoteEvidence) -> DuplicateVoteEvidence:
     ("tamper", "reason"),
     [
         (unsigned, "bad signature on vote_b"),
+        (first_unsigned, "bad signature on vote_a"),
         (signed_by_other_key, "bad signature on vote_b"),
-        (by_two_validators, "different validators"),
-        (by_outsider, "is not a validator"),
-        (same_block, "same block"),
-        (other_round, "different"),
-        (other_type, "different"),
-        (swapped, "encodes first"),
-        (wrong_power, "voting powers"),
-        (wrong_index, "validator index 3"),
+        (by_two_validators, "the votes are by different validators"),
+        (by_outsider, f"{OUTSIDER.address.hex()} is not a validator at height {HEIGHT}"),
+        (same_block, "both votes name the same block"),
+        (other_round, "the votes are for different (height, round, type)"),
+        (other_type, "the votes are for different (height, round, type)"),
+        (unknown_type, "unknown vote type 3"),
+        (swapped, "vote_a must name the block id that encodes first"),
+        (wrong_power, "voting powers do not match the validator set"),
+        (wrong_index, "validator index 3, expected 0"),
     ],
 )
 def test_invalid_evidence(tamper: Tamper, reason: str) -> None:
     evidence = tamper(equivocation())
     pool = new_pool()
-    with pytest.raises(InvalidEvidence, match=reason):
+    with pytest.raises(InvalidEvidence, match=exactly(reason)):
         pool.add(evidence)
     assert pool.size() == 0
 
 
 def test_invalid_expired() -> None:
     pool = new_pool(height=HEIGHT + PARAMS.max_age_num_blocks + 1)
-    with pytest.raises(InvalidEvidence, match="expired"):
+    refusal = (
+        f"evidence from height {HEIGHT} expired at the chain's height {HEIGHT + 101} "
+        "(max age 100 blocks and 172800 s)"  # 48 hours
+    )
+    with pytest.raises(InvalidEvidence, match=exactly(refusal)):
         pool.add(equivocation())
 
 
@@ -473,9 +584,24 @@ def test_invalid_committed_evidence_in_a_block() -> None:
 
 def test_invalid_block_evidence_over_max_bytes() -> None:
     encoded = encode_evidence(equivocation())
-    pool = new_pool(params=EvidenceParams(PARAMS.max_age_num_blocks, max_bytes=len(encoded) - 1))
-    with pytest.raises(InvalidEvidence, match="exceed the limit"):
+    size = len(encoded)
+    pool = new_pool(params=EvidenceParams(PARAMS.max_age_num_blocks, max_bytes=size - 1))
+    with pytest.raises(
+        InvalidEvidence, match=exactly(f"{size} bytes of evidence exceed the limit of {size - 1}")
+    ):
         pool.check_block([encoded])
+
+
+def test_block_evidence_may_fill_max_bytes_exactly() -> None:
+    evidence = equivocation()
+    encoded = encode_evidence(evidence)
+    pool = new_pool(params=EvidenceParams(PARAMS.max_age_num_blocks, max_bytes=len(encoded)))
+    assert pool.check_block([encoded]) == [evidence]
+
+
+def test_invalid_block_evidence_of_the_height_being_decided() -> None:
+    with pytest.raises(InvalidEvidence, match=exactly(f"evidence from height {HEIGHT} is not committed yet")):
+        new_pool(height=HEIGHT - 1).check_block([encode_evidence(equivocation())])
 
 
 def test_invalid_undecodable_block_evidence() -> None:
@@ -489,8 +615,12 @@ def test_invalid_forged_evidence_in_a_block() -> None:
 
 
 def test_invalid_update_backwards() -> None:
-    with pytest.raises(ValueError, match="cannot go back"):
-        new_pool().update(HEIGHT - 1, 0)
+    pool = new_pool()
+    pool.update(HEIGHT, HEIGHT * SECOND_NS)  # the same height again is not going back
+    with pytest.raises(
+        ValueError, match=exactly(f"the pool is at height {HEIGHT}, cannot go back to {HEIGHT - 1}")
+    ):
+        pool.update(HEIGHT - 1, 0)
 
 
 def test_evidence_is_described_and_handed_to_the_application_by_its_first_vote() -> None:
