@@ -30,7 +30,7 @@ from consensus.tendermint.messages import (
     block_id,
 )
 from consensus.tendermint.state import KNOWN, NEW, VOTE_CATCHUP_ROUNDS, Admission, RoundStateMachine, Verdict
-from consensus.types import ZERO_BLOCK_ID, Block, BlockIDFlag, Vote, VoteType
+from consensus.types import ZERO_BLOCK_ID, Block, BlockIDFlag, CommitSig, Vote, VoteType
 from consensus.validators import ValidatorSet
 from tests.consensus.tendermint.support import (
     CHAIN_ID,
@@ -493,6 +493,18 @@ def test_decide_in_an_earlier_round() -> None:
     assert verify_commit(VALIDATORS, decide.commit)
 
 
+def test_a_late_proposal_decides_an_earlier_round() -> None:
+    """Line 49 on the proposal's arrival: round 0's precommits came while the node was in
+    round 1, and round 0's proposal comes last."""
+    node = Node(bystander(0, 1))
+    node.start()
+    node.feed(votes_by(others(node.me)[:2], VoteType.PREVOTE, 1, None))
+    assert node.machine.state.round == 1
+    assert decisions(node.feed(votes_by(others(node.me), VoteType.PRECOMMIT, 0, V))) == []
+    (decide,) = decisions(node.feed(signed_proposal(proposer_key(0), 1, 0, V)))
+    assert (decide.round, decide.block) == (0, V)
+
+
 def test_decide_needs_the_proposal() -> None:
     node = Node(bystander(0))
     node.start()
@@ -678,6 +690,30 @@ def test_follower_without_a_key_decides_without_voting() -> None:
     outputs = node.feed(signed_proposal(proposer_key(0), 1, 0, V), TimeoutEvent(Step.PROPOSE, 1, 0))
     outputs += node.feed(votes_by(KEYS[:3], VoteType.PRECOMMIT, 0, V))
     assert broadcast_votes(outputs) == [] and [d.block for d in decisions(outputs)] == [V]
+
+
+def test_a_key_outside_the_validator_set_does_not_vote() -> None:
+    outsider = signers(5)[4]
+    assert VALIDATORS.get(outsider.address) is None
+    node = Node(outsider)
+    node.start()
+    outputs = node.feed(signed_proposal(proposer_key(0), 1, 0, V), votes_by(KEYS, VoteType.PREVOTE, 0, V))
+    outputs += node.feed(votes_by(KEYS[:3], VoteType.PRECOMMIT, 0, V))
+    assert broadcast_votes(outputs) == [] and [d.block for d in decisions(outputs)] == [V]
+
+
+def test_the_commit_marks_an_absent_validator_with_empty_fields() -> None:
+    """The commit is hashed into the next header: an absent validator's entry has no
+    address, time or signature, as CometBFT's ``NewCommitSigAbsent``."""
+    node = Node(None)
+    node.start()
+    node.feed(signed_proposal(proposer_key(0), 1, 0, V))
+    (decide,) = decisions(node.feed(votes_by(KEYS[:3], VoteType.PRECOMMIT, 0, V)))
+    flags = [sig.block_id_flag for sig in decide.commit.signatures]
+    assert sorted(flags) == sorted([BlockIDFlag.COMMIT] * 3 + [BlockIDFlag.ABSENT])
+    assert decide.commit.signatures[flags.index(BlockIDFlag.ABSENT)] == CommitSig(
+        BlockIDFlag.ABSENT, b"", 0, b""
+    )
 
 
 class RefusingSigner:
