@@ -4,6 +4,7 @@ entries and their maturity, with Cosmos's rounding worked out by hand."""
 from __future__ import annotations
 
 import msgspec
+import pytest
 from cosmpy.protos.cosmos.base.v1beta1 import coin_pb2
 from cosmpy.protos.cosmos.staking.v1beta1 import tx_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -23,6 +24,8 @@ from tests.vm.staking.helpers import (
 )
 from tests.vm.staking.vectors import valoper
 from vm import dec
+from vm.staking.delegation import unbond
+from vm.staking.errors import NotEnoughDelegationShares
 from vm.staking.msgs import MsgCancelUnbondingDelegation
 from vm.staking.types import BondStatus, UnbondingEntry
 from vm.types import Coin
@@ -94,7 +97,8 @@ def test_invalid_delegation_to_a_validator_slashed_to_nothing() -> None:
     chain = bonded_chain()
     chain.keeper.slash(chain.ctx(), chain.validator(ALICE).cons_address, chain.height, 10, dec.ONE)
     assert chain.validator(ALICE).tokens == 0
-    assert chain.fails(delegate(BOB, ALICE, POWER)).code == 34
+    refused = chain.fails(delegate(BOB, ALICE, POWER))
+    assert (refused.code, refused.detail) == (34, valoper(ALICE))
 
 
 def test_undelegate_unbonds_for_the_unbonding_period() -> None:
@@ -177,6 +181,25 @@ def test_invalid_undelegations() -> None:
     assert chain.fails(undelegate(BOB, BOB, POWER)).code == 3  # no validator
     too_much = chain.fails(undelegate(BOB, ALICE, POWER + 1))
     assert (too_much.codespace, too_much.code, too_much.detail) == ("sdk", 18, "invalid shares amount")
+
+
+def test_invalid_unbond_of_more_shares_than_the_delegation_holds() -> None:
+    """Cosmos's ``Unbond`` names the shares the delegation holds (no message gets this far:
+    the amount is capped at the delegation first)."""
+    chain = bonded_chain()
+    chain.run(delegate(BOB, ALICE, 3 * POWER))
+    with pytest.raises(NotEnoughDelegationShares) as refused:
+        unbond(chain.keeper, chain.ctx(), raw(BOB), raw(ALICE), dec.from_int(3 * POWER) + 1)
+    assert refused.value.detail == "3000000.000000000000000000"
+
+
+def test_self_undelegation_down_to_the_minimum_keeps_the_operator() -> None:
+    chain = Chain()
+    chain.run(create_validator(ALICE, 10 * POWER, min_self_delegation=5 * POWER))
+    chain.end_block()
+    chain.run(undelegate(ALICE, ALICE, 5 * POWER))  # exactly the minimum left
+    assert not chain.validator(ALICE).jailed
+    assert chain.end_block() == [update(ALICE, 5)]
 
 
 def test_self_undelegation_below_the_minimum_jails_the_operator() -> None:
@@ -265,18 +288,67 @@ def test_entries_mature_one_at_a_time() -> None:
     chain.end_block()
     chain.run(undelegate(BOB, ALICE, 2 * POWER))
     second = chain.height + UNBONDING
+    chain.end_block()
+    chain.run(undelegate(BOB, ALICE, POWER // 2))
+    third = chain.height + UNBONDING
     while chain.height <= first:
         chain.end_block()
-    assert chain.balance(BOB) == FUNDS - 3 * POWER  # the first entry paid, the second kept
+    assert chain.balance(BOB) == FUNDS - 3 * POWER  # the first entry paid, the others kept
     ubd = chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE))
     assert ubd is not None and [(e.completion_height, e.balance) for e in ubd.entries] == [
-        (second, 2 * POWER)
+        (second, 2 * POWER),
+        (third, POWER // 2),
     ]
-    while chain.height <= second:
+    while chain.height <= third:
         chain.end_block()
-    assert chain.balance(BOB) == FUNDS - POWER
+    assert chain.balance(BOB) == FUNDS - POWER // 2
     assert chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE)) is None
     assert chain.broken() == []
+
+
+def test_an_entry_delayed_by_the_budget_completes_with_the_next_one() -> None:
+    """Bob's first entry is due with Carol's, but the budget of one takes the lower queue key
+    first; a block later Bob's second entry is due too, and both are paid in one completion."""
+    chain = Chain(staking_genesis(msgspec.structs.replace(PARAMS, max_completions_per_block=1)))
+    chain.run(create_validator(ALICE, 10 * POWER))
+    early, late = sorted((BOB, CAROL), key=raw)  # queue items sort by delegator
+    for delegator in (early, late):
+        chain.run(delegate(delegator, ALICE, 4 * POWER))
+    chain.end_block()
+    chain.run(undelegate(early, ALICE, POWER))
+    chain.run(undelegate(late, ALICE, POWER))
+    chain.end_block()
+    chain.run(undelegate(late, ALICE, 2 * POWER))
+    chain.blocks(UNBONDING)
+    assert chain.balance(early) == FUNDS - 3 * POWER and chain.balance(late) == FUNDS - 4 * POWER
+    chain.end_block()
+    assert chain.balance(late) == FUNDS - POWER
+    assert events_of(chain.events, "complete_unbonding")[-1] == {
+        "amount": "3000000udepin",
+        "validator": valoper(ALICE),
+        "delegator": late.address,
+    }
+    assert list(chain.keeper.ubd_queue.items(chain.store)) == []
+    assert chain.broken() == []
+
+
+def test_entries_begun_at_different_heights_stay_apart_even_when_due_together() -> None:
+    """After the unbonding period shrinks by a block, an undelegation a block later is due
+    with the one before it; Cosmos merges entries only when both heights match."""
+    chain = bonded_chain()
+    chain.run(delegate(BOB, ALICE, 4 * POWER))
+    first = chain.height
+    chain.run(undelegate(BOB, ALICE, POWER))
+    chain.end_block()
+    shorter = msgspec.structs.replace(PARAMS, unbonding_blocks=UNBONDING - 1)
+    chain.keeper.params.set(chain.store, shorter)
+    chain.run(undelegate(BOB, ALICE, 2 * POWER))
+    ubd = chain.keeper.get_unbonding_delegation(chain.store, raw(BOB), raw(ALICE))
+    due = first + UNBONDING
+    assert ubd is not None and [(e.creation_height, e.completion_height) for e in ubd.entries] == [
+        (first, due),
+        (first + 1, due),
+    ]
 
 
 def test_an_unbonded_validator_goes_with_its_last_delegation() -> None:

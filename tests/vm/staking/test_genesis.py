@@ -15,6 +15,7 @@ from genesis.schema import (
     CommissionRatesJSON,
     DelegationJSON,
     StakingGenesis,
+    StakingParams,
     ValidatorJSON,
 )
 from tests.vm.helpers import (
@@ -67,16 +68,20 @@ def genesis_validator(operator: Any, tokens: int, key: int, **fields: Any) -> Va
     return ValidatorJSON(**values)
 
 
-def with_validators(*validators: ValidatorJSON, delegations: list[DelegationJSON] | None = None) -> Any:
+def with_validators(
+    *validators: ValidatorJSON,
+    delegations: list[DelegationJSON] | None = None,
+    params: StakingParams = PARAMS,
+) -> Any:
     """A genesis whose unbonded validators' tokens sit in the not-bonded pool."""
-    doc = staking_genesis()
+    doc = staking_genesis(params)
     held = sum(v.tokens for v in validators)
     bank = section(doc, "bank")
     pool = Balance(
         address=format_address(module_address(NOT_BONDED_POOL)), coins=[CoinJSON(denom=DENOM, amount=held)]
     )
     bank = msgspec.structs.replace(bank, balances=[*bank.balances, pool] if held else bank.balances)
-    staking = StakingGenesis(params=PARAMS, validators=list(validators), delegations=delegations or [])
+    staking = StakingGenesis(params=params, validators=list(validators), delegations=delegations or [])
     return with_app_state(doc, bank=bank, staking=staking)
 
 

@@ -97,6 +97,47 @@ def test_redelegation_from_an_unbonded_validator_completes_at_once() -> None:
     assert (chain.bonded_pool(), chain.not_bonded_pool()) == (23 * POWER, POWER)  # not bonded to bonded
 
 
+def test_redelegation_from_an_unbonding_validator_ends_with_its_unbonding() -> None:
+    """Cosmos's ``getBeginInfo``: the record dates from the validator's unbonding and
+    matures when that does, not an unbonding period from now."""
+    chain = two_validators()
+    chain.keeper.jail(chain.ctx(), chain.validator(ALICE).cons_address)
+    began = chain.height
+    chain.end_block()
+    chain.end_block()
+    events = chain.run(redelegate(CAROL, ALICE, BOB, 2 * POWER))
+    assert events_of(events, "redelegate")[0]["completion_height"] == str(began + UNBONDING)
+    red = chain.keeper.get_redelegation(chain.store, raw(CAROL), raw(ALICE), raw(BOB))
+    assert red is not None and [(e.creation_height, e.completion_height) for e in red.entries] == [
+        (began, began + UNBONDING)
+    ]
+    assert (chain.bonded_pool(), chain.not_bonded_pool()) == (10 * POWER, 12 * POWER)  # to bonded
+    while chain.height <= began + UNBONDING:
+        chain.end_block()
+    assert chain.validator(ALICE).status == BondStatus.UNBONDED
+    assert chain.keeper.get_redelegation(chain.store, raw(CAROL), raw(ALICE), raw(BOB)) is None
+    assert chain.broken() == []
+
+
+def test_redelegation_entries_mature_one_at_a_time() -> None:
+    chain = two_validators()
+    chain.run(redelegate(CAROL, ALICE, BOB, POWER))
+    first = chain.height + UNBONDING
+    chain.end_block()
+    chain.run(redelegate(CAROL, ALICE, BOB, 2 * POWER))
+    second = chain.height + UNBONDING
+    while chain.height <= first:
+        chain.end_block()
+    red = chain.keeper.get_redelegation(chain.store, raw(CAROL), raw(ALICE), raw(BOB))
+    assert red is not None and [(e.completion_height, e.initial_balance) for e in red.entries] == [
+        (second, 2 * POWER)
+    ]
+    while chain.height <= second:
+        chain.end_block()
+    assert chain.keeper.get_redelegation(chain.store, raw(CAROL), raw(ALICE), raw(BOB)) is None
+    assert list(chain.keeper.red_queue.items(chain.store)) == []
+
+
 def test_invalid_redelegations() -> None:
     chain = two_validators()
     assert chain.fails(redelegate(CAROL, ALICE, ALICE, POWER)).code == 29

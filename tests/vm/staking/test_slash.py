@@ -20,6 +20,7 @@ from tests.vm.staking.helpers import (
     staking_genesis,
     undelegate,
 )
+from tests.vm.staking.test_genesis import genesis_validator, self_delegation, with_validators
 from tests.vm.staking.test_redelegations import redelegate
 from tests.vm.staking.vectors import valoper
 from vm import dec
@@ -253,4 +254,40 @@ def test_redelegations_to_an_unbonded_validator_burn_from_the_not_bonded_pool() 
     assert chain.validator(DAVE).tokens == 60 - 5
     assert chain.not_bonded_pool() == not_bonded - 5
     assert chain.supply() == supply - 20
+    assert chain.broken() == []
+
+
+def test_a_redelegation_entry_owing_no_share_spares_only_itself() -> None:
+    """Dave's genesis validator holds 8 tokens for 2 shares, so Bob's redelegations of 1 and 4
+    tokens get 0.25 and 1 share there. A slash of 10^-18 owes round(0.25e-18) = no share for
+    the first, which is skipped, and 10^-18 share, the least there is, for the second."""
+    dave = genesis_validator(DAVE, 8, 4, delegator_shares="2.000000000000000000")
+    chain = Chain(with_validators(dave, delegations=[self_delegation(DAVE, 2)], params=UNIT))
+    chain.run(create_validator(ALICE, 100))
+    chain.run(delegate(BOB, ALICE, 100))
+    chain.end_block()
+    infraction = chain.height
+    chain.end_block()
+    chain.run(redelegate(BOB, ALICE, DAVE, 1))
+    chain.run(redelegate(BOB, ALICE, DAVE, 4))
+    chain.keeper.slash(chain.ctx(), cons(chain), infraction, 200, dec.parse("0.000000000000000001"))
+    bob_at_dave = chain.delegation(BOB, DAVE)
+    assert bob_at_dave is not None and bob_at_dave.shares == dec.parse("1.25") - 1
+    assert chain.broken() == []
+
+
+def test_redelegations_whose_delegation_is_gone_still_owe_their_share() -> None:
+    chain = staked()
+    chain.run(create_validator(DAVE, 100))
+    chain.end_block()
+    infraction = chain.height  # Alice's power is 200
+    chain.end_block()
+    chain.run(redelegate(BOB, ALICE, DAVE, 20))
+    chain.end_block()
+    chain.run(redelegate(BOB, ALICE, DAVE, 30))
+    chain.run(undelegate(BOB, DAVE, 50))  # nothing left at Dave to take
+    supply = chain.supply()
+    # 20 owed: the redelegations' 2 + 3 count though nothing is taken; the validator pays 15.
+    assert chain.keeper.slash(chain.ctx(), cons(chain), infraction, 200, TENTH) == 15
+    assert chain.supply() == supply - 15
     assert chain.broken() == []

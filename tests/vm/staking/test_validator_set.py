@@ -21,12 +21,15 @@ from tests.vm.staking.helpers import (
     undelegate,
     update,
 )
+from tests.vm.staking.vectors import valoper
 from vm.block import ValidatorUpdate
 from vm.context import Context
 from vm.module import Module, ModuleDef, ModuleGenesis, Wiring
 from vm.modules import AUTHORITY, MODULES
 from vm.registry import InvariantBroken, Registry
+from vm.staking.errors import BadRemoveValidator
 from vm.staking.types import BondStatus
+from vm.staking.validator_set import begin_unbonding_validator, remove_validator
 from vm.store.cache import ReadStore
 
 
@@ -88,6 +91,20 @@ def test_jailed_validators_leave_and_unjailed_ones_return() -> None:
     chain.keeper.unjail(chain.ctx(), cons)
     assert chain.end_block() == [update(ALICE, 5)]
     assert chain.validator(ALICE).status == BondStatus.BONDED
+    assert list(chain.keeper.validator_queue.items(chain.store)) == []  # its unbonding is off
+    chain.blocks(UNBONDING)
+    assert chain.validator(ALICE).status == BondStatus.BONDED
+    assert chain.broken() == []
+
+
+def test_a_validator_leaving_as_another_joins_moves_only_the_difference() -> None:
+    chain = Chain(staking_genesis(msgspec.structs.replace(PARAMS, max_validators=1)))
+    chain.run(create_validator(ALICE, 5 * POWER))
+    chain.run(create_validator(BOB, 3 * POWER))  # outside the set of one
+    chain.end_block()
+    chain.keeper.jail(chain.ctx(), chain.validator(ALICE).cons_address)
+    assert chain.end_block() == [update(BOB, 3), update(ALICE, 0)]
+    assert chain.bonded_pool() == 3 * POWER and chain.not_bonded_pool() == 5 * POWER
     assert chain.broken() == []
 
 
@@ -140,6 +157,8 @@ def test_max_validators_param_shrinks_the_set() -> None:
     # Carol (7) stays; the others leave, in operator-address order.
     assert chain.end_block() == [update(ALICE, 0), update(BOB, 0)]
     assert chain.keeper.get_last_total_power(chain.store) == 7
+    # Both leavers' tokens go to the not-bonded pool.
+    assert chain.bonded_pool() == 7 * POWER and chain.not_bonded_pool() == 11 * POWER
 
 
 def test_init_validator_set_after_genesis() -> None:
@@ -148,6 +167,42 @@ def test_init_validator_set_after_genesis() -> None:
     assert chain.keeper.init_validator_set(chain.ctx()) == [update(ALICE, 5)]
     assert chain.keeper.init_validator_set(chain.ctx()) == [update(ALICE, 5)]  # now from the last set
     assert chain.end_block() == []
+
+
+def test_invalid_removals_of_a_validator() -> None:
+    """Cosmos's RemoveValidator refusals: only an unbonded validator left without a token goes."""
+    chain = Chain()
+    chain.run(create_validator(ALICE, 5 * POWER))
+    chain.run(create_validator(BOB, 1))  # below one unit of power: unbonded, with 1 token
+    chain.end_block()
+    with pytest.raises(BadRemoveValidator) as bonded:
+        remove_validator(chain.keeper, chain.ctx(), raw(ALICE))
+    assert bonded.value.detail == "cannot call RemoveValidator on bonded or unbonding validators"
+    with pytest.raises(BadRemoveValidator) as holding:
+        remove_validator(chain.keeper, chain.ctx(), raw(BOB))
+    assert holding.value.detail == "attempting to remove a validator which still contains tokens"
+
+
+def test_broken_validator_records_stop_the_block_naming_the_validator() -> None:
+    """Records no message can produce (a bug's) stop the block rather than go on from them."""
+    chain = Chain()
+    chain.run(create_validator(ALICE, 5 * POWER))
+    chain.run(create_validator(BOB, 1))  # unbonded
+    chain.end_block()
+    keeper, ctx = chain.keeper, chain.ctx()
+    with pytest.raises(InvariantBroken) as unbonded:
+        begin_unbonding_validator(keeper, ctx, chain.validator(BOB))
+    assert str(unbonded.value) == f"validator {valoper(BOB)} leaves the set unbonded"
+    alice = chain.validator(ALICE)
+    keeper.set_validator(chain.store, msgspec.structs.replace(alice, jailed=True))  # still ranked
+    with pytest.raises(InvariantBroken) as jailed:
+        chain.end_block()
+    assert str(jailed.value) == f"jailed validator {valoper(ALICE)} is in the power index"
+    keeper.set_validator(chain.store, alice)
+    keeper.validator_queue.push(chain.store, chain.height, raw(ALICE))  # bonded, yet due to unbond
+    with pytest.raises(InvariantBroken) as queued:
+        chain.end_block()
+    assert str(queued.value) == f"validator {valoper(ALICE)} is queued but not unbonding"
 
 
 # -- the registry's rule: one module gives validator updates ----------------------------------
