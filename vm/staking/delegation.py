@@ -242,8 +242,8 @@ def begin_redelegation(
     if destination_validator is None:
         raise BadRedelegationDst()
     source_validator = keeper.get_validator(store, source)
-    if source_validator is None:
-        raise InvalidRequest("redelegation source validator not found")
+    if source_validator is None:  # Cosmos's keeper answers a missing source with this code too
+        raise BadRedelegationDst()
     if keeper.has_receiving_redelegation(store, delegator, source):
         raise TransitiveRedelegation()
     if _has_max_redelegation_entries(keeper, store, delegator, source, destination):

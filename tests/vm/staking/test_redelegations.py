@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import msgspec
+import pytest
 from cosmpy.protos.cosmos.staking.v1beta1 import tx_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -21,6 +22,8 @@ from tests.vm.staking.helpers import (
 )
 from tests.vm.staking.vectors import valoper
 from vm import dec
+from vm.staking.delegation import begin_redelegation
+from vm.staking.errors import BadRedelegationDst
 from vm.staking.msgs import MsgBeginRedelegate
 from vm.staking.types import BondStatus
 from vm.types import Coin
@@ -179,3 +182,12 @@ def test_completions_beyond_the_budget_wait_for_the_next_block() -> None:
     assert len(events_of(chain.events, "complete_redelegation")) == 3
     assert list(chain.keeper.red_queue.items(chain.store)) == []
     assert chain.balance(CAROL) == FUNDS - 4 * POWER  # redelegation pays nothing out
+
+
+def test_the_keeper_refuses_a_redelegation_from_a_missing_validator_as_cosmos_does() -> None:
+    """MsgBeginRedelegate's handler refuses a missing source first (code 3); the keeper's own
+    check answers with ErrBadRedelegationDst (31), as Cosmos SDK v0.50's BeginRedelegation."""
+    chain = two_validators()
+    with pytest.raises(BadRedelegationDst) as missing:
+        begin_redelegation(chain.keeper, chain.ctx(), raw(CAROL), raw(DAVE), raw(BOB), dec.from_int(1))
+    assert (missing.value.code, str(missing.value)) == (31, "redelegation destination validator not found")
