@@ -329,13 +329,21 @@ class DepindProcess:
             time.sleep(POLL_S)
         raise NodeFailure(f"tx {tx_hash} not committed in {timeout}s\n{self.log_tail()}")
 
-    def commit_tx(self, raw: bytes) -> dict[str, Any]:
+    def commit_tx(self, raw: bytes, timeout: float = 20.0) -> dict[str, Any]:
         """Broadcast ``raw`` and wait for its block; its ``tx`` answer. Raises NodeFailure if
         CheckTx refuses it or it fails in its block."""
+        self.broadcast_tx(raw)
+        return self.wait_tx_ok(tx_hash(raw), timeout)
+
+    def broadcast_tx(self, raw: bytes) -> None:
+        """Hand ``raw`` to CheckTx; NodeFailure if it refuses it."""
         checked = self.rpc("broadcast_tx_sync", tx=b64(raw))
         if checked["code"] != 0:
             raise NodeFailure(f"tx refused: {checked['log']}")
-        result = self.wait_tx(tx_hash(raw))
+
+    def wait_tx_ok(self, tx_hash: str, timeout: float = 20.0) -> dict[str, Any]:
+        """Wait for the tx's block; its ``tx`` answer, or NodeFailure if it failed there."""
+        result = self.wait_tx(tx_hash, timeout)
         if result["tx_result"]["code"] != 0:
             raise NodeFailure(f"tx failed: {result['tx_result']['log']}")
         return result

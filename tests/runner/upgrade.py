@@ -11,10 +11,9 @@ must serve blocks past the height. Every wait ends by the perturbation's deadlin
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from node.upgrade import EXIT_UPGRADE_NEEDED
-from tests.e2e.harness import DENOM, NodeFailure, Wallet
+from tests.e2e.harness import DENOM, NodeFailure, Wallet, tx_hash
 from tests.e2e.upgraded import upgraded_command
 from tests.runner.testbed import MIN_DEPOSIT, Testbed
 from vm.codec import codec_for, pack
@@ -33,14 +32,13 @@ MIN_WAIT_S = 1.0
 POLL_S = 0.2  # how often the nodes are looked at while they stop for the upgrade
 
 
-def propose_and_pass(testbed: Testbed) -> tuple[str, int]:
-    """Submit the upgrade proposal and every validator's yes vote; (name, plan height)."""
+def propose(testbed: Testbed, deadline: float) -> tuple[str, int, int]:
+    """Submit the upgrade proposal from validator0's operator; (name, plan height, proposal id)."""
     entry = testbed.members[0].process
-    operators = [Wallet(entry, m.validator.account_key) for m in testbed.validators() if m.validator]
+    proposer = operators(testbed)[0]
     height = entry.height() + testbed.manifest.network.voting_blocks + MARGIN_BLOCKS
     plan = MsgSoftwareUpgrade(format_address(AUTHORITY), ProposedPlan(NAME, None, height, ""))
     packed = pack(codec_for(MsgSoftwareUpgrade).write(plan))
-    proposer = operators[0]
     proposal = MsgSubmitProposal(
         [ProposalMessage(packed.type_url, packed.value)],
         [Coin(DENOM, MIN_DEPOSIT)],
@@ -50,7 +48,7 @@ def propose_and_pass(testbed: Testbed) -> tuple[str, int]:
         f"Upgrade to {NAME} at height {height}.",
         False,
     )
-    submitted = commit(testbed, proposer, proposal)
+    submitted = entry.commit_tx(signed(testbed, proposer, proposal), remaining(deadline))
     (proposal_id,) = {
         int(attribute["value"])
         for event in submitted["tx_result"]["events"]
@@ -58,15 +56,32 @@ def propose_and_pass(testbed: Testbed) -> tuple[str, int]:
         for attribute in event["attributes"]
         if attribute["key"] == "proposal_id"
     }
-    for operator in operators:
-        commit(testbed, operator, MsgVote(proposal_id, operator.address, VoteOption.YES, ""))
-    return NAME, height
+    return NAME, height, proposal_id
 
 
-def commit(testbed: Testbed, wallet: Wallet, message: MsgSubmitProposal | MsgVote) -> dict[str, Any]:
+def vote_yes(testbed: Testbed, proposal_id: int, deadline: float) -> None:
+    """Every validator's operator votes yes, all at once as operators would, each vote
+    waited for until the deadline (blocks may come slowly under load)."""
+    entry = testbed.members[0].process
+    votes = [
+        signed(testbed, operator, MsgVote(proposal_id, operator.address, VoteOption.YES, ""))
+        for operator in operators(testbed)
+    ]
+    for raw in votes:
+        entry.broadcast_tx(raw)
+    for raw in votes:
+        entry.wait_tx_ok(tx_hash(raw), remaining(deadline))
+
+
+def operators(testbed: Testbed) -> list[Wallet]:
+    entry = testbed.members[0].process
+    return [Wallet(entry, m.validator.account_key) for m in testbed.validators() if m.validator]
+
+
+def signed(testbed: Testbed, wallet: Wallet, message: MsgSubmitProposal | MsgVote) -> bytes:
     raw = wallet.sign([message], fee=FEE, gas=GAS, chain_id=testbed.chain_id)
     wallet.sequence += 1
-    return testbed.members[0].process.commit_tx(raw)
+    return raw
 
 
 def halt_and_restart(testbed: Testbed, height: int, deadline: float) -> None:
