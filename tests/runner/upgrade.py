@@ -10,10 +10,11 @@ must serve blocks past the height. Every wait ends by the perturbation's deadlin
 
 from __future__ import annotations
 
+import re
 import time
 
 from node.upgrade import EXIT_UPGRADE_NEEDED
-from tests.e2e.harness import DENOM, NodeFailure, Wallet, tx_hash
+from tests.e2e.harness import DENOM, DepindProcess, NodeFailure, Wallet, tx_hash
 from tests.e2e.upgraded import upgraded_command
 from tests.runner.testbed import MIN_DEPOSIT, Testbed
 from vm.codec import codec_for, pack
@@ -30,6 +31,8 @@ GAS = 400_000
 FEE = 4_000
 MIN_WAIT_S = 1.0
 POLL_S = 0.2  # how often the nodes are looked at while they stop for the upgrade
+SEQUENCE_TRIES = 5
+SEQUENCE_MISMATCH = re.compile(r"account sequence mismatch, expected (\d+)")
 
 
 def propose(testbed: Testbed, deadline: float) -> tuple[str, int, int]:
@@ -48,7 +51,8 @@ def propose(testbed: Testbed, deadline: float) -> tuple[str, int, int]:
         f"Upgrade to {NAME} at height {height}.",
         False,
     )
-    submitted = entry.commit_tx(signed(testbed, proposer, proposal), remaining(deadline))
+    raw = broadcast(entry, testbed.chain_id, proposer, proposal)
+    submitted = entry.wait_tx_ok(tx_hash(raw), remaining(deadline))
     (proposal_id,) = {
         int(attribute["value"])
         for event in submitted["tx_result"]["events"]
@@ -64,11 +68,11 @@ def vote_yes(testbed: Testbed, proposal_id: int, deadline: float) -> None:
     waited for until the deadline (blocks may come slowly under load)."""
     entry = testbed.members[0].process
     votes = [
-        signed(testbed, operator, MsgVote(proposal_id, operator.address, VoteOption.YES, ""))
+        broadcast(
+            entry, testbed.chain_id, operator, MsgVote(proposal_id, operator.address, VoteOption.YES, "")
+        )
         for operator in operators(testbed)
     ]
-    for raw in votes:
-        entry.broadcast_tx(raw)
     for raw in votes:
         entry.wait_tx_ok(tx_hash(raw), remaining(deadline))
 
@@ -78,10 +82,26 @@ def operators(testbed: Testbed) -> list[Wallet]:
     return [Wallet(entry, m.validator.account_key) for m in testbed.validators() if m.validator]
 
 
-def signed(testbed: Testbed, wallet: Wallet, message: MsgSubmitProposal | MsgVote) -> bytes:
-    raw = wallet.sign([message], fee=FEE, gas=GAS, chain_id=testbed.chain_id)
-    wallet.sequence += 1
-    return raw
+def broadcast(
+    entry: DepindProcess, chain_id: str, wallet: Wallet, message: MsgSubmitProposal | MsgVote
+) -> bytes:
+    """Sign ``message`` and hand it to CheckTx; the tx's bytes. A validator's node sends its
+    PoUW attestations from the operator's account too, so the mempool may be a tx or more
+    ahead of the committed sequence: a refusal that names the sequence expected is signed
+    again with it, as a wallet would."""
+    for _ in range(SEQUENCE_TRIES):
+        raw = wallet.sign([message], fee=FEE, gas=GAS, chain_id=chain_id)
+        try:
+            entry.broadcast_tx(raw)
+        except NodeFailure as refusal:
+            expected = SEQUENCE_MISMATCH.search(str(refusal))
+            if expected is None:
+                raise
+            wallet.sequence = int(expected[1])
+            continue
+        wallet.sequence += 1
+        return raw
+    raise NodeFailure(f"{wallet.address}: the account's sequence kept moving ({SEQUENCE_TRIES} tries)")
 
 
 def halt_and_restart(testbed: Testbed, height: int, deadline: float) -> None:
