@@ -237,17 +237,24 @@ def test_an_unbonding_validator_is_slashed_from_the_not_bonded_pool() -> None:
     assert chain.broken() == []
 
 
+def redelegate_20_and_30_after_an_infraction(chain: Chain) -> int:
+    """Bob moves 20 and then 30 tokens from Alice to Dave, in the two blocks after the one
+    Alice (power 200) misbehaves in; that block's height."""
+    chain.end_block()
+    infraction = chain.height
+    chain.end_block()
+    chain.run(redelegate(BOB, ALICE, DAVE, 20))
+    chain.end_block()
+    chain.run(redelegate(BOB, ALICE, DAVE, 30))
+    return infraction
+
+
 def test_redelegations_to_an_unbonded_validator_burn_from_the_not_bonded_pool() -> None:
     chain = Chain(staking_genesis(msgspec.structs.replace(UNIT, max_validators=1)))
     chain.run(create_validator(ALICE, 100))
     chain.run(delegate(BOB, ALICE, 100))
     chain.run(create_validator(DAVE, 10))  # outside the set of one: unbonded
-    chain.end_block()
-    infraction = chain.height  # Alice's power is 200
-    chain.end_block()
-    chain.run(redelegate(BOB, ALICE, DAVE, 20))
-    chain.end_block()
-    chain.run(redelegate(BOB, ALICE, DAVE, 30))
+    infraction = redelegate_20_and_30_after_an_infraction(chain)
     supply, not_bonded = chain.supply(), chain.not_bonded_pool()
     assert chain.keeper.slash(chain.ctx(), cons(chain), infraction, 200, TENTH) == 15
     # The redelegations owe 2 + 3, unbonded from Dave and burnt where his tokens are.
@@ -279,12 +286,7 @@ def test_a_redelegation_entry_owing_no_share_spares_only_itself() -> None:
 def test_redelegations_whose_delegation_is_gone_still_owe_their_share() -> None:
     chain = staked()
     chain.run(create_validator(DAVE, 100))
-    chain.end_block()
-    infraction = chain.height  # Alice's power is 200
-    chain.end_block()
-    chain.run(redelegate(BOB, ALICE, DAVE, 20))
-    chain.end_block()
-    chain.run(redelegate(BOB, ALICE, DAVE, 30))
+    infraction = redelegate_20_and_30_after_an_infraction(chain)
     chain.run(undelegate(BOB, DAVE, 50))  # nothing left at Dave to take
     supply = chain.supply()
     # 20 owed: the redelegations' 2 + 3 count though nothing is taken; the validator pays 15.
