@@ -111,12 +111,14 @@ def run_node(node: Node) -> None:
     import trio
 
     from node.gc_schedule import tune_gc
+    from node.p2p.library_logs import install_library_log_filters
 
     logging.basicConfig(
         level=node.config.log_level.upper(),
         stream=sys.stderr,
         format=LOG_FORMAT,
     )
+    install_library_log_filters()
     tune_gc()
     try:
         trio.run(node.run)
