@@ -31,8 +31,9 @@ injected into it, checked before anything starts.
     node = "validator1"
     kind = "kill"                # kill | pause | restart | disconnect | double-sign | upgrade | partition
     at_s = 20                    # seconds after the load starts
-    duration_s = 10              # how long the node stays down (upgrade: the time allowed;
-                                 # double-sign: how long it runs as a double-signer)
+    duration_s = 10              # how long the node stays down (upgrade: the time allowed for
+                                 # the votes, then for the stop and the start after the chain's
+                                 # last new block; double-sign: how long it runs as a double-signer)
 
     [[perturbation]]
     kind = "partition"           # of the whole network: every node in exactly one group

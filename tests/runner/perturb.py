@@ -175,7 +175,7 @@ class Perturber(threading.Thread):
             self.problems.append(f"{self.spec.describe()}: {error}")
         else:
             self.note("every validator voted yes")
-        upgrade.halt_and_restart(self.testbed, height, deadline)
+        upgrade.halt_and_restart(self.testbed, height, self.spec.duration_s)
         self.note(f"every node stopped at height {height} and started as {name}")
 
     def note(self, what: str) -> None:

@@ -1,4 +1,5 @@
-"""tests/runner/upgrade.py's signing: a node that sends from the operator's account too."""
+"""tests/runner/upgrade.py: signing beside a node that sends from the operator's account too,
+and the deadline that new blocks move."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any, cast
 import pytest
 
 from tests.e2e.harness import DepindProcess, NodeFailure, Wallet
-from tests.runner.upgrade import FEE, GAS, SEQUENCE_TRIES, broadcast
+from tests.runner.upgrade import FEE, GAS, MIN_WAIT_S, SEQUENCE_TRIES, ChainDeadline, broadcast
 from tests.vm.helpers import ALICE
 from vm.gov.msgs import MsgVote
 from vm.gov.tally import VoteOption
@@ -73,3 +74,36 @@ def test_a_sequence_that_keeps_moving_is_given_up_after_a_few_tries() -> None:
     with pytest.raises(NodeFailure, match="sequence kept moving"):
         broadcast(cast(DepindProcess, node), CHAIN, Wallet(cast(DepindProcess, node), ALICE), vote())
     assert node.refused == SEQUENCE_TRIES
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_deadline_moves_with_each_new_block_only() -> None:
+    clock = Clock()
+    deadline = ChainDeadline(60, clock)
+    clock.now += 50
+    deadline.saw(10)
+    clock.now += 50
+    deadline.saw(10)  # the same block again: no time added
+    deadline.saw(9)  # a node behind: no time added
+    assert not deadline.passed() and deadline.remaining() == 10
+    clock.now += 11
+    assert deadline.passed() and deadline.remaining() == MIN_WAIT_S
+    deadline.saw(11)
+    assert not deadline.passed() and deadline.remaining() == 60
+
+
+def test_with_no_block_seen_the_deadline_is_the_time_allowed() -> None:
+    clock = Clock()
+    deadline = ChainDeadline(60, clock)
+    deadline.saw(0)
+    clock.now += 60
+    assert not deadline.passed()
+    clock.now += 1
+    assert deadline.passed()

@@ -5,18 +5,23 @@ Validator0's operator proposes ``MsgSoftwareUpgrade`` for a height past the end 
 voting period, every validator's operator votes yes, and every node must stop after the
 block before that height with exit code 3 (docs/upgrades.md). Each is then started, as
 soon as it stopped, as the next release (tests/e2e/upgraded.py, whose migration for the upgrade runs once) and
-must serve blocks past the height. Every wait ends by the perturbation's deadline.
+must serve blocks past the height. The proposal and the votes must be in by the
+perturbation's ``duration_s``; the stop and the start again must each be done ``duration_s``
+after the chain's last new block, so that blocks slow under load move the wait along.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Sequence
+
+import httpx
 
 from node.upgrade import EXIT_UPGRADE_NEEDED
-from tests.e2e.harness import DENOM, DepindProcess, NodeFailure, Wallet, tx_hash
+from tests.e2e.harness import DENOM, DepindProcess, NodeFailure, RPCFailure, Wallet, tx_hash
 from tests.e2e.upgraded import upgraded_command
-from tests.runner.testbed import MIN_DEPOSIT, Testbed
+from tests.runner.testbed import MIN_DEPOSIT, Member, Testbed
 from vm.codec import codec_for, pack
 from vm.gov.msgs import MsgSubmitProposal, MsgVote
 from vm.gov.tally import VoteOption
@@ -104,11 +109,35 @@ def broadcast(
     raise NodeFailure(f"{wallet.address}: the account's sequence kept moving ({SEQUENCE_TRIES} tries)")
 
 
-def halt_and_restart(testbed: Testbed, height: int, deadline: float) -> None:
+class ChainDeadline:
+    """``allowed_s`` after the last new block seen: a wait for a height the chain is still
+    climbing towards does not run out while blocks keep coming, however slowly. Bounded: each
+    new block moves it once, and the chain stops at the upgrade's height."""
+
+    def __init__(self, allowed_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.allowed_s = allowed_s
+        self.clock = clock
+        self.height = 0
+        self.at = clock() + allowed_s
+
+    def saw(self, height: int) -> None:
+        if height > self.height:
+            self.height = height
+            self.at = self.clock() + self.allowed_s
+
+    def passed(self) -> bool:
+        return self.clock() > self.at
+
+    def remaining(self) -> float:
+        return max(self.at - self.clock(), MIN_WAIT_S)
+
+
+def halt_and_restart(testbed: Testbed, height: int, allowed_s: float) -> None:
     """Each node stops for the upgrade and starts again as the next release, on its host, as a
     process supervisor (cosmovisor) does it: each as soon as it exits. A node a block behind
     when the others stopped reaches the upgrade height only once upgraded peers serve it that
     block, so none may wait for all the others to stop first."""
+    deadline = ChainDeadline(allowed_s)
     waiting = list(testbed.members)
     while waiting:
         for member in [m for m in waiting if not m.process.is_running()]:
@@ -120,12 +149,27 @@ def halt_and_restart(testbed: Testbed, height: int, deadline: float) -> None:
             member.process.command = [*testbed.prefix(member.name), *upgraded]
             member.process.launch()
             waiting.remove(member)
-        if waiting and time.monotonic() > deadline:
+        deadline.saw(latest_height(waiting))
+        if waiting and deadline.passed():
             late = ", ".join(m.name for m in waiting)
-            raise NodeFailure(f"{late} did not stop for the upgrade at height {height} in time")
+            raise NodeFailure(
+                f"{late} did not stop for the upgrade at height {height} within {allowed_s} s "
+                f"of block {deadline.height}"
+            )
         time.sleep(POLL_S)
     for member in testbed.members:
-        member.process.wait_started(height, remaining(deadline))
+        member.process.wait_started(height, deadline.remaining())
+
+
+def latest_height(members: Sequence[Member]) -> int:
+    """The latest height of the first of ``members`` still running that answers; 0 if none."""
+    for member in members:
+        if member.process.is_running():
+            try:
+                return member.process.height()
+            except (httpx.HTTPError, RPCFailure):
+                continue
+    return 0
 
 
 def remaining(deadline: float) -> float:
