@@ -315,8 +315,10 @@ class DepindProcess:
         raise NodeFailure(f"height {height} not reached in {timeout}s ({last_error})\n{self.log_tail()}")
 
     def wait_tx(self, tx_hash: str, timeout: float = 20.0) -> dict[str, Any]:
-        """Wait until ``tx`` finds the hash; returns its result."""
+        """Wait until ``tx`` finds the hash; returns its result. A connection the busy node
+        dropped is asked again, as a client polling would."""
         deadline = time.monotonic() + timeout
+        last_error = ""
         for _ in range(int(timeout / POLL_S) + 1):
             try:
                 result: dict[str, Any] = self.rpc("tx", hash=tx_hash)
@@ -324,10 +326,12 @@ class DepindProcess:
             except RPCFailure as exc:
                 if exc.code != -32001:
                     raise
+            except httpx.TransportError as exc:
+                last_error = f" (last: {exc!r})"
             if time.monotonic() > deadline:
                 break
             time.sleep(POLL_S)
-        raise NodeFailure(f"tx {tx_hash} not committed in {timeout}s\n{self.log_tail()}")
+        raise NodeFailure(f"tx {tx_hash} not committed in {timeout}s{last_error}\n{self.log_tail()}")
 
     def commit_tx(self, raw: bytes, timeout: float = 20.0) -> dict[str, Any]:
         """Broadcast ``raw`` and wait for its block; its ``tx`` answer. Raises NodeFailure if

@@ -11,7 +11,9 @@ moment, breaks its node, waits ``duration_s`` and mends it.
 - ``upgrade``: upgrade.py, over the whole network;
 - ``partition``: the hosts' firewalls drop every packet between two groups, then heal.
 
-Each step goes on the ``Timeline`` with the chain's height at the time. A step that fails
+A perturbation of a node due while the upgrade is under way waits for it to end: the
+upgrade stops and starts every node, and on slow blocks it may take longer than its
+``duration_s``. Each step goes on the ``Timeline`` with the chain's height at the time. A step that fails
 (a node that does not come back) is kept as the perturbation's ``problem`` for the report.
 SIGCONT and the rejoin always run; a stopped node is started again unless the run is being
 stopped. Every wait is bounded.
@@ -24,13 +26,17 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import httpx
 
 from tests.e2e.harness import NodeFailure
 from tests.e2e.maverick import DOUBLE_SIGN, maverick_command
 from tests.runner import upgrade
 from tests.runner.manifest import PerturbationSpec
 from tests.runner.testbed import START_TIMEOUT_S, Member, Testbed
+
+POLL_S = 1.0  # how often a perturbation waiting for the upgrade looks again
 
 
 @dataclass(frozen=True)
@@ -58,15 +64,32 @@ class Timeline:
             return sorted(self._entries, key=lambda h: h.at_s)
 
 
+@dataclass
+class UpgradeWindow:
+    """Set when the network's upgrade starts, and when it has ended (well or not)."""
+
+    started: threading.Event = field(default_factory=threading.Event)
+    ended: threading.Event = field(default_factory=threading.Event)
+
+    def under_way(self) -> bool:
+        return self.started.is_set() and not self.ended.is_set()
+
+
 class Perturber(threading.Thread):
     def __init__(
-        self, spec: PerturbationSpec, testbed: Testbed, timeline: Timeline, halt: threading.Event
+        self,
+        spec: PerturbationSpec,
+        testbed: Testbed,
+        timeline: Timeline,
+        halt: threading.Event,
+        upgrade_window: UpgradeWindow,
     ) -> None:
         super().__init__(name=f"runner-{spec.kind}-{spec.node or 'network'}", daemon=True)
         self.spec = spec
         self.testbed = testbed
         self.timeline = timeline
         self.halt = halt
+        self.upgrade_window = upgrade_window
         self.problems: list[str] = []
         self.upgraded: tuple[str, int] | None = None  # (name, height) once an upgrade is planned
 
@@ -74,9 +97,20 @@ class Perturber(threading.Thread):
         if self.halt.wait(max(self.timeline.started + self.spec.at_s - time.monotonic(), 0)):
             return
         try:
+            if self.spec.node and self.upgrade_window.under_way():
+                self.note("waits for the upgrade to end")
+                if self.wait_for_upgrade():
+                    return
             self.perturb()
         except Exception as error:  # kept for the report; the run goes on
             self.problems.append(f"{self.spec.describe()}: {error}")
+
+    def wait_for_upgrade(self) -> bool:
+        """Wait until the upgrade ends; whether the run was stopped first."""
+        while not self.upgrade_window.ended.wait(POLL_S):
+            if self.halt.is_set():
+                return True
+        return self.halt.is_set()
 
     def perturb(self) -> None:
         spec = self.spec
@@ -165,13 +199,20 @@ class Perturber(threading.Thread):
         self.note("started again")
 
     def run_upgrade(self) -> None:
+        self.upgrade_window.started.set()
+        try:
+            self.upgrade()
+        finally:
+            self.upgrade_window.ended.set()
+
+    def upgrade(self) -> None:
         deadline = time.monotonic() + self.spec.duration_s
         name, height, proposal = upgrade.propose(self.testbed, deadline)
         self.upgraded = (name, height)
         self.note(f"upgrade {name} proposed for height {height}")
         try:
             upgrade.vote_yes(self.testbed, proposal, deadline)
-        except NodeFailure as error:  # the votes that got in may pass it: the nodes would stop
+        except (NodeFailure, httpx.HTTPError) as error:  # the votes in may pass it: nodes would stop
             self.problems.append(f"{self.spec.describe()}: {error}")
         else:
             self.note("every validator voted yes")

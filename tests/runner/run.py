@@ -29,7 +29,7 @@ from tests.runner import chain, checks
 from tests.runner.checks import CheckResult, LivenessRule, ValidatorInfo
 from tests.runner.load import FUNDER, Committed, Endpoints, Lane, Ledger, LoadPlan, funded_keys, make_lanes
 from tests.runner.manifest import Manifest, double_signers, faulted_nodes
-from tests.runner.perturb import Perturber, Timeline
+from tests.runner.perturb import Perturber, Timeline, UpgradeWindow
 from tests.runner.report import Report, SlashEntry
 from tests.runner.testbed import START_TIMEOUT_S, Member, Testbed, valoper
 from vm.crypto import encode_address
@@ -135,7 +135,8 @@ def drive(
     lanes = make_lanes(plan, testbed.members[0].process, endpoints, ledger)
     halt = threading.Event()
     timeline = Timeline(time.monotonic(), lambda: follower.height)
-    perturbers = [Perturber(spec, testbed, timeline, halt) for spec in manifest.perturbation]
+    window = UpgradeWindow()
+    perturbers = [Perturber(spec, testbed, timeline, halt, window) for spec in manifest.perturbation]
     problems: list[str] = []
     try:
         for thread in [*lanes, *perturbers]:

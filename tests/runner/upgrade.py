@@ -111,8 +111,8 @@ def broadcast(
 
 class ChainDeadline:
     """``allowed_s`` after the last new block seen: a wait for a height the chain is still
-    climbing towards does not run out while blocks keep coming, however slowly. Bounded: each
-    new block moves it once, and the chain stops at the upgrade's height."""
+    climbing towards does not run out while blocks keep coming, however slowly. Bounded where
+    it is used: each new block moves it once, and the wait ends at the upgrade's height."""
 
     def __init__(self, allowed_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.allowed_s = allowed_s
@@ -150,6 +150,8 @@ def halt_and_restart(testbed: Testbed, height: int, allowed_s: float) -> None:
             member.process.launch()
             waiting.remove(member)
         deadline.saw(latest_height(waiting))
+        if deadline.height >= height:  # the proposal did not pass, or a node ignored its plan
+            raise NodeFailure(f"the chain went past height {height - 1} without stopping for the upgrade")
         if waiting and deadline.passed():
             late = ", ".join(m.name for m in waiting)
             raise NodeFailure(
