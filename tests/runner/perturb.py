@@ -13,8 +13,9 @@ moment, breaks its node, waits ``duration_s`` and mends it.
 
 A perturbation of a node due while the upgrade is under way waits for it to end: the
 upgrade stops and starts every node, and on slow blocks it may take longer than its
-``duration_s``. Each step goes on the ``Timeline`` with the chain's height at the time. A step that fails
-(a node that does not come back) is kept as the perturbation's ``problem`` for the report.
+``duration_s``. Each step goes on the ``Timeline`` with the chain's height at the time. A
+step that fails (a node that does not come back) is kept as the perturbation's ``problem``
+for the report.
 SIGCONT and the rejoin always run; a stopped node is started again unless the run is being
 stopped. Every wait is bounded.
 """
@@ -201,11 +202,11 @@ class Perturber(threading.Thread):
     def run_upgrade(self) -> None:
         self.upgrade_window.started.set()
         try:
-            self.upgrade()
+            self.propose_vote_and_restart()
         finally:
             self.upgrade_window.ended.set()
 
-    def upgrade(self) -> None:
+    def propose_vote_and_restart(self) -> None:
         deadline = time.monotonic() + self.spec.duration_s
         name, height, proposal = upgrade.propose(self.testbed, deadline)
         self.upgraded = (name, height)
