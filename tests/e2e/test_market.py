@@ -73,6 +73,9 @@ def test_a_lease_from_order_to_refund(node_factory: NodeFactory, tmp_path: Path)
     finally:
         assert worker.stop() == 0, worker.log()
     assert "Traceback" not in worker.log()
+    # The stopped worker's last withdrawal may still wait in the mempool: the provider's
+    # committed sequence is final only once it is in a block.
+    eventually(lambda: node.rpc("num_unconfirmed_txs")["n_txs"] == "0", "an empty mempool")
     check_exit_closes_with_refund(node, Wallet(node, provider_key), requester, lease)
 
 
