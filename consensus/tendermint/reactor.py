@@ -4,7 +4,10 @@ The owner task tells the reactor where it is (``step``) and every vote and part 
 has taken (``hold``: its own, or a peer's that it admitted). For each connected
 peer one routine sends, in this order, over the peer's consensus channel:
 
-1. our ``RoundStep`` whenever it changed since the peer last heard it;
+1. our ``RoundStep`` whenever it changed since the peer last heard it, and again
+   after ``keepalive_s`` without a frame: a send is how a routine learns that its
+   link broke or was lost (then it starts afresh and sends again what the peer may
+   lack), and a halted height sends nothing else;
 2. ``Has``: the digests of what we received that the peer is not known to hold, so
    that it does not send them to us (CometBFT's HasVote and HasProposalBlockPart);
 3. the first message we hold that the peer lacks, of a round up to the peer's
@@ -29,6 +32,7 @@ admitted, which their own bounds limit.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -62,6 +66,7 @@ class ReactorConfig:
     relay_after_s: float = 0.1  # a received message waits this long for peers' ``Has``
     idle_s: float = 0.1  # a routine with nothing to send looks again after this, or on news
     retry_s: float = 0.5  # after a failed send, before the routine starts again
+    keepalive_s: float = 2.0  # our step again after this long without a frame
 
 
 @dataclass
@@ -81,6 +86,7 @@ class _Routine:
     announced: int = 0  # held messages before this index were announced, or are the peer's
     resolved: int = 0  # held messages before this index the peer holds
     sent: set[bytes] = field(default_factory=set)  # digests sent it at this height
+    last_at: float = -math.inf  # trio time of the last frame sent
 
     def restart(self) -> None:
         self.announced = self.resolved = 0
@@ -145,10 +151,11 @@ class Reactor:
                     await self._news.wait()
 
     async def _serve(self, peer: str) -> None:
+        routine = self._routines[peer]
         try:
             while peer in self.channel.peers():
                 news = self._news
-                frame = self._next_frame(peer, self._routines[peer])
+                frame = self._next_frame(peer, routine)
                 if frame is None:
                     with trio.move_on_after(self.config.idle_s):
                         await news.wait()
@@ -161,11 +168,13 @@ class Reactor:
                     await trio.sleep(self.config.retry_s)
                     return
                 self.sent += 1
+                routine.last_at = trio.current_time()
         finally:
             del self._routines[peer]  # the next connection starts afresh (and hears our step)
 
     def _next_frame(self, peer: str, routine: _Routine) -> bytes | None:
-        if self._step is not None and routine.step != self._step:
+        quiet = trio.current_time() - routine.last_at >= self.config.keepalive_s
+        if self._step is not None and (routine.step != self._step or quiet):
             routine.step = self._step
             return encode(self._step)
         state = self.peer_states.get(peer)

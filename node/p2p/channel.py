@@ -10,10 +10,16 @@ one peer are serialized by a lock per (peer, protocol), so frames leave in the
 order their senders got the lock; sends to different peers run side by side.
 Each write (the stream's opening included) is bounded by ``io_timeout_s``;
 libp2p's yamux also fails a write that waits more than 5 s for the peer's
-window, so a receiver stalled that long breaks its stream either way. Any
-failure resets the stream and forgets it, since part of a frame may be on the
-wire; the next send opens a new one. A peer's streams are forgotten when it
-disconnects.
+window. Either is ``ChannelStalledError``: the peer read nothing for that long, or
+the connection under the stream is wedged (yamux writes its control frames from
+the loop that reads, so two peers that both fill their send buffers stop
+reading each other for good); the owner disconnects such a peer. Any failure
+resets the stream and forgets it, since part of a frame may be on the wire; the
+next send opens a new one. A peer's streams are forgotten when it disconnects,
+and frames written on them may never have arrived: so a send after the peer
+reconnects fails once (``ChannelError``, "lost") unless a failed send has told
+the sender already, and the sender learns to send again what it cannot know
+arrived (the consensus reactor restarts its routine for the peer).
 
 Inbound: one loop per stream reads a frame and awaits the receiver before it
 reads the next, so a slow receiver fills the stream's receive window and the
@@ -37,6 +43,7 @@ grows, while the reader keeps up, to at most 16 MiB.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -49,14 +56,16 @@ from libp2p.peer.id import ID
 from node.p2p import direct
 from node.p2p.config import PeerId
 from node.p2p.direct import NETWORK_ERRORS
-from node.p2p.errors import ChannelError, P2PError
+from node.p2p.errors import ChannelError, ChannelStalledError, P2PError
 
 logger = logging.getLogger(__name__)
 
 ChannelHandler = Callable[[PeerId, bytes], Awaitable[None]]
 """``receive(peer, frame)``: takes one frame from a peer; the peer's next frame waits for it."""
 
+_CHAIN_DEPTH = 8  # libp2p wraps a muxer's error once or twice
 _RESET_TIMEOUT_S = 1.0  # a reset is one yamux frame; past this the connection is gone anyway
+_LOST_TRACKED = 1024  # links whose loss is still to be told; the oldest is told no more
 
 
 class ChannelPeers(Protocol):
@@ -109,6 +118,7 @@ class Channels:
         self._receivers: dict[str, _Receiver] = {}
         self._outbound: dict[tuple[PeerId, str], _Outbound] = {}
         self._inbound: dict[tuple[PeerId, str], _Inbound] = {}
+        self._lost: OrderedDict[tuple[PeerId, str], None] = OrderedDict()  # see ``drop_peer``
         self.counters = ChannelCounters()
 
     def set_receiver(self, protocol: str, receive: ChannelHandler, max_frame_bytes: int) -> None:
@@ -135,8 +145,11 @@ class Channels:
         """Send one frame to ``peer_id`` (``connected``: whether we have a connection to it)."""
         try:
             self._check_send(peer_id, protocol, payload, connected)
+            if (peer_id, protocol) in self._lost:
+                raise ChannelError(f"the connection to {peer_id} was lost: frames sent may not have arrived")
             await self._send(host, peer_id, protocol, payload)
         except ChannelError:
+            self._lost.pop((peer_id, protocol), None)  # a failed send tells the sender as much
             self.counters.send_failures += 1
             raise
         self.counters.sent += 1
@@ -160,19 +173,24 @@ class Channels:
                 with trio.fail_after(self._io_timeout_s):
                     await _write(link, payload, lambda: _open(host, peer_id, protocol))
             except trio.TooSlowError:
-                raise ChannelError(
+                raise ChannelStalledError(
                     f"{protocol} frame to {peer_id} timed out after {self._io_timeout_s} s"
                 ) from None
             except NETWORK_ERRORS as exc:
-                raise ChannelError(f"{protocol} frame to {peer_id} failed: {exc!r}") from exc
+                error = ChannelStalledError if waited_for_window(exc) else ChannelError
+                raise error(f"{protocol} frame to {peer_id} failed: {exc!r}") from exc
 
     def drop_peer(self, peer_id: PeerId) -> None:
         """Forget a disconnected peer's outbound streams (they closed with its connection).
 
-        A send waiting for the lock of a forgotten stream fails; the next one opens a new stream.
+        A send waiting for the lock of a forgotten stream fails; the next one fails too if the
+        stream had carried frames, then one opens a new stream.
         """
         for key in [key for key in self._outbound if key[0] == peer_id]:
-            del self._outbound[key]
+            if self._outbound.pop(key).stream is not None:
+                self._lost[key] = None
+                if len(self._lost) > _LOST_TRACKED:
+                    self._lost.popitem(last=False)
 
     # ---- inbound ----
 
@@ -215,6 +233,22 @@ class Channels:
             except NETWORK_ERRORS as exc:
                 logger.debug("%s stream from %s ended: %r", protocol, peer_id, exc)
         return None
+
+
+WINDOW_TIMEOUT = "Timed out waiting for window update"
+"""How libp2p's yamux says a write waited 5 s for the peer's receive window."""
+
+
+def waited_for_window(exc: BaseException) -> bool:
+    """Whether ``exc``, or what it was raised from, is yamux's wait for the peer's window."""
+    error: BaseException | None = exc
+    for _ in range(_CHAIN_DEPTH):
+        if error is None:
+            return False
+        if WINDOW_TIMEOUT in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 async def _open(host: IHost, peer_id: PeerId, protocol: str) -> INetStream:

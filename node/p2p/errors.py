@@ -32,6 +32,11 @@ class ChannelError(P2PError):
     stream broken or write timed out. The next send opens a new stream."""
 
 
+class ChannelStalledError(ChannelError):
+    """A frame waited too long for the peer to read it: the peer, or the connection under
+    it, is stalled. The node disconnects such a peer."""
+
+
 class InvalidRequestError(Exception):
     """Raised by a direct handler to reject a request; the requester sees the message.
 

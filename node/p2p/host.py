@@ -45,6 +45,7 @@ from node.p2p.channel import ChannelHandler, Channels
 from node.p2p.config import P2PConfig, PeerAddr, PeerId, parse_listen_addr
 from node.p2p.direct import NETWORK_ERRORS, DirectHandler
 from node.p2p.errors import (
+    ChannelStalledError,
     DirectRequestError,
     MessageTooLargeError,
     NotRunningError,
@@ -55,6 +56,7 @@ from node.p2p.errors import (
 from node.p2p.gossip import CountingGossipSub, FlowControlledPubsub, build_router
 from node.p2p.keys import NodeKey
 from node.p2p.peers import PeerBook, backoff_delay
+from node.p2p.teardown import close_connection
 from node.p2p.transport import build_host, check_listening, swarm_of
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ _SHUTDOWN_LIMIT_S = 10.0  # a clean shutdown takes well under a second
 _BAN_TICK_S = 1.0
 _CONNECTED_RECHECK_S = 5.0
 _BANNED = "banned"
+_STALLED = "stalled"
 _JOINED_BUFFER = 64
 
 Message = tuple[PeerId, bytes]
@@ -297,7 +300,7 @@ class P2PNode:
                 for peer in stalled & self._full_queues(session):
                     logger.warning("peer %s has not drained its send queue; disconnecting it", peer)
                     self._counters.stalled_disconnects += 1
-                    self._evict_send.send_nowait((peer, "stalled"))
+                    self._evict_send.send_nowait((peer, _STALLED))
 
     def _full_queues(self, session: _Session) -> set[ID]:
         # A quarter: relayed messages enter the same queues without waiting, so they get the rest.
@@ -454,7 +457,13 @@ class P2PNode:
         ``max_message_bytes``. Sends to one peer go one at a time, in the order they are made."""
         session = self._require_session()
         connected = self._is_connected(ID.from_base58(peer_id))
-        await self._channels.send(session.host, peer_id, protocol, payload, connected=connected)
+        try:
+            await self._channels.send(session.host, peer_id, protocol, payload, connected=connected)
+        except ChannelStalledError as exc:
+            logger.warning("peer %s is not reading its channel (%s); disconnecting it", peer_id, exc)
+            self._counters.stalled_disconnects += 1
+            self._evict_send.send_nowait((ID.from_base58(peer_id), _STALLED))
+            raise
 
     async def _serve_channel(self, protocol: str, stream: INetStream, peer: PeerId, done: trio.Event) -> None:
         try:
@@ -513,10 +522,7 @@ class P2PNode:
             # Not host.disconnect: libp2p's close_peer forgets (without closing) any connection
             # to the peer that opens while it closes the old ones.
             for conn in session.swarm.get_connections(peer):
-                try:
-                    await conn.close()
-                except NETWORK_ERRORS as exc:
-                    logger.debug("closing a connection to %s failed: %r", peer, exc)
+                await close_connection(conn, abort=reason == _STALLED)
 
     async def _ban_expiry_loop(self) -> None:
         while True:

@@ -34,6 +34,7 @@ class Channel:
         self.connected = peers
         self.frames: dict[str, list[object]] = defaultdict(list)
         self.broken: set[str] = set()
+        self.lost: set[str] = set()  # links that dropped and came back: the next send fails once
 
     def peers(self) -> list[str]:
         return list(self.connected)
@@ -42,6 +43,9 @@ class Channel:
         await trio.sleep(0.001)
         if peer in self.broken:
             raise PeerError("broken")
+        if peer in self.lost:
+            self.lost.discard(peer)
+            raise PeerError("the connection was lost")
         self.frames[peer].append(decode_channel(payload, 1 << 20))
 
     def votes_to(self, peer: str) -> list[VoteMsg]:
@@ -170,4 +174,22 @@ async def test_a_peer_gets_rounds_up_to_its_round_plus_one(autojump_clock: trio.
         reactor.peer_news()
         await trio.sleep(0.1)
         assert channel.votes_to("lagging") == votes
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_quiet_routine_sends_its_step_again_and_so_learns_of_a_lost_link(
+    autojump_clock: trio.abc.Clock,
+) -> None:
+    async with trio.open_nursery() as nursery:
+        reactor, channel, _ = await running(nursery, ["p"])
+        ours = prevote(0)
+        reactor.hold(ours, own=True)
+        await trio.sleep(9.0)
+        steps = [f for f in channel.frames["p"] if isinstance(f, RoundStep)]
+        assert len(steps) == 1 + 4  # the first, then one after each keepalive_s without a frame
+        assert channel.votes_to("p") == [ours]
+        channel.lost.add("p")  # the frames sent may never have arrived; nothing new to send
+        await trio.sleep(CONFIG.keepalive_s + CONFIG.retry_s + 0.5)
+        assert channel.votes_to("p") == [ours, ours]  # the routine started afresh and sent it again
+        assert reactor.failed == 1
         nursery.cancel_scope.cancel()

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field, replace
 
 import pytest
 import trio
 from libp2p.custom_types import TProtocol
+from libp2p.network.stream.exceptions import StreamError
 from libp2p.peer.id import ID
+from libp2p.stream_muxer.exceptions import MuxedStreamError
+from libp2p.stream_muxer.yamux.yamux import YamuxStream
 
 from consensus.tasks import TaskStatus
 from node.p2p import direct
+from node.p2p.channel import WINDOW_TIMEOUT, waited_for_window
 from node.p2p.config import PeerId
 from node.p2p.direct import NETWORK_ERRORS
-from node.p2p.errors import ChannelError, P2PError
+from node.p2p.errors import ChannelError, ChannelStalledError, P2PError
 from node.p2p.host import P2PNode
 from node.p2p.keys import NodeKey
 from tests.node.p2p.netutil import (
@@ -149,7 +154,7 @@ async def direct_echo(peer: PeerId, payload: bytes) -> bytes:
 
 
 async def test_sends_work_again_after_the_peer_restarts() -> None:
-    inboxes = [Inbox(), Inbox()]
+    inboxes = [Inbox(), Inbox(), Inbox()]
     async with trio.open_nursery() as nursery:
         network = LocalNetwork(nursery, 2, TEST_CONFIG)
         sender = await network.start(0)
@@ -179,6 +184,16 @@ async def test_sends_work_again_after_the_peer_restarts() -> None:
             # The stream to the stopped node was forgotten: the first send opens a new one.
             await sender.send_on_channel(receiver.peer_id, CHANNEL, b"after")
             await eventually(lambda: inboxes[1].frames == [(sender.peer_id, b"after")])
+
+            await network.stop(1)
+            await eventually(lambda: receiver.peer_id not in sender.peers())
+            receiver = await start_receiver(inboxes[2])
+            await eventually(lambda: receiver.peer_id in sender.peers())
+            # No send failed while it was gone: the first one after tells the sender.
+            with pytest.raises(ChannelError, match="was lost"):
+                await sender.send_on_channel(receiver.peer_id, CHANNEL, b"unsure")
+            await sender.send_on_channel(receiver.peer_id, CHANNEL, b"again")
+            await eventually(lambda: inboxes[2].frames == [(sender.peer_id, b"again")])
         nursery.cancel_scope.cancel()
 
 
@@ -212,6 +227,33 @@ async def test_a_slow_receiver_holds_back_its_sender() -> None:
             await eventually(lambda: len(inbox.frames) == len(payloads))
         assert inbox.payloads(sender.peer_id) == payloads
         assert sender.statistics().channel_send_failures == 0
+
+
+async def test_a_receiver_that_reads_nothing_is_disconnected_and_the_link_comes_back() -> None:
+    async with running_network(2) as network:
+        receiver, sender = network.nodes
+        inbox = Inbox(gate=trio.Event())  # holds the first frame until the gate opens
+        receiver.set_channel(CHANNEL, inbox.receive, LIMIT)
+        payloads = [bytes([i]) * 1024 * 1024 for i in range(24)]
+        with trio.fail_after(60):
+            await eventually(lambda: all_connected(network))
+            swarm = sender._require_session().swarm
+            [stalled] = swarm.get_connections(ID.from_base58(receiver.peer_id))
+            # The window fills, and a write waits for it past yamux's 5 s or request_timeout_s.
+            with pytest.raises(ChannelStalledError):
+                await send_all(sender, receiver.peer_id, payloads)
+
+            def reconnected() -> bool:
+                links = swarm.get_connections(ID.from_base58(receiver.peer_id))
+                return stalled.is_closed and bool(links) and stalled not in links and all_connected(network)
+
+            await eventually(reconnected)
+            assert inbox.gate is not None
+            inbox.gate.set()
+            await sender.send_on_channel(receiver.peer_id, CHANNEL, b"again")
+            await eventually(lambda: inbox.payloads(sender.peer_id)[-1:] == [b"again"])
+        assert sender.statistics().stalled_disconnects == 1
+        assert receiver.score(sender.peer_id) == 0 and sender.score(receiver.peer_id) == 0
 
 
 async def test_a_new_inbound_stream_replaces_the_older() -> None:
@@ -260,3 +302,20 @@ async def test_receiver_exception_stops_the_node_with_the_unwrapped_error() -> N
                 await eventually(lambda: receiver.peer_id in sender.peers())
                 await sender.send_on_channel(receiver.peer_id, CHANNEL, b"x")
         assert [str(exc) for exc in failures] == ["receiver bug"]
+
+
+def test_a_write_that_waited_out_the_window_is_a_stall() -> None:
+    # libp2p's NetStream wraps the muxer's error, with its text, and raises it from it.
+    try:
+        try:
+            raise MuxedStreamError(f"{WINDOW_TIMEOUT} after 5 seconds.")
+        except MuxedStreamError as inner:
+            raise StreamError(f"Write operation failed: {inner}") from inner
+    except StreamError as wrapped:
+        assert waited_for_window(wrapped)
+    assert not waited_for_window(StreamError("Write operation failed: stream reset"))
+
+
+def test_yamux_still_says_so_in_those_words() -> None:
+    # The stall is told from the text of yamux's error: an update that rewords it fails here.
+    assert WINDOW_TIMEOUT in inspect.getsource(YamuxStream.write)
