@@ -19,7 +19,13 @@ import trio
 
 from consensus.tasks import TaskStatus
 from consensus.tendermint.engine import PeerError, TendermintEngine
-from consensus.tendermint.wire import CHANNEL_PROTOCOL, MAX_SYNC_RESPONSE_BYTES, SYNC_PROTOCOL, BadMessage
+from consensus.tendermint.wire import (
+    CHANNEL_PROTOCOL,
+    MAX_SYNC_RESPONSE_BYTES,
+    SILENCE_S,
+    SYNC_PROTOCOL,
+    BadMessage,
+)
 from node.mempool import Mempool
 from node.p2p.config import TOPIC_EVIDENCE, PeerId
 from node.p2p.errors import InvalidRequestError, P2PError
@@ -74,7 +80,9 @@ class NetworkServices:
         async with trio.open_nursery() as nursery:
             await nursery.start(self.p2p.run)
             self.p2p.set_direct_handler(SYNC_PROTOCOL, self._answer_sync, MAX_SYNC_RESPONSE_BYTES)
-            self.p2p.set_channel(CHANNEL_PROTOCOL, self._receive_consensus, self.p2p.config.max_message_bytes)
+            self.p2p.set_channel(
+                CHANNEL_PROTOCOL, self._receive_consensus, self.p2p.config.max_message_bytes, SILENCE_S
+            )
             self.p2p.set_validator(TOPIC_EVIDENCE, self._screen_evidence)
             evidence = await self.p2p.subscribe(TOPIC_EVIDENCE)
             await nursery.start(self.txs.run)

@@ -43,6 +43,7 @@ from consensus.tendermint.messages import VoteMsg
 from consensus.tendermint.network import PeerError
 from consensus.tendermint.peer_state import PeerStates
 from consensus.tendermint.wire import (
+    KEEPALIVE_S,
     MAX_ANNOUNCED,
     Has,
     Received,
@@ -66,7 +67,7 @@ class ReactorConfig:
     relay_after_s: float = 0.1  # a received message waits this long for peers' ``Has``
     idle_s: float = 0.1  # a routine with nothing to send looks again after this, or on news
     retry_s: float = 0.5  # after a failed send, before the routine starts again
-    keepalive_s: float = 2.0  # our step again after this long without a frame
+    keepalive_s: float = KEEPALIVE_S  # our step again after this long without a frame
 
 
 @dataclass

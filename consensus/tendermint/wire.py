@@ -61,6 +61,10 @@ DECIDED_STEP = 4
 """A ``RoundStep.step`` past precommit: the height is decided and its commit wait runs
 (CometBFT's RoundStepCommit)."""
 MAX_ANNOUNCED = 1024  # digests in one ``Has``
+KEEPALIVE_S = 2.0
+"""A node sends a peer its ``RoundStep`` again after this long without a frame to it."""
+SILENCE_S = 10 * KEEPALIVE_S
+"""A peer that sends no frame for this long has a dead or wedged connection."""
 
 
 class RoundStep(Canonical, frozen=True, tag=5):

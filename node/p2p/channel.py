@@ -57,6 +57,7 @@ from node.p2p import direct
 from node.p2p.config import PeerId
 from node.p2p.direct import NETWORK_ERRORS
 from node.p2p.errors import ChannelError, ChannelStalledError, P2PError
+from node.p2p.silence import SilenceWatch
 
 logger = logging.getLogger(__name__)
 
@@ -119,12 +120,20 @@ class Channels:
         self._outbound: dict[tuple[PeerId, str], _Outbound] = {}
         self._inbound: dict[tuple[PeerId, str], _Inbound] = {}
         self._lost: OrderedDict[tuple[PeerId, str], None] = OrderedDict()  # see ``drop_peer``
+        self.silence = SilenceWatch()
         self.counters = ChannelCounters()
 
-    def set_receiver(self, protocol: str, receive: ChannelHandler, max_frame_bytes: int) -> None:
+    def set_receiver(
+        self, protocol: str, receive: ChannelHandler, max_frame_bytes: int, silence_s: float | None = None
+    ) -> None:
+        """``silence_s``: peers send a frame on ``protocol`` at least this often (``silence.py``)."""
         if max_frame_bytes <= 0:
             raise P2PError(f"max_frame_bytes must be positive, not {max_frame_bytes}")
+        if silence_s is not None and silence_s <= 0:
+            raise P2PError(f"silence_s must be positive, not {silence_s}")
         self._receivers[protocol] = _Receiver(receive, max_frame_bytes)
+        if silence_s is not None:
+            self.silence.expect_every(silence_s)
 
     def protocols(self) -> list[str]:
         return list(self._receivers)
@@ -186,6 +195,7 @@ class Channels:
         A send waiting for the lock of a forgotten stream fails; the next one fails too if the
         stream had carried frames, then one opens a new stream.
         """
+        self.silence.forget(peer_id)
         for key in [key for key in self._outbound if key[0] == peer_id]:
             if self._outbound.pop(key).stream is not None:
                 self._lost[key] = None
@@ -207,6 +217,7 @@ class Channels:
             receive = self._receivers[protocol].receive
             while (payload := await self._next_frame(inbound, protocol, peer_id)) is not None:
                 self.counters.received += 1
+                self.silence.heard(peer_id, trio.current_time())
                 await receive(peer_id, payload)
         finally:
             if self._inbound.get(key) is inbound:

@@ -64,6 +64,7 @@ logger = logging.getLogger(__name__)
 _CLOSE_TIMEOUT_S = 5.0
 _SHUTDOWN_LIMIT_S = 10.0  # a clean shutdown takes well under a second
 _BAN_TICK_S = 1.0
+_SILENCE_TICK_S = 1.0
 _CONNECTED_RECHECK_S = 5.0
 _BANNED = "banned"
 _STALLED = "stalled"
@@ -219,6 +220,7 @@ class P2PNode:
         nursery.start_soon(self._cancel_on_stop, nursery.cancel_scope)
         nursery.start_soon(self._evict_loop)
         nursery.start_soon(self._ban_expiry_loop)
+        nursery.start_soon(self._silence_loop)
         for target in self.config.persistent_peer_addrs:
             if target.peer_id != self.peer_id:
                 nursery.start_soon(self._keep_connected, target)
@@ -438,14 +440,17 @@ class P2PNode:
 
     # ---- channels (see node/p2p/channel.py) ----
 
-    def set_channel(self, protocol: str, receive: ChannelHandler, max_frame_bytes: int) -> None:
+    def set_channel(
+        self, protocol: str, receive: ChannelHandler, max_frame_bytes: int, silence_s: float | None = None
+    ) -> None:
         """Frames from peers on ``protocol`` go to ``receive`` one at a time per peer, in order
         (awaited: a slow receiver slows that peer's sender, through the stream's flow control).
 
         Frames over ``max_frame_bytes`` cost the peer score; our own sends on ``protocol``
-        are held to the same limit."""
+        are held to the same limit. With ``silence_s``, a connected peer that sends no frame
+        for that long is disconnected as stalled (``silence.py``)."""
         self._check_protocol(protocol, taken=protocol in self._handlers)
-        self._channels.set_receiver(protocol, receive, max_frame_bytes)
+        self._channels.set_receiver(protocol, receive, max_frame_bytes, silence_s)
         self._register_protocol(protocol)
 
     async def send_on_channel(self, peer_id: PeerId, protocol: str, payload: bytes) -> None:
@@ -524,6 +529,16 @@ class P2PNode:
             for conn in session.swarm.get_connections(peer):
                 await close_connection(conn, abort=reason == _STALLED)
 
+    async def _silence_loop(self) -> None:
+        """Disconnect the peers silent on their channels for longer than the channels allow."""
+        watch = self._channels.silence
+        while True:
+            await trio.sleep(_SILENCE_TICK_S)
+            for peer_id in watch.silent(self.peers(), trio.current_time()):
+                logger.warning("peer %s sent no frame for %.0f s; disconnecting it", peer_id, watch.limit_s)
+                self._counters.stalled_disconnects += 1
+                self._evict_send.send_nowait((ID.from_base58(peer_id), _STALLED))
+
     async def _ban_expiry_loop(self) -> None:
         while True:
             self._lift_expired_bans()
@@ -545,6 +560,7 @@ class P2PNode:
             return  # connected before start-up finished or after shutdown began
         self._lift_expired_bans()  # before pubsub looks at its blacklist for this peer
         peer_id = PeerId(peer.to_base58())
+        self._channels.silence.heard(peer_id, trio.current_time())  # a new connection's clock
         if self.is_banned(peer_id):
             reason = _BANNED
         elif peer_id not in self._persistent and len(self.peers()) > self.config.max_peers:

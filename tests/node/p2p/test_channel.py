@@ -256,6 +256,22 @@ async def test_a_receiver_that_reads_nothing_is_disconnected_and_the_link_comes_
         assert receiver.score(sender.peer_id) == 0 and sender.score(receiver.peer_id) == 0
 
 
+async def test_a_peer_silent_for_the_channels_limit_is_disconnected() -> None:
+    async with running_network(2) as network:
+        listener, talker = network.nodes
+        with trio.fail_after(30):
+            await eventually(lambda: all_connected(network))
+            listener.set_channel(CHANNEL, Inbox().receive, LIMIT, silence_s=1.0)
+            [link] = listener._require_session().swarm.get_connections(ID.from_base58(talker.peer_id))
+            for _ in range(8):  # a frame every 0.3 s keeps the connection
+                await talker.send_on_channel(listener.peer_id, CHANNEL, b"tick")
+                await trio.sleep(0.3)
+            assert not link.is_closed and listener.statistics().stalled_disconnects == 0
+            await eventually(lambda: link.is_closed)  # then a second or two of silence ends it
+        assert listener.statistics().stalled_disconnects >= 1
+        assert talker.score(listener.peer_id) == 0 and listener.score(talker.peer_id) == 0
+
+
 async def test_a_new_inbound_stream_replaces_the_older() -> None:
     async with running_network(2) as network:
         receiver, sender = network.nodes
