@@ -217,8 +217,11 @@ class Channels:
             receive = self._receivers[protocol].receive
             while (payload := await self._next_frame(inbound, protocol, peer_id)) is not None:
                 self.counters.received += 1
-                self.silence.heard(peer_id, trio.current_time())
-                await receive(peer_id, payload)
+                self.silence.receiving(peer_id, trio.current_time())
+                try:
+                    await receive(peer_id, payload)
+                finally:
+                    self.silence.received(peer_id, trio.current_time())
         finally:
             if self._inbound.get(key) is inbound:
                 del self._inbound[key]

@@ -65,6 +65,7 @@ _CLOSE_TIMEOUT_S = 5.0
 _SHUTDOWN_LIMIT_S = 10.0  # a clean shutdown takes well under a second
 _BAN_TICK_S = 1.0
 _SILENCE_TICK_S = 1.0
+_SILENCE_LATE_S = 2.0  # a tick this late: our loop was blocked or starved
 _CONNECTED_RECHECK_S = 5.0
 _BANNED = "banned"
 _STALLED = "stalled"
@@ -532,9 +533,14 @@ class P2PNode:
     async def _silence_loop(self) -> None:
         """Disconnect the peers silent on their channels for longer than the channels allow."""
         watch = self._channels.silence
+        last = trio.current_time()
         while True:
             await trio.sleep(_SILENCE_TICK_S)
-            for peer_id in watch.silent(self.peers(), trio.current_time()):
+            now = trio.current_time()
+            if now - last > _SILENCE_TICK_S + _SILENCE_LATE_S:
+                watch.restart(now)  # we were not reading either: no peer is to blame
+            last = now
+            for peer_id in watch.silent(self.peers(), now):
                 logger.warning("peer %s sent no frame for %.0f s; disconnecting it", peer_id, watch.limit_s)
                 self._counters.stalled_disconnects += 1
                 self._evict_send.send_nowait((ID.from_base58(peer_id), _STALLED))

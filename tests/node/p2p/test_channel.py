@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import time
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -270,6 +271,22 @@ async def test_a_peer_silent_for_the_channels_limit_is_disconnected() -> None:
             await eventually(lambda: link.is_closed)  # then a second or two of silence ends it
         assert listener.statistics().stalled_disconnects >= 1
         assert talker.score(listener.peer_id) == 0 and listener.score(talker.peer_id) == 0
+
+
+async def test_our_own_stall_blames_no_peer() -> None:
+    async with running_network(2) as network:
+        listener, talker = network.nodes
+        with trio.fail_after(30):
+            await eventually(lambda: all_connected(network))
+            inbox = Inbox()
+            listener.set_channel(CHANNEL, inbox.receive, LIMIT, silence_s=3.0)
+            await talker.send_on_channel(listener.peer_id, CHANNEL, b"tick")
+            await eventually(lambda: len(inbox.frames) == 1)
+            time.sleep(4.0)  # noqa: ASYNC251  # the whole loop stalls, as in a starved process
+            for _ in range(6):
+                await talker.send_on_channel(listener.peer_id, CHANNEL, b"tick")
+                await trio.sleep(0.3)
+        assert listener.statistics().stalled_disconnects == 0
 
 
 async def test_a_new_inbound_stream_replaces_the_older() -> None:

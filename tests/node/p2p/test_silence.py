@@ -42,3 +42,30 @@ def test_a_forgotten_peer_starts_afresh() -> None:
     watch.forget(A)
     assert watch.silent([A], 50.0) == []
     assert watch.silent([A], 55.5) == [A]
+
+
+def test_a_peer_whose_frame_our_receiver_holds_is_not_silent() -> None:
+    watch = SilenceWatch()
+    watch.expect_every(5.0)
+    watch.receiving(A, 0.0)
+    watch.receiving(A, 0.1)  # a second stream of the same peer
+    assert watch.silent([A], 30.0) == []
+    watch.received(A, 30.0)
+    assert watch.silent([A], 40.0) == []  # one frame is still with the receiver
+    watch.received(A, 40.0)
+    assert watch.silent([A], 44.0) == []  # its clock started when the receiver was done
+    assert watch.silent([A], 45.5) == [A]
+
+
+def test_a_restart_forgives_everyone_and_a_gone_peer_stays_forgotten() -> None:
+    watch = SilenceWatch()
+    watch.expect_every(5.0)
+    watch.heard(A, 0.0)
+    watch.heard(B, 0.0)
+    watch.restart(20.0)  # our loop was late: nobody is to blame for it
+    assert watch.silent([A, B], 24.0) == []
+    watch.receiving(A, 24.0)
+    watch.forget(A)  # disconnected while its frame was with the receiver
+    watch.received(A, 30.0)
+    assert watch.silent([], 30.0) == []
+    assert watch.silent([A], 100.0) == []  # it is back: its clock starts when first seen
