@@ -62,6 +62,13 @@ async def send_all(sender: P2PNode, peer: PeerId, payloads: list[bytes]) -> None
         await sender.send_on_channel(peer, CHANNEL, payload)
 
 
+async def tick(talker: P2PNode, listener: P2PNode, count: int) -> None:
+    """``count`` frames from ``talker`` to ``listener``, one every 0.3 s."""
+    for _ in range(count):
+        await talker.send_on_channel(listener.peer_id, CHANNEL, b"tick")
+        await trio.sleep(0.3)
+
+
 async def test_frames_arrive_in_order_and_complete() -> None:
     async with running_network(2) as network:
         receiver, sender = network.nodes
@@ -264,9 +271,7 @@ async def test_a_peer_silent_for_the_channels_limit_is_disconnected() -> None:
             await eventually(lambda: all_connected(network))
             listener.set_channel(CHANNEL, Inbox().receive, LIMIT, silence_s=1.0)
             [link] = listener._require_session().swarm.get_connections(ID.from_base58(talker.peer_id))
-            for _ in range(8):  # a frame every 0.3 s keeps the connection
-                await talker.send_on_channel(listener.peer_id, CHANNEL, b"tick")
-                await trio.sleep(0.3)
+            await tick(talker, listener, 8)  # a frame every 0.3 s keeps the connection
             assert not link.is_closed and listener.statistics().stalled_disconnects == 0
             await eventually(lambda: link.is_closed)  # then a second or two of silence ends it
         assert listener.statistics().stalled_disconnects >= 1
@@ -283,9 +288,7 @@ async def test_our_own_stall_blames_no_peer() -> None:
             await talker.send_on_channel(listener.peer_id, CHANNEL, b"tick")
             await eventually(lambda: len(inbox.frames) == 1)
             time.sleep(4.0)  # noqa: ASYNC251  # the whole loop stalls, as in a starved process
-            for _ in range(6):
-                await talker.send_on_channel(listener.peer_id, CHANNEL, b"tick")
-                await trio.sleep(0.3)
+            await tick(talker, listener, 6)
         assert listener.statistics().stalled_disconnects == 0
 
 
